@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/** Only the loopback simulator may be reached over plain http (no token is ever sent there). */
+export function isLoopbackHttp(url: URL): boolean {
+  return url.protocol === "http:" && (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith("127."));
+}
+
+const serviceUrl = (name: string) =>
+  z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: "custom", message: `${name} is not a URL: "${value}"` });
+        return;
+      }
+      if (url.protocol === "https:" || isLoopbackHttp(url)) return;
+      ctx.addIssue({
+        code: "custom",
+        message: `${name} must use https:// (plain http:// is allowed only for a loopback address such as the simulated tenant), got "${value}"`,
+      });
+    })
+    .transform((value) => value.replace(/\/+$/, ""));
+
+const intSetting = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max}, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const optionalGuid = (name: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return undefined;
+      if (!guid.test(value)) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a GUID, got "${value}"` });
+        return z.NEVER;
+      }
+      return value.toLowerCase();
+    });
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? undefined : v));
+
+/**
+ * Every setting of the product, the same names as Azure app settings and CLI environment variables
+ * (DESIGN §8). Parsed once per process by the composition root; no other module reads process.env.
+ */
+export const settingsSchema = z.object({
+  GRAPH_BASE_URL: serviceUrl("GRAPH_BASE_URL").default("https://graph.microsoft.com"),
+  ADMINSERVICE_URL: serviceUrl("ADMINSERVICE_URL").optional(),
+  ADMINSERVICE_SCOPE: optionalText,
+  TABLES_CONNECTION: optionalText,
+  TABLES_ENDPOINT: serviceUrl("TABLES_ENDPOINT").optional(),
+  SERVICEBUS_CONNECTION__fullyQualifiedNamespace: optionalText,
+  SERVICEBUS_QUEUE: z.string().trim().min(1).default("sync-jobs"),
+  SYNC_SCHEDULE: z.string().trim().min(1).default("0 */5 * * * *"),
+  /** The app's home tenant: mappings without a tenantId sync there. */
+  AZURE_TENANT_ID: optionalGuid("AZURE_TENANT_ID"),
+  /** Client id of the user-assigned managed identity (empty: system-assigned or developer credentials). */
+  AZURE_CLIENT_ID: optionalGuid("AZURE_CLIENT_ID"),
+  /** Graph `$batch` requests in flight at once per tenant (each carries up to 20 PATCHes of 20 members). */
+  GRAPH_MAX_CONCURRENCY: intSetting("GRAPH_MAX_CONCURRENCY", 1, 32, 4),
+  /** How long one sync run may take before it saves progress and re-schedules itself (function timeout minus margin). */
+  SYNC_TIME_BUDGET_SECONDS: intSetting("SYNC_TIME_BUDGET_SECONDS", 10, 3600, 1500),
+  REMOVAL_THRESHOLD_PERCENT: intSetting("REMOVAL_THRESHOLD_PERCENT", 0, 100, 20),
+  REMOVAL_THRESHOLD_COUNT: intSetting("REMOVAL_THRESHOLD_COUNT", 0, 1_000_000, 500),
+  /** How long a resolved (or unresolvable) member id is trusted before Graph is asked again. */
+  RESOLUTION_CACHE_TTL_MINUTES: intSetting("RESOLUTION_CACHE_TTL_MINUTES", 0, 7 * 24 * 60, 24 * 60),
+  /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
+  API_KEY: optionalText,
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Parses settings from an environment-like record; throws ConfigError listing every bad or missing value. */
+export function loadSettings(env: Record<string, string | undefined>): Settings {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== "") picked[key] = value;
+  }
+  const result = settingsSchema.safeParse(picked);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => issue.message));
+  }
+  const settings = result.data;
+  const problems: string[] = [];
+  if (settings.TABLES_CONNECTION !== undefined && settings.TABLES_ENDPOINT !== undefined) {
+    problems.push("Set TABLES_CONNECTION or TABLES_ENDPOINT, not both");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/** The Azure Functions app cannot run on embedded defaults: these settings are required there. */
+export function requireCloudSettings(settings: Settings): void {
+  const problems: string[] = [];
+  if (settings.ADMINSERVICE_URL === undefined) problems.push("ADMINSERVICE_URL is required (the ConfigMgr AdminService root)");
+  if (settings.TABLES_CONNECTION === undefined && settings.TABLES_ENDPOINT === undefined) {
+    problems.push("TABLES_ENDPOINT (managed identity) or TABLES_CONNECTION is required");
+  }
+  if (settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace === undefined) {
+    problems.push("SERVICEBUS_CONNECTION__fullyQualifiedNamespace is required (the Service Bus namespace)");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}

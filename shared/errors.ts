@@ -1,0 +1,94 @@
+/**
+ * Typed errors the product raises on purpose. Anything else that propagates is unexpected (a bug or a
+ * transient fault) and is treated as such by the callers (HTTP 500, worker redelivery).
+ */
+export class CollectionSyncError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input a caller must fix (HTTP 400, CLI exit 2). `issues` lists each problem, one line each. */
+export class ValidationError extends CollectionSyncError {
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [message],
+  ) {
+    super(message);
+  }
+}
+
+/** Settings that are missing or wrong at start-up. Every issue is reported at once. */
+export class ConfigError extends CollectionSyncError {
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n  - ${issues.join("\n  - ")}`);
+  }
+}
+
+export class NotFoundError extends CollectionSyncError {}
+
+/** The same key already exists (HTTP 409). */
+export class AlreadyExistsError extends CollectionSyncError {}
+
+/** A stale ETag: somebody else changed the record first (HTTP 412). Never overwrite silently. */
+export class ConcurrencyError extends CollectionSyncError {}
+
+/** Why a group cannot be a target; stable strings used as problem types and CLI messages. */
+export type GroupRefusal =
+  | "group-not-found"
+  | "dynamic-membership"
+  | "on-premises-synced"
+  | "mail-enabled"
+  | "microsoft-365-group"
+  | "role-assignable"
+  | "not-security-enabled";
+
+export class GroupNotWritableError extends CollectionSyncError {
+  constructor(
+    readonly reason: GroupRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a sync cannot proceed until a person acts; recorded on the run, the job is not retried. */
+export type PermanentReason =
+  | "mapping-not-found"
+  | "collection-not-found"
+  | "group-not-found"
+  | GroupRefusal
+  | "insufficient-privileges"
+  | "unsupported-collection-type";
+
+export class PermanentSyncError extends CollectionSyncError {
+  constructor(
+    readonly reason: PermanentReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The ConfigMgr read failed or came back incomplete: never diff against partial data. */
+export class SourceReadError extends CollectionSyncError {
+  constructor(
+    readonly kind: "unavailable" | "timeout" | "truncated" | "bad-response",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Normalises anything thrown into an Error, so callers can log `message` safely. */
+export function ensureError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === "string") return new Error(value);
+  try {
+    return new Error(JSON.stringify(value));
+  } catch {
+    return new Error(String(value));
+  }
+}

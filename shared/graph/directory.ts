@@ -1,0 +1,95 @@
+/** The Entra side, as the sync engine needs it. The Graph adapter implements it; tests use the simulated tenant. */
+
+export interface GroupInfo {
+  readonly id: string;
+  readonly displayName: string;
+  readonly groupTypes: readonly string[];
+  readonly securityEnabled: boolean;
+  readonly mailEnabled: boolean;
+  readonly onPremisesSyncEnabled: boolean | null;
+  readonly isAssignableToRole: boolean | null;
+  readonly membershipRule: string | null;
+}
+
+/** trustType: AzureAd = Entra joined, ServerAd = hybrid joined, Workplace = registered (FACTS.md). */
+export type TrustType = "AzureAd" | "ServerAd" | "Workplace";
+
+export interface DirectoryDevice {
+  /** Directory object id: what group membership uses. */
+  readonly id: string;
+  /** Entra device id: what ConfigMgr stores as AADDeviceID. */
+  readonly deviceId: string;
+  readonly trustType: TrustType | null;
+  readonly accountEnabled: boolean;
+}
+
+export interface DirectoryUser {
+  readonly id: string;
+  readonly userPrincipalName: string;
+  readonly accountEnabled: boolean;
+}
+
+export type MemberKind = "device" | "user";
+
+export interface MemberFailure {
+  readonly id: string;
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Result of adding or removing members; every requested id ends in exactly one list. */
+export interface MemberWriteResult {
+  /** Written by this call. */
+  readonly done: string[];
+  /** Already in the wanted state ("already exist" on add, 404 on remove): counted as success. */
+  readonly alreadyDone: string[];
+  /** Refused for that member (e.g. 404 object not found). */
+  readonly failed: MemberFailure[];
+  /**
+   * Not attempted because throttling would outlast the deadline; the caller re-schedules them.
+   * `retryAfterMs` is how long Graph asked us to wait.
+   */
+  readonly deferred: string[];
+  readonly retryAfterMs: number | null;
+}
+
+export interface WriteOptions {
+  /** Epoch ms after which no new wait may start (function time budget). */
+  readonly deadline?: number;
+}
+
+export interface DirectoryStats {
+  readonly reads: number;
+  readonly writes: number;
+  /** Graph HTTP requests (a `$batch` counts once). */
+  readonly requests: number;
+  readonly throttled: number;
+  readonly throttledWaitMs: number;
+}
+
+export interface Directory {
+  getGroup(groupId: string): Promise<GroupInfo | null>;
+  /** Word-prefix search on displayName (`$search` with ConsistencyLevel: eventual). */
+  searchGroups(text: string, limit: number): Promise<GroupInfo[]>;
+  /** Object ids of the group's direct members of that kind, all pages. */
+  listMemberIds(groupId: string, kind: MemberKind): Promise<Set<string>>;
+  /** Looks devices up by Entra deviceId, in bulk (`in` filters of ≤ 15 inside `$batch`). Missing ids are absent. */
+  findDevicesByDeviceId(deviceIds: readonly string[]): Promise<Map<string, DirectoryDevice>>;
+  /** Looks users up by object id or userPrincipalName (keys as given, matched case-insensitively for UPNs). */
+  findUsers(keys: readonly string[]): Promise<Map<string, DirectoryUser>>;
+  addMembers(groupId: string, objectIds: readonly string[], options?: WriteOptions): Promise<MemberWriteResult>;
+  removeMembers(groupId: string, objectIds: readonly string[], options?: WriteOptions): Promise<MemberWriteResult>;
+  /**
+   * A cheap "did the group's membership change" check: returns a token to store; `changed` is false only when
+   * `previous` is given and nothing changed since it was issued.
+   */
+  membershipToken(groupId: string, previous: string | null): Promise<{ changed: boolean; token: string | null }>;
+  stats(): DirectoryStats;
+}
+
+/** One Directory per tenant; each run opens its own view so request counts are per run. */
+export interface DirectoryProvider {
+  /** tenantId null = the app's home tenant. */
+  open(tenantId: string | null): Directory;
+}

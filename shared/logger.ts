@@ -1,0 +1,18 @@
+/** Structured logging the core uses; the Functions host's context or the console implements it. */
+export interface Logger {
+  info(message: string, properties?: Record<string, unknown>): void;
+  warn(message: string, properties?: Record<string, unknown>): void;
+  error(message: string, properties?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+export function consoleLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
+  const write = (level: string, message: string, properties?: Record<string, unknown>) =>
+    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...properties })}\n`);
+  return {
+    info: (m, p) => write("info", m, p),
+    warn: (m, p) => write("warn", m, p),
+    error: (m, p) => write("error", m, p),
+  };
+}

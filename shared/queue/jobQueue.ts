@@ -1,0 +1,21 @@
+import type { RunTrigger } from "../sync/syncRun.js";
+
+/** One queued sync of one mapping. Ids only, never membership (DESIGN §5). */
+export interface SyncJob {
+  readonly jobId: string;
+  readonly collectionId: string;
+  readonly groupId: string;
+  readonly trigger: RunTrigger;
+  readonly enqueuedAt: string;
+  /** How many times this job was re-scheduled after throttling. */
+  readonly attempt: number;
+}
+
+export interface JobQueue {
+  /** Sends jobs (batched by the adapter); `messageId` = jobId so a double send is dropped. */
+  send(jobs: readonly SyncJob[]): Promise<void>;
+  /** Sends one job to be delivered no earlier than `at` (epoch ms): real back-off after throttling. */
+  schedule(job: SyncJob, at: number): Promise<void>;
+  /** Dead-lettered messages, when the transport can tell (null when unknown). */
+  deadLetterCount(): Promise<number | null>;
+}

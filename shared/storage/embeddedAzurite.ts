@@ -1,0 +1,91 @@
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Azurite's well-known development account. Public by design (documented by Microsoft for the emulator),
+ * so it is not a secret.
+ */
+export const AZURITE_ACCOUNT = "devstoreaccount1";
+export const AZURITE_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export interface EmbeddedAzurite {
+  readonly connectionString: string;
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+interface AzuriteServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  getHttpServerAddress(): string;
+}
+type TableConfigurationCtor = new (
+  host: string,
+  port: number,
+  keepAliveTimeout: number,
+  metadataDBPath: string,
+  enableDebugLog: boolean,
+  enableAccessLog: boolean,
+  accessLogWriteStream: undefined,
+  debugLogFilePath: undefined,
+  loose: boolean,
+  skipApiVersionCheck: boolean,
+  cert: string,
+  key: string,
+  pwd: string,
+  oauth: undefined,
+  disableProductStyleUrl: boolean,
+  isMemoryPersistence: boolean,
+) => unknown;
+type TableServerCtor = new (config: unknown) => AzuriteServer;
+
+/**
+ * Starts Azurite's Table service inside this process (no child process, no binary download).
+ * `location` persists data on disk (used by the CLI); without it the data lives in memory (tests).
+ * Azurite ships no public programmatic API, so we load its server classes from the package's dist folder;
+ * the version is pinned in package.json (3.35 is the last release that runs on Node 20, FACTS.md).
+ */
+export async function startEmbeddedAzurite(options: { location?: string; port?: number } = {}): Promise<EmbeddedAzurite> {
+  const require = createRequire(import.meta.url);
+  const TableConfiguration = (require("azurite/dist/src/table/TableConfiguration.js") as { default: TableConfigurationCtor })
+    .default;
+  const TableServer = (require("azurite/dist/src/table/TableServer.js") as { default: TableServerCtor }).default;
+  const inMemory = options.location === undefined;
+  let dbPath = "azurite-table-memory.json";
+  if (options.location !== undefined) {
+    mkdirSync(options.location, { recursive: true });
+    dbPath = join(options.location, "__azurite_db_table__.json");
+  }
+  const config = new TableConfiguration(
+    "127.0.0.1",
+    options.port ?? 0,
+    5,
+    dbPath,
+    false,
+    false,
+    undefined,
+    undefined,
+    false,
+    true,
+    "",
+    "",
+    "",
+    undefined,
+    false,
+    inMemory,
+  );
+  const server = new TableServer(config);
+  await server.start();
+  const endpoint = `${server.getHttpServerAddress()}/${AZURITE_ACCOUNT}`;
+  return {
+    endpoint,
+    connectionString: azuriteConnectionString(endpoint),
+    close: () => server.close(),
+  };
+}
+
+export function azuriteConnectionString(tableEndpoint: string): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=${tableEndpoint};`;
+}

@@ -1,0 +1,104 @@
+/** Why a collection member was not put into the group. */
+export type SkipReason =
+  /** ConfigMgr knows no Entra id for it (no AADDeviceID / UPN). */
+  | "no-entra-id"
+  /** Its Entra id matches no object in the tenant. */
+  | "not-found"
+  /** Hybrid-joined (trustType ServerAd) and the mapping syncs Entra-joined devices only. */
+  | "hybrid-joined"
+  /** Only registered (trustType Workplace): never synced. */
+  | "registered-device"
+  /** The Entra object is disabled (accountEnabled false). */
+  | "disabled";
+
+export const SKIP_REASONS: readonly SkipReason[] = ["no-entra-id", "not-found", "hybrid-joined", "registered-device", "disabled"];
+
+export type RunStatus =
+  /** Everything planned was done. */
+  | "succeeded"
+  /** Done, but some members failed (see errors). */
+  | "partial"
+  /** Nothing changed on either side since the last successful run: no member was read. */
+  | "skipped-unchanged"
+  /** A safety guard stopped removals (see `blockedBy`); adds may have happened. */
+  | "blocked"
+  /** Throttled past the time budget: progress saved, job re-scheduled. */
+  | "rescheduled"
+  /** Nothing (or not all) could be done: source read failed, group refused, unexpected fault. */
+  | "failed"
+  /** Dry run: nothing written, `preview` says what would change. */
+  | "preview";
+
+export type Guard = "source-read-failed" | "source-empty" | "removal-threshold" | "mirror-first-sync";
+
+export interface RunCounts {
+  /** Members in the collection. */
+  source: number;
+  /** Members resolved to an Entra object that may be synced. */
+  resolved: number;
+  skipped: Record<SkipReason, number>;
+  alreadyPresent: number;
+  added: number;
+  removed: number;
+  failed: number;
+  /** Members in the group before the run (of the mapping's member type). */
+  groupBefore: number;
+}
+
+export interface RunError {
+  readonly id?: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface SkippedMember {
+  readonly resourceId: number;
+  readonly name: string;
+  readonly reason: SkipReason;
+}
+
+export interface RunPreview {
+  readonly toAdd: string[];
+  readonly toRemove: string[];
+  readonly skipped: SkippedMember[];
+}
+
+export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
+
+/** One sync of one mapping: what an admin reads in the run history. */
+export interface SyncRun {
+  readonly runId: string;
+  readonly mappingKey: string;
+  readonly collectionId: string;
+  readonly groupId: string;
+  readonly tenantId: string | null;
+  readonly mode: string;
+  readonly trigger: RunTrigger;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly counts: RunCounts;
+  readonly graphRequests: number;
+  readonly adminServiceRequests: number;
+  readonly throttledWaitMs: number;
+  /** The guard that stopped removals, if any, and a sentence saying why and how to approve. */
+  readonly blockedBy: Guard | null;
+  readonly message: string;
+  /** First few errors (never whole member lists). */
+  readonly errors: RunError[];
+  readonly preview: RunPreview | null;
+}
+
+export function emptyCounts(): RunCounts {
+  return {
+    source: 0,
+    resolved: 0,
+    skipped: { "no-entra-id": 0, "not-found": 0, "hybrid-joined": 0, "registered-device": 0, disabled: 0 },
+    alreadyPresent: 0,
+    added: 0,
+    removed: 0,
+    failed: 0,
+    groupBefore: 0,
+  };
+}

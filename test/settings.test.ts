@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { loadSettings, requireCloudSettings } from "../shared/config/settings.js";
+import { ConfigError } from "../shared/errors.js";
+
+function issuesOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadSettings(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+describe("settings", () => {
+  it("runs on embedded defaults when nothing is set", () => {
+    const settings = loadSettings({});
+    expect(settings.GRAPH_BASE_URL).toBe("https://graph.microsoft.com");
+    expect(settings.SYNC_SCHEDULE).toBe("0 */5 * * * *");
+    expect(settings.SERVICEBUS_QUEUE).toBe("sync-jobs");
+    expect(settings.REMOVAL_THRESHOLD_PERCENT).toBe(20);
+    expect(settings.REMOVAL_THRESHOLD_COUNT).toBe(500);
+  });
+
+  it("refuses a plain http URL that is not loopback", () => {
+    const issues = issuesOf({ GRAPH_BASE_URL: "http://graph.example.com" });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/GRAPH_BASE_URL must use https/);
+  });
+
+  it("accepts loopback http for the simulated tenant and strips trailing slashes", () => {
+    const settings = loadSettings({ GRAPH_BASE_URL: "http://127.0.0.1:8123/", ADMINSERVICE_URL: "http://localhost:9/AdminService" });
+    expect(settings.GRAPH_BASE_URL).toBe("http://127.0.0.1:8123");
+    expect(settings.ADMINSERVICE_URL).toBe("http://localhost:9/AdminService");
+  });
+
+  it("reports every bad value at once", () => {
+    const issues = issuesOf({
+      GRAPH_BASE_URL: "not a url",
+      GRAPH_MAX_CONCURRENCY: "0",
+      REMOVAL_THRESHOLD_PERCENT: "120",
+      AZURE_CLIENT_ID: "abc",
+    });
+    expect(issues).toHaveLength(4);
+    expect(issues.join("\n")).toMatch(/GRAPH_MAX_CONCURRENCY must be a whole number from 1 to 32/);
+  });
+
+  it("refuses both a Tables connection string and an endpoint", () => {
+    expect(issuesOf({ TABLES_CONNECTION: "UseDevelopmentStorage=true", TABLES_ENDPOINT: "https://a.table.core.windows.net" })).toEqual([
+      "Set TABLES_CONNECTION or TABLES_ENDPOINT, not both",
+    ]);
+  });
+
+  it("requires the real endpoints in Azure", () => {
+    expect(() => requireCloudSettings(loadSettings({}))).toThrow(/ADMINSERVICE_URL is required/);
+    expect(() =>
+      requireCloudSettings(
+        loadSettings({
+          ADMINSERVICE_URL: "https://cm.contoso.com/AdminService",
+          TABLES_ENDPOINT: "https://st.table.core.windows.net",
+          SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb.servicebus.windows.net",
+        }),
+      ),
+    ).not.toThrow();
+  });
+});
