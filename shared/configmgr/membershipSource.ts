@@ -32,6 +32,11 @@ export interface MembershipSource {
   getCollection(collectionId: string): Promise<CollectionInfo | null>;
   readDeviceMembers(collectionId: string): Promise<SourceDevice[]>;
   readUserMembers(collectionId: string): Promise<SourceUser[]>;
-  /** Requests sent since this source was created (for run records and benchmarks). */
+  /** Requests sent through this view (for run records and benchmarks). */
   requestCount(): number;
+}
+
+/** Each run opens its own view over one shared HTTP client, so request counts are per run. */
+export interface MembershipSourceProvider {
+  open(): MembershipSource;
 }
