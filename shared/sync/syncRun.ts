@@ -27,7 +27,9 @@ export type RunStatus =
   /** Nothing (or not all) could be done: source read failed, group refused, unexpected fault. */
   | "failed"
   /** Dry run: nothing written, `preview` says what would change. */
-  | "preview";
+  | "preview"
+  /** Another worker holds the mapping's lease: nothing done, not recorded in the history. */
+  | "skipped-leased";
 
 export type Guard = "source-read-failed" | "source-empty" | "removal-threshold" | "mirror-first-sync";
 
@@ -88,6 +90,8 @@ export interface SyncRun {
   /** First few errors (never whole member lists). */
   readonly errors: RunError[];
   readonly preview: RunPreview | null;
+  /** With status "rescheduled": how long to wait before the next attempt. */
+  readonly retryAfterMs: number | null;
 }
 
 export function emptyCounts(): RunCounts {
