@@ -13,7 +13,8 @@ const refuse = (reason: GroupRefusal, message: string): GroupVerdict => ({ eligi
 /**
  * Whether we may write a group's membership (FACTS.md "Groups that cannot take members from us"). One rule
  * used by mapping creation, group search and every sync run, so the three never disagree.
- * `memberType` is the collection's type: Microsoft 365 groups take users but not devices.
+ * `memberType` is the collection's type (Microsoft 365 groups take no devices at all; we refuse them for users
+ * too, because the product's promise is assigned security groups).
  */
 export function judgeGroup(group: GroupInfo, memberType: "device" | "user"): GroupVerdict {
   if (group.groupTypes.includes("DynamicMembership")) {
@@ -22,11 +23,12 @@ export function judgeGroup(group: GroupInfo, memberType: "device" | "user"): Gro
   if (group.onPremisesSyncEnabled === true) {
     return refuse("on-premises-synced", `Group "${group.displayName}" is synced from on-premises Active Directory; its members can only be changed there.`);
   }
-  if (group.mailEnabled && !group.groupTypes.includes("Unified")) {
-    return refuse("mail-enabled", `Group "${group.displayName}" is mail-enabled (a mail-enabled security group or distribution list); Graph cannot change its members.`);
+  if (group.groupTypes.includes("Unified")) {
+    const why = memberType === "device" ? "it takes users only, never devices" : "collection-sync fills assigned security groups only";
+    return refuse("microsoft-365-group", `Group "${group.displayName}" is a Microsoft 365 group; ${why}.`);
   }
-  if (group.groupTypes.includes("Unified") && memberType === "device") {
-    return refuse("microsoft-365-group", `Group "${group.displayName}" is a Microsoft 365 group; it takes users only, never devices.`);
+  if (group.mailEnabled) {
+    return refuse("mail-enabled", `Group "${group.displayName}" is mail-enabled (a mail-enabled security group or distribution list); Graph cannot change its members.`);
   }
   if (group.isAssignableToRole === true) {
     return refuse("role-assignable", `Group "${group.displayName}" can be assigned to Entra roles; changing its members needs role-management rights this app deliberately does not have.`);
