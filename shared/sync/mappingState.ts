@@ -44,6 +44,8 @@ export interface MappingState {
   readonly lastSuccessAt: string | null;
   /** Collection member count seen by the last successful run (for the source-empty guard). */
   readonly lastSuccessSourceCount: number | null;
+  /** Mode of the last run that applied changes (a first `mirror` run needs approval, DESIGN §6). */
+  readonly lastSuccessMode: string | null;
   readonly consecutiveFailures: number;
   readonly health: MappingHealth;
   readonly blocked: BlockedChange | null;
@@ -60,6 +62,7 @@ export function initialState(mappingKey: string): MappingState {
     lastRunStatus: null,
     lastSuccessAt: null,
     lastSuccessSourceCount: null,
+    lastSuccessMode: null,
     consecutiveFailures: 0,
     health: "healthy",
     blocked: null,

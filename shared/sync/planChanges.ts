@@ -1,0 +1,33 @@
+import type { SyncMode } from "../mappings/mapping.js";
+
+export interface PlannedChanges {
+  readonly toAdd: string[];
+  readonly toRemove: string[];
+  /** Desired members the group already holds. */
+  readonly alreadyPresent: number;
+  /** Ledger entries for members no longer in the group (removed by hand): forget them. */
+  readonly staleLedger: string[];
+}
+
+/**
+ * The diff of DESIGN §1: `additive` only adds; `managed` also removes members that left the collection but
+ * only those our ledger says we added; `mirror` makes the group equal the collection (for the member type
+ * the mapping syncs: a device collection never removes users, and vice versa).
+ */
+export function planChanges(mode: SyncMode, desired: ReadonlySet<string>, current: ReadonlySet<string>, ledger: ReadonlySet<string>): PlannedChanges {
+  const toAdd: string[] = [];
+  let alreadyPresent = 0;
+  for (const id of desired) {
+    if (current.has(id)) alreadyPresent += 1;
+    else toAdd.push(id);
+  }
+  const toRemove: string[] = [];
+  if (mode !== "additive") {
+    for (const id of current) {
+      if (desired.has(id)) continue;
+      if (mode === "mirror" || ledger.has(id)) toRemove.push(id);
+    }
+  }
+  const staleLedger = [...ledger].filter((id) => !current.has(id));
+  return { toAdd, toRemove, alreadyPresent, staleLedger };
+}

@@ -1,0 +1,117 @@
+import type { SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
+import type { Directory } from "../graph/directory.js";
+import type { ResolutionCache, ResolutionEntry } from "./resolutionCache.js";
+import { emptyCounts, type SkipReason, type SkippedMember } from "./syncRun.js";
+
+/** The collection translated into Entra object ids, plus everything we could not (or may not) sync and why. */
+export interface Resolution {
+  readonly desired: Set<string>;
+  readonly skipped: SkippedMember[];
+  readonly skippedCounts: Record<SkipReason, number>;
+  /** Keys answered by the cache (no Graph call). */
+  readonly cacheHits: number;
+}
+
+export interface ResolveOptions {
+  readonly includeHybridJoined: boolean;
+  readonly cache: ResolutionCache | null;
+  /** Cache partition: the tenant id, or "home". */
+  readonly tenantKey: string;
+  readonly now: number;
+}
+
+interface Candidate {
+  readonly resourceId: number;
+  readonly name: string;
+  readonly key: string | null;
+}
+
+type Lookup = (keys: string[]) => Promise<Map<string, ResolutionEntry>>;
+
+/** Devices are resolved by their Entra deviceId (ConfigMgr's AADDeviceID), never by name. */
+export async function resolveDevices(directory: Directory, devices: readonly SourceDevice[], options: ResolveOptions): Promise<Resolution> {
+  const candidates = devices.map((d) => ({ resourceId: d.resourceId, name: d.name, key: d.entraDeviceId?.toLowerCase() ?? null }));
+  const lookup: Lookup = async (keys) => {
+    const found = await directory.findDevicesByDeviceId(keys);
+    return entriesFor(keys, options.now, (key) => {
+      const device = found.get(key);
+      return device ? { objectId: device.id, trustType: device.trustType, accountEnabled: device.accountEnabled } : null;
+    });
+  };
+  return resolve(candidates, lookup, options, (entry) => deviceVerdict(entry, options.includeHybridJoined));
+}
+
+/** Users are resolved by the Entra object id discovery recorded, else by their UPN. */
+export async function resolveUsers(directory: Directory, users: readonly SourceUser[], options: ResolveOptions): Promise<Resolution> {
+  const candidates = users.map((u) => ({
+    resourceId: u.resourceId,
+    name: u.name,
+    key: (u.entraObjectId ?? u.userPrincipalName)?.toLowerCase() ?? null,
+  }));
+  const lookup: Lookup = async (keys) => {
+    const found = await directory.findUsers(keys);
+    const byLowerKey = new Map([...found].map(([key, user]) => [key.toLowerCase(), user]));
+    return entriesFor(keys, options.now, (key) => {
+      const user = byLowerKey.get(key);
+      return user ? { objectId: user.id, trustType: null, accountEnabled: user.accountEnabled } : null;
+    });
+  };
+  return resolve(candidates, lookup, options, (entry) => (entry.accountEnabled === false ? "disabled" : null));
+}
+
+function deviceVerdict(entry: ResolutionEntry, includeHybridJoined: boolean): SkipReason | null {
+  if (entry.accountEnabled === false) return "disabled";
+  if (entry.trustType === "AzureAd") return null;
+  if (entry.trustType === "ServerAd") return includeHybridJoined ? null : "hybrid-joined";
+  // Workplace (registered) or unknown join type: ConfigMgr never syncs these, neither do we.
+  return "registered-device";
+}
+
+function entriesFor(
+  keys: readonly string[],
+  now: number,
+  find: (key: string) => Omit<ResolutionEntry, "key" | "checkedAt"> | null,
+): Map<string, ResolutionEntry> {
+  const entries = new Map<string, ResolutionEntry>();
+  for (const key of keys) {
+    const hit = find(key);
+    entries.set(key, { key, checkedAt: now, objectId: hit?.objectId ?? null, trustType: hit?.trustType ?? null, accountEnabled: hit?.accountEnabled ?? null });
+  }
+  return entries;
+}
+
+async function resolve(
+  candidates: readonly Candidate[],
+  lookup: Lookup,
+  options: ResolveOptions,
+  verdict: (entry: ResolutionEntry) => SkipReason | null,
+): Promise<Resolution> {
+  const keys = [...new Set(candidates.flatMap((c) => (c.key === null ? [] : [c.key])))];
+  const cached = options.cache ? await options.cache.getMany(options.tenantKey, keys, options.now) : new Map<string, ResolutionEntry>();
+  const misses = keys.filter((key) => !cached.has(key));
+  const looked = misses.length > 0 ? await lookup(misses) : new Map<string, ResolutionEntry>();
+  if (options.cache && looked.size > 0) await options.cache.putMany(options.tenantKey, [...looked.values()]);
+
+  const desired = new Set<string>();
+  const skipped: SkippedMember[] = [];
+  const skippedCounts = emptyCounts().skipped;
+  const skip = (c: Candidate, reason: SkipReason) => {
+    skipped.push({ resourceId: c.resourceId, name: c.name, reason });
+    skippedCounts[reason] += 1;
+  };
+  for (const candidate of candidates) {
+    if (candidate.key === null) {
+      skip(candidate, "no-entra-id");
+      continue;
+    }
+    const entry = cached.get(candidate.key) ?? looked.get(candidate.key);
+    if (!entry || entry.objectId === null) {
+      skip(candidate, "not-found");
+      continue;
+    }
+    const reason = verdict(entry);
+    if (reason) skip(candidate, reason);
+    else desired.add(entry.objectId);
+  }
+  return { desired, skipped, skippedCounts, cacheHits: keys.length - misses.length };
+}

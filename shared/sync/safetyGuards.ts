@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import type { SyncMode } from "../mappings/mapping.js";
+import type { Guard } from "./syncRun.js";
+
+export interface GuardInput {
+  readonly mode: SyncMode;
+  readonly toRemove: readonly string[];
+  readonly sourceCount: number;
+  /** Members of the synced type in the group before the run. */
+  readonly groupCount: number;
+  /** Collection size seen by the last successful run (null: never succeeded). */
+  readonly lastSuccessSourceCount: number | null;
+  /** Whether a run under this mode has ever succeeded for the mapping. */
+  readonly hasSyncedInThisMode: boolean;
+  readonly thresholdPercent: number;
+  readonly thresholdCount: number;
+}
+
+export interface GuardVerdict {
+  readonly guard: Guard;
+  readonly message: string;
+  /** Identifies this exact change; an approval applies to a change with the same fingerprint only. */
+  readonly fingerprint: string;
+}
+
+/**
+ * The guards of DESIGN §6, checked before any removal (a failed source read never gets this far: the run
+ * aborts before diffing). Order matters: the most specific explanation wins.
+ */
+export function checkRemovalGuards(input: GuardInput): GuardVerdict | null {
+  const removeCount = input.toRemove.length;
+  if (removeCount === 0) return null;
+  const block = (guard: Guard, message: string): GuardVerdict => ({ guard, message, fingerprint: changeFingerprint(guard, input.toRemove) });
+
+  if (input.sourceCount === 0 && (input.lastSuccessSourceCount ?? 0) > 0) {
+    return block(
+      "source-empty",
+      `The collection reads as empty although the last successful run saw ${input.lastSuccessSourceCount} members; removing all ${removeCount} members is blocked.`,
+    );
+  }
+  if (input.mode === "mirror" && !input.hasSyncedInThisMode) {
+    return block(
+      "mirror-first-sync",
+      `First mirror sync of a group that holds members outside the collection: ${removeCount} would be removed. Check the preview, then approve.`,
+    );
+  }
+  const percent = input.groupCount === 0 ? 100 : (removeCount / input.groupCount) * 100;
+  const overPercent = percent > input.thresholdPercent && removeCount > 10;
+  const overCount = removeCount > input.thresholdCount;
+  if (overPercent || overCount) {
+    const why = overCount
+      ? `more than the limit of ${input.thresholdCount} members`
+      : `${percent.toFixed(1)} % of the group's ${input.groupCount} members, above the ${input.thresholdPercent} % threshold`;
+    return block("removal-threshold", `Removing ${removeCount} members is ${why}; nothing was removed.`);
+  }
+  return null;
+}
+
+export function changeFingerprint(guard: Guard, ids: readonly string[]): string {
+  const hash = createHash("sha256").update(guard);
+  for (const id of [...ids].sort()) hash.update(`\n${id}`);
+  return hash.digest("hex").slice(0, 32);
+}

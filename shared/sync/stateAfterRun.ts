@@ -1,0 +1,37 @@
+import type { MappingState, Watermark } from "./mappingState.js";
+import type { SyncRun } from "./syncRun.js";
+
+/** Failed runs in a row before a mapping shows as degraded, and before the scheduler stops planning it. */
+export const DEGRADED_AFTER = 3;
+export const QUARANTINED_AFTER = 10;
+
+export interface RunEffects {
+  /** Set when the run saw the full picture and everything was applied: the next tick may skip. */
+  readonly watermark: Watermark | null;
+  readonly blocked: MappingState["blocked"];
+  /** The approval was used by this run (or no longer matches): clear it. */
+  readonly approvalConsumed: boolean;
+}
+
+/** The mapping state after a run, lease released. A pure function so the rules are easy to test. */
+export function stateAfterRun(state: MappingState, run: SyncRun, effects: RunEffects): MappingState {
+  const failed = run.status === "failed";
+  const sawSource = run.status === "succeeded" || run.status === "partial" || run.status === "blocked";
+  const consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0;
+  const health =
+    consecutiveFailures >= QUARANTINED_AFTER ? "quarantined" : consecutiveFailures >= DEGRADED_AFTER ? "degraded" : "healthy";
+  return {
+    ...state,
+    lease: null,
+    watermark: run.status === "skipped-unchanged" ? state.watermark : effects.watermark,
+    lastRunAt: run.finishedAt,
+    lastRunStatus: run.status,
+    lastSuccessAt: sawSource || run.status === "skipped-unchanged" ? run.finishedAt : state.lastSuccessAt,
+    lastSuccessSourceCount: sawSource ? run.counts.source : state.lastSuccessSourceCount,
+    lastSuccessMode: run.status === "succeeded" || run.status === "partial" ? run.mode : state.lastSuccessMode,
+    consecutiveFailures,
+    health: state.health === "quarantined" && !failed ? "healthy" : health,
+    blocked: run.status === "skipped-unchanged" ? state.blocked : effects.blocked,
+    approval: effects.approvalConsumed ? null : state.approval,
+  };
+}
