@@ -23,7 +23,7 @@ export function stateAfterRun(state: MappingState, run: SyncRun, effects: RunEff
   return {
     ...state,
     lease: null,
-    watermark: run.status === "skipped-unchanged" ? state.watermark : effects.watermark,
+    watermark: effects.watermark,
     lastRunAt: run.finishedAt,
     lastRunStatus: run.status,
     lastSuccessAt: sawSource || run.status === "skipped-unchanged" ? run.finishedAt : state.lastSuccessAt,

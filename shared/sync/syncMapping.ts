@@ -1,0 +1,303 @@
+import { randomUUID } from "node:crypto";
+import type { CollectionInfo, MembershipSource } from "../configmgr/membershipSource.js";
+import { ConcurrencyError, PermanentSyncError, SourceReadError, ensureError } from "../errors.js";
+import type { Directory, MemberWriteResult } from "../graph/directory.js";
+import { judgeGroup } from "../mappings/groupEligibility.js";
+import { mappingKeyOf } from "../mappings/ids.js";
+import type { Mapping } from "../mappings/mapping.js";
+import type { MappingState, Watermark } from "./mappingState.js";
+import { planChanges } from "./planChanges.js";
+import { resolveDevices, resolveUsers, type Resolution } from "./resolveMembers.js";
+import { RunRecord, summarise } from "./runRecord.js";
+import { checkRemovalGuards } from "./safetyGuards.js";
+import { stateAfterRun, type RunEffects } from "./stateAfterRun.js";
+import type { SyncDeps, SyncRequest } from "./syncDeps.js";
+import type { RunStatus, SyncRun } from "./syncRun.js";
+
+/**
+ * One sync of one mapping (DESIGN §4): lease → watermark check → read source → resolve → read group → diff →
+ * guards → write → record. Permanent problems and failed source reads are recorded as a failed run and
+ * returned; only unexpected faults propagate (after being recorded), so a queue host can redeliver.
+ */
+export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise<SyncRun> {
+  const startedAt = deps.clock.now();
+  const ref = { collectionId: request.collectionId, groupId: request.groupId };
+  const mapping = await deps.mappings.get(ref);
+  const record = new RunRecord(randomUUID(), mapping ?? { ...ref, tenantId: null, mode: "additive" }, request.trigger, startedAt);
+  if (!mapping) {
+    record.addError({ code: "mapping-not-found", message: "The mapping no longer exists." });
+    return record.finish("failed", `No mapping from collection ${ref.collectionId} to group ${ref.groupId}.`, deps.clock.now());
+  }
+  if (request.dryRun) return planOnly(deps, mapping, record);
+
+  const key = mappingKeyOf(mapping);
+  const workerId = request.workerId ?? randomUUID();
+  const leased = await deps.state.acquireLease(key, workerId, deps.policy.leaseMs, startedAt);
+  if (!leased) return record.finish("skipped-leased", "Another worker is syncing this mapping.", deps.clock.now());
+
+  const source = deps.sources.open();
+  const directory = deps.directories.open(mapping.tenantId);
+  const context: RunContext = { deps, mapping, record, source, directory, state: leased };
+  let outcome: Outcome;
+  try {
+    outcome = await runSync(context);
+  } catch (error) {
+    outcome = failure(record, error);
+    if (outcome.unexpected) {
+      await finishRun(context, outcome);
+      throw error;
+    }
+  }
+  return finishRun(context, outcome);
+}
+
+interface RunContext {
+  readonly deps: SyncDeps;
+  readonly mapping: Mapping;
+  readonly record: RunRecord;
+  readonly source: MembershipSource;
+  readonly directory: Directory;
+  readonly state: MappingState;
+}
+
+interface Outcome {
+  readonly status: RunStatus;
+  readonly message: string;
+  readonly effects: RunEffects;
+  readonly unexpected?: boolean;
+}
+
+function keepState(state: MappingState): RunEffects {
+  return { watermark: state.watermark, blocked: state.blocked, approvalConsumed: false };
+}
+
+async function runSync(ctx: RunContext): Promise<Outcome> {
+  const { mapping, source, directory, state, record, deps } = ctx;
+  const collection = await source.getCollection(mapping.collectionId);
+  if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+
+  const unchanged = await checkUnchanged(ctx, collection);
+  if (unchanged.skip) {
+    const effects = { ...keepState(state), watermark: unchanged.watermark ?? state.watermark };
+    return { status: "skipped-unchanged", message: "Neither the collection nor the group changed since the last successful run.", effects };
+  }
+  const { plan, guard, approved } = await planRun(ctx, collection);
+  const blocked = guard !== null && !approved;
+  if (approved) deps.log.info("Applying an approved blocked change", { mappingKey: mappingKeyOf(mapping), guard: guard?.guard, approvedBy: state.approval?.by });
+
+  const deadline = record.startedAt + deps.policy.timeBudgetMs;
+  const added = await directory.addMembers(mapping.groupId, plan.toAdd, { deadline });
+  applyWrite(record, added, "added");
+  await deps.ledger.add(mappingKeyOf(mapping), added.done);
+  let removed: MemberWriteResult | null = null;
+  if (!blocked && plan.toRemove.length > 0) {
+    removed = await directory.removeMembers(mapping.groupId, plan.toRemove, { deadline });
+    applyWrite(record, removed, "removed");
+    await deps.ledger.remove(mappingKeyOf(mapping), [...removed.done, ...removed.alreadyDone]);
+  }
+  if (plan.staleLedger.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), plan.staleLedger);
+
+  const deferred = added.deferred.length + (removed?.deferred.length ?? 0);
+  if (deferred > 0) {
+    record.retryAfterMs = Math.max(added.retryAfterMs ?? 0, removed?.retryAfterMs ?? 0);
+    return {
+      status: "rescheduled",
+      message: `Graph throttled the run past its time budget; ${deferred} changes wait for the next attempt in ${Math.ceil(record.retryAfterMs / 1000)} s.`,
+      effects: { watermark: null, blocked: state.blocked, approvalConsumed: false },
+    };
+  }
+  if (blocked) {
+    record.blockedBy = guard.guard;
+    const blockedChange = { guard: guard.guard, message: guard.message, fingerprint: guard.fingerprint, removeCount: plan.toRemove.length, at: new Date(deps.clock.now()).toISOString() };
+    return {
+      status: "blocked",
+      message: `${guard.message} Approve with POST /api/mappings/${mapping.collectionId}/${mapping.groupId}/approve or \`collection-sync mappings approve --collection ${mapping.collectionId} --group ${mapping.groupId}\`.`,
+      effects: { watermark: null, blocked: blockedChange, approvalConsumed: state.approval !== null },
+    };
+  }
+  const status = record.counts.failed > 0 ? "partial" : "succeeded";
+  const watermark = status === "succeeded" ? await takeWatermark(ctx, collection) : null;
+  return { status, message: summarise(record.counts), effects: { watermark, blocked: null, approvalConsumed: state.approval !== null } };
+}
+
+/** Plan without lease or writes: exactly what a run would do now, and which guard would block it. */
+async function planOnly(deps: SyncDeps, mapping: Mapping, record: RunRecord): Promise<SyncRun> {
+  const source = deps.sources.open();
+  const directory = deps.directories.open(mapping.tenantId);
+  const state = await deps.state.get(mappingKeyOf(mapping));
+  const ctx: RunContext = { deps, mapping, record, source, directory, state };
+  try {
+    const collection = await source.getCollection(mapping.collectionId);
+    if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+    await checkGroup(ctx);
+    const { plan, guard, approved, resolution } = await planRun(ctx, collection);
+    record.blockedBy = guard && !approved ? guard.guard : null;
+    record.preview = { toAdd: plan.toAdd, toRemove: plan.toRemove, skipped: resolution.skipped };
+    countRequests(ctx);
+    const wouldBlock = record.blockedBy ? ` Removals would be blocked: ${guard?.message}` : "";
+    return record.finish("preview", `Would add ${plan.toAdd.length} and remove ${record.blockedBy ? 0 : plan.toRemove.length}.${wouldBlock}`, deps.clock.now());
+  } catch (error) {
+    const outcome = failure(record, error);
+    countRequests(ctx);
+    if (outcome.unexpected) throw error;
+    return record.finish("failed", outcome.message, deps.clock.now());
+  }
+}
+
+/** Reads both sides and decides: the changes, and the guard (if any) that stops the removals. */
+async function planRun(ctx: RunContext, collection: CollectionInfo) {
+  const { mapping, directory, deps, record, state } = ctx;
+  const resolution = await readAndResolve(ctx, collection);
+  const current = await directory.listMemberIds(mapping.groupId, mapping.memberType);
+  const ledger = mapping.mode === "managed" ? await deps.ledger.list(mappingKeyOf(mapping)) : new Set<string>();
+  const plan = planChanges(mapping.mode, resolution.desired, current, ledger);
+  record.counts.groupBefore = current.size;
+  record.counts.alreadyPresent = plan.alreadyPresent;
+  const guard = checkRemovalGuards({
+    mode: mapping.mode,
+    toRemove: plan.toRemove,
+    sourceCount: record.counts.source,
+    groupCount: current.size,
+    lastSuccessSourceCount: state.lastSuccessSourceCount,
+    hasSyncedInThisMode: state.lastSuccessMode === mapping.mode,
+    thresholdPercent: mapping.removalThresholdPercent ?? deps.policy.removalThresholdPercent,
+    thresholdCount: mapping.removalThresholdCount ?? deps.policy.removalThresholdCount,
+  });
+  const approved = guard !== null && state.approval?.fingerprint === guard.fingerprint;
+  return { resolution, plan, guard, approved };
+}
+
+async function checkGroup(ctx: RunContext): Promise<void> {
+  const group = await ctx.directory.getGroup(ctx.mapping.groupId);
+  if (!group) throw new PermanentSyncError("group-not-found", `Group ${ctx.mapping.groupId} does not exist in Entra ID (deleted?).`);
+  const verdict = judgeGroup(group, ctx.mapping.memberType);
+  if (verdict.reason) throw new PermanentSyncError(verdict.reason, verdict.message ?? verdict.reason);
+}
+
+async function readAndResolve(ctx: RunContext, collection: CollectionInfo): Promise<Resolution> {
+  const { mapping, source, directory, deps, record } = ctx;
+  if (collection.type !== mapping.memberType) {
+    throw new PermanentSyncError("unsupported-collection-type", `Collection ${collection.id} is a ${collection.type} collection but the mapping syncs ${mapping.memberType}s.`);
+  }
+  const options = { includeHybridJoined: mapping.includeHybridJoined, cache: deps.resolution, tenantKey: mapping.tenantId ?? "home", now: deps.clock.now() };
+  let resolution: Resolution;
+  if (mapping.memberType === "device") {
+    const members = await source.readDeviceMembers(mapping.collectionId);
+    record.counts.source = members.length;
+    resolution = await resolveDevices(directory, members, options);
+  } else {
+    const members = await source.readUserMembers(mapping.collectionId);
+    record.counts.source = members.length;
+    resolution = await resolveUsers(directory, members, options);
+  }
+  record.counts.resolved = resolution.desired.size;
+  record.counts.skipped = resolution.skippedCounts;
+  return resolution;
+}
+
+function mappingFingerprint(mapping: Mapping): string {
+  return [mapping.mode, mapping.memberType, mapping.includeHybridJoined, mapping.tenantId ?? "home"].join("|");
+}
+
+/** O(1) skip (DESIGN §4 step 2): same collection watermark, same mapping settings, group unchanged. */
+async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Promise<{ skip: boolean; watermark?: Watermark }> {
+  const { state, mapping, directory } = ctx;
+  const mark = state.watermark;
+  const sourceSame =
+    mark !== null &&
+    state.blocked === null &&
+    mark.mappingFingerprint === mappingFingerprint(mapping) &&
+    mark.collectionMemberCount === collection.memberCount &&
+    mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime;
+  if (!sourceSame) {
+    await checkGroup(ctx);
+    return { skip: false };
+  }
+  const token = await directory.membershipToken(mapping.groupId, mark.groupToken);
+  // Delta tokens expire after 7 days (FACTS.md): keep the newest one so a quiet mapping stays O(1).
+  if (!token.changed) return { skip: true, watermark: { ...mark, groupToken: token.token ?? mark.groupToken } };
+  await checkGroup(ctx);
+  return { skip: false };
+}
+
+/**
+ * Taken after our writes so our own changes do not look like someone else's next time; a hand change that
+ * lands between our last write and this call is picked up when the collection next changes.
+ */
+async function takeWatermark(ctx: RunContext, collection: CollectionInfo): Promise<Watermark> {
+  const token = await ctx.directory.membershipToken(ctx.mapping.groupId, null);
+  return {
+    collectionMemberCount: collection.memberCount,
+    collectionLastMemberChangeTime: collection.lastMemberChangeTime,
+    groupToken: token.token,
+    mappingFingerprint: mappingFingerprint(ctx.mapping),
+  };
+}
+
+function applyWrite(record: RunRecord, result: MemberWriteResult, field: "added" | "removed"): void {
+  record.counts[field] += result.done.length;
+  if (field === "added") record.counts.alreadyPresent += result.alreadyDone.length;
+  record.counts.failed += result.failed.length;
+  for (const failure of result.failed) record.addError({ id: failure.id, code: failure.code, message: failure.message });
+}
+
+function failure(record: RunRecord, error: unknown): Outcome & { effects: RunEffects } {
+  const noEffects: RunEffects = { watermark: null, blocked: null, approvalConsumed: false };
+  if (error instanceof PermanentSyncError) {
+    record.addError({ code: error.reason, message: error.message });
+    return { status: "failed", message: error.message, effects: noEffects };
+  }
+  if (error instanceof SourceReadError) {
+    record.addError({ code: `source-${error.kind}`, message: error.message });
+    return { status: "failed", message: `ConfigMgr read failed (${error.kind}); nothing was written. ${error.message}`, effects: noEffects };
+  }
+  const err = ensureError(error);
+  record.addError({ code: "unexpected", message: err.message });
+  return { status: "failed", message: `Unexpected error: ${err.message}`, effects: noEffects, unexpected: true };
+}
+
+function countRequests(ctx: RunContext): void {
+  const stats = ctx.directory.stats();
+  ctx.record.graphRequests = stats.requests;
+  ctx.record.throttledWaitMs = stats.throttledWaitMs;
+  ctx.record.adminServiceRequests = ctx.source.requestCount();
+}
+
+async function finishRun(ctx: RunContext, outcome: Outcome): Promise<SyncRun> {
+  const { deps, record, mapping } = ctx;
+  countRequests(ctx);
+  const run = record.finish(outcome.status, outcome.message, deps.clock.now());
+  await deps.runs.record(run);
+  // A failed run keeps what the state knew (blocked change, approval, watermark) except the failure count.
+  const effects = outcome.status === "failed" ? { ...keepState(ctx.state), watermark: null } : outcome.effects;
+  const next = stateAfterRun(ctx.state, run, effects);
+  try {
+    await deps.state.save(next);
+  } catch (error) {
+    // Our lease expired and another worker took over: its state wins, ours is dropped (never overwrite).
+    if (!(error instanceof ConcurrencyError)) throw error;
+    deps.log.warn("Mapping state changed under this run; not overwriting it", { mappingKey: mappingKeyOf(mapping), runId: run.runId });
+  }
+  logRun(deps, run);
+  return run;
+}
+
+function logRun(deps: SyncDeps, run: SyncRun): void {
+  const properties = {
+    runId: run.runId,
+    mappingKey: run.mappingKey,
+    status: run.status,
+    trigger: run.trigger,
+    durationMs: run.durationMs,
+    graphRequests: run.graphRequests,
+    adminServiceRequests: run.adminServiceRequests,
+    throttledWaitMs: run.throttledWaitMs,
+    blockedBy: run.blockedBy,
+    ...run.counts,
+    skipped: Object.values(run.counts.skipped).reduce((a, b) => a + b, 0),
+    skippedByReason: run.counts.skipped,
+  };
+  if (run.status === "failed") deps.log.error(`Sync run failed: ${run.message}`, properties);
+  else if (run.status === "blocked" || run.status === "partial") deps.log.warn(`Sync run ${run.status}: ${run.message}`, properties);
+  else deps.log.info(`Sync run ${run.status}`, properties);
+}
