@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { ConcurrencyError, NotFoundError } from "../errors.js";
+import type { Approval, BlockedChange, MappingHealth, MappingState, MappingStateStore, Watermark } from "../sync/mappingState.js";
+import { initialState } from "../sync/mappingState.js";
+import { epochMs, jsonProperty, parseEntity, withoutNulls } from "./entityValues.js";
+import type { LazyTable } from "./tableAccess.js";
+import { tableStatus, translateWriteError } from "./tableErrors.js";
+import { assertTableKey } from "./tableKeys.js";
+
+/** `mappingState`: PartitionKey mappingKey, RowKey "state" (DESIGN §3). */
+const STATE_ROW = "state";
+/** Re-reads after losing a write race before giving up with ConcurrencyError. */
+const LEASE_ATTEMPTS = 5;
+
+const nullable = <T extends z.ZodType>(schema: T) => schema.optional().transform((v) => v ?? null);
+const ours = <T>() => z.custom<T>((v) => typeof v === "object" && v !== null);
+
+const stateEntitySchema = z.object({
+  partitionKey: z.string(),
+  etag: z.string(),
+  leaseOwner: nullable(z.string()),
+  leaseExpiresAt: nullable(z.number()),
+  watermark: nullable(jsonProperty(ours<Watermark>())),
+  lastRunAt: nullable(z.string()),
+  lastRunStatus: nullable(z.string()),
+  lastSuccessAt: nullable(z.string()),
+  lastSuccessSourceCount: nullable(z.number()),
+  lastSuccessMode: nullable(z.string()),
+  consecutiveFailures: z.number(),
+  health: z.enum(["healthy", "degraded", "quarantined"] satisfies MappingHealth[]),
+  blocked: nullable(jsonProperty(ours<BlockedChange>())),
+  approval: nullable(jsonProperty(ours<Approval>())),
+});
+
+function fromEntity(entity: object): MappingState {
+  const { partitionKey, leaseOwner, leaseExpiresAt, ...rest } = parseEntity(stateEntitySchema, "mappingState", entity);
+  const lease = leaseOwner === null || leaseExpiresAt === null ? null : { owner: leaseOwner, expiresAt: leaseExpiresAt };
+  return { ...rest, mappingKey: partitionKey, lease };
+}
+
+function toEntity(state: MappingState) {
+  return {
+    partitionKey: assertTableKey(state.mappingKey, "mappingKey"),
+    rowKey: STATE_ROW,
+    ...withoutNulls({
+      leaseOwner: state.lease?.owner,
+      leaseExpiresAt: state.lease === null ? null : epochMs(state.lease.expiresAt),
+      watermark: state.watermark === null ? null : JSON.stringify(state.watermark),
+      lastRunAt: state.lastRunAt,
+      lastRunStatus: state.lastRunStatus,
+      lastSuccessAt: state.lastSuccessAt,
+      lastSuccessSourceCount: state.lastSuccessSourceCount,
+      lastSuccessMode: state.lastSuccessMode,
+      consecutiveFailures: state.consecutiveFailures,
+      health: state.health,
+      blocked: state.blocked === null ? null : JSON.stringify(state.blocked),
+      approval: state.approval === null ? null : JSON.stringify(state.approval),
+    }),
+  };
+}
+
+export function createMappingStateTable(table: LazyTable): MappingStateStore {
+  const what = (mappingKey: string) => `State of mapping ${mappingKey}`;
+
+  async function get(mappingKey: string): Promise<MappingState> {
+    const partitionKey = assertTableKey(mappingKey, "mappingKey");
+    const client = await table.ready();
+    try {
+      return fromEntity(await client.getEntity(partitionKey, STATE_ROW));
+    } catch (error) {
+      if (tableStatus(error) === 404) return initialState(mappingKey);
+      throw error;
+    }
+  }
+
+  /**
+   * Insert when no etag (409 → someone else inserted first), else Replace with If-Match (412 → someone else
+   * wrote first). Single-entity operations only: Azurite ignores If-Match inside transactions (FACTS.md).
+   */
+  async function save(state: MappingState): Promise<MappingState> {
+    const entity = toEntity(state);
+    const client = await table.ready();
+    try {
+      const response =
+        state.etag === null ? await client.createEntity(entity) : await client.updateEntity(entity, "Replace", { etag: state.etag });
+      if (response.etag === undefined) throw new Error(`Table Storage returned no etag for ${what(state.mappingKey)}`);
+      return { ...state, etag: response.etag };
+    } catch (error) {
+      if (tableStatus(error) === 409) throw new ConcurrencyError(`${what(state.mappingKey)} was created by someone else first`);
+      throw translateWriteError(error, what(state.mappingKey));
+    }
+  }
+
+  return {
+    get,
+    save,
+
+    async acquireLease(mappingKey, owner, ttlMs, now) {
+      for (let attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
+        const current = await get(mappingKey);
+        const lease = current.lease;
+        if (lease !== null && lease.owner !== owner && lease.expiresAt > now) return null;
+        try {
+          return await save({ ...current, lease: { owner, expiresAt: now + ttlMs } });
+        } catch (error) {
+          // Lost the race (or the row changed or vanished under us): look again; the winner's lease now shows.
+          if (!(error instanceof ConcurrencyError) && !(error instanceof NotFoundError)) throw error;
+        }
+      }
+      throw new ConcurrencyError(`${what(mappingKey)} kept changing while taking the lease (${LEASE_ATTEMPTS} attempts)`);
+    },
+
+    async delete(mappingKey) {
+      const partitionKey = assertTableKey(mappingKey, "mappingKey");
+      const client = await table.ready();
+      try {
+        await client.deleteEntity(partitionKey, STATE_ROW);
+      } catch (error) {
+        if (tableStatus(error) !== 404) throw error;
+      }
+    },
+  };
+}
