@@ -1,0 +1,103 @@
+import { ServiceBusAdministrationClient, ServiceBusClient, type ServiceBusMessage, type TokenCredential } from "@azure/service-bus";
+import { ValidationError } from "../errors.js";
+import type { JobQueue, SyncJob } from "./jobQueue.js";
+import { jobBody, MAX_JOB_ID_LENGTH } from "./syncJobMessage.js";
+
+/** The part of a `ServiceBusMessageBatch` we use. */
+export interface JobMessageBatch {
+  readonly count: number;
+  readonly sizeInBytes: number;
+  /** The namespace's message size limit (256 KB on Standard): a batch travels as one message. */
+  readonly maxSizeInBytes: number;
+  tryAddMessage(message: ServiceBusMessage): boolean;
+}
+
+/** The part of a `ServiceBusSender` we use; a real sender fits it, and so does a test's fake. */
+export interface JobSender {
+  createMessageBatch(): Promise<JobMessageBatch>;
+  sendMessages(batch: JobMessageBatch): Promise<void>;
+  scheduleMessages(messages: ServiceBusMessage[], scheduledEnqueueTimeUtc: Date): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Reads the queue's counters (the part of `ServiceBusAdministrationClient` we use). */
+export interface QueueRuntimeReader {
+  getQueueRuntimeProperties(queueName: string): Promise<{ readonly deadLetterMessageCount: number }>;
+}
+
+export type ServiceBusConnection =
+  /** Managed identity (DefaultAzureCredential in Azure): needs "Azure Service Bus Data Sender" on the queue. */
+  | { readonly fullyQualifiedNamespace: string; readonly credential: TokenCredential }
+  | { readonly sender: JobSender; readonly runtime?: QueueRuntimeReader };
+
+export type ServiceBusJobQueueOptions = ServiceBusConnection & {
+  readonly queueName: string;
+  /**
+   * Read the dead-letter count from the queue's runtime properties. That is a management operation: it needs
+   * the Manage claim (SAS) or "Azure Service Bus Data Owner" (Entra), far more than sending and receiving.
+   * Off by default so the app keeps least privilege; deadLetterCount() then answers null ("unknown").
+   */
+  readonly countDeadLetters?: boolean;
+};
+
+export interface ServiceBusJobQueue extends JobQueue {
+  close(): Promise<void>;
+}
+
+/** Jobs on a Service Bus queue: batched sends, scheduled messages for back-off, duplicate detection by jobId. */
+export function createServiceBusJobQueue(options: ServiceBusJobQueueOptions): ServiceBusJobQueue {
+  const { sender, runtime, client } = connect(options);
+  const deadLetters = options.countDeadLetters === true ? runtime : undefined;
+
+  return {
+    async send(jobs) {
+      if (jobs.length === 0) return;
+      let batch = await sender.createMessageBatch();
+      for (const job of jobs) {
+        const message = toMessage(job);
+        if (batch.tryAddMessage(message)) continue;
+        // The batch is full (its size limit is the namespace's message size limit): send it, start another.
+        if (batch.count === 0) throw new ValidationError(`Job ${job.jobId} does not fit in one Service Bus message`);
+        await sender.sendMessages(batch);
+        batch = await sender.createMessageBatch();
+        if (!batch.tryAddMessage(message)) throw new ValidationError(`Job ${job.jobId} does not fit in one Service Bus message`);
+      }
+      if (batch.count > 0) await sender.sendMessages(batch);
+    },
+
+    async schedule(job, at) {
+      // A scheduled message is the only real back-off Service Bus offers: abandoning redelivers at once
+      // (FACTS.md "Service Bus and the Functions host").
+      await sender.scheduleMessages([toMessage(job)], new Date(at));
+    },
+
+    async deadLetterCount() {
+      if (deadLetters === undefined) return null;
+      const properties = await deadLetters.getQueueRuntimeProperties(options.queueName);
+      return properties.deadLetterMessageCount;
+    },
+
+    async close() {
+      await sender.close();
+      await client?.close();
+    },
+  };
+}
+
+function connect(options: ServiceBusJobQueueOptions): { sender: JobSender; runtime: QueueRuntimeReader | undefined; client?: ServiceBusClient } {
+  if ("sender" in options) return { sender: options.sender, runtime: options.runtime };
+  const client = new ServiceBusClient(options.fullyQualifiedNamespace, options.credential);
+  const runtime = options.countDeadLetters === true ? new ServiceBusAdministrationClient(options.fullyQualifiedNamespace, options.credential) : undefined;
+  return { sender: client.createSender(options.queueName), runtime, client };
+}
+
+/**
+ * messageId = jobId, so Service Bus duplicate detection drops a second send of the same job inside its window
+ * (the send still succeeds). The body is the job's ids only; the SDK JSON-encodes it into a data section.
+ */
+export function toMessage(job: SyncJob): ServiceBusMessage {
+  if (job.jobId.length === 0 || job.jobId.length > MAX_JOB_ID_LENGTH) {
+    throw new ValidationError(`A job id must be 1 to ${MAX_JOB_ID_LENGTH} characters (Service Bus messageId), got ${job.jobId.length}`);
+  }
+  return { messageId: job.jobId, body: jobBody(job), contentType: "application/json", subject: "sync-job" };
+}
