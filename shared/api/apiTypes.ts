@@ -1,0 +1,63 @@
+import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
+import type { DirectoryProvider } from "../graph/directory.js";
+import type { Logger } from "../logger.js";
+import type { MappingRef } from "../mappings/ids.js";
+import type { MappingStore } from "../mappings/mappingStore.js";
+import type { JobQueue } from "../queue/jobQueue.js";
+import type { Clock } from "../sync/clock.js";
+import type { Ledger } from "../sync/ledger.js";
+import type { MappingState, MappingStateStore } from "../sync/mappingState.js";
+import type { RunStore } from "../sync/runStore.js";
+import type { SyncRequest } from "../sync/syncDeps.js";
+import type { SyncRun } from "../sync/syncRun.js";
+import type { AuthConfig } from "./auth.js";
+import type { HealthReport } from "./health.js";
+
+/**
+ * One HTTP request as the API core sees it, whatever carried it (the Functions host or `node:http`).
+ * `path` is the part below the `/api` prefix, still percent-encoded (e.g. `/mappings/PS100012/0f3c…`).
+ */
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /**
+   * The body: already-read text, or a byte stream the core reads only when the route takes a body, and then
+   * no further than the size limit (so an oversized body is refused without being read in full).
+   */
+  readonly body?: string | AsyncIterable<Uint8Array> | null;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Serialised as JSON by the transport; absent for 204. */
+  readonly jsonBody?: unknown;
+}
+
+/** Everything the API talks to; built once per process by the composition root. */
+export interface ApiDeps {
+  readonly mappings: MappingStore;
+  readonly directories: DirectoryProvider;
+  readonly sources: MembershipSourceProvider;
+  readonly runs: RunStore;
+  readonly state: MappingStateStore;
+  readonly ledger: Ledger;
+  readonly queue: JobQueue;
+  /** The sync engine (`syncMapping` bound to its deps); the API calls it only with `dryRun: true`. */
+  readonly sync: (request: SyncRequest) => Promise<SyncRun>;
+  /** Approves the currently blocked change once; throws NotFoundError when nothing is blocked. */
+  readonly approve: (ref: MappingRef, by: string) => Promise<MappingState>;
+  /** Storage / queue / Graph probes (see `probeAll` in ./health.ts). */
+  readonly health: () => Promise<HealthReport>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly auth: AuthConfig;
+}
+
+/** The transport-neutral API: never throws; every failure comes back as a problem response. */
+export interface MappingsApi {
+  handle(request: ApiRequest): Promise<ApiResponse>;
+}

@@ -1,0 +1,113 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { ApiProblem } from "./problems.js";
+
+/**
+ * Who may call the API.
+ * - `easyauth`: Azure. App Service Authentication signs the caller in and passes the principal in
+ *   `x-ms-client-principal` (base64 JSON); the platform strips that header from incoming requests, so it can be
+ *   trusted only behind Easy Auth. App roles `Mappings.Read` / `Mappings.ReadWrite` decide access.
+ * - `function-key`: fallback in Azure when Easy Auth cannot be used; the function is registered with
+ *   authLevel "function", the host has checked the key, and the caller has full access.
+ * - `key`: local `serve` beyond loopback: `x-api-key` must equal the configured key.
+ * - `none`: local `serve` on loopback only.
+ */
+export interface AuthConfig {
+  readonly mode: "easyauth" | "function-key" | "key" | "none";
+  readonly apiKey?: string;
+}
+
+export type ApiRole = "Mappings.Read" | "Mappings.ReadWrite";
+export type Access = "read" | "write";
+
+export interface Principal {
+  /** Recorded as createdBy / updatedBy / approver. */
+  readonly name: string;
+  readonly roles: ReadonlySet<ApiRole>;
+}
+
+const FULL_ACCESS: ReadonlySet<ApiRole> = new Set<ApiRole>(["Mappings.Read", "Mappings.ReadWrite"]);
+const PRINCIPAL_HEADER = "x-ms-client-principal";
+const API_KEY_HEADER = "x-api-key";
+/** Easy Auth's own claim type for app roles; `role_typ` in the principal may name another. */
+const ROLES_CLAIM = "roles";
+
+const clientPrincipalSchema = z.object({
+  auth_typ: z.string().optional(),
+  name_typ: z.string().optional(),
+  role_typ: z.string().optional(),
+  claims: z.array(z.object({ typ: z.string(), val: z.string() })),
+});
+
+export function assertAuthConfig(auth: AuthConfig): void {
+  if (auth.mode === "key" && (auth.apiKey === undefined || auth.apiKey.length < 16)) {
+    throw new ConfigError(["API_KEY must be set (at least 16 characters) when the API is served beyond loopback"]);
+  }
+}
+
+function unauthorized(detail: string): ApiProblem {
+  return new ApiProblem(401, "unauthorized", detail, [], { "www-authenticate": 'Bearer realm="collection-sync"' });
+}
+
+/** Decodes `x-ms-client-principal`; null when it is missing or not a principal. */
+export function parseClientPrincipal(header: string | undefined): Principal | null {
+  if (header === undefined || header.length === 0 || header.length > 32_768) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(header, "base64").toString("utf8"));
+  } catch {
+    return null;
+  }
+  const parsed = clientPrincipalSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const { claims, name_typ, role_typ } = parsed.data;
+  const first = (...types: (string | undefined)[]) =>
+    types.flatMap((type) => (type === undefined ? [] : claims.filter((c) => c.typ === type).map((c) => c.val))).find((v) => v !== "");
+  const roles = new Set<ApiRole>();
+  for (const claim of claims) {
+    if (claim.typ !== ROLES_CLAIM && claim.typ !== role_typ) continue;
+    if (claim.val === "Mappings.ReadWrite") roles.add("Mappings.ReadWrite").add("Mappings.Read");
+    if (claim.val === "Mappings.Read") roles.add("Mappings.Read");
+  }
+  // People carry a UPN; an app calling with its own token carries only its application id.
+  const person = first(name_typ, "preferred_username", "upn", "email", "name");
+  const app = first("appid", "azp");
+  return { name: person ?? (app !== undefined ? `app:${app}` : "unknown"), roles };
+}
+
+/** Same-length digests, so neither the key's content nor its length leaks through timing. */
+function keysEqual(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Who is calling; throws a 401 problem when the caller is not signed in. */
+export function authenticate(headers: Readonly<Record<string, string | undefined>>, auth: AuthConfig): Principal {
+  switch (auth.mode) {
+    case "none":
+      return { name: "local", roles: FULL_ACCESS };
+    case "function-key":
+      return { name: "function-key", roles: FULL_ACCESS };
+    case "key": {
+      const given = headers[API_KEY_HEADER];
+      if (given === undefined || auth.apiKey === undefined || !keysEqual(given, auth.apiKey)) {
+        throw unauthorized("Send the API key in the x-api-key header.");
+      }
+      return { name: "api-key", roles: FULL_ACCESS };
+    }
+    case "easyauth": {
+      const principal = parseClientPrincipal(headers[PRINCIPAL_HEADER]);
+      if (principal === null) throw unauthorized("Sign in through the app's Entra ID authentication.");
+      return principal;
+    }
+  }
+}
+
+/** Throws a 403 problem unless the principal holds the role the access needs. */
+export function authorize(principal: Principal, access: Access): void {
+  const role: ApiRole = access === "read" ? "Mappings.Read" : "Mappings.ReadWrite";
+  if (!principal.roles.has(role)) {
+    throw new ApiProblem(403, "forbidden", `This needs the app role ${role}; ${principal.name} does not have it.`);
+  }
+}

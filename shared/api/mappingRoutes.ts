@@ -1,0 +1,88 @@
+import { collectionIdSchema, mappingKeyOf } from "../mappings/ids.js";
+import type { Mapping } from "../mappings/mapping.js";
+import { createMappingSchema, updateMappingSchema } from "../mappings/mappingInput.js";
+import { createMappingsService } from "../mappings/mappingsService.js";
+import { initialState } from "../sync/mappingState.js";
+import type { ApiDeps } from "./apiTypes.js";
+import { ifMatchFrom, mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
+import { mappingLocation, mappingView } from "./representations.js";
+import { readJsonBody } from "./requestInput.js";
+import { json, type Route } from "./router.js";
+
+/** State reads per list page run this many at a time: a 200-item page must not open 200 connections at once. */
+const STATE_READS_IN_FLIGHT = 16;
+
+/** CRUD on `/mappings` and `/mappings/{collectionId}/{groupId}`. */
+export function mappingRoutes(deps: ApiDeps): Route[] {
+  const service = createMappingsService(deps);
+
+  async function withState(mapping: Mapping): Promise<Record<string, unknown>> {
+    return mappingView(mapping, await deps.state.get(mappingKeyOf(mapping)), deps.clock.now());
+  }
+
+  async function allWithState(items: readonly Mapping[]): Promise<Record<string, unknown>[]> {
+    const views: Record<string, unknown>[] = [];
+    for (let start = 0; start < items.length; start += STATE_READS_IN_FLIGHT) {
+      views.push(...(await Promise.all(items.slice(start, start + STATE_READS_IN_FLIGHT).map(withState))));
+    }
+    return views;
+  }
+
+  return [
+    {
+      method: "GET",
+      pattern: "/mappings",
+      access: "read",
+      async handle({ request }) {
+        const paging = pagingFrom(request.query);
+        const collectionId = optionalQueryParam(request.query, "collectionId", collectionIdSchema);
+        const page = await service.list({ ...paging, ...(collectionId === undefined ? {} : { collectionId }) });
+        return json(200, { items: await allWithState(page.items), continuationToken: page.continuationToken ?? null });
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/mappings",
+      access: "write",
+      async handle({ request, principal }) {
+        const input = await readJsonBody(request, createMappingSchema);
+        const created = await service.create(input, principal.name);
+        return json(201, mappingView(created, initialState(mappingKeyOf(created)), deps.clock.now()), {
+          location: mappingLocation(created),
+          etag: created.etag,
+        });
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/mappings/:collectionId/:groupId",
+      access: "read",
+      async handle({ params }) {
+        const mapping = await service.get(mappingRefFrom(params));
+        return json(200, await withState(mapping), { etag: mapping.etag });
+      },
+    },
+    {
+      method: "PATCH",
+      pattern: "/mappings/:collectionId/:groupId",
+      access: "write",
+      async handle({ request, params, principal }) {
+        const ref = mappingRefFrom(params);
+        const expectedEtag = ifMatchFrom(request.headers);
+        const changes = await readJsonBody(request, updateMappingSchema);
+        const updated = await service.update(ref, changes, { expectedEtag, by: principal.name });
+        return json(200, await withState(updated), { etag: updated.etag });
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: "/mappings/:collectionId/:groupId",
+      access: "write",
+      async handle({ request, params, principal }) {
+        const ref = mappingRefFrom(params);
+        await service.remove(ref, { expectedEtag: ifMatchFrom(request.headers), by: principal.name });
+        return { status: 204, headers: {} };
+      },
+    },
+  ];
+}

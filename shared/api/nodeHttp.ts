@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
+import { ApiProblem, problemResponse } from "./problems.js";
+import { declaredTooLarge, tooLarge } from "./requestInput.js";
+
+export interface NodeHttpOptions {
+  /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
+  readonly basePath?: string;
+}
+
+function headerRecord(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+function send(request: IncomingMessage, response: ServerResponse, result: ApiResponse): void {
+  const headers: Record<string, string> = { ...result.headers };
+  // A body we did not read (refused, or not wanted) would otherwise be drained for keep-alive: close instead.
+  if (!request.complete) headers.connection = "close";
+  const text = result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody);
+  if (text !== undefined) headers["content-length"] = String(Buffer.byteLength(text));
+  response.writeHead(result.status, headers);
+  response.end(text);
+}
+
+/**
+ * A `node:http` request listener serving the API (for `collection-sync serve`):
+ * `http.createServer(createNodeHttpListener(createMappingsApi(deps)))`. Bodies are streamed into the core,
+ * which stops reading at the size limit (64 KiB); a declared Content-Length over the limit is refused unread.
+ */
+export function createNodeHttpListener(
+  api: MappingsApi,
+  options: NodeHttpOptions = {},
+): (request: IncomingMessage, response: ServerResponse) => void {
+  const basePath = (options.basePath ?? "/api").replace(/\/+$/, "");
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+    if (!underBase) {
+      send(request, response, problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
+      return;
+    }
+    const headers = headerRecord(request);
+    if (declaredTooLarge(headers["content-length"])) {
+      send(request, response, problemResponse(tooLarge(), url.pathname));
+      return;
+    }
+    const apiRequest: ApiRequest = {
+      method: request.method ?? "GET",
+      path: url.pathname.slice(basePath.length) || "/",
+      query: url.searchParams,
+      headers,
+      body: request,
+    };
+    send(request, response, await api.handle(apiRequest));
+  }
+
+  return (request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      // api.handle never throws; this is a socket-level failure (client gone). Nothing left to answer.
+      if (!response.headersSent) response.writeHead(500).end();
+      request.destroy(error instanceof Error ? error : undefined);
+    });
+  };
+}

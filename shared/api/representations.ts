@@ -1,0 +1,37 @@
+import type { Mapping } from "../mappings/mapping.js";
+import type { MappingState } from "../sync/mappingState.js";
+
+/** What an admin needs at a glance: is it healthy, is it blocked, how did the last run go. */
+export interface StateSummary {
+  readonly health: MappingState["health"];
+  readonly blocked: { guard: string; message: string; removeCount: number; at: string } | null;
+  readonly lastRunStatus: string | null;
+  readonly lastRunAt: string | null;
+  readonly lastSuccessAt: string | null;
+  readonly consecutiveFailures: number;
+  /** A worker holds the mapping's lease right now. */
+  readonly syncing: boolean;
+}
+
+export function stateSummary(state: MappingState, now: number): StateSummary {
+  const blocked = state.blocked;
+  return {
+    health: state.health,
+    blocked: blocked === null ? null : { guard: blocked.guard, message: blocked.message, removeCount: blocked.removeCount, at: blocked.at },
+    lastRunStatus: state.lastRunStatus,
+    lastRunAt: state.lastRunAt,
+    lastSuccessAt: state.lastSuccessAt,
+    consecutiveFailures: state.consecutiveFailures,
+    syncing: state.lease !== null && state.lease.expiresAt > now,
+  };
+}
+
+/** A mapping as the API returns it (all fields, plus its state summary). */
+export function mappingView(mapping: Mapping, state: MappingState, now: number): Record<string, unknown> {
+  return { ...mapping, state: stateSummary(state, now) };
+}
+
+/** Canonical URL path of a mapping (ids are already normalised: upper-case collection, lower-case GUID). */
+export function mappingLocation(mapping: { collectionId: string; groupId: string }): string {
+  return `/api/mappings/${mapping.collectionId}/${mapping.groupId}`;
+}

@@ -1,0 +1,79 @@
+import type { z } from "zod";
+import type { ApiRequest } from "./apiTypes.js";
+import { ApiProblem, type FieldError } from "./problems.js";
+
+/** Mapping bodies are a few hundred bytes; anything near this is a mistake or an attack. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function tooLarge(limit: number = MAX_BODY_BYTES): ApiProblem {
+  return new ApiProblem(413, "payload-too-large", `The body must not exceed ${limit} bytes.`, [], { connection: "close" });
+}
+
+/** Refuses by the declared Content-Length alone, before a byte of the body is read. */
+export function declaredTooLarge(contentLength: string | undefined, limit: number = MAX_BODY_BYTES): boolean {
+  if (contentLength === undefined) return false;
+  const declared = Number(contentLength);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+/**
+ * Reads the body as UTF-8 text, never holding more than `limit` bytes: a stream is abandoned as soon as it
+ * passes the limit.
+ */
+export async function readBodyText(request: ApiRequest, limit: number = MAX_BODY_BYTES): Promise<string> {
+  const body = request.body;
+  if (body === undefined || body === null) return "";
+  if (typeof body === "string") {
+    if (Buffer.byteLength(body, "utf8") > limit) throw tooLarge(limit);
+    return body;
+  }
+  if (declaredTooLarge(request.headers["content-length"], limit)) throw tooLarge(limit);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new ApiProblem(400, "invalid-json", "The body is not valid UTF-8.");
+  }
+}
+
+export function zodErrors(where: NonNullable<FieldError["in"]>, error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ in: where, name: issue.path.map(String).join("."), message: issue.message }));
+}
+
+/** Reads, parses and validates a JSON body against a strict schema. */
+export async function readJsonBody<S extends z.ZodType>(request: ApiRequest, schema: S): Promise<z.output<S>> {
+  const contentType = request.headers["content-type"];
+  // application/json and application/merge-patch+json; anything else (forms, text) is refused outright.
+  if (contentType !== undefined && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
+    throw new ApiProblem(415, "unsupported-media-type", `Send the body as application/json, not ${contentType}.`);
+  }
+  const text = await readBodyText(request);
+  if (text.trim() === "") throw ApiProblem.validation([{ in: "body", name: "", message: "a JSON object body is required" }]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ApiProblem(400, "invalid-json", `The body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw ApiProblem.validation([{ in: "body", name: "", message: "the body must be a JSON object" }]);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw ApiProblem.validation(zodErrors("body", parsed.error));
+  return parsed.data;
+}
+
+/** Validates one value (path segment, query parameter) with a schema, naming it in the problem. */
+export function parseParam<S extends z.ZodType>(where: NonNullable<FieldError["in"]>, name: string, value: unknown, schema: S): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw ApiProblem.validation(parsed.error.issues.map((issue) => ({ in: where, name, message: issue.message })));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,86 @@
+import type { ApiDeps, ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
+import { assertAuthConfig, authenticate, authorize, type Access, type Principal } from "./auth.js";
+import { groupRoutes } from "./groupRoutes.js";
+import { healthRoutes } from "./healthRoutes.js";
+import { mappingActionRoutes } from "./mappingActionRoutes.js";
+import { mappingRoutes } from "./mappingRoutes.js";
+import { ApiProblem, problemFromError, problemResponse } from "./problems.js";
+
+export interface RouteContext {
+  readonly request: ApiRequest;
+  readonly principal: Principal;
+  /** Decoded path parameters, still unvalidated (handlers check them against ids.ts). */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface Route {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Segments below /api; `:name` captures one segment. */
+  readonly pattern: string;
+  readonly access: Access;
+  handle(context: RouteContext): Promise<ApiResponse>;
+}
+
+const BASE_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, jsonBody: body };
+}
+
+function splitPath(path: string): string[] {
+  const segments = path.split("/").filter((segment) => segment !== "");
+  try {
+    return segments.map((segment) => decodeURIComponent(segment));
+  } catch {
+    throw ApiProblem.validation([{ in: "path", name: "", message: "the path is not valid percent-encoding" }]);
+  }
+}
+
+function match(pattern: string, segments: readonly string[]): Record<string, string> | null {
+  const parts = pattern.split("/").filter((part) => part !== "");
+  if (parts.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, part] of parts.entries()) {
+    const segment = segments[index] ?? "";
+    if (part.startsWith(":")) params[part.slice(1)] = segment;
+    else if (part !== segment) return null;
+  }
+  return params;
+}
+
+/** Builds the API over its dependencies. Auth comes first, so an anonymous caller learns nothing about routes. */
+export function createMappingsApi(deps: ApiDeps): MappingsApi {
+  assertAuthConfig(deps.auth);
+  const routes: Route[] = [...mappingRoutes(deps), ...mappingActionRoutes(deps), ...groupRoutes(deps), ...healthRoutes(deps)];
+
+  async function dispatch(request: ApiRequest): Promise<ApiResponse> {
+    const principal = authenticate(request.headers, deps.auth);
+    const segments = splitPath(request.path);
+    const method = request.method.toUpperCase();
+    const candidates = routes.flatMap((route) => {
+      const params = match(route.pattern, segments);
+      return params === null ? [] : [{ route, params }];
+    });
+    if (candidates.length === 0) throw new ApiProblem(404, "not-found", `No API route ${request.path}.`);
+    const chosen = candidates.find((candidate) => candidate.route.method === method);
+    if (chosen === undefined) {
+      const allow = candidates.map((candidate) => candidate.route.method).join(", ");
+      throw new ApiProblem(405, "method-not-allowed", `${method} is not supported here; use ${allow}.`, [], { allow });
+    }
+    authorize(principal, chosen.route.access);
+    return chosen.route.handle({ request, principal, params: chosen.params });
+  }
+
+  return {
+    async handle(request) {
+      const instance = `/api${request.path.startsWith("/") ? "" : "/"}${request.path}`;
+      let response: ApiResponse;
+      try {
+        response = await dispatch(request);
+      } catch (error) {
+        response = problemResponse(problemFromError(error, deps.log, { method: request.method, path: instance }), instance);
+      }
+      return { ...response, headers: { ...BASE_HEADERS, ...response.headers } };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { collectionIdSchema, guidSchema } from "./ids.js";
+import type { SyncMode } from "./mapping.js";
+
+/**
+ * What a caller may send to create or change a mapping. `.strict()` rejects unknown fields, so a typo
+ * ("mdoe") or an attempt to set server-owned fields (createdBy, etag) is an error, never silently ignored.
+ */
+const modeSchema = z.enum(["additive", "managed", "mirror"] satisfies SyncMode[]);
+const percentSchema = z.number().int().min(0).max(100);
+const countSchema = z.number().int().min(0).max(1_000_000);
+
+export const createMappingSchema = z
+  .object({
+    collectionId: collectionIdSchema,
+    groupId: guidSchema,
+    /** null or absent: the app's home tenant. */
+    tenantId: guidSchema.nullable().default(null),
+    mode: modeSchema.default("additive"),
+    enabled: z.boolean().default(true),
+    includeHybridJoined: z.boolean().default(false),
+    removalThresholdPercent: percentSchema.nullable().default(null),
+    removalThresholdCount: countSchema.nullable().default(null),
+  })
+  .strict();
+
+export type CreateMappingInput = z.output<typeof createMappingSchema>;
+
+export const updateMappingSchema = z
+  .object({
+    mode: modeSchema.optional(),
+    enabled: z.boolean().optional(),
+    includeHybridJoined: z.boolean().optional(),
+    /** null resets the threshold to the app-wide default. */
+    removalThresholdPercent: percentSchema.nullable().optional(),
+    removalThresholdCount: countSchema.nullable().optional(),
+  })
+  .strict()
+  .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
+    message: "name at least one of mode, enabled, includeHybridJoined, removalThresholdPercent, removalThresholdCount",
+  });
+
+export type UpdateMappingInput = z.output<typeof updateMappingSchema>;
