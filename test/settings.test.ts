@@ -64,3 +64,18 @@ describe("settings", () => {
     ).not.toThrow();
   });
 });
+
+describe("settings for remote services", () => {
+  it("requires the AdminService scope when the AdminService is remote", () => {
+    expect(issuesOf({ ADMINSERVICE_URL: "https://cmg.contoso.com/CCM_Proxy_MutualAuth/72057594037927942/AdminService" })).toEqual([
+      "ADMINSERVICE_SCOPE is required for a remote AdminService: the Entra scope of the ConfigMgr server app, e.g. api://<app id>/.default",
+    ]);
+    expect(issuesOf({ ADMINSERVICE_URL: "http://127.0.0.1:5000/AdminService" })).toEqual([]);
+  });
+
+  it("needs the multi-tenant app id before a certificate makes sense", () => {
+    expect(issuesOf({ MULTITENANT_CERTIFICATE_PATH: "/certs/app.pem" })).toEqual([
+      "MULTITENANT_CERTIFICATE_PATH needs MULTITENANT_CLIENT_ID (the multi-tenant app registration)",
+    ]);
+  });
+});

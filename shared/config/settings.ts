@@ -81,6 +81,12 @@ export const settingsSchema = z.object({
   AZURE_TENANT_ID: optionalGuid("AZURE_TENANT_ID"),
   /** Client id of the user-assigned managed identity (empty: system-assigned or developer credentials). */
   AZURE_CLIENT_ID: optionalGuid("AZURE_CLIENT_ID"),
+  /**
+   * Mappings may name another tenant. Graph is then reached as this multi-tenant app registration (consented in
+   * that tenant), authenticated by a federated credential on the managed identity or by a certificate.
+   */
+  MULTITENANT_CLIENT_ID: optionalGuid("MULTITENANT_CLIENT_ID"),
+  MULTITENANT_CERTIFICATE_PATH: optionalText,
   /** Graph `$batch` requests in flight at once per tenant (each carries up to 20 PATCHes of 20 members). */
   GRAPH_MAX_CONCURRENCY: intSetting("GRAPH_MAX_CONCURRENCY", 1, 32, 4),
   /** How long one sync run may take before it saves progress and re-schedules itself (function timeout minus margin). */
@@ -110,6 +116,14 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
   const problems: string[] = [];
   if (settings.TABLES_CONNECTION !== undefined && settings.TABLES_ENDPOINT !== undefined) {
     problems.push("Set TABLES_CONNECTION or TABLES_ENDPOINT, not both");
+  }
+  if (settings.MULTITENANT_CERTIFICATE_PATH !== undefined && settings.MULTITENANT_CLIENT_ID === undefined) {
+    problems.push("MULTITENANT_CERTIFICATE_PATH needs MULTITENANT_CLIENT_ID (the multi-tenant app registration)");
+  }
+  if (settings.ADMINSERVICE_URL !== undefined && !isLoopbackHttp(new URL(settings.ADMINSERVICE_URL)) && settings.ADMINSERVICE_SCOPE === undefined) {
+    problems.push(
+      "ADMINSERVICE_SCOPE is required for a remote AdminService: the Entra scope of the ConfigMgr server app, e.g. api://<app id>/.default",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
