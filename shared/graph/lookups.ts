@@ -1,0 +1,174 @@
+/**
+ * Resolving ConfigMgr's keys to Entra objects in bulk (FACTS.md, devices and users): `in` filters of ≤ 15 values
+ * inside `$batch` of ≤ 20, `getByIds` for user object ids (≤ 1,000 a call), and one enumeration of all devices
+ * when so many are wanted that reading the whole list is cheaper.
+ */
+import { z } from "zod";
+import type { DirectoryDevice, DirectoryUser, TrustType } from "./directory.js";
+import { runJobs, runPool, type SubRequest } from "./batch.js";
+import { readFailure, type GraphContext } from "./graphContext.js";
+import { GraphRequestError } from "./graphErrors.js";
+import { chunk, inFilter, queryValue } from "./odata.js";
+import { PAGE_SIZE } from "./groupReads.js";
+import { forEachPage, readPage, type Page } from "./paging.js";
+import type { GraphAnswer } from "./transport.js";
+
+/** An `in (…)` list takes at most 15 values (Graph: "Max allowed: 15"). */
+export const IN_LIMIT = 15;
+/** `POST /directoryObjects/getByIds` takes up to 1,000 ids. */
+export const GET_BY_IDS_LIMIT = 1000;
+
+const DEVICE_SELECT = "id,deviceId,trustType,accountEnabled";
+const USER_SELECT = "id,userPrincipalName,accountEnabled";
+
+const deviceSchema = z.object({
+  id: z.string(),
+  deviceId: z.string().nullish(),
+  trustType: z.string().nullish(),
+  accountEnabled: z.boolean().nullish(),
+});
+const userSchema = z.object({
+  id: z.string(),
+  userPrincipalName: z.string().nullish(),
+  accountEnabled: z.boolean().nullish(),
+});
+
+const TRUST_TYPES = new Set<string>(["AzureAd", "ServerAd", "Workplace"]);
+
+function toDevice(value: unknown): DirectoryDevice | null {
+  const parsed = deviceSchema.safeParse(value);
+  if (!parsed.success || !parsed.data.deviceId) return null;
+  const d = parsed.data;
+  const trustType = d.trustType && TRUST_TYPES.has(d.trustType) ? (d.trustType as TrustType) : null;
+  return { id: d.id, deviceId: d.deviceId as string, trustType, accountEnabled: d.accountEnabled ?? false };
+}
+
+function toUser(value: unknown): DirectoryUser | null {
+  const parsed = userSchema.safeParse(value);
+  if (!parsed.success) return null;
+  const u = parsed.data;
+  return { id: u.id, userPrincipalName: u.userPrincipalName ?? "", accountEnabled: u.accountEnabled ?? false };
+}
+
+/** Keys as given, grouped by their case-insensitive form (GUIDs and UPNs compare without case). */
+function keysByLower(keys: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const key of keys) {
+    if (key.trim() === "") continue;
+    const lower = key.toLowerCase();
+    const list = out.get(lower);
+    if (list === undefined) out.set(lower, [key]);
+    else if (!list.includes(key)) list.push(key);
+  }
+  return out;
+}
+
+/** When one deviceId has several device objects (stale re-registrations), an enabled one wins. */
+function better(current: DirectoryDevice | undefined, candidate: DirectoryDevice): DirectoryDevice {
+  if (current === undefined) return candidate;
+  return !current.accountEnabled && candidate.accountEnabled ? candidate : current;
+}
+
+export interface DeviceLookupOptions {
+  /** More misses than this: enumerate `/devices` once instead of `in` lookups. */
+  readonly enumerateAbove: number;
+}
+
+export async function findDevicesByDeviceId(
+  context: GraphContext,
+  deviceIds: readonly string[],
+  options: DeviceLookupOptions,
+): Promise<Map<string, DirectoryDevice>> {
+  const wanted = keysByLower(deviceIds);
+  const found = new Map<string, DirectoryDevice>();
+  const take = (value: unknown) => {
+    const device = toDevice(value);
+    const lower = device?.deviceId.toLowerCase();
+    if (device !== null && lower !== undefined && wanted.has(lower)) found.set(lower, better(found.get(lower), device));
+  };
+
+  if (wanted.size > options.enumerateAbove) {
+    await forEachPage(context, `/devices?$select=${DEVICE_SELECT}&$top=${PAGE_SIZE}`, (page) => page.value.forEach(take), {
+      operation: "list devices",
+    });
+  } else {
+    const requests = chunk([...wanted.keys()], IN_LIMIT).map((values) => ({
+      method: "GET" as const,
+      path: `/devices?$filter=${queryValue(inFilter("deviceId", values))}&$select=${DEVICE_SELECT}&$top=${PAGE_SIZE}`,
+      kind: "read" as const,
+    }));
+    await batchedReads(context, requests, "look up devices", (page) => page.value.forEach(take));
+  }
+  return byOriginalKeys(wanted, found);
+}
+
+/** Keys containing `@` are userPrincipalNames, the rest object ids. */
+export async function findUsers(context: GraphContext, keys: readonly string[]): Promise<Map<string, DirectoryUser>> {
+  const wanted = keysByLower(keys);
+  const upns = [...wanted.keys()].filter((k) => k.includes("@"));
+  const ids = [...wanted.keys()].filter((k) => !k.includes("@"));
+  const found = new Map<string, DirectoryUser>();
+  const takeBy = (field: "id" | "userPrincipalName") => (value: unknown) => {
+    const user = toUser(value);
+    const lower = user?.[field].toLowerCase();
+    if (user !== null && lower !== undefined && wanted.has(lower)) found.set(lower, user);
+  };
+
+  await runPool(chunk(ids, GET_BY_IDS_LIMIT), context.parallel, async (idChunk) => {
+    const answer = await context.connection.send(
+      {
+        method: "POST",
+        path: `/directoryObjects/getByIds?$select=${USER_SELECT}`,
+        body: { ids: idChunk, types: ["user"] },
+        reads: 1,
+        writes: 0,
+        operation: "look up users by id",
+      },
+      context.stats,
+    );
+    if (answer.status !== 200) throw readFailure(answer, "look up users by id");
+    readPage(answer.body).value.forEach(takeBy("id"));
+  });
+
+  const requests = chunk(upns, IN_LIMIT).map((values) => ({
+    method: "GET" as const,
+    path: `/users?$filter=${queryValue(inFilter("userPrincipalName", values))}&$select=${USER_SELECT}&$top=${PAGE_SIZE}`,
+    kind: "read" as const,
+  }));
+  await batchedReads(context, requests, "look up users by UPN", (page) => page.value.forEach(takeBy("userPrincipalName")));
+  return byOriginalKeys(wanted, found);
+}
+
+function byOriginalKeys<T>(wanted: Map<string, string[]>, found: Map<string, T>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const [lower, value] of found) for (const key of wanted.get(lower) ?? []) out.set(key, value);
+  return out;
+}
+
+/** GET sub-requests in `$batch`; a page with a nextLink (rare for ≤ 15 values) is followed outside the batch. */
+async function batchedReads(
+  context: GraphContext,
+  requests: readonly SubRequest[],
+  operation: string,
+  onPage: (page: Page) => void,
+): Promise<void> {
+  if (requests.length === 0) return;
+  const more: string[] = [];
+  const handle = (_job: { request: SubRequest }, answer: GraphAnswer) => {
+    if (answer.status !== 200) throw readFailure(answer, operation);
+    const page = readPage(answer.body);
+    onPage(page);
+    if (page.nextLink !== null) more.push(context.connection.relativePath(page.nextLink));
+    return [];
+  };
+  const result = await runJobs(context.connection, context.stats, requests.map((request) => ({ request })), handle, {
+    operation,
+    parallel: context.parallel,
+    clock: context.clock,
+    retry: context.retry,
+  });
+  if (result.deferred.length > 0) {
+    throw new GraphRequestError(429, "TooManyRequests", "Graph kept throttling; giving up for now", operation);
+  }
+  for (const path of more) await forEachPage(context, path, onPage, { operation });
+}

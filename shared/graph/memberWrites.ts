@@ -1,0 +1,242 @@
+/**
+ * Adding and removing group members (FACTS.md, groups and members; DESIGN §4 step 7).
+ *
+ * Add: `PATCH /groups/{id}` with up to 20 `members@odata.bind` references, 20 PATCHes per `$batch`. The PATCH is
+ * all-or-nothing, so a 400 "already exist" (someone added a member by hand, or the listing lagged) is split in
+ * halves down to single members: the others still land and the existing one counts as already present.
+ * Remove: `DELETE /groups/{id}/members/{id}/$ref`, 20 per `$batch`; 404 = not a member any more.
+ * Errors that belong to the group (dynamic, synced, mail-enabled, deleted, no permission) stop the whole call as a
+ * PermanentSyncError instead of failing member by member.
+ */
+import { PermanentSyncError } from "../errors.js";
+import type { GroupInfo, MemberFailure, MemberWriteResult, WriteOptions } from "./directory.js";
+import { runJobs, type JobContext, type SubRequest } from "./batch.js";
+import type { GraphContext } from "./graphContext.js";
+import {
+  errorInfo,
+  groupNotFound,
+  insufficientPrivileges,
+  isAlreadyExists,
+  isReplicationLag,
+  namesObject,
+  permanentGroupError400,
+  type GraphErrorInfo,
+} from "./graphErrors.js";
+import { chunk, segment } from "./odata.js";
+import type { GraphAnswer } from "./transport.js";
+
+/** `members@odata.bind` takes at most 20 references per PATCH (FACTS.md). */
+export const MEMBERS_PER_PATCH = 20;
+/** A young group answers "objects being referenced do not exist" while it replicates: retry a few times. */
+const REPLICATION_RETRIES = 3;
+const REPLICATION_DELAY_MS = 5_000;
+
+interface WriteJob {
+  readonly request: SubRequest;
+  readonly ids: readonly string[];
+  readonly lagRetries: number;
+}
+
+export interface WriteDeps {
+  readonly context: GraphContext;
+  /** Reads the group (used only to tell 403s and unexplained 404s apart). */
+  readonly getGroup: (groupId: string) => Promise<GroupInfo | null>;
+}
+
+/** The only way a member reference URL is built: always ends in `/$ref` (without it DELETE removes the object). */
+export function memberRefPath(groupId: string, memberId: string): string {
+  return `/groups/${segment(groupId)}/members/${segment(memberId)}/$ref`;
+}
+
+export async function addMembers(
+  deps: WriteDeps,
+  groupId: string,
+  objectIds: readonly string[],
+  options: WriteOptions = {},
+): Promise<MemberWriteResult> {
+  const { connection } = deps.context;
+  const directoryObjects = `${connection.graphRoot}/${connection.version}/directoryObjects/`;
+  const job = (ids: readonly string[], lagRetries = 0): WriteJob => ({
+    ids,
+    lagRetries,
+    request: {
+      method: "PATCH",
+      path: `/groups/${segment(groupId)}`,
+      body: { "members@odata.bind": ids.map((id) => `${directoryObjects}${segment(id)}`) },
+      kind: "write",
+    },
+  });
+  return write(deps, groupId, objectIds, { action: "add", perRequest: MEMBERS_PER_PATCH, makeJob: job, outcomeOf: addOutcome }, options);
+}
+
+export async function removeMembers(
+  deps: WriteDeps,
+  groupId: string,
+  objectIds: readonly string[],
+  options: WriteOptions = {},
+): Promise<MemberWriteResult> {
+  const job = (ids: readonly string[], lagRetries = 0): WriteJob => ({
+    ids,
+    lagRetries,
+    request: { method: "DELETE", path: memberRefPath(groupId, ids[0] as string), kind: "write" },
+  });
+  return write(deps, groupId, objectIds, { action: "remove", perRequest: 1, makeJob: job, outcomeOf: removeOutcome }, options);
+}
+
+type Outcome =
+  | { readonly kind: "done" | "alreadyDone" | "split" | "retry" | "checkGroup" }
+  | { readonly kind: "failed"; readonly info: GraphErrorInfo }
+  | { readonly kind: "failedOne"; readonly id: string; readonly info: GraphErrorInfo };
+
+function addOutcome(job: WriteJob, groupId: string, status: number, info: GraphErrorInfo): Outcome {
+  if (status >= 200 && status < 300) return { kind: "done" };
+  if (isAlreadyExists(status, info)) return job.ids.length === 1 ? { kind: "alreadyDone" } : { kind: "split" };
+  if (isReplicationLag(status, info) && job.lagRetries < REPLICATION_RETRIES) return { kind: "retry" };
+  if (status === 404 && !namesObject(info, groupId)) {
+    const named = job.ids.find((id) => namesObject(info, id));
+    if (named !== undefined) return { kind: "failedOne", id: named, info };
+    return { kind: "checkGroup" };
+  }
+  return job.ids.length === 1 ? { kind: "failed", info } : { kind: "split" };
+}
+
+function removeOutcome(job: WriteJob, groupId: string, status: number, info: GraphErrorInfo): Outcome {
+  if (status >= 200 && status < 300) return { kind: "done" };
+  if (status === 404 && !namesObject(info, groupId)) {
+    return namesObject(info, job.ids[0] as string) ? { kind: "alreadyDone" } : { kind: "checkGroup" };
+  }
+  if (isReplicationLag(status, info) && job.lagRetries < REPLICATION_RETRIES) return { kind: "retry" };
+  return { kind: "failed", info };
+}
+
+interface WritePlan {
+  readonly action: "add" | "remove";
+  /** Members per sub-request. */
+  readonly perRequest: number;
+  readonly makeJob: (ids: readonly string[], lagRetries?: number) => WriteJob;
+  readonly outcomeOf: (job: WriteJob, groupId: string, status: number, info: GraphErrorInfo) => Outcome;
+}
+
+async function write(
+  deps: WriteDeps,
+  groupId: string,
+  objectIds: readonly string[],
+  plan: WritePlan,
+  options: WriteOptions,
+): Promise<MemberWriteResult> {
+  const { makeJob, outcomeOf } = plan;
+  const done: string[] = [];
+  const alreadyDone: string[] = [];
+  const failed: MemberFailure[] = objectIds
+    .filter((id) => id.trim() === "")
+    .map((id) => failure(id, 400, { code: "InvalidObjectId", message: "An empty object id cannot be a member." }));
+  const jobs = chunk(unique(objectIds), plan.perRequest).map((ids) => makeJob(ids));
+  let group: Promise<GroupInfo | null> | null = null;
+  const readGroupOnce = () => (group ??= deps.getGroup(groupId));
+
+  const handle = async (job: WriteJob, answer: GraphAnswer, context: JobContext): Promise<WriteJob[]> => {
+    const info = errorInfo(answer.body);
+    const permanent = await groupLevelError(groupId, answer.status, info, readGroupOnce);
+    if (permanent !== null) throw permanent;
+    const outcome = outcomeOf(job, groupId, answer.status, info);
+    switch (outcome.kind) {
+      case "done":
+        done.push(...job.ids);
+        return [];
+      case "alreadyDone":
+        alreadyDone.push(...job.ids);
+        return [];
+      case "split":
+        return halves(job.ids).map((ids) => makeJob(ids));
+      case "retry":
+        context.delayNextRound(REPLICATION_DELAY_MS * 2 ** job.lagRetries);
+        return [makeJob(job.ids, job.lagRetries + 1)];
+      case "failedOne": {
+        failed.push(failure(outcome.id, answer.status, outcome.info));
+        const rest = job.ids.filter((id) => id !== outcome.id);
+        return rest.length > 0 ? [makeJob(rest)] : [];
+      }
+      case "checkGroup":
+        // A 404 naming neither the group nor a member: if the group is gone that is permanent.
+        if ((await readGroupOnce()) === null) throw groupNotFound(groupId);
+        if (plan.action === "remove") {
+          alreadyDone.push(...job.ids);
+          return [];
+        }
+        if (job.ids.length > 1) return halves(job.ids).map((ids) => makeJob(ids));
+        failed.push(failure(job.ids[0] as string, answer.status, info));
+        return [];
+      case "failed":
+        for (const id of job.ids) failed.push(failure(id, answer.status, outcome.info));
+        return [];
+    }
+  };
+
+  const { context } = deps;
+  const result = await runJobs(context.connection, context.stats, jobs, handle, {
+    operation: `${plan.action} group members`,
+    parallel: context.parallel,
+    clock: context.clock,
+    retry: context.retry,
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+  });
+  return {
+    done,
+    alreadyDone,
+    failed,
+    deferred: result.deferred.flatMap((j) => [...j.ids]),
+    retryAfterMs: result.deferred.length > 0 ? result.retryAfterMs : null,
+  };
+}
+
+/**
+ * The group cannot take changes from us: 404 naming the group, 400 synced / mail-enabled, 403 (dynamic,
+ * role-assignable, or the app lacks permissions — the group's properties tell which).
+ */
+async function groupLevelError(
+  groupId: string,
+  status: number,
+  info: GraphErrorInfo,
+  readGroup: () => Promise<GroupInfo | null>,
+): Promise<PermanentSyncError | null> {
+  if (status === 404 && namesObject(info, groupId)) return groupNotFound(groupId);
+  if (status === 400) return permanentGroupError400(groupId, info);
+  if (status !== 403) return null;
+  const group = await readGroup();
+  if (group === null) return groupNotFound(groupId);
+  if (group.groupTypes.some((t) => t.toLowerCase() === "dynamicmembership")) {
+    return new PermanentSyncError(
+      "dynamic-membership",
+      `Group ${groupId} has dynamic membership (rule-based); its members cannot be added or removed directly.`,
+    );
+  }
+  if (group.isAssignableToRole === true) {
+    return new PermanentSyncError(
+      "role-assignable",
+      `Group ${groupId} can be assigned to Entra roles; changing its members needs role-management permission, which this app does not take.`,
+    );
+  }
+  return insufficientPrivileges(groupId, info);
+}
+
+function failure(id: string, status: number, info: GraphErrorInfo): MemberFailure {
+  return { id, status, code: info.code || String(status), message: info.message };
+}
+
+function halves(ids: readonly string[]): string[][] {
+  const middle = Math.ceil(ids.length / 2);
+  return [ids.slice(0, middle), ids.slice(middle)];
+}
+
+/** Each id once (ids compare without case); the first spelling is kept. */
+function unique(ids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const id of ids) {
+    const key = id.toLowerCase();
+    if (id.trim() === "" || seen.has(key)) continue;
+    seen.add(key);
+    out.push(id);
+  }
+  return out;
+}

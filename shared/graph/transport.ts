@@ -1,0 +1,231 @@
+/**
+ * One tenant's Graph connection: the SDK client (custom middleware chain), the tenant's throttle budget, and the
+ * retry loop every request goes through.
+ *
+ * Retrying is ours, not the SDK's RetryHandler: that handler retries a plain request's 429/503/504, but it cannot
+ * see the 429s inside a `$batch` answer (FACTS.md), sleeps on the real timer (no injected Clock, no deadline), and
+ * would retry behind the back of the tenant's shared throttle budget. So the chain is only
+ * BearerTokenMiddleware → HTTPMessageHandler, and this file honours `Retry-After`, backs off with jitter when there
+ * is none, and stops waiting when the caller's deadline would pass.
+ */
+import { Client, GraphClientError, HTTPMessageHandler, ResponseType } from "@microsoft/microsoft-graph-client";
+import type { Logger } from "../logger.js";
+import type { Clock } from "../sync/clock.js";
+import { errorInfo, GraphRequestError } from "./graphErrors.js";
+import type { TenantThrottle } from "./throttle.js";
+import type { BearerTokenMiddleware } from "./tokenMiddleware.js";
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface GraphCall {
+  readonly method: HttpMethod;
+  /** Path under the version root, e.g. `/groups/{id}?$select=id` (query values already encoded). */
+  readonly path: string;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** What this request costs in reads and writes (a `$batch` carries many). */
+  readonly reads: number;
+  readonly writes: number;
+  /** Names the operation in errors and logs. */
+  readonly operation: string;
+}
+
+export interface GraphAnswer {
+  readonly status: number;
+  /** Header lookup, case-insensitive. */
+  header(name: string): string | null;
+  readonly body: unknown;
+}
+
+/** One view's counters (DirectoryStats, mutable while the run goes on). */
+export interface StatsSink {
+  reads: number;
+  writes: number;
+  requests: number;
+  throttled: number;
+  throttledWaitMs: number;
+}
+
+/** The deadline would pass before Graph lets us in again: the caller defers the work. */
+export class ThrottleDeferral extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`Graph throttling asks for ${retryAfterMs} ms, past the deadline`);
+  }
+}
+
+/** 429 is throttling; 503/504 are Graph's "busy" answers and are treated the same way (FACTS.md). */
+export function isThrottleStatus(status: number): boolean {
+  return status === 429 || status === 503 || status === 504;
+}
+
+export interface RetryPolicy {
+  readonly maxRetries: number;
+  readonly random: () => number;
+}
+
+/** `Retry-After` in seconds (or an HTTP date); null when absent or unreadable. */
+export function retryAfterMs(value: string | null | undefined, now: number): number | null {
+  if (value === null || value === undefined || value.trim() === "") return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** Exponential back-off with jitter for throttling without `Retry-After`: 1 s, 2 s, 4 s … up to 60 s, ±50 %. */
+export function backoffMs(attempt: number, random: () => number): number {
+  const base = Math.min(60_000, 1000 * 2 ** attempt);
+  return Math.round(base / 2 + random() * (base / 2));
+}
+
+export interface TenantConnection {
+  readonly tenantId: string | null;
+  readonly throttle: TenantThrottle;
+  /** `https://graph.microsoft.com` (no trailing slash, no version): member references are built on it. */
+  readonly graphRoot: string;
+  readonly version: string;
+  send(call: GraphCall, stats: StatsSink, deadline?: number): Promise<GraphAnswer>;
+  /** Turns an absolute nextLink/deltaLink from Graph into a path the SDK can take (FACTS.md, SDK). */
+  relativePath(link: string): string;
+}
+
+export interface ConnectionOptions {
+  readonly tenantId: string | null;
+  readonly baseUrl: URL;
+  readonly version: string;
+  readonly auth: BearerTokenMiddleware;
+  readonly throttle: TenantThrottle;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly retry: RetryPolicy;
+  readonly requestTimeoutMs: number;
+}
+
+export function createTenantConnection(options: ConnectionOptions): TenantConnection {
+  const graphRoot = options.baseUrl.href.replace(/\/+$/, "");
+  options.auth.setNext(new HTTPMessageHandler());
+  const client = Client.initWithMiddleware({
+    baseUrl: graphRoot,
+    defaultVersion: options.version,
+    middleware: options.auth,
+  });
+  const { clock, throttle, retry, log } = options;
+  const versionRoot = `${graphRoot}/${options.version}`;
+
+  async function once(call: GraphCall): Promise<GraphAnswer> {
+    let request = client.api(call.path).responseType(ResponseType.RAW);
+    if (call.headers !== undefined) request = request.headers({ ...call.headers });
+    request = request.option("signal", AbortSignal.timeout(options.requestTimeoutMs));
+    const response: Response =
+      call.method === "GET"
+        ? await request.get()
+        : call.method === "POST"
+          ? await request.post(call.body)
+          : call.method === "PATCH"
+            ? await request.patch(call.body)
+            : await request.delete();
+    return { status: response.status, header: (name) => response.headers.get(name), body: await readBody(response) };
+  }
+
+  async function send(call: GraphCall, stats: StatsSink, deadline?: number): Promise<GraphAnswer> {
+    for (let attempt = 0; ; attempt += 1) {
+      const admission = await throttle.acquire(deadline);
+      if (!admission.admitted) throw new ThrottleDeferral(admission.waitMs);
+      let answer: GraphAnswer | null = null;
+      let failure: unknown = null;
+      try {
+        stats.requests += 1;
+        stats.reads += call.reads;
+        stats.writes += call.writes;
+        answer = await once(call);
+      } catch (error) {
+        // GraphClientError = our own refusal or a credential failure: never retried.
+        if (error instanceof GraphClientError) throw error;
+        failure = error;
+      } finally {
+        throttle.release();
+      }
+      if (answer !== null && !isThrottleStatus(answer.status) && answer.status !== 500 && answer.status !== 502) {
+        throttle.succeeded();
+        return answer;
+      }
+      if (attempt >= retry.maxRetries) {
+        if (answer !== null) {
+          const info = errorInfo(answer.body);
+          throw new GraphRequestError(answer.status, info.code, info.message, call.operation);
+        }
+        throw new GraphRequestError(0, "NetworkError", describe(failure), call.operation);
+      }
+      if (answer !== null && isThrottleStatus(answer.status)) {
+        const wait = retryAfterMs(answer.header("Retry-After"), clock.now()) ?? backoffMs(attempt, retry.random);
+        noteThrottle(stats, wait, call.operation, answer.status);
+        continue;
+      }
+      // A dropped connection or a 500/502: back off without touching the shared budget.
+      const wait = backoffMs(attempt, retry.random);
+      if (deadline !== undefined && clock.now() + wait > deadline) throw new ThrottleDeferral(wait);
+      log.warn("Graph request failed, retrying", { operation: call.operation, status: answer?.status ?? 0, waitMs: wait });
+      await clock.sleep(wait);
+    }
+  }
+
+  function noteThrottle(stats: StatsSink, waitMs: number, operation: string, status: number): void {
+    stats.throttled += 1;
+    stats.throttledWaitMs += waitMs;
+    throttle.throttled(waitMs);
+    log.warn("Graph throttled this tenant", {
+      tenantId: options.tenantId,
+      operation,
+      status,
+      waitMs,
+      concurrency: throttle.concurrency,
+    });
+  }
+
+  const versionPath = `${options.baseUrl.pathname.replace(/\/+$/, "")}/${options.version}`;
+
+  function relativePath(link: string): string {
+    if (link.startsWith(`${versionRoot}/`)) return link.slice(versionRoot.length);
+    // Graph may spell the host differently (case, default port): compare parsed origins, keep the query as sent.
+    const url = new URL(link, options.baseUrl);
+    if (url.origin === options.baseUrl.origin && url.pathname.startsWith(`${versionPath}/`)) {
+      return `${url.pathname.slice(versionPath.length)}${url.search}`;
+    }
+    throw new GraphRequestError(0, "UnexpectedLink", `link outside ${versionRoot}: ${url.origin}${url.pathname}`, "follow link");
+  }
+
+  return {
+    tenantId: options.tenantId,
+    throttle,
+    graphRoot,
+    version: options.version,
+    send,
+    relativePath,
+  };
+}
+
+/** Lets the batch runner report sub-request throttling the same way as whole-request throttling. */
+export function noteSubThrottle(connection: TenantConnection, stats: StatsSink, waitMs: number): void {
+  stats.throttled += 1;
+  stats.throttledWaitMs += waitMs;
+  connection.throttle.throttled(waitMs);
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204) return null;
+  const text = await response.text();
+  if (text === "") return null;
+  const type = response.headers.get("content-type") ?? "";
+  if (type.includes("json") || /^[[{]/.test(text.trimStart())) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
