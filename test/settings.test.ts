@@ -57,6 +57,7 @@ describe("settings", () => {
       requireCloudSettings(
         loadSettings({
           ADMINSERVICE_URL: "https://cm.contoso.com/AdminService",
+          ADMINSERVICE_SCOPE: "api://0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5/.default",
           TABLES_ENDPOINT: "https://st.table.core.windows.net",
           SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb.servicebus.windows.net",
         }),
