@@ -80,3 +80,11 @@ describe("settings for remote services", () => {
     ]);
   });
 });
+
+describe("sync schedule", () => {
+  it("takes a six-field NCRONTAB expression and refuses anything else", () => {
+    expect(loadSettings({ SYNC_SCHEDULE: "0 */15 * * * *" }).SYNC_SCHEDULE).toBe("0 */15 * * * *");
+    expect(issuesOf({ SYNC_SCHEDULE: "*/5 * * * *" })[0]).toMatch(/six-field NCRONTAB/);
+    expect(issuesOf({ SYNC_SCHEDULE: "every five minutes" })[0]).toMatch(/six-field NCRONTAB/);
+  });
+});

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 
@@ -76,7 +77,13 @@ export const settingsSchema = z.object({
   TABLES_ENDPOINT: serviceUrl("TABLES_ENDPOINT").optional(),
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: optionalText,
   SERVICEBUS_QUEUE: z.string().trim().min(1).default("sync-jobs"),
-  SYNC_SCHEDULE: z.string().trim().min(1).default("0 */5 * * * *"),
+  SYNC_SCHEDULE: z
+    .string()
+    .trim()
+    .refine((value) => isSixFieldCron(value), {
+      message: "SYNC_SCHEDULE must be a six-field NCRONTAB expression (second minute hour day month weekday), e.g. 0 */5 * * * *",
+    })
+    .default("0 */5 * * * *"),
   /** The app's home tenant: mappings without a tenantId sync there. */
   AZURE_TENANT_ID: optionalGuid("AZURE_TENANT_ID"),
   /** Client id of the user-assigned managed identity (empty: system-assigned or developer credentials). */
@@ -100,6 +107,17 @@ export const settingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** Azure Functions timers use six fields (with seconds); `serve` schedules with the same expression. */
+function isSixFieldCron(value: string): boolean {
+  if (value.split(/\s+/).length !== 6) return false;
+  try {
+    CronExpressionParser.parse(value, { tz: "UTC" });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Parses settings from an environment-like record; throws ConfigError listing every bad or missing value. */
 export function loadSettings(env: Record<string, string | undefined>): Settings {
