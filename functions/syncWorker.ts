@@ -1,0 +1,32 @@
+import { app, type InvocationContext } from "@azure/functions";
+import type { JobQueue } from "../shared/queue/jobQueue.js";
+import { loggerFor } from "../shared/scheduling/invocationLogger.js";
+import { processSyncJob, type WorkerOutcome } from "../shared/scheduling/processSyncJob.js";
+import type { SyncDeps, SyncRequest } from "../shared/sync/syncDeps.js";
+import type { SyncRun } from "../shared/sync/syncRun.js";
+
+/** What the worker needs from the composition root's services. */
+export interface SyncWorkerServices {
+  readonly sync: Pick<SyncDeps, "clock">;
+  readonly queue: JobQueue;
+  runSync(request: SyncRequest): Promise<SyncRun>;
+}
+
+/**
+ * One message from `sync-jobs` → one sync run. Returning completes the message; a throw (only unexpected
+ * faults) abandons it, and the host redelivers it and dead-letters it after maxDeliveryCount.
+ */
+export function makeSyncWorkerHandler(getServices: () => Promise<SyncWorkerServices>) {
+  return async (message: unknown, context: InvocationContext): Promise<WorkerOutcome> => {
+    const services = await getServices();
+    const runSync = (request: SyncRequest) => services.runSync(request);
+    return processSyncJob({ runSync, queue: services.queue, clock: services.sync.clock, log: loggerFor(context) }, message);
+  };
+}
+
+app.serviceBusQueue("syncWorker", {
+  // SERVICEBUS_CONNECTION__fullyQualifiedNamespace: the host connects with the managed identity.
+  connection: "SERVICEBUS_CONNECTION",
+  queueName: "sync-jobs",
+  handler: makeSyncWorkerHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
+});

@@ -1,0 +1,115 @@
+import { ensureError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { mappingKeyOf } from "../mappings/ids.js";
+import type { Mapping } from "../mappings/mapping.js";
+import type { MappingStore } from "../mappings/mappingStore.js";
+import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
+import type { Clock } from "../sync/clock.js";
+import type { MappingState, MappingStateStore } from "../sync/mappingState.js";
+
+export interface SchedulerDeps {
+  readonly mappings: MappingStore;
+  readonly state: MappingStateStore;
+  readonly queue: JobQueue;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export interface ScheduleResult {
+  /** Jobs the tick decided to send (one per eligible mapping). */
+  planned: number;
+  /** Another worker holds an unexpired lease: that mapping is being synced right now. */
+  skippedLeased: number;
+  /** The mapping failed too often and waits for an admin. */
+  skippedQuarantined: number;
+  /** Disabled mappings the store returned although asked for enabled ones only (normally 0). */
+  skippedDisabled: number;
+  /** Jobs handed to the queue (duplicates the queue drops still count: the send succeeded). */
+  sent: number;
+}
+
+/** Mappings handled together: their states are read in parallel, their jobs sent as one batched send. */
+const CHUNK_SIZE = 250;
+/** State reads in flight at once: 1,000 mappings cost ~1,000/16 round trips, not 1,000. */
+const STATE_READS_IN_FLIGHT = 16;
+
+/**
+ * One scheduler tick (DESIGN §5): one job per enabled mapping that is neither leased nor quarantined.
+ * The job id is the mapping key plus the tick's minute, so a second run in the same tick sends the same ids
+ * and duplicate detection drops them. Skipping leased mappings here is only a saving: the worker's lease is
+ * what really keeps two runs of one mapping apart.
+ */
+export async function planScheduledJobs(deps: SchedulerDeps, tick: Date): Promise<ScheduleResult> {
+  const result: ScheduleResult = { planned: 0, skippedLeased: 0, skippedQuarantined: 0, skippedDisabled: 0, sent: 0 };
+  const enqueuedAt = new Date(deps.clock.now()).toISOString();
+  let chunk: Mapping[] = [];
+  const flush = async () => {
+    const jobs = await planChunk(deps, chunk, tick, enqueuedAt, result);
+    chunk = [];
+    result.planned += jobs.length;
+    if (jobs.length === 0) return;
+    await deps.queue.send(jobs);
+    result.sent += jobs.length;
+  };
+  for await (const mapping of deps.mappings.listAll({ enabledOnly: true })) {
+    chunk.push(mapping);
+    if (chunk.length >= CHUNK_SIZE) await flush();
+  }
+  await flush();
+  return result;
+}
+
+/** `${mappingKey}_${yyyyMMddHHmm}` (UTC): the same mapping and minute always give the same id. */
+export function scheduledJobId(mappingKey: string, tick: Date): string {
+  const minute = tick.toISOString().slice(0, 16).replace(/[-T:]/g, "");
+  return `${mappingKey}_${minute}`;
+}
+
+async function planChunk(deps: SchedulerDeps, mappings: readonly Mapping[], tick: Date, enqueuedAt: string, result: ScheduleResult): Promise<SyncJob[]> {
+  const enabled = mappings.filter((mapping) => {
+    if (!mapping.enabled) result.skippedDisabled += 1;
+    return mapping.enabled;
+  });
+  const states = await mapInParallel(enabled, STATE_READS_IN_FLIGHT, (mapping) => readState(deps, mappingKeyOf(mapping)));
+  const now = deps.clock.now();
+  const jobs: SyncJob[] = [];
+  enabled.forEach((mapping, index) => {
+    const state = states[index];
+    if (state?.health === "quarantined") {
+      result.skippedQuarantined += 1;
+    } else if (state?.lease != null && state.lease.expiresAt > now) {
+      result.skippedLeased += 1;
+    } else {
+      const mappingKey = mappingKeyOf(mapping);
+      jobs.push({ jobId: scheduledJobId(mappingKey, tick), collectionId: mapping.collectionId, groupId: mapping.groupId, trigger: "schedule", enqueuedAt, attempt: 0 });
+    }
+  });
+  return jobs;
+}
+
+/**
+ * A state that cannot be read must not stop the other mappings' syncs: plan the job anyway (the worker takes
+ * the lease and reads the state itself) and say so.
+ */
+async function readState(deps: SchedulerDeps, mappingKey: string): Promise<MappingState | undefined> {
+  try {
+    return await deps.state.get(mappingKey);
+  } catch (thrown) {
+    deps.log.warn("scheduler could not read a mapping's state; planning it anyway", { mappingKey, error: ensureError(thrown).message });
+    return undefined;
+  }
+}
+
+/** Maps with at most `limit` calls in flight, keeping the input order in the output. */
+async function mapInParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
