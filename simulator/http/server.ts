@@ -1,0 +1,108 @@
+/**
+ * The HTTP front door: plain `node:http` on 127.0.0.1. Graph lives under `/v1.0`, the AdminService under
+ * `/AdminService`. Graph requests are attributed to a tenant by their bearer token (`sim.<tenantId>`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { SimulatorCore } from "../core.js";
+import { executeAdminServiceRequest } from "../adminService/adminService.js";
+import { executeBatch } from "../graph/batch.js";
+import { graphError } from "../graph/graphErrors.js";
+import { executeGraphRequest } from "../graph/graphService.js";
+import type { DirectoryState } from "../state/directoryState.js";
+import { readablePathAndQuery, type SimRequest, type SimResponse } from "./types.js";
+
+export const TOKEN_PREFIX = "sim.";
+
+async function readBody(req: IncomingMessage): Promise<{ body: unknown; invalidJson: boolean }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return { body: undefined, invalidJson: false };
+  try {
+    return { body: JSON.parse(text) as unknown, invalidJson: false };
+  } catch {
+    return { body: undefined, invalidJson: true };
+  }
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+function send(res: ServerResponse, response: SimResponse): void {
+  if (res.destroyed) return;
+  const payload = response.text ?? (response.body !== undefined ? JSON.stringify(response.body) : "");
+  res.writeHead(response.status, response.headers);
+  res.end(payload);
+}
+
+/** Tenant of a Graph request: no Authorization → the first seeded tenant; unknown token → null (401). */
+function tenantFor(core: SimulatorCore, authorization: string | undefined): DirectoryState | null {
+  if (authorization === undefined || authorization.trim() === "") return core.firstTenant;
+  const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+  const token = match?.[1]?.trim() ?? "";
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  return core.tenants.get(token.slice(TOKEN_PREFIX.length).toLowerCase()) ?? null;
+}
+
+async function handleGraph(core: SimulatorCore, req: SimRequest): Promise<SimResponse> {
+  const tenant = tenantFor(core, req.headers["authorization"]);
+  if (!tenant) {
+    const response = graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
+    core.log.record({ service: "graph", method: req.method, path: req.pathAndQuery, status: 401, tenantId: null, inBatch: false, kind: "read" });
+    return response;
+  }
+  if (req.path === "/$batch" || req.path === "/%24batch") {
+    if (req.method !== "POST") return graphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
+    const response = await executeBatch(core, req, tenant);
+    core.log.record({ service: "graph", method: "POST", path: req.pathAndQuery, status: response.status, tenantId: tenant.tenantId, inBatch: false, kind: "batch" });
+    return response;
+  }
+  return executeGraphRequest(core, req, tenant);
+}
+
+export interface HttpFront {
+  readonly server: Server;
+  readonly port: number;
+}
+
+export async function startHttpFront(core: SimulatorCore, port: number, latencyMs: number): Promise<HttpFront> {
+  const server = createServer((incoming, res) => {
+    void (async () => {
+      try {
+        const { body, invalidJson } = await readBody(incoming);
+        const headers = headersOf(incoming);
+        const url = new URL(incoming.url ?? "/", "http://placeholder.invalid");
+        const publicBase = `http://${headers["host"] ?? `127.0.0.1:${(server.address() as AddressInfo).port}`}`;
+        if (latencyMs > 0) await sleep(latencyMs);
+        const service = url.pathname.startsWith("/v1.0/") ? "graph" : url.pathname.startsWith("/AdminService/") ? "adminService" : null;
+        if (!service) {
+          send(res, graphError(404, "NotFound", `No simulated service at '${url.pathname}'. Use /v1.0/… or /AdminService/….`));
+          return;
+        }
+        const prefix = service === "graph" ? "/v1.0" : "/AdminService";
+        const path = url.pathname.slice(prefix.length);
+        const method = (incoming.method ?? "GET").toUpperCase();
+        const req: SimRequest = { method, path, query: url.searchParams, pathAndQuery: readablePathAndQuery(path + url.search), headers, body, invalidJson, publicBase, inBatch: false };
+        const response = service === "graph" ? await handleGraph(core, req) : await executeAdminServiceRequest(core, req);
+        if (core.closed) {
+          res.destroy();
+          return;
+        }
+        send(res, response);
+      } catch (error) {
+        console.error("simulated tenant: request failed", error);
+        send(res, graphError(500, "generalException", "The simulated tenant failed to handle the request."));
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

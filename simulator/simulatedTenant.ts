@@ -1,0 +1,143 @@
+/**
+ * `startSimulatedTenant`: the programmatic face of the simulator used by tests, the demo, `serve` and
+ * benchmarks. State helpers change the tenant the way an admin (or Entra / ConfigMgr) would, behind the
+ * product's back.
+ */
+import { SimulatorCore, type RequestListener } from "./core.js";
+import type { FaultHandle, FaultSpec } from "./faults.js";
+import { startHttpFront, TOKEN_PREFIX } from "./http/server.js";
+import type { RequestLogEntry, SimulatorCounters } from "./requestLog.js";
+import { normalizeSeed, type SeedCmUser, type SeedDevice, type SeedGroup, type SeedSystem, type SeedUser, type SimulatorSeed } from "./seed.js";
+import type { CollectionRecord } from "./state/configMgrState.js";
+import type { DirectoryState, GroupPatch } from "./state/directoryState.js";
+import { minimalWriteTimeMs, type ThrottleOptions } from "./graph/throttle.js";
+import { seedDeviceSchema, seedGroupSchema, seedSystemSchema, seedUserSchema, seedCmUserSchema } from "./seed.js";
+
+export interface SimulatedTenantOptions {
+  readonly seed: SimulatorSeed;
+  /** 0 / undefined = a free port. */
+  readonly port?: number;
+  /** Added to every HTTP request. */
+  readonly latencyMs?: number;
+  /** Graph throttling token buckets (FACTS.md); default off. */
+  readonly throttle?: ThrottleOptions | false;
+  /** AdminService server page size (default 1000); larger results carry an `@odata.nextLink`. */
+  readonly adminServicePageSize?: number;
+  /** Clock for throttle buckets, delta-token ages and ConfigMgr timestamps. */
+  readonly now?: () => number;
+  /** Seed of the PRNG behind `rate` faults and `$batch` response order. */
+  readonly randomSeed?: number;
+}
+
+export interface SimulatedTenant {
+  /** `http://127.0.0.1:PORT` (Graph is under `/v1.0`). */
+  readonly graphBaseUrl: string;
+  /** `http://127.0.0.1:PORT/AdminService`. */
+  readonly adminServiceUrl: string;
+  readonly port: number;
+  /** Tenant ids in seed order (the first one answers requests without Authorization). */
+  readonly tenantIds: readonly string[];
+  close(): Promise<void>;
+
+  // Entra state
+  groupMemberIds(groupId: string, tenantId?: string): string[];
+  addMemberByHand(groupId: string, objectId: string, tenantId?: string): void;
+  removeMemberByHand(groupId: string, objectId: string, tenantId?: string): void;
+  updateGroup(groupId: string, patch: GroupPatch, tenantId?: string): void;
+  addGroup(group: Partial<SeedGroup> & Pick<SeedGroup, "id" | "displayName">, tenantId?: string): void;
+  deleteGroup(groupId: string, tenantId?: string): void;
+  addDevice(device: Partial<SeedDevice> & Pick<SeedDevice, "id" | "deviceId" | "displayName">, tenantId?: string): void;
+  updateDevice(id: string, patch: Partial<Omit<SeedDevice, "id" | "deviceId">>, tenantId?: string): void;
+  deleteDevice(id: string, tenantId?: string): void;
+  addUser(user: Partial<SeedUser> & Pick<SeedUser, "id" | "userPrincipalName" | "displayName">, tenantId?: string): void;
+  setPermissions(permissions: readonly string[], tenantId?: string): void;
+  invalidateDeltaTokens(tenantId?: string): void;
+  /** Direct access for assertions the helpers do not cover. */
+  directory(tenantId?: string): DirectoryState;
+
+  // ConfigMgr state
+  setCollectionMembers(collectionId: string, resourceIds: readonly number[]): void;
+  collection(collectionId: string): Readonly<CollectionRecord> | undefined;
+  addSystem(system: Partial<SeedSystem> & Pick<SeedSystem, "ResourceId" | "Name">): void;
+  updateSystem(resourceId: number, patch: Partial<Omit<SeedSystem, "ResourceId">>): void;
+  addConfigMgrUser(user: Partial<SeedCmUser> & Pick<SeedCmUser, "ResourceId" | "Name">): void;
+
+  // Observation and scripting
+  readonly requestLog: readonly RequestLogEntry[];
+  readonly counters: Readonly<SimulatorCounters>;
+  resetCounters(): void;
+  readonly faults: { add(spec: FaultSpec): FaultHandle; clear(): void };
+  /** Called on each (sub-)request before it is handled; returns an unsubscribe function. */
+  onRequest(listener: RequestListener): () => void;
+  /** Least time the write budget allows for `writes` member writes (0 when throttling is off). */
+  minimalWriteTimeMs(writes: number, tenantId?: string): number;
+}
+
+/** The bearer token the simulator maps to a tenant. */
+export function simulatorToken(tenantId: string): string {
+  return `${TOKEN_PREFIX}${tenantId}`;
+}
+
+export async function startSimulatedTenant(options: SimulatedTenantOptions): Promise<SimulatedTenant> {
+  const seed = normalizeSeed(options.seed);
+  const now = options.now ?? Date.now;
+  const throttle = options.throttle ?? false;
+  const core = new SimulatorCore(seed, {
+    throttle,
+    adminServicePageSize: options.adminServicePageSize ?? 1000,
+    now,
+    randomSeed: options.randomSeed ?? 20_240_601,
+  });
+  const front = await startHttpFront(core, options.port ?? 0, options.latencyMs ?? 0);
+  const base = `http://127.0.0.1:${front.port}`;
+  const dir = (tenantId?: string): DirectoryState => core.tenant(tenantId);
+
+  return {
+    graphBaseUrl: base,
+    adminServiceUrl: `${base}/AdminService`,
+    port: front.port,
+    tenantIds: seed.tenants.map((t) => t.tenantId),
+    async close() {
+      core.releaseHangs();
+      front.server.closeAllConnections();
+      await new Promise<void>((resolve) => front.server.close(() => resolve()));
+    },
+    groupMemberIds: (groupId, tenantId) => {
+      const group = dir(tenantId).getGroup(groupId);
+      if (!group) throw new Error(`No group ${groupId}.`);
+      return [...group.members.values()];
+    },
+    addMemberByHand: (groupId, objectId, tenantId) => dir(tenantId).addMember(groupId, objectId),
+    removeMemberByHand: (groupId, objectId, tenantId) => void dir(tenantId).removeMember(groupId, objectId),
+    updateGroup: (groupId, patch, tenantId) => dir(tenantId).updateGroup(groupId, patch),
+    addGroup: (group, tenantId) => void dir(tenantId).addGroup(seedGroupSchema.parse(group)),
+    deleteGroup: (groupId, tenantId) => dir(tenantId).deleteGroup(groupId),
+    addDevice: (device, tenantId) => dir(tenantId).addDevice(seedDeviceSchema.parse(device)),
+    updateDevice: (id, patch, tenantId) => dir(tenantId).updateDevice(id, patch),
+    deleteDevice: (id, tenantId) => dir(tenantId).deleteDevice(id),
+    addUser: (user, tenantId) => dir(tenantId).addUser(seedUserSchema.parse(user)),
+    setPermissions: (permissions, tenantId) => {
+      dir(tenantId).permissions = new Set(permissions);
+    },
+    invalidateDeltaTokens: (tenantId) => dir(tenantId).invalidateDeltaTokens(),
+    directory: dir,
+    setCollectionMembers: (collectionId, resourceIds) => core.configMgr.setCollectionMembers(collectionId, resourceIds),
+    collection: (collectionId) => core.configMgr.getCollection(collectionId),
+    addSystem: (system) => core.configMgr.addSystem(seedSystemSchema.parse(system)),
+    updateSystem: (resourceId, patch) => core.configMgr.updateSystem(resourceId, patch),
+    addConfigMgrUser: (user) => core.configMgr.addUser(seedCmUserSchema.parse(user)),
+    get requestLog() {
+      return core.log.entries;
+    },
+    get counters() {
+      return { ...core.log.counters };
+    },
+    resetCounters: () => core.log.reset(),
+    faults: { add: (spec) => core.faults.add(spec), clear: () => core.faults.clear() },
+    onRequest(listener) {
+      core.listeners.add(listener);
+      return () => void core.listeners.delete(listener);
+    },
+    minimalWriteTimeMs: (writes, tenantId) => (throttle === false ? 0 : minimalWriteTimeMs(writes, throttle, dir(tenantId).users.size)),
+  };
+}
