@@ -1,0 +1,125 @@
+/**
+ * Seeds for benchmarks and scale tests: one tenant, one device collection of `devices` systems (some without
+ * an Entra id, some hybrid-joined…), an optional user collection, and an empty assigned target group. Ids are
+ * counter-based GUIDs so 100,000+ devices build in well under a second.
+ */
+import type { SimulatorSeed } from "./seed.js";
+
+export interface LargeSeedOptions {
+  readonly devices: number;
+  /** Systems with no AADDeviceID (ConfigMgr knows no Entra identity). */
+  readonly withoutEntraId?: number;
+  /** Entra devices with trustType ServerAd. */
+  readonly hybrid?: number;
+  /** Entra devices with trustType Workplace. */
+  readonly registered?: number;
+  readonly disabled?: number;
+  /** Systems whose AADDeviceID is not in Entra. */
+  readonly notInEntra?: number;
+  /** Users in a second (user) collection; 0 = no user collection. */
+  readonly users?: number;
+  /** How many of the resolvable devices are already members of the target group. */
+  readonly alreadyInGroup?: number;
+  /** Entra devices that are group members but not in the collection (added by hand). */
+  readonly handAdded?: number;
+  readonly tenantId?: string;
+}
+
+export interface LargeSeedIds {
+  readonly tenantId: string;
+  readonly deviceCollectionId: string;
+  readonly userCollectionId: string | null;
+  readonly deviceGroupId: string;
+  readonly userGroupId: string;
+}
+
+/** A seed (pass it to `startSimulatedTenant` as is) plus the ids a benchmark needs. */
+export type LargeSeed = SimulatorSeed & { readonly ids: LargeSeedIds };
+
+type CollectionInput = NonNullable<NonNullable<SimulatorSeed["configMgr"]>["collections"]>[number];
+
+const guid = (kind: number, n: number): string =>
+  `${kind.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+
+const DEVICE_OBJECT = 0xd0;
+const DEVICE_ID = 0xd1;
+const USER_OBJECT = 0xe0;
+const GROUP = 0x90;
+
+export function buildLargeSeed(options: LargeSeedOptions): LargeSeed {
+  const tenantId = options.tenantId ?? "7e4a0000-0000-4000-8000-00000000b16e";
+  const counts = {
+    without: options.withoutEntraId ?? 0,
+    hybrid: options.hybrid ?? 0,
+    registered: options.registered ?? 0,
+    disabled: options.disabled ?? 0,
+    missing: options.notInEntra ?? 0,
+  };
+  const special = counts.without + counts.hybrid + counts.registered + counts.disabled + counts.missing;
+  if (special > options.devices) throw new Error("buildLargeSeed: the special device counts exceed `devices`.");
+
+  const devices: { id: string; deviceId: string; displayName: string; trustType: "AzureAd" | "ServerAd" | "Workplace"; accountEnabled: boolean }[] = [];
+  const systems: { ResourceId: number; Name: string; AADDeviceID: string | null; AADTenantID: string | null }[] = [];
+  const collectionMembers: number[] = [];
+  const groupMembers: string[] = [];
+  let alreadyInGroup = options.alreadyInGroup ?? 0;
+  for (let i = 0; i < options.devices; i++) {
+    const name = `DEV-${String(i + 1).padStart(6, "0")}`;
+    const resourceId = 16_777_216 + i;
+    const objectId = guid(DEVICE_OBJECT, i);
+    const deviceId = guid(DEVICE_ID, i);
+    // Special kinds take the first indexes, in a fixed order, so benchmarks can predict the outcome.
+    let k = i;
+    const kind = (k -= counts.without) < 0 ? "without" : (k -= counts.missing) < 0 ? "missing" : (k -= counts.hybrid) < 0 ? "hybrid" : (k -= counts.registered) < 0 ? "registered" : (k -= counts.disabled) < 0 ? "disabled" : "joined";
+    systems.push({ ResourceId: resourceId, Name: name, AADDeviceID: kind === "without" ? null : deviceId, AADTenantID: kind === "without" ? null : tenantId });
+    collectionMembers.push(resourceId);
+    if (kind === "without" || kind === "missing") continue;
+    const trustType = kind === "hybrid" ? "ServerAd" : kind === "registered" ? "Workplace" : "AzureAd";
+    devices.push({ id: objectId, deviceId, displayName: name, trustType, accountEnabled: kind !== "disabled" });
+    if (kind === "joined" && alreadyInGroup > 0) {
+      groupMembers.push(objectId);
+      alreadyInGroup--;
+    }
+  }
+  for (let h = 0; h < (options.handAdded ?? 0); h++) {
+    const n = options.devices + h;
+    devices.push({ id: guid(DEVICE_OBJECT, n), deviceId: guid(DEVICE_ID, n), displayName: `HAND-${h + 1}`, trustType: "AzureAd", accountEnabled: true });
+    groupMembers.push(guid(DEVICE_OBJECT, n));
+  }
+
+  const userCount = options.users ?? 0;
+  const users = Array.from({ length: userCount }, (_, i) => ({
+    id: guid(USER_OBJECT, i),
+    userPrincipalName: `user${i + 1}@bench.example`,
+    displayName: `Bench User ${i + 1}`,
+    accountEnabled: true,
+  }));
+  const cmUsers = users.map((u, i) => ({ ResourceId: 2_063_597_568 + i, Name: `BENCH\\user${i + 1}`, UserPrincipalName: u.userPrincipalName, AADUserID: u.id }));
+
+  const ids: LargeSeedIds = {
+    tenantId,
+    deviceCollectionId: "BEN00001",
+    userCollectionId: userCount > 0 ? "BEN00002" : null,
+    deviceGroupId: guid(GROUP, 1),
+    userGroupId: guid(GROUP, 2),
+  };
+  const collections: CollectionInput[] = [{ CollectionID: ids.deviceCollectionId, Name: `Benchmark devices (${options.devices})`, CollectionType: 2, LastMemberChangeTime: "2024-06-01T00:00:00Z", members: collectionMembers }];
+  if (ids.userCollectionId) {
+    collections.push({ CollectionID: ids.userCollectionId, Name: `Benchmark users (${userCount})`, CollectionType: 1, LastMemberChangeTime: "2024-06-01T00:00:00Z", members: cmUsers.map((u) => u.ResourceId) });
+  }
+  return {
+    ids,
+    tenants: [
+      {
+        tenantId,
+        devices,
+        users,
+        groups: [
+          { id: ids.deviceGroupId, displayName: "Benchmark devices - Cloud Sync", members: groupMembers },
+          { id: ids.userGroupId, displayName: "Benchmark users - Cloud Sync", members: [] },
+        ],
+      },
+    ],
+    configMgr: { collections, systems, users: cmUsers },
+  };
+}
