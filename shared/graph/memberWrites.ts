@@ -190,8 +190,8 @@ async function write(
 }
 
 /**
- * The group cannot take changes from us: 404 naming the group, 400 synced / mail-enabled, 403 (dynamic,
- * role-assignable, or the app lacks permissions — the group's properties tell which).
+ * The group cannot take changes from us: 404 naming the group, 400 synced / mail-enabled / Microsoft 365,
+ * 403 (dynamic, role-assignable, or the app lacks permissions — the group's properties tell which).
  */
 async function groupLevelError(
   groupId: string,
@@ -200,7 +200,18 @@ async function groupLevelError(
   readGroup: () => Promise<GroupInfo | null>,
 ): Promise<PermanentSyncError | null> {
   if (status === 404 && namesObject(info, groupId)) return groupNotFound(groupId);
-  if (status === 400) return permanentGroupError400(groupId, info);
+  if (status === 400) {
+    const known = permanentGroupError400(groupId, info);
+    if (known !== null || isAlreadyExists(status, info) || isReplicationLag(status, info)) return known;
+    // Any other refusal from a Microsoft 365 group: it takes users only and is not a target (FACTS.md).
+    if ((await readGroup())?.groupTypes.some((t) => t.toLowerCase() === "unified") === true) {
+      return new PermanentSyncError(
+        "microsoft-365-group",
+        `Group ${groupId} is a Microsoft 365 group; collection-sync fills security groups only.`,
+      );
+    }
+    return null;
+  }
   if (status !== 403) return null;
   const group = await readGroup();
   if (group === null) return groupNotFound(groupId);
