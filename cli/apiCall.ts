@@ -1,0 +1,35 @@
+import type { ApiResponse, MappingsApi } from "../shared/api/apiTypes.js";
+import { UsageError } from "./usage.js";
+
+/** A problem the API answered with; the CLI maps 4xx to exit 2 (the input was wrong) and 5xx to exit 1. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The CLI drives the same transport-neutral API core as the HTTP trigger, in-process: one set of validation
+ * rules and error messages for both doors.
+ */
+export async function callApi(api: MappingsApi, method: string, path: string, options: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+  const response = await api.handle({
+    method,
+    path,
+    query: new URLSearchParams(options.query ?? {}),
+    headers: { "content-type": "application/json", ...(options.headers ?? {}) },
+    body: options.body === undefined ? null : JSON.stringify(options.body),
+  });
+  if (response.status >= 400) {
+    const problem = (response.jsonBody ?? {}) as { title?: string; detail?: string; errors?: Array<{ message?: string; field?: string; path?: string }> };
+    const lines = [problem.detail ?? problem.title ?? `HTTP ${response.status}`];
+    for (const error of problem.errors ?? []) lines.push(`  - ${[error.field ?? error.path, error.message].filter(Boolean).join(": ")}`);
+    const message = lines.join("\n");
+    if (response.status < 500) throw new UsageError(message);
+    throw new ApiFailure(response.status, message);
+  }
+  return response;
+}

@@ -1,0 +1,127 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CronExpressionParser } from "cron-parser";
+import { createMappingsApi } from "../../shared/api/router.js";
+import { createNodeHttpListener } from "../../shared/api/nodeHttp.js";
+import { isLoopbackHttp } from "../../shared/config/settings.js";
+import { consoleLogger, type Logger } from "../../shared/logger.js";
+import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
+import { optionalInteger, optionalString, parse } from "../args.js";
+import type { CliIo } from "../io.js";
+import { openLocalRuntime, type LocalRuntime } from "../runtime.js";
+import { UsageError } from "../usage.js";
+
+export interface ServeHandle {
+  readonly url: string;
+  readonly runtime: LocalRuntime;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly env: Record<string, string | undefined>;
+  readonly io: CliIo;
+  readonly log?: Logger;
+  readonly dataDir?: string;
+  readonly inMemoryStorage?: boolean;
+  /** Run the timer (default true). */
+  readonly schedule?: boolean;
+}
+
+/**
+ * Everything on one machine: the HTTP API on `node:http`, the same scheduler on a timer, and an in-process
+ * queue feeding the same worker the Functions app uses.
+ */
+export async function startServe(options: ServeOptions): Promise<ServeHandle> {
+  const apiKey = options.env.API_KEY?.trim() || undefined;
+  const loopback = isLoopbackHttp(new URL(`http://${options.host.includes(":") ? `[${options.host}]` : options.host}`));
+  if (!loopback && apiKey === undefined) {
+    throw new UsageError(`Refusing to listen on ${options.host} without authentication: set API_KEY (callers send it as x-api-key) or listen on 127.0.0.1`);
+  }
+  const log = options.log ?? consoleLogger();
+  const runtime = await openLocalRuntime({
+    env: options.env,
+    io: options.io,
+    log,
+    workers: 2,
+    auth: apiKey === undefined ? { mode: "none" } : { mode: "key", apiKey },
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.inMemoryStorage ? { inMemoryStorage: true } : {}),
+  });
+  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
+  return {
+    url,
+    runtime,
+    close: async () => {
+      stopTimer();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await runtime.close();
+    },
+  };
+}
+
+/** The Functions timer's job on one machine: the same schedule expression, the same planner. */
+function startTimer(runtime: LocalRuntime, log: Logger): () => void {
+  const { services } = runtime;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const next = CronExpressionParser.parse(services.settings.SYNC_SCHEDULE, { currentDate: new Date(services.clock.now()), tz: "UTC" }).next().toDate();
+    timer = setTimeout(() => {
+      planScheduledJobs({ mappings: services.sync.mappings, state: services.sync.state, queue: services.queue, clock: services.clock, log }, next)
+        .then((result) => log.info("Scheduler tick", { ...result, tick: next.toISOString() }))
+        .catch((error: unknown) => log.error("Scheduler tick failed", { error: error instanceof Error ? error.message : String(error) }))
+        .finally(arm);
+    }, Math.max(0, next.getTime() - services.clock.now()));
+  };
+  arm();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
+
+/** `serve [--port 7071] [--host 127.0.0.1]`: runs until interrupted. */
+export async function serveCommand(args: readonly string[], io: CliIo, env: Record<string, string | undefined>): Promise<number> {
+  const { values } = parse(args, { port: { type: "string" }, host: { type: "string" } });
+  const port = optionalInteger(values, "port") ?? 7071;
+  if (port > 65535) throw new UsageError(`--port must be from 0 to 65535, got ${port}`);
+  const host = optionalString(values, "host") ?? "127.0.0.1";
+  const handle = await startServe({ port, host, env, io });
+  const simulator = handle.runtime.simulator;
+  io.out(`collection-sync is serving the API at ${handle.url}/api (schedule "${handle.runtime.services.settings.SYNC_SCHEDULE}", UTC)`);
+  if (handle.runtime.dataDir) io.out(`Data: embedded Azurite under ${handle.runtime.dataDir}`);
+  if (simulator) {
+    io.out(`Simulated tenant: Graph ${simulator.graphBaseUrl}/v1.0, AdminService ${simulator.adminServiceUrl}`);
+    io.out("Try:");
+    io.out(`  curl ${handle.url}/api/mappings`);
+    io.out(`  curl "${handle.url}/api/groups?search=Autopilot"`);
+    io.out(`  curl -X POST ${handle.url}/api/mappings -H 'content-type: application/json' -d '{"collectionId":"PS100012","groupId":"f95be452-cf2b-48a6-8e18-9745e9150fe0"}'`);
+    io.out(`  curl -X POST ${handle.url}/api/mappings/PS100012/f95be452-cf2b-48a6-8e18-9745e9150fe0/sync`);
+    io.out(`  curl ${handle.url}/api/mappings/PS100012/f95be452-cf2b-48a6-8e18-9745e9150fe0/runs`);
+  }
+  io.out("Press Ctrl+C to stop.");
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await handle.close();
+  return 0;
+}

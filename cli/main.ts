@@ -1,0 +1,85 @@
+import { pathToFileURL } from "node:url";
+import { createMappingsApi } from "../shared/api/router.js";
+import { ConfigError } from "../shared/errors.js";
+import { ApiFailure } from "./apiCall.js";
+import { demoCommand } from "./commands/demoCommand.js";
+import { groupsCommand } from "./commands/groupsCommand.js";
+import { mappingsCommand } from "./commands/mappingsCommand.js";
+import { runsCommand } from "./commands/runsCommand.js";
+import { serveCommand } from "./commands/serveCommand.js";
+import { syncCommand } from "./commands/syncCommand.js";
+import { processIo, type CliIo } from "./io.js";
+import { openLocalRuntime } from "./runtime.js";
+import { USAGE, UsageError } from "./usage.js";
+
+export interface CliContext {
+  readonly io: CliIo;
+  readonly env: Record<string, string | undefined>;
+  /** Folder for embedded storage (default ./.collection-sync). */
+  readonly dataDir?: string;
+}
+
+/** Runs one CLI command; returns the exit code (0 ok, 1 a mapping failed, 2 usage or configuration error). */
+export async function main(argv: readonly string[], context: CliContext = { io: processIo, env: process.env }): Promise<number> {
+  const { io } = context;
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      case "demo":
+        return await demoCommand(args, io);
+      case "serve":
+        return await serveCommand(args, io, context.env);
+      case "mappings":
+      case "groups":
+      case "runs":
+      case "sync":
+        return await withRuntime(command, args, context);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`collection-sync: ${error.message}\nRun "collection-sync help" for usage.`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`collection-sync: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof ApiFailure) {
+      io.err(`collection-sync: ${error.message}`);
+      return 1;
+    }
+    io.err(`collection-sync: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+async function withRuntime(command: string, args: readonly string[], context: CliContext): Promise<number> {
+  const runtime = await openLocalRuntime({ env: context.env, io: context.io, ...(context.dataDir === undefined ? {} : { dataDir: context.dataDir }) });
+  try {
+    const api = createMappingsApi(runtime.services.api);
+    if (command === "mappings") return await mappingsCommand(api, args, context.io);
+    if (command === "groups") return await groupsCommand(api, args, context.io);
+    if (command === "runs") return await runsCommand(api, args, context.io);
+    return await syncCommand(runtime.services, args, context.io);
+  } finally {
+    await runtime.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,106 @@
+import { DefaultAzureCredential } from "@azure/identity";
+import { join } from "node:path";
+import { demoSeed, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
+import { loadSettings, type Settings } from "../shared/config/settings.js";
+import { composeServices, type AppServices } from "../shared/compose.js";
+import { createTenantCredentials } from "../shared/identity/credentials.js";
+import { silentLogger, type Logger } from "../shared/logger.js";
+import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
+import type { TablesConnection } from "../shared/storage/tableStores.js";
+import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
+import { systemClock } from "../shared/sync/clock.js";
+import { processSyncJob } from "../shared/scheduling/processSyncJob.js";
+import type { CliIo } from "./io.js";
+
+export interface LocalRuntime {
+  readonly services: AppServices;
+  /** Present when no real endpoints are configured and the built-in simulated tenant answers instead. */
+  readonly simulator: SimulatedTenant | null;
+  /** Where embedded storage keeps its data (null: configured storage or in-memory). */
+  readonly dataDir: string | null;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly env: Record<string, string | undefined>;
+  readonly io: CliIo;
+  readonly log?: Logger;
+  /** Embedded storage in memory instead of under .collection-sync/ (the demo). */
+  readonly inMemoryStorage?: boolean;
+  /** Folder for embedded data; default ./.collection-sync. */
+  readonly dataDir?: string;
+  /** Worker concurrency of the in-process queue (serve). */
+  readonly workers?: number;
+  /** API authentication for serve. */
+  readonly auth?: AppServices["api"]["auth"];
+}
+
+/**
+ * Builds the product for one machine: the settings of DESIGN §8 where given, embedded defaults otherwise —
+ * in-process Azurite for storage and the built-in simulated tenant for Graph and the AdminService.
+ */
+export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
+  const settings = loadSettings(options.env);
+  const log = options.log ?? silentLogger;
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const { tables, dataDir } = await openTables(settings, options, closers);
+    const simulator = settings.ADMINSERVICE_URL === undefined ? await startSimulatedTenant({ seed: demoSeed() }) : null;
+    if (simulator) {
+      closers.push(() => simulator.close());
+      options.io.err(`No ADMINSERVICE_URL configured: using the built-in simulated tenant (Graph and AdminService at ${simulator.graphBaseUrl}).`);
+    }
+    const effective: Settings = simulator
+      ? { ...settings, GRAPH_BASE_URL: simulator.graphBaseUrl, ADMINSERVICE_URL: simulator.adminServiceUrl }
+      : settings;
+    const credentials = simulator ? null : createTenantCredentials(settings);
+    let services: AppServices | undefined;
+    const queue = createInProcessJobQueue({
+      clock: systemClock,
+      log,
+      concurrency: options.workers ?? 2,
+      handler: async (job) => {
+        if (!services) throw new Error("services not ready");
+        await processSyncJob({ runSync: services.runSync, queue, clock: systemClock, log }, job);
+      },
+    });
+    closers.push(() => queue.close());
+    services = composeServices({
+      settings: effective,
+      tables,
+      graphCredentialFor: (tenantId) => (credentials ? credentials(tenantId) : null),
+      adminServiceUrl: effective.ADMINSERVICE_URL ?? "",
+      adminServiceCredential: simulator ? null : new DefaultAzureCredential(),
+      queue: () => queue,
+      auth: options.auth ?? { mode: "none" },
+      log,
+    });
+    const built = services;
+    return {
+      services: built,
+      simulator,
+      dataDir,
+      close: async () => {
+        for (const close of closers.reverse()) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openTables(
+  settings: Settings,
+  options: RuntimeOptions,
+  closers: Array<() => Promise<void>>,
+): Promise<{ tables: TablesConnection; dataDir: string | null }> {
+  if (settings.TABLES_CONNECTION !== undefined) return { tables: { connectionString: settings.TABLES_CONNECTION }, dataDir: null };
+  if (settings.TABLES_ENDPOINT !== undefined) {
+    return { tables: { endpoint: settings.TABLES_ENDPOINT, credential: new DefaultAzureCredential() }, dataDir: null };
+  }
+  const dataDir = options.inMemoryStorage ? null : (options.dataDir ?? join(process.cwd(), ".collection-sync"));
+  const azurite: EmbeddedAzurite = await startEmbeddedAzurite(dataDir === null ? {} : { location: join(dataDir, "azurite") });
+  closers.push(() => azurite.close());
+  return { tables: { connectionString: azurite.connectionString }, dataDir };
+}

@@ -1,0 +1,24 @@
+/** Bad command-line input: printed with the usage hint, exit code 2. */
+export class UsageError extends Error {}
+
+export const USAGE = `collection-sync — keep Entra ID security groups filled from ConfigMgr collections
+
+Usage:
+  collection-sync serve [--port 7071] [--host 127.0.0.1]
+  collection-sync sync [--collection ID] [--group ID] [--dry-run] [--json]
+  collection-sync demo
+  collection-sync mappings list [--json]
+  collection-sync mappings add --collection ID --group ID [--mode additive|managed|mirror]
+                               [--include-hybrid-joined] [--tenant ID] [--disabled]
+  collection-sync mappings set --collection ID --group ID [--mode MODE] [--include-hybrid-joined true|false]
+                               [--enabled true|false] [--removal-threshold-percent N] [--removal-threshold-count N]
+  collection-sync mappings remove --collection ID --group ID
+  collection-sync mappings approve --collection ID --group ID
+  collection-sync runs --collection ID --group ID [--json]
+  collection-sync groups search TEXT [--tenant ID] [--json]
+
+Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
+Without ADMINSERVICE_URL the CLI uses the built-in simulated tenant; without TABLES_CONNECTION/TABLES_ENDPOINT
+it keeps its data in an embedded Azurite under ./.collection-sync/.
+
+Exit codes: 0 success, 1 a mapping failed or was blocked, 2 usage or configuration error.`;

@@ -1,0 +1,153 @@
+import type { TokenCredential } from "@azure/identity";
+import { createTenantCredentials } from "./identity/credentials.js";
+import type { ApiDeps } from "./api/apiTypes.js";
+import type { AuthConfig } from "./api/auth.js";
+import type { HealthReport } from "./api/health.js";
+import { loadSettings, requireCloudSettings, type Settings } from "./config/settings.js";
+import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
+import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
+import type { DirectoryProvider } from "./graph/directory.js";
+import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import type { JobQueue } from "./queue/jobQueue.js";
+import { createServiceBusJobQueue } from "./queue/serviceBusJobQueue.js";
+import { createTableStores, type TableStores, type TablesConnection } from "./storage/tableStores.js";
+import { approveBlockedChange } from "./sync/approval.js";
+import { systemClock, type Clock } from "./sync/clock.js";
+import type { SyncDeps, SyncRequest } from "./sync/syncDeps.js";
+import { syncMapping } from "./sync/syncMapping.js";
+import type { SyncRun } from "./sync/syncRun.js";
+import { probeAll } from "./api/health.js";
+
+/** Everything one process needs, built once from validated settings (the only place that wires adapters). */
+export interface AppServices {
+  readonly settings: Settings;
+  readonly stores: TableStores;
+  readonly sync: SyncDeps;
+  readonly queue: JobQueue;
+  readonly api: ApiDeps;
+  readonly log: Logger;
+  readonly clock: Clock;
+  runSync(request: SyncRequest): Promise<SyncRun>;
+}
+
+/** How this process reaches each service; the CLI fills it for embedded defaults, Azure from settings. */
+export interface Wiring {
+  readonly settings: Settings;
+  readonly tables: TablesConnection;
+  /** Credential for Graph per tenant (null tenant = home); null = no token (loopback simulator only). */
+  readonly graphCredentialFor: (tenantId: string | null) => TokenCredential | null;
+  readonly adminServiceUrl: string;
+  readonly adminServiceCredential: TokenCredential | null;
+  /** Given the finished SyncDeps, the job queue to use (the in-process queue needs the engine). */
+  readonly queue: (runSync: (request: SyncRequest) => Promise<SyncRun>) => JobQueue;
+  readonly auth: AuthConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly tablePrefix?: string;
+}
+
+export function composeServices(wiring: Wiring): AppServices {
+  const { settings, log } = wiring;
+  const clock = wiring.clock ?? systemClock;
+  const stores = createTableStores(wiring.tables, {
+    resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
+  });
+  const directories: DirectoryProvider = createGraphDirectoryProvider({
+    baseUrl: settings.GRAPH_BASE_URL,
+    credentialFor: wiring.graphCredentialFor,
+    maxConcurrency: settings.GRAPH_MAX_CONCURRENCY,
+    clock,
+    log,
+  });
+  const sources: MembershipSourceProvider = createAdminServiceSourceProvider({
+    baseUrl: wiring.adminServiceUrl,
+    credential: wiring.adminServiceCredential,
+    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
+  });
+  const timeBudgetMs = settings.SYNC_TIME_BUDGET_SECONDS * 1000;
+  const sync: SyncDeps = {
+    mappings: stores.mappings,
+    sources,
+    directories,
+    state: stores.state,
+    runs: stores.runs,
+    ledger: stores.ledger,
+    resolution: stores.resolution,
+    clock,
+    log,
+    policy: {
+      removalThresholdPercent: settings.REMOVAL_THRESHOLD_PERCENT,
+      removalThresholdCount: settings.REMOVAL_THRESHOLD_COUNT,
+      timeBudgetMs,
+      // A worker that dies keeps the mapping for its time budget plus a margin, never longer.
+      leaseMs: timeBudgetMs + 60_000,
+      resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    },
+  };
+  const runSync = (request: SyncRequest) => syncMapping(sync, request);
+  const queue = wiring.queue(runSync);
+  const health = (): Promise<HealthReport> =>
+    probeAll({
+      storage: () => stores.ping(),
+      // A read of a group that cannot exist: answers 404 (reachable, token accepted) without touching data.
+      graph: () => directories.open(null).getGroup(PROBE_GROUP_ID),
+      // SMS00001 ("All Systems") exists in every ConfigMgr site.
+      adminService: () => sources.open().getCollection("SMS00001"),
+    });
+  const api: ApiDeps = {
+    mappings: stores.mappings,
+    directories,
+    sources,
+    runs: stores.runs,
+    state: stores.state,
+    ledger: stores.ledger,
+    queue,
+    sync: runSync,
+    approve: (ref, by) => approveBlockedChange({ state: stores.state, clock, log }, ref, by),
+    health,
+    clock,
+    log,
+    auth: wiring.auth,
+  };
+  return { settings, stores, sync, queue, api, log, clock, runSync };
+}
+
+const PROBE_GROUP_ID = "00000000-0000-0000-0000-000000000000";
+
+let cloudServices: Promise<AppServices> | undefined;
+
+/**
+ * The Azure Functions composition root: settings from app settings, managed identity everywhere, Service Bus
+ * for jobs, Easy Auth in front of the API. Built once per worker process.
+ */
+export function getAppServices(): Promise<AppServices> {
+  cloudServices ??= Promise.resolve().then(() => {
+    const settings = loadSettings(process.env);
+    requireCloudSettings(settings);
+    const log = consoleLogger();
+    const credentialFor = createTenantCredentials(settings);
+    const credential = credentialFor(null);
+    const tables: TablesConnection =
+      settings.TABLES_CONNECTION !== undefined
+        ? { connectionString: settings.TABLES_CONNECTION }
+        : { endpoint: settings.TABLES_ENDPOINT ?? "", credential };
+    return composeServices({
+      settings,
+      tables,
+      graphCredentialFor: credentialFor,
+      adminServiceUrl: settings.ADMINSERVICE_URL ?? "",
+      adminServiceCredential: credential,
+      queue: () =>
+        createServiceBusJobQueue({
+          fullyQualifiedNamespace: settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace ?? "",
+          queueName: settings.SERVICEBUS_QUEUE,
+          credential,
+        }),
+      auth: { mode: "easyauth" },
+      log,
+    });
+  });
+  return cloudServices;
+}

@@ -1,0 +1,89 @@
+import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminServiceSource.js";
+import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryProvider.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
+import type { Mapping } from "../../shared/mappings/mapping.js";
+import type { TableStores } from "../../shared/storage/tableStores.js";
+import { systemClock, type Clock } from "../../shared/sync/clock.js";
+import type { SyncDeps, SyncPolicy } from "../../shared/sync/syncDeps.js";
+import { syncMapping } from "../../shared/sync/syncMapping.js";
+import type { RunTrigger, SyncRun } from "../../shared/sync/syncRun.js";
+import { startSimulatedTenant, type SimulatedTenant, type SimulatedTenantOptions, type SimulatorSeed } from "../../simulator/index.js";
+import { freshStores } from "../storage/freshStores.js";
+
+export interface SyncHarness {
+  readonly tenant: SimulatedTenant;
+  readonly stores: TableStores;
+  readonly deps: SyncDeps;
+  addMapping(mapping: Partial<Mapping> & Pick<Mapping, "collectionId" | "groupId">): Promise<Mapping>;
+  sync(ref: { collectionId: string; groupId: string }, options?: { dryRun?: boolean; trigger?: RunTrigger; workerId?: string }): Promise<SyncRun>;
+  /** Graph requests the simulator saw with this method and path fragment (sub-requests of `$batch` included). */
+  graphCalls(method: string, pathIncludes: string): number;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly seed: SimulatorSeed;
+  readonly policy?: Partial<SyncPolicy>;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  readonly simulator?: Omit<SimulatedTenantOptions, "seed">;
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * The real engine over the real adapters: the simulated tenant over HTTP (Graph SDK + fetch) and Table
+ * Storage in the shared test Azurite, in tables of this test's own.
+ */
+export async function startSyncHarness(options: HarnessOptions): Promise<SyncHarness> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLogger;
+  const tenant = await startSimulatedTenant({ seed: options.seed, ...(options.simulator ?? {}) });
+  const stores = freshStores();
+  const deps: SyncDeps = {
+    mappings: stores.mappings,
+    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }),
+    directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
+    state: stores.state,
+    runs: stores.runs,
+    ledger: stores.ledger,
+    resolution: stores.resolution,
+    clock,
+    log,
+    policy: {
+      removalThresholdPercent: 20,
+      removalThresholdCount: 500,
+      timeBudgetMs: 25 * 60_000,
+      leaseMs: 26 * 60_000,
+      resolutionTtlMs: 24 * 3_600_000,
+      ...options.policy,
+    },
+  };
+  return {
+    tenant,
+    stores,
+    deps,
+    addMapping: (partial) => {
+      const now = new Date(clock.now()).toISOString();
+      return stores.mappings.create({
+        tenantId: null,
+        mode: "additive",
+        enabled: true,
+        includeHybridJoined: false,
+        removalThresholdPercent: null,
+        removalThresholdCount: null,
+        collectionName: null,
+        groupName: null,
+        memberType: "device",
+        createdAt: now,
+        createdBy: "test",
+        updatedAt: now,
+        updatedBy: "test",
+        ...partial,
+      });
+    },
+    sync: (ref, syncOptions = {}) => syncMapping(deps, { ...ref, trigger: syncOptions.trigger ?? "manual", ...syncOptions }),
+    graphCalls: (method, pathIncludes) =>
+      tenant.requestLog.filter((entry) => entry.service === "graph" && entry.method === method && entry.path.includes(pathIncludes)).length,
+    close: () => tenant.close(),
+  };
+}
