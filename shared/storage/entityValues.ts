@@ -30,6 +30,19 @@ export class CorruptEntityError extends Error {
   }
 }
 
+/** An optional property read back as null when absent (Table Storage stores no nulls). */
+export function absentAsNull<T extends z.ZodType>(schema: T) {
+  return schema.optional().transform((value) => value ?? null);
+}
+
+/** A value this code wrote itself: its basic shape is checked, its exact union member trusted. */
+export function written<T>(check: (value: unknown) => boolean) {
+  return z.custom<T>(check);
+}
+
+export const isObject = (value: unknown): boolean => typeof value === "object" && value !== null;
+export const isString = (value: unknown): boolean => typeof value === "string";
+
 /** A string property holding JSON written by this code, parsed and checked against `schema`. */
 export function jsonProperty<T extends z.ZodType>(schema: T) {
   return z

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConcurrencyError, NotFoundError } from "../errors.js";
 import type { Approval, BlockedChange, MappingHealth, MappingState, MappingStateStore, Watermark } from "../sync/mappingState.js";
 import { initialState } from "../sync/mappingState.js";
-import { epochMs, jsonProperty, parseEntity, withoutNulls } from "./entityValues.js";
+import { absentAsNull, epochMs, isObject, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
 import type { LazyTable } from "./tableAccess.js";
 import { tableStatus, translateWriteError } from "./tableErrors.js";
 import { assertTableKey } from "./tableKeys.js";
@@ -12,24 +12,22 @@ const STATE_ROW = "state";
 /** Re-reads after losing a write race before giving up with ConcurrencyError. */
 const LEASE_ATTEMPTS = 5;
 
-const nullable = <T extends z.ZodType>(schema: T) => schema.optional().transform((v) => v ?? null);
-const ours = <T>() => z.custom<T>((v) => typeof v === "object" && v !== null);
 
 const stateEntitySchema = z.object({
   partitionKey: z.string(),
   etag: z.string(),
-  leaseOwner: nullable(z.string()),
-  leaseExpiresAt: nullable(z.number()),
-  watermark: nullable(jsonProperty(ours<Watermark>())),
-  lastRunAt: nullable(z.string()),
-  lastRunStatus: nullable(z.string()),
-  lastSuccessAt: nullable(z.string()),
-  lastSuccessSourceCount: nullable(z.number()),
-  lastSuccessMode: nullable(z.string()),
+  leaseOwner: absentAsNull(z.string()),
+  leaseExpiresAt: absentAsNull(z.number()),
+  watermark: absentAsNull(jsonProperty(written<Watermark>(isObject))),
+  lastRunAt: absentAsNull(z.string()),
+  lastRunStatus: absentAsNull(z.string()),
+  lastSuccessAt: absentAsNull(z.string()),
+  lastSuccessSourceCount: absentAsNull(z.number()),
+  lastSuccessMode: absentAsNull(z.string()),
   consecutiveFailures: z.number(),
   health: z.enum(["healthy", "degraded", "quarantined"] satisfies MappingHealth[]),
-  blocked: nullable(jsonProperty(ours<BlockedChange>())),
-  approval: nullable(jsonProperty(ours<Approval>())),
+  blocked: absentAsNull(jsonProperty(written<BlockedChange>(isObject))),
+  approval: absentAsNull(jsonProperty(written<Approval>(isObject))),
 });
 
 function fromEntity(entity: object): MappingState {

@@ -5,27 +5,26 @@ import type { MappingRef } from "../mappings/ids.js";
 import type { Mapping, NewMapping } from "../mappings/mapping.js";
 import { SYNC_MODES } from "../mappings/mapping.js";
 import type { ListMappingsOptions, MappingPage, MappingStore } from "../mappings/mappingStore.js";
-import { parseEntity, withoutNulls } from "./entityValues.js";
+import { absentAsNull, parseEntity, withoutNulls } from "./entityValues.js";
 import type { LazyTable } from "./tableAccess.js";
 import { conditionalWrite, readOrNull } from "./tableErrors.js";
 import { assertTableKey } from "./tableKeys.js";
 import { pageSizeOf, readAllEntities, readEntityPage, unwrapContinuationToken, wrapContinuationToken } from "./tablePaging.js";
 
-const nullable = <T extends z.ZodType>(schema: T) => schema.optional().transform((v) => v ?? null);
 
 /** `mappings`: PartitionKey collectionId, RowKey groupId (DESIGN §3). */
 const mappingEntitySchema = z.object({
   partitionKey: z.string(),
   rowKey: z.string(),
   etag: z.string(),
-  tenantId: nullable(z.string()),
+  tenantId: absentAsNull(z.string()),
   mode: z.enum(SYNC_MODES as [Mapping["mode"], ...Mapping["mode"][]]),
   enabled: z.boolean(),
   includeHybridJoined: z.boolean(),
-  removalThresholdPercent: nullable(z.number()),
-  removalThresholdCount: nullable(z.number()),
-  collectionName: nullable(z.string()),
-  groupName: nullable(z.string()),
+  removalThresholdPercent: absentAsNull(z.number()),
+  removalThresholdCount: absentAsNull(z.number()),
+  collectionName: absentAsNull(z.string()),
+  groupName: absentAsNull(z.string()),
   memberType: z.enum(["device", "user"]),
   createdAt: z.string(),
   createdBy: z.string(),

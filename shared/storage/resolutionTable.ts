@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ResolutionCache, ResolutionEntry } from "../sync/resolutionCache.js";
-import { epochMs, parseEntity, withoutNulls } from "./entityValues.js";
+import { absentAsNull, epochMs, parseEntity, withoutNulls } from "./entityValues.js";
 import type { LazyTable } from "./tableAccess.js";
 import { inWaves, upsertAll } from "./tableBatches.js";
 import { readOrNull } from "./tableErrors.js";
@@ -11,13 +11,12 @@ const READS_IN_FLIGHT = 16;
 /** Partition for mappings without a tenant (the app's home tenant). */
 export const HOME_TENANT = "home";
 
-const nullable = <T extends z.ZodType>(schema: T) => schema.optional().transform((v) => v ?? null);
 
 const entrySchema = z.object({
   key: z.string(),
-  objectId: nullable(z.string()),
-  trustType: nullable(z.string()),
-  accountEnabled: nullable(z.boolean()),
+  objectId: absentAsNull(z.string()),
+  trustType: absentAsNull(z.string()),
+  accountEnabled: absentAsNull(z.boolean()),
   checkedAt: z.number(),
 });
 

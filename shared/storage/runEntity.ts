@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ValidationError } from "../errors.js";
 import type { RunCounts, RunError, RunPreview, SkippedMember, SyncRun } from "../sync/syncRun.js";
-import { epochMs, jsonProperty, parseEntity, withoutNulls } from "./entityValues.js";
+import { absentAsNull, epochMs, isObject, isString, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
 import { assertTableKey } from "./tableKeys.js";
 
 /**
@@ -115,30 +115,25 @@ function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
-/** Values this code wrote itself; checked for their basic type, trusted for their exact union member. */
-const ours = <T>(check: (value: unknown) => boolean) => z.custom<T>(check);
-const isString = (v: unknown) => typeof v === "string";
-const nullable = <T extends z.ZodType>(schema: T) => schema.optional().transform((v) => v ?? null);
-
 const runEntitySchema = z.object({
   partitionKey: z.string(),
   runId: z.string(),
   collectionId: z.string(),
   groupId: z.string(),
-  tenantId: nullable(z.string()),
+  tenantId: absentAsNull(z.string()),
   mode: z.string(),
-  trigger: ours<SyncRun["trigger"]>(isString),
-  status: ours<SyncRun["status"]>(isString),
+  trigger: written<SyncRun["trigger"]>(isString),
+  status: written<SyncRun["status"]>(isString),
   startedAt: z.string(),
   finishedAt: z.string(),
   durationMs: z.number(),
   graphRequests: z.number(),
   adminServiceRequests: z.number(),
   throttledWaitMs: z.number(),
-  blockedBy: nullable(ours<NonNullable<SyncRun["blockedBy"]>>(isString)),
+  blockedBy: absentAsNull(written<NonNullable<SyncRun["blockedBy"]>>(isString)),
   message: z.string(),
-  retryAfterMs: nullable(z.number()),
-  counts: jsonProperty(ours<RunCounts>((v) => typeof v === "object" && v !== null)),
+  retryAfterMs: absentAsNull(z.number()),
+  counts: jsonProperty(written<RunCounts>(isObject)),
   errors: jsonProperty(z.array(z.object({ id: z.string().optional(), code: z.string(), message: z.string() }))),
   previewChunks: z.number().optional(),
   previewTruncated: jsonProperty(z.object({ toAdd: z.number(), toRemove: z.number(), skipped: z.number() })).optional(),
@@ -147,7 +142,7 @@ const runEntitySchema = z.object({
 const previewSchema = z.object({
   toAdd: z.array(z.string()),
   toRemove: z.array(z.string()),
-  skipped: z.array(ours<SkippedMember>((v) => typeof v === "object" && v !== null)),
+  skipped: z.array(written<SkippedMember>(isObject)),
 });
 
 export function runFromEntity(entity: Record<string, unknown>): SyncRun {
