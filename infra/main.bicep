@@ -1,0 +1,81 @@
+// Entry point for `azd up` / `azd provision` (and `az deployment sub create`): creates the resource group and
+// deploys resources.bicep into it. To deploy into a resource group that already exists, deploy
+// resources.bicep with `az deployment group create` instead (docs/deploy.md).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and seeds the unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region; it must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group to create or reuse; empty = rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Application (client) id of the API app registration (the preprovision hook creates it).')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
+@description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway.')
+@minLength(9)
+param adminServiceUrl string
+
+@description('ADMINSERVICE_SCOPE: ConfigMgr server app ID URI + /.default (CMG only); empty otherwise.')
+param adminServiceScope string = ''
+
+@description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
+param graphBaseUrl string = ''
+
+@description('SYNC_SCHEDULE (NCRONTAB, UTC); empty = every 5 minutes.')
+param syncSchedule string = ''
+
+@description('E-mail address for the dead-letter alert; empty = no alert.')
+param alertEmail string = ''
+
+var tags = {
+  'azd-env-name': environmentName
+  application: 'collection-sync'
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module resources 'resources.bicep' = {
+  name: 'collection-sync-${resourceToken}'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    apiClientId: apiClientId
+    adminServiceUrl: adminServiceUrl
+    adminServiceScope: adminServiceScope
+    graphBaseUrl: graphBaseUrl
+    syncSchedule: syncSchedule
+    alertEmail: alertEmail
+  }
+}
+
+// azd stores these in .azure/<env>/.env; the postprovision hook reads AZURE_IDENTITY_PRINCIPAL_ID.
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output AZURE_FUNCTION_APP_URL string = resources.outputs.functionAppUrl
+output AZURE_IDENTITY_PRINCIPAL_ID string = resources.outputs.identityPrincipalId
+output AZURE_IDENTITY_CLIENT_ID string = resources.outputs.identityClientId
+output AZURE_STORAGE_ACCOUNT_NAME string = resources.outputs.storageAccountName
+output SERVICEBUS_NAMESPACE string = resources.outputs.serviceBusNamespace
+output APPLICATIONINSIGHTS_NAME string = resources.outputs.applicationInsightsName

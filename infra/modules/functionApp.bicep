@@ -1,0 +1,207 @@
+// The function app on a Flex Consumption plan (FC1, Linux, Node 20), running as the user-assigned managed
+// identity, configured only with identity-based connections, and with App Service Authentication (Entra) in
+// front of the HTTP API. Every app setting below is either a setting the code reads
+// (shared/config/settings.ts) or a documented host setting; test/infra checks both directions.
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Service name in azure.yaml: azd finds the app to deploy to by this tag.')
+param azdServiceName string
+
+@description('Function app name (<name>.azurewebsites.net).')
+param name string
+
+@description('Flex Consumption plan name (one app per plan).')
+param planName string
+
+@description('Resource id of the user-assigned managed identity.')
+param identityId string
+
+@description('Client id of the user-assigned managed identity.')
+param identityClientId string
+
+@description('Storage account for host storage, the deployment package and the tables.')
+param storageAccountName string
+
+@description('Blob container the Flex Consumption plan deploys the app package from.')
+param deploymentContainerName string
+
+@description('Service Bus namespace host name, e.g. sb-x.servicebus.windows.net.')
+param serviceBusFullyQualifiedNamespace string
+
+@description('The job queue.')
+param queueName string
+
+@description('Application Insights component.')
+param applicationInsightsName string
+
+@description('Application (client) id of the API app registration; App Service Authentication validates tokens for it.')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
+@description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https).')
+param adminServiceUrl string
+
+@description('ADMINSERVICE_SCOPE: Entra scope for the AdminService behind a CMG (server app ID URI + /.default); empty when not used.')
+param adminServiceScope string
+
+@description('GRAPH_BASE_URL: Microsoft Graph root (national clouds differ).')
+param graphBaseUrl string
+
+@description('SYNC_SCHEDULE: NCRONTAB schedule of the scheduler (UTC: Flex Consumption has no time zone setting).')
+param syncSchedule string
+
+@description('REMOVAL_THRESHOLD_PERCENT: removal guard, share of the group.')
+param removalThresholdPercent int
+
+@description('REMOVAL_THRESHOLD_COUNT: removal guard, absolute number of members.')
+param removalThresholdCount int
+
+@description('SYNC_TIME_BUDGET_SECONDS: a run saves progress and re-schedules itself after this long (below host.json functionTimeout).')
+param syncTimeBudgetSeconds int
+
+@description('Most instances the app may scale out to (Graph throttles per app and tenant, more does not sync faster).')
+param maximumInstanceCount int
+
+@description('Instance memory in MB.')
+param instanceMemoryMB int
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': azdServiceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME,
+      // FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE and WEBSITE_CONTENT* must not be set.
+      appSettings: [
+        // Host storage through the managed identity (no connection string: shared keys are off).
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        // Telemetry with an Entra token (the component has local auth disabled).
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+        // The worker trigger's connection (connection: "SERVICEBUS_CONNECTION"); the app's own sender reads
+        // the same namespace setting.
+        { name: 'SERVICEBUS_CONNECTION__fullyQualifiedNamespace', value: serviceBusFullyQualifiedNamespace }
+        { name: 'SERVICEBUS_CONNECTION__credential', value: 'managedidentity' }
+        { name: 'SERVICEBUS_CONNECTION__clientId', value: identityClientId }
+        { name: 'SERVICEBUS_QUEUE', value: queueName }
+        { name: 'TABLES_ENDPOINT', value: storage.properties.primaryEndpoints.table }
+        // DefaultAzureCredential picks the user-assigned identity by AZURE_CLIENT_ID.
+        { name: 'AZURE_CLIENT_ID', value: identityClientId }
+        { name: 'AZURE_TENANT_ID', value: tenant().tenantId }
+        { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
+        { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
+        { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
+        { name: 'SYNC_SCHEDULE', value: syncSchedule }
+        { name: 'SYNC_TIME_BUDGET_SECONDS', value: string(syncTimeBudgetSeconds) }
+        { name: 'REMOVAL_THRESHOLD_PERCENT', value: string(removalThresholdPercent) }
+        { name: 'REMOVAL_THRESHOLD_COUNT', value: string(removalThresholdCount) }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '20'
+      }
+    }
+  }
+}
+
+// App Service Authentication in front of the HTTP API: a call without a valid Entra token for the API app
+// registration gets 401 before any function code runs. No client secret: the app only validates bearer
+// tokens, it never signs anyone in. The API itself checks the app roles Mappings.Read / Mappings.ReadWrite
+// in the roles claim; the timer and the Service Bus trigger are not HTTP and are not affected.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiClientId
+          // The API app registration asks for v2 tokens (requestedAccessTokenVersion 2): v2 issuer.
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            apiClientId
+            'api://${apiClientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+  }
+}
+
+output name string = site.name
+output url string = 'https://${site.properties.defaultHostName}'

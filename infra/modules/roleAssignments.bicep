@@ -1,0 +1,109 @@
+// The data-plane roles of the app's user-assigned managed identity — exactly these, each on the narrowest
+// scope that works. Names are guid(scope, principal, role) so a redeployment finds the same assignment.
+//
+// Not granted, on purpose:
+// - Storage Queue Data Contributor: the host needs queues only for blob triggers (and Durable Functions);
+//   this app has an HTTP, a timer and a Service Bus trigger. Blob Data Owner covers host storage and the
+//   timer's locks.
+// - Azure Service Bus Data Owner: it would let the scale controller read the queue length (more exact
+//   scaling) and the app count dead letters, but it also allows managing the entity. Dead letters are
+//   watched through Azure Monitor metrics instead (docs/operating.md).
+
+@description('Principal (object) id of the managed identity.')
+param principalId string
+
+@description('Storage account holding host storage, the deployment package and the tables.')
+param storageAccountName string
+
+@description('Service Bus namespace of the job queue.')
+param serviceBusNamespaceName string
+
+@description('The job queue.')
+param queueName string
+
+@description('Application Insights component the app sends telemetry to.')
+param applicationInsightsName string
+
+// Built-in role definition ids (Azure RBAC built-in roles reference).
+var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+var serviceBusDataReceiver = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+  name: serviceBusNamespaceName
+}
+
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+  parent: namespace
+  name: queueName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+// Host storage (AzureWebJobsStorage: host keys, timer locks) and the Flex Consumption deployment package.
+resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, principalId, storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'collection-sync: Functions host storage and deployment package'
+  }
+}
+
+// The product's tables: mappings, runs, mappingState, ledger, resolution (read, write, create if missing).
+resource tableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, principalId, storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'collection-sync: mappings, run history, state, ledger and resolution cache tables'
+  }
+}
+
+// The scheduler, the API's "sync now" and the worker's throttling back-off send jobs.
+resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(queue.id, principalId, serviceBusDataSender)
+  scope: queue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', serviceBusDataSender)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'collection-sync: enqueue sync jobs'
+  }
+}
+
+// The worker's Service Bus trigger receives and settles jobs.
+resource queueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(queue.id, principalId, serviceBusDataReceiver)
+  scope: queue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', serviceBusDataReceiver)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'collection-sync: receive sync jobs'
+  }
+}
+
+// Telemetry ingestion with an Entra token (the component has local auth disabled).
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, principalId, monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'collection-sync: send telemetry to Application Insights'
+  }
+}

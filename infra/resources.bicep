@@ -1,0 +1,186 @@
+// Everything collection-sync needs inside one resource group. main.bicep (azd, subscription scope) calls it
+// after creating the group; deploy it directly with `az deployment group create` into an existing group.
+targetScope = 'resourceGroup'
+
+@description('Azure region (must offer Flex Consumption: az functionapp list-flexconsumption-locations).')
+param location string = resourceGroup().location
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Suffix that makes the global resource names unique.')
+param resourceToken string = toLower(uniqueString(subscription().id, resourceGroup().id))
+
+@description('Application (client) id of the API app registration (infra/scripts/create-api-app.sh prints it).')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
+@description('ADMINSERVICE_URL: the AdminService root, e.g. https://cm01.contoso.com/AdminService or the CMG URL.')
+@minLength(9)
+param adminServiceUrl string
+
+@description('ADMINSERVICE_SCOPE: the ConfigMgr server app ID URI + /.default when the AdminService is reached through a CMG.')
+param adminServiceScope string = ''
+
+@description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
+param graphBaseUrl string = ''
+
+@description('SYNC_SCHEDULE (NCRONTAB, UTC); empty = every 5 minutes.')
+param syncSchedule string = ''
+
+@description('Name of the job queue (the worker trigger listens on sync-jobs).')
+param queueName string = 'sync-jobs'
+
+@description('How long a job may wait unpicked before it expires into the dead-letter queue.')
+param jobTimeToLive string = 'PT1H'
+
+@description('REMOVAL_THRESHOLD_PERCENT (0-100).')
+@minValue(0)
+@maxValue(100)
+param removalThresholdPercent int = 20
+
+@description('REMOVAL_THRESHOLD_COUNT.')
+@minValue(0)
+param removalThresholdCount int = 500
+
+@description('SYNC_TIME_BUDGET_SECONDS: keep it below host.json functionTimeout (30 min).')
+@minValue(10)
+@maxValue(1700)
+param syncTimeBudgetSeconds int = 1500
+
+@description('Most instances the function app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 10
+
+@description('Flex Consumption instance memory (MB).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('E-mail address for the dead-letter alert; empty = no alert.')
+param alertEmail string = ''
+
+var names = {
+  identity: 'id-csync-${resourceToken}'
+  storage: 'stcsync${resourceToken}'
+  serviceBus: 'sb-csync-${resourceToken}'
+  logAnalytics: 'log-csync-${resourceToken}'
+  applicationInsights: 'appi-csync-${resourceToken}'
+  plan: 'plan-csync-${resourceToken}'
+  functionApp: 'func-csync-${resourceToken}'
+}
+var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}'
+// DESIGN §3; the same names as TABLE_NAMES in shared/storage/tableStores.ts.
+var tableNames = [
+  'mappings'
+  'runs'
+  'mappingState'
+  'ledger'
+  'resolution'
+]
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: names.identity
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    name: names.storage
+    deploymentContainerName: deploymentContainerName
+    tableNames: tableNames
+  }
+}
+
+module serviceBus 'modules/serviceBus.bicep' = {
+  name: 'serviceBus'
+  params: {
+    location: location
+    tags: tags
+    name: names.serviceBus
+    queueName: queueName
+    jobTimeToLive: jobTimeToLive
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module roles 'modules/roleAssignments.bicep' = {
+  name: 'roleAssignments'
+  params: {
+    principalId: identity.properties.principalId
+    storageAccountName: storage.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    queueName: serviceBus.outputs.queueName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  // The host reads its storage and the deployment package as the identity from its first start.
+  dependsOn: [
+    roles
+  ]
+  params: {
+    location: location
+    tags: tags
+    azdServiceName: 'app'
+    name: names.functionApp
+    planName: names.plan
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    queueName: serviceBus.outputs.queueName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    apiClientId: apiClientId
+    adminServiceUrl: adminServiceUrl
+    adminServiceScope: adminServiceScope
+    graphBaseUrl: empty(graphBaseUrl) ? 'https://graph.microsoft.com' : graphBaseUrl
+    syncSchedule: empty(syncSchedule) ? '0 */5 * * * *' : syncSchedule
+    removalThresholdPercent: removalThresholdPercent
+    removalThresholdCount: removalThresholdCount
+    syncTimeBudgetSeconds: syncTimeBudgetSeconds
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+module alerts 'modules/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  params: {
+    tags: tags
+    namePrefix: 'csync-${resourceToken}'
+    serviceBusNamespaceId: serviceBus.outputs.id
+    alertEmail: alertEmail
+  }
+}
+
+output functionAppName string = functionApp.outputs.name
+output functionAppUrl string = functionApp.outputs.url
+output identityPrincipalId string = identity.properties.principalId
+output identityClientId string = identity.properties.clientId
+output storageAccountName string = storage.outputs.name
+output serviceBusNamespace string = serviceBus.outputs.fullyQualifiedNamespace
+output applicationInsightsName string = monitoring.outputs.applicationInsightsName
+output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceId

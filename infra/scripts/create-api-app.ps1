@@ -1,0 +1,104 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+Creates (or updates) the Entra app registration that protects the collection-sync HTTP API.
+
+.DESCRIPTION
+The same as create-api-app.sh, for Windows and PowerShell 7 (azd runs it as the preprovision hook on
+Windows). App roles Mappings.Read / Mappings.ReadWrite (users and applications), a user_impersonation scope
+pre-authorized for the Azure CLI, v2 access tokens, identifier URI api://<client-id>, and a service principal
+that hands out tokens only to principals holding one of the roles. Idempotent: found again by uniqueName.
+As the azd hook it checks that ADMINSERVICE_URL is set and stores API_CLIENT_ID in the azd environment.
+
+.PARAMETER UniqueName
+The registration's uniqueName. Default: collection-sync-api-$env:AZURE_ENV_NAME.
+#>
+[CmdletBinding()]
+param(
+    [string] $UniqueName = "collection-sync-api-$(if ($env:AZURE_ENV_NAME) { $env:AZURE_ENV_NAME } else { 'default' })",
+    [string] $GraphBaseUrl = $(if ($env:GRAPH_BASE_URL) { $env:GRAPH_BASE_URL } else { 'https://graph.microsoft.com' })
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+# Fixed ids, the same as in create-api-app.sh, so a re-run updates the roles and the scope in place.
+$RoleReadId = '5ff2bfd8-369d-48fb-87e8-71bf20bda78e'
+$RoleReadWriteId = 'f803c132-ba33-49a2-8a5e-ee38613b1957'
+$ScopeId = 'd7c8cb3a-74f1-4824-83f1-9cd5dfca1d44'
+$AzureCliAppId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'
+
+$envName = $env:AZURE_ENV_NAME
+if ($envName -and -not $env:ADMINSERVICE_URL) {
+    [Console]::Error.WriteLine('ADMINSERVICE_URL is not set. Run: azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService')
+    exit 1
+}
+$displayName = if ($envName) { "collection-sync API ($envName)" } else { 'collection-sync API' }
+$api = "$($GraphBaseUrl.TrimEnd('/'))/v1.0"
+
+function Invoke-AzRest {
+    param([string] $Method, [string] $Url, $Body, [switch] $Upsert)
+    $arguments = @('rest', '--method', $Method, '--url', $Url, '--output', 'json')
+    $bodyFile = $null
+    if ($null -ne $Body) {
+        # A file, not an inline string: PowerShell mangles quotes in native-command arguments.
+        $bodyFile = New-TemporaryFile
+        $Body | ConvertTo-Json -Depth 10 -Compress | Set-Content -Path $bodyFile -Encoding utf8NoBOM
+        $headers = @('Content-Type=application/json')
+        if ($Upsert) { $headers += 'Prefer=create-if-missing' }
+        $arguments += @('--headers') + $headers + @('--body', "@$bodyFile")
+    }
+    try {
+        $out = & az @arguments
+        if ($LASTEXITCODE -ne 0) { throw "az rest --method $Method $Url failed (exit code $LASTEXITCODE)" }
+        if ($out) { return ($out | Out-String | ConvertFrom-Json) }
+    }
+    finally {
+        if ($bodyFile) { Remove-Item -Path $bodyFile -Force }
+    }
+}
+
+function Get-ApiObject([bool] $PreAuthorizeCli) {
+    $preAuthorized = @()
+    if ($PreAuthorizeCli) { $preAuthorized = @(@{ appId = $AzureCliAppId; delegatedPermissionIds = @($ScopeId) }) }
+    return @{
+        requestedAccessTokenVersion = 2
+        oauth2PermissionScopes      = @(@{
+                id = $ScopeId; value = 'user_impersonation'; type = 'User'; isEnabled = $true
+                adminConsentDisplayName = 'Use collection-sync'
+                adminConsentDescription = "Call the collection-sync API as the signed-in user (the user's app role decides what is allowed)."
+                userConsentDisplayName = 'Use collection-sync'; userConsentDescription = 'Call the collection-sync API as you.'
+            })
+        preAuthorizedApplications   = $preAuthorized
+    }
+}
+
+$appRoles = @(
+    @{ id = $RoleReadId; value = 'Mappings.Read'; displayName = 'Read collection-sync mappings'; isEnabled = $true
+        allowedMemberTypes = @('User', 'Application'); description = 'Read mappings, run history and previews.' },
+    @{ id = $RoleReadWriteId; value = 'Mappings.ReadWrite'; displayName = 'Manage collection-sync mappings'; isEnabled = $true
+        allowedMemberTypes = @('User', 'Application'); description = 'Create, change and delete mappings, sync now and approve blocked removals.' }
+)
+
+# 1. The registration itself (created when missing, updated when it exists).
+Invoke-AzRest -Method patch -Url "$api/applications(uniqueName='$UniqueName')" -Upsert -Body @{
+    displayName = $displayName; signInAudience = 'AzureADMyOrg'; appRoles = $appRoles; api = (Get-ApiObject $false)
+} | Out-Null
+$app = Invoke-AzRest -Method get -Url "$api/applications(uniqueName='$UniqueName')?`$select=id,appId"
+$clientId = $app.appId
+
+# 2. The identifier URI needs the client id; pre-authorizing the Azure CLI needs the scope to exist.
+Invoke-AzRest -Method patch -Url "$api/applications/$($app.id)" -Body @{
+    identifierUris = @("api://$clientId"); api = (Get-ApiObject $true)
+} | Out-Null
+
+# 3. Its service principal: only principals assigned an app role can get a token.
+Invoke-AzRest -Method patch -Url "$api/servicePrincipals(appId='$clientId')" -Upsert -Body @{ appRoleAssignmentRequired = $true } | Out-Null
+
+if ($envName -and (Get-Command azd -ErrorAction SilentlyContinue)) {
+    & azd env set API_CLIENT_ID $clientId
+    if ($LASTEXITCODE -ne 0) { throw 'azd env set API_CLIENT_ID failed' }
+}
+Write-Host "API app registration: $displayName"
+Write-Host "  API_CLIENT_ID (apiClientId) = $clientId"
+Write-Host "  Application ID URI          = api://$clientId"
+Write-Host "Assign admins the Mappings.Read or Mappings.ReadWrite app role (docs/deploy.md, 'Give admins access')."
