@@ -1,0 +1,121 @@
+import { afterEach } from "vitest";
+import type { ApiDeps, ApiRequest, MappingsApi } from "../../shared/api/apiTypes.js";
+import type { AuthConfig } from "../../shared/api/auth.js";
+import { probeAll } from "../../shared/api/health.js";
+import { createMappingsApi } from "../../shared/api/router.js";
+import type { Logger } from "../../shared/logger.js";
+import type { TableStores } from "../../shared/storage/tableStores.js";
+import { approveBlockedChange } from "../../shared/sync/approval.js";
+import type { Clock } from "../../shared/sync/clock.js";
+import { syncMapping } from "../../shared/sync/syncMapping.js";
+import type { SimulatedTenant, SimulatorSeed } from "../../simulator/index.js";
+import { startSyncHarness } from "../support/syncHarness.js";
+import { apiSeed } from "./apiSeed.js";
+import { fakeJobQueue, type FakeJobQueue } from "./fakeJobQueue.js";
+
+export interface LogEntry {
+  readonly level: "info" | "warn" | "error";
+  readonly message: string;
+  readonly properties: Record<string, unknown>;
+}
+
+export interface CallResult {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The JSON answer; tests read its fields freely. */
+  readonly body: any;
+}
+
+export interface ApiHarness {
+  readonly api: MappingsApi;
+  readonly deps: ApiDeps;
+  readonly stores: TableStores;
+  readonly queue: FakeJobQueue;
+  readonly tenant: SimulatedTenant;
+  readonly logs: LogEntry[];
+  /** Calls the transport-neutral core. `path` is below /api and may carry a query string. */
+  call(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<CallResult>;
+  /** Every mapping in the table (to prove a refused request stored nothing). */
+  storedMappings(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API over real parts (the sync harness: its own Azurite tables, a fresh simulated tenant reached through
+ * the real Graph and AdminService adapters, the real sync engine for previews and approvals). Only the queue
+ * is a fake.
+ */
+export async function startApiHarness(options: { seed?: SimulatorSeed; auth?: AuthConfig } = {}): Promise<ApiHarness> {
+  const logs: LogEntry[] = [];
+  const record = (level: LogEntry["level"]) => (message: string, properties: Record<string, unknown> = {}) =>
+    void logs.push({ level, message, properties });
+  const log: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
+  // Real time, but back-off waits cost nothing: a test against a closed simulator fails fast, not after 8 retries.
+  const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
+  const sync = await startSyncHarness({ seed: options.seed ?? apiSeed(), clock, log, maxConcurrency: 2 });
+  const { tenant, stores } = sync;
+  const { directories, sources } = sync.deps;
+  const queue = fakeJobQueue();
+  const deps: ApiDeps = {
+    mappings: stores.mappings,
+    directories,
+    sources,
+    runs: stores.runs,
+    state: stores.state,
+    ledger: stores.ledger,
+    queue,
+    sync: (request) => syncMapping(sync.deps, request),
+    approve: (ref, by) => approveBlockedChange({ state: stores.state, clock, log }, ref, by),
+    health: () => probeAll({ storage: () => stores.ping(), graph: () => directories.open(null).searchGroups("Intune", 1) }),
+    clock,
+    log,
+    auth: options.auth ?? { mode: "none" },
+  };
+  const api = createMappingsApi(deps);
+
+  return {
+    api,
+    deps,
+    stores,
+    queue,
+    tenant,
+    logs,
+    async call(method, path, callOptions = {}) {
+      const url = new URL(path, "http://localhost");
+      const body = callOptions.body;
+      const request: ApiRequest = {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: {
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...Object.fromEntries(Object.entries(callOptions.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+        },
+        body: body === undefined ? null : typeof body === "string" ? body : JSON.stringify(body),
+      };
+      const response = await api.handle(request);
+      return { status: response.status, headers: response.headers, body: response.jsonBody };
+    },
+    async storedMappings() {
+      const keys: string[] = [];
+      for await (const mapping of stores.mappings.listAll()) keys.push(`${mapping.collectionId}/${mapping.groupId}`);
+      return keys;
+    },
+    close: () => tenant.close(),
+  };
+}
+
+export type HarnessOptions = Parameters<typeof startApiHarness>[0];
+
+/** For a test file: a starter whose harnesses are closed after each test. */
+export function harnessPerTest(defaults: HarnessOptions = {}): (options?: HarnessOptions) => Promise<ApiHarness> {
+  const open: ApiHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
+  });
+  return async (options) => {
+    const harness = await startApiHarness({ ...defaults, ...options });
+    open.push(harness);
+    return harness;
+  };
+}

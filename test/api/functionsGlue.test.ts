@@ -1,0 +1,81 @@
+import functions from "@azure/functions";
+import { describe, expect, it } from "vitest";
+import { makeMappingsApiFunction } from "../../functions/mappingsApi.js";
+import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
+import { COLLECTIONS, GROUPS } from "./apiSeed.js";
+import { READER, WRITER } from "./principals.js";
+
+// In ESM the classes are reachable only through the default export (FACTS.md, "Node toolchain").
+const { HttpRequest, InvocationContext } = functions;
+
+const start = harnessPerTest({ auth: { mode: "easyauth" } });
+
+const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
+
+function request(method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) {
+  const url = new URL(`https://collection-sync.azurewebsites.net/api/${path}`);
+  return new HttpRequest({
+    method,
+    url: url.toString(),
+    headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
+    query: Object.fromEntries(url.searchParams),
+    params: { path: url.pathname.replace(/^\/api\//, "") },
+    ...(init.body === undefined ? {} : { body: { string: init.body } }),
+  });
+}
+
+async function invoke(h: ApiHarness, req: InstanceType<typeof HttpRequest>) {
+  const handler = makeMappingsApiFunction(async () => h.deps);
+  const response = await handler(req, new InvocationContext({ functionName: "mappingsApi" }));
+  const headers = new Headers(response.headers);
+  return { status: response.status, headers, json: typeof response.body === "string" ? JSON.parse(response.body) : undefined };
+}
+
+describe("the Functions HTTP trigger (mappingsApi)", () => {
+  it("creates and reads a mapping through HttpRequest, with the Easy Auth principal", async () => {
+    const h = await start();
+    const created = await invoke(h, request("POST", "mappings", { headers: WRITER, body: JSON.stringify(pilot) }));
+    expect(created.status).toBe(201);
+    expect(created.headers.get("location")).toBe(`/api/mappings/${pilot.collectionId}/${pilot.groupId}`);
+    expect(created.json.createdBy).toBe("writer@contoso.com");
+
+    const listed = await invoke(h, request("GET", "mappings?pageSize=10", { headers: READER }));
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(listed.json.items).toHaveLength(1);
+  });
+
+  it("answers 401 without a principal and 403 for a reader's write", async () => {
+    const h = await start();
+    const anonymous = await invoke(h, request("GET", "mappings"));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("content-type")).toBe("application/problem+json");
+    const reader = await invoke(h, request("POST", "mappings", { headers: READER, body: JSON.stringify(pilot) }));
+    expect(reader.status).toBe(403);
+    expect(await h.storedMappings()).toEqual([]);
+  });
+
+  it("refuses a 100 KiB body with 413 and stores nothing", async () => {
+    const h = await start();
+    const body = JSON.stringify({ ...pilot, padding: "x".repeat(100 * 1024) });
+    const answer = await invoke(h, request("POST", "mappings", { headers: WRITER, body }));
+    expect(answer.status).toBe(413);
+    expect(answer.json.type).toBe("https://collection-sync.dev/problems/payload-too-large");
+    expect(await h.storedMappings()).toEqual([]);
+  });
+
+  it("enqueues one job for sync-now and answers 202", async () => {
+    const h = await start();
+    await invoke(h, request("POST", "mappings", { headers: WRITER, body: JSON.stringify(pilot) }));
+    const answer = await invoke(h, request("POST", `mappings/${pilot.collectionId}/${pilot.groupId}/sync`, { headers: WRITER }));
+    expect(answer.status).toBe(202);
+    expect(h.queue.sent.map((job) => job.jobId)).toEqual([answer.json.jobId]);
+  });
+
+  it("refuses an injection string in the route with a 400 problem", async () => {
+    const h = await start();
+    const answer = await invoke(h, request("GET", `mappings/${encodeURIComponent("x' or 1 eq 1")}/${GROUPS.assigned}`, { headers: READER }));
+    expect(answer.status).toBe(400);
+    expect(answer.json.errors[0]).toMatchObject({ in: "path", name: "collectionId" });
+  });
+});

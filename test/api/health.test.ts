@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { probeAll } from "../../shared/api/health.js";
+import { createMappingsApi } from "../../shared/api/router.js";
+import { harnessPerTest } from "./apiHarness.js";
+
+const start = harnessPerTest();
+
+describe("health", () => {
+  it("answers 200 healthy when storage and Graph answer and nothing is dead-lettered", async () => {
+    const harness = await start();
+    const answer = await harness.call("GET", "/health");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: "healthy", deadLetterCount: 0 });
+    expect(answer.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
+      ["storage", true],
+      ["graph", true],
+    ]);
+  });
+
+  it("reports dead-lettered jobs as degraded, still 200", async () => {
+    const harness = await start();
+    harness.queue.deadLetters = 3;
+    const answer = await harness.call("GET", "/health");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: "degraded", deadLetterCount: 3 });
+  });
+
+  it("answers 503 naming the dependency that is down", async () => {
+    const harness = await start();
+    await harness.tenant.close();
+    const answer = await harness.call("GET", "/health");
+    expect(answer.status).toBe(503);
+    expect(answer.body.status).toBe("unhealthy");
+    expect(answer.body.checks.find((c: { name: string }) => c.name === "graph")).toMatchObject({ ok: false, detail: expect.any(String) });
+    expect(answer.body.checks.find((c: { name: string }) => c.name === "storage")).toMatchObject({ ok: true });
+  });
+
+  it("answers 503 when the queue cannot count its dead letters", async () => {
+    const harness = await start();
+    harness.queue.deadLetters = () => {
+      throw new Error("Service Bus unreachable");
+    };
+    const answer = await harness.call("GET", "/health");
+    expect(answer.status).toBe(503);
+    expect(answer.body.checks).toContainEqual({ name: "deadLetters", ok: false, detail: "Service Bus unreachable" });
+  });
+
+  it("fails a probe that hangs instead of hanging the health check", async () => {
+    const report = await probeAll({ stuck: () => new Promise(() => {}), fine: async () => 1 }, 50);
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["stuck", false],
+      ["fine", true],
+    ]);
+  });
+
+  it("never shows internals when something unexpected fails", async () => {
+    const harness = await start();
+    const api = createMappingsApi({
+      ...harness.deps,
+      health: () => Promise.reject(new Error("connect ECONNREFUSED 10.0.0.4:443 AccountKey=secret")),
+    });
+    const answer = await api.handle({ method: "GET", path: "/health", query: new URLSearchParams(), headers: {} });
+    expect(answer.status).toBe(500);
+    expect(JSON.stringify(answer.jsonBody)).not.toMatch(/ECONNREFUSED|secret/);
+    expect(answer.jsonBody).toMatchObject({ type: "https://collection-sync.dev/problems/internal" });
+    expect(harness.logs.find((entry) => entry.level === "error")?.properties.error).toMatch(/ECONNREFUSED/);
+  });
+});
