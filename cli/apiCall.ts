@@ -25,8 +25,8 @@ export async function callApi(api: MappingsApi, method: string, path: string, op
   });
   if (response.status >= 400) {
     const problem = (response.jsonBody ?? {}) as { title?: string; detail?: string; errors?: Array<{ message?: string; field?: string; path?: string }> };
-    const lines = [problem.detail ?? problem.title ?? `HTTP ${response.status}`];
-    for (const error of problem.errors ?? []) lines.push(`  - ${[error.field ?? error.path, error.message].filter(Boolean).join(": ")}`);
+    const fieldErrors = (problem.errors ?? []).map((e) => `  - ${[e.field ?? e.path, e.message].filter(Boolean).join(": ")}`);
+    const lines = fieldErrors.length > 0 ? [problem.title ?? "Invalid input", ...fieldErrors] : [problem.detail ?? problem.title ?? `HTTP ${response.status}`];
     const message = lines.join("\n");
     if (response.status < 500) throw new UsageError(message);
     throw new ApiFailure(response.status, message);

@@ -1,7 +1,7 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { join } from "node:path";
 import { demoSeed, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
-import { loadSettings, type Settings } from "../shared/config/settings.js";
+import { isLoopbackHttp, loadSettings, type Settings } from "../shared/config/settings.js";
 import { composeServices, type AppServices } from "../shared/compose.js";
 import { createTenantCredentials } from "../shared/identity/credentials.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
@@ -53,7 +53,10 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
     const effective: Settings = simulator
       ? { ...settings, GRAPH_BASE_URL: simulator.graphBaseUrl, ADMINSERVICE_URL: simulator.adminServiceUrl }
       : settings;
-    const credentials = simulator ? null : createTenantCredentials(settings);
+    // The loopback simulator takes no token; anything else authenticates (managed identity, az login, …).
+    const graphIsLoopback = isLoopbackHttp(new URL(effective.GRAPH_BASE_URL));
+    const credentials = graphIsLoopback ? null : createTenantCredentials(settings);
+    const adminServiceIsLoopback = isLoopbackHttp(new URL(effective.ADMINSERVICE_URL ?? "http://127.0.0.1"));
     let services: AppServices | undefined;
     const queue = createInProcessJobQueue({
       clock: systemClock,
@@ -70,7 +73,7 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       tables,
       graphCredentialFor: (tenantId) => (credentials ? credentials(tenantId) : null),
       adminServiceUrl: effective.ADMINSERVICE_URL ?? "",
-      adminServiceCredential: simulator ? null : new DefaultAzureCredential(),
+      adminServiceCredential: adminServiceIsLoopback ? null : new DefaultAzureCredential(),
       queue: () => queue,
       auth: options.auth ?? { mode: "none" },
       log,
