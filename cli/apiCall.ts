@@ -24,8 +24,8 @@ export async function callApi(api: MappingsApi, method: string, path: string, op
     body: options.body === undefined ? null : JSON.stringify(options.body),
   });
   if (response.status >= 400) {
-    const problem = (response.jsonBody ?? {}) as { title?: string; detail?: string; errors?: Array<{ message?: string; field?: string; path?: string }> };
-    const fieldErrors = (problem.errors ?? []).map((e) => `  - ${[e.field ?? e.path, e.message].filter(Boolean).join(": ")}`);
+    const problem = (response.jsonBody ?? {}) as { title?: string; detail?: string; errors?: Array<{ message?: string; name?: string }> };
+    const fieldErrors = (problem.errors ?? []).map((e) => `  - ${[e.name, e.message].filter(Boolean).join(": ")}`);
     const lines = fieldErrors.length > 0 ? [problem.title ?? "Invalid input", ...fieldErrors] : [problem.detail ?? problem.title ?? `HTTP ${response.status}`];
     const message = lines.join("\n");
     if (response.status < 500) throw new UsageError(message);
