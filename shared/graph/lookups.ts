@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import type { DirectoryDevice, DirectoryUser, TrustType } from "./directory.js";
-import { runJobs, runPool, type SubRequest } from "./batch.js";
+import type { SubRequest } from "./batch.js";
+import { runJobs, runPool } from "./jobRunner.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
 import { GraphRequestError } from "./graphErrors.js";
 import { chunk, inFilter, queryValue } from "./odata.js";

@@ -10,7 +10,8 @@
  */
 import { PermanentSyncError } from "../errors.js";
 import type { GroupInfo, MemberFailure, MemberWriteResult, WriteOptions } from "./directory.js";
-import { runJobs, type JobContext, type SubRequest } from "./batch.js";
+import type { SubRequest } from "./batch.js";
+import { runJobs, type JobContext } from "./jobRunner.js";
 import type { GraphContext } from "./graphContext.js";
 import {
   errorInfo,

@@ -4,14 +4,20 @@
  * Graph's throttling is per app + tenant (FACTS.md, `$batch`, throttling), so when one request is told to wait,
  * every request to that tenant waits: a shared "not before" time. Concurrency adapts: a throttle answer halves the
  * requests in flight (at most once per throttle window, so one burst of 429s does not collapse it to 1), and a
- * run of successes grows it back by one, never above the configured maximum.
+ * run of successes grows it back by one, never above the configured maximum. The sub-requests per `$batch` adapt
+ * the same way (halved, then doubled back to 20): after a wait Graph's bucket has room for a few requests, not
+ * for 20 × the batches in flight, and every throttled sub-request is a wasted request.
  */
 import type { Clock } from "../sync/clock.js";
+
+/** Sub-requests per `$batch` at most (FACTS.md). */
+export const MAX_BATCH_SIZE = 20;
 
 export type Admission = { readonly admitted: true } | { readonly admitted: false; readonly waitMs: number };
 
 export class TenantThrottle {
   private limit: number;
+  private batch = MAX_BATCH_SIZE;
   private inFlight = 0;
   private notBefore = 0;
   private halvedUntil = 0;
@@ -33,6 +39,11 @@ export class TenantThrottle {
   /** Requests currently allowed in flight. */
   get concurrency(): number {
     return this.limit;
+  }
+
+  /** Sub-requests to put in the next `$batch`. */
+  get batchSize(): number {
+    return this.batch;
   }
 
   /** Milliseconds until the tenant may be called again (0 = now). */
@@ -67,9 +78,11 @@ export class TenantThrottle {
 
   succeeded(): void {
     this.successes += 1;
-    if (this.successes >= this.growAfter && this.limit < this.maxConcurrency) {
+    if (this.successes < this.growAfter) return;
+    this.successes = 0;
+    this.batch = Math.min(MAX_BATCH_SIZE, this.batch * 2);
+    if (this.limit < this.maxConcurrency) {
       this.limit += 1;
-      this.successes = 0;
       this.wakeAll();
     }
   }
@@ -80,6 +93,7 @@ export class TenantThrottle {
     this.successes = 0;
     if (now >= this.halvedUntil) {
       this.limit = Math.max(1, Math.floor(this.limit / 2));
+      this.batch = Math.max(1, Math.floor(this.batch / 2));
       this.halvedUntil = now + waitMs;
     }
     this.notBefore = Math.max(this.notBefore, now + waitMs);

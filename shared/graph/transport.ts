@@ -150,6 +150,10 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
         return answer;
       }
       if (attempt >= retry.maxRetries) {
+        // Writes with a time budget get their work back as deferred rather than an error.
+        if (answer !== null && isThrottleStatus(answer.status) && deadline !== undefined) {
+          throw new ThrottleDeferral(retryAfterMs(answer.header("Retry-After"), clock.now()) ?? backoffMs(attempt, retry.random));
+        }
         if (answer !== null) {
           const info = errorInfo(answer.body);
           throw new GraphRequestError(answer.status, info.code, info.message, call.operation);

@@ -56,6 +56,29 @@ describe("throttling inside $batch", () => {
   });
 });
 
+describe("under Graph's write budget", () => {
+  test("a large add outruns the tenant's write bucket, waits as told and still adds everyone", async () => {
+    const pcs = devices(1_500);
+    const groupId = guid();
+    // scale 0.01: 30 writes per 2.5 minutes, so 75 PATCHes must be throttled along the way.
+    harness = await startHarness(seedOf({ groups: [{ id: groupId, displayName: "Fleet" }], devices: pcs }), {}, { throttle: { scale: 0.01 } });
+    const h = harness;
+    const directory = h.provider.open(null);
+
+    const result = await directory.addMembers(groupId, pcs.map((d) => d.id));
+
+    expect(result.done).toHaveLength(1_500);
+    expect(result.deferred).toEqual([]);
+    expect(h.tenant.groupMemberIds(groupId)).toHaveLength(1_500);
+    const stats = directory.stats();
+    expect(stats.throttled).toBe(h.tenant.counters.throttled);
+    expect(stats.throttled).toBeGreaterThan(0);
+    expect(h.clock.sleeps.length).toBeGreaterThan(0);
+    // Never more PATCHes accepted than the budget allows in the time that passed.
+    expect(stats.writes - stats.throttled).toBe(75);
+  });
+});
+
 describe("deadline", () => {
   test("when Graph asks to wait past the deadline, the rest comes back deferred with the wait asked for", async () => {
     const { h, groupId, ids } = await kioskTenant();
@@ -131,21 +154,23 @@ describe("tenants", () => {
 });
 
 describe("adaptive concurrency", () => {
-  test("a 429 halves the requests in flight once per throttle window; successes grow it back, never past the maximum", async () => {
+  test("a 429 halves the batches in flight and their size once per throttle window; successes grow them back, never past the maximum", async () => {
     const clock = fakeClock();
     const throttle = new TenantThrottle(8, clock, 3);
 
     throttle.throttled(5_000);
     throttle.throttled(5_000); // same burst: no second halving
-    expect(throttle.concurrency).toBe(4);
+    expect([throttle.concurrency, throttle.batchSize]).toEqual([4, 10]);
     expect(throttle.waitMs).toBe(5_000);
 
     await clock.sleep(5_000);
     throttle.throttled(1_000); // a new window
-    expect(throttle.concurrency).toBe(2);
+    expect([throttle.concurrency, throttle.batchSize]).toEqual([2, 5]);
 
+    for (let i = 0; i < 3; i += 1) throttle.succeeded();
+    expect([throttle.concurrency, throttle.batchSize]).toEqual([3, 10]);
     for (let i = 0; i < 3 * 20; i += 1) throttle.succeeded();
-    expect(throttle.concurrency).toBe(8);
+    expect([throttle.concurrency, throttle.batchSize]).toEqual([8, 20]);
   });
 
   test("everyone in the tenant waits for the shared 'not before' time", async () => {
