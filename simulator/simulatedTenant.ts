@@ -32,6 +32,11 @@ export interface SimulatedTenantOptions {
 export interface SimulatedTenant {
   /** `http://127.0.0.1:PORT` (Graph is under `/v1.0`). */
   readonly graphBaseUrl: string;
+  /**
+   * `http://127.0.0.1:PORT/tenants/{tenantId}`: a base URL that selects the tenant without a token (the Graph
+   * SDK drops Authorization on http:// URLs, FACTS.md). Graph is under `/v1.0` below it.
+   */
+  graphBaseUrlFor(tenantId: string): string;
   /** `http://127.0.0.1:PORT/AdminService`. */
   readonly adminServiceUrl: string;
   readonly port: number;
@@ -94,6 +99,7 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
 
   return {
     graphBaseUrl: base,
+    graphBaseUrlFor: (tenantId) => `${base}/tenants/${dir(tenantId).tenantId}`,
     adminServiceUrl: `${base}/AdminService`,
     port: front.port,
     tenantIds: seed.tenants.map((t) => t.tenantId),

@@ -40,17 +40,24 @@ function send(res: ServerResponse, response: SimResponse): void {
   res.end(payload);
 }
 
-/** Tenant of a Graph request: no Authorization → the first seeded tenant; unknown token → null (401). */
-function tenantFor(core: SimulatorCore, authorization: string | undefined): DirectoryState | null {
-  if (authorization === undefined || authorization.trim() === "") return core.firstTenant;
+/**
+ * Tenant of a Graph request: a `/tenants/{id}` path prefix (for clients such as the Graph SDK, which drops
+ * Authorization on http:// URLs) or the bearer token; neither → the first seeded tenant; an unknown token, or a
+ * token naming another tenant than the prefix → null (401).
+ */
+function tenantFor(core: SimulatorCore, authorization: string | undefined, pathTenant: string | null): DirectoryState | null {
+  const byPath = pathTenant === null ? undefined : core.tenants.get(pathTenant.toLowerCase());
+  if (pathTenant !== null && !byPath) return null;
+  if (authorization === undefined || authorization.trim() === "") return byPath ?? core.firstTenant;
   const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
   const token = match?.[1]?.trim() ?? "";
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  return core.tenants.get(token.slice(TOKEN_PREFIX.length).toLowerCase()) ?? null;
+  const byToken = core.tenants.get(token.slice(TOKEN_PREFIX.length).toLowerCase()) ?? null;
+  return byPath && byToken !== byPath ? null : byToken;
 }
 
-async function handleGraph(core: SimulatorCore, req: SimRequest): Promise<SimResponse> {
-  const tenant = tenantFor(core, req.headers["authorization"]);
+async function handleGraph(core: SimulatorCore, req: SimRequest, pathTenant: string | null): Promise<SimResponse> {
+  const tenant = tenantFor(core, req.headers["authorization"], pathTenant);
   if (!tenant) {
     const response = graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
     core.log.record({ service: "graph", method: req.method, path: req.pathAndQuery, status: 401, tenantId: null, inBatch: false, kind: "read" });
@@ -79,16 +86,20 @@ export async function startHttpFront(core: SimulatorCore, port: number, latencyM
         const url = new URL(incoming.url ?? "/", "http://placeholder.invalid");
         const publicBase = `http://${headers["host"] ?? `127.0.0.1:${(server.address() as AddressInfo).port}`}`;
         if (latencyMs > 0) await sleep(latencyMs);
-        const service = url.pathname.startsWith("/v1.0/") ? "graph" : url.pathname.startsWith("/AdminService/") ? "adminService" : null;
+        // `/tenants/{id}/v1.0/…` pins the tenant in the URL; links the simulator writes keep the prefix.
+        const pinned = /^\/tenants\/([^/]+)(\/v1\.0\/.*)$/.exec(url.pathname);
+        const pathname = pinned ? (pinned[2] as string) : url.pathname;
+        const service = pathname.startsWith("/v1.0/") ? "graph" : pathname.startsWith("/AdminService/") ? "adminService" : null;
         if (!service) {
           send(res, graphError(404, "NotFound", `No simulated service at '${url.pathname}'. Use /v1.0/… or /AdminService/….`));
           return;
         }
         const prefix = service === "graph" ? "/v1.0" : "/AdminService";
-        const path = url.pathname.slice(prefix.length);
+        const path = pathname.slice(prefix.length);
         const method = (incoming.method ?? "GET").toUpperCase();
-        const req: SimRequest = { method, path, query: url.searchParams, pathAndQuery: readablePathAndQuery(path + url.search), headers, body, invalidJson, publicBase, inBatch: false };
-        const response = service === "graph" ? await handleGraph(core, req) : await executeAdminServiceRequest(core, req);
+        const base = pinned ? `${publicBase}/tenants/${pinned[1]}` : publicBase;
+        const req: SimRequest = { method, path, query: url.searchParams, pathAndQuery: readablePathAndQuery(path + url.search), headers, body, invalidJson, publicBase: base, inBatch: false };
+        const response = service === "graph" ? await handleGraph(core, req, pinned ? decodeURIComponent(pinned[1] as string) : null) : await executeAdminServiceRequest(core, req);
         if (core.closed) {
           res.destroy();
           return;
