@@ -41,7 +41,8 @@ app.http("mappingsApi", {
   route: "{*path}",
   methods: METHODS,
   // App Service Authentication (Easy Auth) stands in front and the API checks app roles itself. Fallback
-  // without Easy Auth: authLevel "function" here and API_AUTH_MODE=function-key (docs/api.md).
+  // without Easy Auth: authLevel "function" here and auth mode "function-key" in the composition root
+  // (docs/api.md, "Authorization").
   authLevel: "anonymous",
   handler: makeMappingsApiFunction(() => import("../shared/compose.js").then(async (m) => (await m.getAppServices()).api)),
 });

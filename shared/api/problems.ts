@@ -4,6 +4,7 @@ import {
   ConcurrencyError,
   GroupNotWritableError,
   NotFoundError,
+  PermanentSyncError,
   SourceReadError,
   ValidationError,
   ensureError,
@@ -32,6 +33,7 @@ export type ProblemKind =
   | "mapping-disabled"
   | "nothing-to-approve"
   | "source-unavailable"
+  | "insufficient-privileges"
   | "preview-failed"
   | "internal";
 
@@ -58,6 +60,7 @@ const TITLES: Record<ProblemKind, string> = {
   "mapping-disabled": "The mapping is disabled",
   "nothing-to-approve": "Nothing is blocked",
   "source-unavailable": "ConfigMgr could not be reached",
+  "insufficient-privileges": "The app lacks a Microsoft Graph permission",
   "preview-failed": "The preview could not be computed",
   internal: "Internal error",
 };
@@ -114,6 +117,12 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   if (error instanceof ConcurrencyError) return new ApiProblem(412, "precondition-failed", error.message);
   if (error instanceof GroupNotWritableError) return new ApiProblem(422, error.reason, error.message);
   if (error instanceof CollectionNotUsableError) return new ApiProblem(422, error.reason, error.message);
+  if (error instanceof PermanentSyncError) {
+    // Raised by the adapters while reading (e.g. Graph 403 on a group read): the app's rights, not the caller's.
+    if (error.reason === "insufficient-privileges") return new ApiProblem(502, "insufficient-privileges", error.message);
+    if (error.reason === "mapping-not-found") return new ApiProblem(404, "not-found", error.message);
+    return new ApiProblem(422, error.reason, error.message);
+  }
   if (error instanceof SourceReadError) {
     log.warn("ConfigMgr read failed during an API request", { ...context, kind: error.kind, error: error.message });
     return new ApiProblem(502, "source-unavailable", `The ConfigMgr AdminService could not be read (${error.kind}). Try again later.`);

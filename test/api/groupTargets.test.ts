@@ -64,6 +64,31 @@ describe("creating a mapping checks the group in Entra and the collection in Con
   });
 });
 
+describe("when ConfigMgr or Graph cannot answer", () => {
+  it("answers 502 insufficient-privileges when Graph refuses to read the group, and stores nothing", async () => {
+    const h = await start();
+    h.tenant.faults.add({
+      service: "graph",
+      method: "GET",
+      path: /^\/groups\//,
+      status: 403,
+      body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } },
+    });
+    const answer = await refusal(h, { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned });
+    expect(answer.status).toBe(502);
+    expect(answer.body.type).toBe(`${PROBLEM_BASE}insufficient-privileges`);
+    expect(answer.body.detail).toMatch(/GroupMember\.ReadWrite\.All/);
+  });
+
+  it("answers 502 source-unavailable when the AdminService fails, and stores nothing", async () => {
+    const h = await start();
+    h.tenant.faults.add({ service: "adminService", status: 503 });
+    const answer = await refusal(h, { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned });
+    expect(answer.status).toBe(502);
+    expect(answer.body.type).toBe(`${PROBLEM_BASE}source-unavailable`);
+  });
+});
+
 describe("group search", () => {
   it("marks each hit eligible or not, with the same reason creating a mapping would give", async () => {
     const h = await start();
