@@ -98,7 +98,9 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
     if (body === NOT_FOUND) return null;
     const [row] = parsePage(body, "SMS_Collection").value;
     if (row === undefined) return null;
-    const collection = rowsOf(collectionSchema, [row], "SMS_Collection")[0] as z.infer<typeof collectionSchema>;
+    const parsed = collectionSchema.safeParse(row);
+    if (!parsed.success) throw new SourceReadError("bad-response", "AdminService returned an SMS_Collection of an unexpected shape");
+    const collection = parsed.data;
     const memberCount = collection.MemberCount ?? 0;
     memberCounts.set(collectionId.toUpperCase(), memberCount);
     return {
