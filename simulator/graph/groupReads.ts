@@ -2,7 +2,7 @@
 import { evaluate } from "../odataFilter.js";
 import { jsonResponse, RouteError, textResponse, type SimRequest, type SimResponse } from "../http/types.js";
 import type { DirectoryState, GroupRecord } from "../state/directoryState.js";
-import { badRequest, notFound, searchNeedsConsistency } from "./graphErrors.js";
+import { badRequest, notFound, searchNeedsConsistency, unsupportedQuery } from "./graphErrors.js";
 import { hasEventualConsistency, pageResponse, parseGraphFilter, parseSelect, parseSkipToken, parseTop, project, readerOf } from "./query.js";
 import { matchesSearch, parseSearch } from "./groupSearch.js";
 import {
@@ -56,9 +56,20 @@ export function listGroups(req: SimRequest, tenant: DirectoryState): SimResponse
     if (search && !matchesSearch(search, group)) continue;
     matches.push(group);
   }
+  sortGroups(req, matches);
   const page = matches.slice(offset, offset + top).map((g) => project(groupView(g), select, GROUP_PROPERTIES));
   const next = offset + top < matches.length ? offset + top : null;
   return jsonResponse(200, pageResponse(req, "groups", page, next, count ? matches.length : undefined));
+}
+
+/** `$orderby=displayName [asc|desc]`, the one ordering group pickers use; anything else is refused. */
+function sortGroups(req: SimRequest, groups: GroupRecord[]): void {
+  const raw = req.query.get("$orderby");
+  if (raw === null) return;
+  const match = /^\s*displayName(?:\s+(asc|desc))?\s*$/i.exec(raw);
+  if (!match) throw new RouteError(unsupportedQuery(`Unsupported $orderby clause '${raw}' (the simulated tenant orders groups by displayName only).`));
+  const direction = match[1]?.toLowerCase() === "desc" ? -1 : 1;
+  groups.sort((a, b) => direction * a.displayName.localeCompare(b.displayName, "en", { sensitivity: "base" }));
 }
 
 function memberIdsOfKind(tenant: DirectoryState, group: GroupRecord, cast: MemberCast): string[] {

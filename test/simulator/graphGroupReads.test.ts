@@ -48,6 +48,14 @@ describe("simulated Graph: reading groups", () => {
     expect(inside.body.value).toEqual([]);
   });
 
+  it("orders search results by displayName", async () => {
+    const tenant = await startTenant({ seed: demoSeed() });
+    const answer = await graph(tenant, `/groups?$search="displayName:autopilot"&$orderby=displayName&$select=displayName`, { headers: eventual });
+    const names = (answer.body.value as { displayName: string }[]).map((g) => g.displayName);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" })));
+    expect((await graph(tenant, `/groups?$orderby=createdDateTime`, { headers: eventual })).status).toBe(400);
+  });
+
   it("filters with startswith and '' escaping", async () => {
     const seed = smallSeed();
     seed.tenants[0]?.groups?.push({ id: "90000000-0000-4000-8000-0000000000aa", displayName: "O'Brien's devices" });
