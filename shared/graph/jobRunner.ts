@@ -12,7 +12,6 @@ import { missingAnswer, sendBatch, type SubRequest } from "./batch.js";
 import {
   backoffMs,
   isThrottleStatus,
-  noteSubThrottle,
   retryAfterMs,
   ThrottleDeferral,
   type GraphAnswer,
@@ -63,6 +62,7 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
   /** Batches in a row in which Graph throttled every sub-request; past this many, give up for now. */
   let fullyThrottled = 0;
   const giveUpAfter = retry.maxRetries * Math.max(1, options.parallel);
+  let lastThrottleWait = 0;
   let later: Entry<J>[] = jobs.map((job) => ({ job, retries: 0 }));
 
   while (later.length > 0) {
@@ -71,7 +71,7 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
     let roundDelay = 0;
 
     const runBatch = async (batch: Entry<J>[]) => {
-      if (fullyThrottled > giveUpAfter) return defer(batch, retryAfter ?? 0);
+      if (fullyThrottled > giveUpAfter) return defer(batch, lastThrottleWait);
       let answers: GraphAnswer[];
       try {
         answers = await sendBatch(connection, stats, batch.map((e) => e.job.request), options.operation, deadline);
@@ -100,10 +100,8 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
       }
       fullyThrottled = throttledCount === batch.length ? fullyThrottled + 1 : 0;
       if (throttledCount > 0) {
-        // The whole tenant waits (shared "not before"); the wait is counted once per batch, as asked for.
-        noteSubThrottle(connection, stats, throttledWait);
-        stats.throttled += throttledCount - 1;
-        retryAfter = throttledWait;
+        connection.noteThrottle(stats, throttledWait, options.operation, throttledCount);
+        lastThrottleWait = throttledWait;
       }
     };
 

@@ -55,7 +55,10 @@ export class BearerTokenMiddleware implements Middleware {
 
   private async token(): Promise<string> {
     const now = this.clock.now();
-    if (this.cached !== null && this.cached.expiresOnTimestamp - REFRESH_MARGIN_MS > now) return this.cached.token;
+    const cached = this.cached;
+    if (cached !== null && now < (cached.refreshAfterTimestamp ?? cached.expiresOnTimestamp - REFRESH_MARGIN_MS)) {
+      return cached.token;
+    }
     // One token request at a time, however many Graph calls are waiting for it.
     this.pending ??= this.fetchToken().finally(() => {
       this.pending = null;

@@ -87,6 +87,11 @@ export interface TenantConnection {
   send(call: GraphCall, stats: StatsSink, deadline?: number): Promise<GraphAnswer>;
   /** Turns an absolute nextLink/deltaLink from Graph into a path the SDK can take (FACTS.md, SDK). */
   relativePath(link: string): string;
+  /**
+   * Graph throttled `answers` (sub-)requests and asked for `waitMs`: the tenant waits, this run counts the answers
+   * and the wait once (wall-clock time asked for, not the sum over sub-requests).
+   */
+  noteThrottle(stats: StatsSink, waitMs: number, operation: string, answers?: number): void;
 }
 
 export interface ConnectionOptions {
@@ -162,7 +167,7 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
       }
       if (answer !== null && isThrottleStatus(answer.status)) {
         const wait = retryAfterMs(answer.header("Retry-After"), clock.now()) ?? backoffMs(attempt, retry.random);
-        noteThrottle(stats, wait, call.operation, answer.status);
+        noteThrottle(stats, wait, call.operation);
         continue;
       }
       // A dropped connection or a 500/502: back off without touching the shared budget.
@@ -173,16 +178,17 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
     }
   }
 
-  function noteThrottle(stats: StatsSink, waitMs: number, operation: string, status: number): void {
-    stats.throttled += 1;
+  function noteThrottle(stats: StatsSink, waitMs: number, operation: string, answers = 1): void {
+    stats.throttled += answers;
     stats.throttledWaitMs += waitMs;
     throttle.throttled(waitMs);
-    log.warn("Graph throttled this tenant", {
+    log.warn("Graph throttled this tenant; every request to it waits", {
       tenantId: options.tenantId,
       operation,
-      status,
+      throttledAnswers: answers,
       waitMs,
       concurrency: throttle.concurrency,
+      batchSize: throttle.batchSize,
     });
   }
 
@@ -205,14 +211,8 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
     version: options.version,
     send,
     relativePath,
+    noteThrottle,
   };
-}
-
-/** Lets the batch runner report sub-request throttling the same way as whole-request throttling. */
-export function noteSubThrottle(connection: TenantConnection, stats: StatsSink, waitMs: number): void {
-  stats.throttled += 1;
-  stats.throttledWaitMs += waitMs;
-  connection.throttle.throttled(waitMs);
 }
 
 async function readBody(response: Response): Promise<unknown> {
