@@ -116,7 +116,7 @@ describe("several tenants", () => {
     const seed = scenarioSeed({ collection: [home, remote] });
     const homeTenant = seed.tenants[0]!;
     seed.tenants.push({ ...structuredClone(homeTenant), tenantId: OTHER_TENANT_ID });
-    const tenant = await startSimulatedTenant({ seed, throttle: { writesPer150s: 10 } });
+    const tenant = await startSimulatedTenant({ seed });
     const asked: Array<string | null> = [];
     const credentialFor = (tenantId: string | null): TokenCredential => {
       asked.push(tenantId);
