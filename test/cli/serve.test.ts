@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
+import { bufferIo } from "../../cli/io.js";
+import { silentLogger } from "../../shared/logger.js";
+import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
+import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+
+let tenant: SimulatedTenant;
+let serve: ServeHandle | undefined;
+let dataDir: string;
+
+beforeEach(async () => {
+  tenant = await startSimulatedTenant({ seed: scenarioSeed({ collection: range(1, 25).map((n) => entraDevice(n)) }) });
+  dataDir = mkdtempSync(join(tmpdir(), "collection-sync-serve-"));
+});
+
+afterEach(async () => {
+  await serve?.close();
+  serve = undefined;
+  await tenant.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(env: Record<string, string> = {}, host = "127.0.0.1") {
+  serve = await startServe({
+    port: 0,
+    host,
+    env: { GRAPH_BASE_URL: tenant.graphBaseUrl, ADMINSERVICE_URL: tenant.adminServiceUrl, ...env },
+    io: bufferIo(),
+    log: silentLogger,
+    dataDir,
+  });
+  return serve.url;
+}
+
+/** Polls until the check passes; bounded so a broken worker fails the test instead of hanging it. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("condition not reached in 5 s");
+}
+
+describe("collection-sync serve", () => {
+  it("answers the API over real HTTP and syncs a mapping through its in-process queue and worker", async () => {
+    const url = await start();
+    const empty = await fetch(`${url}/api/mappings`);
+    expect(empty.status).toBe(200);
+    expect(await empty.json()).toEqual({ items: [], continuationToken: null });
+
+    const created = await fetch(`${url}/api/mappings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ collectionId: DEVICE_COLLECTION, groupId: GROUP_ID }),
+    });
+    expect(created.status).toBe(201);
+    const sync = await fetch(`${url}/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/sync`, { method: "POST" });
+    expect(sync.status).toBe(202);
+
+    const runs = await eventually(
+      async () => (await (await fetch(`${url}/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/runs`)).json()) as { items: Array<{ status: string; counts: { added: number } }> },
+      (body) => body.items.length > 0,
+    );
+    expect(runs.items[0]).toMatchObject({ status: "succeeded", counts: { added: 25 } });
+    expect(tenant.groupMemberIds(GROUP_ID)).toHaveLength(25);
+  });
+
+  it("answers bad input with a problem document", async () => {
+    const url = await start();
+    const response = await fetch(`${url}/api/mappings/x'%20or%201%20eq%201/${GROUP_ID}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+  });
+
+  it("refuses to listen beyond loopback without an API key, and requires the key when one is set", async () => {
+    await expect(start({}, "0.0.0.0")).rejects.toThrow(/API_KEY/);
+    const url = await start({ API_KEY: "correct horse battery staple" }, "0.0.0.0");
+    const port = new URL(url).port;
+    expect((await fetch(`http://127.0.0.1:${port}/api/mappings`)).status).toBe(401);
+    const withKey = await fetch(`http://127.0.0.1:${port}/api/mappings`, { headers: { "x-api-key": "correct horse battery staple" } });
+    expect(withKey.status).toBe(200);
+  });
+});
