@@ -83,8 +83,13 @@ export class SimulatorCore {
   }
 
   /** Applies the first matching fault: waits, hangs, answers with a status, or tells the handler to alter its answer. */
-  async applyFault(service: Service, req: SimRequest, defaultError: (status: number, retryAfter?: number) => SimResponse): Promise<FaultOutcome> {
-    const spec = this.faults.take({ service, method: req.method, pathAndQuery: req.pathAndQuery, inBatch: req.inBatch });
+  async applyFault(
+    service: Service,
+    req: SimRequest,
+    defaultError: (status: number, retryAfter?: number) => SimResponse,
+    envelope = false,
+  ): Promise<FaultOutcome> {
+    const spec = this.faults.take({ service, method: req.method, pathAndQuery: req.pathAndQuery, inBatch: req.inBatch, envelope });
     if (!spec) return null;
     if (spec.delayMs) await sleep(spec.delayMs);
     if (spec.hang) await new Promise<void>((resolve) => this.hanging.add(resolve));

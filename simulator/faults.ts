@@ -8,7 +8,10 @@ export interface FaultSpec {
   readonly service: Service;
   /** Upper-case HTTP method; omitted = any. */
   readonly method?: string;
-  /** Tested against the service-relative path and query (`/groups/…`, `/wmi/SMS_Collection…`). */
+  /**
+   * Tested against the service-relative path and query (`/groups/…`, `/wmi/SMS_Collection…`). The `$batch`
+   * envelope is reached only by a fault whose path matches `/$batch` (steps never do).
+   */
   readonly path?: RegExp;
   /** Answer with this status instead of handling the request (Graph error body unless `body` is given). */
   readonly status?: number;
@@ -48,6 +51,8 @@ export interface FaultMatchInput {
   readonly method: string;
   readonly pathAndQuery: string;
   readonly inBatch: boolean;
+  /** The `$batch` envelope itself: only faults with a `path` that matches it (e.g. `/\$batch/`) apply. */
+  readonly envelope?: boolean;
 }
 
 /** Mulberry32: small, seeded, good enough to make `rate` faults and batch shuffles reproducible. */
@@ -93,6 +98,7 @@ export class FaultRegistry {
       const { spec } = fault;
       if (fault.removed || spec.service !== input.service) continue;
       if (spec.method && spec.method.toUpperCase() !== input.method) continue;
+      if (input.envelope && (!spec.path || spec.insideBatch === true)) continue;
       if (spec.path && !new RegExp(spec.path.source, spec.path.flags.replace("g", "")).test(input.pathAndQuery)) continue;
       if (spec.insideBatch !== undefined && spec.insideBatch !== input.inBatch) continue;
       if (spec.times !== undefined && fault.hits >= spec.times) continue;

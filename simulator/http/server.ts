@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SimulatorCore } from "../core.js";
 import { executeAdminServiceRequest } from "../adminService/adminService.js";
 import { executeBatch } from "../graph/batch.js";
-import { graphError } from "../graph/graphErrors.js";
+import { faultError, graphError } from "../graph/graphErrors.js";
 import { executeGraphRequest } from "../graph/graphService.js";
 import type { DirectoryState } from "../state/directoryState.js";
 import { readablePathAndQuery, type SimRequest, type SimResponse } from "./types.js";
@@ -65,7 +65,8 @@ async function handleGraph(core: SimulatorCore, req: SimRequest, pathTenant: str
   }
   if (req.path === "/$batch" || req.path === "/%24batch") {
     if (req.method !== "POST") return graphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
-    const response = await executeBatch(core, req, tenant);
+    const fault = await core.applyFault("graph", req, faultError, true);
+    const response = fault?.kind === "respond" ? fault.response : await executeBatch(core, req, tenant);
     core.log.record({ service: "graph", method: "POST", path: req.pathAndQuery, status: response.status, tenantId: tenant.tenantId, inBatch: false, kind: "batch" });
     return response;
   }

@@ -49,6 +49,21 @@ describe("simulated tenant: faults and listeners", () => {
     expect(batch.body.responses[0]).toMatchObject({ status: 429, headers: { "Retry-After": "3" } });
   });
 
+  it("reaches the $batch envelope only through a fault whose path matches /$batch", async () => {
+    const tenant = await startTenant({ seed: smallSeed() });
+    const steps = { requests: [{ id: "1", method: "GET", url: `/groups/${GROUP_ID}` }] };
+    const everything = tenant.faults.add({ service: "graph", status: 500, times: 1 });
+    const first = await graphJson(tenant, "POST", "/$batch", steps);
+    expect(first.status).toBe(200);
+    expect(first.body.responses[0].status).toBe(500);
+    expect(everything.hits).toBe(1);
+    tenant.faults.add({ service: "graph", path: /\$batch/, status: 503, retryAfterSeconds: 4, times: 1 });
+    const envelope = await graphJson(tenant, "POST", "/$batch", steps);
+    expect(envelope.status).toBe(503);
+    expect(envelope.headers.get("retry-after")).toBe("4");
+    expect(tenant.requestLog.at(-1)).toMatchObject({ kind: "batch", status: 503 });
+  });
+
   it("applies rate faults reproducibly from the seeded PRNG", async () => {
     const outcomes: number[][] = [];
     for (let run = 0; run < 2; run++) {
