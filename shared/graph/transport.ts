@@ -173,7 +173,12 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
       // A dropped connection or a 500/502: back off without touching the shared budget.
       const wait = backoffMs(attempt, retry.random);
       if (deadline !== undefined && clock.now() + wait > deadline) throw new ThrottleDeferral(wait);
-      log.warn("Graph request failed, retrying", { operation: call.operation, status: answer?.status ?? 0, waitMs: wait });
+      log.warn("Graph request failed, retrying", {
+        operation: call.operation,
+        status: answer?.status ?? 0,
+        error: answer === null ? describe(failure) : errorInfo(answer.body).code,
+        waitMs: wait,
+      });
       await clock.sleep(wait);
     }
   }
