@@ -25,6 +25,9 @@ describe("simulated tenant: tenants and tokens", () => {
     const refused = await graph(tenant, `/groups/${GROUP_ID}`, { headers: { Authorization: "Bearer somebody-else" } });
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe("InvalidAuthenticationToken");
+    expect(refused.headers.get("x-ms-resource-unit")).toBe("0");
+    const otherTenantsUrl = await fetch(`${tenant.graphBaseUrlFor(TENANT_B)}/v1.0/groups/${GROUP_ID}`, { headers: { Authorization: `Bearer ${simulatorToken(TENANT_A)}` } });
+    expect(otherTenantsUrl.status).toBe(401);
   });
 });
 
