@@ -11,6 +11,7 @@ import type { Mapping } from "./mapping.js";
 import type { CreateMappingInput, UpdateMappingInput } from "./mappingInput.js";
 import type { ListMappingsOptions, MappingPage, MappingStore } from "./mappingStore.js";
 import { checkCollection, checkGroup } from "./targetChecks.js";
+import { reinstateMapping } from "../sync/reinstate.js";
 
 export interface MappingsServiceDeps {
   readonly mappings: MappingStore;
@@ -118,6 +119,10 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
       if (before.mode !== updated.mode) {
         // A mode change decides whether members get removed (DESIGN §1): always leave a trail of who did it.
         deps.log.warn("mapping mode changed", { mappingKey, from: before.mode, to: updated.mode, by: options.by });
+      }
+      if (changes.enabled === true) {
+        const reinstated = await reinstateMapping(deps.state, mappingKey);
+        if (reinstated) deps.log.warn("mapping re-enabled: failure count and quarantine cleared", { mappingKey, by: options.by });
       }
       return updated;
     },

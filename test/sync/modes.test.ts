@@ -219,3 +219,20 @@ describe("failures", () => {
     expect((await harness.stores.state.get(key)).health).toBe("quarantined");
   });
 });
+
+describe("re-enabling a quarantined mapping", () => {
+  it("clears the quarantine and the failure count", async () => {
+    const { reinstateMapping } = await import("../../shared/sync/reinstate.js");
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [entraDevice(1)] }) });
+    await harness.addMapping(ref);
+    const fault = harness.tenant.faults.add({ service: "adminService", status: 500 });
+    for (let i = 0; i < 10; i += 1) await harness.sync(ref);
+    expect((await harness.stores.state.get(key)).health).toBe("quarantined");
+    fault.remove();
+
+    await reinstateMapping(harness.stores.state, key);
+
+    expect(await harness.stores.state.get(key)).toMatchObject({ health: "healthy", consecutiveFailures: 0 });
+    expect((await harness.sync(ref)).status).toBe("succeeded");
+  });
+});
