@@ -29,8 +29,12 @@ param apiClientId string
 @minLength(9)
 param adminServiceUrl string
 
-@description('ADMINSERVICE_SCOPE: ConfigMgr server app ID URI + /.default (CMG only); empty otherwise.')
-param adminServiceScope string = ''
+@description('ADMINSERVICE_SCOPE: the Entra scope the app asks for when it calls the AdminService: the ConfigMgr server app\'s Application ID URI + /.default.')
+@minLength(1)
+param adminServiceScope string
+
+@description('MULTITENANT_CLIENT_ID: client id of the multi-tenant app registration for mappings in other tenants; empty = home tenant only.')
+param multitenantClientId string = ''
 
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
@@ -63,6 +67,7 @@ module resources 'resources.bicep' = {
     apiClientId: apiClientId
     adminServiceUrl: adminServiceUrl
     adminServiceScope: adminServiceScope
+    multitenantClientId: multitenantClientId
     graphBaseUrl: graphBaseUrl
     syncSchedule: syncSchedule
     alertEmail: alertEmail

@@ -20,8 +20,12 @@ param apiClientId string
 @minLength(9)
 param adminServiceUrl string
 
-@description('ADMINSERVICE_SCOPE: the ConfigMgr server app ID URI + /.default when the AdminService is reached through a CMG.')
-param adminServiceScope string = ''
+@description('ADMINSERVICE_SCOPE: the ConfigMgr server app\'s Application ID URI + /.default (the app always calls the AdminService with an Entra token).')
+@minLength(1)
+param adminServiceScope string
+
+@description('MULTITENANT_CLIENT_ID: multi-tenant app registration for mappings in other tenants (federated with the managed identity); empty = home tenant only.')
+param multitenantClientId string = ''
 
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
@@ -156,6 +160,7 @@ module functionApp 'modules/functionApp.bicep' = {
     apiClientId: apiClientId
     adminServiceUrl: adminServiceUrl
     adminServiceScope: adminServiceScope
+    multitenantClientId: multitenantClientId
     graphBaseUrl: empty(graphBaseUrl) ? 'https://graph.microsoft.com' : graphBaseUrl
     syncSchedule: empty(syncSchedule) ? '0 */5 * * * *' : syncSchedule
     removalThresholdPercent: removalThresholdPercent

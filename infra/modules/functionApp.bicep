@@ -47,8 +47,12 @@ param apiClientId string
 @description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https).')
 param adminServiceUrl string
 
-@description('ADMINSERVICE_SCOPE: Entra scope for the AdminService behind a CMG (server app ID URI + /.default); empty when not used.')
+@description('ADMINSERVICE_SCOPE: Entra scope of the ConfigMgr server app (Application ID URI + /.default).')
+@minLength(1)
 param adminServiceScope string
+
+@description('MULTITENANT_CLIENT_ID: multi-tenant app registration for other tenants; empty = home tenant only.')
+param multitenantClientId string
 
 @description('GRAPH_BASE_URL: Microsoft Graph root (national clouds differ).')
 param graphBaseUrl string
@@ -131,6 +135,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AZURE_TENANT_ID', value: tenant().tenantId }
         { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
         { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
+        // Other tenants: the multi-tenant app, signed in with this identity's token as a federated credential.
+        { name: 'MULTITENANT_CLIENT_ID', value: multitenantClientId }
         { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
         { name: 'SYNC_SCHEDULE', value: syncSchedule }
         { name: 'SYNC_TIME_BUDGET_SECONDS', value: string(syncTimeBudgetSeconds) }

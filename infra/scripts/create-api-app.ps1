@@ -8,7 +8,7 @@ The same as create-api-app.sh, for Windows and PowerShell 7 (azd runs it as the 
 Windows). App roles Mappings.Read / Mappings.ReadWrite (users and applications), a user_impersonation scope
 pre-authorized for the Azure CLI, v2 access tokens, identifier URI api://<client-id>, and a service principal
 that hands out tokens only to principals holding one of the roles. Idempotent: found again by uniqueName.
-As the azd hook it checks that ADMINSERVICE_URL is set and stores API_CLIENT_ID in the azd environment.
+As the azd hook it checks that ADMINSERVICE_URL and ADMINSERVICE_SCOPE are set and stores API_CLIENT_ID in the azd environment.
 
 .PARAMETER UniqueName
 The registration's uniqueName. Default: collection-sync-api-$env:AZURE_ENV_NAME.
@@ -28,8 +28,10 @@ $ScopeId = 'd7c8cb3a-74f1-4824-83f1-9cd5dfca1d44'
 $AzureCliAppId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'
 
 $envName = $env:AZURE_ENV_NAME
-if ($envName -and -not $env:ADMINSERVICE_URL) {
-    [Console]::Error.WriteLine('ADMINSERVICE_URL is not set. Run: azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService')
+if ($envName -and (-not $env:ADMINSERVICE_URL -or -not $env:ADMINSERVICE_SCOPE)) {
+    [Console]::Error.WriteLine('Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:')
+    [Console]::Error.WriteLine('  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService')
+    [Console]::Error.WriteLine('  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default')
     exit 1
 }
 $displayName = if ($envName) { "collection-sync API ($envName)" } else { 'collection-sync API' }

@@ -12,7 +12,7 @@
 # Idempotent: the registration is found again by its uniqueName (Graph upsert), never duplicated.
 # Usage: create-api-app.sh [unique-name]     default: collection-sync-api-$AZURE_ENV_NAME
 #   GRAPH_BASE_URL  Graph root for national clouds (default https://graph.microsoft.com)
-# As the azd preprovision hook it also checks that ADMINSERVICE_URL is set and stores API_CLIENT_ID in the
+# As the azd preprovision hook it also checks that ADMINSERVICE_URL and ADMINSERVICE_SCOPE are set and stores API_CLIENT_ID in the
 # azd environment. Needs the Azure CLI signed in as someone who may register applications (Application
 # Developer or Cloud Application Administrator). POSIX sh on purpose: azd runs posix hooks with sh.
 set -eu
@@ -24,9 +24,10 @@ SCOPE_ID=d7c8cb3a-74f1-4824-83f1-9cd5dfca1d44
 AZURE_CLI_APP_ID=04b07795-8ddb-461a-bbee-02f9e1bf7b46
 
 env_name=${AZURE_ENV_NAME:-}
-if [ -n "$env_name" ] && [ -z "${ADMINSERVICE_URL:-}" ]; then
-  echo "ADMINSERVICE_URL is not set. Tell collection-sync where the ConfigMgr AdminService is, then run azd up again:" >&2
+if [ -n "$env_name" ] && { [ -z "${ADMINSERVICE_URL:-}" ] || [ -z "${ADMINSERVICE_SCOPE:-}" ]; }; then
+  echo "Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:" >&2
   echo "  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService" >&2
+  echo "  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default" >&2
   exit 1
 fi
 unique_name=${1:-collection-sync-api-${env_name:-default}}

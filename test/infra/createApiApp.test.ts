@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { readRepoFile } from "./support/bicep.js";
+import { runScript, type FakeCall, type FakeRoute } from "./support/scriptRunner.js";
+
+const SCRIPT = "infra/scripts/create-api-app.sh";
+const API = "https://graph.microsoft.com/v1.0";
+const OBJECT_ID = "c0ffee00-0000-4000-8000-000000000001";
+const CLIENT_ID = "c11e4700-0000-4000-8000-000000000002";
+const AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+const HOOK_ENV = { AZURE_ENV_NAME: "dev", ADMINSERVICE_URL: "https://cmg.contoso.com/CCM_Proxy_MutualAuth/1/AdminService", ADMINSERVICE_SCOPE: "api://cm/.default" };
+
+function routes(uniqueName: string): FakeRoute[] {
+  const byName = `${API}/applications(uniqueName='${uniqueName}')`;
+  return [
+    { method: "patch", url: byName, response: {} },
+    { method: "get", url: `${byName}?$select=id`, response: { id: OBJECT_ID } },
+    { method: "get", url: `${byName}?$select=appId`, response: { appId: CLIENT_ID } },
+    { method: "patch", url: `${API}/applications/${OBJECT_ID}`, response: {} },
+    { method: "patch", url: `${API}/servicePrincipals(appId='${CLIENT_ID}')`, response: {} },
+  ];
+}
+
+const patches = (calls: readonly FakeCall[]) => calls.filter((call) => call.method === "patch");
+type Body = Record<string, unknown> & {
+  appRoles?: { id: string; value: string; allowedMemberTypes: string[]; isEnabled: boolean }[];
+  api?: { requestedAccessTokenVersion: number; oauth2PermissionScopes: { id: string }[]; preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[] };
+};
+const bodyOf = (call: FakeCall | undefined) => (call?.body ?? {}) as Body;
+
+describe("registering the API app (infra/scripts/create-api-app.sh)", () => {
+  it("creates the registration with the app roles Mappings.Read and Mappings.ReadWrite, for people and automation", () => {
+    const result = runScript(SCRIPT, ["collection-sync-api-test"], { routes: routes("collection-sync-api-test") });
+    expect(result.status, result.stderr).toBe(0);
+    const [upsert] = patches(result.calls);
+    expect(upsert?.headers).toContain("Prefer=create-if-missing");
+    const roles = bodyOf(upsert).appRoles ?? [];
+    expect(roles.map((role) => role.value)).toEqual(["Mappings.Read", "Mappings.ReadWrite"]);
+    for (const role of roles) expect(role.allowedMemberTypes.sort()).toEqual(["Application", "User"]);
+    expect(bodyOf(upsert).signInAudience).toBe("AzureADMyOrg");
+    expect(result.stdout).toContain(`API_CLIENT_ID (apiClientId) = ${CLIENT_ID}`);
+  });
+
+  it("asks for v2 tokens, names the API api://<client id> and lets the Azure CLI get a token for it", () => {
+    const result = runScript(SCRIPT, ["collection-sync-api-test"], { routes: routes("collection-sync-api-test") });
+    expect(result.status, result.stderr).toBe(0);
+    const update = patches(result.calls).find((call) => call.url === `${API}/applications/${OBJECT_ID}`);
+    const body = bodyOf(update);
+    expect(body.identifierUris).toEqual([`api://${CLIENT_ID}`]);
+    expect(body.api?.requestedAccessTokenVersion).toBe(2);
+    const scopeId = body.api?.oauth2PermissionScopes[0]?.id;
+    expect(body.api?.preAuthorizedApplications).toEqual([{ appId: AZURE_CLI, delegatedPermissionIds: [scopeId] }]);
+  });
+
+  it("gives tokens only to people and apps that hold one of the roles", () => {
+    const result = runScript(SCRIPT, ["collection-sync-api-test"], { routes: routes("collection-sync-api-test") });
+    const principal = patches(result.calls).find((call) => call.url === `${API}/servicePrincipals(appId='${CLIENT_ID}')`);
+    expect(principal?.headers).toContain("Prefer=create-if-missing");
+    expect(bodyOf(principal)).toEqual({ appRoleAssignmentRequired: true });
+  });
+
+  it("as the azd preprovision hook, names the registration after the environment and stores API_CLIENT_ID", () => {
+    const result = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env: HOOK_ENV, withAzd: true });
+    expect(result.status, result.stderr).toBe(0);
+    expect(bodyOf(patches(result.calls)[0]).displayName).toBe("collection-sync API (dev)");
+    expect(result.calls.filter((call) => call.tool === "azd").map((call) => call.args)).toEqual([["env", "set", "API_CLIENT_ID", CLIENT_ID]]);
+  });
+
+  it.each(["ADMINSERVICE_URL", "ADMINSERVICE_SCOPE"])("stops azd before anything is created when %s is not set", (missing) => {
+    const env: Record<string, string> = { ...HOOK_ENV };
+    delete env[missing];
+    const result = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env, withAzd: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`azd env set ${missing}`);
+    expect(result.calls).toEqual([]);
+  });
+
+  it("keeps the same role and scope ids on every run and in the PowerShell twin, so a re-run updates in place", () => {
+    const first = bodyOf(patches(runScript(SCRIPT, ["a"], { routes: routes("a") }).calls)[0]);
+    const second = bodyOf(patches(runScript(SCRIPT, ["a"], { routes: routes("a") }).calls)[0]);
+    const ids = (body: Body) => [...(body.appRoles ?? []).map((role) => role.id), ...(body.api?.oauth2PermissionScopes ?? []).map((scope) => scope.id)];
+    expect(ids(second)).toEqual(ids(first));
+    const powershell = readRepoFile("infra/scripts/create-api-app.ps1");
+    for (const id of ids(first)) expect(powershell).toContain(`'${id}'`);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { declarations, objectEntries, pathValue, readRepoFile, stringLiteral, stringVars } from "./support/bicep.js";
+import { INFRA, moduleParam } from "./support/deployment.js";
+
+/** Azure built-in role definition ids (Azure RBAC built-in roles reference) and where the app needs each. */
+const NEEDED = [
+  { role: "Storage Blob Data Owner", id: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", scope: "Microsoft.Storage/storageAccounts" },
+  { role: "Storage Table Data Contributor", id: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", scope: "Microsoft.Storage/storageAccounts" },
+  { role: "Azure Service Bus Data Sender", id: "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", scope: "Microsoft.ServiceBus/namespaces/queues" },
+  { role: "Azure Service Bus Data Receiver", id: "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0", scope: "Microsoft.ServiceBus/namespaces/queues" },
+  { role: "Monitoring Metrics Publisher", id: "3913510d-42f4-4e42-8a64-420c390055eb", scope: "Microsoft.Insights/components" },
+];
+
+interface Assignment {
+  readonly symbol: string;
+  readonly roleId: string;
+  readonly scopeSymbol: string;
+  readonly scopeType: string;
+  readonly name: string;
+  readonly principalId: string;
+  readonly principalType: string | undefined;
+}
+
+function assignments(): Assignment[] {
+  const bicep = readRepoFile(INFRA.roles);
+  const roleVars = stringVars(bicep);
+  const all = declarations(bicep);
+  return all
+    .filter((d) => d.kind === "resource" && d.target === "Microsoft.Authorization/roleAssignments")
+    .map((d) => {
+      const entries = objectEntries(d.body);
+      const roleExpression = pathValue(d.body, "properties", "roleDefinitionId") ?? "";
+      const roleVar = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', (\w+)\)$/.exec(roleExpression)?.[1] ?? "";
+      const scopeSymbol = entries.get("scope") ?? "";
+      return {
+        symbol: d.symbol,
+        roleId: roleVars.get(roleVar) ?? `unresolved: ${roleExpression}`,
+        scopeSymbol,
+        scopeType: all.find((s) => s.symbol === scopeSymbol)?.target ?? `unresolved: ${scopeSymbol}`,
+        name: entries.get("name") ?? "",
+        principalId: pathValue(d.body, "properties", "principalId") ?? "",
+        principalType: stringLiteral(pathValue(d.body, "properties", "principalType")),
+      };
+    });
+}
+
+describe("the managed identity's role assignments (infra/modules/roleAssignments.bicep)", () => {
+  it("grants exactly the data-plane roles the app needs, each once", () => {
+    expect(assignments().map((a) => a.roleId).sort()).toEqual(NEEDED.map((n) => n.id).sort());
+  });
+
+  it.each(NEEDED)("grants $role on the $scope", ({ id, scope }) => {
+    const found = assignments().filter((a) => a.roleId === id);
+    expect(found.map((a) => a.scopeType)).toEqual([scope]);
+  });
+
+  it("names each assignment guid(scope, principal, role), so a redeployment finds it instead of failing", () => {
+    for (const assignment of assignments()) {
+      const roleVar = [...stringVars(readRepoFile(INFRA.roles))].find(([, value]) => value === assignment.roleId)?.[0];
+      expect(assignment.name, assignment.symbol).toBe(`guid(${assignment.scopeSymbol}.id, principalId, ${roleVar})`);
+    }
+  });
+
+  it("assigns every role to the app's managed identity, as a service principal", () => {
+    for (const assignment of assignments()) {
+      expect(assignment.principalId, assignment.symbol).toBe("principalId");
+      expect(assignment.principalType, assignment.symbol).toBe("ServicePrincipal");
+    }
+    expect(moduleParam(INFRA.resources, "roles", "principalId")).toBe("identity.properties.principalId");
+  });
+
+  it("runs the function app as that same identity", () => {
+    expect(moduleParam(INFRA.resources, "functionApp", "identityId")).toBe("identity.id");
+    expect(moduleParam(INFRA.resources, "functionApp", "identityClientId")).toBe("identity.properties.clientId");
+  });
+});
