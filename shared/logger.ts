@@ -3,6 +3,11 @@ export interface Logger {
   info(message: string, properties?: Record<string, unknown>): void;
   warn(message: string, properties?: Record<string, unknown>): void;
   error(message: string, properties?: Record<string, unknown>): void;
+  /**
+   * A numeric measurement (e.g. `collectionSync.membersAdded`). Written as a trace line `metric <name> {json}`
+   * so Application Insights queries can chart it without an extra SDK (docs/operating.md).
+   */
+  metric?(name: string, value: number, properties?: Record<string, unknown>): void;
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -14,5 +19,6 @@ export function consoleLogger(stream: NodeJS.WritableStream = process.stderr): L
     info: (m, p) => write("info", m, p),
     warn: (m, p) => write("warn", m, p),
     error: (m, p) => write("error", m, p),
+    metric: (name, value, p) => write("metric", name, { metric: name, value, ...p }),
   };
 }

@@ -19,5 +19,6 @@ export function loggerFor(sink: LogSink): Logger {
     info: (message, properties) => sink.info(line(message, properties)),
     warn: (message, properties) => sink.warn(line(message, properties)),
     error: (message, properties) => sink.error(line(message, properties)),
+    metric: (name, value, properties) => sink.info(line(`metric ${name}`, { metric: name, value, ...properties })),
   };
 }
