@@ -138,3 +138,33 @@ describe("additive sync of a device collection (the seed behaviour)", () => {
     expect(harness.graphCalls("PATCH", "/groups/")).toBe(0);
   });
 });
+
+describe("observability", () => {
+  it("logs one line per run with ids and counts, and emits the per-run metrics, never member ids", async () => {
+    const lines: Array<{ level: string; message: string; properties?: Record<string, unknown> }> = [];
+    const metrics = new Map<string, number>();
+    const log = {
+      info: (message: string, properties?: Record<string, unknown>) => void lines.push({ level: "info", message, ...(properties ? { properties } : {}) }),
+      warn: (message: string, properties?: Record<string, unknown>) => void lines.push({ level: "warn", message, ...(properties ? { properties } : {}) }),
+      error: (message: string, properties?: Record<string, unknown>) => void lines.push({ level: "error", message, ...(properties ? { properties } : {}) }),
+      metric: (name: string, value: number) => void metrics.set(name, value),
+    };
+    const devices = range(1, 3).map((n) => entraDevice(n));
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [...devices, entraDevice(4, { aadDeviceId: false })] }), log });
+    await harness.addMapping(ref);
+
+    const run = await harness.sync(ref);
+
+    const runLines = lines.filter((l) => l.message.startsWith("Sync run"));
+    expect(runLines).toHaveLength(1);
+    expect(runLines[0]?.properties).toMatchObject({ runId: run.runId, mappingKey: `${DEVICE_COLLECTION}_${GROUP_ID}`, added: 3, skipped: 1 });
+    expect(Object.fromEntries(metrics)).toMatchObject({
+      "collectionSync.membersAdded": 3,
+      "collectionSync.membersRemoved": 0,
+      "collectionSync.membersSkipped": 1,
+      "collectionSync.graphRequests": run.graphRequests,
+    });
+    const everything = JSON.stringify(lines);
+    for (const device of devices) expect(everything).not.toContain(device.objectId!);
+  });
+});
