@@ -1,6 +1,7 @@
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import type { ApiDeps, ApiResponse, MappingsApi } from "../shared/api/apiTypes.js";
 import { createMappingsApi } from "../shared/api/router.js";
+import { apiFunctionAuthLevel } from "../shared/compose.js";
 
 const METHODS: HttpMethod[] = ["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"];
 
@@ -40,9 +41,8 @@ export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>) {
 app.http("mappingsApi", {
   route: "{*path}",
   methods: METHODS,
-  // App Service Authentication (Easy Auth) stands in front and the API checks app roles itself. Fallback
-  // without Easy Auth: authLevel "function" here and auth mode "function-key" in the composition root
-  // (docs/api.md, "Authorization").
-  authLevel: "anonymous",
+  // App Service Authentication (Easy Auth) stands in front and the API checks app roles itself; with
+  // API_AUTH=function-key the host checks function keys instead (README, "Authorization").
+  authLevel: apiFunctionAuthLevel(),
   handler: makeMappingsApiFunction(() => import("../shared/compose.js").then(async (m) => (await m.getAppServices()).api)),
 });

@@ -114,6 +114,14 @@ export function composeServices(wiring: Wiring): AppServices {
   return { settings, stores, sync, queue, api, log, clock, runSync };
 }
 
+/**
+ * The API function's authLevel, decided when the Functions host loads the app: anonymous behind Easy Auth
+ * (the API checks app roles itself), "function" when API_AUTH=function-key so the host checks the key.
+ */
+export function apiFunctionAuthLevel(env: Record<string, string | undefined> = process.env): "anonymous" | "function" {
+  return env.API_AUTH?.trim() === "function-key" ? "function" : "anonymous";
+}
+
 const PROBE_GROUP_ID = "00000000-0000-0000-0000-000000000000";
 
 let cloudServices: Promise<AppServices> | undefined;
@@ -145,7 +153,7 @@ export function getAppServices(): Promise<AppServices> {
           queueName: settings.SERVICEBUS_QUEUE,
           credential,
         }),
-      auth: { mode: "easyauth" },
+      auth: { mode: settings.API_AUTH },
       log,
     });
   });

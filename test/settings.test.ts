@@ -88,3 +88,14 @@ describe("sync schedule", () => {
     expect(issuesOf({ SYNC_SCHEDULE: "every five minutes" })[0]).toMatch(/six-field NCRONTAB/);
   });
 });
+
+describe("API authentication in Azure", () => {
+  it("defaults to Easy Auth and accepts the function-key fallback only by name", async () => {
+    expect(loadSettings({}).API_AUTH).toBe("easyauth");
+    expect(loadSettings({ API_AUTH: "function-key" }).API_AUTH).toBe("function-key");
+    expect(issuesOf({ API_AUTH: "none" })).toEqual(['API_AUTH must be "easyauth" or "function-key"']);
+    const { apiFunctionAuthLevel } = await import("../shared/compose.js");
+    expect(apiFunctionAuthLevel({})).toBe("anonymous");
+    expect(apiFunctionAuthLevel({ API_AUTH: "function-key" })).toBe("function");
+  });
+});

@@ -102,6 +102,11 @@ export const settingsSchema = z.object({
   REMOVAL_THRESHOLD_COUNT: intSetting("REMOVAL_THRESHOLD_COUNT", 0, 1_000_000, 500),
   /** How long a resolved (or unresolvable) member id is trusted before Graph is asked again. */
   RESOLUTION_CACHE_TTL_MINUTES: intSetting("RESOLUTION_CACHE_TTL_MINUTES", 0, 7 * 24 * 60, 24 * 60),
+  /**
+   * How the Azure Functions API authenticates callers: App Service Authentication with app roles (default), or
+   * function keys as a fallback where Easy Auth cannot be enabled (every key holder gets full access).
+   */
+  API_AUTH: z.enum(["easyauth", "function-key"], { message: 'API_AUTH must be "easyauth" or "function-key"' }).default("easyauth"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
 });
