@@ -30,6 +30,7 @@ const hostJsonSchema = z.object({
     serviceBus: z.record(z.string(), z.unknown()),
   }),
   logging: z.object({
+    logLevel: z.record(z.string(), z.string()),
     applicationInsights: z.object({
       samplingSettings: z.object({ isEnabled: z.boolean(), excludedTypes: z.string().optional() }),
     }),
@@ -81,6 +82,14 @@ describe("host.json", () => {
 
   it("serves the API under /api", () => {
     expect(hostJson().extensions.http?.routePrefix).toBe("api");
+  });
+
+  it("keeps the app's information lines: invocation logs (Function) and the worker's console output (Host.Function.Console)", () => {
+    const levels = hostJson().logging.logLevel;
+    const verbose = new Set(["Trace", "Debug", "Information"]);
+    for (const category of ["Function", "Host.Function.Console"]) {
+      expect(verbose.has(levels[category] ?? levels.default ?? "Information"), category).toBe(true);
+    }
   });
 
   it("never samples away the app's own log lines or failed invocations", () => {
