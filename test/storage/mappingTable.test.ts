@@ -2,29 +2,13 @@ import { describe, expect, it } from "vitest";
 import { AlreadyExistsError, ConcurrencyError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import type { Mapping, NewMapping } from "../../shared/mappings/mapping.js";
 import { freshStores } from "./freshStores.js";
+import { newMapping as baseMapping } from "../support/newMapping.js";
 
 const GROUP_A = "0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5";
 const GROUP_B = "1a2b3c4d-0000-4000-8000-000000000002";
 
 function newMapping(overrides: Partial<NewMapping> = {}): NewMapping {
-  return {
-    collectionId: "PS100012",
-    groupId: GROUP_A,
-    tenantId: null,
-    mode: "additive",
-    enabled: true,
-    includeHybridJoined: false,
-    removalThresholdPercent: null,
-    removalThresholdCount: null,
-    collectionName: "All Windows 11 devices",
-    groupName: "SG-Win11",
-    memberType: "device",
-    createdAt: "2026-01-05T10:00:00.000Z",
-    createdBy: "admin@contoso.com",
-    updatedAt: "2026-01-05T10:00:00.000Z",
-    updatedBy: "admin@contoso.com",
-    ...overrides,
-  };
+  return baseMapping({ collectionId: "PS100012", groupId: GROUP_A, collectionName: "All Windows 11 devices", groupName: "SG-Win11", ...overrides });
 }
 
 function groupId(n: number): string {

@@ -9,6 +9,7 @@ import { syncMapping } from "../../shared/sync/syncMapping.js";
 import type { RunTrigger, SyncRun } from "../../shared/sync/syncRun.js";
 import { startSimulatedTenant, type SimulatedTenant, type SimulatedTenantOptions, type SimulatorSeed } from "../../simulator/index.js";
 import { freshStores } from "../storage/freshStores.js";
+import { newMapping } from "./newMapping.js";
 
 export interface SyncHarness {
   readonly tenant: SimulatedTenant;
@@ -64,22 +65,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
     deps,
     addMapping: (partial) => {
       const now = new Date(clock.now()).toISOString();
-      return stores.mappings.create({
-        tenantId: null,
-        mode: "additive",
-        enabled: true,
-        includeHybridJoined: false,
-        removalThresholdPercent: null,
-        removalThresholdCount: null,
-        collectionName: null,
-        groupName: null,
-        memberType: "device",
-        createdAt: now,
-        createdBy: "test",
-        updatedAt: now,
-        updatedBy: "test",
-        ...partial,
-      });
+      return stores.mappings.create(newMapping({ createdAt: now, updatedAt: now, createdBy: "test", updatedBy: "test", ...partial }));
     },
     sync: (ref, syncOptions = {}) => syncMapping(deps, { ...ref, trigger: syncOptions.trigger ?? "manual", ...syncOptions }),
     graphCalls: (method, pathIncludes) =>

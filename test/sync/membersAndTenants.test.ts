@@ -20,6 +20,7 @@ import {
   range,
   scenarioSeed,
 } from "../support/fixtures.js";
+import { newMapping } from "../support/newMapping.js";
 import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";
 
 let harness: SyncHarness | undefined;
@@ -136,12 +137,10 @@ describe("several tenants", () => {
       policy: { removalThresholdPercent: 20, removalThresholdCount: 500, timeBudgetMs: 60_000, leaseMs: 120_000, resolutionTtlMs: 60_000 },
     };
     try {
-      const now = new Date().toISOString();
-      const base = { mode: "additive", enabled: true, includeHybridJoined: false, removalThresholdPercent: null, removalThresholdCount: null, collectionName: null, groupName: null, memberType: "device", createdAt: now, createdBy: "t", updatedAt: now, updatedBy: "t" } as const;
-      await stores.mappings.create({ ...base, collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, tenantId: null });
+      await stores.mappings.create(newMapping({ collectionId: DEVICE_COLLECTION, groupId: GROUP_ID }));
       const remoteGroup = "a0a0a0a0-0000-4000-8000-000000000002";
       tenant.addGroup({ id: remoteGroup, displayName: "Remote devices" }, OTHER_TENANT_ID);
-      await stores.mappings.create({ ...base, collectionId: DEVICE_COLLECTION, groupId: remoteGroup, tenantId: OTHER_TENANT_ID });
+      await stores.mappings.create(newMapping({ collectionId: DEVICE_COLLECTION, groupId: remoteGroup, tenantId: OTHER_TENANT_ID }));
 
       const homeRun = await syncMapping(deps, { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, trigger: "manual" });
       const remoteRun = await syncMapping(deps, { collectionId: DEVICE_COLLECTION, groupId: remoteGroup, trigger: "manual" });
