@@ -29,12 +29,13 @@ const invalid = (raw: string): RouteError => new RouteError(unsupportedQuery(`Sy
 export function parseSearch(raw: string): SearchExpression {
   const clauses: SearchClause[] = [];
   const joins = new Set<"AND" | "OR">();
-  const pattern = /\s*"([^"]*)"\s*(?:(AND|OR)\b)?/gy;
+  // Inside a clause Graph takes `\"` and `\\` as escapes (Graph docs, "$search" query parameter).
+  const pattern = /\s*"((?:[^"\\]|\\.)*)"\s*(?:(AND|OR)\b)?/gy;
   let match: RegExpExecArray | null;
   let consumed = 0;
   while ((match = pattern.exec(raw)) !== null && match[0] !== "") {
     consumed = pattern.lastIndex;
-    const body = match[1] ?? "";
+    const body = (match[1] ?? "").replace(/\\(.)/g, "$1");
     const colon = body.indexOf(":");
     if (colon < 0) throw invalid(raw);
     const property = body.slice(0, colon).trim();
