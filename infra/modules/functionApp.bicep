@@ -133,6 +133,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // DefaultAzureCredential picks the user-assigned identity by AZURE_CLIENT_ID.
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'AZURE_TENANT_ID', value: tenant().tenantId }
+        // The API trusts the principal App Service Authentication passes on (authsettingsV2 below).
+        { name: 'API_AUTH', value: 'easyauth' }
         { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
         { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
         // Other tenants: the multi-tenant app, signed in with this identity's token as a federated credential.
