@@ -134,7 +134,8 @@ export function getAppServices(): Promise<AppServices> {
   cloudServices ??= Promise.resolve().then(() => {
     const settings = loadSettings(process.env);
     requireCloudSettings(settings);
-    const log = consoleLogger();
+    // stdout: the Functions host records console output at Information (stderr would read as errors).
+    const log = consoleLogger(process.stdout);
     const credentialFor = createTenantCredentials(settings);
     const credential = credentialFor(null);
     const tables: TablesConnection =
