@@ -105,6 +105,32 @@ describe("collection-sync CLI", () => {
     expect(result.stdout).toContain("yes");
   });
 
+  it("exits 1 on a blocked run, saying which guard blocked and how to approve; approve lets it through", async () => {
+    await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--mode", "mirror");
+
+    const blocked = await cli("sync");
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain("blocked");
+    expect(blocked.stdout).toContain("mirror sync");
+    expect(blocked.stdout).toContain(`collection-sync mappings approve --collection ${DEVICE_COLLECTION} --group ${GROUP_ID}`);
+    expect(tenant.groupMemberIds(GROUP_ID)).toHaveLength(7);
+
+    expect((await cli("mappings", "approve", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID)).code).toBe(0);
+    const approved = await cli("sync");
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain("removed 1");
+    expect(tenant.groupMemberIds(GROUP_ID)).toHaveLength(6);
+  });
+
+  it("changes a mapping's mode and hybrid opt-in with mappings set", async () => {
+    await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
+    const set = await cli("mappings", "set", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--mode", "managed", "--include-hybrid-joined", "true");
+    expect(set.code).toBe(0);
+    expect(JSON.parse((await cli("mappings", "list", "--json")).stdout)).toMatchObject([{ mode: "managed", includeHybridJoined: true }]);
+    const synced = await cli("sync", "--json");
+    expect(JSON.parse(synced.stdout).runs[0].counts.added).toBe(7);
+  });
+
   it("removes a mapping without touching the group", async () => {
     await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
     await cli("sync");
