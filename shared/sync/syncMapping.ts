@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CollectionInfo, MembershipSource } from "../configmgr/membershipSource.js";
-import { ConcurrencyError, PermanentSyncError, SourceReadError, ensureError } from "../errors.js";
+import { ConcurrencyError, CredentialUnavailableError, PermanentSyncError, SourceReadError, ensureError } from "../errors.js";
 import type { Directory, MemberWriteResult } from "../graph/directory.js";
 import { judgeGroup } from "../mappings/groupEligibility.js";
 import { mappingKeyOf } from "../mappings/ids.js";
@@ -213,7 +213,8 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
     await checkGroup(ctx);
     return { skip: false };
   }
-  const token = await directory.membershipToken(mapping.groupId, mark.groupToken);
+  // No group token (delta unavailable last time): the group side cannot be vouched for, so do the full run.
+  const token = mark.groupToken === null ? { changed: true, token: null } : await directory.membershipToken(mapping.groupId, mark.groupToken);
   // Delta tokens expire after 7 days (FACTS.md): keep the newest one so a quiet mapping stays O(1).
   if (!token.changed) return { skip: true, watermark: { ...mark, groupToken: token.token ?? mark.groupToken } };
   await checkGroup(ctx);
@@ -225,11 +226,21 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
  * lands between our last write and this call is picked up when the collection next changes.
  */
 async function takeWatermark(ctx: RunContext, collection: CollectionInfo): Promise<Watermark> {
-  const token = await ctx.directory.membershipToken(ctx.mapping.groupId, null);
+  let groupToken: string | null = null;
+  try {
+    groupToken = (await ctx.directory.membershipToken(ctx.mapping.groupId, null)).token;
+  } catch (error) {
+    // The writes are done; a missing delta token only costs the next tick a full run, never a failed run.
+    if (error instanceof PermanentSyncError) throw error;
+    ctx.deps.log.warn("Group delta token unavailable; the next run will read the group in full", {
+      mappingKey: mappingKeyOf(ctx.mapping),
+      error: ensureError(error).message,
+    });
+  }
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
-    groupToken: token.token,
+    groupToken,
     mappingFingerprint: mappingFingerprint(ctx.mapping),
   };
 }
@@ -246,6 +257,10 @@ function failure(record: RunRecord, error: unknown): Outcome & { effects: RunEff
   if (error instanceof PermanentSyncError) {
     record.addError({ code: error.reason, message: error.message });
     return { status: "failed", message: error.message, effects: noEffects };
+  }
+  if (error instanceof CredentialUnavailableError) {
+    record.addError({ code: "credential-unavailable", message: error.message });
+    return { status: "failed", message: `${error.message} The next run tries again.`, effects: noEffects };
   }
   if (error instanceof SourceReadError) {
     record.addError({ code: `source-${error.kind}`, message: error.message });

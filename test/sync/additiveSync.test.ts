@@ -168,3 +168,21 @@ describe("observability", () => {
     for (const device of devices) expect(everything).not.toContain(device.objectId!);
   });
 });
+
+describe("without group delta", () => {
+  it("still succeeds when Graph refuses the delta query, and the next tick does a full (correct) run", async () => {
+    const devices = range(1, 5).map((n) => entraDevice(n));
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: devices }) });
+    await harness.addMapping(ref);
+    harness.tenant.faults.add({ service: "graph", path: /\/groups\/delta/, status: 400 });
+
+    const first = await harness.sync(ref);
+    harness.tenant.removeMemberByHand(GROUP_ID, devices[0]!.objectId!);
+    const second = await harness.sync(ref);
+
+    expect(first.status).toBe("succeeded");
+    expect(second.status).toBe("succeeded");
+    expect(second.counts.added).toBe(1);
+    expect(harness.tenant.groupMemberIds(GROUP_ID)).toHaveLength(5);
+  });
+});
