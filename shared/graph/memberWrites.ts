@@ -49,6 +49,15 @@ export function memberRefPath(groupId: string, memberId: string): string {
   return `/groups/${segment(groupId)}/members/${segment(memberId)}/$ref`;
 }
 
+/**
+ * Member references name the object on Graph's own host (FACTS.md: `https://graph.microsoft.com/v1.0/
+ * directoryObjects/{id}`), on the national cloud's host there; a loopback simulator impersonates public Graph,
+ * so it gets the public form too.
+ */
+function referenceRoot(graphRoot: string): string {
+  return graphRoot.startsWith("https://") ? graphRoot : "https://graph.microsoft.com";
+}
+
 export async function addMembers(
   deps: WriteDeps,
   groupId: string,
@@ -56,7 +65,7 @@ export async function addMembers(
   options: WriteOptions = {},
 ): Promise<MemberWriteResult> {
   const { connection } = deps.context;
-  const directoryObjects = `${connection.graphRoot}/${connection.version}/directoryObjects/`;
+  const directoryObjects = `${referenceRoot(connection.graphRoot)}/${connection.version}/directoryObjects/`;
   const job = (ids: readonly string[], lagRetries = 0): WriteJob => ({
     ids,
     lagRetries,
