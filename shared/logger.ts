@@ -12,13 +12,14 @@ export interface Logger {
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
-export function consoleLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
+/** JSON lines to a stream; `metrics: false` leaves metric lines out (a person watching `serve` wants runs, not numbers). */
+export function consoleLogger(stream: NodeJS.WritableStream = process.stderr, options: { metrics?: boolean } = {}): Logger {
   const write = (level: string, message: string, properties?: Record<string, unknown>) =>
     stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...properties })}\n`);
   return {
     info: (m, p) => write("info", m, p),
     warn: (m, p) => write("warn", m, p),
     error: (m, p) => write("error", m, p),
-    metric: (name, value, p) => write("metric", name, { metric: name, value, ...p }),
+    ...(options.metrics === false ? {} : { metric: (name: string, value: number, p?: Record<string, unknown>) => write("metric", name, { metric: name, value, ...p }) }),
   };
 }

@@ -10,6 +10,8 @@ import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
 import { openLocalRuntime, type LocalRuntime } from "../runtime.js";
 import { UsageError } from "../usage.js";
+import { callApi } from "../apiCall.js";
+import { DEMO_DEVICE_COLLECTION, DEMO_GROUP_ID } from "../../simulator/index.js";
 
 export interface ServeHandle {
   readonly url: string;
@@ -39,7 +41,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   if (!loopback && apiKey === undefined) {
     throw new UsageError(`Refusing to listen on ${options.host} without authentication: set API_KEY (callers send it as x-api-key) or listen on 127.0.0.1`);
   }
-  const log = options.log ?? consoleLogger();
+  const log = options.log ?? consoleLogger(process.stderr, { metrics: false });
   const runtime = await openLocalRuntime({
     env: options.env,
     io: options.io,
@@ -63,6 +65,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
+  if (runtime.simulator) await addDemoMapping(runtime, options.io);
   return {
     url,
     runtime,
@@ -73,6 +76,19 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       await runtime.close();
     },
   };
+}
+
+/**
+ * On the built-in simulated tenant, an empty store gets the demo mapping and one sync right away, so a newcomer
+ * sees a real sync (and its run history) without typing anything.
+ */
+async function addDemoMapping(runtime: LocalRuntime, io: CliIo): Promise<void> {
+  const page = await runtime.services.sync.mappings.list({ pageSize: 1 });
+  if (page.items.length > 0) return;
+  const api = createMappingsApi(runtime.services.api);
+  await callApi(api, "POST", "/mappings", { body: { collectionId: DEMO_DEVICE_COLLECTION, groupId: DEMO_GROUP_ID } });
+  await callApi(api, "POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`);
+  io.out(`Demo mapping added (${DEMO_DEVICE_COLLECTION} → ${DEMO_GROUP_ID}) and queued for a first sync.`);
 }
 
 /** The Functions timer's job on one machine: the same schedule expression, the same planner. */
@@ -112,7 +128,8 @@ export async function serveCommand(args: readonly string[], io: CliIo, env: Reco
     io.out("Try:");
     io.out(`  curl ${handle.url}/api/mappings`);
     io.out(`  curl "${handle.url}/api/groups?search=Autopilot"`);
-    io.out(`  curl -X POST ${handle.url}/api/mappings -H 'content-type: application/json' -d '{"collectionId":"PS100012","groupId":"f95be452-cf2b-48a6-8e18-9745e9150fe0"}'`);
+    io.out(`  curl "${handle.url}/api/groups?search=Sales&memberType=user"`);
+    io.out(`  curl -X POST ${handle.url}/api/mappings -H 'content-type: application/json' -d '{"collectionId":"PS100013","groupId":"6d4c16af-74ec-4bc4-8b9b-6fc790bd1bc8","mode":"managed"}'`);
     io.out(`  curl -X POST ${handle.url}/api/mappings/PS100012/f95be452-cf2b-48a6-8e18-9745e9150fe0/sync`);
     io.out(`  curl ${handle.url}/api/mappings/PS100012/f95be452-cf2b-48a6-8e18-9745e9150fe0/runs`);
   }
