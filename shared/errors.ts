@@ -82,6 +82,13 @@ export class SourceReadError extends CollectionSyncError {
   }
 }
 
+/**
+ * The app could not get an access token (managed identity, workload identity or secret problem). Like a failed
+ * ConfigMgr read it is recorded on the run and the next scheduled run tries again: redelivering the job at once
+ * cannot fix a token endpoint, and each redelivery would count as one more failed run of the mapping.
+ */
+export class CredentialUnavailableError extends CollectionSyncError {}
+
 /** Normalises anything thrown into an Error, so callers can log `message` safely. */
 export function ensureError(value: unknown): Error {
   if (value instanceof Error) return value;

@@ -8,6 +8,7 @@
  */
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { GraphClientError, type Context, type Middleware } from "@microsoft/microsoft-graph-client";
+import { CredentialUnavailableError } from "../errors.js";
 import type { Clock } from "../sync/clock.js";
 
 /** Tokens are renewed this long before they expire. */
@@ -76,8 +77,10 @@ export class BearerTokenMiddleware implements Middleware {
     } catch (error) {
       // A GraphClientError passes through the SDK unchanged (other errors are re-wrapped and look like network
       // failures), so a credential problem is reported as what it is and never retried as if Graph were down.
-      const failure = new GraphClientError(`Could not get a Microsoft Graph token (${this.scope}): ${describe(error)}`);
-      failure.cause = error;
+      // Its cause is the typed domain error the transport hands to the engine (errors.ts CredentialUnavailableError).
+      const message = `Could not get a Microsoft Graph token (${this.scope}): ${describe(error)}`;
+      const failure = new GraphClientError(message);
+      failure.cause = new CredentialUnavailableError(message, { cause: error });
       throw failure;
     }
     if (token === null) throw new GraphClientError(`The credential returned no token for ${this.scope}`);

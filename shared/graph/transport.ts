@@ -9,6 +9,7 @@
  * is none, and stops waiting when the caller's deadline would pass.
  */
 import { Client, GraphClientError, HTTPMessageHandler, ResponseType } from "@microsoft/microsoft-graph-client";
+import { CredentialUnavailableError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../sync/clock.js";
 import { errorInfo, GraphRequestError } from "./graphErrors.js";
@@ -144,8 +145,9 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
         stats.writes += call.writes;
         answer = await once(call);
       } catch (error) {
-        // GraphClientError = our own refusal or a credential failure: never retried.
-        if (error instanceof GraphClientError) throw error;
+        // GraphClientError = our own refusal or a credential failure: never retried. A credential failure goes on
+        // as the domain's CredentialUnavailableError (the engine records it; the next run tries again).
+        if (error instanceof GraphClientError) throw error.cause instanceof CredentialUnavailableError ? error.cause : error;
         failure = error;
       } finally {
         throttle.release();
