@@ -58,8 +58,10 @@ export class TenantThrottle {
   async acquire(deadline?: number): Promise<Admission> {
     for (;;) {
       const wait = this.waitMs;
+      // Also when there is nothing to wait for: past the deadline (slow answers used the budget up) no new request
+      // starts, so a function about to be stopped does not leave writes half sent; the caller defers them.
+      if (deadline !== undefined && this.clock.now() + wait > deadline) return { admitted: false, waitMs: wait };
       if (wait > 0) {
-        if (deadline !== undefined && this.clock.now() + wait > deadline) return { admitted: false, waitMs: wait };
         await this.clock.sleep(wait);
         continue;
       }
