@@ -132,7 +132,11 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
     const found: unknown[] = [];
     for (let i = 0; i < chunks.length; i += LOOKUPS_IN_FLIGHT) {
       const wave = chunks.slice(i, i + LOOKUPS_IN_FLIGHT).map(async (part) => {
-        const { rows } = await readAllRows(http, urls, urls.resources(wmiClass, select, part), LOOKUP_WINDOW, count);
+        const { rows, announced } = await readAllRows(http, urls, urls.resources(wmiClass, select, part), LOOKUP_WINDOW, count);
+        // Fewer records than announced: their members would look unresolvable and mirror mode would remove them.
+        if (announced !== undefined && rows.length < announced) {
+          throw new SourceReadError("truncated", `AdminService returned ${rows.length} ${wmiClass} records but announced ${announced}`);
+        }
         found.push(...rows);
       });
       await Promise.all(wave);

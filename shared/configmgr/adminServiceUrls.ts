@@ -52,6 +52,8 @@ export class AdminServiceUrls {
     return withQuery(`${this.root}/wmi/${wmiClass}`, {
       $filter: resourceIds.map((id) => `ResourceId eq ${id}`).join(" or "),
       $select: select.join(","),
+      // The count shows a page cut short; missing rows would otherwise read as members without an Entra identity.
+      $count: "true",
     });
   }
 
