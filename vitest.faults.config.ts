@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/faults/**/*.test.ts"],
-    globalSetup: ["test/support/azuriteGlobalSetup.ts"],
+    globalSetup: ["test/support/azuriteGlobalSetup.ts", "test/faults/support/summaryGlobalSetup.ts"],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: "threads",
