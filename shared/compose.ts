@@ -10,7 +10,8 @@ import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import type { JobQueue } from "./queue/jobQueue.js";
-import { createServiceBusJobQueue } from "./queue/serviceBusJobQueue.js";
+import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
+import { createServiceBusJobQueue, type DeadLetterCounter } from "./queue/serviceBusJobQueue.js";
 import { createTableStores, type TableStores, type TablesConnection } from "./storage/tableStores.js";
 import { approveBlockedChange } from "./sync/approval.js";
 import { systemClock, type Clock } from "./sync/clock.js";
@@ -124,6 +125,21 @@ export function apiFunctionAuthLevel(env: Record<string, string | undefined> = p
 
 const PROBE_GROUP_ID = "00000000-0000-0000-0000-000000000000";
 
+/**
+ * With SERVICEBUS_RESOURCE_ID the dead-letter count comes from Azure Monitor (Monitoring Reader on the namespace);
+ * without it the Service Bus queue reports null ("unknown") rather than ask for Service Bus Data Owner.
+ */
+function deadLetterCounterFor(settings: Settings, credential: TokenCredential): { deadLetterCounter?: DeadLetterCounter } {
+  if (settings.SERVICEBUS_RESOURCE_ID === undefined) return {};
+  const host = settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace ?? "";
+  return {
+    deadLetterCounter: createMonitorDeadLetterCounter({
+      namespaceResourceId: settings.SERVICEBUS_RESOURCE_ID,
+      metrics: azureMonitorMetricsReader(credential, host),
+    }),
+  };
+}
+
 let cloudServices: Promise<AppServices> | undefined;
 
 /**
@@ -153,6 +169,7 @@ export function getAppServices(): Promise<AppServices> {
           fullyQualifiedNamespace: settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace ?? "",
           queueName: settings.SERVICEBUS_QUEUE,
           credential,
+          ...deadLetterCounterFor(settings, credential),
         }),
       auth: { mode: settings.API_AUTH },
       log,

@@ -99,3 +99,39 @@ describe("API authentication in Azure", () => {
     expect(apiFunctionAuthLevel({ API_AUTH: "function-key" })).toBe("function");
   });
 });
+
+describe("Service Bus namespace resource id (dead-letter count from Azure Monitor)", () => {
+  const NAMESPACE_ID = "/subscriptions/0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5/resourceGroups/rg-collsync/providers/Microsoft.ServiceBus/namespaces/sb-csync-abc";
+  const HOST = { SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-csync-abc.servicebus.windows.net" };
+
+  it("is optional: without it the dead-letter count stays unknown", () => {
+    expect(loadSettings(HOST).SERVICEBUS_RESOURCE_ID).toBeUndefined();
+  });
+
+  it("takes the namespace's resource id, in any case, without a trailing slash", () => {
+    expect(loadSettings({ ...HOST, SERVICEBUS_RESOURCE_ID: `${NAMESPACE_ID}/` }).SERVICEBUS_RESOURCE_ID).toBe(NAMESPACE_ID);
+    const lower = NAMESPACE_ID.toLowerCase();
+    expect(loadSettings({ ...HOST, SERVICEBUS_RESOURCE_ID: lower }).SERVICEBUS_RESOURCE_ID).toBe(lower);
+  });
+
+  it.each([
+    ["the queue's id", `${NAMESPACE_ID}/queues/sync-jobs`],
+    ["a host name", "sb-csync-abc.servicebus.windows.net"],
+    ["another resource type", NAMESPACE_ID.replace("Microsoft.ServiceBus/namespaces", "Microsoft.EventHub/namespaces")],
+    ["a subscription that is not a GUID", NAMESPACE_ID.replace("0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5", "prod")],
+  ])("refuses %s with a message that shows the expected form", (_, value) => {
+    const issues = issuesOf({ ...HOST, SERVICEBUS_RESOURCE_ID: value });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toContain("SERVICEBUS_RESOURCE_ID must be the Service Bus namespace's resource id");
+    expect(issues[0]).toContain("/providers/Microsoft.ServiceBus/namespaces/<namespace>");
+  });
+
+  it("must name the namespace the queue connection uses", () => {
+    expect(issuesOf({ SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-other.servicebus.windows.net", SERVICEBUS_RESOURCE_ID: NAMESPACE_ID })).toEqual([
+      'SERVICEBUS_RESOURCE_ID names the namespace "sb-csync-abc" but SERVICEBUS_CONNECTION__fullyQualifiedNamespace is "sb-other.servicebus.windows.net"',
+    ]);
+    expect(issuesOf({ SERVICEBUS_RESOURCE_ID: NAMESPACE_ID })).toEqual([
+      "SERVICEBUS_RESOURCE_ID needs SERVICEBUS_CONNECTION__fullyQualifiedNamespace (the namespace whose queue it counts)",
+    ]);
+  });
+});

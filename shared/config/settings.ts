@@ -65,6 +65,32 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v === "" ? undefined : v));
 
+/** ARM id of a Service Bus namespace (ids are case-insensitive); captures the namespace name. */
+const serviceBusNamespaceIdPattern =
+  /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[^/]+\/providers\/Microsoft\.ServiceBus\/namespaces\/([a-z][a-z0-9-]{4,48}[a-z0-9])$/i;
+
+const optionalServiceBusNamespaceId = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === "") return undefined;
+    const id = value.replace(/\/+$/, "");
+    if (!serviceBusNamespaceIdPattern.test(id)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `SERVICEBUS_RESOURCE_ID must be the Service Bus namespace's resource id (not a queue's), /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.ServiceBus/namespaces/<namespace>, got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return id;
+  });
+
+/** The namespace a SERVICEBUS_RESOURCE_ID names. */
+export function serviceBusNamespaceName(resourceId: string): string {
+  return serviceBusNamespaceIdPattern.exec(resourceId)?.[1] ?? "";
+}
+
 /**
  * Every setting of the product, the same names as Azure app settings and CLI environment variables
  * (DESIGN §8). Parsed once per process by the composition root; no other module reads process.env.
@@ -77,6 +103,11 @@ export const settingsSchema = z.object({
   TABLES_ENDPOINT: serviceUrl("TABLES_ENDPOINT").optional(),
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: optionalText,
   SERVICEBUS_QUEUE: z.string().trim().min(1).default("sync-jobs"),
+  /**
+   * The namespace's resource id. When set, /api/health reads the queue's dead-letter count from the Azure Monitor
+   * metric DeadletteredMessages, which needs only Monitoring Reader on the namespace (no Service Bus Data Owner).
+   */
+  SERVICEBUS_RESOURCE_ID: optionalServiceBusNamespaceId,
   SYNC_SCHEDULE: z
     .string()
     .trim()
@@ -148,8 +179,22 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
       "ADMINSERVICE_SCOPE is required for a remote AdminService: the Entra scope of the ConfigMgr server app, e.g. api://<app id>/.default",
     );
   }
+  problems.push(...serviceBusResourceProblems(settings));
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
+}
+
+/** The dead-letter metric is read for the queue on SERVICEBUS_CONNECTION's namespace: both must name the same one. */
+function serviceBusResourceProblems(settings: Settings): string[] {
+  if (settings.SERVICEBUS_RESOURCE_ID === undefined) return [];
+  const host = settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace;
+  if (host === undefined) {
+    return ["SERVICEBUS_RESOURCE_ID needs SERVICEBUS_CONNECTION__fullyQualifiedNamespace (the namespace whose queue it counts)"];
+  }
+  const named = serviceBusNamespaceName(settings.SERVICEBUS_RESOURCE_ID);
+  const hostName = host.replace(/^[a-z]+:\/\//i, "").split(".")[0] ?? "";
+  if (named.toLowerCase() === hostName.toLowerCase()) return [];
+  return [`SERVICEBUS_RESOURCE_ID names the namespace "${named}" but SERVICEBUS_CONNECTION__fullyQualifiedNamespace is "${host}"`];
 }
 
 /** The Azure Functions app cannot run on embedded defaults: these settings are required there. */

@@ -25,6 +25,15 @@ export interface QueueRuntimeReader {
   getQueueRuntimeProperties(queueName: string): Promise<{ readonly deadLetterMessageCount: number }>;
 }
 
+/**
+ * Counts a queue's dead-lettered messages some other way than its runtime properties — e.g. from the
+ * `DeadletteredMessages` metric in Azure Monitor (monitorDeadLetterCounter.ts), which needs only Monitoring Reader.
+ * null means "unknown" (no recent data); a failure to read throws.
+ */
+export interface DeadLetterCounter {
+  deadLetterCount(queueName: string): Promise<number | null>;
+}
+
 export type ServiceBusConnection =
   /** Managed identity (DefaultAzureCredential in Azure): needs "Azure Service Bus Data Sender" on the queue. */
   | { readonly fullyQualifiedNamespace: string; readonly credential: TokenCredential }
@@ -38,6 +47,11 @@ export type ServiceBusJobQueueOptions = ServiceBusConnection & {
    * Off by default so the app keeps least privilege; deadLetterCount() then answers null ("unknown").
    */
   readonly countDeadLetters?: boolean;
+  /**
+   * Where the dead-letter count comes from instead, without management rights on the queue (the composition
+   * root passes the Azure Monitor reader when SERVICEBUS_RESOURCE_ID is set). Not together with countDeadLetters.
+   */
+  readonly deadLetterCounter?: DeadLetterCounter;
 };
 
 export interface ServiceBusJobQueue extends JobQueue {
@@ -46,8 +60,11 @@ export interface ServiceBusJobQueue extends JobQueue {
 
 /** Jobs on a Service Bus queue: batched sends, scheduled messages for back-off, duplicate detection by jobId. */
 export function createServiceBusJobQueue(options: ServiceBusJobQueueOptions): ServiceBusJobQueue {
+  if (options.countDeadLetters === true && options.deadLetterCounter !== undefined) {
+    throw new ValidationError("Count dead letters from the queue's runtime properties or from a deadLetterCounter, not both");
+  }
   const { sender, runtime, client } = connect(options);
-  const deadLetters = options.countDeadLetters === true ? runtime : undefined;
+  const deadLetters = options.deadLetterCounter ?? (options.countDeadLetters === true ? runtimeCounter(runtime) : undefined);
 
   return {
     async send(jobs) {
@@ -72,14 +89,21 @@ export function createServiceBusJobQueue(options: ServiceBusJobQueueOptions): Se
     },
 
     async deadLetterCount() {
-      if (deadLetters === undefined) return null;
-      const properties = await deadLetters.getQueueRuntimeProperties(options.queueName);
-      return properties.deadLetterMessageCount;
+      return deadLetters === undefined ? null : deadLetters.deadLetterCount(options.queueName);
     },
 
     async close() {
       await sender.close();
       await client?.close();
+    },
+  };
+}
+
+function runtimeCounter(runtime: QueueRuntimeReader | undefined): DeadLetterCounter | undefined {
+  if (runtime === undefined) return undefined;
+  return {
+    async deadLetterCount(queueName) {
+      return (await runtime.getQueueRuntimeProperties(queueName)).deadLetterMessageCount;
     },
   };
 }
