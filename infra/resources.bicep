@@ -155,6 +155,7 @@ module functionApp 'modules/functionApp.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    serviceBusResourceId: serviceBus.outputs.id
     queueName: serviceBus.outputs.queueName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     apiClientId: apiClientId

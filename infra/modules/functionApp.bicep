@@ -33,6 +33,9 @@ param deploymentContainerName string
 @description('Service Bus namespace host name, e.g. sb-x.servicebus.windows.net.')
 param serviceBusFullyQualifiedNamespace string
 
+@description('Resource id of the Service Bus namespace (SERVICEBUS_RESOURCE_ID: /api/health reads its dead-letter metric).')
+param serviceBusResourceId string
+
 @description('The job queue.')
 param queueName string
 
@@ -129,6 +132,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SERVICEBUS_CONNECTION__credential', value: 'managedidentity' }
         { name: 'SERVICEBUS_CONNECTION__clientId', value: identityClientId }
         { name: 'SERVICEBUS_QUEUE', value: queueName }
+        // /api/health's dead-letter count from Azure Monitor (Monitoring Reader on the namespace, roleAssignments.bicep).
+        { name: 'SERVICEBUS_RESOURCE_ID', value: serviceBusResourceId }
         { name: 'TABLES_ENDPOINT', value: storage.properties.primaryEndpoints.table }
         // DefaultAzureCredential picks the user-assigned identity by AZURE_CLIENT_ID.
         { name: 'AZURE_CLIENT_ID', value: identityClientId }

@@ -6,8 +6,9 @@
 //   this app has an HTTP, a timer and a Service Bus trigger. Blob Data Owner covers host storage and the
 //   timer's locks.
 // - Azure Service Bus Data Owner: it would let the scale controller read the queue length (more exact
-//   scaling) and the app count dead letters, but it also allows managing the entity. Dead letters are
-//   watched through Azure Monitor metrics instead (docs/operating.md).
+//   scaling) and the app read the dead-letter count from the queue's runtime properties, but it also allows
+//   managing the entity. /api/health reads the DeadletteredMessages metric from Azure Monitor instead, which
+//   needs only Monitoring Reader on the namespace (below).
 
 @description('Principal (object) id of the managed identity.')
 param principalId string
@@ -30,6 +31,7 @@ var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 var serviceBusDataReceiver = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+var monitoringReader = '43d0d8ad-25c7-4714-9337-8ba259a9fe05'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -105,5 +107,18 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalId: principalId
     principalType: 'ServicePrincipal'
     description: 'collection-sync: send telemetry to Application Insights'
+  }
+}
+
+// /api/health's dead-letter count: the namespace's DeadletteredMessages metric (Microsoft.Insights/metrics/read)
+// through Azure Monitor. Read-only, and only on this namespace; no Service Bus data or management rights.
+resource namespaceMetricsReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(namespace.id, principalId, monitoringReader)
+  scope: namespace
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringReader)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'collection-sync: read the job queue dead-letter metric for /api/health'
   }
 }

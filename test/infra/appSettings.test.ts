@@ -33,10 +33,18 @@ const schemaKeys = new Set(Object.keys(settingsSchema.shape));
 type SettingName = keyof typeof settingsSchema.shape;
 const isSettingName = (name: string): name is SettingName => schemaKeys.has(name);
 
+/** Stand-ins for values Azure fills in that must agree with each other (the same Service Bus namespace). */
+const SAMPLES: Readonly<Record<string, string>> = {
+  SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-csync-sample.servicebus.windows.net",
+  SERVICEBUS_RESOURCE_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-sample/providers/Microsoft.ServiceBus/namespaces/sb-csync-sample",
+};
+
 /** The literal the Bicep sets, else a value of the shape the setting wants, standing in for what Azure fills in. */
 function sampleValue(name: string, expression: string): string {
   const literal = stringLiteral(expression);
   if (literal !== undefined) return literal;
+  const sample = SAMPLES[name];
+  if (sample !== undefined) return sample;
   if (!isSettingName(name)) return "deployed";
   const candidates = ["https://example.invalid", "00000000-0000-4000-8000-000000000000", "20", "0 */5 * * * *"];
   const fits = candidates.find((value) => settingsSchema.shape[name].safeParse(value).success);
@@ -90,6 +98,13 @@ describe("the function app's settings (infra/modules/functionApp.bicep)", () => 
     const bound = [...triggerSources().matchAll(/%(\w+)%/g)].map((match) => match[1] ?? "");
     expect(bound).toContain("SYNC_SCHEDULE");
     expect(bound.filter((name) => !settings.has(name))).toEqual([]);
+  });
+
+  it("lets /api/health count dead letters through Azure Monitor, on the namespace the queue connection names", () => {
+    expect(settings.get("SERVICEBUS_RESOURCE_ID")).toBe("serviceBusResourceId");
+    expect(moduleParam(INFRA.resources, "functionApp", "serviceBusResourceId")).toBe("serviceBus.outputs.id");
+    expect(moduleParam(INFRA.resources, "functionApp", "serviceBusFullyQualifiedNamespace")).toBe("serviceBus.outputs.fullyQualifiedNamespace");
+    expect(moduleParam(INFRA.resources, "roles", "serviceBusNamespaceName")).toBe("serviceBus.outputs.name");
   });
 
   it("sends telemetry with the managed identity's token", () => {

@@ -9,6 +9,14 @@ const NEEDED = [
   { role: "Azure Service Bus Data Sender", id: "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", scope: "Microsoft.ServiceBus/namespaces/queues" },
   { role: "Azure Service Bus Data Receiver", id: "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0", scope: "Microsoft.ServiceBus/namespaces/queues" },
   { role: "Monitoring Metrics Publisher", id: "3913510d-42f4-4e42-8a64-420c390055eb", scope: "Microsoft.Insights/components" },
+  // /api/health's dead-letter count from the DeadletteredMessages metric (SERVICEBUS_RESOURCE_ID).
+  { role: "Monitoring Reader", id: "43d0d8ad-25c7-4714-9337-8ba259a9fe05", scope: "Microsoft.ServiceBus/namespaces" },
+];
+
+/** Roles that would also work for the dead-letter count but allow far more (managing or reading the queue's data). */
+const TOO_WIDE = [
+  { role: "Azure Service Bus Data Owner", id: "090c5cfd-751d-490a-894a-3ce6f1109419" },
+  { role: "Monitoring Contributor", id: "749f88d5-cbae-40b8-bcfc-e573ddc772fa" },
 ];
 
 interface Assignment {
@@ -52,6 +60,10 @@ describe("the managed identity's role assignments (infra/modules/roleAssignments
   it.each(NEEDED)("grants $role on the $scope", ({ id, scope }) => {
     const found = assignments().filter((a) => a.roleId === id);
     expect(found.map((a) => a.scopeType)).toEqual([scope]);
+  });
+
+  it.each(TOO_WIDE)("does not grant $role: Monitoring Reader on the namespace is enough to count dead letters", ({ id }) => {
+    expect(assignments().map((a) => a.roleId)).not.toContain(id);
   });
 
   it("names each assignment guid(scope, principal, role), so a redeployment finds it instead of failing", () => {
