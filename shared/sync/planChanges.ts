@@ -5,7 +5,7 @@ export interface PlannedChanges {
   readonly toRemove: string[];
   /** Desired members the group already holds. */
   readonly alreadyPresent: number;
-  /** Ledger entries for members no longer in the group (removed by hand): forget them. */
+  /** Ledger entries for members no longer in the group (removed by hand) and not added back: forget them. */
   readonly staleLedger: string[];
 }
 
@@ -28,6 +28,7 @@ export function planChanges(mode: SyncMode, desired: ReadonlySet<string>, curren
       if (mode === "mirror" || ledger.has(id)) toRemove.push(id);
     }
   }
-  const staleLedger = [...ledger].filter((id) => !current.has(id));
+  // A member we added that was taken out by hand but is still wanted is added again in this run: still ours.
+  const staleLedger = [...ledger].filter((id) => !current.has(id) && !desired.has(id));
   return { toAdd, toRemove, alreadyPresent, staleLedger };
 }

@@ -81,14 +81,20 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
     const effects = { ...keepState(state), watermark: unchanged.watermark ?? state.watermark };
     return { status: "skipped-unchanged", message: "Neither the collection nor the group changed since the last successful run.", effects };
   }
-  const { plan, guard, approved } = await planRun(ctx, collection);
+  const { plan, guard, approved, ledger } = await planRun(ctx, collection);
   const blocked = guard !== null && !approved;
   if (approved) deps.log.info("Applying an approved blocked change", { mappingKey: mappingKeyOf(mapping), guard: guard?.guard, approvedBy: state.approval?.by });
 
   const deadline = record.startedAt + deps.policy.timeBudgetMs;
+  // Recorded as ours before they are written: a worker killed after Graph took the adds but before it could
+  // record them would leave members its replay sees as "already present" and never owns (managed mode could
+  // then never remove them). Those that turn out not to be ours are taken off again below.
+  await deps.ledger.add(mappingKeyOf(mapping), plan.toAdd);
   const added = await directory.addMembers(mapping.groupId, plan.toAdd, { deadline });
   applyWrite(record, added, "added");
-  await deps.ledger.add(mappingKeyOf(mapping), added.done);
+  // Already there although absent from our read (put in by hand meanwhile) and not ours before, or refused.
+  const notOurs = [...added.alreadyDone.filter((id) => !ledger.has(id)), ...added.failed.map((failure) => failure.id)];
+  if (notOurs.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), notOurs);
   let removed: MemberWriteResult | null = null;
   if (!blocked && plan.toRemove.length > 0) {
     removed = await directory.removeMembers(mapping.groupId, plan.toRemove, { deadline });
@@ -102,7 +108,7 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
     record.retryAfterMs = Math.max(added.retryAfterMs ?? 0, removed?.retryAfterMs ?? 0);
     return {
       status: "rescheduled",
-      message: `Graph throttled the run past its time budget; ${deferred} changes wait for the next attempt in ${Math.ceil(record.retryAfterMs / 1000)} s.`,
+      message: `The run's time budget ran out (Graph throttling or slow answers); ${deferred} changes wait for the next attempt in ${Math.ceil(record.retryAfterMs / 1000)} s.`,
       effects: { watermark: null, blocked: state.blocked, approvalConsumed: false },
     };
   }
@@ -149,7 +155,8 @@ async function planRun(ctx: RunContext, collection: CollectionInfo) {
   const { mapping, directory, deps, record, state } = ctx;
   const resolution = await readAndResolve(ctx, collection);
   const current = await directory.listMemberIds(mapping.groupId, mapping.memberType);
-  const ledger = mapping.mode === "managed" ? await deps.ledger.list(mappingKeyOf(mapping)) : new Set<string>();
+  // Read in every mode: only managed removes by it, but every mode keeps it true (a mode switch relies on it).
+  const ledger = await deps.ledger.list(mappingKeyOf(mapping));
   const plan = planChanges(mapping.mode, resolution.desired, current, ledger);
   record.counts.groupBefore = current.size;
   record.counts.alreadyPresent = plan.alreadyPresent;
@@ -164,7 +171,7 @@ async function planRun(ctx: RunContext, collection: CollectionInfo) {
     thresholdCount: mapping.removalThresholdCount ?? deps.policy.removalThresholdCount,
   });
   const approved = guard !== null && state.approval?.fingerprint === guard.fingerprint;
-  return { resolution, plan, guard, approved };
+  return { resolution, plan, guard, approved, ledger };
 }
 
 async function checkGroup(ctx: RunContext): Promise<void> {
