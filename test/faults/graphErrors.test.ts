@@ -1,17 +1,14 @@
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { simulatorToken } from "../../simulator/index.js";
 import { GROUP_ID, TENANT_ID, range } from "../support/fixtures.js";
-import { cleanOutcome, expectCleanEnd, lastSeq, removedSince, type Prepare } from "./support/oracle.js";
+import { expectCleanEnd, removedSince, type Prepare } from "./support/oracle.js";
+import { worldsPerTest } from "./support/worlds.js";
 import { tallyScenario } from "./support/tally.js";
 import { workerQueue } from "./support/workerQueue.js";
-import { MAPPING_KEY, objectIdOf, startFaultWorld, type FaultWorld, type Scenario } from "./support/world.js";
+import { MAPPING_KEY, objectIdOf, type Scenario } from "./support/world.js";
 
-let world: FaultWorld | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const worlds = worldsPerTest();
 
 /** Managed, first synced with 1..300 (six members added by hand stay untouched); then 50 leave and 40 arrive. */
 const managedChurn: Scenario = { mode: "managed", collection: range(1, 300), others: range(301, 340), handAdded: range(901, 906) };
@@ -22,10 +19,7 @@ const churn: Prepare = async (w) => {
 
 describe("Graph errors on some routes, some of the time", () => {
   it("reaches the clean state (at the latest on the next run) with lookups, listings, writes and batches failing at random", async () => {
-    const reference = await cleanOutcome(managedChurn, churn);
-    world = await startFaultWorld(managedChurn);
-    await churn(world);
-    const from = lastSeq(world);
+    const { reference, world, from } = await worlds.startWithReference(managedChurn, churn);
     const faults = [
       world.fault({ service: "graph", method: "GET", path: /^\/devices/, status: 503, rate: 0.3 }),
       world.fault({ service: "graph", method: "GET", path: /\/members\//, status: 500, rate: 0.25 }),
@@ -48,11 +42,7 @@ describe("Graph errors on some routes, some of the time", () => {
   });
 
   it("rides out a two-minute outage (every Graph route answers 5xx) within one run", async () => {
-    const reference = await cleanOutcome(managedChurn, churn);
-    world = await startFaultWorld(managedChurn);
-    const w = world;
-    await churn(w);
-    const from = lastSeq(w);
+    const { reference, world: w, from } = await worlds.startWithReference(managedChurn, churn);
     const outage = [w.fault({ service: "graph", status: 503 }), w.fault({ service: "graph", path: /\$batch/, status: 500 })];
     const over = w.clock.now() + 120_000;
     // The adapter's back-off sleeps on the fake clock; the outage ends once two minutes have passed.
@@ -88,8 +78,7 @@ function flakyCredential(): TokenCredential & { failures: number; heal(): void }
 describe("token acquisition failure", () => {
   it("records a failed run, writes nothing, does not burn the mapping's failure budget on redeliveries, and the next tick succeeds", async () => {
     const scenario: Scenario = { mode: "mirror", collection: range(1, 30) };
-    const reference = await cleanOutcome(scenario, async () => {});
-    world = await startFaultWorld(scenario);
+    const { reference, world } = await worlds.startWithReference(scenario, async () => {});
     const credential = flakyCredential();
     const worker = workerQueue(world, world.worker({ credential }));
 
@@ -114,8 +103,7 @@ describe("token acquisition failure", () => {
 
 describe("the target group changes under a running sync", () => {
   it("stops with a permanent failure when the group is deleted mid-run; the job is completed, not redelivered", async () => {
-    world = await startFaultWorld(managedChurn);
-    const w = world;
+    const w = await worlds.start(managedChurn);
     await churn(w);
     let deleted = false;
     w.tenant.onRequest((event) => {
@@ -135,8 +123,7 @@ describe("the target group changes under a running sync", () => {
   });
 
   it("stops with a permanent failure when the group turns dynamic mid-run, removing nothing and keeping what it had", async () => {
-    world = await startFaultWorld(managedChurn);
-    const w = world;
+    const w = await worlds.start(managedChurn);
     await churn(w);
     const before = w.members();
     let turned = false;

@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { range } from "../support/fixtures.js";
-import { cleanOutcome, expectCleanEnd, lastSeq, type Prepare } from "./support/oracle.js";
+import { expectCleanEnd, type Prepare } from "./support/oracle.js";
+import { worldsPerTest } from "./support/worlds.js";
 import { workerQueue } from "./support/workerQueue.js";
-import { startFaultWorld, TIME_BUDGET_MS, type FaultWorld, type Scenario } from "./support/world.js";
+import { TIME_BUDGET_MS, type Scenario } from "./support/world.js";
 
-let world: FaultWorld | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const worlds = worldsPerTest();
 
 const nothing: Prepare = async () => {};
 
@@ -24,8 +21,7 @@ describe("a Graph 429 storm whose Retry-After outlasts the time budget", () => {
     "ends the run rescheduled with retryAfterMs %i s, and the worker's scheduled retry finishes the job once the storm passes",
     async (retryAfterSeconds) => {
       const scenario: Scenario = { mode: "additive", collection: range(1, 100) };
-      const reference = await cleanOutcome(scenario, nothing);
-      world = await startFaultWorld(scenario);
+      const { reference, world } = await worlds.startWithReference(scenario, nothing);
       const worker = workerQueue(world);
       const storm = world.fault({ service: "graph", method: "PATCH", status: 429, retryAfterSeconds });
       const startedAt = world.clock.now();
@@ -53,10 +49,7 @@ describe("a Graph 429 storm whose Retry-After outlasts the time budget", () => {
   );
 
   it("defers throttled removals in mirror mode, keeps what it did, and the retry removes exactly the rest", async () => {
-    const reference = await cleanOutcome(mirrorChurn, churn);
-    world = await startFaultWorld(mirrorChurn);
-    await churn(world);
-    const from = lastSeq(world);
+    const { reference, world, from } = await worlds.startWithReference(mirrorChurn, churn);
     const worker = workerQueue(world);
     const storm = world.fault({ service: "graph", method: "DELETE", status: 429, retryAfterSeconds: 240 });
 
@@ -73,8 +66,7 @@ describe("a Graph 429 storm whose Retry-After outlasts the time budget", () => {
 
   it("waits out a short storm inside the budget and finishes in one run", async () => {
     const scenario: Scenario = { mode: "managed", collection: range(1, 100) };
-    const reference = await cleanOutcome(scenario, nothing);
-    world = await startFaultWorld(scenario);
+    const { reference, world } = await worlds.startWithReference(scenario, nothing);
     world.fault({ service: "graph", method: "PATCH", status: 429, retryAfterSeconds: 90, times: 12 });
 
     const run = await world.run();
@@ -88,9 +80,7 @@ describe("a Graph 429 storm whose Retry-After outlasts the time budget", () => {
 describe("slow Graph answers past the time budget", () => {
   it("starts no write batch after the budget is spent: the rest is re-scheduled, not written by a function about to be stopped", async () => {
     const scenario: Scenario = { mode: "additive", collection: range(1, 900) };
-    const reference = await cleanOutcome(scenario, nothing);
-    world = await startFaultWorld(scenario, { maxConcurrency: 1 });
-    const w = world;
+    const { reference, world: w } = await worlds.startWithReference(scenario, nothing, { maxConcurrency: 1 });
     const worker = workerQueue(w);
     // Every member write takes a (fake) minute: a $batch of 20 PATCHes takes 20 minutes, the budget is 25.
     let slowWrites = 0;

@@ -1,17 +1,14 @@
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SyncMode } from "../../shared/mappings/mapping.js";
 import type { FaultSpec } from "../../simulator/index.js";
 import { range } from "../support/fixtures.js";
 import { cleanOutcome, expectCleanEnd, lastSeq, removedSince, type Prepare } from "./support/oracle.js";
+import { worldsPerTest } from "./support/worlds.js";
 import { tallyScenario } from "./support/tally.js";
-import { startFaultWorld, type FaultWorld, type Scenario } from "./support/world.js";
+import { startFaultWorld, type Scenario } from "./support/world.js";
 
-let world: FaultWorld | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const worlds = worldsPerTest();
 
 /** First clean sync of 1..40 (plus three members added by hand); then 5 leave and 5 arrive — every guard lets that pass. */
 function churnScenario(mode: SyncMode): Scenario {
@@ -38,11 +35,8 @@ const SOURCE_FAULTS: Record<string, FaultSpec> = {
 /** The faulty run removes nothing (and writes nothing it should not); once the fault is gone the next run ends clean. */
 async function faultyThenRecovered(name: string, mode: SyncMode, fault: FaultSpec, options: { sourceTimeoutMs?: number } = {}) {
   const scenario = churnScenario(mode);
-  const reference = await cleanOutcome(scenario, churn);
+  const { reference, world, from } = await worlds.startWithReference(scenario, churn);
   expect(reference.removed.size).toBe(mode === "additive" ? 0 : 5);
-  world = await startFaultWorld(scenario);
-  await churn(world);
-  const from = lastSeq(world);
   const before = world.members();
   const handle = world.fault(fault);
   const deps = options.sourceTimeoutMs === undefined ? world.deps : world.worker({ sourceTimeoutMs: options.sourceTimeoutMs });
@@ -79,10 +73,7 @@ describe("one device-record page cut short in a large collection", () => {
       expect((await w.run()).status).toBe("succeeded");
       w.setCollection(range(6, 400));
     };
-    const reference = await cleanOutcome(scenario, prepare);
-    world = await startFaultWorld(scenario);
-    await prepare(world);
-    const from = lastSeq(world);
+    const { reference, world, from } = await worlds.startWithReference(scenario, prepare);
     const cut = world.fault({ service: "adminService", path: /SMS_R_System/, truncatePaging: true, times: 1 });
 
     const faulty = await world.run();
@@ -98,7 +89,7 @@ describe("one device-record page cut short in a large collection", () => {
 
 describe("a collection that really reads empty", () => {
   it.each(["mirror", "managed"] as const)("is blocked by the source-empty guard in %s mode: nothing is removed", async (mode) => {
-    world = await startFaultWorld(churnScenario(mode));
+    const world = await worlds.start(churnScenario(mode));
     await churn(world);
     const from = lastSeq(world);
     const before = world.members();

@@ -95,3 +95,4 @@ export async function expectCleanEnd(scenario: string, world: FaultWorld, refere
   expect(verdict).toMatchObject({ membersLost: 0, wrongfulRemovals: 0, duplicateRemovals: 0, sameMembers: true, sameLedger: true });
   return verdict;
 }
+
