@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CronExpressionParser } from "cron-parser";
 import { createMappingsApi } from "../../shared/api/router.js";
-import { createNodeHttpListener } from "../../shared/api/nodeHttp.js";
+import { answerClientErrors, createNodeHttpListener } from "../../shared/api/nodeHttp.js";
 import { isLoopbackHttp } from "../../shared/config/settings.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
@@ -52,6 +52,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     ...(options.inMemoryStorage ? { inMemoryStorage: true } : {}),
   });
   const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api)));
+  answerClientErrors(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

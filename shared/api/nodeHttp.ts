@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
-import { ApiProblem, problemResponse } from "./problems.js";
+import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
 import { declaredTooLarge, tooLarge } from "./requestInput.js";
 
 export interface NodeHttpOptions {
@@ -66,4 +67,25 @@ export function createNodeHttpListener(
       request.destroy(error instanceof Error ? error : undefined);
     });
   };
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any listener sees them — a URL or headers over its 16 KiB limit, a
+ * malformed request line — get a problem document too, instead of Node's bare status line.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const problem =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? new ApiProblem(431, "headers-too-large", "The URL and headers must stay under 16 KiB.")
+        : ApiProblem.validation([{ name: "", message: "the request is not valid HTTP" }]);
+    const response = problemResponse(problem, "/");
+    const body = JSON.stringify(response.jsonBody);
+    const headers = [`Content-Type: ${PROBLEM_CONTENT_TYPE}`, `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close"];
+    socket.end(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ""}\r\n${headers.join("\r\n")}\r\n\r\n${body}`);
+  });
 }

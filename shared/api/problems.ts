@@ -22,6 +22,7 @@ export type ProblemKind =
   | "invalid-json"
   | "unsupported-media-type"
   | "payload-too-large"
+  | "headers-too-large"
   | "unauthorized"
   | "forbidden"
   | "not-found"
@@ -42,6 +43,7 @@ const TITLES: Record<ProblemKind, string> = {
   "invalid-json": "The body is not valid JSON",
   "unsupported-media-type": "The body must be JSON",
   "payload-too-large": "The body is too large",
+  "headers-too-large": "The URL or the headers are too large",
   unauthorized: "Sign-in required",
   forbidden: "Not allowed",
   "not-found": "Not found",
