@@ -18,7 +18,7 @@ export default function setup(project: TestProject): () => void {
       .filter((line) => line.trim() !== "")
       .map((line) => JSON.parse(line) as TallyLine);
     rmSync(dir, { recursive: true, force: true });
-    const sum = (field: "faultsInjected" | "inputsTried" | "membersLost" | "wrongfulRemovals") =>
+    const sum = (field: "faultsInjected" | "inputsTried" | "loadRequests" | "membersLost" | "wrongfulRemovals") =>
       lines.reduce((total, line) => total + (line[field] ?? 0), 0);
     const summary = [
       "",
@@ -26,6 +26,7 @@ export default function setup(project: TestProject): () => void {
       `  scenarios run:      ${lines.length}`,
       `  faults injected:    ${sum("faultsInjected")}`,
       `  inputs tried:       ${sum("inputsTried")}`,
+      `  load requests:      ${sum("loadRequests")}`,
       `  members lost:       ${sum("membersLost")}`,
       `  wrongful removals:  ${sum("wrongfulRemovals")}`,
       "",

@@ -7,6 +7,8 @@ import { inject } from "vitest";
 export interface ScenarioTally {
   readonly faultsInjected?: number;
   readonly inputsTried?: number;
+  /** Requests sent by the load test's clients. */
+  readonly loadRequests?: number;
   /** Members a clean run keeps or adds that the faulty run left out of the group. */
   readonly membersLost?: number;
   /** Removals a clean run would not have made (a guard should have blocked them, or they were not ours). */
