@@ -1,39 +1,22 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../shared/api/requestInput.js";
-import { startApiHarness, type ApiHarness } from "../api/apiHarness.js";
 import { GROUPS } from "../api/apiSeed.js";
-import { EXISTING, expectNoInternalErrors, expectProblem, rawRequest, show, snapshot, type Snapshot } from "./support/apiProbe.js";
+import { EXISTING, expectProblem, hostileApiSuite, rawRequest, show } from "./support/apiProbe.js";
 import { corrupted, FC_SEED, hostileText, wrongMappingFields } from "./support/hostile.js";
-import { tallyScenario } from "./support/tally.js";
 
 /**
  * Request bodies for POST /mappings and PATCH /mappings/{c}/{g}: unknown, missing and wrongly typed fields,
  * things that are not JSON objects, and bodies over the size limit. Always a 4xx problem, never a 5xx, nothing stored.
  */
-let h: ApiHarness;
-let before: Snapshot;
-let tried = 0;
+const suite = hostileApiSuite("hostile input: API bodies (core)");
 const mappingPath = `/mappings/${EXISTING.collectionId}/${EXISTING.groupId}`;
 const json = { "content-type": "application/json" };
 
-beforeAll(async () => {
-  h = await startApiHarness();
-  expect((await h.call("POST", "/mappings", { body: EXISTING })).status).toBe(201);
-  before = await snapshot(h);
-});
-
-afterAll(async () => {
-  expect(await snapshot(h)).toEqual(before);
-  expectNoInternalErrors(h);
-  tallyScenario("hostile input: API bodies (core)", { inputsTried: tried });
-  await h.close();
-});
-
 /** Sends `body` (text or a stream) and checks the refusal; returns the status. */
 async function refused(method: string, path: string, body: string | AsyncIterable<Uint8Array>, headers: Record<string, string> = json): Promise<number> {
-  tried += 1;
-  const response = await h.api.handle(rawRequest(method, path, { headers, body }));
+  suite.tried();
+  const response = await suite.h().api.handle(rawRequest(method, path, { headers, body }));
   expectProblem(response, `${method} ${path} ${typeof body === "string" ? show(body) : "(stream)"}`);
   return response.status;
 }

@@ -1,32 +1,21 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { ApiRequest } from "../../shared/api/apiTypes.js";
 import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/mappings/ids.js";
-import { startApiHarness, type ApiHarness } from "../api/apiHarness.js";
+import { startApiHarness } from "../api/apiHarness.js";
 import { clientPrincipal } from "../api/principals.js";
-import { EXISTING, expectNoInternalErrors, expectProblem, rawRequest, show, snapshot, type Snapshot } from "./support/apiProbe.js";
+import { EXISTING, expectProblem, hostileApiSuite, rawRequest, show } from "./support/apiProbe.js";
 import { FC_SEED, hostileIdNot, hostileNumberText, hostileText } from "./support/hostile.js";
-import { tallyScenario } from "./support/tally.js";
 
 /**
  * Every route of the API core (`createMappingsApi(deps).handle`) against hostile ids, query values and headers:
  * always a 4xx problem document, never a 5xx, and nothing stored, queued or written to Graph.
  */
-let h: ApiHarness;
-let before: Snapshot;
-let tried = 0;
-
-beforeAll(async () => {
-  h = await startApiHarness();
-  expect((await h.call("POST", "/mappings", { body: EXISTING })).status).toBe(201);
-  before = await snapshot(h);
-});
-
-afterAll(async () => {
-  expect(await snapshot(h)).toEqual(before);
-  expectNoInternalErrors(h);
-  tallyScenario("hostile input: API routes (core)", { inputsTried: tried });
-  await h.close();
-});
+const suite = hostileApiSuite("hostile input: API routes (core)");
+const handle = (request: ApiRequest) => {
+  suite.tried();
+  return suite.h().api.handle(request);
+};
 
 const ROUTES_ON_A_MAPPING = [
   ["GET", ""],
@@ -50,11 +39,10 @@ describe("hostile ids in the path", () => {
   it("every mapping route answers a 4xx problem, whether the ids arrive percent-encoded or raw", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ROUTES_ON_A_MAPPING), idPair, fc.boolean(), async ([method, suffix], [collectionId, groupId], encode) => {
-        tried += 1;
         const segment = (value: string) => (encode ? encodeURIComponent(value) : value);
         const path = `/mappings/${segment(collectionId)}/${segment(groupId)}${suffix}`;
         const body = method === "PATCH" ? JSON.stringify({ enabled: false }) : null;
-        const response = await h.api.handle(rawRequest(method, path, { headers: { "content-type": "application/json" }, body }));
+        const response = await handle(rawRequest(method, path, { headers: { "content-type": "application/json" }, body }));
         expectProblem(response, `${method} ${show(path)}`);
       }),
       { seed: FC_SEED, numRuns: 300 },
@@ -78,10 +66,9 @@ describe("hostile query values", () => {
   it.each(queries.map(([path, name, values]) => ({ path, name, values })))("$path?$name=… is refused with a 4xx problem", async ({ path, name, values }) => {
     await fc.assert(
       fc.asyncProperty(values, async (value) => {
-        tried += 1;
         const query = new URLSearchParams(path === "/groups" ? { search: "Intune" } : {});
         query.set(name, value);
-        const response = await h.api.handle(rawRequest("GET", path, { query: query.toString() }));
+        const response = await handle(rawRequest("GET", path, { query: query.toString() }));
         expectProblem(response, `${path}?${name}=${show(value)}`);
       }),
       { seed: FC_SEED, numRuns: 60 },
@@ -94,16 +81,14 @@ describe("hostile query values", () => {
       ["/groups", "search=Intune&search=Pilot"],
       [`/mappings/${EXISTING.collectionId}/${EXISTING.groupId}/preview`, "limit=1&limit=2"],
     ] as const) {
-      tried += 1;
-      expectProblem(await h.api.handle(rawRequest("GET", path, { query })), `${path}?${query}`);
+      expectProblem(await handle(rawRequest("GET", path, { query })), `${path}?${query}`);
     }
   });
 
   it("group search text never yields a 5xx: refused when it cannot be searched safely, else answered", async () => {
     await fc.assert(
       fc.asyncProperty(hostileText, async (text) => {
-        tried += 1;
-        const response = await h.api.handle(rawRequest("GET", "/groups", { query: new URLSearchParams({ search: text, limit: "5" }).toString() }));
+        const response = await handle(rawRequest("GET", "/groups", { query: new URLSearchParams({ search: text, limit: "5" }).toString() }));
         if (response.status === 200) expect((response.jsonBody as { items: unknown[] }).items).toBeInstanceOf(Array);
         else expectProblem(response, `search=${show(text)}`);
       }),
@@ -117,9 +102,8 @@ describe("hostile headers and methods", () => {
     const path = `/mappings/${EXISTING.collectionId}/${EXISTING.groupId}`;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom("PATCH", "DELETE"), hostileText.filter((t) => t.trim() !== "*"), async (method, ifMatch) => {
-        tried += 1;
         const headers = { "content-type": "application/json", "if-match": ifMatch };
-        const response = await h.api.handle(rawRequest(method, path, { headers, body: method === "PATCH" ? '{"mode":"mirror"}' : null }));
+        const response = await handle(rawRequest(method, path, { headers, body: method === "PATCH" ? '{"mode":"mirror"}' : null }));
         expectProblem(response, `${method} If-Match ${show(ifMatch)}`);
       }),
       { seed: FC_SEED, numRuns: 120 },
@@ -129,8 +113,7 @@ describe("hostile headers and methods", () => {
   it("a hostile Content-Type is refused before the body is read", async () => {
     await fc.assert(
       fc.asyncProperty(hostileText.filter((t) => !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(t.trim())), async (contentType) => {
-        tried += 1;
-        const response = await h.api.handle(rawRequest("POST", "/mappings", { headers: { "content-type": contentType }, body: JSON.stringify(EXISTING) }));
+        const response = await handle(rawRequest("POST", "/mappings", { headers: { "content-type": contentType }, body: JSON.stringify(EXISTING) }));
         expectProblem(response, `content-type ${show(contentType)}`);
       }),
       { seed: FC_SEED, numRuns: 100 },
@@ -142,8 +125,7 @@ describe("hostile headers and methods", () => {
     const paths = fc.oneof(fc.constantFrom("/", "", "/mappings/", "/health/x", "/../api/mappings", "//mappings"), hostileText.map((t) => `/${t}`));
     await fc.assert(
       fc.asyncProperty(methods, paths, async (method, path) => {
-        tried += 1;
-        const response = await h.api.handle(rawRequest(method, path));
+        const response = await handle(rawRequest(method, path));
         expectProblem(response, `${show(method)} ${show(path)}`);
       }),
       { seed: FC_SEED, numRuns: 150 },
@@ -161,7 +143,7 @@ describe("hostile headers and methods", () => {
       );
       await fc.assert(
         fc.asyncProperty(forged, fc.constantFrom(["GET", "/mappings"], ["POST", "/mappings"], ["DELETE", `/mappings/${EXISTING.collectionId}/${EXISTING.groupId}`]), async (principal, [method, path]) => {
-          tried += 1;
+            suite.tried();
           const response = await guarded.api.handle(rawRequest(method, path, { headers: { "x-ms-client-principal": principal, "content-type": "application/json" }, body: JSON.stringify(EXISTING) }));
           expectProblem(response, `principal ${show(principal)}`);
           expect([401, 403]).toContain(response.status);

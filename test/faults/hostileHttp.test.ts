@@ -1,20 +1,16 @@
 import fc from "fast-check";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
-import { bufferIo } from "../../cli/io.js";
 import { PROBLEM_CONTENT_TYPE } from "../../shared/api/problems.js";
-import { silentLogger } from "../../shared/logger.js";
 import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/mappings/ids.js";
-import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { apiSeed } from "../api/apiSeed.js";
 import { EXISTING, show } from "./support/apiProbe.js";
 import { FC_SEED, hostileIdNot, hostileNumberText } from "./support/hostile.js";
+import { serveOn, type ServedTenant } from "./support/serveOn.js";
 import { tallyScenario } from "./support/tally.js";
 
 /** The same refusals through `collection-sync serve` over real sockets: what arrives is what a client sent. */
-let tenant: SimulatedTenant;
-let serve: ServeHandle;
+let served: ServedTenant;
 let port: number;
 let stored: string;
 let tried = 0;
@@ -56,17 +52,8 @@ function expectProblem(answer: Answer, context: string): void {
 }
 
 beforeAll(async () => {
-  tenant = await startSimulatedTenant({ seed: apiSeed() });
-  serve = await startServe({
-    port: 0,
-    host: "127.0.0.1",
-    env: { GRAPH_BASE_URL: tenant.graphBaseUrl, ADMINSERVICE_URL: tenant.adminServiceUrl },
-    io: bufferIo(),
-    log: silentLogger,
-    inMemoryStorage: true,
-    schedule: false,
-  });
-  port = Number(new URL(serve.url).port);
+  served = await serveOn(apiSeed());
+  port = Number(new URL(served.serve.url).port);
   const created = await send("POST", "/api/mappings", { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(EXISTING)) });
   expect(created.status).toBe(201);
   stored = (await send("GET", "/api/mappings")).body;
@@ -75,8 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   expect((await send("GET", "/api/mappings")).body).toBe(stored);
   tallyScenario("hostile input: real HTTP", { inputsTried: tried });
-  await serve?.close();
-  await tenant?.close();
+  await served?.close();
 });
 
 describe("hostile input over real HTTP", () => {

@@ -1,11 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
-import { bufferIo } from "../../cli/io.js";
-import { silentLogger } from "../../shared/logger.js";
 import { seededRandom } from "../../simulator/faults.js";
-import { startSimulatedTenant, type SimulatedTenant, type SimulatorSeed } from "../../simulator/index.js";
+import type { SimulatorSeed } from "../../simulator/index.js";
 import { guid, TENANT_ID } from "../support/fixtures.js";
+import { serveOn, type ServedTenant } from "./support/serveOn.js";
 import { tallyScenario } from "./support/tally.js";
 
 /**
@@ -39,8 +37,7 @@ interface Stored {
   readonly removalThresholdCount: number | null;
 }
 
-let tenant: SimulatedTenant;
-let serve: ServeHandle;
+let served: ServedTenant;
 let base: string;
 const latencies: number[] = [];
 const statuses = new Map<number, number>();
@@ -118,22 +115,12 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 beforeAll(async () => {
-  tenant = await startSimulatedTenant({ seed: loadSeed() });
-  serve = await startServe({
-    port: 0,
-    host: "127.0.0.1",
-    env: { GRAPH_BASE_URL: tenant.graphBaseUrl, ADMINSERVICE_URL: tenant.adminServiceUrl },
-    io: bufferIo(),
-    log: silentLogger,
-    inMemoryStorage: true,
-    schedule: false,
-  });
-  base = serve.url;
+  served = await serveOn(loadSeed());
+  base = served.serve.url;
 });
 
 afterAll(async () => {
-  await serve?.close();
-  await tenant?.close();
+  await served?.close();
 });
 
 describe(`${CLIENTS} API clients for ${SECONDS} s against serve`, () => {

@@ -1,8 +1,9 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { ApiRequest, ApiResponse } from "../../../shared/api/apiTypes.js";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "../../../shared/api/problems.js";
 import { COLLECTIONS, GROUPS } from "../../api/apiSeed.js";
-import type { ApiHarness } from "../../api/apiHarness.js";
+import { startApiHarness, type ApiHarness } from "../../api/apiHarness.js";
+import { tallyScenario } from "./tally.js";
 
 /** The mapping every hostile-input test starts with, so routes on an existing mapping are reachable. */
 export const EXISTING = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned } as const;
@@ -49,4 +50,40 @@ export function expectNoInternalErrors(h: ApiHarness): void {
 export function show(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…(${text.length})` : text);
+}
+
+export interface HostileApiSuite {
+  /** The harness (available inside tests). */
+  readonly h: () => ApiHarness;
+  /** Counts one hostile input tried (for the suite summary). */
+  readonly tried: () => void;
+}
+
+/**
+ * For a test file: one API harness holding the EXISTING mapping; after all tests, the stored mappings, jobs and
+ * Graph writes must be as they were, with no internal error logged, and the inputs tried are tallied.
+ */
+export function hostileApiSuite(scenario: string, options: Parameters<typeof startApiHarness>[0] = {}): HostileApiSuite {
+  let harness: ApiHarness | undefined;
+  let before: Snapshot;
+  let count = 0;
+  beforeAll(async () => {
+    harness = await startApiHarness(options);
+    expect((await harness.call("POST", "/mappings", { body: EXISTING })).status).toBe(201);
+    before = await snapshot(harness);
+  });
+  afterAll(async () => {
+    if (harness === undefined) return;
+    expect(await snapshot(harness)).toEqual(before);
+    expectNoInternalErrors(harness);
+    tallyScenario(scenario, { inputsTried: count });
+    await harness.close();
+  });
+  return {
+    h: () => {
+      if (harness === undefined) throw new Error("the API harness is not started");
+      return harness;
+    },
+    tried: () => void (count += 1),
+  };
 }
