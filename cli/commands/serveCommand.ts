@@ -37,7 +37,7 @@ export interface ServeOptions {
  */
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const apiKey = options.env.API_KEY?.trim() || undefined;
-  const loopback = isLoopbackHttp(new URL(`http://${options.host.includes(":") ? `[${options.host}]` : options.host}`));
+  const loopback = isLoopbackHttp(listenHost(options.host));
   if (!loopback && apiKey === undefined) {
     throw new UsageError(`Refusing to listen on ${options.host} without authentication: set API_KEY (callers send it as x-api-key) or listen on 127.0.0.1`);
   }
@@ -90,6 +90,21 @@ async function addDemoMapping(runtime: LocalRuntime, io: CliIo): Promise<void> {
   await callApi(api, "POST", "/mappings", { body: { collectionId: DEMO_DEVICE_COLLECTION, groupId: DEMO_GROUP_ID } });
   await callApi(api, "POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`);
   io.out(`Demo mapping added (${DEMO_DEVICE_COLLECTION} → ${DEMO_GROUP_ID}) and queued for a first sync.`);
+}
+
+/** `--host` as a URL: a bare host name or IP address; anything else (a path, a port, spaces) is a usage error. */
+function listenHost(host: string): URL {
+  const bracketed = host.includes(":") ? `[${host}]` : host;
+  let url: URL | null = null;
+  try {
+    url = new URL(`http://${bracketed}`);
+  } catch {
+    url = null;
+  }
+  if (host === "" || url === null || url.host !== bracketed.toLowerCase()) {
+    throw new UsageError(`--host ${JSON.stringify(host.slice(0, 100))} is not a host name or IP address`);
+  }
+  return url;
 }
 
 /** The Functions timer's job on one machine: the same schedule expression, the same planner. */
