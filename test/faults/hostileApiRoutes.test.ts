@@ -97,6 +97,18 @@ describe("hostile query values", () => {
   });
 });
 
+describe("health", () => {
+  it("ignores hostile query text and headers: the probe answers as usual", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(hostileText, hostileText, { maxKeys: 3 }), fc.dictionary(fc.stringMatching(/^x-[a-z-]{1,20}$/), hostileText, { maxKeys: 3 }), async (query, headers) => {
+        const response = await handle(rawRequest("GET", "/health", { query: new URLSearchParams(query).toString(), headers }));
+        expect(response.status).toBe(200);
+      }),
+      { seed: FC_SEED, numRuns: 40 },
+    );
+  });
+});
+
 describe("hostile headers and methods", () => {
   it("a hostile If-Match on PATCH and DELETE is refused (400 or 412) and changes nothing", async () => {
     const path = `/mappings/${EXISTING.collectionId}/${EXISTING.groupId}`;

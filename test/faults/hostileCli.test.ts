@@ -141,8 +141,9 @@ describe("hostile arguments to every command", () => {
     const known = new Set(["help", "--help", "-h", "demo", "serve", "mappings", "groups", "runs", "sync"]);
     const argv = fc.oneof(
       fc.tuple(hostileText.filter((w) => !known.has(w)), fc.array(hostileText, { maxLength: 3 })).map(([head, rest]) => [head, ...rest]),
+      fc.tuple(fc.constantFrom("demo", "sync", "runs"), hostileText.filter((w) => !w.startsWith("-"))).map((words) => [...words]),
       fc.tuple(fc.constantFrom("mappings", "groups"), hostileText.filter((w) => !["list", "add", "set", "remove", "approve", "search"].includes(w))).map((words) => [...words]),
-      fc.tuple(fc.constantFrom("mappings list", "runs", "sync", "groups search x"), fc.string({ minLength: 1, maxLength: 12 }).filter((o) => /^[a-z]/i.test(o) && !["json", "collection", "group", "dry-run", "tenant"].includes(o))).map(([words, option]) => [...words.split(" "), `--${option}`, "x"]),
+      fc.tuple(fc.constantFrom("demo", "serve", "mappings list", "runs", "sync", "groups search x"), fc.string({ minLength: 1, maxLength: 12 }).filter((o) => /^[a-z]/i.test(o) && !["json", "collection", "group", "dry-run", "tenant", "port", "host"].includes(o))).map(([words, option]) => [...words.split(" "), `--${option}`, "x"]),
     );
     await fc.assert(
       fc.asyncProperty(argv, async (words) => {

@@ -25,7 +25,9 @@ interface Answer {
 function send(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | (() => AsyncIterable<Buffer>) } = {}): Promise<Answer> {
   tried += 1;
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = request({ host: "127.0.0.1", port, method, path, headers: options.headers ?? {} }, (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString("utf8") }));
@@ -33,6 +35,7 @@ function send(method: string, path: string, options: { headers?: Record<string, 
     });
     // A server that answers before the whole body is sent may close the socket under us: the answer still counts.
     req.on("error", (error: NodeJS.ErrnoException) => (error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error)));
+    req.on("close", () => (answered ? undefined : reject(new Error(`${method} ${path.slice(0, 80)}: connection closed without an answer`))));
     const body = options.body;
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
