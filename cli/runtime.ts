@@ -1,6 +1,8 @@
 import { DefaultAzureCredential } from "@azure/identity";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { demoSeed, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
+import { demoSeed, loadSeedFile, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
 import { isLoopbackHttp, loadSettings, type Settings } from "../shared/config/settings.js";
 import { composeServices, type AppServices } from "../shared/compose.js";
 import { createTenantCredentials } from "../shared/identity/credentials.js";
@@ -45,9 +47,10 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
   const closers: Array<() => Promise<void>> = [];
   try {
     const { tables, dataDir } = await openTables(settings, options, closers);
-    const simulator = settings.ADMINSERVICE_URL === undefined ? await startSimulatedTenant({ seed: demoSeed() }) : null;
+    const simulator = settings.ADMINSERVICE_URL === undefined ? await startBuiltInTenant(dataDir) : null;
     if (simulator) {
       closers.push(() => simulator.close());
+      if (dataDir !== null) closers.push(() => saveBuiltInTenant(dataDir, simulator));
       options.io.err(`No ADMINSERVICE_URL configured: using the built-in simulated tenant (Graph and AdminService at ${simulator.graphBaseUrl}).`);
     }
     const effective: Settings = simulator
@@ -91,6 +94,23 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
     for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
+}
+
+const TENANT_FILE = "simulated-tenant.json";
+
+/**
+ * The built-in simulated tenant starts from the demo seed and, when the CLI keeps data on disk, from where the
+ * last command left it, so `mappings add`, `sync` and `sync` again behave as they would against a real tenant.
+ */
+async function startBuiltInTenant(dataDir: string | null): Promise<SimulatedTenant> {
+  const saved = dataDir === null ? null : join(dataDir, TENANT_FILE);
+  const seed = saved !== null && existsSync(saved) ? await loadSeedFile(saved) : demoSeed();
+  return startSimulatedTenant({ seed });
+}
+
+async function saveBuiltInTenant(dataDir: string, simulator: SimulatedTenant): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dataDir, TENANT_FILE), JSON.stringify(simulator.exportSeed()));
 }
 
 async function openTables(

@@ -7,8 +7,8 @@ import { SimulatorCore, type RequestListener } from "./core.js";
 import type { FaultHandle, FaultSpec } from "./faults.js";
 import { startHttpFront, TOKEN_PREFIX } from "./http/server.js";
 import type { RequestLogEntry, SimulatorCounters } from "./requestLog.js";
-import { normalizeSeed, type SeedCmUser, type SeedDevice, type SeedGroup, type SeedSystem, type SeedUser, type SimulatorSeed } from "./seed.js";
-import type { CollectionRecord } from "./state/configMgrState.js";
+import { normalizeSeed, type NormalizedSeed, type SeedCmUser, type SeedDevice, type SeedGroup, type SeedSystem, type SeedUser, type SimulatorSeed } from "./seed.js";
+import type { CollectionRecord, ConfigMgrState } from "./state/configMgrState.js";
 import type { DirectoryState, GroupPatch } from "./state/directoryState.js";
 import { minimalWriteTimeMs, type ThrottleOptions } from "./graph/throttle.js";
 import { seedDeviceSchema, seedGroupSchema, seedSystemSchema, seedUserSchema, seedCmUserSchema } from "./seed.js";
@@ -74,8 +74,27 @@ export interface SimulatedTenant {
   readonly faults: { add(spec: FaultSpec): FaultHandle; clear(): void };
   /** Called on each (sub-)request before it is handled; returns an unsubscribe function. */
   onRequest(listener: RequestListener): () => void;
+  /** The current state as a seed: save it and start from it later (the CLI keeps its simulated tenant this way). */
+  exportSeed(): NormalizedSeed;
   /** Least time the write budget allows for `writes` member writes (0 when throttling is off). */
   minimalWriteTimeMs(writes: number, tenantId?: string): number;
+}
+
+function exportSeed(tenants: readonly DirectoryState[], configMgr: ConfigMgrState): NormalizedSeed {
+  return {
+    tenants: tenants.map((tenant) => ({
+      tenantId: tenant.tenantId,
+      grantedPermissions: [...tenant.permissions],
+      groups: [...tenant.groups.values()].map(({ members, ...group }) => ({ ...group, members: [...members.values()] })),
+      devices: tenant.deviceList.map((device) => ({ ...device })),
+      users: tenant.userList.map((user) => ({ ...user })),
+    })),
+    configMgr: {
+      collections: [...configMgr.collections.values()].map((collection) => ({ ...collection, members: [...collection.members] })),
+      systems: [...configMgr.systems.values()].map((system) => ({ ...system })),
+      users: [...configMgr.users.values()].map((user) => ({ ...user })),
+    },
+  };
 }
 
 /** The bearer token the simulator maps to a tenant. */
@@ -144,6 +163,7 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
       core.listeners.add(listener);
       return () => void core.listeners.delete(listener);
     },
+    exportSeed: () => exportSeed(seed.tenants.map((t) => dir(t.tenantId)), core.configMgr),
     minimalWriteTimeMs: (writes, tenantId) => (throttle === false ? 0 : minimalWriteTimeMs(writes, throttle, dir(tenantId).users.size)),
   };
 }
