@@ -4,6 +4,12 @@ import type { SyncRun } from "./syncRun.js";
 /** Failed runs in a row before a mapping shows as degraded, and before the scheduler stops planning it. */
 export const DEGRADED_AFTER = 3;
 export const QUARANTINED_AFTER = 10;
+/**
+ * Failures closer together than this count once. Service Bus redelivers an abandoned message at once (FACTS.md),
+ * so one outage can fail the same job ten times in a few seconds; "10 failed runs" is meant as 10 attempts
+ * spread over ticks, not one burst of redeliveries.
+ */
+export const FAILURE_BURST_MS = 60_000;
 
 export interface RunEffects {
   /** Set when the run saw the full picture and everything was applied: the next tick may skip. */
@@ -17,7 +23,9 @@ export interface RunEffects {
 export function stateAfterRun(state: MappingState, run: SyncRun, effects: RunEffects): MappingState {
   const failed = run.status === "failed";
   const sawSource = run.status === "succeeded" || run.status === "partial" || run.status === "blocked";
-  const consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0;
+  const sameBurst =
+    state.lastRunStatus === "failed" && state.lastRunAt !== null && Date.parse(run.startedAt) - Date.parse(state.lastRunAt) < FAILURE_BURST_MS;
+  const consecutiveFailures = !failed ? 0 : sameBurst && state.consecutiveFailures > 0 ? state.consecutiveFailures : state.consecutiveFailures + 1;
   const health =
     consecutiveFailures >= QUARANTINED_AFTER ? "quarantined" : consecutiveFailures >= DEGRADED_AFTER ? "degraded" : "healthy";
   return {

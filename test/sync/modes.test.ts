@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { approveBlockedChange } from "../../shared/sync/approval.js";
 import type { SyncMode } from "../../shared/mappings/mapping.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed, type DeviceFixture } from "../support/fixtures.js";
+import { steppingClock } from "../support/steppingClock.js";
 import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";
 
 const ref = { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID };
@@ -209,24 +210,45 @@ describe("safety guards", () => {
 });
 
 describe("failures", () => {
-  it("marks a mapping degraded after 3 failed runs and quarantined after 10", async () => {
-    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [entraDevice(1)] }) });
+  it("marks a mapping degraded after 3 failed runs and quarantined after 10, one tick apart", async () => {
+    const clock = steppingClock();
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [entraDevice(1)] }), clock });
     await harness.addMapping(ref);
     harness.tenant.faults.add({ service: "adminService", status: 500 });
-    for (let i = 0; i < 3; i += 1) await harness.sync(ref);
+    const tick = async () => {
+      clock.advance(5 * 60_000);
+      await harness!.sync(ref);
+    };
+    for (let i = 0; i < 3; i += 1) await tick();
     expect((await harness.stores.state.get(key)).health).toBe("degraded");
-    for (let i = 0; i < 7; i += 1) await harness.sync(ref);
+    for (let i = 0; i < 7; i += 1) await tick();
     expect((await harness.stores.state.get(key)).health).toBe("quarantined");
+  });
+
+  it("counts a burst of immediate redeliveries as one failure", async () => {
+    const clock = steppingClock();
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [entraDevice(1)] }), clock });
+    await harness.addMapping(ref);
+    harness.tenant.faults.add({ service: "adminService", status: 500 });
+    for (let i = 0; i < 10; i += 1) {
+      clock.advance(1_000);
+      await harness.sync(ref);
+    }
+    expect(await harness.stores.state.get(key)).toMatchObject({ health: "healthy", consecutiveFailures: 1 });
   });
 });
 
 describe("re-enabling a quarantined mapping", () => {
   it("clears the quarantine and the failure count", async () => {
     const { reinstateMapping } = await import("../../shared/sync/reinstate.js");
-    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [entraDevice(1)] }) });
+    const clock = steppingClock();
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [entraDevice(1)] }), clock });
     await harness.addMapping(ref);
     const fault = harness.tenant.faults.add({ service: "adminService", status: 500 });
-    for (let i = 0; i < 10; i += 1) await harness.sync(ref);
+    for (let i = 0; i < 10; i += 1) {
+      clock.advance(5 * 60_000);
+      await harness.sync(ref);
+    }
     expect((await harness.stores.state.get(key)).health).toBe("quarantined");
     fault.remove();
 
