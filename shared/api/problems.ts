@@ -2,6 +2,7 @@ import {
   AlreadyExistsError,
   CollectionSyncError,
   ConcurrencyError,
+  CredentialUnavailableError,
   GroupNotWritableError,
   NotFoundError,
   PermanentSyncError,
@@ -34,6 +35,7 @@ export type ProblemKind =
   | "mapping-disabled"
   | "nothing-to-approve"
   | "source-unavailable"
+  | "credential-unavailable"
   | "insufficient-privileges"
   | "preview-failed"
   | "internal";
@@ -62,6 +64,7 @@ const TITLES: Record<ProblemKind, string> = {
   "mapping-disabled": "The mapping is disabled",
   "nothing-to-approve": "Nothing is blocked",
   "source-unavailable": "ConfigMgr could not be reached",
+  "credential-unavailable": "The app could not get a token for Microsoft Graph",
   "insufficient-privileges": "The app lacks a Microsoft Graph permission",
   "preview-failed": "The preview could not be computed",
   internal: "Internal error",
@@ -128,6 +131,10 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   if (error instanceof SourceReadError) {
     log.warn("ConfigMgr read failed during an API request", { ...context, kind: error.kind, error: error.message });
     return new ApiProblem(502, "source-unavailable", `The ConfigMgr AdminService could not be read (${error.kind}). Try again later.`);
+  }
+  if (error instanceof CredentialUnavailableError) {
+    log.warn("No Graph token during an API request", { ...context, error: error.message });
+    return new ApiProblem(503, "credential-unavailable", "The app could not get a token for Microsoft Graph (managed identity or app registration). Try again later.", [], { "retry-after": "60" });
   }
   const err = ensureError(error);
   // Internals (stack, SDK messages that may carry URLs) go to the log only, never to the caller.
