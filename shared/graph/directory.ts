@@ -68,6 +68,23 @@ export interface DirectoryStats {
   readonly throttledWaitMs: number;
 }
 
+/** One change to a group's membership, as group delta reports it. */
+export interface MemberChange {
+  readonly id: string;
+  /** Removed from the group (`@removed`); else added. */
+  readonly removed: boolean;
+}
+
+/** The group's membership changes since a delta token. */
+export interface MembershipChanges {
+  /** Changes to members of the asked kind, in the order Graph reported them (apply in order). */
+  readonly changes: MemberChange[];
+  /** The group itself was reported deleted or its properties changed: check the group before writing. */
+  readonly groupChanged: boolean;
+  /** The delta token to follow next time; null when Graph sent none. */
+  readonly token: string | null;
+}
+
 export interface Directory {
   getGroup(groupId: string): Promise<GroupInfo | null>;
   /** Word-prefix search on displayName (`$search` with ConsistencyLevel: eventual). */
@@ -85,6 +102,11 @@ export interface Directory {
    * `previous` is given and nothing changed since it was issued.
    */
   membershipToken(groupId: string, previous: string | null): Promise<{ changed: boolean; token: string | null }>;
+  /**
+   * Membership changes of one member kind since `token` (a token from membershipToken or from an earlier call),
+   * and the token to continue from. null when the token can no longer be used (expired): read the group in full.
+   */
+  readMembershipChanges(groupId: string, kind: MemberKind, token: string): Promise<MembershipChanges | null>;
   stats(): DirectoryStats;
 }
 

@@ -10,12 +10,14 @@ import type {
   DirectoryUser,
   GroupInfo,
   MemberKind,
+  MembershipChanges,
   MemberWriteResult,
   WriteOptions,
 } from "./directory.js";
 import type { GraphContext } from "./graphContext.js";
 import { getGroup, listMemberIds, searchGroups } from "./groupReads.js";
 import { findDevicesByDeviceId, findUsers } from "./lookups.js";
+import { readMembershipChanges } from "./membershipChanges.js";
 import { membershipToken } from "./membershipDelta.js";
 import { addMembers, removeMembers, type WriteDeps } from "./memberWrites.js";
 import type { RetryPolicy, StatsSink, TenantConnection } from "./transport.js";
@@ -75,6 +77,10 @@ export class GraphDirectory implements Directory {
 
   membershipToken(groupId: string, previous: string | null): Promise<{ changed: boolean; token: string | null }> {
     return membershipToken(this.context, groupId, previous);
+  }
+
+  readMembershipChanges(groupId: string, kind: MemberKind, token: string): Promise<MembershipChanges | null> {
+    return readMembershipChanges(this.context, groupId, kind, token);
   }
 
   stats(): DirectoryStats {

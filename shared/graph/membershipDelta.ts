@@ -50,7 +50,8 @@ export async function membershipToken(context: GraphContext, groupId: string, pr
   return deltaLink === null ? { changed: true, token: null } : { changed, token: deltaLink };
 }
 
-function isExpired(status: number, body: unknown): boolean {
+/** A delta link Graph no longer accepts (expired after 7 days, or the sync state is gone). */
+export function isExpired(status: number, body: unknown): boolean {
   if (status === 410) return true;
   return status >= 400 && status < 500 && EXPIRED_CODES.has(errorInfo(body).code.toLowerCase());
 }

@@ -1,49 +1,52 @@
-import { odata } from "@azure/data-tables";
 import type { Ledger } from "../sync/ledger.js";
+import { byBucket, deleteBuckets, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
+import { decodeIds, encodeIds } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
-import { deleteAllRows, upsertAll } from "./tableBatches.js";
 import { assertTableKey, assertTableKeys } from "./tableKeys.js";
-import { readAllEntities } from "./tablePaging.js";
+
+/** 256 buckets per mapping: 100,000 members are ~6 KB per bucket; a bucket fills past ~9 million members. */
+const LAYOUT: BucketLayout = { buckets: 256, scanAbove: 32 };
 
 /**
- * `ledger`: PartitionKey mappingKey, RowKey the member's object id; one empty entity per member this app added.
- * Writes go in transactions of 100 (one partition), idempotently: adding twice or removing a missing member is
- * not an error, so a retried run never fails on its own earlier progress.
+ * `ledger`: PartitionKey mappingKey; the object ids of members this app added, packed into buckets by id hash
+ * (packedBuckets.ts), so recording 100,000 members takes a few hundred single-entity writes and listing them one
+ * partition query. Idempotent: adding twice or removing a missing member is not an error, so a retried run never
+ * fails on its own earlier progress. Ids are checked like keys (no `/ \ # ?` or control characters) before
+ * anything is written.
  */
 export function createLedgerTable(table: LazyTable): Ledger {
-  async function list(mappingKey: string): Promise<Set<string>> {
+  async function change(mappingKey: string, objectIds: readonly string[], apply: (ids: Set<string>, wanted: readonly string[]) => void): Promise<void> {
     const partitionKey = assertTableKey(mappingKey, "mappingKey");
+    const ids = assertTableKeys(objectIds, "member object id");
+    if (ids.length === 0) return;
+    const wanted = byBucket(ids, (id) => id, LAYOUT.buckets);
     const client = await table.ready();
-    const members = new Set<string>();
-    for await (const entity of readAllEntities(client, { filter: odata`PartitionKey eq ${partitionKey}`, select: ["RowKey"] })) {
-      if (entity.rowKey !== undefined) members.add(entity.rowKey);
-    }
-    return members;
+    await updateBuckets(client, partitionKey, wanted.keys(), (bucket, current) => {
+      const members = current === null ? new Set<string>() : decodeIds(current);
+      const before = members.size;
+      apply(members, wanted.get(bucket) ?? []);
+      // Adding only adds and removing only removes: the same size means nothing changed, so nothing is written.
+      if (current !== null && members.size === before) return current;
+      return members.size === 0 ? null : encodeIds(members);
+    });
   }
 
   return {
-    list,
-
-    async add(mappingKey, objectIds) {
+    async list(mappingKey) {
       const partitionKey = assertTableKey(mappingKey, "mappingKey");
-      const rowKeys = assertTableKeys(objectIds, "member object id");
-      if (rowKeys.length === 0) return;
       const client = await table.ready();
-      await upsertAll(client, rowKeys.map((rowKey) => ({ partitionKey, rowKey })));
+      const members = new Set<string>();
+      for (const data of (await readBuckets(client, partitionKey, "all", LAYOUT)).values()) decodeIds(data, members);
+      return members;
     },
 
-    async remove(mappingKey, objectIds) {
-      const partitionKey = assertTableKey(mappingKey, "mappingKey");
-      const rowKeys = assertTableKeys(objectIds, "member object id");
-      if (rowKeys.length === 0) return;
-      const client = await table.ready();
-      await deleteAllRows(client, partitionKey, rowKeys);
-    },
+    add: (mappingKey, objectIds) => change(mappingKey, objectIds, (ids, wanted) => wanted.forEach((id) => ids.add(id))),
+
+    remove: (mappingKey, objectIds) => change(mappingKey, objectIds, (ids, wanted) => wanted.forEach((id) => ids.delete(id))),
 
     async deleteAll(mappingKey) {
-      const members = await list(mappingKey);
-      const client = await table.ready();
-      await deleteAllRows(client, mappingKey, [...members]);
+      const partitionKey = assertTableKey(mappingKey, "mappingKey");
+      await deleteBuckets(await table.ready(), partitionKey);
     },
   };
 }

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { ConcurrencyError, NotFoundError } from "../errors.js";
-import type { Approval, BlockedChange, MappingHealth, MappingState, MappingStateStore, Watermark } from "../sync/mappingState.js";
+import type { Approval, BlockedChange, GroupSnapshot, MappingHealth, MappingState, MappingStateStore, Watermark } from "../sync/mappingState.js";
 import { initialState } from "../sync/mappingState.js";
 import { absentAsNull, epochMs, isObject, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
+import { createMemberSnapshotTable } from "./memberSnapshotTable.js";
 import type { LazyTable } from "./tableAccess.js";
 import { tableStatus, translateWriteError } from "./tableErrors.js";
 import { assertTableKey } from "./tableKeys.js";
@@ -28,6 +29,7 @@ const stateEntitySchema = z.object({
   health: z.enum(["healthy", "degraded", "quarantined"] satisfies MappingHealth[]),
   blocked: absentAsNull(jsonProperty(written<BlockedChange>(isObject))),
   approval: absentAsNull(jsonProperty(written<Approval>(isObject))),
+  groupSnapshot: absentAsNull(jsonProperty(written<GroupSnapshot>(isObject))),
 });
 
 function fromEntity(entity: object): MappingState {
@@ -53,12 +55,14 @@ function toEntity(state: MappingState) {
       health: state.health,
       blocked: state.blocked === null ? null : JSON.stringify(state.blocked),
       approval: state.approval === null ? null : JSON.stringify(state.approval),
+      groupSnapshot: state.groupSnapshot ? JSON.stringify(state.groupSnapshot) : null,
     }),
   };
 }
 
 export function createMappingStateTable(table: LazyTable): MappingStateStore {
   const what = (mappingKey: string) => `State of mapping ${mappingKey}`;
+  const snapshots = createMemberSnapshotTable(table);
 
   async function get(mappingKey: string): Promise<MappingState> {
     const partitionKey = assertTableKey(mappingKey, "mappingKey");
@@ -116,6 +120,9 @@ export function createMappingStateTable(table: LazyTable): MappingStateStore {
       } catch (error) {
         if (tableStatus(error) !== 404) throw error;
       }
+      await snapshots.prune(mappingKey, null);
     },
+
+    snapshots,
   };
 }

@@ -12,10 +12,38 @@ export interface Lease {
 export interface Watermark {
   readonly collectionMemberCount: number;
   readonly collectionLastMemberChangeTime: string | null;
-  /** Opaque group-side token from Directory.membershipToken. */
+  /**
+   * Opaque group-side token from Directory.membershipToken. Superseded by MappingState.groupSnapshot (whose token
+   * the engine follows); still written for states and readers that know only this field.
+   */
   readonly groupToken: string | null;
   /** Mapping settings the watermark was taken under (mode, hybrid opt-in): a change forces a full run. */
   readonly mappingFingerprint: string;
+}
+
+/**
+ * The group's members (of the mapping's type) as the last run left them, stored beside the state, and the group
+ * delta link they are current at. The next run follows the link and applies the changes instead of reading the
+ * whole group (DESIGN §9); an expired link, or a snapshot that cannot be read, means a full read.
+ */
+export interface GroupSnapshot {
+  /** The stored rows (MemberSnapshotStore.read). */
+  readonly generation: string;
+  readonly count: number;
+  /** Group delta link (`@odata.deltaLink`) at which the members were current. */
+  readonly token: string;
+  /** When the group was last read in full (epoch ms): an old snapshot is refreshed by a full read. */
+  readonly fullReadAt: number;
+}
+
+/** Where group snapshots are kept (Table Storage `mappingState`, the mapping's partition). */
+export interface MemberSnapshotStore {
+  /** Stores the ids as a new generation and returns its name; nothing refers to it until a state does. */
+  write(mappingKey: string, members: ReadonlySet<string>): Promise<string>;
+  /** The ids of that generation, or null when it is missing, incomplete or not `count` ids. */
+  read(mappingKey: string, generation: string, count: number): Promise<Set<string> | null>;
+  /** Deletes every stored generation but `keep` (all of them when null). */
+  prune(mappingKey: string, keep: string | null): Promise<void>;
 }
 
 export interface BlockedChange {
@@ -50,6 +78,8 @@ export interface MappingState {
   readonly health: MappingHealth;
   readonly blocked: BlockedChange | null;
   readonly approval: Approval | null;
+  /** Group members as the last run left them (absent in states stored before snapshots existed). */
+  readonly groupSnapshot?: GroupSnapshot | null;
   readonly etag: string | null;
 }
 
@@ -67,6 +97,7 @@ export function initialState(mappingKey: string): MappingState {
     health: "healthy",
     blocked: null,
     approval: null,
+    groupSnapshot: null,
     etag: null,
   };
 }
@@ -84,5 +115,8 @@ export interface MappingStateStore {
    * or null when another owner holds an unexpired lease (or won the race).
    */
   acquireLease(mappingKey: string, owner: string, ttlMs: number, now: number): Promise<MappingState | null>;
+  /** Deletes the state and its group snapshots. */
   delete(mappingKey: string): Promise<void>;
+  /** Group snapshots kept with the state; without it every run that is not skipped reads the group in full. */
+  readonly snapshots?: MemberSnapshotStore;
 }

@@ -5,7 +5,8 @@ import type { Directory, MemberWriteResult } from "../graph/directory.js";
 import { judgeGroup } from "../mappings/groupEligibility.js";
 import { mappingKeyOf } from "../mappings/ids.js";
 import type { Mapping } from "../mappings/mapping.js";
-import type { MappingState, Watermark } from "./mappingState.js";
+import { GroupTracker, GROUP_REFRESH_MS } from "./groupTracker.js";
+import type { GroupSnapshot, MappingState, Watermark } from "./mappingState.js";
 import { planChanges } from "./planChanges.js";
 import { resolveDevices, resolveUsers, type Resolution } from "./resolveMembers.js";
 import { RunRecord, summarise } from "./runRecord.js";
@@ -37,7 +38,7 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
 
   const source = deps.sources.open();
   const directory = deps.directories.open(mapping.tenantId);
-  const context: RunContext = { deps, mapping, record, source, directory, state: leased };
+  const context: RunContext = { deps, mapping, record, source, directory, state: leased, group: trackGroup(deps, mapping, directory, leased, false) };
   let outcome: Outcome;
   try {
     outcome = await runSync(context);
@@ -58,6 +59,8 @@ interface RunContext {
   readonly source: MembershipSource;
   readonly directory: Directory;
   readonly state: MappingState;
+  /** The group side: snapshot + delta instead of reading every member (groupTracker.ts). */
+  readonly group: GroupTracker;
 }
 
 interface Outcome {
@@ -65,6 +68,24 @@ interface Outcome {
   readonly message: string;
   readonly effects: RunEffects;
   readonly unexpected?: boolean;
+  /** The group snapshot the state should hold next (undefined: keep the stored one). */
+  readonly groupSnapshot?: GroupSnapshot | null;
+}
+
+function trackGroup(deps: SyncDeps, mapping: Mapping, directory: Directory, state: MappingState, dryRun: boolean): GroupTracker {
+  return new GroupTracker({
+    directory,
+    store: deps.state.snapshots,
+    mappingKey: mappingKeyOf(mapping),
+    groupId: mapping.groupId,
+    kind: mapping.memberType,
+    // A snapshot taken under other settings (member type, tenant) describes another set: read in full.
+    snapshot: state.watermark?.mappingFingerprint === mappingFingerprint(mapping) || state.watermark === null ? (state.groupSnapshot ?? null) : null,
+    log: deps.log,
+    now: () => deps.clock.now(),
+    refreshAfterMs: GROUP_REFRESH_MS,
+    dryRun,
+  });
 }
 
 function keepState(state: MappingState): RunEffects {
@@ -79,7 +100,8 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   const unchanged = await checkUnchanged(ctx, collection);
   if (unchanged.skip) {
     const effects = { ...keepState(state), watermark: unchanged.watermark ?? state.watermark };
-    return { status: "skipped-unchanged", message: "Neither the collection nor the group changed since the last successful run.", effects };
+    const groupSnapshot = await ctx.group.snapshotAfterRun();
+    return { status: "skipped-unchanged", message: "Neither the collection nor the group changed since the last successful run.", effects, groupSnapshot };
   }
   const { plan, guard, approved, ledger } = await planRun(ctx, collection);
   const blocked = guard !== null && !approved;
@@ -104,12 +126,17 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   if (plan.staleLedger.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), plan.staleLedger);
 
   const deferred = added.deferred.length + (removed?.deferred.length ?? 0);
+  // Brought past our writes with one more delta request, unless the run is out of time (Graph throttled it): then
+  // the members as read stay the snapshot, still true at their delta link, which will replay our writes.
+  if (deferred === 0) await ctx.group.settle([...added.done, ...added.alreadyDone], removed === null ? [] : [...removed.done, ...removed.alreadyDone]);
+  const groupSnapshot = await ctx.group.snapshotAfterRun();
   if (deferred > 0) {
     record.retryAfterMs = Math.max(added.retryAfterMs ?? 0, removed?.retryAfterMs ?? 0);
     return {
       status: "rescheduled",
       message: `The run's time budget ran out (Graph throttling or slow answers); ${deferred} changes wait for the next attempt in ${Math.ceil(record.retryAfterMs / 1000)} s.`,
       effects: { watermark: null, blocked: state.blocked, approvalConsumed: false },
+      groupSnapshot,
     };
   }
   if (blocked) {
@@ -119,11 +146,13 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
       status: "blocked",
       message: `${guard.message} Approve with POST /api/mappings/${mapping.collectionId}/${mapping.groupId}/approve or \`collection-sync mappings approve --collection ${mapping.collectionId} --group ${mapping.groupId}\`.`,
       effects: { watermark: null, blocked: blockedChange, approvalConsumed: state.approval !== null },
+      groupSnapshot,
     };
   }
   const status = record.counts.failed > 0 ? "partial" : "succeeded";
-  const watermark = status === "succeeded" ? await takeWatermark(ctx, collection) : null;
-  return { status, message: summarise(record.counts), effects: { watermark, blocked: null, approvalConsumed: state.approval !== null } };
+  // Someone else changed the group while we wrote: the next tick looks again instead of skipping.
+  const watermark = status === "succeeded" && !ctx.group.foreignChange ? takeWatermark(ctx, collection) : null;
+  return { status, message: summarise(record.counts), effects: { watermark, blocked: null, approvalConsumed: state.approval !== null }, groupSnapshot };
 }
 
 /** Plan without lease or writes: exactly what a run would do now, and which guard would block it. */
@@ -131,7 +160,7 @@ async function planOnly(deps: SyncDeps, mapping: Mapping, record: RunRecord): Pr
   const source = deps.sources.open();
   const directory = deps.directories.open(mapping.tenantId);
   const state = await deps.state.get(mappingKeyOf(mapping));
-  const ctx: RunContext = { deps, mapping, record, source, directory, state };
+  const ctx: RunContext = { deps, mapping, record, source, directory, state, group: trackGroup(deps, mapping, directory, state, true) };
   try {
     const collection = await source.getCollection(mapping.collectionId);
     if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
@@ -152,9 +181,9 @@ async function planOnly(deps: SyncDeps, mapping: Mapping, record: RunRecord): Pr
 
 /** Reads both sides and decides: the changes, and the guard (if any) that stops the removals. */
 async function planRun(ctx: RunContext, collection: CollectionInfo) {
-  const { mapping, directory, deps, record, state } = ctx;
+  const { mapping, deps, record, state } = ctx;
   const resolution = await readAndResolve(ctx, collection);
-  const current = await directory.listMemberIds(mapping.groupId, mapping.memberType);
+  const current = await ctx.group.members();
   // Read in every mode: only managed removes by it, but every mode keeps it true (a mode switch relies on it).
   const ledger = await deps.ledger.list(mappingKeyOf(mapping));
   const plan = planChanges(mapping.mode, resolution.desired, current, ledger);
@@ -208,7 +237,7 @@ function mappingFingerprint(mapping: Mapping): string {
 
 /** O(1) skip (DESIGN §4 step 2): same collection watermark, same mapping settings, group unchanged. */
 async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Promise<{ skip: boolean; watermark?: Watermark }> {
-  const { state, mapping, directory } = ctx;
+  const { state, mapping } = ctx;
   const mark = state.watermark;
   const sourceSame =
     mark !== null &&
@@ -216,38 +245,24 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
     mark.mappingFingerprint === mappingFingerprint(mapping) &&
     mark.collectionMemberCount === collection.memberCount &&
     mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime;
-  if (!sourceSame) {
-    await checkGroup(ctx);
-    return { skip: false };
-  }
-  // No group token (delta unavailable last time): the group side cannot be vouched for, so do the full run.
-  const token = mark.groupToken === null ? { changed: true, token: null } : await directory.membershipToken(mapping.groupId, mark.groupToken);
-  // Delta tokens expire after 7 days (FACTS.md): keep the newest one so a quiet mapping stays O(1).
-  if (!token.changed) return { skip: true, watermark: { ...mark, groupToken: token.token ?? mark.groupToken } };
-  await checkGroup(ctx);
+  // The group side: the stored snapshot's delta link, followed (one request when nothing changed). Without a
+  // usable snapshot nothing vouches for the group, so the run goes on and the group is checked and read in full.
+  const look = await ctx.group.look(!sourceSame);
+  // Delta tokens expire after 7 days (FACTS.md): the newest one is kept so a quiet mapping stays O(1).
+  if (sourceSame && look.unchanged) return { skip: true, watermark: { ...mark, groupToken: ctx.group.token ?? mark.groupToken } };
+  if (look.checkGroup) await checkGroup(ctx);
   return { skip: false };
 }
 
 /**
- * Taken after our writes so our own changes do not look like someone else's next time; a hand change that
- * lands between our last write and this call is picked up when the collection next changes.
+ * The source side of "unchanged" (the group side is the group snapshot and its delta link, brought past our own
+ * writes by GroupTracker.settle, so our own changes never look like someone else's next time).
  */
-async function takeWatermark(ctx: RunContext, collection: CollectionInfo): Promise<Watermark> {
-  let groupToken: string | null = null;
-  try {
-    groupToken = (await ctx.directory.membershipToken(ctx.mapping.groupId, null)).token;
-  } catch (error) {
-    // The writes are done; a missing delta token only costs the next tick a full run, never a failed run.
-    if (error instanceof PermanentSyncError) throw error;
-    ctx.deps.log.warn("Group delta token unavailable; the next run will read the group in full", {
-      mappingKey: mappingKeyOf(ctx.mapping),
-      error: ensureError(error).message,
-    });
-  }
+function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
-    groupToken,
+    groupToken: ctx.group.token,
     mappingFingerprint: mappingFingerprint(ctx.mapping),
   };
 }
@@ -292,9 +307,11 @@ async function finishRun(ctx: RunContext, outcome: Outcome): Promise<SyncRun> {
   await deps.runs.record(run);
   // A failed run keeps what the state knew (blocked change, approval, watermark) except the failure count.
   const effects = outcome.status === "failed" ? { ...keepState(ctx.state), watermark: null } : outcome.effects;
-  const next = stateAfterRun(ctx.state, run, effects);
+  const groupSnapshot = outcome.status === "failed" ? undefined : outcome.groupSnapshot;
+  const next = { ...stateAfterRun(ctx.state, run, effects), ...(groupSnapshot === undefined ? {} : { groupSnapshot }) };
   try {
     await deps.state.save(next);
+    await ctx.group.prune(groupSnapshot);
   } catch (error) {
     // Our lease expired and another worker took over: its state wins, ours is dropped (never overwrite).
     if (!(error instanceof ConcurrencyError)) throw error;

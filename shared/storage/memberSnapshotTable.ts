@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { odata, type TableClient } from "@azure/data-tables";
+import type { MemberSnapshotStore } from "../sync/mappingState.js";
+import { decodeIds, encodeIds, entitySized, fromProperties, PackingError, toProperties } from "./packing.js";
+import type { LazyTable } from "./tableAccess.js";
+import { inWaves } from "./tableBatches.js";
+import { tableStatus } from "./tableErrors.js";
+import { assertTableKey } from "./tableKeys.js";
+import { readAllEntities } from "./tablePaging.js";
+
+const ROW_PREFIX = "members-";
+const ROWS_IN_FLIGHT = 8;
+
+/**
+ * Group-member snapshots beside a mapping's state (table `mappingState`, PartitionKey mappingKey, RowKeys
+ * `members-<generation>-<piece>`): the ids packed (16 bytes per GUID), ≤ 600,000 bytes per row, so 100,000
+ * members take three rows. A generation is written whole before the state points at it and is never changed
+ * afterwards; older generations are pruned once the state has moved on, so a reader never sees half a snapshot.
+ */
+export function createMemberSnapshotTable(table: LazyTable): MemberSnapshotStore {
+  const partitionOf = (mappingKey: string) => assertTableKey(mappingKey, "mappingKey");
+
+  return {
+    async write(mappingKey, members) {
+      const partitionKey = partitionOf(mappingKey);
+      const generation = `${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
+      const pieces = entitySized(encodeIds(members));
+      const client = await table.ready();
+      await inWaves(
+        pieces.map((piece, index) => ({ piece, index })),
+        ROWS_IN_FLIGHT,
+        async ({ piece, index }) => {
+          await client.upsertEntity({ partitionKey, rowKey: rowKeyOf(generation, index), pieces: pieces.length, ...toProperties(piece) }, "Replace");
+        },
+      );
+      return generation;
+    },
+
+    async read(mappingKey, generation, count) {
+      const partitionKey = partitionOf(mappingKey);
+      const client = await table.ready();
+      const prefix = `${ROW_PREFIX}${generation}-`;
+      const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${`${ROW_PREFIX}${generation}.`}`;
+      const rows: { rowKey: string; pieces: unknown; data: Buffer | null }[] = [];
+      for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
+        rows.push({ rowKey: entity.rowKey ?? "", pieces: entity["pieces"], data: fromProperties(entity) });
+      }
+      rows.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
+      // Every piece present, none damaged, and exactly the number of members the state recorded: else no snapshot.
+      if (rows.some((row) => row.data === null || row.pieces !== rows.length)) return null;
+      if (rows.length === 0 && count > 0) return null;
+      try {
+        const members = decodeIds(Buffer.concat(rows.map((row) => row.data as Buffer)));
+        return members.size === count ? members : null;
+      } catch (error) {
+        if (error instanceof PackingError) return null;
+        throw error;
+      }
+    },
+
+    async prune(mappingKey, keep) {
+      const partitionKey = partitionOf(mappingKey);
+      const client = await table.ready();
+      await pruneRows(client, partitionKey, keep);
+    },
+  };
+}
+
+function rowKeyOf(generation: string, index: number): string {
+  return `${ROW_PREFIX}${generation}-${String(index).padStart(4, "0")}`;
+}
+
+async function pruneRows(client: TableClient, partitionKey: string, keep: string | null): Promise<void> {
+  const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_PREFIX} and RowKey lt ${"members."}`;
+  const stale: string[] = [];
+  for await (const entity of readAllEntities(client, { filter, select: ["RowKey"] })) {
+    const rowKey = entity.rowKey;
+    if (rowKey !== undefined && (keep === null || !rowKey.startsWith(`${ROW_PREFIX}${keep}-`))) stale.push(rowKey);
+  }
+  await inWaves(stale, ROWS_IN_FLIGHT, async (rowKey) => {
+    try {
+      await client.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (tableStatus(error) !== 404) throw error;
+    }
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * Many small records of one partition kept in a fixed number of "bucket" entities (RowKey `bucket-NNN`), each
+ * holding the packed records whose key hashes to it. 100,000 members become a few hundred entities: read with one
+ * partition query, changed with one conditional write per touched bucket.
+ *
+ * Every change is a read-modify-write of one entity with its ETag (FACTS.md "Table Storage": If-Match → 412 when
+ * stale, insert of an existing key → 409), retried on conflict, so concurrent writers never lose each other's
+ * records. Single-entity writes only: Azurite ignores If-Match inside transactions.
+ */
+import { odata, type TableClient } from "@azure/data-tables";
+import { ConcurrencyError } from "../errors.js";
+import { fromProperties, toProperties } from "./packing.js";
+import { inWaves } from "./tableBatches.js";
+import { tableStatus } from "./tableErrors.js";
+import { readAllEntities } from "./tablePaging.js";
+
+const ROW_PREFIX = "bucket-";
+/** RowKeys of buckets sort between these two ('.' follows '-'). */
+const ROW_FROM = "bucket-";
+const ROW_TO = "bucket.";
+/** Point reads (or writes) in flight at once. */
+const IN_FLIGHT = 16;
+/** Conflicting writers retried this often before giving up. */
+const ATTEMPTS = 8;
+
+export interface BucketLayout {
+  /** Number of buckets (a power of two keeps the spread even). */
+  readonly buckets: number;
+  /** Reading more buckets than this one by one costs more than one partition query. */
+  readonly scanAbove: number;
+}
+
+/** FNV-1a over the key's UTF-16 code units: fast, and even for GUIDs and UPNs alike. */
+export function bucketOf(key: string, buckets: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % buckets;
+}
+
+function rowKeyOf(bucket: number): string {
+  return `${ROW_PREFIX}${bucket.toString(16).padStart(4, "0")}`;
+}
+
+function bucketOfRow(rowKey: string | undefined): number | null {
+  if (rowKey === undefined || !rowKey.startsWith(ROW_PREFIX)) return null;
+  const bucket = Number.parseInt(rowKey.slice(ROW_PREFIX.length), 16);
+  return Number.isInteger(bucket) ? bucket : null;
+}
+
+/** Groups items by the bucket of their key. */
+export function byBucket<T>(items: Iterable<T>, keyOf: (item: T) => string, buckets: number): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const item of items) {
+    const bucket = bucketOf(keyOf(item), buckets);
+    const list = out.get(bucket);
+    if (list === undefined) out.set(bucket, [item]);
+    else list.push(item);
+  }
+  return out;
+}
+
+/**
+ * The packed contents of the wanted buckets (all of them when `wanted` is "all"); absent buckets are missing
+ * from the map. Many buckets are read with one partition query instead of point reads.
+ */
+export async function readBuckets(
+  client: TableClient,
+  partitionKey: string,
+  wanted: ReadonlySet<number> | "all",
+  layout: BucketLayout,
+): Promise<Map<number, Buffer>> {
+  const found = new Map<number, Buffer>();
+  if (wanted === "all" || wanted.size > layout.scanAbove) {
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
+    for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
+      const bucket = bucketOfRow(entity.rowKey);
+      const data = fromProperties(entity);
+      if (bucket !== null && data !== null && (wanted === "all" || wanted.has(bucket))) found.set(bucket, data);
+    }
+    return found;
+  }
+  await inWaves([...wanted], IN_FLIGHT, async (bucket) => {
+    const entity = await readOne(client, partitionKey, bucket);
+    if (entity !== null) found.set(bucket, entity.data);
+  });
+  return found;
+}
+
+/**
+ * Changes buckets: `change` gets a bucket's current bytes (null when absent) and returns the new bytes, the
+ * same buffer to leave it as it is, or null to delete it. Re-run on a conflicting write.
+ */
+export async function updateBuckets(
+  client: TableClient,
+  partitionKey: string,
+  buckets: Iterable<number>,
+  change: (bucket: number, current: Buffer | null) => Buffer | null,
+): Promise<void> {
+  await inWaves([...buckets], IN_FLIGHT, async (bucket) => {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const current = await readOne(client, partitionKey, bucket);
+      const next = change(bucket, current?.data ?? null);
+      if (next === (current?.data ?? null)) return;
+      try {
+        await writeOne(client, partitionKey, bucket, current?.etag ?? null, next);
+        return;
+      } catch (error) {
+        const status = tableStatus(error);
+        // Someone else changed (409 created, 412 replaced, 404 deleted) the bucket first: read it again.
+        if (status !== 409 && status !== 412 && status !== 404) throw error;
+      }
+    }
+    throw new ConcurrencyError(`Bucket ${rowKeyOf(bucket)} of ${partitionKey} kept changing (${ATTEMPTS} attempts)`);
+  });
+}
+
+/** Deletes every bucket of the partition. */
+export async function deleteBuckets(client: TableClient, partitionKey: string): Promise<void> {
+  const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
+  const rows: string[] = [];
+  for await (const entity of readAllEntities(client, { filter, select: ["RowKey"] })) if (entity.rowKey !== undefined) rows.push(entity.rowKey);
+  await inWaves(rows, IN_FLIGHT, async (rowKey) => {
+    try {
+      await client.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (tableStatus(error) !== 404) throw error;
+    }
+  });
+}
+
+async function readOne(client: TableClient, partitionKey: string, bucket: number): Promise<{ data: Buffer; etag: string } | null> {
+  try {
+    const entity = await client.getEntity<Record<string, unknown>>(partitionKey, rowKeyOf(bucket));
+    const data = fromProperties(entity);
+    // A row of another shape under a bucket key is treated as empty and replaced.
+    return { data: data ?? Buffer.alloc(0), etag: entity.etag };
+  } catch (error) {
+    if (tableStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+async function writeOne(client: TableClient, partitionKey: string, bucket: number, etag: string | null, data: Buffer | null): Promise<void> {
+  const rowKey = rowKeyOf(bucket);
+  if (data === null) {
+    if (etag !== null) await client.deleteEntity(partitionKey, rowKey, { etag });
+    return;
+  }
+  const entity = { partitionKey, rowKey, ...toProperties(data) };
+  if (etag === null) await client.createEntity(entity);
+  else await client.updateEntity(entity, "Replace", { etag });
+}

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { TableClient } from "@azure/data-tables";
+import { createTableStores } from "../../shared/storage/tableStores.js";
+import type { ResolutionEntry } from "../../shared/sync/resolutionCache.js";
+import { fakeClock } from "../scheduling/fakeClock.js";
+import { freshStores } from "../storage/freshStores.js";
+import { testTablesConnection, uniqueTablePrefix } from "../support/tables.js";
+import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const ref = { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID };
+let harness: SyncHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const key = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+const entry = (n: number, checkedAt: number, objectId: string | null = key(1_000_000 + n)): ResolutionEntry => ({
+  key: key(n),
+  objectId,
+  trustType: objectId === null ? null : "AzureAd",
+  accountEnabled: objectId === null ? null : true,
+  checkedAt,
+});
+
+describe("resolution cache", () => {
+  it("looks each device up once, answers from the cache until the TTL has passed, then asks Graph again", async () => {
+    const devices = range(1, 40).map((n) => entraDevice(n));
+    const clock = fakeClock();
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: devices }), clock });
+    const h = harness;
+    await h.addMapping(ref);
+    const lookups = () => h.graphCalls("GET", "/devices?");
+    const reevaluate = () => h.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId));
+
+    await h.sync(ref);
+    const afterFirst = lookups();
+    clock.advance(DAY - HOUR);
+    reevaluate();
+    const cached = await h.sync(ref);
+    const afterCached = lookups();
+    clock.advance(2 * HOUR);
+    reevaluate();
+    const expired = await h.sync(ref);
+
+    expect(afterFirst).toBe(3); // 40 ids in `in` filters of 15
+    expect(cached.status).toBe("succeeded");
+    expect(cached.counts).toMatchObject({ resolved: 40, alreadyPresent: 40 });
+    expect(afterCached).toBe(afterFirst);
+    expect(expired.counts.resolved).toBe(40);
+    expect(lookups()).toBe(afterFirst + 3);
+  });
+
+  it("keeps 20,000 entries in packed rows (at most one per bucket) and answers all of them", async () => {
+    const prefix = uniqueTablePrefix();
+    const { resolution } = createTableStores({ connectionString: testTablesConnection() }, { tablePrefix: prefix, resolutionTtlMs: DAY });
+    const now = Date.parse("2026-03-01T00:00:00.000Z");
+    const entries = range(1, 20_000).map((n) => entry(n, now, n % 10 === 0 ? null : undefined));
+
+    await resolution.putMany("home", entries);
+    const found = await resolution.getMany("home", entries.map((e) => e.key), now + HOUR);
+
+    expect(found.size).toBe(20_000);
+    expect(found.get(key(7))).toEqual(entries[6]);
+    expect(found.get(key(10))?.objectId).toBeNull();
+    const table = TableClient.fromConnectionString(testTablesConnection(), `${prefix}resolution`, { allowInsecureConnection: true });
+    let rows = 0;
+    for await (const page of table.listEntities({ queryOptions: { select: ["RowKey"] } }).byPage({ maxPageSize: 1000 })) rows += page.length;
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThanOrEqual(1_024);
+  });
+
+  it("forgets entries older than the TTL when their bucket is written again, and never answers them", async () => {
+    const { resolution } = freshStores({ resolutionTtlMs: HOUR });
+    const t0 = Date.parse("2026-03-01T00:00:00.000Z");
+    const old = range(1, 300).map((n) => entry(n, t0));
+    await resolution.putMany("home", old);
+    const fresh = range(301, 600).map((n) => entry(n, t0 + 2 * HOUR));
+    await resolution.putMany("home", fresh);
+
+    const answered = await resolution.getMany("home", [...old, ...fresh].map((e) => e.key), t0 + 2 * HOUR);
+
+    expect(answered.size).toBe(300);
+    expect([...answered.keys()].every((k) => fresh.some((e) => e.key === k))).toBe(true);
+  });
+});
