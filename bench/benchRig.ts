@@ -1,0 +1,74 @@
+/**
+ * What the sync scenarios run on: the simulated tenant (realistic latency, FACTS.md throttling; in a child
+ * process), Table Storage in an embedded in-memory Azurite, and the product's real adapters and engine wired the
+ * way `shared/compose.ts` does.
+ */
+import { createAdminServiceSourceProvider } from "../shared/configmgr/adminServiceSource.js";
+import { createGraphDirectoryProvider } from "../shared/graph/graphDirectoryProvider.js";
+import { silentLogger, type Logger } from "../shared/logger.js";
+import type { Mapping } from "../shared/mappings/mapping.js";
+import { createMappingSchema } from "../shared/mappings/mappingInput.js";
+import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
+import { createTableStores, type TableStores } from "../shared/storage/tableStores.js";
+import { systemClock } from "../shared/sync/clock.js";
+import type { SyncDeps } from "../shared/sync/syncDeps.js";
+import { measureDirectories, type DirectoryWatch } from "./measuredDirectories.js";
+import type { BenchOptions } from "./options.js";
+import type { BenchTenant } from "./remoteTenant.js";
+
+/** The product's defaults (shared/config/settings.ts). */
+const DAY_MS = 24 * 3_600_000;
+const TIME_BUDGET_MS = 1_500_000;
+
+export interface Rig {
+  readonly tenant: BenchTenant;
+  readonly stores: TableStores;
+  readonly deps: SyncDeps;
+  readonly watch: DirectoryWatch;
+  /** Warnings the engine logged (throttling, retries), counted. */
+  readonly warnings: Map<string, number>;
+}
+
+export async function startAzurite(): Promise<EmbeddedAzurite> {
+  return startEmbeddedAzurite();
+}
+
+export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: EmbeddedAzurite, tablePrefix: string): Rig {
+  const stores = createTableStores({ connectionString: azurite.connectionString }, { tablePrefix, resolutionTtlMs: DAY_MS });
+  const warnings = new Map<string, number>();
+  const log: Logger = { ...silentLogger, warn: (message) => void warnings.set(message, (warnings.get(message) ?? 0) + 1) };
+  const graph = createGraphDirectoryProvider({
+    baseUrl: tenant.graphBaseUrl,
+    credentialFor: () => null,
+    maxConcurrency: options.graphConcurrency,
+    clock: systemClock,
+    log,
+  });
+  const { provider, watch } = measureDirectories(graph);
+  const deps: SyncDeps = {
+    mappings: stores.mappings,
+    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }),
+    directories: provider,
+    state: stores.state,
+    runs: stores.runs,
+    ledger: stores.ledger,
+    resolution: stores.resolution,
+    clock: systemClock,
+    log,
+    policy: {
+      removalThresholdPercent: 20,
+      removalThresholdCount: 500,
+      timeBudgetMs: TIME_BUDGET_MS,
+      leaseMs: TIME_BUDGET_MS + 60_000,
+      resolutionTtlMs: DAY_MS,
+    },
+  };
+  return { tenant, stores, deps, watch, warnings };
+}
+
+/** A device mapping as the API would create it: the API's defaults (additive, enabled, home tenant) plus names. */
+export function benchMapping(collectionId: string, groupId: string): Omit<Mapping, "etag"> {
+  const at = new Date().toISOString();
+  const input = createMappingSchema.parse({ collectionId, groupId });
+  return { ...input, collectionName: null, groupName: null, memberType: "device", createdAt: at, createdBy: "bench", updatedAt: at, updatedBy: "bench" };
+}

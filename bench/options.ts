@@ -1,0 +1,80 @@
+/** Command-line options of `npm run bench` (all optional; the defaults are the issue's scenarios). */
+export interface BenchOptions {
+  /** Added to every simulated HTTP request, ms. */
+  readonly latencyMs: number;
+  /** Multiplies every Graph throttling limit of FACTS.md (1 = the documented budget). */
+  readonly throttleScale: number;
+  /** Entra-joined devices in the S1 collection. */
+  readonly devices: number;
+  /** Collection members without an Entra id, and hybrid-joined ones (S1). */
+  readonly withoutEntraId: number;
+  readonly hybrid: number;
+  /** Devices that join the collection before S3. */
+  readonly joining: number;
+  /** Mappings the scheduler plans in S4. */
+  readonly mappings: number;
+  /** Devices of the naive baseline's slice. */
+  readonly naiveSlice: number;
+  /** `$batch` requests in flight per tenant (GRAPH_MAX_CONCURRENCY). */
+  readonly graphConcurrency: number;
+  readonly json: boolean;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  latencyMs: 40,
+  throttleScale: 1,
+  devices: 100_000,
+  withoutEntraId: 5_000,
+  hybrid: 5_000,
+  joining: 1_000,
+  mappings: 1_000,
+  naiveSlice: 2_000,
+  graphConcurrency: 4,
+  json: false,
+};
+
+const NUMERIC: Record<string, keyof BenchOptions> = {
+  "--latency": "latencyMs",
+  "--scale": "throttleScale",
+  "--devices": "devices",
+  "--without-entra-id": "withoutEntraId",
+  "--hybrid": "hybrid",
+  "--joining": "joining",
+  "--mappings": "mappings",
+  "--naive-slice": "naiveSlice",
+  "--concurrency": "graphConcurrency",
+};
+
+export const USAGE = `npm run bench [-- options]
+  --json                 print one JSON document instead of the table
+  --latency <ms>         simulated latency per HTTP request (default 40)
+  --scale <x>            multiply Graph's throttling budget (default 1 = FACTS.md as documented)
+  --devices <n>          Entra-joined devices in the collection (default 100000)
+  --without-entra-id <n> members without an Entra id (default 5000)
+  --hybrid <n>           hybrid-joined members (default 5000)
+  --joining <n>          devices joining the collection before S3 (default 1000)
+  --mappings <n>         mappings planned by the scheduler in S4 (default 1000)
+  --naive-slice <n>      devices in the naive baseline's measured slice (default 2000)
+  --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)`;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const options: Record<string, number | boolean> = { ...DEFAULT_OPTIONS };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--json") {
+      options["json"] = true;
+      continue;
+    }
+    const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];
+    const key = NUMERIC[flag as string];
+    if (key === undefined) throw new Error(`Unknown option ${arg}\n${USAGE}`);
+    const raw = inline ?? argv[++i];
+    const value = Number(raw);
+    const min = key === "throttleScale" ? Number.MIN_VALUE : key === "devices" || key === "naiveSlice" || key === "graphConcurrency" ? 1 : 0;
+    if (raw === undefined || !Number.isFinite(value) || value < min || (key !== "throttleScale" && !Number.isInteger(value))) {
+      throw new Error(`${flag} needs a ${key === "throttleScale" ? "positive number" : `whole number ≥ ${min}`}, got ${raw ?? "nothing"}\n${USAGE}`);
+    }
+    options[key] = value;
+  }
+  return options as unknown as BenchOptions;
+}

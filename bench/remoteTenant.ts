@@ -1,0 +1,69 @@
+/** The bench's handle on a simulated tenant running in a child process (simulatorHost.ts). */
+import { fork, type ChildProcess } from "node:child_process";
+import type { LargeSeedIds, SimulatorCounters } from "../simulator/index.js";
+import type { HostReply, HostRequest } from "./hostProtocol.js";
+import type { BenchOptions } from "./options.js";
+import type { SeedKind } from "./seeds.js";
+
+export interface BenchTenant {
+  readonly graphBaseUrl: string;
+  readonly adminServiceUrl: string;
+  readonly ids: LargeSeedIds;
+  /** Members of the naive slice (0 for the sync tenant). */
+  readonly sliceMembers: number;
+  counters(): Promise<SimulatorCounters>;
+  resetCounters(): Promise<void>;
+  /** Sequence number of the last logged request (0 when none). */
+  lastSeq(): Promise<number>;
+  /** Write (sub-)requests Graph charged (not refused with 429) after `afterSeq`. */
+  acceptedWrites(afterSeq: number): Promise<number>;
+  minimalWriteTimeMs(writes: number): Promise<number>;
+  /** S3: the joining devices become collection members. */
+  joinCollection(): Promise<void>;
+  groupSize(groupId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startRemoteTenant(kind: SeedKind, options: BenchOptions): Promise<BenchTenant> {
+  // The child's output goes to stderr: stdout carries only the bench's table or JSON document.
+  const child = fork(new URL("./simulatorHost.js", import.meta.url), [], { stdio: ["ignore", 2, 2, "ipc"] });
+  const call = caller(child);
+  const started = (await call({ op: "start", kind, options })) as { graphBaseUrl: string; adminServiceUrl: string; ids: LargeSeedIds; sliceMembers: number };
+  return {
+    ...started,
+    counters: async () => (await call({ op: "counters" })) as SimulatorCounters,
+    resetCounters: async () => void (await call({ op: "resetCounters" })),
+    lastSeq: async () => (await call({ op: "lastSeq" })) as number,
+    acceptedWrites: async (afterSeq) => (await call({ op: "acceptedWrites", afterSeq })) as number,
+    minimalWriteTimeMs: async (writes) => (await call({ op: "minimalWriteTimeMs", writes })) as number,
+    joinCollection: async () => void (await call({ op: "joinCollection" })),
+    groupSize: async (groupId) => (await call({ op: "groupSize", groupId })) as number,
+    async close() {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      await call({ op: "close" });
+      await exited;
+    },
+  };
+}
+
+function caller(child: ChildProcess): (request: HostRequest) => Promise<unknown> {
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  child.on("message", (reply: HostReply) => {
+    const waiter = pending.get(reply.id);
+    if (waiter === undefined) return;
+    pending.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply.value);
+    else waiter.reject(new Error(`simulated tenant: ${reply.error}`));
+  });
+  child.on("exit", (code) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`simulated tenant exited (code ${code ?? "?"})`));
+    pending.clear();
+  });
+  return (request) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      child.send({ id, request });
+    });
+}

@@ -1,0 +1,55 @@
+/** The issue's targets, judged from the measured figures. Pure, so it is unit-tested (test/perf). */
+import { atLeast, atMost, type ScenarioFigures, type Target } from "./figures.js";
+
+export interface MeasuredScenarios {
+  readonly S1: ScenarioFigures;
+  readonly S2: ScenarioFigures;
+  readonly S3: ScenarioFigures;
+  readonly S4: ScenarioFigures;
+  readonly naiveS1: ScenarioFigures;
+}
+
+export interface TargetInputs {
+  readonly scenarios: MeasuredScenarios;
+  /** Devices that joined the collection before S3. */
+  readonly joining: number;
+  /** Correctness checks the bench made on the group afterwards (name → passed). */
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly passed: boolean }>;
+}
+
+/** `$batch` of 20 PATCHes of 20 members: 400 members per HTTP request (DESIGN §9). */
+export const MEMBERS_PER_BATCH = 400;
+export const WRITE_PHASE_RATIO = 1.2;
+export const PEAK_RSS_MIB = 512;
+export const SCHEDULER_MS = 10_000;
+
+export function judgeTargets(inputs: TargetInputs): Target[] {
+  const { S1, S2, S3, S4, naiveS1 } = inputs.scenarios;
+  const targets: Target[] = [
+    atLeast("S1 Graph requests, naive ÷ ours (×)", naiveS1.graphRequests / Math.max(1, S1.graphRequests), 100),
+    writePhaseTarget(S1),
+    atMost("S1 peak RSS (MiB)", S1.peakRssMiB ?? Number.POSITIVE_INFINITY, PEAK_RSS_MIB),
+    atMost("S2 Graph requests", S2.graphRequests, 2),
+    atMost("S2 AdminService requests", S2.adminServiceRequests, 1),
+    atMost(
+      "S3 Graph requests (2 + ⌈joined/400⌉ + resolution)",
+      S3.graphRequests,
+      2 + Math.ceil(inputs.joining / MEMBERS_PER_BATCH) + S3.resolutionRequests,
+    ),
+    atMost("S4 scheduler tick (ms)", S4.wallMs, SCHEDULER_MS),
+  ];
+  for (const check of inputs.checks) targets.push({ name: check.name, value: check.passed ? 1 : 0, comparison: ">=", limit: 1, holds: check.passed });
+  return targets;
+}
+
+/**
+ * Write-phase wall time against the least time the write budget allows. When the budget does not bind at the
+ * chosen scale (minimum 0) there is nothing to compare against: the target is reported as not applicable.
+ */
+function writePhaseTarget(S1: ScenarioFigures): Target {
+  const name = "S1 write phase ÷ throttle minimum (×)";
+  if (S1.throttleMinMs <= 0) {
+    return { name, value: 0, comparison: "<=", limit: WRITE_PHASE_RATIO, holds: true, note: "not applicable: the write budget does not bind at this scale" };
+  }
+  return atMost(name, S1.writePhaseMs / S1.throttleMinMs, WRITE_PHASE_RATIO);
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import type { ScenarioFigures } from "../../bench/figures.js";
+import { judgeTargets, type MeasuredScenarios } from "../../bench/targets.js";
+
+const base: ScenarioFigures = {
+  graphRequests: 0,
+  graphReads: 0,
+  graphWrites: 0,
+  adminServiceRequests: 0,
+  throttled: 0,
+  wallMs: 0,
+  writePhaseMs: 0,
+  throttleMinMs: 0,
+  peakRssMiB: 100,
+  peakHeapMiB: 50,
+  resolutionRequests: 0,
+};
+
+function scenarios(overrides: Partial<Record<keyof MeasuredScenarios, Partial<ScenarioFigures>>> = {}): MeasuredScenarios {
+  return {
+    S1: { ...base, graphRequests: 1_000, writePhaseMs: 110_000, throttleMinMs: 100_000, peakRssMiB: 400, ...overrides.S1 },
+    S2: { ...base, graphRequests: 1, adminServiceRequests: 1, ...overrides.S2 },
+    S3: { ...base, graphRequests: 9, resolutionRequests: 4, ...overrides.S3 },
+    S4: { ...base, wallMs: 700, ...overrides.S4 },
+    naiveS1: { ...base, graphRequests: 200_000, peakRssMiB: null, ...overrides.naiveS1 },
+  };
+}
+
+const holds = (s: MeasuredScenarios) => Object.fromEntries(judgeTargets({ scenarios: s, joining: 1_000, checks: [] }).map((t) => [t.name, t.holds]));
+
+describe("bench targets", () => {
+  it("hold for figures inside every limit", () => {
+    expect(Object.values(holds(scenarios())).every(Boolean)).toBe(true);
+  });
+
+  it("each miss is reported against its own target", () => {
+    const missed = holds(
+      scenarios({
+        S1: { graphRequests: 2_001, writePhaseMs: 121_000, peakRssMiB: 513 },
+        S2: { graphRequests: 3, adminServiceRequests: 2 },
+        S3: { graphRequests: 10 },
+        S4: { wallMs: 10_001 },
+      }),
+    );
+    expect(Object.values(missed).filter((ok) => !ok)).toHaveLength(7);
+  });
+
+  it("calls the write-phase target not applicable when the write budget does not bind", () => {
+    const [, writePhase] = judgeTargets({ scenarios: scenarios({ S1: { throttleMinMs: 0 } }), joining: 1_000, checks: [] });
+    expect(writePhase?.holds).toBe(true);
+    expect(writePhase?.note).toMatch(/not applicable/);
+  });
+
+  it("fails the run when a correctness check fails", () => {
+    const targets = judgeTargets({ scenarios: scenarios(), joining: 1_000, checks: [{ name: "S1 group holds everyone", passed: false }] });
+    expect(targets.at(-1)).toMatchObject({ name: "S1 group holds everyone", holds: false });
+  });
+});
