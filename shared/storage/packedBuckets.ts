@@ -91,16 +91,20 @@ export async function readBuckets(
 
 /**
  * Changes buckets: `change` gets a bucket's current bytes (null when absent) and returns the new bytes, the
- * same buffer to leave it as it is, or null to delete it. Re-run on a conflicting write.
+ * same buffer to leave it as it is, or null to delete it. Re-run on a conflicting write, after a short random
+ * pause that grows with each attempt. A bucket that keeps changing under us fails the call with
+ * ConcurrencyError, unless `mayGiveUp` (a cache that can do without the write) — then it is left as it is.
  */
 export async function updateBuckets(
   client: TableClient,
   partitionKey: string,
   buckets: Iterable<number>,
   change: (bucket: number, current: Buffer | null) => Buffer | null,
+  options: { readonly mayGiveUp?: boolean } = {},
 ): Promise<void> {
   await inWaves([...buckets], IN_FLIGHT, async (bucket) => {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
       const current = await readOne(client, partitionKey, bucket);
       const next = change(bucket, current?.data ?? null);
       if (next === (current?.data ?? null)) return;
@@ -113,7 +117,7 @@ export async function updateBuckets(
         if (status !== 409 && status !== 412 && status !== 404) throw error;
       }
     }
-    throw new ConcurrencyError(`Bucket ${rowKeyOf(bucket)} of ${partitionKey} kept changing (${ATTEMPTS} attempts)`);
+    if (!options.mayGiveUp) throw new ConcurrencyError(`Bucket ${rowKeyOf(bucket)} of ${partitionKey} kept changing (${ATTEMPTS} attempts)`);
   });
 }
 

@@ -73,6 +73,17 @@ describe("resolution cache", () => {
     expect(rows).toBeLessThanOrEqual(1_024);
   });
 
+  it("loses no entry when two runs of one tenant write the same buckets at once", async () => {
+    const { resolution } = freshStores({ resolutionTtlMs: DAY });
+    const now = Date.parse("2026-03-01T00:00:00.000Z");
+    const first = range(1, 1_500).map((n) => entry(n, now));
+    const second = range(1_501, 3_000).map((n) => entry(n, now));
+
+    await Promise.all([resolution.putMany("home", first), resolution.putMany("home", second)]);
+
+    expect((await resolution.getMany("home", [...first, ...second].map((e) => e.key), now)).size).toBe(3_000);
+  });
+
   it("forgets entries older than the TTL when their bucket is written again, and never answers them", async () => {
     const { resolution } = freshStores({ resolutionTtlMs: HOUR });
     const t0 = Date.parse("2026-03-01T00:00:00.000Z");
