@@ -5,9 +5,12 @@
  * says (an unchanged mapping costs one Graph request); changes are applied to the snapshot; an expired link
  * (7 days, FACTS.md), a snapshot that cannot be read, or a snapshot older than `refreshAfterMs` means one full read.
  *
- * After the writes the link is followed once more. Our own writes are applied as done first (Graph's delta may
- * show them late, and then they are no change), so whatever else the delta shows is someone else's change made
- * while we ran: it is applied too and reported as `foreignChange`, so the next tick does not skip.
+ * After the writes our own changes are applied to the snapshot as done, and the snapshot stays at the link read
+ * before the writes: the next tick's delta shows our writes again, but a change the snapshot already holds is no
+ * change, while anyone else's change in the meantime is. Only after many writes (more than one delta page of our
+ * own changes) is the link followed at once, so that a quiet next tick still costs one request; whatever that
+ * delta shows beyond our writes is someone else's change made while we ran: it is applied and reported as
+ * `foreignChange`, so the next tick does not skip.
  */
 import { PermanentSyncError, ensureError } from "../errors.js";
 import type { Directory, MemberChange, MemberKind } from "../graph/directory.js";
@@ -16,6 +19,8 @@ import type { GroupSnapshot, MemberSnapshotStore } from "./mappingState.js";
 
 /** A snapshot is refreshed by a full read of the group once a day, whatever the delta says (drift insurance). */
 export const GROUP_REFRESH_MS = 24 * 60 * 60 * 1000;
+/** More of our own changes than fit one delta page: follow the delta right after the writes (see above). */
+export const FOLLOW_DELTA_ABOVE = 1_000;
 
 export interface GroupTrackerOptions {
   readonly directory: Directory;
@@ -105,8 +110,11 @@ export class GroupTracker {
     return ids;
   }
 
-  /** Brings the members past this run's writes (`added`/`removed`: ids now in / out of the group). */
-  async settle(added: readonly string[], removed: readonly string[]): Promise<void> {
+  /**
+   * Brings the members past this run's writes (`added`/`removed`: ids now in / out of the group). `mayRead`:
+   * false when the run is out of time, so no Graph request is made.
+   */
+  async settle(added: readonly string[], removed: readonly string[], mayRead: boolean): Promise<void> {
     const before = this.current;
     if (before === null || this.options.dryRun) return;
     // Planning is done with these ids: they are brought forward in place (no copy of a 100,000-member set).
@@ -119,7 +127,11 @@ export class GroupTracker {
     if (grew || shrank) this.dirty = true;
     const { directory, groupId, kind } = this.options;
     const token = before.token;
-    const changes = token === null ? null : await this.quietly(() => directory.readMembershipChanges(groupId, kind, token), null);
+    if (token === null || !mayRead || added.length + removed.length <= FOLLOW_DELTA_ABOVE) {
+      this.after = { ids, token, fullReadAt: before.fullReadAt };
+      return;
+    }
+    const changes = await this.quietly(() => directory.readMembershipChanges(groupId, kind, token), null);
     if (changes === null || changes.token === null) {
       this.after = { ids, token: null, fullReadAt: before.fullReadAt };
       return;

@@ -126,9 +126,8 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   if (plan.staleLedger.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), plan.staleLedger);
 
   const deferred = added.deferred.length + (removed?.deferred.length ?? 0);
-  // Brought past our writes with one more delta request, unless the run is out of time (Graph throttled it): then
-  // the members as read stay the snapshot, still true at their delta link, which will replay our writes.
-  if (deferred === 0) await ctx.group.settle([...added.done, ...added.alreadyDone], removed === null ? [] : [...removed.done, ...removed.alreadyDone]);
+  // Our writes go into the group snapshot; no Graph request when the run is out of time (Graph throttled it).
+  await ctx.group.settle([...added.done, ...added.alreadyDone], removed === null ? [] : [...removed.done, ...removed.alreadyDone], deferred === 0);
   const groupSnapshot = await ctx.group.snapshotAfterRun();
   if (deferred > 0) {
     record.retryAfterMs = Math.max(added.retryAfterMs ?? 0, removed?.retryAfterMs ?? 0);

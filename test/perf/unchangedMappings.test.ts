@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { GROUP_REFRESH_MS } from "../../shared/sync/groupTracker.js";
+import { FOLLOW_DELTA_ABOVE, GROUP_REFRESH_MS } from "../../shared/sync/groupTracker.js";
 import { fakeClock } from "../scheduling/fakeClock.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed, type DeviceFixture } from "../support/fixtures.js";
 import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";
@@ -41,6 +41,19 @@ describe("an unchanged mapping costs O(1)", () => {
     expect(calls).toBe(0);
   });
 
+  it("does not count our own writes, which the next tick's group delta shows again", async () => {
+    const devices = range(1, 12).map((n) => entraDevice(n));
+    const { h, first } = await syncedTenant(devices);
+    const deltaCallsOfFirstRun = h.graphCalls("GET", "/groups/delta");
+
+    const run = await h.sync(ref);
+
+    expect(first.counts.added).toBe(12);
+    expect(deltaCallsOfFirstRun).toBe(1); // the link taken before reading the group; none after the writes
+    expect(run.status).toBe("skipped-unchanged");
+    expect(run.graphRequests).toBe(1);
+  });
+
   it("does not count a change the snapshot already holds: a member taken out and put back by hand", async () => {
     const devices = range(1, 5).map((n) => entraDevice(n));
     const { h } = await syncedTenant(devices);
@@ -78,8 +91,8 @@ describe("an unchanged mapping costs O(1)", () => {
     expect(listing.result.result.counts).toMatchObject({ added: 10, alreadyPresent: 30 });
     expect(listing.calls).toBe(0);
     expect(listing.result.calls).toBe(1);
-    // Two group-delta requests (before and after the writes), one look-up batch, one write batch.
-    expect(listing.result.result.graphRequests).toBe(4);
+    // One group-delta request, one look-up batch, one write batch.
+    expect(listing.result.result.graphRequests).toBe(3);
   });
 
   it("reads the group in full when the delta link has expired, and is back to O(1) on the next tick", async () => {
@@ -115,9 +128,12 @@ describe("an unchanged mapping costs O(1)", () => {
     expect(afterRefresh.calls).toBe(0);
   });
 
-  it("does not skip the tick after someone else changed the group while the run was writing", async () => {
-    const devices = range(1, 25).map((n) => entraDevice(n));
-    const byHand = entraDevice(99);
+  it.each([
+    ["a few members (our writes come back in the next tick's delta)", 25],
+    ["more members than one delta page (the delta is followed right after the writes)", FOLLOW_DELTA_ABOVE + 1],
+  ])("does not skip the tick after someone else changed the group while the run was writing %s", async (_, count) => {
+    const devices = range(1, count).map((n) => entraDevice(n));
+    const byHand = entraDevice(count + 100);
     harness = await startSyncHarness({ seed: scenarioSeed({ collection: devices, others: [byHand] }) });
     const h = harness;
     await h.addMapping({ ...ref, mode: "mirror" });
