@@ -1,0 +1,28 @@
+import { ConcurrencyError } from "../errors.js";
+import { mappingKeyOf } from "../mappings/ids.js";
+import { countRequests, keepState, type Outcome, type RunContext } from "./runContext.js";
+import { logRun } from "./runLog.js";
+import { stateAfterRun } from "./stateAfterRun.js";
+import type { SyncRun } from "./syncRun.js";
+
+/** Records the run, moves the mapping state on (lease released), logs it. */
+export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<SyncRun> {
+  const { deps, record, mapping } = ctx;
+  countRequests(ctx);
+  const run = record.finish(outcome.status, outcome.message, deps.clock.now());
+  await deps.runs.record(run);
+  // A failed run keeps what the state knew (blocked change, approval, watermark) except the failure count.
+  const effects = outcome.status === "failed" ? { ...keepState(ctx.state), watermark: null } : outcome.effects;
+  const groupSnapshot = outcome.status === "failed" ? undefined : outcome.groupSnapshot;
+  const next = { ...stateAfterRun(ctx.state, run, effects), ...(groupSnapshot === undefined ? {} : { groupSnapshot }) };
+  try {
+    await deps.state.save(next);
+    await ctx.group.prune(groupSnapshot);
+  } catch (error) {
+    // Our lease expired and another worker took over: its state wins, ours is dropped (never overwrite).
+    if (!(error instanceof ConcurrencyError)) throw error;
+    deps.log.warn("Mapping state changed under this run; not overwriting it", { mappingKey: mappingKeyOf(mapping), runId: run.runId });
+  }
+  logRun(deps, run);
+  return run;
+}

@@ -1,0 +1,62 @@
+import type { CollectionInfo } from "../configmgr/membershipSource.js";
+import { PermanentSyncError } from "../errors.js";
+import { judgeGroup } from "../mappings/groupEligibility.js";
+import { mappingKeyOf } from "../mappings/ids.js";
+import { planChanges } from "./planChanges.js";
+import { resolveDevices, resolveUsers, type Resolution } from "./resolveMembers.js";
+import type { RunContext } from "./runContext.js";
+import { checkRemovalGuards } from "./safetyGuards.js";
+
+/** Reads both sides and decides: the changes, and the guard (if any) that stops the removals. */
+export async function planRun(ctx: RunContext, collection: CollectionInfo) {
+  const { mapping, deps, record, state } = ctx;
+  const resolution = await readAndResolve(ctx, collection);
+  const current = await ctx.group.members();
+  // Read in every mode: only managed removes by it, but every mode keeps it true (a mode switch relies on it).
+  const ledger = await deps.ledger.list(mappingKeyOf(mapping));
+  const plan = planChanges(mapping.mode, resolution.desired, current, ledger);
+  record.counts.groupBefore = current.size;
+  record.counts.alreadyPresent = plan.alreadyPresent;
+  const guard = checkRemovalGuards({
+    mode: mapping.mode,
+    toRemove: plan.toRemove,
+    sourceCount: record.counts.source,
+    groupCount: current.size,
+    lastSuccessSourceCount: state.lastSuccessSourceCount,
+    hasSyncedInThisMode: state.lastSuccessMode === mapping.mode,
+    thresholdPercent: mapping.removalThresholdPercent ?? deps.policy.removalThresholdPercent,
+    thresholdCount: mapping.removalThresholdCount ?? deps.policy.removalThresholdCount,
+  });
+  const approved = guard !== null && state.approval?.fingerprint === guard.fingerprint;
+  return { resolution, plan, guard, approved, ledger };
+}
+
+/** The group must still exist and still take members from us (the rule mapping creation used). */
+export async function checkGroup(ctx: RunContext): Promise<void> {
+  const group = await ctx.directory.getGroup(ctx.mapping.groupId);
+  if (!group) throw new PermanentSyncError("group-not-found", `Group ${ctx.mapping.groupId} does not exist in Entra ID (deleted?).`);
+  const verdict = judgeGroup(group, ctx.mapping.memberType);
+  if (verdict.reason) throw new PermanentSyncError(verdict.reason, verdict.message ?? verdict.reason);
+}
+
+/** Reads the collection (all or nothing) and resolves its members to Entra object ids, counting the skipped. */
+export async function readAndResolve(ctx: RunContext, collection: CollectionInfo): Promise<Resolution> {
+  const { mapping, source, directory, deps, record } = ctx;
+  if (collection.type !== mapping.memberType) {
+    throw new PermanentSyncError("unsupported-collection-type", `Collection ${collection.id} is a ${collection.type} collection but the mapping syncs ${mapping.memberType}s.`);
+  }
+  const options = { includeHybridJoined: mapping.includeHybridJoined, cache: deps.resolution, tenantKey: mapping.tenantId ?? "home", now: deps.clock.now() };
+  let resolution: Resolution;
+  if (mapping.memberType === "device") {
+    const members = await source.readDeviceMembers(mapping.collectionId);
+    record.counts.source = members.length;
+    resolution = await resolveDevices(directory, members, options);
+  } else {
+    const members = await source.readUserMembers(mapping.collectionId);
+    record.counts.source = members.length;
+    resolution = await resolveUsers(directory, members, options);
+  }
+  record.counts.resolved = resolution.desired.size;
+  record.counts.skipped = resolution.skippedCounts;
+  return resolution;
+}
