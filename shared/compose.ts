@@ -1,5 +1,6 @@
 import type { TokenCredential } from "@azure/identity";
 import { createTenantCredentials } from "./identity/credentials.js";
+import { apiDepsFrom } from "./api/apiDeps.js";
 import type { ApiDeps } from "./api/apiTypes.js";
 import type { AuthConfig } from "./api/auth.js";
 import type { HealthReport } from "./api/health.js";
@@ -13,9 +14,8 @@ import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
 import { createServiceBusJobQueue, type DeadLetterCounter } from "./queue/serviceBusJobQueue.js";
 import { createTableStores, type TableStores, type TablesConnection } from "./storage/tableStores.js";
-import { approveBlockedChange } from "./sync/approval.js";
 import { systemClock, type Clock } from "./sync/clock.js";
-import type { SyncDeps, SyncRequest } from "./sync/syncDeps.js";
+import { syncDepsFrom, syncPolicyFrom, type SyncDeps, type SyncRequest } from "./sync/syncDeps.js";
 import { syncMapping } from "./sync/syncMapping.js";
 import type { SyncRun } from "./sync/syncRun.js";
 import { probeAll } from "./api/health.js";
@@ -67,26 +67,7 @@ export function composeServices(wiring: Wiring): AppServices {
     credential: wiring.adminServiceCredential,
     ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
   });
-  const timeBudgetMs = settings.SYNC_TIME_BUDGET_SECONDS * 1000;
-  const sync: SyncDeps = {
-    mappings: stores.mappings,
-    sources,
-    directories,
-    state: stores.state,
-    runs: stores.runs,
-    ledger: stores.ledger,
-    resolution: stores.resolution,
-    clock,
-    log,
-    policy: {
-      removalThresholdPercent: settings.REMOVAL_THRESHOLD_PERCENT,
-      removalThresholdCount: settings.REMOVAL_THRESHOLD_COUNT,
-      timeBudgetMs,
-      // A worker that dies keeps the mapping for its time budget plus a margin, never longer.
-      leaseMs: timeBudgetMs + 60_000,
-      resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
-    },
-  };
+  const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
   const queue = wiring.queue(runSync);
   const health = (): Promise<HealthReport> =>
@@ -97,21 +78,7 @@ export function composeServices(wiring: Wiring): AppServices {
       // SMS00001 ("All Systems") exists in every ConfigMgr site.
       adminService: () => sources.open().getCollection("SMS00001"),
     });
-  const api: ApiDeps = {
-    mappings: stores.mappings,
-    directories,
-    sources,
-    runs: stores.runs,
-    state: stores.state,
-    ledger: stores.ledger,
-    queue,
-    sync: runSync,
-    approve: (ref, by) => approveBlockedChange({ state: stores.state, clock, log }, ref, by),
-    health,
-    clock,
-    log,
-    auth: wiring.auth,
-  };
+  const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth });
   return { settings, stores, sync, queue, api, log, clock, runSync };
 }
 

@@ -43,3 +43,36 @@ export interface SyncRequest {
   /** Identifies the worker holding the lease (defaults to a random id). */
   readonly workerId?: string;
 }
+
+/** Where the engine keeps its records (the Table Storage adapters, in production). */
+export type SyncStores = Pick<SyncDeps, "mappings" | "state" | "runs" | "ledger" | "resolution">;
+
+/** The engine's dependencies from the stores plus the service adapters. */
+export function syncDepsFrom(stores: SyncStores, parts: Omit<SyncDeps, keyof SyncStores>): SyncDeps {
+  return {
+    mappings: stores.mappings,
+    state: stores.state,
+    runs: stores.runs,
+    ledger: stores.ledger,
+    resolution: stores.resolution,
+    ...parts,
+  };
+}
+
+/** App-wide policy from the settings' numbers (seconds and minutes in settings, milliseconds here). */
+export function syncPolicyFrom(settings: {
+  readonly REMOVAL_THRESHOLD_PERCENT: number;
+  readonly REMOVAL_THRESHOLD_COUNT: number;
+  readonly SYNC_TIME_BUDGET_SECONDS: number;
+  readonly RESOLUTION_CACHE_TTL_MINUTES: number;
+}): SyncPolicy {
+  const timeBudgetMs = settings.SYNC_TIME_BUDGET_SECONDS * 1000;
+  return {
+    removalThresholdPercent: settings.REMOVAL_THRESHOLD_PERCENT,
+    removalThresholdCount: settings.REMOVAL_THRESHOLD_COUNT,
+    timeBudgetMs,
+    // A worker that dies keeps the mapping for its time budget plus a margin, never longer.
+    leaseMs: timeBudgetMs + 60_000,
+    resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+  };
+}

@@ -2,10 +2,10 @@ import { afterEach } from "vitest";
 import type { ApiDeps, ApiRequest, MappingsApi } from "../../shared/api/apiTypes.js";
 import type { AuthConfig } from "../../shared/api/auth.js";
 import { probeAll } from "../../shared/api/health.js";
+import { apiDepsFrom } from "../../shared/api/apiDeps.js";
 import { createMappingsApi } from "../../shared/api/router.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
-import { approveBlockedChange } from "../../shared/sync/approval.js";
 import type { Clock } from "../../shared/sync/clock.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
 import type { SimulatedTenant, SimulatorSeed } from "../../simulator/index.js";
@@ -54,23 +54,14 @@ export async function startApiHarness(options: { seed?: SimulatorSeed; auth?: Au
   const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
   const sync = await startSyncHarness({ seed: options.seed ?? apiSeed(), clock, log, maxConcurrency: 2 });
   const { tenant, stores } = sync;
-  const { directories, sources } = sync.deps;
+  const { directories } = sync.deps;
   const queue = fakeJobQueue();
-  const deps: ApiDeps = {
-    mappings: stores.mappings,
-    directories,
-    sources,
-    runs: stores.runs,
-    state: stores.state,
-    ledger: stores.ledger,
+  const deps: ApiDeps = apiDepsFrom(sync.deps, {
     queue,
-    sync: (request) => syncMapping(sync.deps, request),
-    approve: (ref, by) => approveBlockedChange({ state: stores.state, clock, log }, ref, by),
+    runSync: (request) => syncMapping(sync.deps, request),
     health: () => probeAll({ storage: () => stores.ping(), graph: () => directories.open(null).searchGroups("Intune", 1) }),
-    clock,
-    log,
     auth: options.auth ?? { mode: "none" },
-  };
+  });
   const api = createMappingsApi(deps);
 
   return {

@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { Mapping } from "../../shared/mappings/mapping.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
-import type { SyncDeps, SyncPolicy } from "../../shared/sync/syncDeps.js";
+import { syncDepsFrom, type SyncDeps, type SyncPolicy } from "../../shared/sync/syncDeps.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
 import type { RunTrigger, SyncRun } from "../../shared/sync/syncRun.js";
 import { startSimulatedTenant, type SimulatedTenant, type SimulatedTenantOptions, type SimulatorSeed } from "../../simulator/index.js";
@@ -40,14 +40,9 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
   const log = options.log ?? silentLogger;
   const tenant = await startSimulatedTenant({ seed: options.seed, ...(options.simulator ?? {}) });
   const stores = freshStores();
-  const deps: SyncDeps = {
-    mappings: stores.mappings,
+  const deps: SyncDeps = syncDepsFrom(stores, {
     sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }),
     directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
-    state: stores.state,
-    runs: stores.runs,
-    ledger: stores.ledger,
-    resolution: stores.resolution,
     clock,
     log,
     policy: {
@@ -58,7 +53,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
       resolutionTtlMs: 24 * 3_600_000,
       ...options.policy,
     },
-  };
+  });
   return {
     tenant,
     stores,
