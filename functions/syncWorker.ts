@@ -27,6 +27,7 @@ export function makeSyncWorkerHandler(getServices: () => Promise<SyncWorkerServi
 app.serviceBusQueue("syncWorker", {
   // SERVICEBUS_CONNECTION__fullyQualifiedNamespace: the host connects with the managed identity.
   connection: "SERVICEBUS_CONNECTION",
-  queueName: "sync-jobs",
+  // The same app setting the scheduler and the API send to, so the two can never drift apart.
+  queueName: "%SERVICEBUS_QUEUE%",
   handler: makeSyncWorkerHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
 });
