@@ -12,11 +12,6 @@ export interface Lease {
 export interface Watermark {
   readonly collectionMemberCount: number;
   readonly collectionLastMemberChangeTime: string | null;
-  /**
-   * Opaque group-side token from Directory.membershipToken. Superseded by MappingState.groupSnapshot (whose token
-   * the engine follows); still written for states and readers that know only this field.
-   */
-  readonly groupToken: string | null;
   /** Mapping settings the watermark was taken under (mode, hybrid opt-in): a change forces a full run. */
   readonly mappingFingerprint: string;
 }

@@ -54,9 +54,8 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   const collection = await source.getCollection(mapping.collectionId);
   if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
 
-  const unchanged = await checkUnchanged(ctx, collection);
-  if (unchanged.skip) {
-    const effects = { ...keepState(state), watermark: unchanged.watermark ?? state.watermark };
+  if (await checkUnchanged(ctx, collection)) {
+    const effects = keepState(state);
     const groupSnapshot = await ctx.group.snapshotAfterRun();
     return { status: "skipped-unchanged", message: "Neither the collection nor the group changed since the last successful run.", effects, groupSnapshot };
   }
@@ -112,7 +111,7 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
 }
 
 /** O(1) skip (DESIGN §4 step 2): same collection watermark, same mapping settings, group unchanged. */
-async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Promise<{ skip: boolean; watermark?: Watermark }> {
+async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Promise<boolean> {
   const { state, mapping } = ctx;
   const mark = state.watermark;
   const sourceSame =
@@ -124,10 +123,10 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
   // The group side: the stored snapshot's delta link, followed (one request when nothing changed). Without a
   // usable snapshot nothing vouches for the group, so the run goes on and the group is checked and read in full.
   const look = await ctx.group.look(!sourceSame);
-  // Delta tokens expire after 7 days (FACTS.md): the newest one is kept so a quiet mapping stays O(1).
-  if (sourceSame && look.unchanged) return { skip: true, watermark: { ...mark, groupToken: ctx.group.token ?? mark.groupToken } };
+  // A skip keeps the newest delta link in the snapshot (GroupTracker): links expire after 7 days (FACTS.md).
+  if (sourceSame && look.unchanged) return true;
   if (look.checkGroup) await checkGroup(ctx);
-  return { skip: false };
+  return false;
 }
 
 /**
@@ -138,7 +137,6 @@ function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
-    groupToken: ctx.group.token,
     mappingFingerprint: mappingFingerprint(ctx.mapping),
   };
 }

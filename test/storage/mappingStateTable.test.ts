@@ -17,7 +17,7 @@ describe("mapping state table", () => {
     const { state } = freshStores();
     const saved = await state.save({
       ...(await state.get(KEY)),
-      watermark: { collectionMemberCount: 42, collectionLastMemberChangeTime: "2026-01-31T08:00:00Z", groupToken: null, mappingFingerprint: "additive|false" },
+      watermark: { collectionMemberCount: 42, collectionLastMemberChangeTime: "2026-01-31T08:00:00Z", mappingFingerprint: "additive|false" },
       lastRunAt: "2026-02-01T11:55:00.000Z",
       lastRunStatus: "blocked",
       lastSuccessSourceCount: 42,
