@@ -1,3 +1,4 @@
+import pMap from "p-map";
 import { collectionIdSchema, mappingKeyOf } from "../mappings/ids.js";
 import type { Mapping } from "../mappings/mapping.js";
 import { createMappingSchema, updateMappingSchema } from "../mappings/mappingInput.js";
@@ -20,13 +21,7 @@ export function mappingRoutes(deps: ApiDeps): Route[] {
     return mappingView(mapping, await deps.state.get(mappingKeyOf(mapping)), deps.clock.now());
   }
 
-  async function allWithState(items: readonly Mapping[]): Promise<Record<string, unknown>[]> {
-    const views: Record<string, unknown>[] = [];
-    for (let start = 0; start < items.length; start += STATE_READS_IN_FLIGHT) {
-      views.push(...(await Promise.all(items.slice(start, start + STATE_READS_IN_FLIGHT).map(withState))));
-    }
-    return views;
-  }
+  const allWithState = (items: readonly Mapping[]) => pMap(items, withState, { concurrency: STATE_READS_IN_FLIGHT });
 
   return [
     {

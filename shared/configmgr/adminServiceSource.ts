@@ -1,3 +1,5 @@
+import pMap from "p-map";
+import { chunk } from "../batches.js";
 import type { TokenCredential } from "@azure/identity";
 import { z } from "zod";
 import { SourceReadError } from "../errors.js";
@@ -127,21 +129,19 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
 
   /** Resource records for `ids`, 50 per request, a few requests at a time; any failed request fails the read. */
   async function lookup(wmiClass: "SMS_R_System" | "SMS_R_User", select: string[], ids: number[]): Promise<unknown[]> {
-    const chunks: number[][] = [];
-    for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) chunks.push(ids.slice(i, i + IDS_PER_REQUEST));
-    const found: unknown[] = [];
-    for (let i = 0; i < chunks.length; i += LOOKUPS_IN_FLIGHT) {
-      const wave = chunks.slice(i, i + LOOKUPS_IN_FLIGHT).map(async (part) => {
+    const pages = await pMap(
+      chunk(ids, IDS_PER_REQUEST),
+      async (part) => {
         const { rows, announced } = await readAllRows(http, urls, urls.resources(wmiClass, select, part), LOOKUP_WINDOW, count);
         // Fewer records than announced: their members would look unresolvable and mirror mode would remove them.
         if (announced !== undefined && rows.length < announced) {
           throw new SourceReadError("truncated", `AdminService returned ${rows.length} ${wmiClass} records but announced ${announced}`);
         }
-        found.push(...rows);
-      });
-      await Promise.all(wave);
-    }
-    return found;
+        return rows;
+      },
+      { concurrency: LOOKUPS_IN_FLIGHT },
+    );
+    return pages.flat();
   }
 
   async function lookupUsers(ids: number[]): Promise<unknown[]> {

@@ -1,5 +1,6 @@
 import { SourceReadError, ValidationError } from "../errors.js";
 import { COLLECTION_ID_PATTERN } from "../mappings/ids.js";
+import { odataString } from "../odata.js";
 
 /**
  * URLs the adapter sends to the AdminService (FACTS.md "ConfigMgr AdminService"). Every value that enters a URL
@@ -11,10 +12,6 @@ export function checkedCollectionId(collectionId: string): string {
     throw new ValidationError(`"${collectionId}" is not a ConfigMgr collection id (a 3-character site code and 5 hex digits, e.g. PS100012)`);
   }
   return collectionId;
-}
-
-export function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /** Joins query options; values are percent-encoded, `$` option names are kept literal as OData expects. */

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { GroupInfo, MemberKind } from "./directory.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
 import { errorInfo, groupNotFound } from "./graphErrors.js";
-import { odataString, queryValue, searchable, searchClause, segment } from "./odata.js";
+import { odataString } from "../odata.js";
+import { queryValue, searchable, searchClause, segment } from "./odata.js";
 import { forEachPage, readPage } from "./paging.js";
 
 export const GROUP_SELECT =

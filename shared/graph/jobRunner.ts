@@ -151,10 +151,3 @@ async function drain<T>(queue: T[], parallel: number, size: () => number, work: 
   await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
   if (failure !== null) throw (failure as { error: unknown }).error;
 }
-
-/** Runs `work` over `items`, at most `parallel` at once; the first failure stops new work and is rethrown. */
-export async function runPool<T>(items: readonly T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
-  await drain([...items], parallel, () => 1, async ([item]) => {
-    if (item !== undefined) await work(item);
-  });
-}

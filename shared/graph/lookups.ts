@@ -6,10 +6,12 @@
 import { z } from "zod";
 import type { DirectoryDevice, DirectoryUser, TrustType } from "./directory.js";
 import type { SubRequest } from "./batch.js";
-import { runJobs, runPool } from "./jobRunner.js";
+import pMap from "p-map";
+import { runJobs } from "./jobRunner.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
 import { GraphRequestError } from "./graphErrors.js";
-import { chunk, inFilter, queryValue } from "./odata.js";
+import { chunk } from "../batches.js";
+import { inFilter, queryValue } from "./odata.js";
 import { PAGE_SIZE } from "./groupReads.js";
 import { forEachPage, readPage, type Page } from "./paging.js";
 import type { GraphAnswer } from "./transport.js";
@@ -115,7 +117,7 @@ export async function findUsers(context: GraphContext, keys: readonly string[]):
     if (user !== null && lower !== undefined && wanted.has(lower)) found.set(lower, user);
   };
 
-  await runPool(chunk(ids, GET_BY_IDS_LIMIT), context.parallel, async (idChunk) => {
+  await pMap(chunk(ids, GET_BY_IDS_LIMIT), async (idChunk) => {
     const answer = await context.connection.send(
       {
         method: "POST",
@@ -129,7 +131,7 @@ export async function findUsers(context: GraphContext, keys: readonly string[]):
     );
     if (answer.status !== 200) throw readFailure(answer, "look up users by id");
     readPage(answer.body).value.forEach(takeBy("id"));
-  });
+  }, { concurrency: context.parallel });
 
   const requests = chunk(upns, IN_LIMIT).map((values) => ({
     method: "GET" as const,

@@ -23,7 +23,8 @@ import {
   permanentGroupError400,
   type GraphErrorInfo,
 } from "./graphErrors.js";
-import { chunk, segment } from "./odata.js";
+import { chunk } from "../batches.js";
+import { segment } from "./odata.js";
 import type { GraphAnswer } from "./transport.js";
 
 /** `members@odata.bind` takes at most 20 references per PATCH (FACTS.md). */

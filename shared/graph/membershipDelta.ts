@@ -7,7 +7,8 @@
  */
 import { errorInfo } from "./graphErrors.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
-import { odataString, queryValue } from "./odata.js";
+import { odataString } from "../odata.js";
+import { queryValue } from "./odata.js";
 import { forEachPage, readPage } from "./paging.js";
 
 const EXPIRED_CODES = new Set(["syncstatenotfound", "syncstateinvalid", "resyncrequired"]);

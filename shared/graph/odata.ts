@@ -1,9 +1,6 @@
 /** Building Graph query text safely: literals, `in` lists and `$search` phrases (FACTS.md, Graph). */
+import { odataString } from "../odata.js";
 
-/** An OData string literal: `'` doubles to `''` so a value can never end the literal early. */
-export function odataString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
 
 /** `property in ('a','b')` — callers keep lists at ≤ 15 values (Graph refuses 16 child clauses). */
 export function inFilter(property: string, values: readonly string[]): string {
@@ -34,10 +31,4 @@ export function queryValue(value: string): string {
 /** A path segment (an object id) that can never add path parts or a query. */
 export function segment(value: string): string {
   return encodeURIComponent(value);
-}
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -1,3 +1,4 @@
+import pMap from "p-map";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { mappingKeyOf } from "../mappings/ids.js";
@@ -70,7 +71,7 @@ async function planChunk(deps: SchedulerDeps, mappings: readonly Mapping[], tick
     if (!mapping.enabled) result.skippedDisabled += 1;
     return mapping.enabled;
   });
-  const states = await mapInParallel(enabled, STATE_READS_IN_FLIGHT, (mapping) => readState(deps, mappingKeyOf(mapping)));
+  const states = await pMap(enabled, (mapping) => readState(deps, mappingKeyOf(mapping)), { concurrency: STATE_READS_IN_FLIGHT });
   const now = deps.clock.now();
   const jobs: SyncJob[] = [];
   enabled.forEach((mapping, index) => {
@@ -100,16 +101,3 @@ async function readState(deps: SchedulerDeps, mappingKey: string): Promise<Mappi
   }
 }
 
-/** Maps with at most `limit` calls in flight, keeping the input order in the output. */
-async function mapInParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}

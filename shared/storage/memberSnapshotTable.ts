@@ -3,8 +3,8 @@ import { odata, type TableClient } from "@azure/data-tables";
 import type { MemberSnapshotStore } from "../sync/mappingState.js";
 import { decodeIds, encodeIds, entitySized, fromProperties, PackingError, toProperties } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
-import { inWaves } from "./tableBatches.js";
-import { tableStatus } from "./tableErrors.js";
+import pMap from "p-map";
+import { deleteRowIfPresent } from "./tableBatches.js";
 import { assertTableKey } from "./tableKeys.js";
 import { readAllEntities } from "./tablePaging.js";
 
@@ -26,12 +26,10 @@ export function createMemberSnapshotTable(table: LazyTable): MemberSnapshotStore
       const generation = `${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
       const pieces = entitySized(encodeIds(members));
       const client = await table.ready();
-      await inWaves(
-        pieces.map((piece, index) => ({ piece, index })),
-        ROWS_IN_FLIGHT,
-        async ({ piece, index }) => {
-          await client.upsertEntity({ partitionKey, rowKey: rowKeyOf(generation, index), pieces: pieces.length, ...toProperties(piece) }, "Replace");
-        },
+      await pMap(
+        pieces,
+        (piece, index) => client.upsertEntity({ partitionKey, rowKey: rowKeyOf(generation, index), pieces: pieces.length, ...toProperties(piece) }, "Replace"),
+        { concurrency: ROWS_IN_FLIGHT },
       );
       return generation;
     },
@@ -77,11 +75,5 @@ async function pruneRows(client: TableClient, partitionKey: string, keep: string
     const rowKey = entity.rowKey;
     if (rowKey !== undefined && (keep === null || !rowKey.startsWith(`${ROW_PREFIX}${keep}-`))) stale.push(rowKey);
   }
-  await inWaves(stale, ROWS_IN_FLIGHT, async (rowKey) => {
-    try {
-      await client.deleteEntity(partitionKey, rowKey);
-    } catch (error) {
-      if (tableStatus(error) !== 404) throw error;
-    }
-  });
+  await pMap(stale, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: ROWS_IN_FLIGHT });
 }

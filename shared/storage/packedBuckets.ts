@@ -10,7 +10,8 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import { ConcurrencyError } from "../errors.js";
 import { fromProperties, toProperties } from "./packing.js";
-import { inWaves } from "./tableBatches.js";
+import pMap from "p-map";
+import { deleteRowIfPresent } from "./tableBatches.js";
 import { tableStatus } from "./tableErrors.js";
 import { readAllEntities } from "./tablePaging.js";
 
@@ -82,10 +83,14 @@ export async function readBuckets(
     }
     return found;
   }
-  await inWaves([...wanted], IN_FLIGHT, async (bucket) => {
-    const entity = await readOne(client, partitionKey, bucket);
-    if (entity !== null) found.set(bucket, entity.data);
-  });
+  await pMap(
+    wanted,
+    async (bucket) => {
+      const entity = await readOne(client, partitionKey, bucket);
+      if (entity !== null) found.set(bucket, entity.data);
+    },
+    { concurrency: IN_FLIGHT },
+  );
   return found;
 }
 
@@ -102,7 +107,7 @@ export async function updateBuckets(
   change: (bucket: number, current: Buffer | null) => Buffer | null,
   options: { readonly mayGiveUp?: boolean } = {},
 ): Promise<void> {
-  await inWaves([...buckets], IN_FLIGHT, async (bucket) => {
+  await pMap(buckets, async (bucket) => {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
       const current = await readOne(client, partitionKey, bucket);
@@ -118,7 +123,7 @@ export async function updateBuckets(
       }
     }
     if (!options.mayGiveUp) throw new ConcurrencyError(`Bucket ${rowKeyOf(bucket)} of ${partitionKey} kept changing (${ATTEMPTS} attempts)`);
-  });
+  }, { concurrency: IN_FLIGHT });
 }
 
 /** Deletes every bucket of the partition. */
@@ -126,13 +131,7 @@ export async function deleteBuckets(client: TableClient, partitionKey: string): 
   const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
   const rows: string[] = [];
   for await (const entity of readAllEntities(client, { filter, select: ["RowKey"] })) if (entity.rowKey !== undefined) rows.push(entity.rowKey);
-  await inWaves(rows, IN_FLIGHT, async (rowKey) => {
-    try {
-      await client.deleteEntity(partitionKey, rowKey);
-    } catch (error) {
-      if (tableStatus(error) !== 404) throw error;
-    }
-  });
+  await pMap(rows, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: IN_FLIGHT });
 }
 
 async function readOne(client: TableClient, partitionKey: string, bucket: number): Promise<{ data: Buffer; etag: string } | null> {
