@@ -46,3 +46,11 @@ export function optionalInteger(values: Parsed["values"], name: string): number 
   }
   return n;
 }
+
+/** `--collection ID --group ID`, the options that name one mapping. */
+export const mappingRefOptions = { collection: { type: "string" }, group: { type: "string" } } as const;
+
+/** The API path of the mapping those options name (ids are validated by the API, encoded here). */
+export function mappingPath(values: Parsed["values"]): string {
+  return `/mappings/${encodeURIComponent(required(values, "collection"))}/${encodeURIComponent(required(values, "group"))}`;
+}

@@ -1,6 +1,6 @@
 import type { MappingsApi } from "../../shared/api/apiTypes.js";
 import { callApi } from "../apiCall.js";
-import { optionalBoolean, optionalInteger, optionalString, parse, required } from "../args.js";
+import { mappingPath, mappingRefOptions, optionalBoolean, optionalInteger, optionalString, parse, required } from "../args.js";
 import { table } from "../format.js";
 import type { CliIo } from "../io.js";
 import { UsageError } from "../usage.js";
@@ -18,12 +18,6 @@ interface MappingView {
   state: { health: string; lastRunStatus: string | null; lastRunAt: string | null; blocked: { guard: string } | null };
 }
 
-const refOptions = { collection: { type: "string" }, group: { type: "string" } } as const;
-
-function pathOf(values: Record<string, string | boolean | undefined>): string {
-  return `/mappings/${encodeURIComponent(required(values, "collection"))}/${encodeURIComponent(required(values, "group"))}`;
-}
-
 /** `mappings list|add|set|remove|approve`: the API's mapping routes, in-process. */
 export async function mappingsCommand(api: MappingsApi, args: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -35,14 +29,14 @@ export async function mappingsCommand(api: MappingsApi, args: readonly string[],
     case "set":
       return set(api, rest, io);
     case "remove": {
-      const { values } = parse(rest, refOptions);
-      await callApi(api, "DELETE", pathOf(values));
+      const { values } = parse(rest, mappingRefOptions);
+      await callApi(api, "DELETE", mappingPath(values));
       io.out(`Removed mapping ${required(values, "collection")} → ${required(values, "group")} (group members were left as they are).`);
       return 0;
     }
     case "approve": {
-      const { values } = parse(rest, refOptions);
-      await callApi(api, "POST", `${pathOf(values)}/approve`);
+      const { values } = parse(rest, mappingRefOptions);
+      await callApi(api, "POST", `${mappingPath(values)}/approve`);
       io.out("Approved: the next sync applies the blocked change once. Run `collection-sync sync` to apply it now.");
       return 0;
     }
@@ -87,7 +81,7 @@ async function list(api: MappingsApi, args: readonly string[], io: CliIo): Promi
 
 async function add(api: MappingsApi, args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(args, {
-    ...refOptions,
+    ...mappingRefOptions,
     mode: { type: "string" },
     "include-hybrid-joined": { type: "boolean" },
     tenant: { type: "string" },
@@ -113,7 +107,7 @@ async function add(api: MappingsApi, args: readonly string[], io: CliIo): Promis
 
 async function set(api: MappingsApi, args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(args, {
-    ...refOptions,
+    ...mappingRefOptions,
     mode: { type: "string" },
     "include-hybrid-joined": { type: "string" },
     enabled: { type: "string" },
@@ -129,7 +123,7 @@ async function set(api: MappingsApi, args: readonly string[], io: CliIo): Promis
   if (enabled !== undefined) body.enabled = enabled;
   addThresholds(values, body);
   if (Object.keys(body).length === 0) throw new UsageError("mappings set needs at least one of --mode, --include-hybrid-joined, --enabled, --removal-threshold-percent, --removal-threshold-count");
-  const response = await callApi(api, "PATCH", pathOf(values), { body });
+  const response = await callApi(api, "PATCH", mappingPath(values), { body });
   const updated = response.jsonBody as MappingView;
   io.out(`Updated mapping ${updated.collectionId} → ${updated.groupId}: mode ${updated.mode}, ${updated.enabled ? "enabled" : "disabled"}, hybrid-joined ${updated.includeHybridJoined ? "included" : "excluded"}.`);
   return 0;

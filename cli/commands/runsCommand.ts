@@ -1,15 +1,14 @@
 import type { MappingsApi } from "../../shared/api/apiTypes.js";
 import type { SyncRun } from "../../shared/sync/syncRun.js";
 import { callApi } from "../apiCall.js";
-import { parse, required } from "../args.js";
+import { mappingPath, mappingRefOptions, parse } from "../args.js";
 import { skippedText, table } from "../format.js";
 import type { CliIo } from "../io.js";
 
 /** `runs --collection ID --group ID`: the run history, newest first. */
 export async function runsCommand(api: MappingsApi, args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { collection: { type: "string" }, group: { type: "string" }, json: { type: "boolean" } });
-  const path = `/mappings/${encodeURIComponent(required(values, "collection"))}/${encodeURIComponent(required(values, "group"))}/runs`;
-  const response = await callApi(api, "GET", path, { query: { pageSize: "50" } });
+  const { values } = parse(args, { ...mappingRefOptions, json: { type: "boolean" } });
+  const response = await callApi(api, "GET", `${mappingPath(values)}/runs`, { query: { pageSize: "50" } });
   const runs = (response.jsonBody as { items: SyncRun[] }).items;
   if (values.json) {
     io.out(JSON.stringify(runs, null, 2));
