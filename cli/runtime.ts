@@ -1,4 +1,4 @@
-import { DefaultAzureCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -45,8 +45,10 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
   const settings = loadSettings(options.env);
   const log = options.log ?? silentLogger;
   const closers: Array<() => Promise<void>> = [];
+  // One credential per tenant for everything that needs a token (one token cache), as in Azure.
+  const credentialFor = createTenantCredentials(settings);
   try {
-    const { tables, dataDir } = await openTables(settings, options, closers);
+    const { tables, dataDir } = await openTables(settings, options, closers, credentialFor(null));
     const simulator = settings.ADMINSERVICE_URL === undefined ? await startBuiltInTenant(dataDir) : null;
     if (simulator) {
       closers.push(() => simulator.close());
@@ -58,7 +60,6 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       : settings;
     // The loopback simulator takes no token; anything else authenticates (managed identity, az login, …).
     const graphIsLoopback = isLoopbackHttp(new URL(effective.GRAPH_BASE_URL));
-    const credentials = graphIsLoopback ? null : createTenantCredentials(settings);
     const adminServiceIsLoopback = isLoopbackHttp(new URL(effective.ADMINSERVICE_URL ?? "http://127.0.0.1"));
     let services: AppServices | undefined;
     const queue = createInProcessJobQueue({
@@ -74,9 +75,9 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
     services = composeServices({
       settings: effective,
       tables,
-      graphCredentialFor: (tenantId) => (credentials ? credentials(tenantId) : null),
+      graphCredentialFor: (tenantId) => (graphIsLoopback ? null : credentialFor(tenantId)),
       adminServiceUrl: effective.ADMINSERVICE_URL ?? "",
-      adminServiceCredential: adminServiceIsLoopback ? null : new DefaultAzureCredential(),
+      adminServiceCredential: adminServiceIsLoopback ? null : credentialFor(null),
       queue: () => queue,
       auth: options.auth ?? { mode: "none" },
       log,
@@ -117,10 +118,11 @@ async function openTables(
   settings: Settings,
   options: RuntimeOptions,
   closers: Array<() => Promise<void>>,
+  credential: TokenCredential,
 ): Promise<{ tables: TablesConnection; dataDir: string | null }> {
   if (settings.TABLES_CONNECTION !== undefined) return { tables: { connectionString: settings.TABLES_CONNECTION }, dataDir: null };
   if (settings.TABLES_ENDPOINT !== undefined) {
-    return { tables: { endpoint: settings.TABLES_ENDPOINT, credential: new DefaultAzureCredential() }, dataDir: null };
+    return { tables: { endpoint: settings.TABLES_ENDPOINT, credential }, dataDir: null };
   }
   const dataDir = options.inMemoryStorage ? null : (options.dataDir ?? join(process.cwd(), ".collection-sync"));
   const azurite: EmbeddedAzurite = await startEmbeddedAzurite(dataDir === null ? {} : { location: join(dataDir, "azurite") });
