@@ -8,16 +8,6 @@ export const TRANSACTION_LIMIT = 100;
 /** Transactions (or point operations) in flight at once for one call. */
 const WIDTH = 8;
 
-/** Upserts entities of one partition, 100 per atomic transaction. Idempotent: upsert ignores ETags. */
-export async function upsertAll(client: TableClient, entities: readonly { partitionKey: string; rowKey: string }[]): Promise<void> {
-  const unique = [...new Map(entities.map((e) => [e.rowKey, e])).values()]; // one operation per entity per transaction
-  await pMap(
-    chunk(unique, TRANSACTION_LIMIT),
-    (part) => client.submitTransaction(part.map((entity): TransactionAction => ["upsert", entity, "Replace"])),
-    { concurrency: WIDTH },
-  );
-}
-
 /**
  * Deletes rows of one partition, 100 per transaction. A transaction fails as a whole when one row is already
  * gone (404), so that chunk is redone row by row, ignoring 404: deleting is idempotent for the caller.

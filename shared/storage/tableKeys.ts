@@ -30,13 +30,3 @@ export function assertTableKey(value: unknown, what: string): string {
 export function assertTableKeys(values: readonly unknown[], what: string): string[] {
   return values.map((value) => assertTableKey(value, what));
 }
-
-const ESCAPED_IN_KEY = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
-
-/**
- * Reversibly escapes a free-form value (a UPN, which may hold `#` as in guest accounts `…#EXT#@…`) into a legal
- * key: `%` and every forbidden character become `%XX`. Plain GUIDs and ordinary UPNs come out unchanged.
- */
-export function escapeKey(value: string): string {
-  return value.replace(ESCAPED_IN_KEY, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}

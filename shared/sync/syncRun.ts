@@ -11,7 +11,6 @@ export type SkipReason =
   /** The Entra object is disabled (accountEnabled false). */
   | "disabled";
 
-export const SKIP_REASONS: readonly SkipReason[] = ["no-entra-id", "not-found", "hybrid-joined", "registered-device", "disabled"];
 
 export type RunStatus =
   /** Everything planned was done. */
