@@ -56,7 +56,7 @@ async function naiveSync(tenant: BenchTenant): Promise<ScenarioFigures> {
   const { deviceCollectionId: collectionId, deviceGroupId: groupId } = tenant.ids;
   const graph = `${tenant.graphBaseUrl}/v1.0`;
   const started = performance.now();
-  const source = createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }).open();
+  const source = createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl }).open();
   const members = await source.readDeviceMembers(collectionId);
   let writeMs = 0;
   let lookups = 0;

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { demoSeed, loadSeedFile, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
 import { isLoopbackHttp, loadSettings, type Settings } from "../shared/config/settings.js";
 import { composeServices, type AppServices } from "../shared/compose.js";
+import { noAdminServiceAuth } from "../shared/configmgr/adminServiceAuth.js";
+import { openAdminServiceAuth } from "../shared/configmgr/openAdminServiceAuth.js";
 import { createTenantCredentials } from "../shared/identity/credentials.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
@@ -77,7 +79,11 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       tables,
       graphCredentialFor: (tenantId) => (graphIsLoopback ? null : credentialFor(tenantId)),
       adminServiceUrl: effective.ADMINSERVICE_URL ?? "",
-      adminServiceCredential: adminServiceIsLoopback ? null : credentialFor(null),
+      // The loopback simulator needs no auth, but a loopback front end (a test bed) may ask for it by name.
+      adminServiceAuth:
+        adminServiceIsLoopback && settings.ADMINSERVICE_AUTH === undefined
+          ? noAdminServiceAuth
+          : await openAdminServiceAuth(effective, effective.ADMINSERVICE_URL ?? "", { appCredential: credentialFor(null), processEnv: process.env }),
       queue: () => queue,
       auth: options.auth ?? { mode: "none" },
       log,

@@ -29,6 +29,14 @@ param apiClientId string
 @minLength(9)
 param adminServiceUrl string
 
+@description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG) or entra-app (app-only token, not documented by Microsoft).')
+@allowed([
+  'negotiate'
+  'entra-user'
+  'entra-app'
+])
+param adminServiceAuth string
+
 @description('ADMINSERVICE_SCOPE: the Entra scope the app asks for when it calls the AdminService: the ConfigMgr server app\'s Application ID URI + /.default.')
 @minLength(1)
 param adminServiceScope string
@@ -66,6 +74,7 @@ module resources 'resources.bicep' = {
     resourceToken: resourceToken
     apiClientId: apiClientId
     adminServiceUrl: adminServiceUrl
+    adminServiceAuth: adminServiceAuth
     adminServiceScope: adminServiceScope
     multitenantClientId: multitenantClientId
     graphBaseUrl: graphBaseUrl

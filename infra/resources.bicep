@@ -20,6 +20,14 @@ param apiClientId string
 @minLength(9)
 param adminServiceUrl string
 
+@description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG) or entra-app (app-only token, not documented by Microsoft).')
+@allowed([
+  'negotiate'
+  'entra-user'
+  'entra-app'
+])
+param adminServiceAuth string
+
 @description('ADMINSERVICE_SCOPE: the ConfigMgr server app\'s Application ID URI + /.default (the app always calls the AdminService with an Entra token).')
 @minLength(1)
 param adminServiceScope string
@@ -160,6 +168,7 @@ module functionApp 'modules/functionApp.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     apiClientId: apiClientId
     adminServiceUrl: adminServiceUrl
+    adminServiceAuth: adminServiceAuth
     adminServiceScope: adminServiceScope
     multitenantClientId: multitenantClientId
     graphBaseUrl: empty(graphBaseUrl) ? 'https://graph.microsoft.com' : graphBaseUrl

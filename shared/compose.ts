@@ -5,7 +5,9 @@ import type { ApiDeps } from "./api/apiTypes.js";
 import type { AuthConfig } from "./api/auth.js";
 import type { HealthReport } from "./api/health.js";
 import { loadSettings, requireCloudSettings, type Settings } from "./config/settings.js";
+import type { AdminServiceAuth } from "./configmgr/adminServiceAuth.js";
 import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
+import { openAdminServiceAuth } from "./configmgr/openAdminServiceAuth.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
@@ -39,7 +41,8 @@ export interface Wiring {
   /** Credential for Graph per tenant (null tenant = home); null = no token (loopback simulator only). */
   readonly graphCredentialFor: (tenantId: string | null) => TokenCredential | null;
   readonly adminServiceUrl: string;
-  readonly adminServiceCredential: TokenCredential | null;
+  /** ADMINSERVICE_AUTH, opened by openAdminServiceAuth. */
+  readonly adminServiceAuth: AdminServiceAuth;
   /** Given the finished SyncDeps, the job queue to use (the in-process queue needs the engine). */
   readonly queue: (runSync: (request: SyncRequest) => Promise<SyncRun>) => JobQueue;
   readonly auth: AuthConfig;
@@ -64,8 +67,7 @@ export function composeServices(wiring: Wiring): AppServices {
   });
   const sources: MembershipSourceProvider = createAdminServiceSourceProvider({
     baseUrl: wiring.adminServiceUrl,
-    credential: wiring.adminServiceCredential,
-    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
+    auth: wiring.adminServiceAuth,
   });
   const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
@@ -114,7 +116,7 @@ let cloudServices: Promise<AppServices> | undefined;
  * for jobs, Easy Auth in front of the API. Built once per worker process.
  */
 export function getAppServices(): Promise<AppServices> {
-  cloudServices ??= Promise.resolve().then(() => {
+  cloudServices ??= Promise.resolve().then(async () => {
     const settings = loadSettings(process.env);
     requireCloudSettings(settings);
     // stdout: the Functions host records console output at Information (stderr would read as errors).
@@ -130,7 +132,7 @@ export function getAppServices(): Promise<AppServices> {
       tables,
       graphCredentialFor: credentialFor,
       adminServiceUrl: settings.ADMINSERVICE_URL ?? "",
-      adminServiceCredential: credential,
+      adminServiceAuth: await openAdminServiceAuth(settings, settings.ADMINSERVICE_URL ?? "", { appCredential: credential, processEnv: process.env }),
       queue: () =>
         createServiceBusJobQueue({
           fullyQualifiedNamespace: settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace ?? "",

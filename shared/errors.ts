@@ -71,10 +71,14 @@ export class PermanentSyncError extends CollectionSyncError {
   }
 }
 
-/** The ConfigMgr read failed or came back incomplete: never diff against partial data. */
+/**
+ * The ConfigMgr read failed or came back incomplete: never diff against partial data. "access-denied": the
+ * AdminService refused the app's identity (401/403), the server failed mutual authentication, or no credential
+ * could be had — a person must act, the message says what.
+ */
 export class SourceReadError extends CollectionSyncError {
   constructor(
-    readonly kind: "unavailable" | "timeout" | "truncated" | "bad-response",
+    readonly kind: "unavailable" | "timeout" | "truncated" | "bad-response" | "access-denied",
     message: string,
     options?: { cause?: unknown },
   ) {

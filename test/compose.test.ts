@@ -21,6 +21,7 @@ describe("the Azure Functions composition root", () => {
   it("builds the services from Azure app settings, with Easy Auth in front of the API, without touching the network", async () => {
     Object.assign(process.env, {
       ADMINSERVICE_URL: "https://cmg.contoso.com/CCM_Proxy_MutualAuth/72057594037927941/AdminService",
+      ADMINSERVICE_AUTH: "entra-app",
       ADMINSERVICE_SCOPE: "https://ConfigMgrService/.default",
       TABLES_ENDPOINT: "https://stcsync.table.core.windows.net",
       SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-csync.servicebus.windows.net",

@@ -57,6 +57,7 @@ describe("settings", () => {
       requireCloudSettings(
         loadSettings({
           ADMINSERVICE_URL: "https://cm.contoso.com/AdminService",
+          ADMINSERVICE_AUTH: "entra-app",
           ADMINSERVICE_SCOPE: "api://0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5/.default",
           TABLES_ENDPOINT: "https://st.table.core.windows.net",
           SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb.servicebus.windows.net",
@@ -67,11 +68,35 @@ describe("settings", () => {
 });
 
 describe("settings for remote services", () => {
-  it("requires the AdminService scope when the AdminService is remote", () => {
-    expect(issuesOf({ ADMINSERVICE_URL: "https://cmg.contoso.com/CCM_Proxy_MutualAuth/72057594037927942/AdminService" })).toEqual([
-      "ADMINSERVICE_SCOPE is required for a remote AdminService: the Entra scope of the ConfigMgr server app, e.g. api://<app id>/.default",
-    ]);
+  const CMG = "https://cmg.contoso.com/CCM_Proxy_MutualAuth/72057594037927942/AdminService";
+
+  it("requires ADMINSERVICE_AUTH for a remote AdminService, but not for the loopback simulator", () => {
+    expect(issuesOf({ ADMINSERVICE_URL: CMG })).toEqual([expect.stringMatching(/^ADMINSERVICE_AUTH is required for a remote AdminService: "negotiate".*"entra-user".*"entra-app" \(app-only token, not documented by Microsoft\)/)]);
     expect(issuesOf({ ADMINSERVICE_URL: "http://127.0.0.1:5000/AdminService" })).toEqual([]);
+  });
+
+  it("accepts only the three documented modes", () => {
+    expect(issuesOf({ ADMINSERVICE_URL: CMG, ADMINSERVICE_AUTH: "ntlm" })).toEqual(['ADMINSERVICE_AUTH must be "negotiate", "entra-user" or "entra-app"']);
+  });
+
+  it("needs the Entra scope for the entra modes and the sign-in app and tenant for entra-user", () => {
+    expect(issuesOf({ ADMINSERVICE_URL: CMG, ADMINSERVICE_AUTH: "entra-app" })).toEqual([expect.stringMatching(/^ADMINSERVICE_AUTH=entra-app needs ADMINSERVICE_SCOPE/)]);
+    expect(issuesOf({ ADMINSERVICE_URL: CMG, ADMINSERVICE_AUTH: "entra-user", ADMINSERVICE_SCOPE: "https://ConfigMgrService/.default" })).toEqual([
+      expect.stringMatching(/^ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_CLIENT_ID/),
+      expect.stringMatching(/^ADMINSERVICE_AUTH=entra-user needs AZURE_TENANT_ID/),
+    ]);
+  });
+
+  it("takes negotiate without an Entra scope, with a keytab file or its base64 text but not both", () => {
+    const negotiate = { ADMINSERVICE_URL: "https://cm01.contoso.com/AdminService", ADMINSERVICE_AUTH: "negotiate" };
+    expect(issuesOf(negotiate)).toEqual([]);
+    expect(issuesOf({ ...negotiate, ADMINSERVICE_KEYTAB: "/k", ADMINSERVICE_KEYTAB_BASE64: "BQI=" })).toEqual(["Set ADMINSERVICE_KEYTAB or ADMINSERVICE_KEYTAB_BASE64, not both"]);
+    expect(issuesOf({ ...negotiate, ADMINSERVICE_KEYTAB_BASE64: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/k/)" })[0]).toMatch(
+      /ADMINSERVICE_KEYTAB_BASE64 is not base64 text \(in Azure: is the Key Vault reference resolved/,
+    );
+    expect(issuesOf({ ADMINSERVICE_URL: CMG, ADMINSERVICE_AUTH: "entra-app", ADMINSERVICE_SCOPE: "x", ADMINSERVICE_KEYTAB: "/k" })).toEqual([
+      "ADMINSERVICE_KEYTAB / ADMINSERVICE_KEYTAB_BASE64 are used only with ADMINSERVICE_AUTH=negotiate",
+    ]);
   });
 
   it("needs the multi-tenant app id before a certificate makes sense", () => {

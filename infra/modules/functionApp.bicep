@@ -50,6 +50,14 @@ param apiClientId string
 @description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https).')
 param adminServiceUrl string
 
+@description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG) or entra-app (app-only token, not documented by Microsoft).')
+@allowed([
+  'negotiate'
+  'entra-user'
+  'entra-app'
+])
+param adminServiceAuth string
+
 @description('ADMINSERVICE_SCOPE: Entra scope of the ConfigMgr server app (Application ID URI + /.default).')
 @minLength(1)
 param adminServiceScope string
@@ -141,6 +149,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // The API trusts the principal App Service Authentication passes on (authsettingsV2 below).
         { name: 'API_AUTH', value: 'easyauth' }
         { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
+        { name: 'ADMINSERVICE_AUTH', value: adminServiceAuth }
         { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
         // Other tenants: the multi-tenant app, signed in with this identity's token as a federated credential.
         { name: 'MULTITENANT_CLIENT_ID', value: multitenantClientId }

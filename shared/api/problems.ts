@@ -130,6 +130,7 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   }
   if (error instanceof SourceReadError) {
     log.warn("ConfigMgr read failed during an API request", { ...context, kind: error.kind, error: error.message });
+    if (error.kind === "access-denied") return new ApiProblem(502, "source-unavailable", error.message);
     return new ApiProblem(502, "source-unavailable", `The ConfigMgr AdminService could not be read (${error.kind}). Try again later.`);
   }
   if (error instanceof CredentialUnavailableError) {

@@ -2,6 +2,10 @@ import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 
+/** ADMINSERVICE_AUTH values (see the schema below). */
+export const ADMINSERVICE_AUTH_MODES = ["negotiate", "entra-user", "entra-app"] as const;
+export type AdminServiceAuthMode = (typeof ADMINSERVICE_AUTH_MODES)[number];
+
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
 /** Only the loopback simulator may be reached over plain http (no token is ever sent there). */
@@ -98,7 +102,28 @@ export function serviceBusNamespaceName(resourceId: string): string {
 export const settingsSchema = z.object({
   GRAPH_BASE_URL: serviceUrl("GRAPH_BASE_URL").default("https://graph.microsoft.com"),
   ADMINSERVICE_URL: serviceUrl("ADMINSERVICE_URL").optional(),
+  /**
+   * How the app proves who it is to the AdminService: `negotiate` (Windows authentication, Kerberos via SPNEGO),
+   * `entra-user` (a delegated token of a ConfigMgr administrative user, through a Cloud Management Gateway) or
+   * `entra-app` (an app-only token; not documented by Microsoft). Required for a remote AdminService.
+   */
+  ADMINSERVICE_AUTH: z
+    .enum(ADMINSERVICE_AUTH_MODES, { message: 'ADMINSERVICE_AUTH must be "negotiate", "entra-user" or "entra-app"' })
+    .optional(),
   ADMINSERVICE_SCOPE: optionalText,
+  /** negotiate on Linux: the client keytab of the ConfigMgr administrative account (a file path). */
+  ADMINSERVICE_KEYTAB: optionalText,
+  /** negotiate on Linux: the same keytab as base64 text (in Azure a Key Vault reference to the keytab secret). */
+  ADMINSERVICE_KEYTAB_BASE64: optionalText,
+  /** entra-user: the public client app registration the sign-in uses (device code flow). */
+  ADMINSERVICE_CLIENT_ID: optionalGuid("ADMINSERVICE_CLIENT_ID"),
+  /** entra-user: the Entra authority host (national clouds differ). */
+  ADMINSERVICE_AUTHORITY_HOST: serviceUrl("ADMINSERVICE_AUTHORITY_HOST").default("https://login.microsoftonline.com"),
+  /**
+   * entra-user in Azure: the Key Vault secret (https://<vault>.vault.azure.net/secrets/<name>) holding the
+   * signed-in user's token cache; the CLI keeps it in its data folder instead.
+   */
+  ADMINSERVICE_TOKEN_CACHE_SECRET_URI: serviceUrl("ADMINSERVICE_TOKEN_CACHE_SECRET_URI").optional(),
   TABLES_CONNECTION: optionalText,
   TABLES_ENDPOINT: serviceUrl("TABLES_ENDPOINT").optional(),
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: optionalText,
@@ -174,14 +199,42 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
   if (settings.MULTITENANT_CERTIFICATE_PATH !== undefined && settings.MULTITENANT_CLIENT_ID === undefined) {
     problems.push("MULTITENANT_CERTIFICATE_PATH needs MULTITENANT_CLIENT_ID (the multi-tenant app registration)");
   }
-  if (settings.ADMINSERVICE_URL !== undefined && !isLoopbackHttp(new URL(settings.ADMINSERVICE_URL)) && settings.ADMINSERVICE_SCOPE === undefined) {
-    problems.push(
-      "ADMINSERVICE_SCOPE is required for a remote AdminService: the Entra scope of the ConfigMgr server app, e.g. api://<app id>/.default",
-    );
-  }
+  problems.push(...adminServiceAuthProblems(settings));
   problems.push(...serviceBusResourceProblems(settings));
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
+}
+
+/** Which AdminService settings each ADMINSERVICE_AUTH mode needs; the loopback simulator needs none. */
+function adminServiceAuthProblems(settings: Settings): string[] {
+  const problems: string[] = [];
+  const remote = settings.ADMINSERVICE_URL !== undefined && !isLoopbackHttp(new URL(settings.ADMINSERVICE_URL));
+  const mode = settings.ADMINSERVICE_AUTH;
+  if (remote && mode === undefined) {
+    problems.push(
+      'ADMINSERVICE_AUTH is required for a remote AdminService: "negotiate" (Windows account, Kerberos), "entra-user" (ConfigMgr administrative user through a CMG, after `collection-sync adminservice sign-in`) or "entra-app" (app-only token, not documented by Microsoft)',
+    );
+  }
+  if ((mode === "entra-user" || mode === "entra-app") && settings.ADMINSERVICE_SCOPE === undefined) {
+    problems.push(`ADMINSERVICE_AUTH=${mode} needs ADMINSERVICE_SCOPE: the Entra scope of the ConfigMgr server app, e.g. https://ConfigMgrService/.default`);
+  }
+  if (mode === "entra-user" && settings.ADMINSERVICE_CLIENT_ID === undefined) {
+    problems.push("ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_CLIENT_ID: the public client app registration used to sign the ConfigMgr administrative user in");
+  }
+  if (mode === "entra-user" && settings.AZURE_TENANT_ID === undefined) {
+    problems.push("ADMINSERVICE_AUTH=entra-user needs AZURE_TENANT_ID: the tenant the ConfigMgr administrative user signs in to");
+  }
+  if (settings.ADMINSERVICE_KEYTAB !== undefined && settings.ADMINSERVICE_KEYTAB_BASE64 !== undefined) {
+    problems.push("Set ADMINSERVICE_KEYTAB or ADMINSERVICE_KEYTAB_BASE64, not both");
+  }
+  const keytab = settings.ADMINSERVICE_KEYTAB ?? settings.ADMINSERVICE_KEYTAB_BASE64;
+  if (keytab !== undefined && mode !== "negotiate") {
+    problems.push("ADMINSERVICE_KEYTAB / ADMINSERVICE_KEYTAB_BASE64 are used only with ADMINSERVICE_AUTH=negotiate");
+  }
+  if (settings.ADMINSERVICE_KEYTAB_BASE64 !== undefined && !/^[A-Za-z0-9+/=\s]+$/.test(settings.ADMINSERVICE_KEYTAB_BASE64)) {
+    problems.push("ADMINSERVICE_KEYTAB_BASE64 is not base64 text (in Azure: is the Key Vault reference resolved? see the app's Environment variables blade)");
+  }
+  return problems;
 }
 
 /** The dead-letter metric is read for the queue on SERVICEBUS_CONNECTION's namespace: both must name the same one. */

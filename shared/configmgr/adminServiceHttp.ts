@@ -1,11 +1,10 @@
-import type { TokenCredential } from "@azure/identity";
 import { SourceReadError } from "../errors.js";
+import { accessDeniedAdvice, type AdminServiceAuth } from "./adminServiceAuth.js";
 
-/** How the adapter talks HTTP to the AdminService: token, timeout, a couple of retries, JSON or a typed error. */
+/** How the adapter talks HTTP to the AdminService: auth, timeout, a couple of retries, JSON or a typed error. */
 export interface AdminServiceHttpOptions {
-  readonly credential: TokenCredential | null;
-  /** Entra scope for a Cloud Management Gateway (ADMINSERVICE_SCOPE); no token is sent without it. */
-  readonly scope?: string;
+  /** Authenticates each request (ADMINSERVICE_AUTH); `noAdminServiceAuth` for the loopback simulator. */
+  readonly auth: AdminServiceAuth;
   readonly timeoutMs: number;
   readonly fetchImpl: typeof fetch;
   /** Retries after a 429 or 503 (or a dropped connection) before the read fails. */
@@ -38,13 +37,22 @@ export class AdminServiceHttp {
    * can count its own requests. A 404 is NOT_FOUND when `notFoundIsAnswer`, an error otherwise.
    */
   async getJson(url: string, onAttempt: () => void, notFoundIsAnswer = false): Promise<unknown> {
-    const headers = await this.headers(url);
     for (let attempt = 0; ; attempt++) {
       onAttempt();
+      const exchange = await this.options.auth.begin(new URL(url));
+      const headers: Record<string, string> = { Accept: "application/json" };
+      if (exchange.authorization !== null) headers["Authorization"] = exchange.authorization;
       const outcome = await this.send(url, headers);
       if (outcome.kind === "response") {
         const { response } = outcome;
-        if (response.ok) return readJson(response, url, this.options.timeoutMs);
+        if (response.ok) {
+          await exchange.verify(response).catch(async (error: unknown) => {
+            await discard(response);
+            throw error;
+          });
+          return readJson(response, url, this.options.timeoutMs);
+        }
+        if (response.status === 401 || response.status === 403) throw await this.accessDenied(response, url);
         if (response.status === 404 && notFoundIsAnswer) {
           await discard(response);
           return NOT_FOUND;
@@ -65,20 +73,10 @@ export class AdminServiceHttp {
     }
   }
 
-  private async headers(url: string): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const { credential, scope } = this.options;
-    // Never send a bearer token over plain http: only the loopback simulator is reachable that way.
-    if (credential === null || scope === undefined || !url.startsWith("https://")) return headers;
-    let token;
-    try {
-      token = await credential.getToken(scope);
-    } catch (error) {
-      throw new SourceReadError("unavailable", `Could not get a token for the AdminService (scope ${scope})`, { cause: error });
-    }
-    if (token === null) throw new SourceReadError("unavailable", `No token for the AdminService (scope ${scope})`);
-    headers["Authorization"] = `Bearer ${token.token}`;
-    return headers;
+  /** 401/403 are not transient: say which identity was refused and what ConfigMgr needs, and fail the read. */
+  private async accessDenied(response: Response, url: string): Promise<SourceReadError> {
+    const detail = await errorDetail(response);
+    return new SourceReadError("access-denied", `${accessDeniedAdvice(this.options.auth, response.status)} (${describe(url)}${detail})`);
   }
 
   private async send(
@@ -121,11 +119,7 @@ function retryWait(response: Response, attempt: number): number | null {
 
 async function statusError(response: Response, url: string): Promise<AdminServiceStatusError> {
   const detail = await errorDetail(response);
-  const hint =
-    response.status === 401 || response.status === 403
-      ? " (through a Cloud Management Gateway set ADMINSERVICE_SCOPE and grant the app access to the ConfigMgr server app)"
-      : "";
-  return new AdminServiceStatusError(response.status, `AdminService answered ${response.status} to ${describe(url)}${detail}${hint}`);
+  return new AdminServiceStatusError(response.status, `AdminService answered ${response.status} to ${describe(url)}${detail}`);
 }
 
 /** The OData error message, if the body has one: shown to admins, so it is cut short and never the whole body. */

@@ -1,9 +1,9 @@
 import pMap from "p-map";
 import { chunk } from "../batches.js";
-import type { TokenCredential } from "@azure/identity";
 import { z } from "zod";
 import { SourceReadError } from "../errors.js";
 import { GUID_PATTERN } from "../mappings/ids.js";
+import { noAdminServiceAuth, type AdminServiceAuth } from "./adminServiceAuth.js";
 import { AdminServiceHttp, AdminServiceStatusError, NOT_FOUND } from "./adminServiceHttp.js";
 import { parsePage, readAllRows } from "./adminServicePaging.js";
 import { AdminServiceUrls } from "./adminServiceUrls.js";
@@ -12,10 +12,8 @@ import type { CollectionInfo, MembershipSource, MembershipSourceProvider, Source
 export interface AdminServiceSourceOptions {
   /** ADMINSERVICE_URL: `https://<provider>/AdminService`, `https://<CMG>/CCM_Proxy_MutualAuth/<id>/AdminService`, or the simulator. */
   readonly baseUrl: string;
-  /** Used only with `scope` and an https URL. */
-  readonly credential: TokenCredential | null;
-  /** ADMINSERVICE_SCOPE: the ConfigMgr server app's Application ID URI + `/.default` (Cloud Management Gateway). */
-  readonly scope?: string;
+  /** ADMINSERVICE_AUTH, opened by openAdminServiceAuth; default none (the loopback simulator). */
+  readonly auth?: AdminServiceAuth;
   /** Per request; default 30 s. */
   readonly timeoutMs?: number;
   readonly fetchImpl?: typeof fetch;
@@ -67,8 +65,7 @@ function entraId(value: string | null | undefined): string | null {
 export function createAdminServiceSourceProvider(options: AdminServiceSourceOptions): MembershipSourceProvider {
   const urls = new AdminServiceUrls(options.baseUrl);
   const http = new AdminServiceHttp({
-    credential: options.credential,
-    ...(options.scope === undefined ? {} : { scope: options.scope }),
+    auth: options.auth ?? noAdminServiceAuth,
     timeoutMs: options.timeoutMs ?? 30_000,
     fetchImpl: options.fetchImpl ?? fetch,
     maxRetries: options.maxRetries ?? 2,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { TokenCredential } from "@azure/identity";
+import { bearerAdminServiceAuth } from "../../shared/configmgr/adminServiceAuth.js";
 import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminServiceSource.js";
 import { SourceReadError, ValidationError } from "../../shared/errors.js";
 import { membershipRows, startFakeAdminService, type FakeReply } from "./fakeAdminService.js";
@@ -23,6 +24,8 @@ function systemsFor(url: URL): FakeReply {
 }
 
 const fakeCredential = (token: string): TokenCredential => ({ getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) });
+const entraApp = (credential: TokenCredential) =>
+  bearerAdminServiceAuth({ mode: "entra-app", credential, scope: "https://configmgrservice/.default", identity: () => "the app" });
 
 describe("AdminService source at the edges", () => {
   it("pages with $top and $skip when the server sends no nextLink", async () => {
@@ -33,7 +36,7 @@ describe("AdminService source at the edges", () => {
       const skip = Number(url.searchParams.get("$skip"));
       return { body: { value: all.slice(skip, skip + top) } };
     });
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null, pageSize: 4 }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, pageSize: 4 }).open();
     const devices = await source.readDeviceMembers("PS100001");
     expect(devices.map((d) => d.resourceId)).toEqual(all.map((r) => r.ResourceID));
     const windows = fake.seen.filter((r) => r.url.pathname.endsWith("SMS_FullCollectionMembership"));
@@ -43,7 +46,7 @@ describe("AdminService source at the edges", () => {
 
   it("fails as bad-response instead of looping when the server ignores $skip", async () => {
     const fake = await serve(() => ({ body: { value: membershipRows(1, 4) } }));
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null, pageSize: 4 }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, pageSize: 4 }).open();
     await expect(source.readDeviceMembers("PS100001")).rejects.toMatchObject({ kind: "bad-response" });
     expect(fake.seen).toHaveLength(2);
   });
@@ -60,7 +63,7 @@ describe("AdminService source at the edges", () => {
         },
       };
     });
-    const source = createAdminServiceSourceProvider({ baseUrl: `${fake.baseUrl}/`, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: `${fake.baseUrl}/` }).open();
     expect(await source.readDeviceMembers("PS100001")).toHaveLength(5);
     expect(fake.seen[1]?.url.pathname).toBe("/AdminService/wmi/SMS_FullCollectionMembership");
     expect(fake.seen[1]?.url.searchParams.get("$skiptoken")).toBe("page2");
@@ -68,7 +71,7 @@ describe("AdminService source at the edges", () => {
 
   it("looks devices up 50 at a time", async () => {
     const fake = await serve((url) => (url.pathname.endsWith("SMS_R_System") ? systemsFor(url) : { body: { "@odata.count": 120, value: membershipRows(1, 120) } }));
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl }).open();
     const devices = await source.readDeviceMembers("PS100001");
     expect(devices.every((d) => d.entraDeviceId !== null)).toBe(true);
     const lookups = fake.seen.filter((r) => r.url.pathname.endsWith("SMS_R_System"));
@@ -82,37 +85,37 @@ describe("AdminService source at the edges", () => {
         ? { body: { value: [{ CollectionID: "PS100001", Name: "C", CollectionType: 2, MemberCount: 5, LastMemberChangeTime: null }] } }
         : { body: { value: membershipRows(1, 3) } },
     );
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl }).open();
     await source.getCollection("PS100001");
     await expect(source.readDeviceMembers("PS100001")).rejects.toMatchObject({ kind: "truncated" });
   });
 
   it("fails as bad-response for a body that is not JSON or has no value list", async () => {
     const notJson = await serve(() => ({ body: "<html>Sign in</html>" }));
-    const source = createAdminServiceSourceProvider({ baseUrl: notJson.baseUrl, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: notJson.baseUrl }).open();
     await expect(source.getCollection("PS100001")).rejects.toMatchObject({ kind: "bad-response" });
     await notJson.close();
     const noValue = await serve(() => ({ body: { members: [] } }));
-    const other = createAdminServiceSourceProvider({ baseUrl: noValue.baseUrl, credential: null }).open();
+    const other = createAdminServiceSourceProvider({ baseUrl: noValue.baseUrl }).open();
     await expect(other.readDeviceMembers("PS100001")).rejects.toMatchObject({ kind: "bad-response" });
   });
 
   it("answers null for a 404 or an empty value list", async () => {
     const fake = await serve((_url, i) => (i === 0 ? { status: 404, body: { error: { code: "NotFound", message: "none" } } } : { body: { value: [] } }));
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl }).open();
     expect(await source.getCollection("PS100001")).toBeNull();
     expect(await source.getCollection("PS100001")).toBeNull();
   });
 
   it("reports a collection that is neither device nor user as other", async () => {
     const fake = await serve(() => ({ body: { value: [{ CollectionID: "SMS00001", Name: "Other", CollectionType: 0 }] } }));
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl }).open();
     expect(await source.getCollection("SMS00001")).toMatchObject({ type: "other", memberCount: 0, lastMemberChangeTime: null });
   });
 
   it("refuses injection-looking collection ids before sending any request", async () => {
     const fake = await serve(() => ({ body: { value: [] } }));
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl }).open();
     for (const id of ["PS1'0001", "PS100012' or CollectionID ne '", "../../x", "PS10001", "PS1000123", "PS1 0001", "PS10001%27"]) {
       await expect(source.getCollection(id)).rejects.toBeInstanceOf(ValidationError);
       await expect(source.readDeviceMembers(id)).rejects.toBeInstanceOf(ValidationError);
@@ -124,7 +127,7 @@ describe("AdminService source at the edges", () => {
 
   it("gives up at once when Retry-After asks for a long wait", async () => {
     const fake = await serve(() => ({ status: 429, headers: { "retry-after": "3600" }, body: { error: { code: "TooMany", message: "slow down" } } }));
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl }).open();
     const failure = await source.getCollection("PS100001").catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SourceReadError);
     expect((failure as SourceReadError).message).toContain("429");
@@ -133,7 +136,7 @@ describe("AdminService source at the edges", () => {
 
   it("never sends a token over plain http, even when a scope is configured", async () => {
     const fake = await serve(() => ({ body: { value: [] } }));
-    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: fakeCredential("secret"), scope: "https://configmgrservice/.default" }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, auth: entraApp(fakeCredential("secret")) }).open();
     await source.getCollection("PS100001");
     expect(fake.seen[0]?.headers.authorization).toBeUndefined();
   });
@@ -152,7 +155,7 @@ describe("AdminService source at the edges", () => {
       },
     };
     const baseUrl = "https://cmg.contoso.com/CCM_Proxy_MutualAuth/72057594037927941/AdminService";
-    const source = createAdminServiceSourceProvider({ baseUrl, credential, scope: "https://configmgrservice/.default", fetchImpl: fakeFetch }).open();
+    const source = createAdminServiceSourceProvider({ baseUrl, auth: entraApp(credential), fetchImpl: fakeFetch }).open();
     await source.getCollection("PS100001");
     expect(sent).toEqual([{ url: `${baseUrl}/wmi/SMS_Collection('PS100001')`, authorization: "Bearer cmg-token" }]);
     expect(scopes).toEqual(["https://configmgrservice/.default"]);
@@ -166,7 +169,7 @@ describe("AdminService source at the edges", () => {
       }
       return { body: { value: [{ ResourceId: 7, Name: "CONTOSO\\anne", UserPrincipalName: "anne@contoso.com" }] } };
     });
-    const provider = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, credential: null });
+    const provider = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl });
     const users = await provider.open().readUserMembers("PS100002");
     expect(users).toEqual([{ resourceId: 7, name: "CONTOSO\\anne", userPrincipalName: "anne@contoso.com", entraObjectId: null }]);
     const before = fake.seen.length;

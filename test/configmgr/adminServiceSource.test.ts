@@ -39,7 +39,7 @@ afterEach(async () => {
 
 async function sourceOver(options: { adminServicePageSize?: number; timeoutMs?: number } = {}) {
   tenant = await startSimulatedTenant({ seed, ...(options.adminServicePageSize === undefined ? {} : { adminServicePageSize: options.adminServicePageSize }) });
-  const provider = createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null, timeoutMs: options.timeoutMs ?? 10_000 });
+  const provider = createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, timeoutMs: options.timeoutMs ?? 10_000 });
   return { tenant, provider, source: provider.open() };
 }
 

@@ -37,6 +37,8 @@ const isSettingName = (name: string): name is SettingName => schemaKeys.has(name
 const SAMPLES: Readonly<Record<string, string>> = {
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-csync-sample.servicebus.windows.net",
   SERVICEBUS_RESOURCE_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-sample/providers/Microsoft.ServiceBus/namespaces/sb-csync-sample",
+  // A deployment parameter (@allowed in the Bicep): any of the modes.
+  ADMINSERVICE_AUTH: "entra-app",
 };
 
 /** The literal the Bicep sets, else a value of the shape the setting wants, standing in for what Azure fills in. */

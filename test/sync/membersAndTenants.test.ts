@@ -126,7 +126,7 @@ describe("several tenants", () => {
     const stores = freshStores();
     const deps: SyncDeps = {
       mappings: stores.mappings,
-      sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }),
+      sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl }),
       directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor, maxConcurrency: 4, clock: systemClock, log: silentLogger }),
       state: stores.state,
       runs: stores.runs,

@@ -106,7 +106,6 @@ export async function startFaultWorld(
       }),
       sources: createAdminServiceSourceProvider({
         baseUrl: harness.tenant.adminServiceUrl,
-        credential: null,
         ...(workerOptions.sourceTimeoutMs === undefined ? {} : { timeoutMs: workerOptions.sourceTimeoutMs }),
       }),
     };
