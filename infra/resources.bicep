@@ -83,6 +83,7 @@ var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}-${take
 var tableNames = [
   'mappings'
   'runs'
+  'runReports'
   'mappingState'
   'ledger'
   'resolution'

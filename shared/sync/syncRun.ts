@@ -56,6 +56,10 @@ export interface SkippedMember {
   readonly resourceId: number;
   readonly name: string;
   readonly reason: SkipReason;
+  /** The Entra id ConfigMgr holds for it (lower-cased device id, user object id or UPN); null if none. */
+  readonly entraId?: string | null;
+  /** The Entra object it resolved to, when it resolved (skipped for its join type or state). */
+  readonly objectId?: string | null;
 }
 
 export interface RunPreview {
