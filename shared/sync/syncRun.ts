@@ -1,3 +1,5 @@
+import type { MemberReportEntry } from "./memberReport.js";
+
 /** Why a collection member was not put into the group. */
 export type SkipReason =
   /** ConfigMgr knows no Entra id for it (no AADDeviceID / UPN). */
@@ -66,6 +68,8 @@ export interface RunPreview {
   readonly toAdd: string[];
   readonly toRemove: string[];
   readonly skipped: SkippedMember[];
+  /** Every member the run would add, remove or skip, named (answered by the API, not stored with the run). */
+  readonly members?: readonly MemberReportEntry[];
 }
 
 export type RunTrigger = "schedule" | "manual" | "cli" | "retry";

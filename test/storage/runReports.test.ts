@@ -18,7 +18,7 @@ function run(runId: string, startedAt: string): SyncRun {
 }
 
 function member(n: number): MemberReportEntry {
-  const outcome = (["added", "removed", "skipped", "failed"] as const)[n % 4];
+  const outcome = (["added", "removed", "skipped", "failed"] as const)[n % 4] ?? "added";
   return {
     outcome,
     reason: outcome === "skipped" ? "hybrid-joined" : null,
