@@ -102,7 +102,7 @@ export function mappingActionRoutes(deps: ApiDeps): Route[] {
       async handle({ params, principal }) {
         const ref = mappingRefFrom(params);
         await service.get(ref);
-        // approve() logs who approved which change (DESIGN §6); the approval is also kept on the state.
+        // approve() logs who approved which change (README "Safety guards"); the approval is also kept on the state.
         let state;
         try {
           state = await deps.approve(ref, principal.name);

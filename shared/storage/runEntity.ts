@@ -5,7 +5,7 @@ import { absentAsNull, epochMs, isObject, isString, jsonProperty, parseEntity, w
 import { assertTableKey } from "./tableKeys.js";
 
 /**
- * How one SyncRun becomes one `runs` entity and back. Limits (FACTS.md "Table Storage"): a property ≤ 64 KiB
+ * How one SyncRun becomes one `runs` entity and back. Limits (docs/service-facts.md "Table Storage"): a property ≤ 64 KiB
  * (strings are UTF-16, so ≤ 32,768 characters), an entity ≤ 1 MiB and ≤ 252 properties. Structured parts are
  * JSON strings; the preview, which can list thousands of ids, is cut to a budget and split across properties.
  */

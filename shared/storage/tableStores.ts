@@ -20,7 +20,7 @@ export interface TableStoresOptions extends TableAccessOptions {
   readonly runRetentionMs?: number;
 }
 
-/** Every store the product keeps in Table Storage (DESIGN §3), over one account. */
+/** Every store the product keeps in Table Storage (docs/storage.md), over one account. */
 export interface TableStores {
   readonly mappings: MappingStore;
   readonly runs: RunStore;
