@@ -16,6 +16,8 @@ Usage:
   collection-sync mappings remove --collection ID --group ID
   collection-sync mappings approve --collection ID --group ID
   collection-sync runs --collection ID --group ID [--json]
+  collection-sync runs show --collection ID --group ID [--run ID] [--outcome added|removed|skipped|failed]
+                            [--csv | --json]
   collection-sync groups search TEXT [--tenant ID] [--json]
 
 Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
