@@ -95,6 +95,7 @@ var tableNames = [
   'mappingState'
   'ledger'
   'resolution'
+  'notifications'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
