@@ -86,6 +86,7 @@ var tableNames = [
   'mappingState'
   'ledger'
   'resolution'
+  'sourceIdentity'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

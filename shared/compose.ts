@@ -53,6 +53,8 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    // Long gone members drop out; anything older than the refresh interval is looked up again anyway.
+    sourceIdentityRetainMs: 2 * settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
   const directories: DirectoryProvider = createGraphDirectoryProvider({
@@ -66,6 +68,12 @@ export function composeServices(wiring: Wiring): AppServices {
     baseUrl: wiring.adminServiceUrl,
     credential: wiring.adminServiceCredential,
     ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
+    identityCache: stores.sourceIdentities,
+    identityRefresh: {
+      withEntraIdMs: settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+      withoutEntraIdMs: settings.SOURCE_IDENTITY_RECHECK_MINUTES * 60_000,
+    },
+    now: () => clock.now(),
   });
   const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);

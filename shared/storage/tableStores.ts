@@ -2,12 +2,14 @@ import type { MappingStore } from "../mappings/mappingStore.js";
 import type { Ledger } from "../sync/ledger.js";
 import type { MappingStateStore } from "../sync/mappingState.js";
 import type { ResolutionCache } from "../sync/resolutionCache.js";
+import type { SourceIdentityCache } from "../configmgr/sourceIdentityCache.js";
 import type { RunStore } from "../sync/runStore.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";
 import { createMappingTable } from "./mappingTable.js";
 import { createResolutionTable } from "./resolutionTable.js";
 import { createRunTable } from "./runTable.js";
+import { createSourceIdentityTable } from "./sourceIdentityTable.js";
 import type { TableAccessOptions, TablesConnection } from "./tableAccess.js";
 import { openTable } from "./tableAccess.js";
 
@@ -16,6 +18,8 @@ export type { TablesConnection } from "./tableAccess.js";
 export interface TableStoresOptions extends TableAccessOptions {
   /** How long a resolution cache entry (positive or negative) is trusted; default 24 h. */
   readonly resolutionTtlMs?: number;
+  /** Source identities older than this are dropped when their bucket is rewritten; default 14 days. */
+  readonly sourceIdentityRetainMs?: number;
 }
 
 /** Every store the product keeps in Table Storage (DESIGN §3), over one account. */
@@ -25,6 +29,7 @@ export interface TableStores {
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
+  readonly sourceIdentities: SourceIdentityCache;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
   ping(): Promise<void>;
 }
@@ -35,9 +40,11 @@ export const TABLE_NAMES = {
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
+  sourceIdentities: "sourceIdentity",
 } as const;
 
 const DEFAULT_RESOLUTION_TTL_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_SOURCE_IDENTITY_RETAIN_MS = 14 * 24 * 60 * 60 * 1000;
 
 export function createTableStores(connection: TablesConnection, options: TableStoresOptions = {}): TableStores {
   const tables = {
@@ -46,6 +53,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
+    sourceIdentities: openTable(connection, TABLE_NAMES.sourceIdentities, options),
   };
   const mappings = createMappingTable(tables.mappings);
   return {
@@ -54,6 +62,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
+    sourceIdentities: createSourceIdentityTable(tables.sourceIdentities, { retainMs: options.sourceIdentityRetainMs ?? DEFAULT_SOURCE_IDENTITY_RETAIN_MS }),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));
       await mappings.list({ pageSize: 1 });

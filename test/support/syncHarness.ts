@@ -41,7 +41,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
   const tenant = await startSimulatedTenant({ seed: options.seed, ...(options.simulator ?? {}) });
   const stores = freshStores();
   const deps: SyncDeps = syncDepsFrom(stores, {
-    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }),
+    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null, identityCache: stores.sourceIdentities, now: () => clock.now() }),
     directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
     clock,
     log,
