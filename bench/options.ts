@@ -11,6 +11,9 @@ export interface BenchOptions {
   readonly hybrid: number;
   /** Devices that join the collection before S3. */
   readonly joining: number;
+  /** Users in the S1u/S3u user collection, and users that join it before S3u. */
+  readonly users: number;
+  readonly joiningUsers: number;
   /** Mappings the scheduler plans in S4. */
   readonly mappings: number;
   /** Devices of the naive baseline's slice. */
@@ -27,6 +30,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   withoutEntraId: 5_000,
   hybrid: 5_000,
   joining: 1_000,
+  users: 50_000,
+  joiningUsers: 1_000,
   mappings: 1_000,
   naiveSlice: 2_000,
   graphConcurrency: 4,
@@ -40,6 +45,8 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--without-entra-id": "withoutEntraId",
   "--hybrid": "hybrid",
   "--joining": "joining",
+  "--users": "users",
+  "--joining-users": "joiningUsers",
   "--mappings": "mappings",
   "--naive-slice": "naiveSlice",
   "--concurrency": "graphConcurrency",
@@ -53,6 +60,8 @@ export const USAGE = `npm run bench [-- options]
   --without-entra-id <n> members without an Entra id (default 5000)
   --hybrid <n>           hybrid-joined members (default 5000)
   --joining <n>          devices joining the collection before S3 (default 1000)
+  --users <n>            users in the S1u/S3u user collection (default 50000)
+  --joining-users <n>    users joining it before S3u, scattered ResourceIDs (default 1000)
   --mappings <n>         mappings planned by the scheduler in S4 (default 1000)
   --naive-slice <n>      devices in the naive baseline's measured slice (default 2000)
   --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)`;
@@ -70,7 +79,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (key === undefined) throw new Error(`Unknown option ${arg}\n${USAGE}`);
     const raw = inline ?? argv[++i];
     const value = Number(raw);
-    const min = key === "throttleScale" ? Number.MIN_VALUE : key === "devices" || key === "naiveSlice" || key === "graphConcurrency" ? 1 : 0;
+    const min = key === "throttleScale" ? Number.MIN_VALUE : key === "devices" || key === "users" || key === "naiveSlice" || key === "graphConcurrency" ? 1 : 0;
     if (raw === undefined || !Number.isFinite(value) || value < min || (key !== "throttleScale" && !Number.isInteger(value))) {
       throw new Error(`${flag} needs a ${key === "throttleScale" ? "positive number" : `whole number ≥ ${min}`}, got ${raw ?? "nothing"}\n${USAGE}`);
     }

@@ -12,7 +12,7 @@ import { runNaiveBaseline } from "./naiveBaseline.js";
 import { parseOptions, type BenchOptions } from "./options.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
-import { runSyncScenarios } from "./syncScenarios.js";
+import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets } from "./targets.js";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -35,11 +35,19 @@ async function main(argv: readonly string[]): Promise<number> {
       const naive = runNaiveBaseline(options);
       naive.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
       const sync = await runSyncScenarios(rig, options);
+      progress(`S1u and S3u (a user collection of ${options.users} users)…`);
+      const userTenant = await startRemoteTenant("users", options);
+      let users;
+      try {
+        users = await runUserScenarios(startRig(userTenant, options, azurite, "benchusers"), options);
+      } finally {
+        await userTenant.close();
+      }
       progress("S4 scheduler tick…");
       const scheduler = await runSchedulerScenario(createTableStores({ connectionString: azurite.connectionString }, { tablePrefix: "benchsched" }), options.mappings);
       const baseline = await naive;
-      const checks = [...sync.checks, { name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }];
-      const scenarios = { S1: sync.S1, S2: sync.S2, S3: sync.S3, S4: scheduler.figures, naiveS1: baseline.extrapolated };
+      const checks = [...sync.checks, ...users.checks, { name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }];
+      const scenarios = { S1: sync.S1, S2: sync.S2, S3: sync.S3, S4: scheduler.figures, S1u: users.S1u, S3u: users.S3u, naiveS1: baseline.extrapolated };
       notes.push(
         `naive S1 is extrapolated linearly (×${baseline.factor.toFixed(1)}) from a measured slice of ${baseline.sliceMembers} members (${baseline.measured.graphRequests} Graph requests, ${(baseline.measured.wallMs / 1000).toFixed(1)} s); linear extrapolation ignores that its writes would also be throttled.`,
         `peak RSS is the bench process: engine, adapters and the embedded Azurite (with the naive slice's client running beside S1–S3); the simulated tenants run in child processes, as Microsoft's services are not in ours.`,
@@ -47,7 +55,14 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       report = {
         scenarios,
-        targets: judgeTargets({ scenarios, joining: options.joining, checks }),
+        targets: judgeTargets({
+          scenarios,
+          joining: options.joining,
+          collectionAfterS3: options.devices + options.withoutEntraId + options.hybrid + options.joining,
+          joiningUsers: options.joiningUsers,
+          userCollectionAfterS3u: options.users + options.joiningUsers,
+          checks,
+        }),
         settings: settingsOf(options, baseline.factor, baseline.sliceMembers, performance.now() - started, rig.warnings),
       };
     } finally {
@@ -67,6 +82,7 @@ function settingsOf(options: BenchOptions, factor: number, slice: number, elapse
     throttleScale: options.throttleScale,
     tenantSize: tenantSizeFor(0),
     collection: { entraJoined: options.devices, withoutEntraId: options.withoutEntraId, hybridJoined: options.hybrid, joiningBeforeS3: options.joining },
+    userCollection: { users: options.users, joiningBeforeS3u: options.joiningUsers },
     mappingsS4: options.mappings,
     graphMaxConcurrency: options.graphConcurrency,
     naive: { sliceMembers: slice, factor: Math.round(factor * 100) / 100, linear: true },

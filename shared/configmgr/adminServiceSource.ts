@@ -9,7 +9,7 @@ import { AdminServiceUrls } from "./adminServiceUrls.js";
 import { DEFAULT_IDENTITY_REFRESH, type IdentityRefreshPolicy } from "./identityRefresh.js";
 import { memberIdentities, type IdentityCacheUse, type MemberRef } from "./memberIdentities.js";
 import type { CollectionInfo, MembershipSource, MembershipSourceProvider, SourceDevice, SourceUser } from "./membershipSource.js";
-import { defaultFilterBudget, lookupResources, type FilterBudget } from "./resourceLookup.js";
+import { confirmAbsent, defaultFilterBudget, lookupResources, type FilterBudget } from "./resourceLookup.js";
 import type { SourceIdentity, SourceIdentityCache } from "./sourceIdentityCache.js";
 
 export interface AdminServiceSourceOptions {
@@ -142,6 +142,7 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
     const rows = await lookupResources(http, urls, "SMS_R_System", ["ResourceID", "Name", "AADDeviceID"], members.map((m) => m.resourceId), site.filters, count);
     const systems = new Map(parseRows(systemSchema, rows, "SMS_R_System").map((s) => [s.ResourceID, s]));
     // A member without a system record (an "Unknown Computer" in All Systems) has no Entra identity to sync.
+    await confirmAbsent(http, urls, "SMS_R_System", members.filter((m) => !systems.has(m.resourceId)).map((m) => m.resourceId), count);
     return members.map((m) => {
       const system = systems.get(m.resourceId);
       return { resourceId: m.resourceId, name: system?.Name ?? m.name, entraId: entraId(system?.AADDeviceID), userPrincipalName: null, checkedAt };
@@ -164,6 +165,7 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
   async function lookupUsers(members: readonly MemberRef[], checkedAt: number): Promise<SourceIdentity[]> {
     const rows = await lookupUserRows(members.map((m) => m.resourceId));
     const users = new Map(parseRows(userSchema, rows, "SMS_R_User").map((u) => [u.ResourceID, u]));
+    await confirmAbsent(http, urls, "SMS_R_User", members.filter((m) => !users.has(m.resourceId)).map((m) => m.resourceId), count);
     return members.map((m) => {
       const user = users.get(m.resourceId);
       return { resourceId: m.resourceId, name: user?.Name ?? m.name, entraId: entraId(user?.AADUserID), userPrincipalName: nonEmpty(user?.UserPrincipalName), checkedAt };

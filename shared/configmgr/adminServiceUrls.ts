@@ -42,6 +42,11 @@ export class AdminServiceUrls {
     });
   }
 
+  /** One discovery record by its key (an integer, checked by the caller). */
+  resource(wmiClass: "SMS_R_System" | "SMS_R_User", resourceId: number): string {
+    return `${this.root}/wmi/${wmiClass}(${resourceId})`;
+  }
+
   /** Records of one discovery class matching `filter` (a chain built by resourceFilters.ts from integer ids). */
   resources(wmiClass: "SMS_R_System" | "SMS_R_User", select: readonly string[], filter: string): string {
     return withQuery(`${this.root}/wmi/${wmiClass}`, { $filter: filter, $select: select.join(",") });

@@ -1,5 +1,6 @@
 import pMap from "p-map";
-import { AdminServiceStatusError, type AdminServiceHttp } from "./adminServiceHttp.js";
+import { AdminServiceStatusError, NOT_FOUND, type AdminServiceHttp } from "./adminServiceHttp.js";
+import { keyedEntity } from "./adminServiceRows.js";
 import { readAllRows } from "./adminServicePaging.js";
 import type { AdminServiceUrls } from "./adminServiceUrls.js";
 import { isNodeLimitMessage, lookupChains, MAX_FILTER_NODES, type LookupChain } from "./resourceFilters.js";
@@ -56,4 +57,33 @@ export async function lookupResources(
   };
   const chains = lookupChains(KEY, ids, budget.maxNodes, LOOKUP_ROWS);
   return (await pMap(chains, readChain, { concurrency: LOOKUPS_IN_FLIGHT })).flat();
+}
+
+/** More members than this without a record in one read: the lists were cut short, not the site's data. */
+const MAX_ABSENT = 50;
+
+/**
+ * Members a lookup returned no record for: confirmed one by one with a keyed read, which a server cannot cut
+ * short. Nothing documents `$count` or the server's page size, so a list that silently left rows out would
+ * otherwise make those members look like members without an Entra identity — and mirror mode would remove
+ * them. Any record found this way, or too many missing, fails the read as truncated.
+ */
+export async function confirmAbsent(
+  http: AdminServiceHttp,
+  urls: AdminServiceUrls,
+  wmiClass: DiscoveryClass,
+  ids: readonly number[],
+  onAttempt: () => void,
+): Promise<void> {
+  const truncated = () =>
+    new SourceReadError("truncated", `AdminService left ${ids.length} ${wmiClass} records out of its answers; the read is not trusted`);
+  if (ids.length > MAX_ABSENT) throw truncated();
+  await pMap(
+    ids,
+    async (id) => {
+      const body = await http.getJson(urls.resource(wmiClass, id), onAttempt, true);
+      if (body !== NOT_FOUND && keyedEntity(body, wmiClass) !== null) throw truncated();
+    },
+    { concurrency: LOOKUPS_IN_FLIGHT },
+  );
 }
