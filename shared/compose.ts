@@ -6,6 +6,7 @@ import type { AuthConfig } from "./api/auth.js";
 import type { HealthReport } from "./api/health.js";
 import { loadSettings, requireCloudSettings, type Settings } from "./config/settings.js";
 import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
+import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
@@ -62,11 +63,15 @@ export function composeServices(wiring: Wiring): AppServices {
     clock,
     log,
   });
-  const sources: MembershipSourceProvider = createAdminServiceSourceProvider({
-    baseUrl: wiring.adminServiceUrl,
-    credential: wiring.adminServiceCredential,
-    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
-  });
+  const pushed = settings.SOURCE_MODE === "pushed";
+  // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
+  const sources: MembershipSourceProvider = pushed
+    ? createPushedSourceProvider(stores.snapshots)
+    : createAdminServiceSourceProvider({
+        baseUrl: wiring.adminServiceUrl,
+        credential: wiring.adminServiceCredential,
+        ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
+      });
   const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
   const queue = wiring.queue(runSync);
@@ -75,10 +80,10 @@ export function composeServices(wiring: Wiring): AppServices {
       storage: () => stores.ping(),
       // A read of a group that cannot exist: answers 404 (reachable, token accepted) without touching data.
       graph: () => directories.open(null).getGroup(PROBE_GROUP_ID),
-      // SMS00001 ("All Systems") exists in every ConfigMgr site.
-      adminService: () => sources.open().getCollection("SMS00001"),
+      // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
+      ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
     });
-  const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth });
+  const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth, snapshotStore: stores.snapshots });
   return { settings, stores, sync, queue, api, log, clock, runSync };
 }
 

@@ -8,6 +8,8 @@ import { createMappingStateTable } from "./mappingStateTable.js";
 import { createMappingTable } from "./mappingTable.js";
 import { createResolutionTable } from "./resolutionTable.js";
 import { createRunTable } from "./runTable.js";
+import { createSnapshotTable } from "./snapshotTable.js";
+import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import type { TableAccessOptions, TablesConnection } from "./tableAccess.js";
 import { openTable } from "./tableAccess.js";
 
@@ -25,6 +27,8 @@ export interface TableStores {
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
+  /** Collector snapshots (SOURCE_MODE=pushed). */
+  readonly snapshots: SnapshotStore;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
   ping(): Promise<void>;
 }
@@ -35,6 +39,7 @@ export const TABLE_NAMES = {
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
+  snapshots: "snapshots",
 } as const;
 
 const DEFAULT_RESOLUTION_TTL_MS = 24 * 60 * 60 * 1000;
@@ -46,6 +51,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
+    snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
   };
   const mappings = createMappingTable(tables.mappings);
   return {
@@ -54,6 +60,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
+    snapshots: createSnapshotTable(tables.snapshots),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));
       await mappings.list({ pageSize: 1 });
