@@ -67,11 +67,7 @@ export function composeServices(wiring: Wiring): AppServices {
   // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
   const sources: MembershipSourceProvider = pushed
     ? createPushedSourceProvider(stores.snapshots)
-    : createAdminServiceSourceProvider({
-        baseUrl: wiring.adminServiceUrl,
-        credential: wiring.adminServiceCredential,
-        ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
-      });
+    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceCredential);
   const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
   const queue = wiring.queue(runSync);
@@ -85,6 +81,15 @@ export function composeServices(wiring: Wiring): AppServices {
     });
   const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth, snapshotStore: stores.snapshots });
   return { settings, stores, sync, queue, api, log, clock, runSync };
+}
+
+/** The AdminService adapter from settings: the app's source in pull mode, and the collector's. */
+export function adminServiceSources(settings: Settings, baseUrl: string, credential: TokenCredential | null): MembershipSourceProvider {
+  return createAdminServiceSourceProvider({
+    baseUrl,
+    credential,
+    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
+  });
 }
 
 /**
