@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the issue's scale scenarios against the simulated tenant (latency and Graph's throttling
- * budget of FACTS.md), embedded Azurite and the real adapters and engine, in this one process. Prints a table
+ * budget of docs/service-facts.md), embedded Azurite and the real adapters and engine, in this one process. Prints a table
  * (or one JSON document with `--json`) and exits 0 when every target holds, 1 otherwise. See docs/performance.md.
  */
 import { cpus } from "node:os";
@@ -43,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
       notes.push(
         `naive S1 is extrapolated linearly (×${baseline.factor.toFixed(1)}) from a measured slice of ${baseline.sliceMembers} members (${baseline.measured.graphRequests} Graph requests, ${(baseline.measured.wallMs / 1000).toFixed(1)} s); linear extrapolation ignores that its writes would also be throttled.`,
         `peak RSS is the bench process: engine, adapters and the embedded Azurite (with the naive slice's client running beside S1–S3); the simulated tenants run in child processes, as Microsoft's services are not in ours.`,
-        `Graph throttling budget ×${options.throttleScale} of FACTS.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
+        `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
       );
       report = {
         scenarios,

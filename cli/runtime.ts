@@ -38,7 +38,7 @@ export interface RuntimeOptions {
 }
 
 /**
- * Builds the product for one machine: the settings of DESIGN §8 where given, embedded defaults otherwise —
+ * Builds the product for one machine: the settings of README "Configuration" where given, embedded defaults otherwise —
  * in-process Azurite for storage and the built-in simulated tenant for Graph and the AdminService.
  */
 export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRuntime> {

@@ -89,10 +89,11 @@ var names = {
   functionApp: 'func-csync-${resourceToken}'
 }
 var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}'
-// DESIGN §3; the same names as TABLE_NAMES in shared/storage/tableStores.ts.
+// docs/storage.md; the same names as TABLE_NAMES in shared/storage/tableStores.ts.
 var tableNames = [
   'mappings'
   'runs'
+  'runReports'
   'mappingState'
   'ledger'
   'resolution'

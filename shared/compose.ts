@@ -54,6 +54,7 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    runRetentionMs: settings.RUN_RETENTION_DAYS * 24 * 60 * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
   const directories: DirectoryProvider = createGraphDirectoryProvider({

@@ -36,6 +36,8 @@ export interface ApiResponse {
   readonly headers: Readonly<Record<string, string>>;
   /** Serialised as JSON by the transport; absent for 204. */
   readonly jsonBody?: unknown;
+  /** A body sent as it is (CSV), instead of jsonBody. */
+  readonly textBody?: string;
 }
 
 /** Everything the API talks to; built once per process by the composition root. */

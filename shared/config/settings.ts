@@ -93,7 +93,7 @@ export function serviceBusNamespaceName(resourceId: string): string {
 
 /**
  * Every setting of the product, the same names as Azure app settings and CLI environment variables
- * (DESIGN §8). Parsed once per process by the composition root; no other module reads process.env.
+ * (README "Configuration"). Parsed once per process by the composition root; no other module reads process.env.
  */
 export const settingsSchema = z.object({
   GRAPH_BASE_URL: serviceUrl("GRAPH_BASE_URL").default("https://graph.microsoft.com"),
@@ -133,6 +133,8 @@ export const settingsSchema = z.object({
   REMOVAL_THRESHOLD_COUNT: intSetting("REMOVAL_THRESHOLD_COUNT", 0, 1_000_000, 500),
   /** How long a resolved (or unresolvable) member id is trusted before Graph is asked again. */
   RESOLUTION_CACHE_TTL_MINUTES: intSetting("RESOLUTION_CACHE_TTL_MINUTES", 0, 7 * 24 * 60, 24 * 60),
+  /** How long run history and per-member run reports are kept (counted back from each mapping's newest run). */
+  RUN_RETENTION_DAYS: intSetting("RUN_RETENTION_DAYS", 1, 3650, 90),
   /**
    * How the Azure Functions API authenticates callers: App Service Authentication with app roles (default), or
    * function keys as a fallback where Easy Auth cannot be enabled (every key holder gets full access).

@@ -36,7 +36,7 @@ export interface SourceUser {
 
 /**
  * The ConfigMgr side (AdminService). Reads are all-or-nothing: a failed, timed-out or truncated read throws
- * SourceReadError, never returns partial data (DESIGN §4 step 3).
+ * SourceReadError, never returns partial data (README "How it works" step 3).
  */
 export interface MembershipSource {
   getCollection(collectionId: string): Promise<CollectionInfo | null>;

@@ -117,7 +117,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
       const changed = Object.keys(changes).filter((key) => changes[key as keyof UpdateMappingInput] !== undefined);
       deps.log.info("mapping updated", { mappingKey, changed, by: options.by });
       if (before.mode !== updated.mode) {
-        // A mode change decides whether members get removed (DESIGN §1): always leave a trail of who did it.
+        // A mode change decides whether members get removed (README "Modes"): always leave a trail of who did it.
         deps.log.warn("mapping mode changed", { mappingKey, from: before.mode, to: updated.mode, by: options.by });
       }
       if (changes.enabled === true) {

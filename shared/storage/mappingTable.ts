@@ -12,7 +12,7 @@ import { assertTableKey } from "./tableKeys.js";
 import { pageSizeOf, readAllEntities, readEntityPage, unwrapContinuationToken, wrapContinuationToken } from "./tablePaging.js";
 
 
-/** `mappings`: PartitionKey collectionId, RowKey groupId (DESIGN §3). */
+/** `mappings`: PartitionKey collectionId, RowKey groupId (docs/storage.md). */
 const mappingEntitySchema = z.object({
   partitionKey: z.string(),
   rowKey: z.string(),

@@ -18,9 +18,11 @@ export type { TablesConnection } from "./tableAccess.js";
 export interface TableStoresOptions extends TableAccessOptions {
   /** How long a resolution cache entry (positive or negative) is trusted; default 24 h. */
   readonly resolutionTtlMs?: number;
+  /** How long runs and their per-member reports are kept; default 90 days. */
+  readonly runRetentionMs?: number;
 }
 
-/** Every store the product keeps in Table Storage (DESIGN §3), over one account. */
+/** Every store the product keeps in Table Storage (docs/storage.md), over one account. */
 export interface TableStores {
   readonly mappings: MappingStore;
   readonly runs: RunStore;
@@ -36,6 +38,7 @@ export interface TableStores {
 export const TABLE_NAMES = {
   mappings: "mappings",
   runs: "runs",
+  runReports: "runReports",
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
@@ -43,11 +46,13 @@ export const TABLE_NAMES = {
 } as const;
 
 const DEFAULT_RESOLUTION_TTL_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_RUN_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
 export function createTableStores(connection: TablesConnection, options: TableStoresOptions = {}): TableStores {
   const tables = {
     mappings: openTable(connection, TABLE_NAMES.mappings, options),
     runs: openTable(connection, TABLE_NAMES.runs, options),
+    runReports: openTable(connection, TABLE_NAMES.runReports, options),
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
@@ -56,7 +61,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
   const mappings = createMappingTable(tables.mappings);
   return {
     mappings,
-    runs: createRunTable(tables.runs),
+    runs: createRunTable(tables.runs, tables.runReports, { retentionMs: options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS }),
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),

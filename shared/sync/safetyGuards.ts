@@ -26,7 +26,7 @@ export interface GuardVerdict {
 }
 
 /**
- * The guards of DESIGN §6, checked before any removal (a failed source read never gets this far: the run
+ * The guards of README "Safety guards", checked before any removal (a failed source read never gets this far: the run
  * aborts before diffing). Order matters: the most specific explanation wins.
  */
 export function checkRemovalGuards(input: GuardInput): GuardVerdict | null {

@@ -5,7 +5,7 @@ import type { SyncRun } from "./syncRun.js";
 export const DEGRADED_AFTER = 3;
 export const QUARANTINED_AFTER = 10;
 /**
- * Failures closer together than this count once. Service Bus redelivers an abandoned message at once (FACTS.md),
+ * Failures closer together than this count once. Service Bus redelivers an abandoned message at once (docs/service-facts.md),
  * so one outage can fail the same job ten times in a few seconds; "10 failed runs" is meant as 10 attempts
  * spread over ticks, not one burst of redeliveries.
  */

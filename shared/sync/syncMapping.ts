@@ -14,7 +14,7 @@ import type { SyncDeps, SyncRequest } from "./syncDeps.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
- * One sync of one mapping (DESIGN §4): lease → watermark check → read source → resolve → read group → diff →
+ * One sync of one mapping (README "How it works"): lease → watermark check → read source → resolve → read group → diff →
  * guards → write → record. Permanent problems and failed source reads are recorded as a failed run and
  * returned; only unexpected faults propagate (after being recorded), so a queue host can redeliver.
  */
@@ -114,7 +114,7 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   return { status, message: summarise(record.counts), effects: { watermark, blocked: null, approvalConsumed: state.approval !== null }, groupSnapshot };
 }
 
-/** O(1) skip (DESIGN §4 step 2): same collection watermark, same mapping settings, group unchanged. */
+/** O(1) skip (README "How it works" step 2): same collection watermark, same mapping settings, group unchanged. */
 async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Promise<boolean> {
   const { state, mapping } = ctx;
   const mark = state.watermark;
@@ -128,7 +128,7 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
   // The group side: the stored snapshot's delta link, followed (one request when nothing changed). Without a
   // usable snapshot nothing vouches for the group, so the run goes on and the group is checked and read in full.
   const look = await ctx.group.look(!sourceSame);
-  // A skip keeps the newest delta link in the snapshot (GroupTracker): links expire after 7 days (FACTS.md).
+  // A skip keeps the newest delta link in the snapshot (GroupTracker): links expire after 7 days (docs/service-facts.md).
   if (sourceSame && look.unchanged) return true;
   if (look.checkGroup) await checkGroup(ctx);
   return false;
@@ -151,5 +151,9 @@ function applyWrite(record: RunRecord, result: MemberWriteResult, field: "added"
   record.counts[field] += result.done.length;
   if (field === "added") record.counts.alreadyPresent += result.alreadyDone.length;
   record.counts.failed += result.failed.length;
-  for (const failure of result.failed) record.addError({ id: failure.id, code: failure.code, message: failure.message });
+  record.report.written(field, result.done);
+  for (const failure of result.failed) {
+    record.addError({ id: failure.id, code: failure.code, message: failure.message });
+    record.report.failed(failure.id, `${failure.code}: ${failure.message}`);
+  }
 }

@@ -48,6 +48,27 @@ describe("collection-sync CLI", () => {
     expect(tenant.groupMemberIds(GROUP_ID)).toHaveLength(7);
   });
 
+  it("shows the newest run member by member and prints it as CSV with runs show", async () => {
+    await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
+    await cli("sync");
+
+    const shown = await cli("runs", "show", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain("added 6, already present 0");
+    expect(shown.stdout).toMatch(/skipped\s+hybrid-joined\s+16777007\s+PC-00007/);
+
+    const csv = await cli("runs", "show", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--csv", "--outcome", "skipped");
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split(/\r?\n/);
+    expect(lines[0]).toBe("outcome,reason,resourceId,name,entraId,objectId,error");
+    expect(lines.slice(1)).toHaveLength(1);
+    expect(lines[1]).toMatch(/^skipped,hybrid-joined,16777007,PC-00007,/);
+
+    const unknown = await cli("runs", "show", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--run", "00000000-0000-4000-8000-000000000000");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("No run");
+  });
+
   it("prints one JSON document with --json and previews without writing on --dry-run", async () => {
     await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
 
