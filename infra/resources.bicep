@@ -98,6 +98,7 @@ var tableNames = [
   'ledger'
   'resolution'
   'snapshots'
+  'notifications'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

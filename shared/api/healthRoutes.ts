@@ -1,13 +1,25 @@
 import { ensureError } from "../errors.js";
+import type { NotificationHealth } from "../notify/notifications.js";
 import type { ApiDeps } from "./apiTypes.js";
 import type { HealthCheck } from "./health.js";
 import { json, type Route } from "./router.js";
 import { mappedCollections } from "../snapshots/mappedCollections.js";
 
+/** Notification delivery (pending, last failure); a receiver that is down makes the app "degraded", not down. */
+async function notificationHealth(deps: ApiDeps): Promise<{ health: NotificationHealth | null; check: HealthCheck | null }> {
+  if (deps.notificationHealth === undefined) return { health: null, check: null };
+  try {
+    return { health: await deps.notificationHealth(), check: null };
+  } catch (error) {
+    return { health: null, check: { name: "notifications", ok: false, detail: ensureError(error).message.slice(0, 200) } };
+  }
+}
+
 /**
  * `GET /health`: 200 when every dependency answers (status "degraded" while dead-lettered jobs wait for a
- * person, or, with pushed snapshots, while a mapped collection's snapshot is stale or awaited), 503 when one is
- * down, so a load balancer or App Service health check can act on the code alone.
+ * person, while notifications fail to reach their receiver, or, with pushed snapshots, while a mapped
+ * collection's snapshot is stale or awaited), 503 when one is down, so a load balancer or App Service health
+ * check can act on the code alone.
  */
 export function healthRoutes(deps: ApiDeps): Route[] {
   return [
@@ -16,7 +28,7 @@ export function healthRoutes(deps: ApiDeps): Route[] {
       pattern: "/health",
       access: "read",
       async handle() {
-        const [report, deadLetters, snapshots] = await Promise.all([
+        const [report, deadLetters, notifications, snapshots] = await Promise.all([
           deps.health(),
           deps.queue.deadLetterCount().then(
             (count) => ({ count, check: null }),
@@ -25,16 +37,19 @@ export function healthRoutes(deps: ApiDeps): Route[] {
               check: { name: "deadLetters", ok: false, detail: ensureError(error).message.slice(0, 200) } satisfies HealthCheck,
             }),
           ),
+          notificationHealth(deps),
           snapshotHealth(deps),
         ]);
-        const checks = [...report.checks, ...(deadLetters.check === null ? [] : [deadLetters.check]), ...(snapshots.check === null ? [] : [snapshots.check])];
+        const checks = [...report.checks, ...[deadLetters.check, notifications.check, snapshots.check].filter((check) => check !== null)];
         const down = checks.some((check) => !check.ok);
         const lagging = snapshots.collections?.some((collection) => collection.status !== "current") ?? false;
-        const status = down ? "unhealthy" : (deadLetters.count ?? 0) > 0 || lagging ? "degraded" : "healthy";
+        const waiting = (deadLetters.count ?? 0) > 0 || notifications.health?.failing === true || lagging;
+        const status = down ? "unhealthy" : waiting ? "degraded" : "healthy";
         return json(down ? 503 : 200, {
           status,
           checks,
           deadLetterCount: deadLetters.count,
+          ...(deps.notificationHealth === undefined ? {} : { notifications: notifications.health }),
           ...(snapshots.collections === undefined ? {} : { snapshots: snapshots.collections }),
         });
       },

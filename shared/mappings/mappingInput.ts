@@ -26,6 +26,7 @@ export const createMappingSchema = z
      * collection that awaits its first collector snapshot (SOURCE_MODE=pushed).
      */
     memberType: z.enum(["device", "user"]).optional(),
+    notify: z.boolean().default(true),
   })
   .strict();
 
@@ -39,10 +40,11 @@ export const updateMappingSchema = z
     /** null resets the threshold to the app-wide default. */
     removalThresholdPercent: percentSchema.nullable().optional(),
     removalThresholdCount: countSchema.nullable().optional(),
+    notify: z.boolean().optional(),
   })
   .strict()
   .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
-    message: "name at least one of mode, enabled, includeHybridJoined, removalThresholdPercent, removalThresholdCount",
+    message: "name at least one of mode, enabled, includeHybridJoined, removalThresholdPercent, removalThresholdCount, notify",
   });
 
 export type UpdateMappingInput = z.output<typeof updateMappingSchema>;

@@ -3,6 +3,7 @@ import { createPushedSourceProvider } from "../../shared/snapshots/pushedSource.
 import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryProvider.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { Mapping } from "../../shared/mappings/mapping.js";
+import type { Notifier } from "../../shared/notify/notifications.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
 import { syncDepsFrom, type SyncDeps, type SyncPolicy } from "../../shared/sync/syncDeps.js";
@@ -32,6 +33,8 @@ export interface HarnessOptions {
   readonly maxConcurrency?: number;
   /** SOURCE_MODE=pushed: members come from collector snapshots in the test's tables, not the AdminService. */
   readonly pushed?: boolean;
+  /** Wires notifications to the engine, given the harness's stores (their outbox). */
+  readonly notifier?: (stores: TableStores) => Notifier;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
     directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
     clock,
     log,
+    ...(options.notifier === undefined ? {} : { notifier: options.notifier(stores) }),
     policy: {
       removalThresholdPercent: 20,
       removalThresholdCount: 500,
