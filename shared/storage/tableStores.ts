@@ -12,6 +12,8 @@ import { createNotificationTable } from "./notificationTable.js";
 import { createResolutionTable } from "./resolutionTable.js";
 import { createRunTable } from "./runTable.js";
 import { createSourceIdentityTable } from "./sourceIdentityTable.js";
+import { createSnapshotTable } from "./snapshotTable.js";
+import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import type { TableAccessOptions, TablesConnection } from "./tableAccess.js";
 import { openTable } from "./tableAccess.js";
 
@@ -34,6 +36,8 @@ export interface TableStores {
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
   readonly sourceIdentities: SourceIdentityCache;
+  /** Collector snapshots (SOURCE_MODE=pushed). */
+  readonly snapshots: SnapshotStore;
   /** Notifications waiting for delivery, and their recent delivery history. */
   readonly notifications: NotificationOutbox;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
@@ -48,6 +52,7 @@ export const TABLE_NAMES = {
   ledger: "ledger",
   resolution: "resolution",
   sourceIdentities: "sourceIdentity",
+  snapshots: "snapshots",
   notifications: "notifications",
 } as const;
 
@@ -64,6 +69,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
     sourceIdentities: openTable(connection, TABLE_NAMES.sourceIdentities, options),
+    snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
     notifications: openTable(connection, TABLE_NAMES.notifications, options),
   };
   const mappings = createMappingTable(tables.mappings);
@@ -74,6 +80,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
     sourceIdentities: createSourceIdentityTable(tables.sourceIdentities, { retainMs: options.sourceIdentityRetainMs ?? DEFAULT_SOURCE_IDENTITY_RETAIN_MS }),
+    snapshots: createSnapshotTable(tables.snapshots),
     notifications: createNotificationTable(tables.notifications),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));
