@@ -53,6 +53,7 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
   const directories: DirectoryProvider = createGraphDirectoryProvider({
