@@ -103,6 +103,19 @@ export class DependencyTimeoutError extends CollectionSyncError {
   }
 }
 
+/**
+ * Waiting any longer (for Graph to let us in again, or for a slow answer) would pass the run's time budget. The
+ * run stops without diffing against what it could not read, and the job is re-scheduled for `retryAfterMs` later.
+ */
+export class RunDeadlineError extends CollectionSyncError {
+  constructor(
+    readonly retryAfterMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Normalises anything thrown into an Error, so callers can log `message` safely. */
 export function ensureError(value: unknown): Error {
   if (value instanceof Error) return value;

@@ -86,8 +86,8 @@ export function createGraphDirectoryProvider(options: GraphDirectoryProviderOpti
   }
 
   return {
-    open(tenantId: string | null): Directory {
-      return new GraphDirectory(runtimeFor(tenantId));
+    open(tenantId: string | null, openOptions?: { readonly deadline?: number }): Directory {
+      return new GraphDirectory(runtimeFor(tenantId), openOptions?.deadline);
     },
   };
 }

@@ -9,7 +9,7 @@
  * is none, and stops waiting when the caller's deadline would pass.
  */
 import { Client, GraphClientError, HTTPMessageHandler, ResponseType } from "@microsoft/microsoft-graph-client";
-import { CredentialUnavailableError } from "../errors.js";
+import { CredentialUnavailableError, RunDeadlineError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../sync/clock.js";
 import { errorInfo, GraphRequestError } from "./graphErrors.js";
@@ -47,10 +47,10 @@ export interface StatsSink {
   throttledWaitMs: number;
 }
 
-/** The deadline would pass before Graph lets us in again: the caller defers the work. */
-export class ThrottleDeferral extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super(`Graph throttling asks for ${retryAfterMs} ms, past the deadline`);
+/** The deadline would pass before Graph lets us in again (or answers): the caller defers the work. */
+export class ThrottleDeferral extends RunDeadlineError {
+  constructor(retryAfterMs: number) {
+    super(retryAfterMs, `Graph would not answer before the run's time budget ends (it asks for ${Math.ceil(retryAfterMs / 1000)} s more)`);
   }
 }
 
@@ -118,10 +118,12 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
   const { clock, throttle, retry, log } = options;
   const versionRoot = `${graphRoot}/${options.version}`;
 
-  async function once(call: GraphCall): Promise<GraphAnswer> {
+  async function once(call: GraphCall, deadline: number | undefined): Promise<GraphAnswer> {
     let request = client.api(call.path).responseType(ResponseType.RAW);
     if (call.headers !== undefined) request = request.headers({ ...call.headers });
-    request = request.option("signal", AbortSignal.timeout(options.requestTimeoutMs));
+    // No single answer may be awaited past the caller's deadline (the SDK passes the signal on to fetch).
+    const limit = deadline === undefined ? options.requestTimeoutMs : Math.max(1, Math.min(options.requestTimeoutMs, deadline - clock.now()));
+    request = request.option("signal", AbortSignal.timeout(limit));
     const response: Response =
       call.method === "GET"
         ? await request.get()
@@ -143,7 +145,7 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
         stats.requests += 1;
         stats.reads += call.reads;
         stats.writes += call.writes;
-        answer = await once(call);
+        answer = await once(call, deadline);
       } catch (error) {
         // GraphClientError = our own refusal or a credential failure: never retried. A credential failure goes on
         // as the domain's CredentialUnavailableError (the engine records it; the next run tries again).
@@ -172,9 +174,9 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
         noteThrottle(stats, wait, call.operation);
         continue;
       }
-      // A dropped connection or a 500/502: back off without touching the shared budget.
+      // A dropped connection, a timed-out answer or a 500/502: back off without touching the shared budget.
       const wait = backoffMs(attempt, retry.random);
-      if (deadline !== undefined && clock.now() + wait > deadline) throw new ThrottleDeferral(wait);
+      if (deadline !== undefined && clock.now() + wait >= deadline) throw new ThrottleDeferral(wait);
       log.warn("Graph request failed, retrying", {
         operation: call.operation,
         status: answer?.status ?? 0,
