@@ -139,7 +139,7 @@ export function getAppServices(): Promise<AppServices> {
           credential,
           ...deadLetterCounterFor(settings, credential),
         }),
-      auth: { mode: settings.API_AUTH },
+      auth: { mode: settings.API_AUTH, platformAuthEnabled: settings.WEBSITE_AUTH_ENABLED },
       log,
     });
   });

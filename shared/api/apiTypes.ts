@@ -57,7 +57,16 @@ export interface ApiDeps {
   readonly auth: AuthConfig;
 }
 
+/** One route the API answers (pattern below /api, `:name` = one path segment). */
+export interface RouteInfo {
+  readonly method: string;
+  readonly pattern: string;
+  readonly access: "read" | "write";
+}
+
 /** The transport-neutral API: never throws; every failure comes back as a problem response. */
 export interface MappingsApi {
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /** Every route, so tests and tools can cover each one without listing them by hand. */
+  readonly routes: readonly RouteInfo[];
 }

@@ -158,6 +158,15 @@ export const settingsSchema = z.object({
    * function keys as a fallback where Easy Auth cannot be enabled (every key holder gets full access).
    */
   API_AUTH: z.enum(["easyauth", "function-key"], { message: 'API_AUTH must be "easyauth" or "function-key"' }).default("easyauth"),
+  /**
+   * Set by App Service itself ("True") while App Service Authentication is on; read-only, never set by hand.
+   * In easyauth mode the API trusts x-ms-client-principal only when it says so.
+   */
+  WEBSITE_AUTH_ENABLED: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value?.toLowerCase() === "true"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
 });

@@ -7,7 +7,7 @@ import { COLLECTIONS, DEVICES, GROUPS } from "./apiSeed.js";
 import { finishedRun } from "./runFixture.js";
 import { WRITER } from "./principals.js";
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
@@ -135,7 +135,7 @@ describe("mappings API: create, read, change, delete", () => {
     const key = mappingKeyOf(pilot);
     await h.stores.runs.record(finishedRun(pilot, Date.now(), "run-1"));
     await h.stores.ledger.add(key, [DEVICES[0]?.id ?? ""]);
-    const blocked = { guard: "threshold", message: "Would remove 600 members", fingerprint: "f1", removeCount: 600, at: new Date().toISOString() } as const;
+    const blocked = { guard: "removal-threshold", message: "Would remove 600 members", fingerprint: "f1", removeCount: 600, at: new Date().toISOString() } as const;
     await h.stores.state.save({ ...initialState(key), health: "quarantined", consecutiveFailures: 10, blocked });
     // Table Storage fails every clean-up write of this delete: the mapping goes, its records stay behind.
     const outage = () => Promise.reject(new Error("Table Storage unavailable"));
