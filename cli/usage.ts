@@ -9,12 +9,15 @@ Usage:
   collection-sync demo
   collection-sync mappings list [--json]
   collection-sync mappings add --collection ID --group ID [--mode additive|managed|mirror]
-                               [--include-hybrid-joined] [--tenant ID] [--disabled]
+                               [--include-hybrid-joined] [--tenant ID] [--disabled] [--no-notify]
   collection-sync mappings set --collection ID --group ID [--mode MODE] [--include-hybrid-joined true|false]
-                               [--enabled true|false] [--removal-threshold-percent N] [--removal-threshold-count N]
+                               [--enabled true|false] [--notify true|false]
+                               [--removal-threshold-percent N] [--removal-threshold-count N]
   collection-sync mappings remove --collection ID --group ID
   collection-sync mappings approve --collection ID --group ID
   collection-sync runs --collection ID --group ID [--json]
+  collection-sync runs show --collection ID --group ID [--run ID] [--outcome added|removed|skipped|failed]
+                            [--csv | --json]
   collection-sync groups search TEXT [--tenant ID] [--json]
 
 Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).

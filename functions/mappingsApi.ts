@@ -9,7 +9,7 @@ function toHttpResponse(response: ApiResponse): HttpResponseInit {
   return {
     status: response.status,
     headers: { ...response.headers },
-    ...(response.jsonBody === undefined ? {} : { body: JSON.stringify(response.jsonBody) }),
+    ...(response.textBody !== undefined ? { body: response.textBody } : response.jsonBody === undefined ? {} : { body: JSON.stringify(response.jsonBody) }),
   };
 }
 

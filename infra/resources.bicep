@@ -83,9 +83,11 @@ var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}-${take
 var tableNames = [
   'mappings'
   'runs'
+  'runReports'
   'mappingState'
   'ledger'
   'resolution'
+  'notifications'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

@@ -10,6 +10,10 @@ import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
+import { notificationLinks } from "./notify/notificationLinks.js";
+import { createNotifications, type Notifications } from "./notify/notifications.js";
+import { createWebhookPoster } from "./notify/webhookPost.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
 import { createServiceBusJobQueue, type DeadLetterCounter } from "./queue/serviceBusJobQueue.js";
@@ -29,6 +33,8 @@ export interface AppServices {
   readonly api: ApiDeps;
   readonly log: Logger;
   readonly clock: Clock;
+  /** State-change notifications; null when NOTIFY_WEBHOOK_URL names no receiver. */
+  readonly notifications: Notifications | null;
   runSync(request: SyncRequest): Promise<SyncRun>;
 }
 
@@ -54,6 +60,7 @@ export function composeServices(wiring: Wiring): AppServices {
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
     operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,
+    runRetentionMs: settings.RUN_RETENTION_DAYS * 24 * 60 * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
   const directories: DirectoryProvider = createGraphDirectoryProvider({
@@ -68,7 +75,15 @@ export function composeServices(wiring: Wiring): AppServices {
     credential: wiring.adminServiceCredential,
     ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
   });
-  const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
+  const notifications = notificationsFor(settings, stores, clock, log);
+  const sync: SyncDeps = syncDepsFrom(stores, {
+    sources,
+    directories,
+    clock,
+    log,
+    policy: syncPolicyFrom(settings),
+    ...(notifications === null ? {} : { notifier: notifications.notifier }),
+  });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
   const queue = wiring.queue(runSync);
   const health = (): Promise<HealthReport> =>
@@ -79,8 +94,30 @@ export function composeServices(wiring: Wiring): AppServices {
       // SMS00001 ("All Systems") exists in every ConfigMgr site.
       adminService: () => sources.open().getCollection("SMS00001"),
     });
-  const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth });
-  return { settings, stores, sync, queue, api, log, clock, runSync };
+  const api: ApiDeps = apiDepsFrom(sync, {
+    queue,
+    runSync,
+    health,
+    auth: wiring.auth,
+    ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
+  });
+  return { settings, stores, sync, queue, api, log, clock, notifications, runSync };
+}
+
+/** A hanging receiver costs this much per delivery round and no more. */
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+function notificationsFor(settings: Settings, stores: TableStores, clock: Clock, log: Logger): Notifications | null {
+  if (settings.NOTIFY_WEBHOOK_URL.length === 0) return null;
+  return createNotifications({
+    receivers: settings.NOTIFY_WEBHOOK_URL,
+    outbox: stores.notifications,
+    post: createWebhookPoster({ timeoutMs: WEBHOOK_TIMEOUT_MS, now: () => clock.now() }),
+    links: notificationLinks(settings),
+    clock,
+    log,
+    policy: DEFAULT_DELIVERY_POLICY,
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { answerClientErrors, createNodeHttpListener } from "../../shared/api/nod
 import { isLoopbackHttp } from "../../shared/config/settings.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
+import { runNotifierTick } from "../../shared/notify/notifierTick.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
 import { openLocalRuntime, type LocalRuntime } from "../runtime.js";
@@ -29,7 +30,12 @@ export interface ServeOptions {
   readonly inMemoryStorage?: boolean;
   /** Run the timer (default true). */
   readonly schedule?: boolean;
+  /** How often the notifier delivers (default every 10 s). */
+  readonly notifyEveryMs?: number;
 }
+
+/** The Functions app's notifier runs every minute; on one machine a shorter round costs one local query. */
+const NOTIFY_EVERY_MS = 10_000;
 
 /**
  * Everything on one machine: the HTTP API on `node:http`, the same scheduler on a timer, and an in-process
@@ -68,12 +74,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
+  const stopNotifier = startNotifier(runtime, log, options.notifyEveryMs ?? NOTIFY_EVERY_MS);
   if (runtime.simulator) await addDemoMapping(runtime, options.io);
   return {
     url,
     runtime,
     close: async () => {
       stopTimer();
+      await stopNotifier();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await runtime.close();
@@ -138,6 +146,30 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   return () => {
     stopped = true;
     if (timer) clearTimeout(timer);
+  };
+}
+
+/** The Functions notifier timer on one machine: dead-letter check and one delivery round, again and again. */
+function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () => Promise<void> {
+  const { notifications, queue } = runtime.services;
+  if (notifications === null) return async () => {};
+  let timer: NodeJS.Timeout | undefined;
+  let round: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      round = runNotifierTick(notifications, queue, log)
+        .then(() => undefined)
+        .catch((error: unknown) => log.error("Notifier round failed", { error: error instanceof Error ? error.message : String(error) }))
+        .finally(arm);
+    }, everyMs);
+  };
+  arm();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await round; // a round in flight finishes (each POST is bounded) before storage closes under it
   };
 }
 

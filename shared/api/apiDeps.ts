@@ -6,7 +6,7 @@ import type { ApiDeps } from "./apiTypes.js";
 /** The API's dependencies: the engine's stores and adapters, plus the queue, health probes and caller rules. */
 export function apiDepsFrom(
   sync: SyncDeps,
-  parts: Pick<ApiDeps, "queue" | "health" | "auth"> & { readonly runSync: (request: SyncRequest) => Promise<SyncRun> },
+  parts: Pick<ApiDeps, "queue" | "health" | "auth" | "notificationHealth"> & { readonly runSync: (request: SyncRequest) => Promise<SyncRun> },
 ): ApiDeps {
   return {
     mappings: sync.mappings,
@@ -19,6 +19,7 @@ export function apiDepsFrom(
     sync: parts.runSync,
     approve: (ref, by) => approveBlockedChange({ state: sync.state, clock: sync.clock, log: sync.log }, ref, by),
     health: parts.health,
+    ...(parts.notificationHealth === undefined ? {} : { notificationHealth: parts.notificationHealth }),
     clock: sync.clock,
     log: sync.log,
     auth: parts.auth,

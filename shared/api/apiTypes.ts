@@ -3,6 +3,7 @@ import type { DirectoryProvider } from "../graph/directory.js";
 import type { Logger } from "../logger.js";
 import type { MappingRef } from "../mappings/ids.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
+import type { NotificationHealth } from "../notify/notifications.js";
 import type { JobQueue } from "../queue/jobQueue.js";
 import type { Clock } from "../sync/clock.js";
 import type { Ledger } from "../sync/ledger.js";
@@ -35,6 +36,8 @@ export interface ApiResponse {
   readonly headers: Readonly<Record<string, string>>;
   /** Serialised as JSON by the transport; absent for 204. */
   readonly jsonBody?: unknown;
+  /** A body sent as it is (CSV), instead of jsonBody. */
+  readonly textBody?: string;
 }
 
 /** Everything the API talks to; built once per process by the composition root. */
@@ -52,6 +55,8 @@ export interface ApiDeps {
   readonly approve: (ref: MappingRef, by: string) => Promise<MappingState>;
   /** Storage / queue / Graph probes (see `probeAll` in ./health.ts). */
   readonly health: () => Promise<HealthReport>;
+  /** Delivery state of notifications (pending, last failure); absent when none are configured. */
+  readonly notificationHealth?: () => Promise<NotificationHealth>;
   readonly clock: Clock;
   readonly log: Logger;
   readonly auth: AuthConfig;

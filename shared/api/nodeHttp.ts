@@ -38,7 +38,7 @@ function send(request: IncomingMessage, response: ServerResponse, result: ApiRes
   const headers: Record<string, string> = { ...result.headers };
   // A body we did not read (refused, or not wanted) would otherwise be drained for keep-alive: close instead.
   if (!request.complete) headers.connection = "close";
-  const text = result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody);
+  const text = result.textBody ?? (result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody));
   if (text !== undefined) headers["content-length"] = String(Buffer.byteLength(text));
   response.writeHead(result.status, headers);
   response.end(text);

@@ -5,6 +5,8 @@ import { groupRoutes } from "./groupRoutes.js";
 import { healthRoutes } from "./healthRoutes.js";
 import { mappingActionRoutes } from "./mappingActionRoutes.js";
 import { mappingRoutes } from "./mappingRoutes.js";
+import { meRoutes } from "./meRoutes.js";
+import { runReportRoutes } from "./runReportRoutes.js";
 import { ApiProblem, problemFromError, problemResponse } from "./problems.js";
 
 export interface RouteContext {
@@ -52,7 +54,7 @@ function match(pattern: string, segments: readonly string[]): Record<string, str
 /** Builds the API over its dependencies. Auth comes first, so an anonymous caller learns nothing about routes. */
 export function createMappingsApi(deps: ApiDeps): MappingsApi {
   assertAuthConfig(deps.auth);
-  const routes: Route[] = [...mappingRoutes(deps), ...mappingActionRoutes(deps), ...groupRoutes(deps), ...healthRoutes(deps)];
+  const routes: Route[] = [...mappingRoutes(deps), ...mappingActionRoutes(deps), ...runReportRoutes(deps), ...groupRoutes(deps), ...healthRoutes(deps), ...meRoutes()];
 
   async function dispatch(request: ApiRequest): Promise<ApiResponse> {
     // Before authentication: a forged cross-site write is refused whatever cookie or principal it carries.

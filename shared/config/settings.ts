@@ -1,6 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "../notify/webhookReceiver.js";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
@@ -104,6 +105,44 @@ const optionalServiceBusNamespaceId = z
     return id;
   });
 
+/**
+ * NOTIFY_WEBHOOK_URL: one or more receivers separated by spaces or commas, each a URL optionally prefixed with
+ * its format (`slack:https://…`, `teams:https://…`, `json:https://…`); without a prefix the host decides
+ * (webhookReceiver.ts). A comma splits only where the next receiver starts, so commas inside a URL survive.
+ */
+const webhookReceivers = z
+  .string()
+  .optional()
+  .transform((value, ctx): WebhookReceiver[] => {
+    const tokens = (value ?? "").trim().split(/[\s,]+(?=(?:[a-z]+:)?https?:\/\/)/i).map((token) => token.trim().replace(/,+$/, ""));
+    const receivers: WebhookReceiver[] = [];
+    for (const token of tokens.filter((t) => t !== "")) {
+      const receiver = webhookReceiver(token);
+      if (typeof receiver === "string") ctx.addIssue({ code: "custom", message: receiver });
+      else receivers.push(receiver);
+    }
+    return receivers;
+  });
+
+/** One receiver, or the reason it is refused (never echoing the URL: it carries the receiver's secret). */
+function webhookReceiver(token: string): WebhookReceiver | string {
+  const prefixed = /^([a-z]+):(https?:\/\/.*)$/i.exec(token);
+  const format = prefixed?.[1]?.toLowerCase();
+  if (format !== undefined && !RECEIVER_FORMATS.includes(format as ReceiverFormat)) {
+    return `NOTIFY_WEBHOOK_URL: unknown format "${format}:" (use ${RECEIVER_FORMATS.map((f) => `${f}:`).join(", ")} or none)`;
+  }
+  let url: URL;
+  try {
+    url = new URL(prefixed?.[2] ?? token);
+  } catch {
+    return `NOTIFY_WEBHOOK_URL: "${token.slice(0, 12)}…" is not a URL`;
+  }
+  if (url.protocol !== "https:" && !isLoopbackHttp(url)) {
+    return `NOTIFY_WEBHOOK_URL must use https:// (plain http:// only for a loopback address), got a ${url.protocol} URL for ${url.host}`;
+  }
+  return { format: (format as ReceiverFormat | undefined) ?? detectFormat(url), url: url.href };
+}
+
 /** The namespace a SERVICEBUS_RESOURCE_ID names. */
 export function serviceBusNamespaceName(resourceId: string): string {
   return serviceBusNamespaceIdPattern.exec(resourceId)?.[1] ?? "";
@@ -153,6 +192,8 @@ export const settingsSchema = z.object({
   REMOVAL_THRESHOLD_COUNT: intSetting("REMOVAL_THRESHOLD_COUNT", 0, 1_000_000, 500),
   /** How long a resolved (or unresolvable) member id is trusted before Graph is asked again. */
   RESOLUTION_CACHE_TTL_MINUTES: intSetting("RESOLUTION_CACHE_TTL_MINUTES", 0, 7 * 24 * 60, 24 * 60),
+  /** How long run history and per-member run reports are kept (counted back from each mapping's newest run). */
+  RUN_RETENTION_DAYS: intSetting("RUN_RETENTION_DAYS", 1, 3650, 90),
   /**
    * How the Azure Functions API authenticates callers: App Service Authentication with app roles (default), or
    * function keys as a fallback where Easy Auth cannot be enabled (every key holder gets full access).
@@ -169,6 +210,12 @@ export const settingsSchema = z.object({
     .transform((value) => value?.toLowerCase() === "true"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
+  /** Where state-change notifications go (Teams Workflows, Slack, generic JSON); none: notifications off. */
+  NOTIFY_WEBHOOK_URL: webhookReceivers,
+  /** The app's public address, for links in notifications; in Azure WEBSITE_HOSTNAME stands in when unset. */
+  NOTIFY_LINK_BASE_URL: serviceUrl("NOTIFY_LINK_BASE_URL").optional(),
+  /** Set by App Service / Functions to the app's default host name. */
+  WEBSITE_HOSTNAME: optionalText,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

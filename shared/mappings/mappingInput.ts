@@ -21,6 +21,7 @@ export const createMappingSchema = z
     includeHybridJoined: z.boolean().default(false),
     removalThresholdPercent: percentSchema.nullable().default(null),
     removalThresholdCount: countSchema.nullable().default(null),
+    notify: z.boolean().default(true),
   })
   .strict();
 
@@ -34,10 +35,11 @@ export const updateMappingSchema = z
     /** null resets the threshold to the app-wide default. */
     removalThresholdPercent: percentSchema.nullable().optional(),
     removalThresholdCount: countSchema.nullable().optional(),
+    notify: z.boolean().optional(),
   })
   .strict()
   .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
-    message: "name at least one of mode, enabled, includeHybridJoined, removalThresholdPercent, removalThresholdCount",
+    message: "name at least one of mode, enabled, includeHybridJoined, removalThresholdPercent, removalThresholdCount, notify",
   });
 
 export type UpdateMappingInput = z.output<typeof updateMappingSchema>;

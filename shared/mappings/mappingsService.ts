@@ -118,6 +118,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
         removalThresholdPercent:
           changes.removalThresholdPercent === undefined ? before.removalThresholdPercent : changes.removalThresholdPercent,
         removalThresholdCount: changes.removalThresholdCount === undefined ? before.removalThresholdCount : changes.removalThresholdCount,
+        notify: changes.notify ?? before.notify,
         updatedAt: new Date(deps.clock.now()).toISOString(),
         updatedBy: options.by,
       };

@@ -58,6 +58,16 @@ export class ByteWriter {
     this.length += 2 + bytes.length;
   }
 
+  /** Bytes written so far. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** Drops what was written after `size` bytes (an item that did not fit). */
+  truncate(size: number): void {
+    this.length = Math.min(this.length, size);
+  }
+
   finish(): Buffer {
     return Buffer.from(this.buffer.subarray(0, this.length));
   }

@@ -2,6 +2,7 @@ import type { MembershipSourceProvider } from "../configmgr/membershipSource.js"
 import type { DirectoryProvider } from "../graph/directory.js";
 import { LEASE_MARGIN_SECONDS } from "../config/settings.js";
 import type { Logger } from "../logger.js";
+import type { Notifier } from "../notify/notifications.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
 import type { Clock } from "./clock.js";
 import type { Ledger } from "./ledger.js";
@@ -33,6 +34,8 @@ export interface SyncDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly policy: SyncPolicy;
+  /** Where state changes (blocked, degraded, quarantined, recovered) are reported; absent: notifications off. */
+  readonly notifier?: Notifier;
 }
 
 export interface SyncRequest {

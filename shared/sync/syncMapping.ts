@@ -146,5 +146,9 @@ function applyWrite(record: RunRecord, result: MemberWriteResult, field: "added"
   record.counts[field] += result.done.length;
   if (field === "added") record.counts.alreadyPresent += result.alreadyDone.length;
   record.counts.failed += result.failed.length;
-  for (const failure of result.failed) record.addError({ id: failure.id, code: failure.code, message: failure.message });
+  record.report.written(field, result.done);
+  for (const failure of result.failed) {
+    record.addError({ id: failure.id, code: failure.code, message: failure.message });
+    record.report.failed(failure.id, `${failure.code}: ${failure.message}`);
+  }
 }

@@ -1,3 +1,5 @@
+import type { MemberReportEntry } from "./memberReport.js";
+
 /** Why a collection member was not put into the group. */
 export type SkipReason =
   /** ConfigMgr knows no Entra id for it (no AADDeviceID / UPN). */
@@ -56,12 +58,18 @@ export interface SkippedMember {
   readonly resourceId: number;
   readonly name: string;
   readonly reason: SkipReason;
+  /** The Entra id ConfigMgr holds for it (lower-cased device id, user object id or UPN); null if none. */
+  readonly entraId?: string | null;
+  /** The Entra object it resolved to, when it resolved (skipped for its join type or state). */
+  readonly objectId?: string | null;
 }
 
 export interface RunPreview {
   readonly toAdd: string[];
   readonly toRemove: string[];
   readonly skipped: SkippedMember[];
+  /** Every member the run would add, remove or skip, named (answered by the API, not stored with the run). */
+  readonly members?: readonly MemberReportEntry[];
 }
 
 export type RunTrigger = "schedule" | "manual" | "cli" | "retry";

@@ -2,6 +2,7 @@ import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminSe
 import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryProvider.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { Mapping } from "../../shared/mappings/mapping.js";
+import type { Notifier } from "../../shared/notify/notifications.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
 import { syncDepsFrom, type SyncDeps, type SyncPolicy } from "../../shared/sync/syncDeps.js";
@@ -29,6 +30,8 @@ export interface HarnessOptions {
   readonly log?: Logger;
   readonly simulator?: Omit<SimulatedTenantOptions, "seed">;
   readonly maxConcurrency?: number;
+  /** Wires notifications to the engine, given the harness's stores (their outbox). */
+  readonly notifier?: (stores: TableStores) => Notifier;
 }
 
 /**
@@ -45,6 +48,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
     directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
     clock,
     log,
+    ...(options.notifier === undefined ? {} : { notifier: options.notifier(stores) }),
     policy: {
       removalThresholdPercent: 20,
       removalThresholdCount: 500,
