@@ -9,6 +9,7 @@ import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
+import { sharedBudgetBook } from "./graph/sharedBudgetBook.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
@@ -61,6 +62,7 @@ export function composeServices(wiring: Wiring): AppServices {
     maxConcurrency: settings.GRAPH_MAX_CONCURRENCY,
     clock,
     log,
+    budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock, log }),
   });
   const sources: MembershipSourceProvider = createAdminServiceSourceProvider({
     baseUrl: wiring.adminServiceUrl,

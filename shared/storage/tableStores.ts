@@ -1,8 +1,10 @@
+import type { BudgetStore } from "../graph/sharedBudgetBook.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
 import type { Ledger } from "../sync/ledger.js";
 import type { MappingStateStore } from "../sync/mappingState.js";
 import type { ResolutionCache } from "../sync/resolutionCache.js";
 import type { RunStore } from "../sync/runStore.js";
+import { createBudgetTable } from "./budgetTable.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";
 import { createMappingTable } from "./mappingTable.js";
@@ -25,6 +27,8 @@ export interface TableStores {
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
+  /** Each tenant's Graph budget, shared by every instance of the app. */
+  readonly budget: BudgetStore;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
   ping(): Promise<void>;
 }
@@ -35,6 +39,7 @@ export const TABLE_NAMES = {
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
+  budget: "graphBudget",
 } as const;
 
 const DEFAULT_RESOLUTION_TTL_MS = 24 * 60 * 60 * 1000;
@@ -46,6 +51,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
+    budget: openTable(connection, TABLE_NAMES.budget, options),
   };
   const mappings = createMappingTable(tables.mappings);
   return {
@@ -54,6 +60,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
+    budget: createBudgetTable(tables.budget),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));
       await mappings.list({ pageSize: 1 });
