@@ -1,5 +1,5 @@
 /**
- * What the sync scenarios run on: the simulated tenant (realistic latency, FACTS.md throttling; in a child
+ * What the sync scenarios run on: the simulated tenant (realistic latency, docs/service-facts.md throttling; in a child
  * process), Table Storage in an embedded in-memory Azurite, and the product's real adapters and engine wired the
  * way `shared/compose.ts` does.
  */
@@ -63,6 +63,7 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
       timeBudgetMs: TIME_BUDGET_MS,
       leaseMs: TIME_BUDGET_MS + 60_000,
       resolutionTtlMs: DAY_MS,
+      snapshotMaxAgeMs: 30 * 60_000,
     },
   };
   return { tenant, stores, deps, watch, warnings };

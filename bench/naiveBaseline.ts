@@ -1,5 +1,5 @@
 /**
- * The naive way to do S1, for comparison (DESIGN §9): read the collection, then for each device one
+ * The naive way to do S1, for comparison (docs/performance.md): read the collection, then for each device one
  * `GET /devices?$filter=deviceId eq '…'` and, when it may be synced, one `POST /groups/{id}/members/$ref` —
  * strictly one request at a time. Measured on a slice of the collection (same mix of members, its own simulated
  * tenant — own child process — with the same latency and throttle budget) and extrapolated linearly to the full collection. The linear

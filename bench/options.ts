@@ -2,7 +2,7 @@
 export interface BenchOptions {
   /** Added to every simulated HTTP request, ms. */
   readonly latencyMs: number;
-  /** Multiplies every Graph throttling limit of FACTS.md (1 = the documented budget). */
+  /** Multiplies every Graph throttling limit of docs/service-facts.md (1 = the documented budget). */
   readonly throttleScale: number;
   /** Entra-joined devices in the S1 collection. */
   readonly devices: number;
@@ -60,7 +60,7 @@ export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
   --only <S1,S4,S5>      run only these scenario groups (S1 = S1–S3 and the naive baseline; default all)
   --latency <ms>         simulated latency per HTTP request (default 40)
-  --scale <x>            multiply Graph's throttling budget (default 1 = FACTS.md as documented)
+  --scale <x>            multiply Graph's throttling budget (default 1 = docs/service-facts.md as documented)
   --devices <n>          Entra-joined devices in the collection (default 100000)
   --without-entra-id <n> members without an Entra id (default 5000)
   --hybrid <n>           hybrid-joined members (default 5000)

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the issue's scale scenarios against the simulated tenant (latency and Graph's throttling
- * budget of FACTS.md), embedded Azurite and the real adapters and engine, in this one process. Prints a table
+ * budget of docs/service-facts.md), embedded Azurite and the real adapters and engine, in this one process. Prints a table
  * (or one JSON document with `--json`) and exits 0 when every target holds, 1 otherwise. See docs/performance.md.
  */
 import { cpus } from "node:os";
@@ -60,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
       checks.push(check({ name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }));
     }
     notes.push(
-      `Graph throttling budget ×${options.throttleScale} of the documented one (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
+      `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
     );
     const report: BenchReport = {
       scenarios,

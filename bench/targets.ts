@@ -18,7 +18,7 @@ export interface TargetInputs {
   readonly checks: ReadonlyArray<{ readonly name: string; readonly passed: boolean }>;
 }
 
-/** `$batch` of 20 PATCHes of 20 members: 400 members per HTTP request (DESIGN §9). */
+/** `$batch` of 20 PATCHes of 20 members: 400 members per HTTP request (docs/performance.md). */
 export const MEMBERS_PER_BATCH = 400;
 export const WRITE_PHASE_RATIO = 1.2;
 export const PEAK_RSS_MIB = 512;

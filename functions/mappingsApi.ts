@@ -9,14 +9,14 @@ function toHttpResponse(response: ApiResponse): HttpResponseInit {
   return {
     status: response.status,
     headers: { ...response.headers },
-    ...(response.jsonBody === undefined ? {} : { body: JSON.stringify(response.jsonBody) }),
+    ...(response.textBody !== undefined ? { body: response.textBody } : response.jsonBody === undefined ? {} : { body: JSON.stringify(response.jsonBody) }),
   };
 }
 
 /**
  * The HTTP trigger → the transport-neutral API core (shared/api). The route is `{*path}` below the host's
  * `api` prefix, so `params.path` is everything after `/api/`. The body is handed over as a stream: the core
- * reads it only for routes that take one, and stops at 64 KiB.
+ * reads it only for routes that take one, and stops at the route's limit (64 KiB; 4 MiB for a snapshot part).
  */
 export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>) {
   let built: { deps: ApiDeps; api: MappingsApi } | undefined;

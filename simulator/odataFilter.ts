@@ -1,7 +1,7 @@
 /**
  * A small OData `$filter` parser shared by the Graph and AdminService routes. It understands what the product
  * and its tests send: eq/ne/gt/ge/lt/le, and/or/not, `in (…)`, startswith/endswith, parentheses, string literals
- * with `''` escaping (FACTS.md), numbers, booleans and null. Anything else throws FilterSyntaxError, which the
+ * with `''` escaping (docs/service-facts.md), numbers, booleans and null. Anything else throws FilterSyntaxError, which the
  * routes turn into a 400 — never a crash or a 500.
  */
 
@@ -283,7 +283,7 @@ export function equalityValues(node: FilterNode, property: string): Literal[] | 
 }
 
 /**
- * Number of child clauses under OR operators, as Entra counts them for its 15-clause limit (FACTS.md):
+ * Number of child clauses under OR operators, as Entra counts them for its 15-clause limit (docs/service-facts.md):
  * each `in` value and each OR-ed comparison is one clause.
  */
 export function orClauseCount(node: FilterNode): number {

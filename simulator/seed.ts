@@ -42,7 +42,7 @@ export const seedUserSchema = z.object({
 
 export const seedTenantSchema = z.object({
   tenantId: guidLike,
-  /** Application permissions the app holds; omitted = what the product needs (FACTS.md, Permissions). */
+  /** Application permissions the app holds; omitted = what the product needs (docs/service-facts.md, Permissions). */
   grantedPermissions: z.array(z.string()).optional(),
   groups: z.array(seedGroupSchema).default([]),
   devices: z.array(seedDeviceSchema).default([]),

@@ -19,7 +19,7 @@ export interface SimulatedTenantOptions {
   readonly port?: number;
   /** Added to every HTTP request. */
   readonly latencyMs?: number;
-  /** Graph throttling token buckets (FACTS.md); default off. */
+  /** Graph throttling token buckets (docs/service-facts.md); default off. */
   readonly throttle?: ThrottleOptions | false;
   /** AdminService server page size (default 1000); larger results carry an `@odata.nextLink`. */
   readonly adminServicePageSize?: number;
@@ -34,7 +34,7 @@ export interface SimulatedTenant {
   readonly graphBaseUrl: string;
   /**
    * `http://127.0.0.1:PORT/tenants/{tenantId}`: a base URL that selects the tenant without a token (the Graph
-   * SDK drops Authorization on http:// URLs, FACTS.md). Graph is under `/v1.0` below it.
+   * SDK drops Authorization on http:// URLs, docs/service-facts.md). Graph is under `/v1.0` below it.
    */
   graphBaseUrlFor(tenantId: string): string;
   /** `http://127.0.0.1:PORT/AdminService`. */

@@ -1,5 +1,5 @@
 // Service Bus namespace (Standard: duplicate detection and scheduled messages need it) with the job queue the
-// scheduler fills and the worker drains (DESIGN §5). Local (SAS) auth is off: only Entra identities connect.
+// scheduler fills and the worker drains (docs/queue.md). Local (SAS) auth is off: only Entra identities connect.
 
 @description('Azure region.')
 param location string
@@ -40,7 +40,7 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   parent: namespace
   name: queueName
   properties: {
-    // The scheduler's messageId is mapping key + tick: a double send inside the window is dropped (FACTS.md
+    // The scheduler's messageId is mapping key + tick: a double send inside the window is dropped (docs/service-facts.md
     // "Service Bus"). The window is set explicitly rather than trusting the service default.
     requiresDuplicateDetection: true
     duplicateDetectionHistoryTimeWindow: 'PT10M'

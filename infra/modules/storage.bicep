@@ -1,5 +1,5 @@
 // One storage account for the Functions host (AzureWebJobsStorage: timer locks, host keys), the Flex
-// Consumption deployment package and the product's tables (DESIGN §3). Shared-key access is off: every
+// Consumption deployment package and the product's tables (docs/storage.md). Shared-key access is off: every
 // caller signs in with Entra (the app with its managed identity).
 
 @description('Azure region.')

@@ -3,6 +3,7 @@ import { NotFoundError } from "../errors.js";
 import { mappingKeyOf } from "../mappings/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
 import type { SyncJob } from "../queue/jobQueue.js";
+import type { MemberOutcome } from "../sync/memberReport.js";
 import type { SyncRun } from "../sync/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
@@ -11,6 +12,7 @@ import { mappingLocation, stateSummary } from "./representations.js";
 import { json, type Route } from "./router.js";
 
 const DEFAULT_PREVIEW_LIMIT = 1000;
+const OUTCOME_ORDER: Record<MemberOutcome, number> = { removed: 0, added: 1, failed: 2, skipped: 3 };
 const previewLimitSchema = z.coerce.number().int("must be a whole number from 0 to 10000").min(0).max(10_000);
 
 /** A dry run's lists can hold a whole collection; the counts are exact, the lists are cut at `limit`. */
@@ -28,7 +30,9 @@ function previewView(run: SyncRun, limit: number): Record<string, unknown> {
       toAdd: preview.toAdd.slice(0, limit),
       toRemove: preview.toRemove.slice(0, limit),
       skipped: preview.skipped.slice(0, limit),
-      truncated: Math.max(preview.toAdd.length, preview.toRemove.length, preview.skipped.length) > limit,
+      /** Named rows (outcome, reason, ResourceID, name, Entra id, object id), adds and removals first. */
+      members: [...(preview.members ?? [])].sort((a, b) => OUTCOME_ORDER[a.outcome] - OUTCOME_ORDER[b.outcome]).slice(0, limit),
+      truncated: Math.max(preview.toAdd.length, preview.toRemove.length, preview.skipped.length, preview.members?.length ?? 0) > limit,
     },
   };
 }
@@ -98,7 +102,7 @@ export function mappingActionRoutes(deps: ApiDeps): Route[] {
       async handle({ params, principal }) {
         const ref = mappingRefFrom(params);
         await service.get(ref);
-        // approve() logs who approved which change (DESIGN §6); the approval is also kept on the state.
+        // approve() logs who approved which change (README "Safety guards"); the approval is also kept on the state.
         let state;
         try {
           state = await deps.approve(ref, principal.name);

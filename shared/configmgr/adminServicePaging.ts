@@ -9,7 +9,7 @@ export interface ListedRows {
   readonly announced: number | undefined;
 }
 
-/** `{"@odata.context": …, "value": [ … ]}` plus the optional count and nextLink (FACTS.md). */
+/** `{"@odata.context": …, "value": [ … ]}` plus the optional count and nextLink (docs/service-facts.md). */
 const pageSchema = z.object({
   value: z.array(z.unknown()),
   "@odata.count": z.number().int().nonnegative().optional(),
@@ -23,7 +23,7 @@ export function parsePage(body: unknown, what: string): z.infer<typeof pageSchem
 }
 
 /**
- * Reads every row of an OData list (FACTS.md: no server page size is documented). Each window asks for
+ * Reads every row of an OData list (docs/service-facts.md: no server page size is documented). Each window asks for
  * `$top=pageSize&$skip=n`; a server that pages on its own answers with `@odata.nextLink`, which is followed
  * (re-rooted on the configured base) until the window is done. A window shorter than `pageSize` is the last.
  */

@@ -30,7 +30,7 @@ const IDS_PER_REQUEST = 50;
 const LOOKUPS_IN_FLIGHT = 4;
 /** `$top` of a lookup: it names at most 50 ids, so one window always covers it (a paging server sends nextLinks). */
 const LOOKUP_WINDOW = 1000;
-/** ResourceType in SMS_FullCollectionMembership: 5 system, 4 user (FACTS.md). */
+/** ResourceType in SMS_FullCollectionMembership: 5 system, 4 user (docs/service-facts.md). */
 const SYSTEM = 5;
 const USER = 4;
 

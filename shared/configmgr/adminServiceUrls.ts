@@ -3,7 +3,7 @@ import { COLLECTION_ID_PATTERN } from "../mappings/ids.js";
 import { odataString } from "../odata.js";
 
 /**
- * URLs the adapter sends to the AdminService (FACTS.md "ConfigMgr AdminService"). Every value that enters a URL
+ * URLs the adapter sends to the AdminService (docs/service-facts.md "ConfigMgr AdminService"). Every value that enters a URL
  * is checked first: collection ids against the ConfigMgr pattern, resource ids as integers; string literals
  * are additionally escaped OData-style (`'` → `''`) and the query is percent-encoded.
  */

@@ -1,6 +1,6 @@
 /**
  * JSON batching: up to 20 sub-requests per `POST /$batch`, each answered with its own status, headers and body
- * (FACTS.md). Retrying what a batch answered is jobRunner.ts's work.
+ * (docs/service-facts.md). Retrying what a batch answered is jobRunner.ts's work.
  */
 import { BatchRequestContent } from "@microsoft/microsoft-graph-client";
 import { GraphRequestError, errorInfo } from "./graphErrors.js";

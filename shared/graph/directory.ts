@@ -11,7 +11,7 @@ export interface GroupInfo {
   readonly membershipRule: string | null;
 }
 
-/** trustType: AzureAd = Entra joined, ServerAd = hybrid joined, Workplace = registered (FACTS.md). */
+/** trustType: AzureAd = Entra joined, ServerAd = hybrid joined, Workplace = registered (docs/service-facts.md). */
 export type TrustType = "AzureAd" | "ServerAd" | "Workplace";
 
 export interface DirectoryDevice {

@@ -1,4 +1,4 @@
-/** How Graph error answers are read and which of them mean "a person must act" (FACTS.md, Graph). */
+/** How Graph error answers are read and which of them mean "a person must act" (docs/service-facts.md, Graph). */
 import { CollectionSyncError, PermanentSyncError } from "../errors.js";
 
 export interface GraphErrorInfo {
@@ -34,7 +34,7 @@ export const PERMISSIONS_MESSAGE =
   "The app lacks Microsoft Graph permissions for this group: grant the application permissions " +
   "GroupMember.ReadWrite.All and Device.ReadWrite.All (User.Read.All to resolve users) and wait for the token to refresh.";
 
-/** "One or more added object references already exist…": the member is already there (FACTS.md). */
+/** "One or more added object references already exist…": the member is already there (docs/service-facts.md). */
 export function isAlreadyExists(status: number, info: GraphErrorInfo): boolean {
   return status === 400 && /already exist/i.test(info.message);
 }
@@ -51,7 +51,7 @@ export function namesObject(info: GraphErrorInfo, objectId: string): boolean {
 
 /**
  * Write errors that belong to the group, not to a member: synced from on-premises or mail-enabled groups answer
- * 400 with these texts (FACTS.md). Dynamic, role-assignable and "no permission" all answer 403
+ * 400 with these texts (docs/service-facts.md). Dynamic, role-assignable and "no permission" all answer 403
  * Authorization_RequestDenied and are told apart by reading the group (see memberWrites.ts).
  */
 export function permanentGroupError400(groupId: string, info: GraphErrorInfo): PermanentSyncError | null {

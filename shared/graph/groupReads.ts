@@ -1,4 +1,4 @@
-/** Reading groups: one group, a displayName search, and a group's member ids (FACTS.md, groups and members). */
+/** Reading groups: one group, a displayName search, and a group's member ids (docs/service-facts.md, groups and members). */
 import { z } from "zod";
 import type { GroupInfo, MemberKind } from "./directory.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
@@ -10,7 +10,7 @@ import { forEachPage, readPage } from "./paging.js";
 export const GROUP_SELECT =
   "id,displayName,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled,isAssignableToRole,membershipRule";
 
-/** Graph's page size maximum; `$top=1000` is refused (FACTS.md). */
+/** Graph's page size maximum; `$top=1000` is refused (docs/service-facts.md). */
 export const PAGE_SIZE = 999;
 
 const groupSchema = z.object({
@@ -86,7 +86,7 @@ async function listOnce(context: GraphContext, path: string, top: number): Promi
   return readPage(answer.body).value.slice(0, top).map(toGroupInfo);
 }
 
-/** Direct members of one kind, by OData type cast, `$select=id`, 999 a page, every page (FACTS.md). */
+/** Direct members of one kind, by OData type cast, `$select=id`, 999 a page, every page (docs/service-facts.md). */
 export async function listMemberIds(context: GraphContext, groupId: string, kind: MemberKind): Promise<Set<string>> {
   const ids = new Set<string>();
   const cast = kind === "device" ? "microsoft.graph.device" : "microsoft.graph.user";

@@ -1,7 +1,7 @@
 /**
  * Runs many sub-requests ("jobs") through `$batch` against one tenant: batches sized by the tenant's throttle
  * (≤ 20 sub-requests), at most `parallel` in flight, and per sub-request retries — a throttled sub-request comes
- * back as 429 with its own `Retry-After` while the batch itself is 200 (FACTS.md), which no SDK handler sees.
+ * back as 429 with its own `Retry-After` while the batch itself is 200 (docs/service-facts.md), which no SDK handler sees.
  *
  * A throttled job goes back on the queue at once; the tenant's shared "not before" time makes the next batch
  * wait, and the deadline stops the waiting (the rest comes back deferred). A job's follow-ups (e.g. a split) join

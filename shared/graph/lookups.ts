@@ -1,5 +1,5 @@
 /**
- * Resolving ConfigMgr's keys to Entra objects in bulk (FACTS.md, devices and users): `in` filters of ≤ 15 values
+ * Resolving ConfigMgr's keys to Entra objects in bulk (docs/service-facts.md, devices and users): `in` filters of ≤ 15 values
  * inside `$batch` of ≤ 20, `getByIds` for user object ids (≤ 1,000 a call), and one enumeration of all devices
  * when so many are wanted that reading the whole list is cheaper.
  */

@@ -1,5 +1,5 @@
 /**
- * Adding and removing group members (FACTS.md, groups and members; DESIGN §4 step 7).
+ * Adding and removing group members (docs/service-facts.md, groups and members; README "How it works" step 7).
  *
  * Add: `PATCH /groups/{id}` with up to 20 `members@odata.bind` references, 20 PATCHes per `$batch`. The PATCH is
  * all-or-nothing, so a 400 "already exist" (someone added a member by hand, or the listing lagged) is split in
@@ -27,7 +27,7 @@ import { chunk } from "../batches.js";
 import { segment } from "./odata.js";
 import type { GraphAnswer } from "./transport.js";
 
-/** `members@odata.bind` takes at most 20 references per PATCH (FACTS.md). */
+/** `members@odata.bind` takes at most 20 references per PATCH (docs/service-facts.md). */
 export const MEMBERS_PER_PATCH = 20;
 /** A young group answers "objects being referenced do not exist" while it replicates: retry a few times. */
 const REPLICATION_RETRIES = 3;
@@ -51,7 +51,7 @@ export function memberRefPath(groupId: string, memberId: string): string {
 }
 
 /**
- * Member references name the object on Graph's own host (FACTS.md: `https://graph.microsoft.com/v1.0/
+ * Member references name the object on Graph's own host (docs/service-facts.md: `https://graph.microsoft.com/v1.0/
  * directoryObjects/{id}`), on the national cloud's host there; a loopback simulator impersonates public Graph,
  * so it gets the public form too.
  */
@@ -214,7 +214,7 @@ async function groupLevelError(
   if (status === 400) {
     const known = permanentGroupError400(groupId, info);
     if (known !== null || isAlreadyExists(status, info) || isReplicationLag(status, info)) return known;
-    // Any other refusal from a Microsoft 365 group: it takes users only and is not a target (FACTS.md).
+    // Any other refusal from a Microsoft 365 group: it takes users only and is not a target (docs/service-facts.md).
     if ((await readGroup())?.groupTypes.some((t) => t.toLowerCase() === "unified") === true) {
       return new PermanentSyncError(
         "microsoft-365-group",

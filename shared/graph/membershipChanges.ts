@@ -1,5 +1,5 @@
 /**
- * What changed in a group's membership since a stored delta link (FACTS.md, Delta): following the
+ * What changed in a group's membership since a stored delta link (docs/service-facts.md, Delta): following the
  * `@odata.deltaLink` of `GET /groups/delta?$filter=id eq '{id}'&$select=members` returns the group only when
  * something changed, its `members@delta` listing added members and removed ones (with `@removed`), each with its
  * `@odata.type`. A large change spans pages; the last one carries the next deltaLink.

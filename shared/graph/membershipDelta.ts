@@ -1,5 +1,5 @@
 /**
- * "Did the group's membership change?" through group delta (FACTS.md, Delta):
+ * "Did the group's membership change?" through group delta (docs/service-facts.md, Delta):
  * `GET /groups/delta?$filter=id eq '{id}'&$select=members`. The token we hand out is the `@odata.deltaLink`.
  * A first token starts "from now" (`$deltatoken=latest`: no member data is read); following a stored deltaLink
  * returns the group only if its members changed. Expired tokens (410 Gone / syncStateNotFound, after 7 days)

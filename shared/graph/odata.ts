@@ -1,4 +1,4 @@
-/** Building Graph query text safely: literals, `in` lists and `$search` phrases (FACTS.md, Graph). */
+/** Building Graph query text safely: literals, `in` lists and `$search` phrases (docs/service-facts.md, Graph). */
 import { odataString } from "../odata.js";
 
 

@@ -25,7 +25,7 @@ export interface PagingOptions {
 
 /**
  * Calls `onPage` for every page, following `@odata.nextLink` (made relative to the configured Graph root: the SDK
- * mangles absolute `http://` links, FACTS.md). Returns the final page's deltaLink, if any.
+ * mangles absolute `http://` links, docs/service-facts.md). Returns the final page's deltaLink, if any.
  */
 export async function forEachPage(
   context: GraphContext,

@@ -1,7 +1,7 @@
 /**
  * One throttle budget per tenant, shared by every run that talks to that tenant in this process.
  *
- * Graph's throttling is per app + tenant (FACTS.md, `$batch`, throttling), so when one request is told to wait,
+ * Graph's throttling is per app + tenant (docs/service-facts.md, `$batch`, throttling), so when one request is told to wait,
  * every request to that tenant waits: a shared "not before" time. Concurrency adapts: a throttle answer halves the
  * requests in flight (at most once per throttle window, so one burst of 429s does not collapse it to 1), and a
  * run of successes grows it back by one, never above the configured maximum. The sub-requests per `$batch` adapt
@@ -10,7 +10,7 @@
  */
 import type { Clock } from "../sync/clock.js";
 
-/** Sub-requests per `$batch` at most (FACTS.md). */
+/** Sub-requests per `$batch` at most (docs/service-facts.md). */
 export const MAX_BATCH_SIZE = 20;
 
 export type Admission = { readonly admitted: true } | { readonly admitted: false; readonly waitMs: number };

@@ -2,7 +2,7 @@
  * Our own bearer-token step in the Graph SDK's middleware chain.
  *
  * The SDK's AuthenticationHandler attaches tokens only to `https://` Graph hosts and `customHosts`, and strips
- * `Authorization` from everything else (FACTS.md, SDK) — so it would never authenticate to the loopback simulated
+ * `Authorization` from everything else (docs/service-facts.md, SDK) — so it would never authenticate to the loopback simulated
  * tenant, which tells tenants apart by bearer token. This step attaches the token to every request that goes to
  * the configured Graph root (and refuses anything else, so a token can never leak to another host).
  */

@@ -3,7 +3,7 @@
  * retry loop every request goes through.
  *
  * Retrying is ours, not the SDK's RetryHandler: that handler retries a plain request's 429/503/504, but it cannot
- * see the 429s inside a `$batch` answer (FACTS.md), sleeps on the real timer (no injected Clock, no deadline), and
+ * see the 429s inside a `$batch` answer (docs/service-facts.md), sleeps on the real timer (no injected Clock, no deadline), and
  * would retry behind the back of the tenant's shared throttle budget. So the chain is only
  * BearerTokenMiddleware → HTTPMessageHandler, and this file honours `Retry-After`, backs off with jitter when there
  * is none, and stops waiting when the caller's deadline would pass.
@@ -58,7 +58,7 @@ export class ThrottleDeferral extends Error {
   }
 }
 
-/** 429 is throttling; 503/504 are Graph's "busy" answers and are treated the same way (FACTS.md). */
+/** 429 is throttling; 503/504 are Graph's "busy" answers and are treated the same way (docs/service-facts.md). */
 export function isThrottleStatus(status: number): boolean {
   return status === 429 || status === 503 || status === 504;
 }
@@ -109,7 +109,7 @@ export interface TenantConnection {
   readonly graphRoot: string;
   readonly version: string;
   send(call: GraphCall, stats: StatsSink, deadline?: number): Promise<GraphAnswer>;
-  /** Turns an absolute nextLink/deltaLink from Graph into a path the SDK can take (FACTS.md, SDK). */
+  /** Turns an absolute nextLink/deltaLink from Graph into a path the SDK can take (docs/service-facts.md, SDK). */
   relativePath(link: string): string;
   /**
    * Graph throttled `answers` (sub-)requests and asked for `waitMs`: the tenant waits, this run counts the answers

@@ -1,6 +1,6 @@
 import type { MappingRef } from "./ids.js";
 
-/** How a mapping treats members that are in the group but not (or no longer) in the collection (DESIGN §1). */
+/** How a mapping treats members that are in the group but not (or no longer) in the collection (README "Modes"). */
 export type SyncMode = "additive" | "managed" | "mirror";
 export const SYNC_MODES: readonly SyncMode[] = ["additive", "managed", "mirror"];
 
@@ -12,9 +12,11 @@ export interface Mapping extends MappingRef {
   readonly enabled: boolean;
   /** Also sync hybrid-joined (trustType ServerAd) devices; Entra-joined only by default, as ConfigMgr's seed did. */
   readonly includeHybridJoined: boolean;
-  /** Per-mapping overrides of the removal guard (DESIGN §6); null uses the app-wide default. */
+  /** Per-mapping overrides of the removal guard (README "Safety guards"); null uses the app-wide default. */
   readonly removalThresholdPercent: number | null;
   readonly removalThresholdCount: number | null;
+  /** Send notifications when this mapping turns blocked, degraded, quarantined or recovers (docs/operating.md). */
+  readonly notify: boolean;
   /** Collection name and group name as seen when the mapping was created or last changed (display only). */
   readonly collectionName: string | null;
   readonly groupName: string | null;

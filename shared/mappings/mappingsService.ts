@@ -71,13 +71,13 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
       // Cheap duplicate check first: a 409 should not cost a ConfigMgr and a Graph call. The store's insert
       // still refuses a duplicate that races past this check.
       if ((await deps.mappings.get(ref)) !== null) throw new AlreadyExistsError(`${describe(ref)} already exists.`);
-      const collection = await checkCollection(deps.sources, input.collectionId);
+      const collection = await checkCollection(deps.sources, input.collectionId, input.memberType);
       hybridOnlyForDevices(collection.memberType, input.includeHybridJoined);
       const group = await checkGroup(deps.directories, input.tenantId, input.groupId, collection.memberType);
       const now = new Date(deps.clock.now()).toISOString();
       const created = await deps.mappings.create({
         ...input,
-        collectionName: collection.info.name,
+        collectionName: collection.info?.name ?? null,
         groupName: group.displayName,
         memberType: collection.memberType,
         createdAt: now,
@@ -107,6 +107,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
         removalThresholdPercent:
           changes.removalThresholdPercent === undefined ? before.removalThresholdPercent : changes.removalThresholdPercent,
         removalThresholdCount: changes.removalThresholdCount === undefined ? before.removalThresholdCount : changes.removalThresholdCount,
+        notify: changes.notify ?? before.notify,
         updatedAt: new Date(deps.clock.now()).toISOString(),
         updatedBy: options.by,
       };
@@ -117,7 +118,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
       const changed = Object.keys(changes).filter((key) => changes[key as keyof UpdateMappingInput] !== undefined);
       deps.log.info("mapping updated", { mappingKey, changed, by: options.by });
       if (before.mode !== updated.mode) {
-        // A mode change decides whether members get removed (DESIGN §1): always leave a trail of who did it.
+        // A mode change decides whether members get removed (README "Modes"): always leave a trail of who did it.
         deps.log.warn("mapping mode changed", { mappingKey, from: before.mode, to: updated.mode, by: options.by });
       }
       if (changes.enabled === true) {

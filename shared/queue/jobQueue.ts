@@ -1,6 +1,6 @@
 import type { RunTrigger } from "../sync/syncRun.js";
 
-/** One queued sync of one mapping. Ids only, never membership (DESIGN §5). */
+/** One queued sync of one mapping. Ids only, never membership (docs/queue.md). */
 export interface SyncJob {
   readonly jobId: string;
   readonly collectionId: string;

@@ -84,7 +84,7 @@ export function createServiceBusJobQueue(options: ServiceBusJobQueueOptions): Se
 
     async schedule(job, at) {
       // A scheduled message is the only real back-off Service Bus offers: abandoning redelivers at once
-      // (FACTS.md "Service Bus and the Functions host").
+      // (docs/service-facts.md "Service Bus and the Functions host").
       await sender.scheduleMessages([toMessage(job)], new Date(at));
     },
 

@@ -2,18 +2,18 @@ import { z } from "zod";
 import { collectionIdSchema, guidSchema } from "../mappings/ids.js";
 import type { SyncJob } from "./jobQueue.js";
 
-/** Service Bus caps `messageId` at 128 characters (FACTS.md "Service Bus"); our ids stay well below. */
+/** Service Bus caps `messageId` at 128 characters (docs/service-facts.md "Service Bus"); our ids stay well below. */
 export const MAX_JOB_ID_LENGTH = 128;
 
 /**
- * The wire format of a job message: the job's ids and bookkeeping, never membership (DESIGN §5).
+ * The wire format of a job message: the job's ids and bookkeeping, never membership (docs/queue.md).
  * Parsed at the edge so a malformed message is recognised once and never retried.
  */
 export const syncJobSchema = z.object({
   jobId: z.string().min(1).max(MAX_JOB_ID_LENGTH),
   collectionId: collectionIdSchema,
   groupId: guidSchema,
-  trigger: z.enum(["schedule", "manual", "cli", "retry"]),
+  trigger: z.enum(["schedule", "manual", "cli", "retry", "snapshot"]),
   enqueuedAt: z.iso.datetime(),
   attempt: z.number().int().min(0).default(0),
 });

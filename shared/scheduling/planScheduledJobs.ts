@@ -35,7 +35,7 @@ const CHUNK_SIZE = 250;
 const STATE_READS_IN_FLIGHT = 16;
 
 /**
- * One scheduler tick (DESIGN §5): one job per enabled mapping that is neither leased nor quarantined.
+ * One scheduler tick (docs/queue.md): one job per enabled mapping that is neither leased nor quarantined.
  * The job id is the mapping key plus the tick's minute, so a second run in the same tick sends the same ids
  * and duplicate detection drops them. Skipping leased mappings here is only a saving: the worker's lease is
  * what really keeps two runs of one mapping apart.

@@ -29,8 +29,8 @@ export const DEFAULT_RETRY_AFTER_MS = 60_000;
 export const MAX_RESCHEDULES = 12;
 
 /**
- * One queue message → one sync run (DESIGN §5). Returning completes the message; throwing abandons it so the
- * host redelivers it at once and dead-letters it after maxDeliveryCount (FACTS.md "Service Bus and the
+ * One queue message → one sync run (docs/queue.md). Returning completes the message; throwing abandons it so the
+ * host redelivers it at once and dead-letters it after maxDeliveryCount (docs/service-facts.md "Service Bus and the
  * Functions host"). So only unexpected faults propagate: a malformed message is completed, permanent
  * problems come back as a failed run, and throttling becomes a scheduled message — a real back-off.
  */

@@ -45,7 +45,7 @@ type TableServerCtor = new (config: unknown) => AzuriteServer;
  * Starts Azurite's Table service inside this process (no child process, no binary download).
  * `location` persists data on disk (used by the CLI); without it the data lives in memory (tests).
  * Azurite ships no public programmatic API, so we load its server classes from the package's dist folder;
- * the version is pinned in package.json (3.35 is the last release that runs on Node 20, FACTS.md).
+ * the version is pinned in package.json (3.35 is the last release that runs on Node 20, docs/service-facts.md).
  */
 export async function startEmbeddedAzurite(options: { location?: string; port?: number } = {}): Promise<EmbeddedAzurite> {
   const require = createRequire(import.meta.url);

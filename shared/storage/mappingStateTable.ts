@@ -8,7 +8,7 @@ import type { LazyTable } from "./tableAccess.js";
 import { tableStatus, translateWriteError } from "./tableErrors.js";
 import { assertTableKey } from "./tableKeys.js";
 
-/** `mappingState`: PartitionKey mappingKey, RowKey "state" (DESIGN §3). */
+/** `mappingState`: PartitionKey mappingKey, RowKey "state" (docs/storage.md). */
 const STATE_ROW = "state";
 /** Re-reads after losing a write race before giving up with ConcurrencyError. */
 const LEASE_ATTEMPTS = 5;
@@ -77,7 +77,7 @@ export function createMappingStateTable(table: LazyTable): MappingStateStore {
 
   /**
    * Insert when no etag (409 → someone else inserted first), else Replace with If-Match (412 → someone else
-   * wrote first). Single-entity operations only: Azurite ignores If-Match inside transactions (FACTS.md).
+   * wrote first). Single-entity operations only: Azurite ignores If-Match inside transactions (docs/service-facts.md).
    */
   async function save(state: MappingState): Promise<MappingState> {
     const entity = toEntity(state);

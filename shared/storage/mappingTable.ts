@@ -12,7 +12,7 @@ import { assertTableKey } from "./tableKeys.js";
 import { pageSizeOf, readAllEntities, readEntityPage, unwrapContinuationToken, wrapContinuationToken } from "./tablePaging.js";
 
 
-/** `mappings`: PartitionKey collectionId, RowKey groupId (DESIGN §3). */
+/** `mappings`: PartitionKey collectionId, RowKey groupId (docs/storage.md). */
 const mappingEntitySchema = z.object({
   partitionKey: z.string(),
   rowKey: z.string(),
@@ -23,6 +23,8 @@ const mappingEntitySchema = z.object({
   includeHybridJoined: z.boolean(),
   removalThresholdPercent: absentAsNull(z.number()),
   removalThresholdCount: absentAsNull(z.number()),
+  // Mappings stored before the opt-out existed notify.
+  notify: z.boolean().optional().transform((value) => value ?? true),
   collectionName: absentAsNull(z.string()),
   groupName: absentAsNull(z.string()),
   memberType: z.enum(["device", "user"]),

@@ -3,7 +3,7 @@
  * holding the packed records whose key hashes to it. 100,000 members become a few hundred entities: read with one
  * partition query, changed with one conditional write per touched bucket.
  *
- * Every change is a read-modify-write of one entity with its ETag (FACTS.md "Table Storage": If-Match → 412 when
+ * Every change is a read-modify-write of one entity with its ETag (docs/service-facts.md "Table Storage": If-Match → 412 when
  * stale, insert of an existing key → 409), retried on conflict, so concurrent writers never lose each other's
  * records. Single-entity writes only: Azurite ignores If-Match inside transactions.
  */

@@ -3,7 +3,7 @@
  *
  * One entity per member costs one Table operation per member to write and a 1,000-row page per 1,000 members to
  * read; packing 16-byte GUIDs into binary properties turns 100,000 members into ~1.6 MB held by a handful of
- * entities (FACTS.md "Table Storage": property ≤ 64 KiB, entity ≤ 1 MiB, ≤ 252 properties).
+ * entities (docs/service-facts.md "Table Storage": property ≤ 64 KiB, entity ≤ 1 MiB, ≤ 252 properties).
  */
 
 /** Lower-case canonical GUIDs (what Graph returns) pack into 16 bytes; anything else is kept as a string. */
@@ -56,6 +56,16 @@ export class ByteWriter {
     this.buffer.writeUInt16LE(bytes.length, this.length);
     bytes.copy(this.buffer, this.length + 2);
     this.length += 2 + bytes.length;
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** Drops what was written after `size` bytes (an item that did not fit). */
+  truncate(size: number): void {
+    this.length = Math.min(this.length, size);
   }
 
   finish(): Buffer {

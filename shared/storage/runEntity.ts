@@ -5,7 +5,7 @@ import { absentAsNull, epochMs, isObject, isString, jsonProperty, parseEntity, w
 import { assertTableKey } from "./tableKeys.js";
 
 /**
- * How one SyncRun becomes one `runs` entity and back. Limits (FACTS.md "Table Storage"): a property ≤ 64 KiB
+ * How one SyncRun becomes one `runs` entity and back. Limits (docs/service-facts.md "Table Storage"): a property ≤ 64 KiB
  * (strings are UTF-16, so ≤ 32,768 characters), an entity ≤ 1 MiB and ≤ 252 properties. Structured parts are
  * JSON strings; the preview, which can list thousands of ids, is cut to a budget and split across properties.
  */
@@ -33,7 +33,12 @@ export function runRowKey(run: Pick<SyncRun, "startedAt" | "runId">): string {
   const started = Date.parse(run.startedAt);
   if (Number.isNaN(started)) throw new ValidationError(`run startedAt is not a date: "${run.startedAt}"`);
   const runId = assertTableKey(run.runId, "runId");
-  return `${String(MAX_EPOCH_MS - started).padStart(16, "0")}_${runId}`;
+  return `${invertedTime(started)}_${runId}`;
+}
+
+/** The time part of run RowKeys: runs started before `epochMs` have RowKeys that sort after it. */
+export function invertedTime(epochMs: number): string {
+  return String(MAX_EPOCH_MS - epochMs).padStart(16, "0");
 }
 
 export function runToEntity(run: SyncRun): Record<string, unknown> & { partitionKey: string; rowKey: string } {
@@ -105,7 +110,8 @@ function splitText(text: string, size: number): string[] {
   return pieces;
 }
 
-function cut(text: string, max: number): string {
+/** Cuts text to `max` characters (ending in "…") without splitting a surrogate pair. */
+export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   const end = isHighSurrogate(text.charCodeAt(max - 2)) ? max - 2 : max - 1;
   return `${text.slice(0, end)}…`;

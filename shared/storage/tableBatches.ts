@@ -3,7 +3,7 @@ import pMap from "p-map";
 import { chunk } from "../batches.js";
 import { tableStatus } from "./tableErrors.js";
 
-/** Entity group transactions take at most 100 operations, all in one partition (FACTS.md "Table Storage"). */
+/** Entity group transactions take at most 100 operations, all in one partition (docs/service-facts.md "Table Storage"). */
 export const TRANSACTION_LIMIT = 100;
 /** Transactions (or point operations) in flight at once for one call. */
 const WIDTH = 8;

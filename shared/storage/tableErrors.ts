@@ -11,7 +11,7 @@ export function tableStatus(error: unknown): number | undefined {
 }
 
 /**
- * Translates the statuses a conditional write can meet into the product's typed errors (FACTS.md "Table Storage":
+ * Translates the statuses a conditional write can meet into the product's typed errors (docs/service-facts.md "Table Storage":
  * If-Match → 412 when stale, insert of an existing key → 409). Everything else propagates unchanged.
  */
 export function translateWriteError(error: unknown, what: string): unknown {

@@ -1,7 +1,7 @@
 import { ValidationError } from "../errors.js";
 
 /**
- * Table Storage forbids `/ \ # ?` and control characters in PartitionKey and RowKey (FACTS.md "Table Storage").
+ * Table Storage forbids `/ \ # ?` and control characters in PartitionKey and RowKey (docs/service-facts.md "Table Storage").
  * The service would answer 400 for some and silently mis-route others (`#`, `?` end the URL path), so every key
  * is checked here before it reaches the SDK.
  */

@@ -2,7 +2,7 @@ import type { TableClient, TableEntityResult } from "@azure/data-tables";
 import { ValidationError } from "../errors.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
-/** Table queries return at most 1,000 entities per page (FACTS.md "Table Storage"). */
+/** Table queries return at most 1,000 entities per page (docs/service-facts.md "Table Storage"). */
 export const MAX_PAGE_SIZE = 1000;
 
 export function pageSizeOf(value: number | undefined): number {

@@ -1,5 +1,6 @@
 import type { BudgetStore } from "../graph/sharedBudgetBook.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
+import type { NotificationOutbox } from "../notify/outbox.js";
 import type { Ledger } from "../sync/ledger.js";
 import type { MappingStateStore } from "../sync/mappingState.js";
 import type { ResolutionCache } from "../sync/resolutionCache.js";
@@ -8,8 +9,11 @@ import { createBudgetTable } from "./budgetTable.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";
 import { createMappingTable } from "./mappingTable.js";
+import { createNotificationTable } from "./notificationTable.js";
 import { createResolutionTable } from "./resolutionTable.js";
 import { createRunTable } from "./runTable.js";
+import { createSnapshotTable } from "./snapshotTable.js";
+import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import type { TableAccessOptions, TablesConnection } from "./tableAccess.js";
 import { openTable } from "./tableAccess.js";
 
@@ -18,9 +22,11 @@ export type { TablesConnection } from "./tableAccess.js";
 export interface TableStoresOptions extends TableAccessOptions {
   /** How long a resolution cache entry (positive or negative) is trusted; default 24 h. */
   readonly resolutionTtlMs?: number;
+  /** How long runs and their per-member reports are kept; default 90 days. */
+  readonly runRetentionMs?: number;
 }
 
-/** Every store the product keeps in Table Storage (DESIGN §3), over one account. */
+/** Every store the product keeps in Table Storage (docs/storage.md), over one account. */
 export interface TableStores {
   readonly mappings: MappingStore;
   readonly runs: RunStore;
@@ -29,6 +35,10 @@ export interface TableStores {
   readonly resolution: ResolutionCache;
   /** Each tenant's Graph budget, shared by every instance of the app. */
   readonly budget: BudgetStore;
+  /** Collector snapshots (SOURCE_MODE=pushed). */
+  readonly snapshots: SnapshotStore;
+  /** Notifications waiting for delivery, and their recent delivery history. */
+  readonly notifications: NotificationOutbox;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
   ping(): Promise<void>;
 }
@@ -36,31 +46,40 @@ export interface TableStores {
 export const TABLE_NAMES = {
   mappings: "mappings",
   runs: "runs",
+  runReports: "runReports",
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
   budget: "graphBudget",
+  snapshots: "snapshots",
+  notifications: "notifications",
 } as const;
 
 const DEFAULT_RESOLUTION_TTL_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_RUN_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
 export function createTableStores(connection: TablesConnection, options: TableStoresOptions = {}): TableStores {
   const tables = {
     mappings: openTable(connection, TABLE_NAMES.mappings, options),
     runs: openTable(connection, TABLE_NAMES.runs, options),
+    runReports: openTable(connection, TABLE_NAMES.runReports, options),
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
     budget: openTable(connection, TABLE_NAMES.budget, options),
+    snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
+    notifications: openTable(connection, TABLE_NAMES.notifications, options),
   };
   const mappings = createMappingTable(tables.mappings);
   return {
     mappings,
-    runs: createRunTable(tables.runs),
+    runs: createRunTable(tables.runs, tables.runReports, { retentionMs: options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS }),
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
     budget: createBudgetTable(tables.budget),
+    snapshots: createSnapshotTable(tables.snapshots),
+    notifications: createNotificationTable(tables.notifications),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));
       await mappings.list({ pageSize: 1 });

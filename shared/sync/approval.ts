@@ -6,7 +6,7 @@ import type { MappingState, MappingStateStore } from "./mappingState.js";
 
 /**
  * Lets exactly the change a guard blocked through, once: the approval carries the blocked change's
- * fingerprint, and the next run applies it only if it would make that same change (DESIGN §6).
+ * fingerprint, and the next run applies it only if it would make that same change (README "Safety guards").
  */
 export async function approveBlockedChange(
   deps: { state: MappingStateStore; clock: Clock; log: Logger },

@@ -1,9 +1,9 @@
 /**
- * The group side of one run (DESIGN §4 steps 2 and 5, §9): instead of reading every member of the group on
+ * The group side of one run (README "How it works" steps 2 and 5, docs/performance.md): instead of reading every member of the group on
  * every run, the engine keeps a snapshot of the members (of the mapping's type) beside the mapping's state and
  * the group delta link it is current at. A run follows the link: no change means the group is as the snapshot
  * says (an unchanged mapping costs one Graph request); changes are applied to the snapshot; an expired link
- * (7 days, FACTS.md), a snapshot that cannot be read, or a snapshot older than `refreshAfterMs` means one full read.
+ * (7 days, docs/service-facts.md), a snapshot that cannot be read, or a snapshot older than `refreshAfterMs` means one full read.
  *
  * After the writes our own changes are applied to the snapshot as done, and the snapshot stays at the link read
  * before the writes: the next tick's delta shows our writes again, but a change the snapshot already holds is no

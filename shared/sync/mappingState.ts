@@ -8,10 +8,12 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
-/** What the last successful run saw, to skip unchanged mappings in O(1) calls (DESIGN §4 step 2). */
+/** What the last successful run saw, to skip unchanged mappings in O(1) calls (README "How it works" step 2). */
 export interface Watermark {
   readonly collectionMemberCount: number;
   readonly collectionLastMemberChangeTime: string | null;
+  /** The source's own change token (a pushed snapshot's id); absent or null for the AdminService. */
+  readonly sourceVersion?: string | null;
   /** Mapping settings the watermark was taken under (mode, hybrid opt-in): a change forces a full run. */
   readonly mappingFingerprint: string;
 }
@@ -19,7 +21,7 @@ export interface Watermark {
 /**
  * The group's members (of the mapping's type) as the last run left them, stored beside the state, and the group
  * delta link they are current at. The next run follows the link and applies the changes instead of reading the
- * whole group (DESIGN §9); an expired link, or a snapshot that cannot be read, means a full read.
+ * whole group (docs/performance.md); an expired link, or a snapshot that cannot be read, means a full read.
  */
 export interface GroupSnapshot {
   /** The stored rows (MemberSnapshotStore.read). */
@@ -67,7 +69,7 @@ export interface MappingState {
   readonly lastSuccessAt: string | null;
   /** Collection member count seen by the last successful run (for the source-empty guard). */
   readonly lastSuccessSourceCount: number | null;
-  /** Mode of the last run that applied changes (a first `mirror` run needs approval, DESIGN §6). */
+  /** Mode of the last run that applied changes (a first `mirror` run needs approval, README "Safety guards"). */
   readonly lastSuccessMode: string | null;
   readonly consecutiveFailures: number;
   readonly health: MappingHealth;

@@ -10,7 +10,7 @@ export interface PlannedChanges {
 }
 
 /**
- * The diff of DESIGN §1: `additive` only adds; `managed` also removes members that left the collection but
+ * The diff of README "Modes": `additive` only adds; `managed` also removes members that left the collection but
  * only those our ledger says we added; `mirror` makes the group equal the collection (for the member type
  * the mapping syncs: a device collection never removes users, and vice versa).
  */

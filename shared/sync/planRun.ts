@@ -2,6 +2,7 @@ import type { CollectionInfo } from "../configmgr/membershipSource.js";
 import { PermanentSyncError } from "../errors.js";
 import { judgeGroup } from "../mappings/groupEligibility.js";
 import { mappingKeyOf } from "../mappings/ids.js";
+import type { MemberReport } from "./memberReport.js";
 import { planChanges } from "./planChanges.js";
 import { resolveDevices, resolveUsers, type Resolution } from "./resolveMembers.js";
 import type { RunContext } from "./runContext.js";
@@ -26,6 +27,7 @@ export async function planRun(ctx: RunContext, collection: CollectionInfo) {
     hasSyncedInThisMode: state.lastSuccessMode === mapping.mode,
     thresholdPercent: mapping.removalThresholdPercent ?? deps.policy.removalThresholdPercent,
     thresholdCount: mapping.removalThresholdCount ?? deps.policy.removalThresholdCount,
+    ...(collection.vouchedAt === undefined ? {} : { sourceAge: { ageMs: Math.max(0, deps.clock.now() - collection.vouchedAt), maxAgeMs: deps.policy.snapshotMaxAgeMs } }),
   });
   const approved = guard !== null && state.approval?.fingerprint === guard.fingerprint;
   return { resolution, plan, guard, approved, ledger };
@@ -58,5 +60,17 @@ export async function readAndResolve(ctx: RunContext, collection: CollectionInfo
   }
   record.counts.resolved = resolution.desired.size;
   record.counts.skipped = resolution.skippedCounts;
+  reportResolution(record.report, resolution);
   return resolution;
+}
+
+/** Skipped members go into the run's report now; written ones later, named by what the collection said. */
+function reportResolution(report: MemberReport, resolution: Resolution): void {
+  const known = new Map(resolution.members);
+  for (const member of resolution.skipped) {
+    report.skipped({ resourceId: member.resourceId, name: member.name, entraId: member.entraId ?? null }, member.reason, member.objectId ?? null);
+    // A member removed by mirror because it is now disabled or hybrid-joined is still named in the report.
+    if (member.objectId && !known.has(member.objectId)) known.set(member.objectId, { resourceId: member.resourceId, name: member.name, entraId: member.entraId ?? null });
+  }
+  report.know(known);
 }

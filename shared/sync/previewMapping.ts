@@ -19,7 +19,10 @@ export async function previewMapping(deps: SyncDeps, mapping: Mapping, record: R
     await checkGroup(ctx);
     const { plan, guard, approved, resolution } = await planRun(ctx, collection);
     record.blockedBy = guard && !approved ? guard.guard : null;
-    record.preview = { toAdd: plan.toAdd, toRemove: plan.toRemove, skipped: resolution.skipped };
+    // The report says what the run would do: the same rows a real run would record, before anything is written.
+    record.report.written("added", plan.toAdd);
+    record.report.written("removed", plan.toRemove);
+    record.preview = { toAdd: plan.toAdd, toRemove: plan.toRemove, skipped: resolution.skipped, members: record.report.entries };
     countRequests(ctx);
     const wouldBlock = record.blockedBy ? ` Removals would be blocked: ${guard?.message}` : "";
     return record.finish("preview", `Would add ${plan.toAdd.length} and remove ${record.blockedBy ? 0 : plan.toRemove.length}.${wouldBlock}`, deps.clock.now());

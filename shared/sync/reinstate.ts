@@ -3,7 +3,7 @@ import type { MappingState, MappingStateStore } from "./mappingState.js";
 
 /**
  * Re-enabling a mapping is how an admin says "I fixed it": a quarantined or degraded mapping starts over with
- * a clean failure count, so the scheduler plans it again (DESIGN §6: quarantine lasts until re-enabled).
+ * a clean failure count, so the scheduler plans it again (README "Safety guards": quarantine lasts until re-enabled).
  */
 export async function reinstateMapping(store: MappingStateStore, mappingKey: string): Promise<MappingState | null> {
   for (let attempt = 0; attempt < 3; attempt += 1) {

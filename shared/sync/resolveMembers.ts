@@ -1,11 +1,14 @@
 import type { SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
 import type { Directory } from "../graph/directory.js";
+import type { KnownMember } from "./memberReport.js";
 import type { ResolutionCache, ResolutionEntry } from "./resolutionCache.js";
 import { emptyCounts, type SkipReason, type SkippedMember } from "./syncRun.js";
 
 /** The collection translated into Entra object ids, plus everything we could not (or may not) sync and why. */
 export interface Resolution {
   readonly desired: Set<string>;
+  /** Each desired object id's collection member (the first, when two members resolve to one object). */
+  readonly members: Map<string, KnownMember>;
   readonly skipped: SkippedMember[];
   readonly skippedCounts: Record<SkipReason, number>;
   /** Keys answered by the cache (no Graph call). */
@@ -93,10 +96,11 @@ async function resolve(
   if (options.cache && looked.size > 0) await options.cache.putMany(options.tenantKey, [...looked.values()]);
 
   const desired = new Set<string>();
+  const members = new Map<string, KnownMember>();
   const skipped: SkippedMember[] = [];
   const skippedCounts = emptyCounts().skipped;
-  const skip = (c: Candidate, reason: SkipReason) => {
-    skipped.push({ resourceId: c.resourceId, name: c.name, reason });
+  const skip = (c: Candidate, reason: SkipReason, objectId: string | null = null) => {
+    skipped.push({ resourceId: c.resourceId, name: c.name, reason, entraId: c.key, objectId });
     skippedCounts[reason] += 1;
   };
   for (const candidate of candidates) {
@@ -110,8 +114,12 @@ async function resolve(
       continue;
     }
     const reason = verdict(entry);
-    if (reason) skip(candidate, reason);
-    else desired.add(entry.objectId);
+    if (reason) {
+      skip(candidate, reason, entry.objectId);
+      continue;
+    }
+    desired.add(entry.objectId);
+    if (!members.has(entry.objectId)) members.set(entry.objectId, { resourceId: candidate.resourceId, name: candidate.name, entraId: candidate.key });
   }
-  return { desired, skipped, skippedCounts, cacheHits: keys.length - misses.length };
+  return { desired, members, skipped, skippedCounts, cacheHits: keys.length - misses.length };
 }

@@ -1,5 +1,6 @@
 import type { Mapping } from "../mappings/mapping.js";
 import { mappingKeyOf } from "../mappings/ids.js";
+import { MemberReport } from "./memberReport.js";
 import { emptyCounts, type Guard, type RunCounts, type RunError, type RunPreview, type RunStatus, type RunTrigger, type SyncRun } from "./syncRun.js";
 
 const MAX_ERRORS = 20;
@@ -8,6 +9,8 @@ const MAX_ERRORS = 20;
 export class RunRecord {
   readonly counts: RunCounts = emptyCounts();
   readonly errors: RunError[] = [];
+  /** Every member added, removed, skipped or failed in this run (stored beside the run, not in it). */
+  readonly report = new MemberReport();
   blockedBy: Guard | null = null;
   preview: RunPreview | null = null;
   retryAfterMs: number | null = null;

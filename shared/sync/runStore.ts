@@ -1,3 +1,4 @@
+import type { MemberReportEntry } from "./memberReport.js";
 import type { SyncRun } from "./syncRun.js";
 
 export interface RunPage {
@@ -5,10 +6,21 @@ export interface RunPage {
   readonly continuationToken: string | undefined;
 }
 
+/** A run's per-member report as stored: `truncated` members did not fit the report's bound and are not listed. */
+export interface StoredReport {
+  readonly entries: MemberReportEntry[];
+  readonly truncated: number;
+}
+
 /** Run history (Table Storage `runs`: PartitionKey mappingKey, RowKey inverted timestamp → newest first). */
 export interface RunStore {
-  record(run: SyncRun): Promise<void>;
+  /** Records a run and its per-member report (written first, so a listed run always has its report). */
+  record(run: SyncRun, report?: readonly MemberReportEntry[]): Promise<void>;
   list(mappingKey: string, options?: { pageSize?: number; continuationToken?: string }): Promise<RunPage>;
-  /** Removes a mapping's history (when the mapping is deleted). */
+  /** One run by its id; null when it does not exist (or is past retention). */
+  get(mappingKey: string, runId: string): Promise<SyncRun | null>;
+  /** The run's per-member report; null when the run has none. */
+  report(mappingKey: string, runId: string): Promise<StoredReport | null>;
+  /** Removes a mapping's history and reports (when the mapping is deleted). */
   deleteAll(mappingKey: string): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { SyncRun } from "./syncRun.js";
 export const DEGRADED_AFTER = 3;
 export const QUARANTINED_AFTER = 10;
 /**
- * Failures closer together than this count once. Service Bus redelivers an abandoned message at once (FACTS.md),
+ * Failures closer together than this count once. Service Bus redelivers an abandoned message at once (docs/service-facts.md),
  * so one outage can fail the same job ten times in a few seconds; "10 failed runs" is meant as 10 attempts
  * spread over ticks, not one burst of redeliveries.
  */
@@ -38,7 +38,8 @@ export function stateAfterRun(state: MappingState, run: SyncRun, effects: RunEff
     lastSuccessSourceCount: sawSource ? run.counts.source : state.lastSuccessSourceCount,
     lastSuccessMode: run.status === "succeeded" || run.status === "partial" ? run.mode : state.lastSuccessMode,
     consecutiveFailures,
-    health: state.health === "quarantined" && !failed ? "healthy" : health,
+    // Removals held back for an old snapshot: the mapping is not doing its whole job, whatever else went well.
+    health: state.health === "quarantined" && !failed ? "healthy" : run.blockedBy === "source-stale" && health === "healthy" ? "degraded" : health,
     blocked: run.status === "skipped-unchanged" ? state.blocked : effects.blocked,
     approval: effects.approvalConsumed ? null : state.approval,
   };

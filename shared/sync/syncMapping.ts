@@ -7,13 +7,14 @@ import { finishRun } from "./finishRun.js";
 import type { Watermark } from "./mappingState.js";
 import { checkGroup, planRun } from "./planRun.js";
 import { previewMapping } from "./previewMapping.js";
+import { noSnapshotYet } from "../snapshots/pushedSource.js";
 import { failure, keepState, mappingFingerprint, trackGroup, type Outcome, type RunContext } from "./runContext.js";
 import { RunRecord, summarise } from "./runRecord.js";
 import type { SyncDeps, SyncRequest } from "./syncDeps.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
- * One sync of one mapping (DESIGN §4): lease → watermark check → read source → resolve → read group → diff →
+ * One sync of one mapping (README "How it works"): lease → watermark check → read source → resolve → read group → diff →
  * guards → write → record. Permanent problems and failed source reads are recorded as a failed run and
  * returned; only unexpected faults propagate (after being recorded), so a queue host can redeliver.
  */
@@ -52,7 +53,10 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
 async function runSync(ctx: RunContext): Promise<Outcome> {
   const { mapping, source, directory, state, record, deps } = ctx;
   const collection = await source.getCollection(mapping.collectionId);
-  if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+  if (!collection) {
+    if (deps.sources.kind === "pushed") throw noSnapshotYet(mapping.collectionId);
+    throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+  }
 
   if (await checkUnchanged(ctx, collection)) {
     const effects = keepState(state);
@@ -110,7 +114,7 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   return { status, message: summarise(record.counts), effects: { watermark, blocked: null, approvalConsumed: state.approval !== null }, groupSnapshot };
 }
 
-/** O(1) skip (DESIGN §4 step 2): same collection watermark, same mapping settings, group unchanged. */
+/** O(1) skip (README "How it works" step 2): same collection watermark, same mapping settings, group unchanged. */
 async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Promise<boolean> {
   const { state, mapping } = ctx;
   const mark = state.watermark;
@@ -119,11 +123,12 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
     state.blocked === null &&
     mark.mappingFingerprint === mappingFingerprint(mapping) &&
     mark.collectionMemberCount === collection.memberCount &&
-    mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime;
+    mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime &&
+    (mark.sourceVersion ?? null) === (collection.version ?? null);
   // The group side: the stored snapshot's delta link, followed (one request when nothing changed). Without a
   // usable snapshot nothing vouches for the group, so the run goes on and the group is checked and read in full.
   const look = await ctx.group.look(!sourceSame);
-  // A skip keeps the newest delta link in the snapshot (GroupTracker): links expire after 7 days (FACTS.md).
+  // A skip keeps the newest delta link in the snapshot (GroupTracker): links expire after 7 days (docs/service-facts.md).
   if (sourceSame && look.unchanged) return true;
   if (look.checkGroup) await checkGroup(ctx);
   return false;
@@ -137,6 +142,7 @@ function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
+    sourceVersion: collection.version ?? null,
     mappingFingerprint: mappingFingerprint(ctx.mapping),
   };
 }
@@ -145,5 +151,9 @@ function applyWrite(record: RunRecord, result: MemberWriteResult, field: "added"
   record.counts[field] += result.done.length;
   if (field === "added") record.counts.alreadyPresent += result.alreadyDone.length;
   record.counts.failed += result.failed.length;
-  for (const failure of result.failed) record.addError({ id: failure.id, code: failure.code, message: failure.message });
+  record.report.written(field, result.done);
+  for (const failure of result.failed) {
+    record.addError({ id: failure.id, code: failure.code, message: failure.message });
+    record.report.failed(failure.id, `${failure.code}: ${failure.message}`);
+  }
 }

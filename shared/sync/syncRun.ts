@@ -1,3 +1,5 @@
+import type { MemberReportEntry } from "./memberReport.js";
+
 /** Why a collection member was not put into the group. */
 export type SkipReason =
   /** ConfigMgr knows no Entra id for it (no AADDeviceID / UPN). */
@@ -30,7 +32,8 @@ export type RunStatus =
   /** Another worker holds the mapping's lease: nothing done, not recorded in the history. */
   | "skipped-leased";
 
-export type Guard = "source-read-failed" | "source-empty" | "removal-threshold" | "mirror-first-sync";
+/** `source-stale`: SOURCE_MODE=pushed and the collection's snapshot is older than SNAPSHOT_MAX_AGE_MINUTES. */
+export type Guard = "source-read-failed" | "source-empty" | "source-stale" | "removal-threshold" | "mirror-first-sync";
 
 export interface RunCounts {
   /** Members in the collection. */
@@ -56,15 +59,22 @@ export interface SkippedMember {
   readonly resourceId: number;
   readonly name: string;
   readonly reason: SkipReason;
+  /** The Entra id ConfigMgr holds for it (lower-cased device id, user object id or UPN); null if none. */
+  readonly entraId?: string | null;
+  /** The Entra object it resolved to, when it resolved (skipped for its join type or state). */
+  readonly objectId?: string | null;
 }
 
 export interface RunPreview {
   readonly toAdd: string[];
   readonly toRemove: string[];
   readonly skipped: SkippedMember[];
+  /** Every member the run would add, remove or skip, named (answered by the API, not stored with the run). */
+  readonly members?: readonly MemberReportEntry[];
 }
 
-export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
+/** `snapshot`: queued by a committed collector snapshot whose watermark changed (event-driven sync). */
+export type RunTrigger = "schedule" | "manual" | "cli" | "retry" | "snapshot";
 
 /** One sync of one mapping: what an admin reads in the run history. */
 export interface SyncRun {

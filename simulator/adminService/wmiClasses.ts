@@ -1,5 +1,5 @@
 /**
- * The WMI classes the AdminService exposes to the product (FACTS.md, "ConfigMgr AdminService"): their
+ * The WMI classes the AdminService exposes to the product (docs/service-facts.md, "ConfigMgr AdminService"): their
  * properties and how to find matching rows fast (indexes for `CollectionID eq`, `ResourceId eq|in|or`).
  */
 import { equalityValues, evaluate, type FilterNode } from "../odataFilter.js";

@@ -1,5 +1,5 @@
 /**
- * `POST /$batch` (FACTS.md): up to 20 sub-requests with relative URLs; each answered with its own id, status,
+ * `POST /$batch` (docs/service-facts.md): up to 20 sub-requests with relative URLs; each answered with its own id, status,
  * headers and body; `dependsOn` orders them, the rest run concurrently and come back in no fixed order. The
  * batch is 200 even when sub-requests fail or are throttled (each sub-request is charged on its own).
  */

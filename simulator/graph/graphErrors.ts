@@ -1,4 +1,4 @@
-/** Graph's error body and the exact texts FACTS.md documents, in one place so routes never drift from them. */
+/** Graph's error body and the exact texts docs/service-facts.md documents, in one place so routes never drift from them. */
 import { randomUUID } from "node:crypto";
 import { jsonResponse, type SimResponse } from "../http/types.js";
 

@@ -1,6 +1,6 @@
 /**
  * Maps one Graph request (plain or inside `$batch`) to its handler, and says what it costs under Graph's
- * throttling model (FACTS.md: GET 1 RU, members list 3, users list 2, `$select` −1; writes 1 RU + 1 write).
+ * throttling model (docs/service-facts.md: GET 1 RU, members list 3, users list 2, `$select` −1; writes 1 RU + 1 write).
  */
 import { pathSegments, RouteError, type SimRequest, type SimResponse } from "../http/types.js";
 import type { DirectoryState } from "../state/directoryState.js";

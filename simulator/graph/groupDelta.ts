@@ -1,5 +1,5 @@
 /**
- * `GET /groups/delta` (FACTS.md): the first round returns the groups with their full `members@delta`, paged with
+ * `GET /groups/delta` (docs/service-facts.md): the first round returns the groups with their full `members@delta`, paged with
  * nextLinks, ending in a deltaLink; a deltaLink returns only the changes since it was issued (removals carry
  * `@removed`); `$deltatoken=latest` starts from now. Tokens older than 7 days answer 400 `syncStateNotFound`;
  * tokens from before `invalidateDeltaTokens()` answer 410 Gone.

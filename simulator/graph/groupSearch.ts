@@ -1,7 +1,7 @@
 /**
  * `$search="displayName:text"` as Entra does it for directory objects: the property is split into words (at
  * spaces, punctuation and lower→upper case changes) and every word of the search text must be the prefix of
- * one of them (FACTS.md: word-prefix match). Clauses may be joined with AND / OR.
+ * one of them (docs/service-facts.md: word-prefix match). Clauses may be joined with AND / OR.
  */
 import { RouteError } from "../http/types.js";
 import { unsupportedQuery } from "./graphErrors.js";

@@ -1,5 +1,5 @@
 /**
- * Membership writes with Graph's rules (FACTS.md, "groups and members"): `PATCH /groups/{id}` with
+ * Membership writes with Graph's rules (docs/service-facts.md, "groups and members"): `PATCH /groups/{id}` with
  * `members@odata.bind` (≤ 20, all-or-nothing), `POST …/members/$ref`, `DELETE …/members/{id}/$ref`.
  */
 import { noContent, RouteError, type SimRequest, type SimResponse } from "../http/types.js";
@@ -47,11 +47,11 @@ function objectIdOf(reference: unknown): string {
 
 function assertMemberAllowed(tenant: DirectoryState, group: GroupRecord, object: DirectoryObject): void {
   if (object.type === "device") {
-    // Microsoft 365 groups take users only (FACTS.md).
+    // Microsoft 365 groups take users only (docs/service-facts.md).
     if (group.groupTypes.includes("Unified")) {
       throw new RouteError(badRequest("Unable to add a device to a group of type 'Unified'. Only users are supported."));
     }
-    // Adding a device needs write access to the device object (FACTS.md, Permissions).
+    // Adding a device needs write access to the device object (docs/service-facts.md, Permissions).
     if (!holdsAny(tenant, WRITE_DEVICES)) throw new RouteError(insufficientPrivileges());
   }
 }

@@ -5,7 +5,7 @@ import { badRequest, invalidPageSize, tooManyOrClauses, unknownProperty } from "
 
 export const MAX_TOP = 999;
 
-/** `$top`: default per resource, 1..999 (FACTS.md: `$top=1000` → 400). */
+/** `$top`: default per resource, 1..999 (docs/service-facts.md: `$top=1000` → 400). */
 export function parseTop(req: SimRequest, defaultTop: number): number {
   const raw = req.query.get("$top");
   if (raw === null) return defaultTop;
@@ -66,7 +66,7 @@ export function parseSkipToken(req: SimRequest): number {
   throw new RouteError(badRequest("The specified page token value has expired or is invalid."));
 }
 
-/** Absolute nextLink to the same request with a new `$skiptoken` (FACTS.md: follow it as-is). */
+/** Absolute nextLink to the same request with a new `$skiptoken` (docs/service-facts.md: follow it as-is). */
 export function nextLinkFor(req: SimRequest, offset: number): string {
   const params: [string, string][] = [];
   for (const [k, v] of req.query) if (k !== "$skiptoken") params.push([k, v]);

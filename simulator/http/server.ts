@@ -101,7 +101,7 @@ export async function startHttpFront(core: SimulatorCore, port: number, latencyM
         const base = pinned ? `${publicBase}/tenants/${pinned[1]}` : publicBase;
         const req: SimRequest = { method, path, query: url.searchParams, pathAndQuery: readablePathAndQuery(path + url.search), headers, body, invalidJson, publicBase: base, inBatch: false };
         const response = service === "graph" ? await handleGraph(core, req, pinned ? decodeURIComponent(pinned[1] as string) : null) : await executeAdminServiceRequest(core, req);
-        // Graph puts x-ms-resource-unit on every response (FACTS.md); uncharged answers (401, 405) carry 0.
+        // Graph puts x-ms-resource-unit on every response (docs/service-facts.md); uncharged answers (401, 405) carry 0.
         if (service === "graph") response.headers["x-ms-resource-unit"] ??= "0";
         if (core.closed) {
           res.destroy();

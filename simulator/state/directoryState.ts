@@ -1,6 +1,6 @@
 /**
  * One Entra tenant's directory, held in Maps/Sets so a 100,000-device tenant stays fast. Every membership change
- * is appended to a change log that the delta query reads (FACTS.md: delta returns only changes since a token).
+ * is appended to a change log that the delta query reads (docs/service-facts.md: delta returns only changes since a token).
  */
 import type { SeedDevice, SeedGroup, SeedTenant, SeedUser } from "../seed.js";
 
@@ -32,7 +32,7 @@ export interface MemberChange {
   readonly change: "added" | "removed" | "groupDeleted" | "groupUpdated";
 }
 
-/** What the product needs (FACTS.md, Permissions); a seed may grant less to provoke 403s. */
+/** What the product needs (docs/service-facts.md, Permissions); a seed may grant less to provoke 403s. */
 export const DEFAULT_PERMISSIONS = ["GroupMember.ReadWrite.All", "Device.ReadWrite.All", "User.Read.All"];
 
 const key = (id: string): string => id.toLowerCase();

@@ -6,6 +6,7 @@ import { main } from "../../cli/main.js";
 import { bufferIo } from "../../cli/io.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+import { startLocalReceiver } from "../notify/localReceiver.js";
 
 let tenant: SimulatedTenant;
 let dataDir: string;
@@ -46,6 +47,27 @@ describe("collection-sync CLI", () => {
     expect(synced.stdout).toContain("added 6, already present 0, removed 0, failed 0");
     expect(synced.stdout).toContain("skipped: 1 hybrid-joined");
     expect(tenant.groupMemberIds(GROUP_ID)).toHaveLength(7);
+  });
+
+  it("shows the newest run member by member and prints it as CSV with runs show", async () => {
+    await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
+    await cli("sync");
+
+    const shown = await cli("runs", "show", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain("added 6, already present 0");
+    expect(shown.stdout).toMatch(/skipped\s+hybrid-joined\s+16777007\s+PC-00007/);
+
+    const csv = await cli("runs", "show", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--csv", "--outcome", "skipped");
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split(/\r?\n/);
+    expect(lines[0]).toBe("outcome,reason,resourceId,name,entraId,objectId,error");
+    expect(lines.slice(1)).toHaveLength(1);
+    expect(lines[1]).toMatch(/^skipped,hybrid-joined,16777007,PC-00007,/);
+
+    const unknown = await cli("runs", "show", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--run", "00000000-0000-4000-8000-000000000000");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("No run");
   });
 
   it("prints one JSON document with --json and previews without writing on --dry-run", async () => {
@@ -129,6 +151,32 @@ describe("collection-sync CLI", () => {
     expect(JSON.parse((await cli("mappings", "list", "--json")).stdout)).toMatchObject([{ mode: "managed", includeHybridJoined: true }]);
     const synced = await cli("sync", "--json");
     expect(JSON.parse(synced.stdout).runs[0].counts.added).toBe(7);
+  });
+
+  it("turns a mapping's notifications off and on with --no-notify and mappings set --notify", async () => {
+    const added = await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--no-notify");
+    expect(added.stdout).toContain("notifications off");
+    expect(JSON.parse((await cli("mappings", "list", "--json")).stdout)).toMatchObject([{ notify: false }]);
+    const set = await cli("mappings", "set", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--notify", "true");
+    expect(set.stdout).toContain("notifications on");
+    expect(JSON.parse((await cli("mappings", "list", "--json")).stdout)).toMatchObject([{ notify: true }]);
+    expect((await cli("mappings", "set", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--notify", "maybe")).code).toBe(2);
+  });
+
+  it("sends a blocked mapping's notification to NOTIFY_WEBHOOK_URL at the end of sync", async () => {
+    const receiver = await startLocalReceiver();
+    try {
+      env = { ...env, NOTIFY_WEBHOOK_URL: `json:${receiver.url}/hook` };
+      await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--mode", "mirror");
+      const synced = await cli("sync");
+      expect(synced.code).toBe(1);
+      expect(synced.stderr).toContain("Notifications: 1 sent.");
+      expect(receiver.delivered.map((post) => post.body)).toMatchObject([{ kind: "blocked", details: { guard: "mirror-first-sync", removeCount: 1 } }]);
+      expect((await cli("sync")).stderr).not.toContain("Notifications");
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("removes a mapping without touching the group", async () => {

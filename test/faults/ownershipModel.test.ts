@@ -10,7 +10,7 @@ import { objectIdOf, startFaultWorld, TIME_BUDGET_MS, type FaultWorld } from "./
 /**
  * Property: under any sequence of collection changes, changes made by hand in Entra, and syncs that suffer a
  * fault (killed worker, throttling storm, ConfigMgr outage), the group and the ledger of members the app owns
- * are exactly what a simple model of DESIGN §1 says — the model never sees the faults.
+ * are exactly what a simple model of README "Modes" says — the model never sees the faults.
  */
 
 const DEVICES = range(1, 24);
@@ -27,7 +27,7 @@ interface Model {
   ours: Set<number>;
 }
 
-/** DESIGN §1 for a run every guard lets through (the steps keep removals at ≤ 10 and the collection non-empty). */
+/** README "Modes" for a run every guard lets through (the steps keep removals at ≤ 10 and the collection non-empty). */
 function cleanSync(mode: SyncMode, model: Model): void {
   for (const n of model.collection) {
     if (model.group.has(n)) continue;

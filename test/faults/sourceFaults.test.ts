@@ -21,7 +21,7 @@ const churn: Prepare = async (w) => {
 };
 
 const MEMBERSHIP = /SMS_FullCollectionMembership/;
-/** What an AdminService can do wrong, as the simulator scripts it (DESIGN §4 step 3: never diff against partial data). */
+/** What an AdminService can do wrong, as the simulator scripts it (README "How it works" step 3: never diff against partial data). */
 const SOURCE_FAULTS: Record<string, FaultSpec> = {
   "membership 500": { service: "adminService", path: MEMBERSHIP, status: 500 },
   "membership empty": { service: "adminService", path: MEMBERSHIP, emptyResult: true },

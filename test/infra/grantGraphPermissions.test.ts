@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readRepoFile } from "./support/bicep.js";
 import { runScript, type FakeCall, type FakeRoute } from "./support/scriptRunner.js";
 
-/** DESIGN §8 / FACTS.md "Permissions": exactly these application permissions on Microsoft Graph. */
+/** docs/service-facts.md "Microsoft Graph: permissions": exactly these application permissions on Microsoft Graph. */
 const NEEDED = ["GroupMember.ReadWrite.All", "Device.ReadWrite.All", "User.Read.All"];
 /** Wider permissions that would open role-assignable groups or the whole directory. */
 const FORBIDDEN = [/\bGroup\.ReadWrite\.All\b/, /\bDirectory\.ReadWrite\.All\b/, /\bRoleManagement\.[\w.]+/];

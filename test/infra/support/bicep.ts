@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /**
- * Just enough of a Bicep reader for the infra tests (there is no Bicep compiler here, FACTS.md "Node
+ * Just enough of a Bicep reader for the infra tests (there is no Bicep compiler here, docs/service-facts.md "Node
  * toolchain"): it knows strings (with `${…}` interpolation and `'''` literals), comments and brackets, and
  * reads declarations, object properties and array items as raw expression text.
  */

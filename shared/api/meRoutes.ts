@@ -1,0 +1,16 @@
+import { json, type Route } from "./router.js";
+
+/** `GET /me`: who the caller is and what they may do, so a client shows only the actions it may take. */
+export function meRoutes(): Route[] {
+  return [
+    {
+      method: "GET",
+      pattern: "/me",
+      access: "read",
+      async handle({ principal }) {
+        const roles = [...principal.roles].sort();
+        return json(200, { name: principal.name, roles, canWrite: principal.roles.has("Mappings.ReadWrite") });
+      },
+    },
+  ];
+}
