@@ -1,15 +1,19 @@
+import type { BudgetStore } from "../graph/sharedBudgetBook.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
 import type { NotificationOutbox } from "../notify/outbox.js";
 import type { Ledger } from "../sync/ledger.js";
 import type { MappingStateStore } from "../sync/mappingState.js";
 import type { ResolutionCache } from "../sync/resolutionCache.js";
 import type { RunStore } from "../sync/runStore.js";
+import { createBudgetTable } from "./budgetTable.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";
 import { createMappingTable } from "./mappingTable.js";
 import { createNotificationTable } from "./notificationTable.js";
 import { createResolutionTable } from "./resolutionTable.js";
 import { createRunTable } from "./runTable.js";
+import { createSnapshotTable } from "./snapshotTable.js";
+import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import type { TableAccessOptions, TablesConnection } from "./tableAccess.js";
 import { openTable } from "./tableAccess.js";
 
@@ -29,6 +33,10 @@ export interface TableStores {
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
+  /** Each tenant's Graph budget, shared by every instance of the app. */
+  readonly budget: BudgetStore;
+  /** Collector snapshots (SOURCE_MODE=pushed). */
+  readonly snapshots: SnapshotStore;
   /** Notifications waiting for delivery, and their recent delivery history. */
   readonly notifications: NotificationOutbox;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
@@ -42,6 +50,8 @@ export const TABLE_NAMES = {
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
+  budget: "graphBudget",
+  snapshots: "snapshots",
   notifications: "notifications",
 } as const;
 
@@ -56,6 +66,8 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
+    budget: openTable(connection, TABLE_NAMES.budget, options),
+    snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
     notifications: openTable(connection, TABLE_NAMES.notifications, options),
   };
   const mappings = createMappingTable(tables.mappings);
@@ -65,6 +77,8 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
+    budget: createBudgetTable(tables.budget),
+    snapshots: createSnapshotTable(tables.snapshots),
     notifications: createNotificationTable(tables.notifications),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));
