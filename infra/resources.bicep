@@ -100,6 +100,7 @@ var tableNames = [
   'sourceIdentity'
   'snapshots'
   'notifications'
+  'graphBudget'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

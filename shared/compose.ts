@@ -11,6 +11,7 @@ import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { SourceIdentityCache } from "./configmgr/sourceIdentityCache.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
+import { sharedBudgetBook } from "./graph/sharedBudgetBook.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
 import { notificationLinks } from "./notify/notificationLinks.js";
@@ -63,6 +64,7 @@ export function composeServices(wiring: Wiring): AppServices {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
     // Long gone members drop out; anything older than the refresh interval is looked up again anyway.
     sourceIdentityRetainMs: 2 * settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+    operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,
     runRetentionMs: settings.RUN_RETENTION_DAYS * 24 * 60 * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
@@ -72,6 +74,7 @@ export function composeServices(wiring: Wiring): AppServices {
     maxConcurrency: settings.GRAPH_MAX_CONCURRENCY,
     clock,
     log,
+    budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock, log }),
   });
   const pushed = settings.SOURCE_MODE === "pushed";
   // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
@@ -205,7 +208,7 @@ export function getAppServices(): Promise<AppServices> {
           credential,
           ...deadLetterCounterFor(settings, credential),
         }),
-      auth: { mode: settings.API_AUTH },
+      auth: { mode: settings.API_AUTH, platformAuthEnabled: settings.WEBSITE_AUTH_ENABLED },
       log,
     });
   });

@@ -1,3 +1,4 @@
+import type { BudgetStore } from "../graph/sharedBudgetBook.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
 import type { NotificationOutbox } from "../notify/outbox.js";
 import type { Ledger } from "../sync/ledger.js";
@@ -5,6 +6,7 @@ import type { MappingStateStore } from "../sync/mappingState.js";
 import type { ResolutionCache } from "../sync/resolutionCache.js";
 import type { SourceIdentityCache } from "../configmgr/sourceIdentityCache.js";
 import type { RunStore } from "../sync/runStore.js";
+import { createBudgetTable } from "./budgetTable.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";
 import { createMappingTable } from "./mappingTable.js";
@@ -36,6 +38,8 @@ export interface TableStores {
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
   readonly sourceIdentities: SourceIdentityCache;
+  /** Each tenant's Graph budget, shared by every instance of the app. */
+  readonly budget: BudgetStore;
   /** Collector snapshots (SOURCE_MODE=pushed). */
   readonly snapshots: SnapshotStore;
   /** Notifications waiting for delivery, and their recent delivery history. */
@@ -52,6 +56,7 @@ export const TABLE_NAMES = {
   ledger: "ledger",
   resolution: "resolution",
   sourceIdentities: "sourceIdentity",
+  budget: "graphBudget",
   snapshots: "snapshots",
   notifications: "notifications",
 } as const;
@@ -69,6 +74,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
     sourceIdentities: openTable(connection, TABLE_NAMES.sourceIdentities, options),
+    budget: openTable(connection, TABLE_NAMES.budget, options),
     snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
     notifications: openTable(connection, TABLE_NAMES.notifications, options),
   };
@@ -80,6 +86,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
     sourceIdentities: createSourceIdentityTable(tables.sourceIdentities, { retainMs: options.sourceIdentityRetainMs ?? DEFAULT_SOURCE_IDENTITY_RETAIN_MS }),
+    budget: createBudgetTable(tables.budget),
     snapshots: createSnapshotTable(tables.snapshots),
     notifications: createNotificationTable(tables.notifications),
     async ping() {
