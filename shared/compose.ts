@@ -13,6 +13,7 @@ import { consoleLogger, type Logger } from "./logger.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
 import { createServiceBusJobQueue, type DeadLetterCounter } from "./queue/serviceBusJobQueue.js";
+import { createAdminServiceCatalog } from "./configmgr/adminServiceCatalog.js";
 import { createTableStores, type TableStores, type TablesConnection } from "./storage/tableStores.js";
 import { systemClock, type Clock } from "./sync/clock.js";
 import { syncDepsFrom, syncPolicyFrom, type SyncDeps, type SyncRequest } from "./sync/syncDeps.js";
@@ -63,11 +64,12 @@ export function composeServices(wiring: Wiring): AppServices {
     clock,
     log,
   });
-  const sources: MembershipSourceProvider = createAdminServiceSourceProvider({
+  const adminService = {
     baseUrl: wiring.adminServiceUrl,
     credential: wiring.adminServiceCredential,
     ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
-  });
+  };
+  const sources: MembershipSourceProvider = createAdminServiceSourceProvider(adminService);
   const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
   const queue = wiring.queue(runSync);
@@ -79,7 +81,7 @@ export function composeServices(wiring: Wiring): AppServices {
       // SMS00001 ("All Systems") exists in every ConfigMgr site.
       adminService: () => sources.open().getCollection("SMS00001"),
     });
-  const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth });
+  const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth, collections: createAdminServiceCatalog(adminService) });
   return { settings, stores, sync, queue, api, log, clock, runSync };
 }
 

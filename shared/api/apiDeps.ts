@@ -6,12 +6,13 @@ import type { ApiDeps } from "./apiTypes.js";
 /** The API's dependencies: the engine's stores and adapters, plus the queue, health probes and caller rules. */
 export function apiDepsFrom(
   sync: SyncDeps,
-  parts: Pick<ApiDeps, "queue" | "health" | "auth"> & { readonly runSync: (request: SyncRequest) => Promise<SyncRun> },
+  parts: Pick<ApiDeps, "queue" | "health" | "auth" | "collections"> & { readonly runSync: (request: SyncRequest) => Promise<SyncRun> },
 ): ApiDeps {
   return {
     mappings: sync.mappings,
     directories: sync.directories,
     sources: sync.sources,
+    collections: parts.collections,
     runs: sync.runs,
     state: sync.state,
     ledger: sync.ledger,

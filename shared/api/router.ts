@@ -1,5 +1,6 @@
 import type { ApiDeps, ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { assertAuthConfig, authenticate, authorize, type Access, type Principal } from "./auth.js";
+import { collectionRoutes } from "./collectionRoutes.js";
 import { groupRoutes } from "./groupRoutes.js";
 import { healthRoutes } from "./healthRoutes.js";
 import { mappingActionRoutes } from "./mappingActionRoutes.js";
@@ -53,7 +54,7 @@ function match(pattern: string, segments: readonly string[]): Record<string, str
 /** Builds the API over its dependencies. Auth comes first, so an anonymous caller learns nothing about routes. */
 export function createMappingsApi(deps: ApiDeps): MappingsApi {
   assertAuthConfig(deps.auth);
-  const routes: Route[] = [...mappingRoutes(deps), ...mappingActionRoutes(deps), ...runReportRoutes(deps), ...groupRoutes(deps), ...healthRoutes(deps), ...meRoutes()];
+  const routes: Route[] = [...mappingRoutes(deps), ...mappingActionRoutes(deps), ...runReportRoutes(deps), ...groupRoutes(deps), ...collectionRoutes(deps), ...healthRoutes(deps), ...meRoutes()];
 
   async function dispatch(request: ApiRequest): Promise<ApiResponse> {
     const principal = authenticate(request.headers, deps.auth);
