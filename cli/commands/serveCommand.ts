@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { CronExpressionParser } from "cron-parser";
 import { createMappingsApi } from "../../shared/api/router.js";
 import { answerClientErrors, createNodeHttpListener } from "../../shared/api/nodeHttp.js";
+import { defaultConsoleDir, loadConsoleFiles } from "../../shared/console/consoleFiles.js";
 import { isLoopbackHttp } from "../../shared/config/settings.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
@@ -29,6 +30,8 @@ export interface ServeOptions {
   readonly inMemoryStorage?: boolean;
   /** Run the timer (default true). */
   readonly schedule?: boolean;
+  /** The built console (default: this package's dist/console). */
+  readonly consoleDir?: string;
 }
 
 /**
@@ -37,6 +40,8 @@ export interface ServeOptions {
  */
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const apiKey = options.env.API_KEY?.trim() || undefined;
+  const readKey = options.env.API_READ_KEY?.trim() || undefined;
+  if (readKey !== undefined && apiKey === undefined) throw new UsageError("API_READ_KEY needs API_KEY: set both, or neither");
   const loopback = isLoopbackHttp(listenHost(options.host));
   if (!loopback && apiKey === undefined) {
     throw new UsageError(`Refusing to listen on ${options.host} without authentication: set API_KEY (callers send it as x-api-key) or listen on 127.0.0.1`);
@@ -47,11 +52,12 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     io: options.io,
     log,
     workers: 2,
-    auth: apiKey === undefined ? { mode: "none" } : { mode: "key", apiKey },
+    auth: apiKey === undefined ? { mode: "none" } : { mode: "key", apiKey, ...(readKey === undefined ? {} : { readKey }) },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.inMemoryStorage ? { inMemoryStorage: true } : {}),
   });
-  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api)));
+  const consoleFiles = loadConsoleFiles(options.consoleDir ?? defaultConsoleDir(import.meta.url));
+  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api), { outside: consoleFiles.answer }));
   answerClientErrors(server);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -137,6 +143,7 @@ export async function serveCommand(args: readonly string[], io: CliIo, env: Reco
   const host = optionalString(values, "host") ?? "127.0.0.1";
   const handle = await startServe({ port, host, env, io });
   const simulator = handle.runtime.simulator;
+  io.out(`collection-sync console: ${handle.url}/`);
   io.out(`collection-sync is serving the API at ${handle.url}/api (schedule "${handle.runtime.services.settings.SYNC_SCHEDULE}", UTC)`);
   if (handle.runtime.dataDir) io.out(`Data: embedded Azurite under ${handle.runtime.dataDir}`);
   if (simulator) {

@@ -7,6 +7,8 @@ import { declaredTooLarge, tooLarge } from "./requestInput.js";
 export interface NodeHttpOptions {
   /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
   readonly basePath?: string;
+  /** Answers requests outside the API (the console's static files); default: a 404 problem. */
+  readonly outside?: (method: string, path: string) => ApiResponse;
 }
 
 function headerRecord(request: IncomingMessage): Record<string, string> {
@@ -42,7 +44,8 @@ export function createNodeHttpListener(
     const url = new URL(request.url ?? "/", "http://localhost");
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
     if (!underBase) {
-      send(request, response, problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
+      const answer = options.outside?.(request.method ?? "GET", url.pathname);
+      send(request, response, answer ?? problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
       return;
     }
     const headers = headerRecord(request);

@@ -142,6 +142,8 @@ export const settingsSchema = z.object({
   API_AUTH: z.enum(["easyauth", "function-key"], { message: 'API_AUTH must be "easyauth" or "function-key"' }).default("easyauth"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
+  /** A second `serve` key that grants read access only (Mappings.Read). */
+  API_READ_KEY: optionalText,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -19,7 +19,7 @@ function request(method: string, path: string, init: { headers?: Record<string, 
     url: url.toString(),
     headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
     query: Object.fromEntries(url.searchParams),
-    params: { path: url.pathname.replace(/^\/api\//, "") },
+    params: { path: url.pathname.replace(/^\//, "") },
     ...(init.body === undefined ? {} : { body: { string: init.body } }),
   });
 }
