@@ -72,7 +72,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
-  if (runtime.simulator) await addDemoMapping(runtime, options.io);
+  if (runtime.simulator) await addDemoMapping(runtime, options.io, apiKey === undefined ? {} : { "x-api-key": apiKey });
   return {
     url,
     runtime,
@@ -89,12 +89,12 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
  * On the built-in simulated tenant, an empty store gets the demo mapping and one sync right away, so a newcomer
  * sees a real sync (and its run history) without typing anything.
  */
-async function addDemoMapping(runtime: LocalRuntime, io: CliIo): Promise<void> {
+async function addDemoMapping(runtime: LocalRuntime, io: CliIo, headers: Record<string, string>): Promise<void> {
   const page = await runtime.services.sync.mappings.list({ pageSize: 1 });
   if (page.items.length > 0) return;
   const api = createMappingsApi(runtime.services.api);
-  await callApi(api, "POST", "/mappings", { body: { collectionId: DEMO_DEVICE_COLLECTION, groupId: DEMO_GROUP_ID } });
-  await callApi(api, "POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`);
+  await callApi(api, "POST", "/mappings", { body: { collectionId: DEMO_DEVICE_COLLECTION, groupId: DEMO_GROUP_ID }, headers });
+  await callApi(api, "POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`, { headers });
   io.out(`Demo mapping added (${DEMO_DEVICE_COLLECTION} → ${DEMO_GROUP_ID}) and queued for a first sync.`);
 }
 

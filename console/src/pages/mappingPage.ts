@@ -46,6 +46,18 @@ export function MappingPage({ me, collectionId, groupId }: { me: Me; collectionI
     load().catch(setError);
   }, [path, reloads]);
 
+  // A new mapping's first sync (or one running now) shows up by itself: the page looks again for a while.
+  const [watched, setWatched] = useState(0);
+  useEffect(() => {
+    if (mapping === null || runs === null || busy || watched * POLL_MS > POLL_FOR_MS) return;
+    if (runs.length > 0 && !mapping.body.state.syncing) return;
+    const timer = window.setTimeout(() => {
+      setWatched(watched + 1);
+      load().catch(setError);
+    }, POLL_MS);
+    return () => window.clearTimeout(timer);
+  }, [mapping, runs, busy]);
+
   const act = async (what: () => Promise<void>) => {
     setBusy(true);
     setActionError(null);
@@ -145,7 +157,10 @@ export function MappingPage({ me, collectionId, groupId }: { me: Me; collectionI
         </section>`
       : null}
     <${MappingSettings} key=${mapping.etag} mapping=${m} etag=${mapping.etag} path=${path} canWrite=${me.canWrite}
-      onSaved=${() => load().catch(setError)} onReload=${() => setReloads(reloads + 1)} />
+      onSaved=${() => {
+        setNotice("Settings saved.");
+        load().catch(setError);
+      }} onReload=${() => setReloads(reloads + 1)} />
     <section aria-labelledby="history-title">
       <h2 id="history-title">Run history</h2>
       ${runs.length === 0

@@ -29,10 +29,8 @@ const numberOrNull = (text: string): number | null => (text.trim() === "" ? null
 export function MappingSettings(props: { mapping: Mapping; etag: string | null; path: string; canWrite: boolean; onSaved: () => void; onReload: () => void }): VNode {
   const [draft, setDraft] = useState<Draft>(draftOf(props.mapping));
   const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
-    setSaved(false);
     setDraft({ ...draft, [key]: value });
   };
   const readOnly = !props.canWrite;
@@ -52,7 +50,6 @@ export function MappingSettings(props: { mapping: Mapping; etag: string | null; 
           removalThresholdCount: numberOrNull(draft.removalThresholdCount),
         },
       });
-      setSaved(true);
       props.onSaved();
     } catch (failure) {
       setError(failure);
@@ -87,7 +84,7 @@ export function MappingSettings(props: { mapping: Mapping; etag: string | null; 
       <div class="field"><label for="threshold-count">Removal threshold (members)</label>
         <input id="threshold-count" type="number" min="0" placeholder="app default" value=${draft.removalThresholdCount} onInput=${(e: Event) => set("removalThresholdCount", (e.target as HTMLInputElement).value)} /></div>
     </fieldset>
-    ${props.canWrite ? html`<div class="actions"><button type="submit" disabled=${busy}>Save settings</button>${saved ? html`<span role="status">Saved.</span>` : null}</div>` : null}
+    ${props.canWrite ? html`<div class="actions"><button type="submit" disabled=${busy}>Save settings</button></div>` : null}
     ${error
       ? html`<${ProblemView} error=${error}>
           ${stale ? html`<p>Someone changed this mapping after you opened it. Reload to see their change, then make yours again.</p>
