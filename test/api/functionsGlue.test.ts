@@ -79,3 +79,22 @@ describe("the Functions HTTP trigger (mappingsApi)", () => {
     expect(answer.json.errors[0]).toMatchObject({ in: "path", name: "collectionId" });
   });
 });
+
+describe("the Functions HTTP trigger outside /api", () => {
+  it("hands every other path to the console's files, never to the API", async () => {
+    const h = await start();
+    const answers: string[] = [];
+    const handler = makeMappingsApiFunction(async () => h.deps, { answer: (method, path) => (answers.push(`${method} ${path}`), { status: 200, headers: {}, textBody: "page" }) });
+    const page = await handler(
+      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/", params: { path: "" } }),
+      new InvocationContext({ functionName: "mappingsApi" }),
+    );
+    expect(page.body).toBe("page");
+    const asset = await handler(
+      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/assets/x/main.js", params: { path: "assets/x/main.js" } }),
+      new InvocationContext({ functionName: "mappingsApi" }),
+    );
+    expect(asset.status).toBe(200);
+    expect(answers).toEqual(["GET /", "GET /assets/x/main.js"]);
+  });
+});
