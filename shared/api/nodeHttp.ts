@@ -4,6 +4,8 @@ import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
 import { declaredTooLarge, tooLarge } from "./requestInput.js";
 
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
 export interface NodeHttpOptions {
   /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
   readonly basePath?: string;
@@ -42,6 +44,12 @@ export function createNodeHttpListener(
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
+    // URL parsing resolves `..` and `%2e%2e` segments; a path that needed that is refused, not re-routed (a
+    // traversal attempt must not land on the console's page or on another API route).
+    if (DOT_SEGMENT.test((request.url ?? "/").split("?")[0] ?? "")) {
+      send(request, response, problemResponse(new ApiProblem(404, "not-found", "Paths with . or .. segments are not served."), url.pathname));
+      return;
+    }
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
     if (!underBase) {
       const answer = options.outside?.(request.method ?? "GET", url.pathname);

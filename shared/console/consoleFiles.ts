@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ApiResponse } from "../api/apiTypes.js";
+import { ApiProblem, problemResponse } from "../api/problems.js";
 
 /**
  * The web console's static files (built by `npm run build` into `dist/console`): `index.html` and
@@ -67,21 +68,23 @@ export function loadConsoleFiles(dir: string): ConsoleFiles {
 
   return {
     answer(method, path) {
-      if (method !== "GET" && method !== "HEAD") return text(405, "Only GET and HEAD are served here.", { allow: "GET, HEAD" });
+      if (method !== "GET" && method !== "HEAD") return problem(new ApiProblem(405, "method-not-allowed", "Only GET and HEAD are served here.", [], { allow: "GET, HEAD" }), path);
       const index = files.get("/index.html");
-      if (index === undefined) return text(503, "The console is not built: run `npm run build`.");
+      if (index === undefined) return problem(new ApiProblem(503, "internal", "The console is not built: run `npm run build`. The API under /api/ works without it."), path);
       if (path === "/" || path === "/index.html") {
         return { status: 200, headers: { ...SECURITY_HEADERS, "content-type": index.type, "cache-control": "no-cache", "content-security-policy": CONSOLE_CSP }, textBody: index.body };
       }
       const file = path.startsWith("/assets/") ? files.get(path) : undefined;
-      if (file === undefined) return text(404, "Not found. The console lives at / and the API under /api/.");
+      if (file === undefined) return problem(new ApiProblem(404, "not-found", "Nothing here. The console lives at / and the API under /api/."), path);
       return { status: 200, headers: { ...SECURITY_HEADERS, "content-type": file.type, "cache-control": "public, max-age=31536000, immutable" }, textBody: file.body };
     },
   };
 }
 
-function text(status: number, message: string, extra: Record<string, string> = {}): ApiResponse {
-  return { status, headers: { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...extra }, textBody: message };
+/** Errors are problem documents, like the API's: one error shape for every path of the app. */
+function problem(error: ApiProblem, path: string): ApiResponse {
+  const response = problemResponse(error, path);
+  return { ...response, headers: { ...SECURITY_HEADERS, "cache-control": "no-store", ...response.headers } };
 }
 
 function walk(dir: string): string[] {

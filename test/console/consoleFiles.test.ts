@@ -33,10 +33,12 @@ describe("the console's static files", () => {
     expect(files.answer("GET", "/assets/abc123/styles.css").headers["content-type"]).toMatch(/^text\/css/);
   });
 
-  it("answers 404 for anything it did not build, whatever the path tries", () => {
+  it("answers a 404 problem for anything it did not build, whatever the path tries", () => {
     const files = loadConsoleFiles(built());
     for (const path of ["/assets/abc123/../../index.html", "/assets/other/main.js", "/etc/passwd", "/assets/abc123/missing.js"]) {
-      expect(files.answer("GET", path).status, path).toBe(404);
+      const answer = files.answer("GET", path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.headers["content-type"], path).toBe("application/problem+json");
     }
     expect(files.answer("POST", "/").status).toBe(405);
   });
@@ -44,6 +46,6 @@ describe("the console's static files", () => {
   it("says how to build it when it was not built", () => {
     const answer = loadConsoleFiles(mkdtempSync(join(tmpdir(), "console-empty-"))).answer("GET", "/");
     expect(answer.status).toBe(503);
-    expect(answer.textBody).toContain("npm run build");
+    expect(JSON.stringify(answer.jsonBody)).toContain("npm run build");
   });
 });
