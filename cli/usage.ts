@@ -9,18 +9,22 @@ Usage:
   collection-sync demo
   collection-sync mappings list [--json]
   collection-sync mappings add --collection ID --group ID [--mode additive|managed|mirror]
-                               [--include-hybrid-joined] [--tenant ID] [--disabled]
+                               [--include-hybrid-joined] [--tenant ID] [--disabled] [--no-notify]
   collection-sync mappings set --collection ID --group ID [--mode MODE] [--include-hybrid-joined true|false]
-                               [--enabled true|false] [--removal-threshold-percent N] [--removal-threshold-count N]
+                               [--enabled true|false] [--notify true|false]
+                               [--removal-threshold-percent N] [--removal-threshold-count N]
   collection-sync mappings remove --collection ID --group ID
   collection-sync mappings approve --collection ID --group ID
   collection-sync runs --collection ID --group ID [--json]
   collection-sync runs show --collection ID --group ID [--run ID] [--outcome added|removed|skipped|failed]
                             [--csv | --json]
   collection-sync groups search TEXT [--tenant ID] [--json]
+  collection-sync collect [--app URL] [--once] [--interval SECONDS]
+                               on-premises collector: uploads mapped collections to the app (SOURCE_MODE=pushed)
 
 Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
 Without ADMINSERVICE_URL the CLI uses the built-in simulated tenant; without TABLES_CONNECTION/TABLES_ENDPOINT
 it keeps its data in an embedded Azurite under ./.collection-sync/.
 
-Exit codes: 0 success, 1 a mapping failed or was blocked, 2 usage or configuration error.`;
+Exit codes: 0 success, 1 a mapping failed or was blocked (collect --once: a collection was not uploaded),
+2 usage or configuration error.`;

@@ -2,3 +2,4 @@
 import "./mappingsApi.js";
 import "./scheduler.js";
 import "./syncWorker.js";
+import "./notifier.js";

@@ -18,7 +18,7 @@ function toHttpResponse(response: ApiResponse): HttpResponseInit {
  * The one HTTP trigger: `/api/…` → the transport-neutral API core (shared/api), anything else → the console's
  * static files. One catch-all route (host.json routePrefix "") instead of two overlapping ones, because the
  * Functions host does not order overlapping routes the way ASP.NET does. The body is handed over as a stream:
- * the core reads it only for routes that take one, and stops at 64 KiB.
+ * the core reads it only for routes that take one, and stops at the route's limit (64 KiB; 4 MiB for a snapshot part).
  */
 export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>, consoleFiles?: ConsoleFiles) {
   let built: { deps: ApiDeps; api: MappingsApi } | undefined;

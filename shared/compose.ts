@@ -5,11 +5,17 @@ import type { ApiDeps } from "./api/apiTypes.js";
 import type { AuthConfig } from "./api/auth.js";
 import type { HealthReport } from "./api/health.js";
 import { loadSettings, requireCloudSettings, type Settings } from "./config/settings.js";
-import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
+import { createAdminServiceSourceProvider, type AdminServiceSourceOptions } from "./configmgr/adminServiceSource.js";
+import { createSnapshotCatalog } from "./snapshots/snapshotCatalog.js";
+import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
+import { notificationLinks } from "./notify/notificationLinks.js";
+import { createNotifications, type Notifications } from "./notify/notifications.js";
+import { createWebhookPoster } from "./notify/webhookPost.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
 import { createServiceBusJobQueue, type DeadLetterCounter } from "./queue/serviceBusJobQueue.js";
@@ -30,6 +36,8 @@ export interface AppServices {
   readonly api: ApiDeps;
   readonly log: Logger;
   readonly clock: Clock;
+  /** State-change notifications; null when NOTIFY_WEBHOOK_URL names no receiver. */
+  readonly notifications: Notifications | null;
   runSync(request: SyncRequest): Promise<SyncRun>;
 }
 
@@ -64,13 +72,20 @@ export function composeServices(wiring: Wiring): AppServices {
     clock,
     log,
   });
-  const adminService = {
-    baseUrl: wiring.adminServiceUrl,
-    credential: wiring.adminServiceCredential,
-    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
-  };
-  const sources: MembershipSourceProvider = createAdminServiceSourceProvider(adminService);
-  const sync: SyncDeps = syncDepsFrom(stores, { sources, directories, clock, log, policy: syncPolicyFrom(settings) });
+  const pushed = settings.SOURCE_MODE === "pushed";
+  // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
+  const sources: MembershipSourceProvider = pushed
+    ? createPushedSourceProvider(stores.snapshots)
+    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceCredential);
+  const notifications = notificationsFor(settings, stores, clock, log);
+  const sync: SyncDeps = syncDepsFrom(stores, {
+    sources,
+    directories,
+    clock,
+    log,
+    policy: syncPolicyFrom(settings),
+    ...(notifications === null ? {} : { notifier: notifications.notifier }),
+  });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
   const queue = wiring.queue(runSync);
   const health = (): Promise<HealthReport> =>
@@ -78,11 +93,44 @@ export function composeServices(wiring: Wiring): AppServices {
       storage: () => stores.ping(),
       // A read of a group that cannot exist: answers 404 (reachable, token accepted) without touching data.
       graph: () => directories.open(null).getGroup(PROBE_GROUP_ID),
-      // SMS00001 ("All Systems") exists in every ConfigMgr site.
-      adminService: () => sources.open().getCollection("SMS00001"),
+      // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
+      ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
     });
-  const api: ApiDeps = apiDepsFrom(sync, { queue, runSync, health, auth: wiring.auth, collections: createAdminServiceCatalog(adminService) });
-  return { settings, stores, sync, queue, api, log, clock, runSync };
+  const api: ApiDeps = apiDepsFrom(sync, {
+    queue,
+    runSync,
+    health,
+    auth: wiring.auth,
+    snapshotStore: stores.snapshots,
+    collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(settings, wiring.adminServiceUrl, wiring.adminServiceCredential)),
+    ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
+  });
+  return { settings, stores, sync, queue, api, log, clock, notifications, runSync };
+}
+
+/** A hanging receiver costs this much per delivery round and no more. */
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+function notificationsFor(settings: Settings, stores: TableStores, clock: Clock, log: Logger): Notifications | null {
+  if (settings.NOTIFY_WEBHOOK_URL.length === 0) return null;
+  return createNotifications({
+    receivers: settings.NOTIFY_WEBHOOK_URL,
+    outbox: stores.notifications,
+    post: createWebhookPoster({ timeoutMs: WEBHOOK_TIMEOUT_MS, now: () => clock.now() }),
+    links: notificationLinks(settings),
+    clock,
+    log,
+    policy: DEFAULT_DELIVERY_POLICY,
+  });
+}
+
+/** The AdminService adapter from settings: the app's source in pull mode, and the collector's. */
+export function adminServiceSources(settings: Settings, baseUrl: string, credential: TokenCredential | null): MembershipSourceProvider {
+  return createAdminServiceSourceProvider(adminServiceOptions(settings, baseUrl, credential));
+}
+
+function adminServiceOptions(settings: Settings, baseUrl: string, credential: TokenCredential | null): AdminServiceSourceOptions {
+  return { baseUrl, credential, ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }) };
 }
 
 /**

@@ -14,6 +14,7 @@ interface MappingView {
   mode: string;
   enabled: boolean;
   includeHybridJoined: boolean;
+  notify: boolean;
   memberType: string;
   state: { health: string; lastRunStatus: string | null; lastRunAt: string | null; blocked: { guard: string } | null };
 }
@@ -86,6 +87,7 @@ async function add(api: MappingsApi, args: readonly string[], io: CliIo): Promis
     "include-hybrid-joined": { type: "boolean" },
     tenant: { type: "string" },
     disabled: { type: "boolean" },
+    "no-notify": { type: "boolean" },
     "removal-threshold-percent": { type: "string" },
     "removal-threshold-count": { type: "string" },
   });
@@ -94,13 +96,14 @@ async function add(api: MappingsApi, args: readonly string[], io: CliIo): Promis
   if (mode !== undefined) body.mode = mode;
   if (values["include-hybrid-joined"]) body.includeHybridJoined = true;
   if (values.disabled) body.enabled = false;
+  if (values["no-notify"]) body.notify = false;
   const tenant = optionalString(values, "tenant");
   if (tenant !== undefined) body.tenantId = tenant;
   addThresholds(values, body);
   const response = await callApi(api, "POST", "/mappings", { body });
   const created = response.jsonBody as MappingView;
   io.out(
-    `Added mapping ${created.collectionId}${created.collectionName ? ` (${created.collectionName})` : ""} → ${created.groupId}${created.groupName ? ` (${created.groupName})` : ""}, mode ${created.mode}, ${created.enabled ? "enabled" : "disabled"}.`,
+    `Added mapping ${created.collectionId}${created.collectionName ? ` (${created.collectionName})` : ""} → ${created.groupId}${created.groupName ? ` (${created.groupName})` : ""}, mode ${created.mode}, ${created.enabled ? "enabled" : "disabled"}${created.notify ? "" : ", notifications off"}.`,
   );
   return 0;
 }
@@ -111,6 +114,7 @@ async function set(api: MappingsApi, args: readonly string[], io: CliIo): Promis
     mode: { type: "string" },
     "include-hybrid-joined": { type: "string" },
     enabled: { type: "string" },
+    notify: { type: "string" },
     "removal-threshold-percent": { type: "string" },
     "removal-threshold-count": { type: "string" },
   });
@@ -121,11 +125,13 @@ async function set(api: MappingsApi, args: readonly string[], io: CliIo): Promis
   if (hybrid !== undefined) body.includeHybridJoined = hybrid;
   const enabled = optionalBoolean(values, "enabled");
   if (enabled !== undefined) body.enabled = enabled;
+  const notify = optionalBoolean(values, "notify");
+  if (notify !== undefined) body.notify = notify;
   addThresholds(values, body);
-  if (Object.keys(body).length === 0) throw new UsageError("mappings set needs at least one of --mode, --include-hybrid-joined, --enabled, --removal-threshold-percent, --removal-threshold-count");
+  if (Object.keys(body).length === 0) throw new UsageError("mappings set needs at least one of --mode, --include-hybrid-joined, --enabled, --notify, --removal-threshold-percent, --removal-threshold-count");
   const response = await callApi(api, "PATCH", mappingPath(values), { body });
   const updated = response.jsonBody as MappingView;
-  io.out(`Updated mapping ${updated.collectionId} → ${updated.groupId}: mode ${updated.mode}, ${updated.enabled ? "enabled" : "disabled"}, hybrid-joined ${updated.includeHybridJoined ? "included" : "excluded"}.`);
+  io.out(`Updated mapping ${updated.collectionId} → ${updated.groupId}: mode ${updated.mode}, ${updated.enabled ? "enabled" : "disabled"}, hybrid-joined ${updated.includeHybridJoined ? "included" : "excluded"}, notifications ${updated.notify ? "on" : "off"}.`);
   return 0;
 }
 

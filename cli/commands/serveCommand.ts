@@ -7,6 +7,7 @@ import { defaultConsoleDir, loadConsoleFiles } from "../../shared/console/consol
 import { isLoopbackHttp } from "../../shared/config/settings.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
+import { runNotifierTick } from "../../shared/notify/notifierTick.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
 import { openLocalRuntime, type LocalRuntime } from "../runtime.js";
@@ -32,7 +33,12 @@ export interface ServeOptions {
   readonly schedule?: boolean;
   /** The built console (default: this package's dist/console). */
   readonly consoleDir?: string;
+  /** How often the notifier delivers (default every 10 s). */
+  readonly notifyEveryMs?: number;
 }
+
+/** The Functions app's notifier runs every minute; on one machine a shorter round costs one local query. */
+const NOTIFY_EVERY_MS = 10_000;
 
 /**
  * Everything on one machine: the HTTP API on `node:http`, the same scheduler on a timer, and an in-process
@@ -72,12 +78,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
+  const stopNotifier = startNotifier(runtime, log, options.notifyEveryMs ?? NOTIFY_EVERY_MS);
   if (runtime.simulator) await addDemoMapping(runtime, options.io, apiKey === undefined ? {} : { "x-api-key": apiKey });
   return {
     url,
     runtime,
     close: async () => {
       stopTimer();
+      await stopNotifier();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await runtime.close();
@@ -113,6 +121,8 @@ function listenHost(host: string): URL {
   return url;
 }
 
+const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** The Functions timer's job on one machine: the same schedule expression, the same planner. */
 function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   const { services } = runtime;
@@ -121,6 +131,12 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   const arm = () => {
     if (stopped) return;
     const next = CronExpressionParser.parse(services.settings.SYNC_SCHEDULE, { currentDate: new Date(services.clock.now()), tz: "UTC" }).next().toDate();
+    const delay = next.getTime() - services.clock.now();
+    // setTimeout fires at once for delays past 2^31−1 ms (~24.8 days): wait in steps instead of ticking early.
+    if (delay > MAX_TIMER_DELAY_MS) {
+      timer = setTimeout(arm, MAX_TIMER_DELAY_MS);
+      return;
+    }
     timer = setTimeout(() => {
       planScheduledJobs({ mappings: services.sync.mappings, state: services.sync.state, queue: services.queue, clock: services.clock, log }, next)
         .then((result) => log.info("Scheduler tick", { ...result, tick: next.toISOString() }))
@@ -132,6 +148,30 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   return () => {
     stopped = true;
     if (timer) clearTimeout(timer);
+  };
+}
+
+/** The Functions notifier timer on one machine: dead-letter check and one delivery round, again and again. */
+function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () => Promise<void> {
+  const { notifications, queue } = runtime.services;
+  if (notifications === null) return async () => {};
+  let timer: NodeJS.Timeout | undefined;
+  let round: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      round = runNotifierTick(notifications, queue, log)
+        .then(() => undefined)
+        .catch((error: unknown) => log.error("Notifier round failed", { error: error instanceof Error ? error.message : String(error) }))
+        .finally(arm);
+    }, everyMs);
+  };
+  arm();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await round; // a round in flight finishes (each POST is bounded) before storage closes under it
   };
 }
 

@@ -28,6 +28,7 @@ export async function syncCommand(services: AppServices, args: readonly string[]
     runs.push(await services.runSync({ collectionId: mapping.collectionId, groupId: mapping.groupId, trigger: "cli", dryRun }));
   }
   const exitCode = runs.every((run) => GOOD.has(run.status)) ? 0 : 1;
+  await deliverNotifications(services, io);
   if (values.json) {
     io.out(JSON.stringify({ dryRun, exitCode, runs }, null, 2));
     return exitCode;
@@ -40,6 +41,20 @@ export async function syncCommand(services: AppServices, args: readonly string[]
   const bad = runs.filter((run) => !GOOD.has(run.status));
   io.out(`${runs.length} mapping(s) ${dryRun ? "previewed" : "synced"}; ${bad.length === 0 ? "all succeeded" : `${bad.length} did not succeed`}.`);
   return exitCode;
+}
+
+/**
+ * A `sync` run from cron has no notifier timer behind it: one delivery round here sends what its runs reported
+ * (each POST bounded); whatever fails waits in the outbox for the next round (`serve`, the Functions app, the
+ * next `sync`).
+ */
+async function deliverNotifications(services: AppServices, io: CliIo): Promise<void> {
+  if (services.notifications === null) return;
+  const report = await services.notifications.deliver();
+  if (report.attempted === 0) return;
+  const waiting = report.retrying > 0 ? `, ${report.retrying} waiting to be retried` : "";
+  const failed = report.gaveUp > 0 ? `, ${report.gaveUp} given up` : "";
+  io.err(`Notifications: ${report.sent} sent${waiting}${failed}.`);
 }
 
 function idOption(values: Record<string, string | boolean | undefined>, name: string, check: (v: string) => { success: boolean; data?: string }): string | undefined {

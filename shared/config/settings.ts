@@ -1,6 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "../notify/webhookReceiver.js";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
@@ -86,6 +87,44 @@ const optionalServiceBusNamespaceId = z
     return id;
   });
 
+/**
+ * NOTIFY_WEBHOOK_URL: one or more receivers separated by spaces or commas, each a URL optionally prefixed with
+ * its format (`slack:https://…`, `teams:https://…`, `json:https://…`); without a prefix the host decides
+ * (webhookReceiver.ts). A comma splits only where the next receiver starts, so commas inside a URL survive.
+ */
+const webhookReceivers = z
+  .string()
+  .optional()
+  .transform((value, ctx): WebhookReceiver[] => {
+    const tokens = (value ?? "").trim().split(/[\s,]+(?=(?:[a-z]+:)?https?:\/\/)/i).map((token) => token.trim().replace(/,+$/, ""));
+    const receivers: WebhookReceiver[] = [];
+    for (const token of tokens.filter((t) => t !== "")) {
+      const receiver = webhookReceiver(token);
+      if (typeof receiver === "string") ctx.addIssue({ code: "custom", message: receiver });
+      else receivers.push(receiver);
+    }
+    return receivers;
+  });
+
+/** One receiver, or the reason it is refused (never echoing the URL: it carries the receiver's secret). */
+function webhookReceiver(token: string): WebhookReceiver | string {
+  const prefixed = /^([a-z]+):(https?:\/\/.*)$/i.exec(token);
+  const format = prefixed?.[1]?.toLowerCase();
+  if (format !== undefined && !RECEIVER_FORMATS.includes(format as ReceiverFormat)) {
+    return `NOTIFY_WEBHOOK_URL: unknown format "${format}:" (use ${RECEIVER_FORMATS.map((f) => `${f}:`).join(", ")} or none)`;
+  }
+  let url: URL;
+  try {
+    url = new URL(prefixed?.[2] ?? token);
+  } catch {
+    return `NOTIFY_WEBHOOK_URL: "${token.slice(0, 12)}…" is not a URL`;
+  }
+  if (url.protocol !== "https:" && !isLoopbackHttp(url)) {
+    return `NOTIFY_WEBHOOK_URL must use https:// (plain http:// only for a loopback address), got a ${url.protocol} URL for ${url.host}`;
+  }
+  return { format: (format as ReceiverFormat | undefined) ?? detectFormat(url), url: url.href };
+}
+
 /** The namespace a SERVICEBUS_RESOURCE_ID names. */
 export function serviceBusNamespaceName(resourceId: string): string {
   return serviceBusNamespaceIdPattern.exec(resourceId)?.[1] ?? "";
@@ -144,6 +183,28 @@ export const settingsSchema = z.object({
   API_KEY: optionalText,
   /** A second `serve` key that grants read access only (Mappings.Read). */
   API_READ_KEY: optionalText,
+  /**
+   * Where membership comes from: `adminservice` (the app reads ConfigMgr itself) or `pushed` (an on-premises
+   * collector uploads snapshots to the app; no inbound path to the SMS Provider is needed).
+   */
+  SOURCE_MODE: z.enum(["adminservice", "pushed"], { message: 'SOURCE_MODE must be "adminservice" or "pushed"' }).default("adminservice"),
+  /** In `pushed` mode, a snapshot not confirmed by a collector for this long blocks every removal (`source-stale`). */
+  SNAPSHOT_MAX_AGE_MINUTES: intSetting("SNAPSHOT_MAX_AGE_MINUTES", 1, 7 * 24 * 60, 30),
+  /** The collector: the app's root URL (`https://<app>.azurewebsites.net`, or `serve`'s URL). */
+  COLLECTOR_APP_URL: serviceUrl("COLLECTOR_APP_URL").optional(),
+  /** The collector: seconds between two passes over the mapped collections. */
+  COLLECTOR_INTERVAL_SECONDS: intSetting("COLLECTOR_INTERVAL_SECONDS", 5, 24 * 3600, 60),
+  /**
+   * The collector: the app's Application ID URI (e.g. `api://<client id>`); the collector asks Entra for
+   * `<uri>/.default` with DefaultAzureCredential and holds the app role `Snapshots.Write`.
+   */
+  COLLECTOR_APP_ID_URI: optionalText,
+  /** Where state-change notifications go (Teams Workflows, Slack, generic JSON); none: notifications off. */
+  NOTIFY_WEBHOOK_URL: webhookReceivers,
+  /** The app's public address, for links in notifications; in Azure WEBSITE_HOSTNAME stands in when unset. */
+  NOTIFY_LINK_BASE_URL: serviceUrl("NOTIFY_LINK_BASE_URL").optional(),
+  /** Set by App Service / Functions to the app's default host name. */
+  WEBSITE_HOSTNAME: optionalText,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -204,7 +265,9 @@ function serviceBusResourceProblems(settings: Settings): string[] {
 /** The Azure Functions app cannot run on embedded defaults: these settings are required there. */
 export function requireCloudSettings(settings: Settings): void {
   const problems: string[] = [];
-  if (settings.ADMINSERVICE_URL === undefined) problems.push("ADMINSERVICE_URL is required (the ConfigMgr AdminService root)");
+  if (settings.ADMINSERVICE_URL === undefined && settings.SOURCE_MODE === "adminservice") {
+    problems.push("ADMINSERVICE_URL is required (the ConfigMgr AdminService root), unless SOURCE_MODE=pushed (an on-premises collector uploads snapshots)");
+  }
   if (settings.TABLES_CONNECTION === undefined && settings.TABLES_ENDPOINT === undefined) {
     problems.push("TABLES_ENDPOINT (managed identity) or TABLES_CONNECTION is required");
   }

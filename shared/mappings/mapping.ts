@@ -15,6 +15,8 @@ export interface Mapping extends MappingRef {
   /** Per-mapping overrides of the removal guard (README "Safety guards"); null uses the app-wide default. */
   readonly removalThresholdPercent: number | null;
   readonly removalThresholdCount: number | null;
+  /** Send notifications when this mapping turns blocked, degraded, quarantined or recovers (docs/operating.md). */
+  readonly notify: boolean;
   /** Collection name and group name as seen when the mapping was created or last changed (display only). */
   readonly collectionName: string | null;
   readonly groupName: string | null;

@@ -21,6 +21,12 @@ export const createMappingSchema = z
     includeHybridJoined: z.boolean().default(false),
     removalThresholdPercent: percentSchema.nullable().default(null),
     removalThresholdCount: countSchema.nullable().default(null),
+    /**
+     * What the collection holds. Read from the collection itself when it is known; required only for a
+     * collection that awaits its first collector snapshot (SOURCE_MODE=pushed).
+     */
+    memberType: z.enum(["device", "user"]).optional(),
+    notify: z.boolean().default(true),
   })
   .strict();
 
@@ -34,10 +40,11 @@ export const updateMappingSchema = z
     /** null resets the threshold to the app-wide default. */
     removalThresholdPercent: percentSchema.nullable().optional(),
     removalThresholdCount: countSchema.nullable().optional(),
+    notify: z.boolean().optional(),
   })
   .strict()
   .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
-    message: "name at least one of mode, enabled, includeHybridJoined, removalThresholdPercent, removalThresholdCount",
+    message: "name at least one of mode, enabled, includeHybridJoined, removalThresholdPercent, removalThresholdCount, notify",
   });
 
 export type UpdateMappingInput = z.output<typeof updateMappingSchema>;

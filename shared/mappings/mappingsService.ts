@@ -73,13 +73,13 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
     // Cheap duplicate check first: a 409 should not cost a ConfigMgr and a Graph call. The store's insert
     // still refuses a duplicate that races past this check.
     if ((await deps.mappings.get(ref)) !== null) throw new AlreadyExistsError(`${describe(ref)} already exists.`);
-    const collection = await checkCollection(deps.sources, input.collectionId);
+    const collection = await checkCollection(deps.sources, input.collectionId, input.memberType);
     hybridOnlyForDevices(collection.memberType, input.includeHybridJoined);
     const group = await checkGroup(deps.directories, input.tenantId, input.groupId, collection.memberType);
     const now = new Date(deps.clock.now()).toISOString();
     return {
       ...input,
-      collectionName: collection.info.name,
+      collectionName: collection.info?.name ?? null,
       groupName: group.displayName,
       memberType: collection.memberType,
       createdAt: now,
@@ -119,6 +119,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
         removalThresholdPercent:
           changes.removalThresholdPercent === undefined ? before.removalThresholdPercent : changes.removalThresholdPercent,
         removalThresholdCount: changes.removalThresholdCount === undefined ? before.removalThresholdCount : changes.removalThresholdCount,
+        notify: changes.notify ?? before.notify,
         updatedAt: new Date(deps.clock.now()).toISOString(),
         updatedBy: options.by,
       };

@@ -23,6 +23,8 @@ const mappingEntitySchema = z.object({
   includeHybridJoined: z.boolean(),
   removalThresholdPercent: absentAsNull(z.number()),
   removalThresholdCount: absentAsNull(z.number()),
+  // Mappings stored before the opt-out existed notify.
+  notify: z.boolean().optional().transform((value) => value ?? true),
   collectionName: absentAsNull(z.string()),
   groupName: absentAsNull(z.string()),
   memberType: z.enum(["device", "user"]),

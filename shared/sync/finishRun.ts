@@ -1,5 +1,7 @@
 import { ConcurrencyError } from "../errors.js";
 import { mappingKeyOf } from "../mappings/ids.js";
+import { stateChangeNotifications } from "../notify/stateChanges.js";
+import type { MappingState } from "./mappingState.js";
 import { countRequests, keepState, type Outcome, type RunContext } from "./runContext.js";
 import { logRun } from "./runLog.js";
 import { stateAfterRun } from "./stateAfterRun.js";
@@ -16,7 +18,8 @@ export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<Sync
   const groupSnapshot = outcome.status === "failed" ? undefined : outcome.groupSnapshot;
   const next = { ...stateAfterRun(ctx.state, run, effects), ...(groupSnapshot === undefined ? {} : { groupSnapshot }) };
   try {
-    await deps.state.save(next);
+    const saved = await deps.state.save(next);
+    await notifyStateChange(ctx, saved, run);
     await ctx.group.prune(groupSnapshot);
   } catch (error) {
     // Our lease expired and another worker took over: its state wins, ours is dropped (never overwrite).
@@ -25,4 +28,16 @@ export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<Sync
   }
   logRun(deps, run);
   return run;
+}
+
+/**
+ * Reports the change this run made to the mapping's state (blocked, degraded, quarantined, recovered), once:
+ * only a saved state counts, and a run that leaves the state as it was reports nothing. Storing the
+ * notification is all that happens here; the notifier timer delivers it, so a slow receiver never slows a sync.
+ */
+async function notifyStateChange(ctx: RunContext, saved: MappingState, run: SyncRun): Promise<void> {
+  const { notifier } = ctx.deps;
+  if (notifier === undefined || !ctx.mapping.notify) return;
+  const notifications = stateChangeNotifications({ before: ctx.state, after: saved, run, mapping: ctx.mapping }, notifier.links);
+  if (notifications.length > 0) await notifier.publish(notifications);
 }

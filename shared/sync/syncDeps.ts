@@ -2,6 +2,7 @@ import type { Mapping } from "../mappings/mapping.js";
 import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import type { DirectoryProvider } from "../graph/directory.js";
 import type { Logger } from "../logger.js";
+import type { Notifier } from "../notify/notifications.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
 import type { Clock } from "./clock.js";
 import type { Ledger } from "./ledger.js";
@@ -19,6 +20,8 @@ export interface SyncPolicy {
   /** How long a worker's lease on a mapping lasts if it dies without releasing it. */
   readonly leaseMs: number;
   readonly resolutionTtlMs: number;
+  /** SOURCE_MODE=pushed: a snapshot older than this blocks removals (`source-stale`). */
+  readonly snapshotMaxAgeMs: number;
 }
 
 /** Everything the sync engine talks to; built once per process by the composition root. */
@@ -33,6 +36,8 @@ export interface SyncDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly policy: SyncPolicy;
+  /** Where state changes (blocked, degraded, quarantined, recovered) are reported; absent: notifications off. */
+  readonly notifier?: Notifier;
 }
 
 export interface SyncRequest {
@@ -68,6 +73,7 @@ export function syncPolicyFrom(settings: {
   readonly REMOVAL_THRESHOLD_COUNT: number;
   readonly SYNC_TIME_BUDGET_SECONDS: number;
   readonly RESOLUTION_CACHE_TTL_MINUTES: number;
+  readonly SNAPSHOT_MAX_AGE_MINUTES: number;
 }): SyncPolicy {
   const timeBudgetMs = settings.SYNC_TIME_BUDGET_SECONDS * 1000;
   return {
@@ -77,5 +83,6 @@ export function syncPolicyFrom(settings: {
     // A worker that dies keeps the mapping for its time budget plus a margin, never longer.
     leaseMs: timeBudgetMs + 60_000,
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    snapshotMaxAgeMs: settings.SNAPSHOT_MAX_AGE_MINUTES * 60_000,
   };
 }

@@ -6,6 +6,7 @@ import { main } from "../../cli/main.js";
 import { bufferIo } from "../../cli/io.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+import { startLocalReceiver } from "../notify/localReceiver.js";
 
 let tenant: SimulatedTenant;
 let dataDir: string;
@@ -150,6 +151,32 @@ describe("collection-sync CLI", () => {
     expect(JSON.parse((await cli("mappings", "list", "--json")).stdout)).toMatchObject([{ mode: "managed", includeHybridJoined: true }]);
     const synced = await cli("sync", "--json");
     expect(JSON.parse(synced.stdout).runs[0].counts.added).toBe(7);
+  });
+
+  it("turns a mapping's notifications off and on with --no-notify and mappings set --notify", async () => {
+    const added = await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--no-notify");
+    expect(added.stdout).toContain("notifications off");
+    expect(JSON.parse((await cli("mappings", "list", "--json")).stdout)).toMatchObject([{ notify: false }]);
+    const set = await cli("mappings", "set", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--notify", "true");
+    expect(set.stdout).toContain("notifications on");
+    expect(JSON.parse((await cli("mappings", "list", "--json")).stdout)).toMatchObject([{ notify: true }]);
+    expect((await cli("mappings", "set", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--notify", "maybe")).code).toBe(2);
+  });
+
+  it("sends a blocked mapping's notification to NOTIFY_WEBHOOK_URL at the end of sync", async () => {
+    const receiver = await startLocalReceiver();
+    try {
+      env = { ...env, NOTIFY_WEBHOOK_URL: `json:${receiver.url}/hook` };
+      await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--mode", "mirror");
+      const synced = await cli("sync");
+      expect(synced.code).toBe(1);
+      expect(synced.stderr).toContain("Notifications: 1 sent.");
+      expect(receiver.delivered.map((post) => post.body)).toMatchObject([{ kind: "blocked", details: { guard: "mirror-first-sync", removeCount: 1 } }]);
+      expect((await cli("sync")).stderr).not.toContain("Notifications");
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("removes a mapping without touching the group", async () => {

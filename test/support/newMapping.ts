@@ -20,6 +20,7 @@ export function newMapping(overrides: Partial<NewMapping> = {}): NewMapping {
     includeHybridJoined: false,
     removalThresholdPercent: null,
     removalThresholdCount: null,
+    notify: true,
     collectionName: null,
     groupName: null,
     memberType: "device",
