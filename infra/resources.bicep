@@ -97,8 +97,10 @@ var tableNames = [
   'mappingState'
   'ledger'
   'resolution'
+  'sourceIdentity'
   'snapshots'
   'notifications'
+  'graphBudget'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

@@ -9,8 +9,10 @@ import { createAdminServiceSourceProvider, type AdminServiceSourceOptions } from
 import { createSnapshotCatalog } from "./snapshots/snapshotCatalog.js";
 import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
+import type { SourceIdentityCache } from "./configmgr/sourceIdentityCache.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
+import { sharedBudgetBook } from "./graph/sharedBudgetBook.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
 import { notificationLinks } from "./notify/notificationLinks.js";
@@ -62,6 +64,9 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    // Long gone members drop out; anything older than the refresh interval is looked up again anyway.
+    sourceIdentityRetainMs: 2 * settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+    operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,
     runRetentionMs: settings.RUN_RETENTION_DAYS * 24 * 60 * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
@@ -71,12 +76,13 @@ export function composeServices(wiring: Wiring): AppServices {
     maxConcurrency: settings.GRAPH_MAX_CONCURRENCY,
     clock,
     log,
+    budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock, log }),
   });
   const pushed = settings.SOURCE_MODE === "pushed";
   // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
   const sources: MembershipSourceProvider = pushed
     ? createPushedSourceProvider(stores.snapshots)
-    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceCredential);
+    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceCredential, { cache: stores.sourceIdentities, now: () => clock.now() });
   const notifications = notificationsFor(settings, stores, clock, log);
   const sync: SyncDeps = syncDepsFrom(stores, {
     sources,
@@ -125,8 +131,26 @@ function notificationsFor(settings: Settings, stores: TableStores, clock: Clock,
 }
 
 /** The AdminService adapter from settings: the app's source in pull mode, and the collector's. */
-export function adminServiceSources(settings: Settings, baseUrl: string, credential: TokenCredential | null): MembershipSourceProvider {
-  return createAdminServiceSourceProvider(adminServiceOptions(settings, baseUrl, credential));
+export function adminServiceSources(
+  settings: Settings,
+  baseUrl: string,
+  credential: TokenCredential | null,
+  identities?: { readonly cache: SourceIdentityCache; readonly now: () => number },
+): MembershipSourceProvider {
+  return createAdminServiceSourceProvider({
+    ...adminServiceOptions(settings, baseUrl, credential),
+    // Remembered member identities: a collection change looks up only members not seen before (README).
+    ...(identities === undefined
+      ? {}
+      : {
+          identityCache: identities.cache,
+          identityRefresh: {
+            withEntraIdMs: settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+            withoutEntraIdMs: settings.SOURCE_IDENTITY_RECHECK_MINUTES * 60_000,
+          },
+          now: identities.now,
+        }),
+  });
 }
 
 function adminServiceOptions(settings: Settings, baseUrl: string, credential: TokenCredential | null): AdminServiceSourceOptions {
@@ -189,7 +213,7 @@ export function getAppServices(): Promise<AppServices> {
           credential,
           ...deadLetterCounterFor(settings, credential),
         }),
-      auth: { mode: settings.API_AUTH },
+      auth: { mode: settings.API_AUTH, platformAuthEnabled: settings.WEBSITE_AUTH_ENABLED },
       log,
     });
   });

@@ -3,7 +3,7 @@ import { SourceReadError } from "../errors.js";
 import { COLLECTION_ID_PATTERN } from "../mappings/ids.js";
 import { odataString } from "../odata.js";
 import { AdminServiceHttp, NOT_FOUND } from "./adminServiceHttp.js";
-import { parsePage } from "./adminServicePaging.js";
+import { parsePage } from "./adminServiceRows.js";
 import type { AdminServiceSourceOptions } from "./adminServiceSource.js";
 import { AdminServiceUrls, withQuery } from "./adminServiceUrls.js";
 import type { CollectionCatalog, CollectionSummary } from "./collectionCatalog.js";

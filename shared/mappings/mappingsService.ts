@@ -89,6 +89,16 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
     };
   }
 
+  /**
+   * A mapping deleted earlier may have left its records behind (the delete's clean-up failed, see remove()). A new
+   * mapping with the same key must start clean: an old ledger would let `managed` mode remove members this
+   * mapping never added, an old block or quarantine would stop it for a reason it never had. Done before the
+   * mapping is stored, so no scheduler tick can pick it up with the old state; if it fails, nothing is created.
+   */
+  async function clearLeftovers(mappingKey: string): Promise<void> {
+    await Promise.all([deps.state.delete(mappingKey), deps.ledger.deleteAll(mappingKey), deps.runs.deleteAll(mappingKey)]);
+  }
+
   return {
     async draft(input, by) {
       return { ...(await checked(input, by)), etag: "" };
@@ -96,7 +106,9 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
 
     async create(input, by) {
       const ref = { collectionId: input.collectionId, groupId: input.groupId };
-      const created = await deps.mappings.create(await checked(input, by));
+      const draft = await checked(input, by);
+      await clearLeftovers(mappingKeyOf(ref));
+      const created = await deps.mappings.create(draft);
       deps.log.info("mapping created", { mappingKey: mappingKeyOf(ref), mode: created.mode, memberType: created.memberType, by });
       return created;
     },

@@ -10,7 +10,7 @@ function seedWithQuotes() {
   return seed;
 }
 
-const start = harnessPerTest({ auth: { mode: "easyauth" }, seed: seedWithQuotes() });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true }, seed: seedWithQuotes() });
 
 describe("collection search", () => {
   it("finds device and user collections by the start of their name, with member counts", async () => {

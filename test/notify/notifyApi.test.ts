@@ -12,7 +12,7 @@ import { finishedRun } from "../api/runFixture.js";
 import type { SyncRun } from "../../shared/sync/syncRun.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
 
