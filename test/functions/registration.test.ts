@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ApiDeps } from "../../shared/api/apiTypes.js";
 import { settingsSchema } from "../../shared/config/settings.js";
 
 /**
@@ -75,8 +76,7 @@ describe("the Functions app registration (functions/index.ts)", () => {
 });
 
 /** Only `routes` is read: the router's table does not touch its dependencies until a request comes. */
-function fakeApiDeps(): Parameters<typeof import("../../shared/api/router.js")["createMappingsApi"]>[0] {
-  return new Proxy({ auth: { mode: "none" } } as never, {
-    get: (target: Record<string, unknown>, key: string) => (key in target ? target[key] : () => undefined),
-  });
+function fakeApiDeps(): ApiDeps {
+  const stub: Record<string, unknown> = { auth: { mode: "none" } };
+  return new Proxy(stub, { get: (target, key: string) => (key in target ? target[key] : () => undefined) }) as unknown as ApiDeps;
 }
