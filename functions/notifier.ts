@@ -15,7 +15,7 @@ export function makeNotifierHandler(getServices: () => Promise<NotifierServices>
   return async (_timer: Timer, context: InvocationContext): Promise<NotifierTickResult | null> => {
     const services = await getServices();
     if (services.notifications === null) return null; // NOTIFY_WEBHOOK_URL is not set
-    return runNotifierTick(services.notifications, services.queue, loggerFor(context));
+    return runNotifierTick(services.notifications, { queue: services.queue }, loggerFor(context));
   };
 }
 

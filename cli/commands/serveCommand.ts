@@ -147,7 +147,7 @@ function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () 
   const arm = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      round = runNotifierTick(notifications, queue, log)
+      round = runNotifierTick(notifications, { queue }, log)
         .then(() => undefined)
         .catch((error: unknown) => log.error("Notifier round failed", { error: error instanceof Error ? error.message : String(error) }))
         .finally(arm);

@@ -26,8 +26,11 @@ export function stateChangeNotifications(change: StateChange, links: Notificatio
   const notifications: Notification[] = [];
   const newlyBlocked = after.blocked !== null && (before.blocked === null || before.blocked.guard !== after.blocked.guard);
   if (newlyBlocked) notifications.push(blockedNotification(change, links));
-  if (after.health === "quarantined" && before.health !== "quarantined") notifications.push(quarantinedNotification(change, links));
-  else if (after.health === "degraded" && before.health === "healthy") notifications.push(degradedNotification(change, links));
+  // Degraded and quarantined by failures only: a run held back by an old snapshot may also show as degraded, and
+  // its notification is the snapshot-stale one above.
+  const failed = change.run.status === "failed";
+  if (failed && after.health === "quarantined" && before.health !== "quarantined") notifications.push(quarantinedNotification(change, links));
+  else if (failed && after.health === "degraded" && before.health === "healthy") notifications.push(degradedNotification(change, links));
   if (needsAttention(before) && !needsAttention(after)) notifications.push(recoveredNotification(change, links));
   return notifications;
 }

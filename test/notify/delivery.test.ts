@@ -200,3 +200,21 @@ describe("dead-letter notifications", () => {
     await queue.close();
   });
 });
+
+describe("collector snapshot notifications", () => {
+  it("reports a snapshot turning stale once, and once when a fresh one arrives", async () => {
+    const { notifications, receiver: local } = await setup();
+    const snapshot = (stale: boolean, confirmedAt: string) => [{ collectionId: "PS100020", collectionName: "Autopilot devices", stale, confirmedAt, maxAgeMinutes: 60 }];
+    const round = async (stale: boolean, confirmedAt = "2025-03-10T07:00:00.000Z") => {
+      const before = local.delivered.length;
+      await notifications.watchSnapshots(snapshot(stale, confirmedAt));
+      await notifications.deliver();
+      return local.delivered.slice(before).map((post) => (post.body as Notification).kind);
+    };
+    expect(await round(false)).toEqual([]);
+    expect(await round(true)).toEqual(["snapshot-stale"]);
+    expect(await round(true)).toEqual([]);
+    expect(await round(false, "2025-03-10T09:04:00.000Z")).toEqual(["recovered"]);
+    expect((local.delivered[0]?.body as Notification).text).toContain("since 2025-03-10T07:00:00.000Z (limit 60 minutes)");
+  });
+});
