@@ -61,6 +61,7 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
       timeBudgetMs: TIME_BUDGET_MS,
       leaseMs: TIME_BUDGET_MS + 60_000,
       resolutionTtlMs: DAY_MS,
+      snapshotMaxAgeMs: 30 * 60_000,
     },
   };
   return { tenant, stores, deps, watch, warnings };

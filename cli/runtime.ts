@@ -49,7 +49,8 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
   const credentialFor = createTenantCredentials(settings);
   try {
     const { tables, dataDir } = await openTables(settings, options, closers, credentialFor(null));
-    const simulator = settings.ADMINSERVICE_URL === undefined ? await startBuiltInTenant(dataDir) : null;
+    // With SOURCE_MODE=pushed the source is configured (collector snapshots): Graph is GRAPH_BASE_URL, no stand-in.
+    const simulator = settings.ADMINSERVICE_URL === undefined && settings.SOURCE_MODE === "adminservice" ? await startBuiltInTenant(dataDir) : null;
     if (simulator) {
       closers.push(() => simulator.close());
       if (dataDir !== null) closers.push(() => saveBuiltInTenant(dataDir, simulator));

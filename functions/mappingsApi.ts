@@ -16,7 +16,7 @@ function toHttpResponse(response: ApiResponse): HttpResponseInit {
 /**
  * The HTTP trigger → the transport-neutral API core (shared/api). The route is `{*path}` below the host's
  * `api` prefix, so `params.path` is everything after `/api/`. The body is handed over as a stream: the core
- * reads it only for routes that take one, and stops at 64 KiB.
+ * reads it only for routes that take one, and stops at the route's limit (64 KiB; 4 MiB for a snapshot part).
  */
 export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>) {
   let built: { deps: ApiDeps; api: MappingsApi } | undefined;

@@ -26,7 +26,6 @@ param resourceGroupName string = ''
 param apiClientId string
 
 @description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway.')
-@minLength(9)
 param adminServiceUrl string
 
 @description('ADMINSERVICE_SCOPE: the Entra scope the app asks for when it calls the AdminService: the ConfigMgr server app\'s Application ID URI + /.default.')
@@ -35,6 +34,17 @@ param adminServiceScope string
 
 @description('MULTITENANT_CLIENT_ID: client id of the multi-tenant app registration for mappings in other tenants; empty = home tenant only.')
 param multitenantClientId string = ''
+
+@description('SOURCE_MODE: adminservice (the app reads ConfigMgr) or pushed (an on-premises collector uploads snapshots; adminServiceUrl may stay empty).')
+@allowed([
+  'adminservice'
+  'pushed'
+])
+param sourceMode string = 'adminservice'
+
+@description('SNAPSHOT_MAX_AGE_MINUTES: with sourceMode pushed, an older snapshot blocks removals.')
+@minValue(1)
+param snapshotMaxAgeMinutes int = 30
 
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
@@ -67,6 +77,8 @@ module resources 'resources.bicep' = {
     apiClientId: apiClientId
     adminServiceUrl: adminServiceUrl
     adminServiceScope: adminServiceScope
+    sourceMode: sourceMode
+    snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
     multitenantClientId: multitenantClientId
     graphBaseUrl: graphBaseUrl
     syncSchedule: syncSchedule

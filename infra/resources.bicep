@@ -17,7 +17,6 @@ param resourceToken string = toLower(uniqueString(subscription().id, resourceGro
 param apiClientId string
 
 @description('ADMINSERVICE_URL: the AdminService root, e.g. https://cm01.contoso.com/AdminService or the CMG URL.')
-@minLength(9)
 param adminServiceUrl string
 
 @description('ADMINSERVICE_SCOPE: the ConfigMgr server app\'s Application ID URI + /.default (the app always calls the AdminService with an Entra token).')
@@ -26,6 +25,17 @@ param adminServiceScope string
 
 @description('MULTITENANT_CLIENT_ID: multi-tenant app registration for mappings in other tenants (federated with the managed identity); empty = home tenant only.')
 param multitenantClientId string = ''
+
+@description('SOURCE_MODE: adminservice (the app reads ConfigMgr) or pushed (an on-premises collector uploads snapshots; adminServiceUrl may stay empty).')
+@allowed([
+  'adminservice'
+  'pushed'
+])
+param sourceMode string = 'adminservice'
+
+@description('SNAPSHOT_MAX_AGE_MINUTES: with sourceMode pushed, an older snapshot blocks removals.')
+@minValue(1)
+param snapshotMaxAgeMinutes int = 30
 
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
@@ -87,6 +97,7 @@ var tableNames = [
   'mappingState'
   'ledger'
   'resolution'
+  'snapshots'
   'notifications'
 ]
 
@@ -163,6 +174,8 @@ module functionApp 'modules/functionApp.bicep' = {
     apiClientId: apiClientId
     adminServiceUrl: adminServiceUrl
     adminServiceScope: adminServiceScope
+    sourceMode: sourceMode
+    snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
     multitenantClientId: multitenantClientId
     graphBaseUrl: empty(graphBaseUrl) ? 'https://graph.microsoft.com' : graphBaseUrl
     syncSchedule: empty(syncSchedule) ? '0 */5 * * * *' : syncSchedule

@@ -6,6 +6,7 @@ import type { AuthConfig } from "./api/auth.js";
 import type { HealthReport } from "./api/health.js";
 import { loadSettings, requireCloudSettings, type Settings } from "./config/settings.js";
 import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
+import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
@@ -69,11 +70,11 @@ export function composeServices(wiring: Wiring): AppServices {
     clock,
     log,
   });
-  const sources: MembershipSourceProvider = createAdminServiceSourceProvider({
-    baseUrl: wiring.adminServiceUrl,
-    credential: wiring.adminServiceCredential,
-    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
-  });
+  const pushed = settings.SOURCE_MODE === "pushed";
+  // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
+  const sources: MembershipSourceProvider = pushed
+    ? createPushedSourceProvider(stores.snapshots)
+    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceCredential);
   const notifications = notificationsFor(settings, stores, clock, log);
   const sync: SyncDeps = syncDepsFrom(stores, {
     sources,
@@ -90,14 +91,15 @@ export function composeServices(wiring: Wiring): AppServices {
       storage: () => stores.ping(),
       // A read of a group that cannot exist: answers 404 (reachable, token accepted) without touching data.
       graph: () => directories.open(null).getGroup(PROBE_GROUP_ID),
-      // SMS00001 ("All Systems") exists in every ConfigMgr site.
-      adminService: () => sources.open().getCollection("SMS00001"),
+      // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
+      ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
     });
   const api: ApiDeps = apiDepsFrom(sync, {
     queue,
     runSync,
     health,
     auth: wiring.auth,
+    snapshotStore: stores.snapshots,
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
   return { settings, stores, sync, queue, api, log, clock, notifications, runSync };
@@ -116,6 +118,15 @@ function notificationsFor(settings: Settings, stores: TableStores, clock: Clock,
     clock,
     log,
     policy: DEFAULT_DELIVERY_POLICY,
+  });
+}
+
+/** The AdminService adapter from settings: the app's source in pull mode, and the collector's. */
+export function adminServiceSources(settings: Settings, baseUrl: string, credential: TokenCredential | null): MembershipSourceProvider {
+  return createAdminServiceSourceProvider({
+    baseUrl,
+    credential,
+    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
   });
 }
 

@@ -115,6 +115,8 @@ function listenHost(host: string): URL {
   return url;
 }
 
+const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** The Functions timer's job on one machine: the same schedule expression, the same planner. */
 function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   const { services } = runtime;
@@ -123,6 +125,12 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   const arm = () => {
     if (stopped) return;
     const next = CronExpressionParser.parse(services.settings.SYNC_SCHEDULE, { currentDate: new Date(services.clock.now()), tz: "UTC" }).next().toDate();
+    const delay = next.getTime() - services.clock.now();
+    // setTimeout fires at once for delays past 2^31−1 ms (~24.8 days): wait in steps instead of ticking early.
+    if (delay > MAX_TIMER_DELAY_MS) {
+      timer = setTimeout(arm, MAX_TIMER_DELAY_MS);
+      return;
+    }
     timer = setTimeout(() => {
       planScheduledJobs({ mappings: services.sync.mappings, state: services.sync.state, queue: services.queue, clock: services.clock, log }, next)
         .then((result) => log.info("Scheduler tick", { ...result, tick: next.toISOString() }))

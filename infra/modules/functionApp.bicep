@@ -47,7 +47,7 @@ param applicationInsightsName string
 @maxLength(36)
 param apiClientId string
 
-@description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https).')
+@description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https); empty with SOURCE_MODE=pushed.')
 param adminServiceUrl string
 
 @description('ADMINSERVICE_SCOPE: Entra scope of the ConfigMgr server app (Application ID URI + /.default).')
@@ -56,6 +56,16 @@ param adminServiceScope string
 
 @description('MULTITENANT_CLIENT_ID: multi-tenant app registration for other tenants; empty = home tenant only.')
 param multitenantClientId string
+
+@description('SOURCE_MODE: adminservice or pushed (collector snapshots).')
+@allowed([
+  'adminservice'
+  'pushed'
+])
+param sourceMode string
+
+@description('SNAPSHOT_MAX_AGE_MINUTES: with SOURCE_MODE=pushed, an older snapshot blocks removals.')
+param snapshotMaxAgeMinutes int
 
 @description('GRAPH_BASE_URL: Microsoft Graph root (national clouds differ).')
 param graphBaseUrl string
@@ -142,6 +152,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'API_AUTH', value: 'easyauth' }
         { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
         { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
+        // pushed: the on-premises collector uploads snapshots (app role Snapshots.Write) into the snapshots table.
+        { name: 'SOURCE_MODE', value: sourceMode }
+        { name: 'SNAPSHOT_MAX_AGE_MINUTES', value: string(snapshotMaxAgeMinutes) }
         // Other tenants: the multi-tenant app, signed in with this identity's token as a federated credential.
         { name: 'MULTITENANT_CLIENT_ID', value: multitenantClientId }
         { name: 'GRAPH_BASE_URL', value: graphBaseUrl }

@@ -13,6 +13,7 @@ import type { SyncRequest } from "../sync/syncDeps.js";
 import type { SyncRun } from "../sync/syncRun.js";
 import type { AuthConfig } from "./auth.js";
 import type { HealthReport } from "./health.js";
+import type { SnapshotService } from "../snapshots/snapshotService.js";
 
 /**
  * One HTTP request as the API core sees it, whatever carried it (the Functions host or `node:http`).
@@ -28,7 +29,7 @@ export interface ApiRequest {
    * The body: already-read text, or a byte stream the core reads only when the route takes a body, and then
    * no further than the size limit (so an oversized body is refused without being read in full).
    */
-  readonly body?: string | AsyncIterable<Uint8Array> | null;
+  readonly body?: string | Uint8Array | AsyncIterable<Uint8Array> | null;
 }
 
 export interface ApiResponse {
@@ -49,6 +50,8 @@ export interface ApiDeps {
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly queue: JobQueue;
+  /** Collector snapshots (SOURCE_MODE=pushed; refuses uploads otherwise). */
+  readonly snapshots: SnapshotService;
   /** The sync engine (`syncMapping` bound to its deps); the API calls it only with `dryRun: true`. */
   readonly sync: (request: SyncRequest) => Promise<SyncRun>;
   /** Approves the currently blocked change once; throws NotFoundError when nothing is blocked. */

@@ -7,7 +7,8 @@ import { ApiProblem } from "./problems.js";
  * Who may call the API.
  * - `easyauth`: Azure. App Service Authentication signs the caller in and passes the principal in
  *   `x-ms-client-principal` (base64 JSON); the platform strips that header from incoming requests, so it can be
- *   trusted only behind Easy Auth. App roles `Mappings.Read` / `Mappings.ReadWrite` decide access.
+ *   trusted only behind Easy Auth. App roles `Mappings.Read` / `Mappings.ReadWrite` decide access; an on-premises
+ *   collector holds `Snapshots.Write` (upload snapshots, list the mapped collections) and nothing else.
  * - `function-key`: fallback in Azure when Easy Auth cannot be used; the function is registered with
  *   authLevel "function", the host has checked the key, and the caller has full access.
  * - `key`: local `serve` beyond loopback: `x-api-key` must equal the configured key.
@@ -18,8 +19,17 @@ export interface AuthConfig {
   readonly apiKey?: string;
 }
 
-export type ApiRole = "Mappings.Read" | "Mappings.ReadWrite";
-export type Access = "read" | "write";
+export type ApiRole = "Mappings.Read" | "Mappings.ReadWrite" | "Snapshots.Write";
+/** `push`: collector uploads; `read-or-push`: what both readers and collectors may see (the mapped collections). */
+export type Access = "read" | "write" | "push" | "read-or-push";
+
+/** Any one of these roles grants the access. */
+const ACCESS_ROLES: Record<Access, readonly ApiRole[]> = {
+  read: ["Mappings.Read"],
+  write: ["Mappings.ReadWrite"],
+  push: ["Snapshots.Write"],
+  "read-or-push": ["Mappings.Read", "Snapshots.Write"],
+};
 
 export interface Principal {
   /** Recorded as createdBy / updatedBy / approver. */
@@ -27,7 +37,7 @@ export interface Principal {
   readonly roles: ReadonlySet<ApiRole>;
 }
 
-const FULL_ACCESS: ReadonlySet<ApiRole> = new Set<ApiRole>(["Mappings.Read", "Mappings.ReadWrite"]);
+const FULL_ACCESS: ReadonlySet<ApiRole> = new Set<ApiRole>(["Mappings.Read", "Mappings.ReadWrite", "Snapshots.Write"]);
 const PRINCIPAL_HEADER = "x-ms-client-principal";
 const API_KEY_HEADER = "x-api-key";
 /** Easy Auth's own claim type for app roles; `role_typ` in the principal may name another. */
@@ -69,6 +79,7 @@ export function parseClientPrincipal(header: string | undefined): Principal | nu
     if (claim.typ !== ROLES_CLAIM && claim.typ !== role_typ) continue;
     if (claim.val === "Mappings.ReadWrite") roles.add("Mappings.ReadWrite").add("Mappings.Read");
     if (claim.val === "Mappings.Read") roles.add("Mappings.Read");
+    if (claim.val === "Snapshots.Write") roles.add("Snapshots.Write");
   }
   // People carry a UPN; an app calling with its own token carries only its application id.
   const person = first(name_typ, "preferred_username", "upn", "email", "name");
@@ -104,10 +115,10 @@ export function authenticate(headers: Readonly<Record<string, string | undefined
   }
 }
 
-/** Throws a 403 problem unless the principal holds the role the access needs. */
+/** Throws a 403 problem unless the principal holds a role the access needs. */
 export function authorize(principal: Principal, access: Access): void {
-  const role: ApiRole = access === "read" ? "Mappings.Read" : "Mappings.ReadWrite";
-  if (!principal.roles.has(role)) {
-    throw new ApiProblem(403, "forbidden", `This needs the app role ${role}; ${principal.name} does not have it.`);
+  const roles = ACCESS_ROLES[access];
+  if (!roles.some((role) => principal.roles.has(role))) {
+    throw new ApiProblem(403, "forbidden", `This needs the app role ${roles.join(" or ")}; ${principal.name} does not have it.`);
   }
 }

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
-import { declaredTooLarge, tooLarge } from "./requestInput.js";
+import { declaredTooLarge, MAX_UPLOAD_BYTES, tooLarge } from "./requestInput.js";
 
 export interface NodeHttpOptions {
   /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
@@ -30,7 +30,8 @@ function send(request: IncomingMessage, response: ServerResponse, result: ApiRes
 /**
  * A `node:http` request listener serving the API (for `collection-sync serve`):
  * `http.createServer(createNodeHttpListener(createMappingsApi(deps)))`. Bodies are streamed into the core,
- * which stops reading at the size limit (64 KiB); a declared Content-Length over the limit is refused unread.
+ * which stops reading at the route's size limit (64 KiB; 4 MiB for a snapshot part); a declared Content-Length
+ * over the largest limit is refused unread.
  */
 export function createNodeHttpListener(
   api: MappingsApi,
@@ -46,8 +47,9 @@ export function createNodeHttpListener(
       return;
     }
     const headers = headerRecord(request);
-    if (declaredTooLarge(headers["content-length"])) {
-      send(request, response, problemResponse(tooLarge(), url.pathname));
+    // Above what any route takes (a snapshot part): refused unread. Each route enforces its own, smaller limit.
+    if (declaredTooLarge(headers["content-length"], MAX_UPLOAD_BYTES)) {
+      send(request, response, problemResponse(tooLarge(MAX_UPLOAD_BYTES), url.pathname));
       return;
     }
     const apiRequest: ApiRequest = {

@@ -13,6 +13,8 @@ import {
 } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { CollectionNotUsableError, type CollectionRefusal } from "../mappings/targetChecks.js";
+import { SnapshotRefusedError, type SnapshotRefusal } from "../snapshots/snapshotErrors.js";
+import { PartRejected } from "../snapshots/snapshotFormat.js";
 import type { ApiResponse } from "./apiTypes.js";
 
 /** Stable problem type URIs (RFC 9457 `type`): clients branch on these, never on `title` or `detail`. */
@@ -32,6 +34,7 @@ export type ProblemKind =
   | "precondition-failed"
   | GroupRefusal
   | CollectionRefusal
+  | SnapshotRefusal
   | "mapping-disabled"
   | "nothing-to-approve"
   | "source-unavailable"
@@ -61,6 +64,11 @@ const TITLES: Record<ProblemKind, string> = {
   "not-security-enabled": "The group is not a security group",
   "collection-not-found": "The collection does not exist",
   "unsupported-collection-type": "The collection is neither a device nor a user collection",
+  "snapshot-incomplete": "Parts of the snapshot are missing",
+  "snapshot-inconsistent": "The snapshot's parts do not add up",
+  "snapshot-committed": "The snapshot is already committed",
+  "snapshot-outdated": "The snapshot is no longer current",
+  "pushed-mode-off": "The app does not take collector snapshots",
   "mapping-disabled": "The mapping is disabled",
   "nothing-to-approve": "Nothing is blocked",
   "source-unavailable": "ConfigMgr could not be reached",
@@ -122,6 +130,14 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   if (error instanceof ConcurrencyError) return new ApiProblem(412, "precondition-failed", error.message);
   if (error instanceof GroupNotWritableError) return new ApiProblem(422, error.reason, error.message);
   if (error instanceof CollectionNotUsableError) return new ApiProblem(422, error.reason, error.message);
+  if (error instanceof PartRejected) {
+    if (error.tooLarge) return new ApiProblem(413, "payload-too-large", error.message);
+    return ApiProblem.validation([{ in: "body", name: "", message: error.message }, ...error.issues.map((issue) => ({ in: "body" as const, name: issue.path, message: issue.message }))]);
+  }
+  if (error instanceof SnapshotRefusedError) {
+    // Inconsistent parts are the body's fault (400); the others describe the snapshot's state (409).
+    return new ApiProblem(error.reason === "snapshot-inconsistent" ? 400 : 409, error.reason, error.message);
+  }
   if (error instanceof PermanentSyncError) {
     // Raised by the adapters while reading (e.g. Graph 403 on a group read): the app's rights, not the caller's.
     if (error.reason === "insufficient-privileges") return new ApiProblem(502, "insufficient-privileges", error.message);

@@ -6,6 +6,7 @@ import { mappingActionRoutes } from "./mappingActionRoutes.js";
 import { mappingRoutes } from "./mappingRoutes.js";
 import { meRoutes } from "./meRoutes.js";
 import { runReportRoutes } from "./runReportRoutes.js";
+import { snapshotRoutes } from "./snapshotRoutes.js";
 import { ApiProblem, problemFromError, problemResponse } from "./problems.js";
 
 export interface RouteContext {
@@ -16,7 +17,7 @@ export interface RouteContext {
 }
 
 export interface Route {
-  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Segments below /api; `:name` captures one segment. */
   readonly pattern: string;
   readonly access: Access;
@@ -53,7 +54,15 @@ function match(pattern: string, segments: readonly string[]): Record<string, str
 /** Builds the API over its dependencies. Auth comes first, so an anonymous caller learns nothing about routes. */
 export function createMappingsApi(deps: ApiDeps): MappingsApi {
   assertAuthConfig(deps.auth);
-  const routes: Route[] = [...mappingRoutes(deps), ...mappingActionRoutes(deps), ...runReportRoutes(deps), ...groupRoutes(deps), ...healthRoutes(deps), ...meRoutes()];
+  const routes: Route[] = [
+    ...mappingRoutes(deps),
+    ...mappingActionRoutes(deps),
+    ...runReportRoutes(deps),
+    ...groupRoutes(deps),
+    ...healthRoutes(deps),
+    ...meRoutes(),
+    ...snapshotRoutes(deps),
+  ];
 
   async function dispatch(request: ApiRequest): Promise<ApiResponse> {
     const principal = authenticate(request.headers, deps.auth);

@@ -181,6 +181,22 @@ export const settingsSchema = z.object({
   API_AUTH: z.enum(["easyauth", "function-key"], { message: 'API_AUTH must be "easyauth" or "function-key"' }).default("easyauth"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
+  /**
+   * Where membership comes from: `adminservice` (the app reads ConfigMgr itself) or `pushed` (an on-premises
+   * collector uploads snapshots to the app; no inbound path to the SMS Provider is needed).
+   */
+  SOURCE_MODE: z.enum(["adminservice", "pushed"], { message: 'SOURCE_MODE must be "adminservice" or "pushed"' }).default("adminservice"),
+  /** In `pushed` mode, a snapshot not confirmed by a collector for this long blocks every removal (`source-stale`). */
+  SNAPSHOT_MAX_AGE_MINUTES: intSetting("SNAPSHOT_MAX_AGE_MINUTES", 1, 7 * 24 * 60, 30),
+  /** The collector: the app's root URL (`https://<app>.azurewebsites.net`, or `serve`'s URL). */
+  COLLECTOR_APP_URL: serviceUrl("COLLECTOR_APP_URL").optional(),
+  /** The collector: seconds between two passes over the mapped collections. */
+  COLLECTOR_INTERVAL_SECONDS: intSetting("COLLECTOR_INTERVAL_SECONDS", 5, 24 * 3600, 60),
+  /**
+   * The collector: the app's Application ID URI (e.g. `api://<client id>`); the collector asks Entra for
+   * `<uri>/.default` with DefaultAzureCredential and holds the app role `Snapshots.Write`.
+   */
+  COLLECTOR_APP_ID_URI: optionalText,
   /** Where state-change notifications go (Teams Workflows, Slack, generic JSON); none: notifications off. */
   NOTIFY_WEBHOOK_URL: webhookReceivers,
   /** The app's public address, for links in notifications; in Azure WEBSITE_HOSTNAME stands in when unset. */
@@ -247,7 +263,9 @@ function serviceBusResourceProblems(settings: Settings): string[] {
 /** The Azure Functions app cannot run on embedded defaults: these settings are required there. */
 export function requireCloudSettings(settings: Settings): void {
   const problems: string[] = [];
-  if (settings.ADMINSERVICE_URL === undefined) problems.push("ADMINSERVICE_URL is required (the ConfigMgr AdminService root)");
+  if (settings.ADMINSERVICE_URL === undefined && settings.SOURCE_MODE === "adminservice") {
+    problems.push("ADMINSERVICE_URL is required (the ConfigMgr AdminService root), unless SOURCE_MODE=pushed (an on-premises collector uploads snapshots)");
+  }
   if (settings.TABLES_CONNECTION === undefined && settings.TABLES_ENDPOINT === undefined) {
     problems.push("TABLES_ENDPOINT (managed identity) or TABLES_CONNECTION is required");
   }

@@ -71,13 +71,13 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
       // Cheap duplicate check first: a 409 should not cost a ConfigMgr and a Graph call. The store's insert
       // still refuses a duplicate that races past this check.
       if ((await deps.mappings.get(ref)) !== null) throw new AlreadyExistsError(`${describe(ref)} already exists.`);
-      const collection = await checkCollection(deps.sources, input.collectionId);
+      const collection = await checkCollection(deps.sources, input.collectionId, input.memberType);
       hybridOnlyForDevices(collection.memberType, input.includeHybridJoined);
       const group = await checkGroup(deps.directories, input.tenantId, input.groupId, collection.memberType);
       const now = new Date(deps.clock.now()).toISOString();
       const created = await deps.mappings.create({
         ...input,
-        collectionName: collection.info.name,
+        collectionName: collection.info?.name ?? null,
         groupName: group.displayName,
         memberType: collection.memberType,
         createdAt: now,

@@ -10,6 +10,8 @@ import { createMappingTable } from "./mappingTable.js";
 import { createNotificationTable } from "./notificationTable.js";
 import { createResolutionTable } from "./resolutionTable.js";
 import { createRunTable } from "./runTable.js";
+import { createSnapshotTable } from "./snapshotTable.js";
+import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import type { TableAccessOptions, TablesConnection } from "./tableAccess.js";
 import { openTable } from "./tableAccess.js";
 
@@ -29,6 +31,8 @@ export interface TableStores {
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
+  /** Collector snapshots (SOURCE_MODE=pushed). */
+  readonly snapshots: SnapshotStore;
   /** Notifications waiting for delivery, and their recent delivery history. */
   readonly notifications: NotificationOutbox;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
@@ -42,6 +46,7 @@ export const TABLE_NAMES = {
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
+  snapshots: "snapshots",
   notifications: "notifications",
 } as const;
 
@@ -56,6 +61,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
+    snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
     notifications: openTable(connection, TABLE_NAMES.notifications, options),
   };
   const mappings = createMappingTable(tables.mappings);
@@ -65,6 +71,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
+    snapshots: createSnapshotTable(tables.snapshots),
     notifications: createNotificationTable(tables.notifications),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));

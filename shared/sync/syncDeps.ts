@@ -19,6 +19,8 @@ export interface SyncPolicy {
   /** How long a worker's lease on a mapping lasts if it dies without releasing it. */
   readonly leaseMs: number;
   readonly resolutionTtlMs: number;
+  /** SOURCE_MODE=pushed: a snapshot older than this blocks removals (`source-stale`). */
+  readonly snapshotMaxAgeMs: number;
 }
 
 /** Everything the sync engine talks to; built once per process by the composition root. */
@@ -68,6 +70,7 @@ export function syncPolicyFrom(settings: {
   readonly REMOVAL_THRESHOLD_COUNT: number;
   readonly SYNC_TIME_BUDGET_SECONDS: number;
   readonly RESOLUTION_CACHE_TTL_MINUTES: number;
+  readonly SNAPSHOT_MAX_AGE_MINUTES: number;
 }): SyncPolicy {
   const timeBudgetMs = settings.SYNC_TIME_BUDGET_SECONDS * 1000;
   return {
@@ -77,5 +80,6 @@ export function syncPolicyFrom(settings: {
     // A worker that dies keeps the mapping for its time budget plus a margin, never longer.
     leaseMs: timeBudgetMs + 60_000,
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    snapshotMaxAgeMs: settings.SNAPSHOT_MAX_AGE_MINUTES * 60_000,
   };
 }

@@ -7,6 +7,7 @@ import { finishRun } from "./finishRun.js";
 import type { Watermark } from "./mappingState.js";
 import { checkGroup, planRun } from "./planRun.js";
 import { previewMapping } from "./previewMapping.js";
+import { noSnapshotYet } from "../snapshots/pushedSource.js";
 import { failure, keepState, mappingFingerprint, trackGroup, type Outcome, type RunContext } from "./runContext.js";
 import { RunRecord, summarise } from "./runRecord.js";
 import type { SyncDeps, SyncRequest } from "./syncDeps.js";
@@ -52,7 +53,10 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
 async function runSync(ctx: RunContext): Promise<Outcome> {
   const { mapping, source, directory, state, record, deps } = ctx;
   const collection = await source.getCollection(mapping.collectionId);
-  if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+  if (!collection) {
+    if (deps.sources.kind === "pushed") throw noSnapshotYet(mapping.collectionId);
+    throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+  }
 
   if (await checkUnchanged(ctx, collection)) {
     const effects = keepState(state);
@@ -119,7 +123,8 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
     state.blocked === null &&
     mark.mappingFingerprint === mappingFingerprint(mapping) &&
     mark.collectionMemberCount === collection.memberCount &&
-    mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime;
+    mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime &&
+    (mark.sourceVersion ?? null) === (collection.version ?? null);
   // The group side: the stored snapshot's delta link, followed (one request when nothing changed). Without a
   // usable snapshot nothing vouches for the group, so the run goes on and the group is checked and read in full.
   const look = await ctx.group.look(!sourceSame);
@@ -137,6 +142,7 @@ function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
+    sourceVersion: collection.version ?? null,
     mappingFingerprint: mappingFingerprint(ctx.mapping),
   };
 }
