@@ -23,7 +23,7 @@ describe("the notifier timer function", () => {
   it("does nothing when no receiver is configured", async () => {
     const clock = fakeClock();
     const queue = createInProcessJobQueue({ clock, log: silentLogger, concurrency: 1, handler: async () => {} });
-    expect(await makeNotifierHandler(async () => ({ notifications: null, queue }))(timer, context())).toBeNull();
+    expect(await makeNotifierHandler(async () => ({ notifications: null, notifierSources: { queue } }))(timer, context())).toBeNull();
   });
 
   it("reports new dead letters and delivers them in the same tick", async () => {
@@ -41,7 +41,7 @@ describe("the notifier timer function", () => {
       log: silentLogger,
       policy: DEFAULT_DELIVERY_POLICY,
     });
-    const result = await makeNotifierHandler(async () => ({ notifications, queue }))(timer, context());
+    const result = await makeNotifierHandler(async () => ({ notifications, notifierSources: { queue } }))(timer, context());
     expect(result).toMatchObject({ delivery: { attempted: 1, sent: 1 }, watchErrors: [] });
     expect(JSON.stringify(receiver.delivered[0]?.body)).toContain("Sync jobs dead-lettered: 1 new, 1 waiting");
     await queue.close();
