@@ -2,12 +2,10 @@ import functions, { type Timer } from "@azure/functions";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeNotifierHandler } from "../../functions/notifier.js";
 import { silentLogger } from "../../shared/logger.js";
-import { DEFAULT_DELIVERY_POLICY } from "../../shared/notify/deliverNotifications.js";
-import { createNotifications } from "../../shared/notify/notifications.js";
-import { createWebhookPoster } from "../../shared/notify/webhookPost.js";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
 import { fakeClock } from "../scheduling/fakeClock.js";
 import { freshStores } from "../storage/freshStores.js";
+import { testNotifications } from "./testNotifications.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 
 let receiver: LocalReceiver | undefined;
@@ -32,15 +30,7 @@ describe("the notifier timer function", () => {
     const queue = createInProcessJobQueue({ clock, log: silentLogger, concurrency: 1, maxDeliveryCount: 1, handler: async () => Promise.reject(new Error("down")) });
     await queue.send([{ jobId: "j1", collectionId: "PS100020", groupId: "00000009-0000-4000-8000-000000000001", trigger: "schedule", enqueuedAt: new Date(clock.now()).toISOString(), attempt: 0 }]);
     await queue.drain();
-    const notifications = createNotifications({
-      receivers: [{ format: "teams", url: `${receiver.url}/flow` }],
-      outbox: freshStores().notifications,
-      post: createWebhookPoster({ timeoutMs: 2_000 }),
-      links: { baseUrl: null },
-      clock,
-      log: silentLogger,
-      policy: DEFAULT_DELIVERY_POLICY,
-    });
+    const notifications = testNotifications({ receivers: [{ format: "teams", url: `${receiver.url}/flow` }], outbox: freshStores().notifications, clock });
     const result = await makeNotifierHandler(async () => ({ notifications, notifierSources: { queue } }))(timer, context());
     expect(result).toMatchObject({ delivery: { attempted: 1, sent: 1 }, watchErrors: [] });
     expect(JSON.stringify(receiver.delivered[0]?.body)).toContain("Sync jobs dead-lettered: 1 new, 1 waiting");

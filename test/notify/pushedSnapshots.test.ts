@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../../shared/logger.js";
-import { DEFAULT_DELIVERY_POLICY } from "../../shared/notify/deliverNotifications.js";
 import type { Notification } from "../../shared/notify/notification.js";
-import { createNotifications } from "../../shared/notify/notifications.js";
 import { pushedSnapshotFreshness } from "../../shared/notify/pushedSnapshotFreshness.js";
-import { createWebhookPoster } from "../../shared/notify/webhookPost.js";
 import { harnessPerTest } from "../api/apiHarness.js";
 import { snapshotDevice, uploadSnapshot } from "../snapshots/snapshotUploads.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+import { testNotifications } from "./testNotifications.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 
 const start = harnessPerTest({ pushed: true, seed: scenarioSeed({ others: range(1, 5).map((n) => entraDevice(n)) }) });
@@ -23,15 +20,7 @@ describe("collector snapshot notifications (SOURCE_MODE=pushed)", () => {
   it("tells the channel once when a mapped collection's snapshot goes stale, and once when the collector confirms it again", async () => {
     const h = await start();
     receiver = await startLocalReceiver();
-    const notifications = createNotifications({
-      receivers: [{ format: "json", url: `${receiver.url}/hook` }],
-      outbox: h.stores.notifications,
-      post: createWebhookPoster({ timeoutMs: 2_000 }),
-      links: { baseUrl: null },
-      clock: h.deps.clock,
-      log: silentLogger,
-      policy: DEFAULT_DELIVERY_POLICY,
-    });
+    const notifications = testNotifications({ receivers: [{ format: "json", url: `${receiver.url}/hook` }], outbox: h.stores.notifications, clock: h.deps.clock });
     const local = receiver;
     const tick = async () => {
       const before = local.delivered.length;
