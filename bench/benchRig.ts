@@ -5,6 +5,7 @@
  */
 import { createAdminServiceSourceProvider } from "../shared/configmgr/adminServiceSource.js";
 import { createGraphDirectoryProvider } from "../shared/graph/graphDirectoryProvider.js";
+import { sharedBudgetBook } from "../shared/graph/sharedBudgetBook.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import type { Mapping } from "../shared/mappings/mapping.js";
 import { createMappingSchema } from "../shared/mappings/mappingInput.js";
@@ -43,6 +44,7 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
     maxConcurrency: options.graphConcurrency,
     clock: systemClock,
     log,
+    budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock: systemClock, log }),
   });
   const { provider, watch } = measureDirectories(graph);
   const deps: SyncDeps = {

@@ -17,7 +17,17 @@ export interface BenchOptions {
   readonly naiveSlice: number;
   /** `$batch` requests in flight per tenant (GRAPH_MAX_CONCURRENCY). */
   readonly graphConcurrency: number;
+  /** Scenario groups to run (`S1` = S1–S3 with the naive baseline, `S4`, `S5`); empty = all. */
+  readonly only: readonly ScenarioGroup[];
   readonly json: boolean;
+}
+
+export const SCENARIO_GROUPS = ["S1", "S4", "S5"] as const;
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
+
+/** Whether a scenario group is to run. */
+export function runs(options: BenchOptions, group: ScenarioGroup): boolean {
+  return options.only.length === 0 || options.only.includes(group);
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -30,6 +40,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   mappings: 1_000,
   naiveSlice: 2_000,
   graphConcurrency: 4,
+  only: [],
   json: false,
 };
 
@@ -47,6 +58,7 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
+  --only <S1,S4,S5>      run only these scenario groups (S1 = S1–S3 and the naive baseline; default all)
   --latency <ms>         simulated latency per HTTP request (default 40)
   --scale <x>            multiply Graph's throttling budget (default 1 = docs/service-facts.md as documented)
   --devices <n>          Entra-joined devices in the collection (default 100000)
@@ -58,11 +70,19 @@ export const USAGE = `npm run bench [-- options]
   --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const options: Record<string, number | boolean> = { ...DEFAULT_OPTIONS };
+  const options: Record<string, number | boolean | readonly ScenarioGroup[]> = { ...DEFAULT_OPTIONS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--json") {
       options["json"] = true;
+      continue;
+    }
+    if (arg === "--only" || arg.startsWith("--only=")) {
+      const raw = arg.includes("=") ? arg.slice("--only=".length) : argv[++i];
+      const groups = (raw ?? "").split(",").map((g) => g.trim().toUpperCase());
+      const unknown = groups.filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
+      if (raw === undefined || unknown.length > 0) throw new Error(`--only takes a list of ${SCENARIO_GROUPS.join(", ")}, got ${raw ?? "nothing"}\n${USAGE}`);
+      options["only"] = groups as ScenarioGroup[];
       continue;
     }
     const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];

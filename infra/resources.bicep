@@ -99,6 +99,7 @@ var tableNames = [
   'resolution'
   'snapshots'
   'notifications'
+  'graphBudget'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

@@ -10,6 +10,7 @@ import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
+import { sharedBudgetBook } from "./graph/sharedBudgetBook.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
 import { notificationLinks } from "./notify/notificationLinks.js";
@@ -64,6 +65,7 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,
     runRetentionMs: settings.RUN_RETENTION_DAYS * 24 * 60 * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
@@ -73,6 +75,7 @@ export function composeServices(wiring: Wiring): AppServices {
     maxConcurrency: settings.GRAPH_MAX_CONCURRENCY,
     clock,
     log,
+    budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock, log }),
   });
   const pushed = settings.SOURCE_MODE === "pushed";
   // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
@@ -194,7 +197,7 @@ export function getAppServices(): Promise<AppServices> {
           credential,
           ...deadLetterCounterFor(settings, credential),
         }),
-      auth: { mode: settings.API_AUTH },
+      auth: { mode: settings.API_AUTH, platformAuthEnabled: settings.WEBSITE_AUTH_ENABLED },
       log,
     });
   });

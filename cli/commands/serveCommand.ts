@@ -57,7 +57,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.inMemoryStorage ? { inMemoryStorage: true } : {}),
   });
-  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api)));
+  let allowedHosts: ReadonlySet<string> | null = new Set<string>();
+  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api), { allowedHosts: () => allowedHosts }));
   answerClientErrors(server);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -69,6 +70,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     throw error;
   }
   const address = server.address() as AddressInfo;
+  allowedHosts = hostsServedAs(options.host, address.port);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
@@ -98,6 +100,16 @@ async function addDemoMapping(runtime: LocalRuntime, io: CliIo): Promise<void> {
   await callApi(api, "POST", "/mappings", { body: { collectionId: DEMO_DEVICE_COLLECTION, groupId: DEMO_GROUP_ID } });
   await callApi(api, "POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`);
   io.out(`Demo mapping added (${DEMO_DEVICE_COLLECTION} → ${DEMO_GROUP_ID}) and queued for a first sync.`);
+}
+
+/**
+ * The Host values `serve` answers for: the address it listens on and the loopback names, with its port. Listening
+ * on every interface (0.0.0.0, ::) requires API_KEY and any name may reach it, so Host is not restricted then.
+ */
+function hostsServedAs(listen: string, port: number): ReadonlySet<string> | null {
+  const name = listenHost(listen).host;
+  if (name === "0.0.0.0" || name === "[::]") return null;
+  return new Set([name, "localhost", "127.0.0.1", "[::1]"].map((host) => `${host}:${port}`));
 }
 
 /** `--host` as a URL: a bare host name or IP address; anything else (a path, a port, spaces) is a usage error. */

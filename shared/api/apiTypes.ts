@@ -11,7 +11,7 @@ import type { MappingState, MappingStateStore } from "../sync/mappingState.js";
 import type { RunStore } from "../sync/runStore.js";
 import type { SyncRequest } from "../sync/syncDeps.js";
 import type { SyncRun } from "../sync/syncRun.js";
-import type { AuthConfig } from "./auth.js";
+import type { Access, AuthConfig } from "./auth.js";
 import type { HealthReport } from "./health.js";
 import type { SnapshotService } from "../snapshots/snapshotService.js";
 
@@ -65,7 +65,16 @@ export interface ApiDeps {
   readonly auth: AuthConfig;
 }
 
+/** One route the API answers (pattern below /api, `:name` = one path segment). */
+export interface RouteInfo {
+  readonly method: string;
+  readonly pattern: string;
+  readonly access: Access;
+}
+
 /** The transport-neutral API: never throws; every failure comes back as a problem response. */
 export interface MappingsApi {
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /** Every route, so tests and tools can cover each one without listing them by hand. */
+  readonly routes: readonly RouteInfo[];
 }

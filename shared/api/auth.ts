@@ -6,8 +6,10 @@ import { ApiProblem } from "./problems.js";
 /**
  * Who may call the API.
  * - `easyauth`: Azure. App Service Authentication signs the caller in and passes the principal in
- *   `x-ms-client-principal` (base64 JSON); the platform strips that header from incoming requests, so it can be
- *   trusted only behind Easy Auth. App roles `Mappings.Read` / `Mappings.ReadWrite` decide access; an on-premises
+ *   `x-ms-client-principal` (base64 JSON); the platform strips that header from incoming requests only while
+ *   Authentication is on, so the header is trusted only when the platform reports it on (`platformAuthEnabled`,
+ *   from WEBSITE_AUTH_ENABLED; docs/service-facts.md "App Service Authentication"). Otherwise every request is
+ *   answered 503. App roles `Mappings.Read` / `Mappings.ReadWrite` decide access; an on-premises
  *   collector holds `Snapshots.Write` (upload snapshots, list the mapped collections) and nothing else.
  * - `function-key`: fallback in Azure when Easy Auth cannot be used; the function is registered with
  *   authLevel "function", the host has checked the key, and the caller has full access.
@@ -17,6 +19,8 @@ import { ApiProblem } from "./problems.js";
 export interface AuthConfig {
   readonly mode: "easyauth" | "function-key" | "key" | "none";
   readonly apiKey?: string;
+  /** `easyauth` only: App Service reports Authentication enabled (WEBSITE_AUTH_ENABLED). Absent = not enabled. */
+  readonly platformAuthEnabled?: boolean;
 }
 
 export type ApiRole = "Mappings.Read" | "Mappings.ReadWrite" | "Snapshots.Write";
@@ -58,6 +62,17 @@ export function assertAuthConfig(auth: AuthConfig): void {
 
 function unauthorized(detail: string): ApiProblem {
   return new ApiProblem(401, "unauthorized", detail, [], { "www-authenticate": 'Bearer realm="collection-sync"' });
+}
+
+/** Every request gets this while the header that names the caller could have come from anyone. */
+function authenticationNotEnabled(): ApiProblem {
+  return new ApiProblem(
+    503,
+    "authentication-not-enabled",
+    "API_AUTH is easyauth but App Service Authentication is not enabled for this app, so the caller's identity " +
+      "cannot be trusted and every request is refused. Turn Authentication on for the function app (docs/deploy.md), " +
+      "or set API_AUTH=function-key.",
+  );
 }
 
 /** Decodes `x-ms-client-principal`; null when it is missing or not a principal. */
@@ -108,6 +123,7 @@ export function authenticate(headers: Readonly<Record<string, string | undefined
       return { name: "api-key", roles: FULL_ACCESS };
     }
     case "easyauth": {
+      if (auth.platformAuthEnabled !== true) throw authenticationNotEnabled();
       const principal = parseClientPrincipal(headers[PRINCIPAL_HEADER]);
       if (principal === null) throw unauthorized("Sign in through the app's Entra ID authentication.");
       return principal;

@@ -7,6 +7,23 @@ import { declaredTooLarge, MAX_UPLOAD_BYTES, tooLarge } from "./requestInput.js"
 export interface NodeHttpOptions {
   /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
   readonly basePath?: string;
+  /**
+   * The `Host` values (lower-case `host:port`) this server answers for; any other gets 421 before anything else
+   * happens. Asked per request, because the port is known only once the server listens. Omitted or null = any.
+   */
+  readonly allowedHosts?: () => ReadonlySet<string> | null;
+}
+
+/**
+ * DNS rebinding: a web page can point its own host name at 127.0.0.1 and so talk to a loopback server as its
+ * "own" origin. Its requests still carry its host name in `Host`, which is why a loopback server must refuse
+ * every Host it is not listening as (docs/service-facts.md "The web platform").
+ */
+function misdirected(headers: Readonly<Record<string, string>>, allowed: ReadonlySet<string> | null): ApiProblem | null {
+  if (allowed === null) return null;
+  const host = headers["host"]?.trim().toLowerCase() ?? "";
+  if (allowed.has(host)) return null;
+  return new ApiProblem(421, "misdirected-request", `This server answers only for ${[...allowed].join(", ")}, not for Host "${host.slice(0, 200)}".`);
 }
 
 function headerRecord(request: IncomingMessage): Record<string, string> {
@@ -41,6 +58,11 @@ export function createNodeHttpListener(
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
+    const wrongHost = misdirected(headerRecord(request), options.allowedHosts?.() ?? null);
+    if (wrongHost !== null) {
+      send(request, response, problemResponse(wrongHost, url.pathname));
+      return;
+    }
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
     if (!underBase) {
       send(request, response, problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));

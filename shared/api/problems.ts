@@ -3,6 +3,7 @@ import {
   CollectionSyncError,
   ConcurrencyError,
   CredentialUnavailableError,
+  DependencyTimeoutError,
   GroupNotWritableError,
   NotFoundError,
   PermanentSyncError,
@@ -41,6 +42,10 @@ export type ProblemKind =
   | "credential-unavailable"
   | "insufficient-privileges"
   | "preview-failed"
+  | "cross-site-request"
+  | "misdirected-request"
+  | "authentication-not-enabled"
+  | "dependency-timeout"
   | "internal";
 
 const TITLES: Record<ProblemKind, string> = {
@@ -71,6 +76,10 @@ const TITLES: Record<ProblemKind, string> = {
   "pushed-mode-off": "The app does not take collector snapshots",
   "mapping-disabled": "The mapping is disabled",
   "nothing-to-approve": "Nothing is blocked",
+  "cross-site-request": "Changes from other sites are refused",
+  "misdirected-request": "This server does not answer for that host name",
+  "authentication-not-enabled": "App Service Authentication is not enabled",
+  "dependency-timeout": "A service the app depends on did not answer in time",
   "source-unavailable": "ConfigMgr could not be reached",
   "credential-unavailable": "The app could not get a token for Microsoft Graph",
   "insufficient-privileges": "The app lacks a Microsoft Graph permission",
@@ -147,6 +156,10 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   if (error instanceof SourceReadError) {
     log.warn("ConfigMgr read failed during an API request", { ...context, kind: error.kind, error: error.message });
     return new ApiProblem(502, "source-unavailable", `The ConfigMgr AdminService could not be read (${error.kind}). Try again later.`);
+  }
+  if (error instanceof DependencyTimeoutError) {
+    log.warn("A dependency did not answer in time during an API request", { ...context, service: error.service, timeoutMs: error.timeoutMs });
+    return new ApiProblem(503, "dependency-timeout", `${error.service} did not answer in time. Try again later.`, [], { "retry-after": "30" });
   }
   if (error instanceof CredentialUnavailableError) {
     log.warn("No Graph token during an API request", { ...context, error: error.message });

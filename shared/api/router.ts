@@ -1,5 +1,6 @@
 import type { ApiDeps, ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { assertAuthConfig, authenticate, authorize, type Access, type Principal } from "./auth.js";
+import { refuseCrossSiteWrites } from "./crossSiteGuard.js";
 import { groupRoutes } from "./groupRoutes.js";
 import { healthRoutes } from "./healthRoutes.js";
 import { mappingActionRoutes } from "./mappingActionRoutes.js";
@@ -65,6 +66,8 @@ export function createMappingsApi(deps: ApiDeps): MappingsApi {
   ];
 
   async function dispatch(request: ApiRequest): Promise<ApiResponse> {
+    // Before authentication: a forged cross-site write is refused whatever cookie or principal it carries.
+    refuseCrossSiteWrites(request);
     const principal = authenticate(request.headers, deps.auth);
     const segments = splitPath(request.path);
     const method = request.method.toUpperCase();
@@ -83,13 +86,18 @@ export function createMappingsApi(deps: ApiDeps): MappingsApi {
   }
 
   return {
+    routes: routes.map(({ method, pattern, access }) => ({ method, pattern, access })),
     async handle(request) {
       const instance = `/api${request.path.startsWith("/") ? "" : "/"}${request.path}`;
       let response: ApiResponse;
       try {
         response = await dispatch(request);
       } catch (error) {
-        response = problemResponse(problemFromError(error, deps.log, { method: request.method, path: instance }), instance);
+        const problem = problemFromError(error, deps.log, { method: request.method, path: instance });
+        if (problem.kind === "authentication-not-enabled") {
+          deps.log.error("API refused: API_AUTH=easyauth but App Service Authentication is not enabled (WEBSITE_AUTH_ENABLED)", { method: request.method, path: instance });
+        }
+        response = problemResponse(problem, instance);
       }
       return { ...response, headers: { ...BASE_HEADERS, ...response.headers } };
     },

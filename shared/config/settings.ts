@@ -30,7 +30,7 @@ const serviceUrl = (name: string) =>
     })
     .transform((value) => value.replace(/\/+$/, ""));
 
-const intSetting = (name: string, min: number, max: number, fallback: number) =>
+const intSetting = (name: string, min: number, max: number, fallback: number, why = "") =>
   z
     .string()
     .trim()
@@ -39,11 +39,29 @@ const intSetting = (name: string, min: number, max: number, fallback: number) =>
       if (value === undefined || value === "") return fallback;
       const n = Number(value);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max}, got "${value}"` });
+        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max}${why}, got "${value}"` });
         return z.NEVER;
       }
       return n;
     });
+
+/**
+ * The Functions host stops a run after host.json's `functionTimeout` (30 min, Flex Consumption's default;
+ * docs/service-facts.md "Service Bus and the Functions host"). A run holds its mapping's lease for its time budget plus
+ * LEASE_MARGIN_SECONDS to record its result, so budget + margin must fit inside the timeout: a longer budget would
+ * be cut off by the host mid-write, before it could save progress and re-schedule itself.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 30 * 60;
+export const LEASE_MARGIN_SECONDS = 60;
+const MAX_SYNC_TIME_BUDGET_SECONDS = FUNCTION_TIMEOUT_SECONDS - LEASE_MARGIN_SECONDS;
+
+const syncTimeBudgetSetting = intSetting(
+  "SYNC_TIME_BUDGET_SECONDS",
+  10,
+  MAX_SYNC_TIME_BUDGET_SECONDS,
+  1500,
+  `: a run's lease lasts its budget plus ${LEASE_MARGIN_SECONDS} s, which must end inside the ${FUNCTION_TIMEOUT_SECONDS / 60}-minute function timeout (host.json functionTimeout)`,
+);
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalGuid = (name: string) =>
@@ -167,7 +185,9 @@ export const settingsSchema = z.object({
   /** Graph `$batch` requests in flight at once per tenant (each carries up to 20 PATCHes of 20 members). */
   GRAPH_MAX_CONCURRENCY: intSetting("GRAPH_MAX_CONCURRENCY", 1, 32, 4),
   /** How long one sync run may take before it saves progress and re-schedules itself (function timeout minus margin). */
-  SYNC_TIME_BUDGET_SECONDS: intSetting("SYNC_TIME_BUDGET_SECONDS", 10, 3600, 1500),
+  SYNC_TIME_BUDGET_SECONDS: syncTimeBudgetSetting,
+  /** Longest wait for one Table Storage operation (retries included) before it fails with a clear error. */
+  TABLES_TIMEOUT_SECONDS: intSetting("TABLES_TIMEOUT_SECONDS", 1, 120, 20),
   REMOVAL_THRESHOLD_PERCENT: intSetting("REMOVAL_THRESHOLD_PERCENT", 0, 100, 20),
   REMOVAL_THRESHOLD_COUNT: intSetting("REMOVAL_THRESHOLD_COUNT", 0, 1_000_000, 500),
   /** How long a resolved (or unresolvable) member id is trusted before Graph is asked again. */
@@ -179,6 +199,15 @@ export const settingsSchema = z.object({
    * function keys as a fallback where Easy Auth cannot be enabled (every key holder gets full access).
    */
   API_AUTH: z.enum(["easyauth", "function-key"], { message: 'API_AUTH must be "easyauth" or "function-key"' }).default("easyauth"),
+  /**
+   * Set by App Service itself ("True") while App Service Authentication is on; read-only, never set by hand.
+   * In easyauth mode the API trusts x-ms-client-principal only when it says so.
+   */
+  WEBSITE_AUTH_ENABLED: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value?.toLowerCase() === "true"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
   /**

@@ -65,6 +65,16 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
     return mapping;
   }
 
+  /**
+   * A mapping deleted earlier may have left its records behind (the delete's clean-up failed, see remove()). A new
+   * mapping with the same key must start clean: an old ledger would let `managed` mode remove members this
+   * mapping never added, an old block or quarantine would stop it for a reason it never had. Done before the
+   * mapping is stored, so no scheduler tick can pick it up with the old state; if it fails, nothing is created.
+   */
+  async function clearLeftovers(mappingKey: string): Promise<void> {
+    await Promise.all([deps.state.delete(mappingKey), deps.ledger.deleteAll(mappingKey), deps.runs.deleteAll(mappingKey)]);
+  }
+
   return {
     async create(input, by) {
       const ref = { collectionId: input.collectionId, groupId: input.groupId };
@@ -74,6 +84,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
       const collection = await checkCollection(deps.sources, input.collectionId, input.memberType);
       hybridOnlyForDevices(collection.memberType, input.includeHybridJoined);
       const group = await checkGroup(deps.directories, input.tenantId, input.groupId, collection.memberType);
+      await clearLeftovers(mappingKeyOf(ref));
       const now = new Date(deps.clock.now()).toISOString();
       const created = await deps.mappings.create({
         ...input,

@@ -1,9 +1,11 @@
+import type { BudgetStore } from "../graph/sharedBudgetBook.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
 import type { NotificationOutbox } from "../notify/outbox.js";
 import type { Ledger } from "../sync/ledger.js";
 import type { MappingStateStore } from "../sync/mappingState.js";
 import type { ResolutionCache } from "../sync/resolutionCache.js";
 import type { RunStore } from "../sync/runStore.js";
+import { createBudgetTable } from "./budgetTable.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";
 import { createMappingTable } from "./mappingTable.js";
@@ -31,6 +33,8 @@ export interface TableStores {
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly resolution: ResolutionCache;
+  /** Each tenant's Graph budget, shared by every instance of the app. */
+  readonly budget: BudgetStore;
   /** Collector snapshots (SOURCE_MODE=pushed). */
   readonly snapshots: SnapshotStore;
   /** Notifications waiting for delivery, and their recent delivery history. */
@@ -46,6 +50,7 @@ export const TABLE_NAMES = {
   state: "mappingState",
   ledger: "ledger",
   resolution: "resolution",
+  budget: "graphBudget",
   snapshots: "snapshots",
   notifications: "notifications",
 } as const;
@@ -61,6 +66,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: openTable(connection, TABLE_NAMES.state, options),
     ledger: openTable(connection, TABLE_NAMES.ledger, options),
     resolution: openTable(connection, TABLE_NAMES.resolution, options),
+    budget: openTable(connection, TABLE_NAMES.budget, options),
     snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
     notifications: openTable(connection, TABLE_NAMES.notifications, options),
   };
@@ -71,6 +77,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
     resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
+    budget: createBudgetTable(tables.budget),
     snapshots: createSnapshotTable(tables.snapshots),
     notifications: createNotificationTable(tables.notifications),
     async ping() {

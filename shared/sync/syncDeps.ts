@@ -1,5 +1,6 @@
 import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import type { DirectoryProvider } from "../graph/directory.js";
+import { LEASE_MARGIN_SECONDS } from "../config/settings.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/notifications.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
@@ -78,7 +79,7 @@ export function syncPolicyFrom(settings: {
     removalThresholdCount: settings.REMOVAL_THRESHOLD_COUNT,
     timeBudgetMs,
     // A worker that dies keeps the mapping for its time budget plus a margin, never longer.
-    leaseMs: timeBudgetMs + 60_000,
+    leaseMs: timeBudgetMs + LEASE_MARGIN_SECONDS * 1000,
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
     snapshotMaxAgeMs: settings.SNAPSHOT_MAX_AGE_MINUTES * 60_000,
   };

@@ -35,13 +35,14 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
   if (!leased) return record.finish("skipped-leased", "Another worker is syncing this mapping.", deps.clock.now());
 
   const source = deps.sources.open();
-  const directory = deps.directories.open(mapping.tenantId);
+  // Reads and writes alike end by the run's budget, before the lease (budget + margin) runs out.
+  const directory = deps.directories.open(mapping.tenantId, { deadline: startedAt + deps.policy.timeBudgetMs });
   const context: RunContext = { deps, mapping, record, source, directory, state: leased, group: trackGroup(deps, mapping, directory, leased, false) };
   let outcome: Outcome;
   try {
     outcome = await runSync(context);
   } catch (error) {
-    outcome = failure(record, error);
+    outcome = failure(record, error, leased);
     if (outcome.unexpected) {
       await finishRun(context, outcome);
       throw error;

@@ -8,7 +8,7 @@ import { READER, WRITER } from "./principals.js";
 // In ESM the classes are reachable only through the default export (docs/service-facts.md, "Node toolchain").
 const { HttpRequest, InvocationContext } = functions;
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 
@@ -53,6 +53,17 @@ describe("the Functions HTTP trigger (mappingsApi)", () => {
     const reader = await invoke(h, request("POST", "mappings", { headers: READER, body: JSON.stringify(pilot) }));
     expect(reader.status).toBe(403);
     expect(await h.storedMappings()).toEqual([]);
+  });
+
+  it("refuses a signed-in writer's browser posting from another site (403), and accepts the app's own console", async () => {
+    const h = await start();
+    const host = "collection-sync.azurewebsites.net";
+    const forged = await invoke(h, request("POST", "mappings", { headers: { ...WRITER, host, origin: "https://attacker.example", "sec-fetch-site": "cross-site" }, body: JSON.stringify(pilot) }));
+    expect(forged.status).toBe(403);
+    expect(forged.json.type).toMatch(/cross-site-request$/);
+    expect(await h.storedMappings()).toEqual([]);
+    const own = await invoke(h, request("POST", "mappings", { headers: { ...WRITER, host, origin: `https://${host}`, "sec-fetch-site": "same-origin" }, body: JSON.stringify(pilot) }));
+    expect(own.status).toBe(201);
   });
 
   it("refuses a 100 KiB body with 413 and stores nothing", async () => {

@@ -17,7 +17,7 @@ function seedWithSkips() {
   return seed;
 }
 
-const start = harnessPerTest({ auth: { mode: "easyauth" }, seed: seedWithSkips() });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true }, seed: seedWithSkips() });
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
 

@@ -9,7 +9,7 @@ import type { SyncRun } from "../../shared/sync/syncRun.js";
 import { testNotifications } from "./testNotifications.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
 

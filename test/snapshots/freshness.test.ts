@@ -59,7 +59,7 @@ describe("snapshot freshness (SNAPSHOT_MAX_AGE_MINUTES)", () => {
 });
 
 describe("who may push snapshots", () => {
-  const startWithAuth = harnessPerTest({ pushed: true, auth: { mode: "easyauth" } });
+  const startWithAuth = harnessPerTest({ pushed: true, auth: { mode: "easyauth", platformAuthEnabled: true } });
   const COLLECTOR = { "x-ms-client-principal": clientPrincipal("collector-app", ["Snapshots.Write"]) };
 
   it("takes uploads only from Snapshots.Write, which reads the mapped collections but no mapping", async () => {
