@@ -49,7 +49,7 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
   const { provider, watch } = measureDirectories(graph);
   const deps: SyncDeps = {
     mappings: stores.mappings,
-    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }),
+    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null, identityCache: stores.sourceIdentities }),
     directories: provider,
     state: stores.state,
     runs: stores.runs,

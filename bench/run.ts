@@ -12,7 +12,7 @@ import { runNaiveBaseline } from "./naiveBaseline.js";
 import { parseOptions, runs, type BenchOptions } from "./options.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
-import { runSyncScenarios } from "./syncScenarios.js";
+import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, type MeasuredScenarios } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
 
@@ -53,6 +53,19 @@ async function main(argv: readonly string[]): Promise<number> {
         await tenant.close();
       }
     }
+    if (runs(options, "S3u")) {
+      progress(`S1u and S3u (a user collection of ${options.users} users)…`);
+      const userTenant = await startRemoteTenant("users", options);
+      try {
+        const rig = startRig(userTenant, options, azurite, "benchusers");
+        const users = await runUserScenarios(rig, options);
+        Object.assign(scenarios, { S1u: users.S1u, S3u: users.S3u });
+        checks.push(...users.checks.map(check));
+        for (const [message, count] of rig.warnings) warnings.set(message, (warnings.get(message) ?? 0) + count);
+      } finally {
+        await userTenant.close();
+      }
+    }
     if (runs(options, "S4")) {
       progress("S4 scheduler tick…");
       const scheduler = await runSchedulerScenario(createTableStores({ connectionString: azurite.connectionString }, { tablePrefix: "benchsched" }), options.mappings);
@@ -64,7 +77,17 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const report: BenchReport = {
       scenarios,
-      targets: [...judgeTargets({ scenarios: scenarios as MeasuredScenarios, joining: options.joining, checks: [] }), ...checks],
+      targets: [
+        ...judgeTargets({
+          scenarios: scenarios as MeasuredScenarios,
+          joining: options.joining,
+          collectionAfterS3: options.devices + options.withoutEntraId + options.hybrid + options.joining,
+          joiningUsers: options.joiningUsers,
+          userCollectionAfterS3u: options.users + options.joiningUsers,
+          checks: [],
+        }),
+        ...checks,
+      ],
       settings: settingsOf(options, naiveInfo.factor, naiveInfo.slice, performance.now() - started, warnings),
     };
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -85,6 +108,7 @@ function settingsOf(options: BenchOptions, factor: number, slice: number, elapse
     throttleScale: options.throttleScale,
     tenantSize: tenantSizeFor(0),
     collection: { entraJoined: options.devices, withoutEntraId: options.withoutEntraId, hybridJoined: options.hybrid, joiningBeforeS3: options.joining },
+    userCollection: { users: options.users, joiningBeforeS3u: options.joiningUsers },
     mappingsS4: options.mappings,
     graphMaxConcurrency: options.graphConcurrency,
     naive: { sliceMembers: slice, factor: Math.round(factor * 100) / 100, linear: true },

@@ -97,6 +97,7 @@ var tableNames = [
   'mappingState'
   'ledger'
   'resolution'
+  'sourceIdentity'
   'snapshots'
   'notifications'
   'graphBudget'

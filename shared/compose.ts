@@ -8,6 +8,7 @@ import { loadSettings, requireCloudSettings, type Settings } from "./config/sett
 import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
 import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
+import type { SourceIdentityCache } from "./configmgr/sourceIdentityCache.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
 import { sharedBudgetBook } from "./graph/sharedBudgetBook.js";
@@ -15,6 +16,8 @@ import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
 import { notificationLinks } from "./notify/notificationLinks.js";
 import { createNotifications, type Notifications } from "./notify/notifications.js";
+import type { NotifierSources } from "./notify/notifierTick.js";
+import { pushedSnapshotFreshness } from "./notify/pushedSnapshotFreshness.js";
 import { createWebhookPoster } from "./notify/webhookPost.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
@@ -37,6 +40,8 @@ export interface AppServices {
   readonly clock: Clock;
   /** State-change notifications; null when NOTIFY_WEBHOOK_URL names no receiver. */
   readonly notifications: Notifications | null;
+  /** What the notifier timer watches: the queue's dead letters and, in pushed mode, the snapshots' freshness. */
+  readonly notifierSources: NotifierSources;
   runSync(request: SyncRequest): Promise<SyncRun>;
 }
 
@@ -61,6 +66,8 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    // Long gone members drop out; anything older than the refresh interval is looked up again anyway.
+    sourceIdentityRetainMs: 2 * settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
     operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,
     runRetentionMs: settings.RUN_RETENTION_DAYS * 24 * 60 * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
@@ -77,7 +84,7 @@ export function composeServices(wiring: Wiring): AppServices {
   // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
   const sources: MembershipSourceProvider = pushed
     ? createPushedSourceProvider(stores.snapshots)
-    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceCredential);
+    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceCredential, { cache: stores.sourceIdentities, now: () => clock.now() });
   const notifications = notificationsFor(settings, stores, clock, log);
   const sync: SyncDeps = syncDepsFrom(stores, {
     sources,
@@ -105,7 +112,11 @@ export function composeServices(wiring: Wiring): AppServices {
     snapshotStore: stores.snapshots,
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
-  return { settings, stores, sync, queue, api, log, clock, notifications, runSync };
+  const notifierSources: NotifierSources = {
+    queue,
+    ...(pushed ? { snapshots: () => pushedSnapshotFreshness({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs) } : {}),
+  };
+  return { settings, stores, sync, queue, api, log, clock, notifications, notifierSources, runSync };
 }
 
 /** A hanging receiver costs this much per delivery round and no more. */
@@ -125,11 +136,27 @@ function notificationsFor(settings: Settings, stores: TableStores, clock: Clock,
 }
 
 /** The AdminService adapter from settings: the app's source in pull mode, and the collector's. */
-export function adminServiceSources(settings: Settings, baseUrl: string, credential: TokenCredential | null): MembershipSourceProvider {
+export function adminServiceSources(
+  settings: Settings,
+  baseUrl: string,
+  credential: TokenCredential | null,
+  identities?: { readonly cache: SourceIdentityCache; readonly now: () => number },
+): MembershipSourceProvider {
   return createAdminServiceSourceProvider({
     baseUrl,
     credential,
     ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
+    // Remembered member identities: a collection change looks up only members not seen before (README).
+    ...(identities === undefined
+      ? {}
+      : {
+          identityCache: identities.cache,
+          identityRefresh: {
+            withEntraIdMs: settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+            withoutEntraIdMs: settings.SOURCE_IDENTITY_RECHECK_MINUTES * 60_000,
+          },
+          now: identities.now,
+        }),
   });
 }
 

@@ -192,6 +192,10 @@ export const settingsSchema = z.object({
   REMOVAL_THRESHOLD_COUNT: intSetting("REMOVAL_THRESHOLD_COUNT", 0, 1_000_000, 500),
   /** How long a resolved (or unresolvable) member id is trusted before Graph is asked again. */
   RESOLUTION_CACHE_TTL_MINUTES: intSetting("RESOLUTION_CACHE_TTL_MINUTES", 0, 7 * 24 * 60, 24 * 60),
+  /** Most a remembered ConfigMgr member identity with an Entra id is trusted before the AdminService is asked again. */
+  SOURCE_IDENTITY_REFRESH_MINUTES: intSetting("SOURCE_IDENTITY_REFRESH_MINUTES", 1, 7 * 24 * 60, 24 * 60),
+  /** Most one without an Entra id is trusted: how soon a device that joins Entra later is picked up. */
+  SOURCE_IDENTITY_RECHECK_MINUTES: intSetting("SOURCE_IDENTITY_RECHECK_MINUTES", 1, 7 * 24 * 60, 60),
   /** How long run history and per-member run reports are kept (counted back from each mapping's newest run). */
   RUN_RETENTION_DAYS: intSetting("RUN_RETENTION_DAYS", 1, 3650, 90),
   /**

@@ -47,7 +47,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
   const tenant = await startSimulatedTenant({ seed: options.seed, ...(options.simulator ?? {}) });
   const stores = freshStores();
   const deps: SyncDeps = syncDepsFrom(stores, {
-    sources: options.pushed ? createPushedSourceProvider(stores.snapshots) : createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null }),
+    sources: options.pushed ? createPushedSourceProvider(stores.snapshots) : createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, credential: null, identityCache: stores.sourceIdentities, now: () => clock.now() }),
     directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
     clock,
     log,

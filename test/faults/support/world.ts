@@ -107,6 +107,8 @@ export async function startFaultWorld(
       sources: createAdminServiceSourceProvider({
         baseUrl: harness.tenant.adminServiceUrl,
         credential: null,
+        identityCache: harness.stores.sourceIdentities,
+        now: () => workerClock.now(),
         ...(workerOptions.sourceTimeoutMs === undefined ? {} : { timeoutMs: workerOptions.sourceTimeoutMs }),
       }),
     };
