@@ -17,6 +17,8 @@ import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
 import { notificationLinks } from "./notify/notificationLinks.js";
 import { createNotifications, type Notifications } from "./notify/notifications.js";
+import type { NotifierSources } from "./notify/notifierTick.js";
+import { pushedSnapshotFreshness } from "./notify/pushedSnapshotFreshness.js";
 import { createWebhookPoster } from "./notify/webhookPost.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
@@ -40,6 +42,8 @@ export interface AppServices {
   readonly clock: Clock;
   /** State-change notifications; null when NOTIFY_WEBHOOK_URL names no receiver. */
   readonly notifications: Notifications | null;
+  /** What the notifier timer watches: the queue's dead letters and, in pushed mode, the snapshots' freshness. */
+  readonly notifierSources: NotifierSources;
   runSync(request: SyncRequest): Promise<SyncRun>;
 }
 
@@ -111,7 +115,11 @@ export function composeServices(wiring: Wiring): AppServices {
     collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(settings, wiring.adminServiceUrl, wiring.adminServiceCredential)),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
-  return { settings, stores, sync, queue, api, log, clock, notifications, runSync };
+  const notifierSources: NotifierSources = {
+    queue,
+    ...(pushed ? { snapshots: () => pushedSnapshotFreshness({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs) } : {}),
+  };
+  return { settings, stores, sync, queue, api, log, clock, notifications, notifierSources, runSync };
 }
 
 /** A hanging receiver costs this much per delivery round and no more. */

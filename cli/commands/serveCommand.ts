@@ -165,7 +165,7 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
 
 /** The Functions notifier timer on one machine: dead-letter check and one delivery round, again and again. */
 function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () => Promise<void> {
-  const { notifications, queue } = runtime.services;
+  const { notifications, notifierSources } = runtime.services;
   if (notifications === null) return async () => {};
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
@@ -173,7 +173,7 @@ function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () 
   const arm = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      round = runNotifierTick(notifications, queue, log)
+      round = runNotifierTick(notifications, notifierSources, log)
         .then(() => undefined)
         .catch((error: unknown) => log.error("Notifier round failed", { error: error instanceof Error ? error.message : String(error) }))
         .finally(arm);
