@@ -63,10 +63,10 @@ param removalThresholdCount int = 500
 @maxValue(1700)
 param syncTimeBudgetSeconds int = 1500
 
-@description('Most instances the function app scales out to.')
-@minValue(1)
+@description('Most instances the function app scales out to. Flex Consumption accepts 40 to 1000 (docs/service-facts.md); throughput per instance is host.json serviceBus.maxConcurrentCalls.')
+@minValue(40)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int = 100
 
 @description('Flex Consumption instance memory (MB).')
 @allowed([

@@ -5,7 +5,8 @@ import type { ApiDeps } from "./api/apiTypes.js";
 import type { AuthConfig } from "./api/auth.js";
 import type { HealthReport } from "./api/health.js";
 import { loadSettings, requireCloudSettings, type Settings } from "./config/settings.js";
-import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
+import { createAdminServiceSourceProvider, type AdminServiceSourceOptions } from "./configmgr/adminServiceSource.js";
+import { createSnapshotCatalog } from "./snapshots/snapshotCatalog.js";
 import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
 import type { SourceIdentityCache } from "./configmgr/sourceIdentityCache.js";
@@ -16,10 +17,13 @@ import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
 import { notificationLinks } from "./notify/notificationLinks.js";
 import { createNotifications, type Notifications } from "./notify/notifications.js";
+import type { NotifierSources } from "./notify/notifierTick.js";
+import { pushedSnapshotFreshness } from "./notify/pushedSnapshotFreshness.js";
 import { createWebhookPoster } from "./notify/webhookPost.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
 import { createServiceBusJobQueue, type DeadLetterCounter } from "./queue/serviceBusJobQueue.js";
+import { createAdminServiceCatalog } from "./configmgr/adminServiceCatalog.js";
 import { createTableStores, type TableStores, type TablesConnection } from "./storage/tableStores.js";
 import { systemClock, type Clock } from "./sync/clock.js";
 import { syncDepsFrom, syncPolicyFrom, type SyncDeps, type SyncRequest } from "./sync/syncDeps.js";
@@ -38,6 +42,8 @@ export interface AppServices {
   readonly clock: Clock;
   /** State-change notifications; null when NOTIFY_WEBHOOK_URL names no receiver. */
   readonly notifications: Notifications | null;
+  /** What the notifier timer watches: the queue's dead letters and, in pushed mode, the snapshots' freshness. */
+  readonly notifierSources: NotifierSources;
   runSync(request: SyncRequest): Promise<SyncRun>;
 }
 
@@ -106,9 +112,14 @@ export function composeServices(wiring: Wiring): AppServices {
     health,
     auth: wiring.auth,
     snapshotStore: stores.snapshots,
+    collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(settings, wiring.adminServiceUrl, wiring.adminServiceCredential)),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
-  return { settings, stores, sync, queue, api, log, clock, notifications, runSync };
+  const notifierSources: NotifierSources = {
+    queue,
+    ...(pushed ? { snapshots: () => pushedSnapshotFreshness({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs) } : {}),
+  };
+  return { settings, stores, sync, queue, api, log, clock, notifications, notifierSources, runSync };
 }
 
 /** A hanging receiver costs this much per delivery round and no more. */
@@ -135,9 +146,7 @@ export function adminServiceSources(
   identities?: { readonly cache: SourceIdentityCache; readonly now: () => number },
 ): MembershipSourceProvider {
   return createAdminServiceSourceProvider({
-    baseUrl,
-    credential,
-    ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }),
+    ...adminServiceOptions(settings, baseUrl, credential),
     // Remembered member identities: a collection change looks up only members not seen before (README).
     ...(identities === undefined
       ? {}
@@ -150,6 +159,10 @@ export function adminServiceSources(
           now: identities.now,
         }),
   });
+}
+
+function adminServiceOptions(settings: Settings, baseUrl: string, credential: TokenCredential | null): AdminServiceSourceOptions {
+  return { baseUrl, credential, ...(settings.ADMINSERVICE_SCOPE === undefined ? {} : { scope: settings.ADMINSERVICE_SCOPE }) };
 }
 
 /**

@@ -1,4 +1,4 @@
-// The function app on a Flex Consumption plan (FC1, Linux, Node 20), running as the user-assigned managed
+// The function app on a Flex Consumption plan (FC1, Linux, Node 22), running as the user-assigned managed
 // identity, configured only with identity-based connections, and with App Service Authentication (Entra) in
 // front of the HTTP API. Every app setting below is either a setting the code reads
 // (shared/config/settings.ts) or a documented host setting; test/infra checks both directions.
@@ -181,7 +181,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        // Node 20 reached end of life on 2026-04-30; the code itself still runs on 20 (package.json engines).
+        version: '22'
       }
     }
   }

@@ -8,7 +8,7 @@ import { createSnapshotService } from "../snapshots/snapshotService.js";
 /** The API's dependencies: the engine's stores and adapters, plus the queue, health probes and caller rules. */
 export function apiDepsFrom(
   sync: SyncDeps,
-  parts: Pick<ApiDeps, "queue" | "health" | "auth" | "notificationHealth"> & {
+  parts: Pick<ApiDeps, "queue" | "health" | "auth" | "notificationHealth" | "collections"> & {
     readonly runSync: (request: SyncRequest) => Promise<SyncRun>;
     /** Where collector snapshots are kept; they feed the syncs when the engine's source is `pushed`. */
     readonly snapshotStore: SnapshotStore;
@@ -18,6 +18,7 @@ export function apiDepsFrom(
     mappings: sync.mappings,
     directories: sync.directories,
     sources: sync.sources,
+    collections: parts.collections,
     runs: sync.runs,
     state: sync.state,
     ledger: sync.ledger,

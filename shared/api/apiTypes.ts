@@ -1,3 +1,4 @@
+import type { CollectionCatalog } from "../configmgr/collectionCatalog.js";
 import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import type { DirectoryProvider } from "../graph/directory.js";
 import type { Logger } from "../logger.js";
@@ -46,6 +47,8 @@ export interface ApiDeps {
   readonly mappings: MappingStore;
   readonly directories: DirectoryProvider;
   readonly sources: MembershipSourceProvider;
+  /** Collection search for pickers (AdminService, or the collector's snapshots in pushed mode). */
+  readonly collections: CollectionCatalog;
   readonly runs: RunStore;
   readonly state: MappingStateStore;
   readonly ledger: Ledger;

@@ -13,12 +13,15 @@ import { ApiProblem } from "./problems.js";
  *   collector holds `Snapshots.Write` (upload snapshots, list the mapped collections) and nothing else.
  * - `function-key`: fallback in Azure when Easy Auth cannot be used; the function is registered with
  *   authLevel "function", the host has checked the key, and the caller has full access.
- * - `key`: local `serve` beyond loopback: `x-api-key` must equal the configured key.
+ * - `key`: local `serve` with `API_KEY`: `x-api-key` must equal the configured key (full access), or the
+ *   optional read key (`API_READ_KEY`: Mappings.Read only, e.g. for a dashboard or a read-only console).
  * - `none`: local `serve` on loopback only.
  */
 export interface AuthConfig {
   readonly mode: "easyauth" | "function-key" | "key" | "none";
   readonly apiKey?: string;
+  /** With mode "key": a second key that grants Mappings.Read only. */
+  readonly readKey?: string;
   /** `easyauth` only: App Service reports Authentication enabled (WEBSITE_AUTH_ENABLED). Absent = not enabled. */
   readonly platformAuthEnabled?: boolean;
 }
@@ -42,6 +45,7 @@ export interface Principal {
 }
 
 const FULL_ACCESS: ReadonlySet<ApiRole> = new Set<ApiRole>(["Mappings.Read", "Mappings.ReadWrite", "Snapshots.Write"]);
+const READ_ONLY: ReadonlySet<ApiRole> = new Set<ApiRole>(["Mappings.Read"]);
 const PRINCIPAL_HEADER = "x-ms-client-principal";
 const API_KEY_HEADER = "x-api-key";
 /** Easy Auth's own claim type for app roles; `role_typ` in the principal may name another. */
@@ -57,6 +61,9 @@ const clientPrincipalSchema = z.object({
 export function assertAuthConfig(auth: AuthConfig): void {
   if (auth.mode === "key" && (auth.apiKey === undefined || auth.apiKey.length < 16)) {
     throw new ConfigError(["API_KEY must be set (at least 16 characters) when the API is served beyond loopback"]);
+  }
+  if (auth.readKey !== undefined && (auth.readKey.length < 16 || auth.readKey === auth.apiKey)) {
+    throw new ConfigError(["API_READ_KEY must be at least 16 characters and differ from API_KEY"]);
   }
 }
 
@@ -117,10 +124,9 @@ export function authenticate(headers: Readonly<Record<string, string | undefined
       return { name: "function-key", roles: FULL_ACCESS };
     case "key": {
       const given = headers[API_KEY_HEADER];
-      if (given === undefined || auth.apiKey === undefined || !keysEqual(given, auth.apiKey)) {
-        throw unauthorized("Send the API key in the x-api-key header.");
-      }
-      return { name: "api-key", roles: FULL_ACCESS };
+      if (given !== undefined && auth.apiKey !== undefined && keysEqual(given, auth.apiKey)) return { name: "api-key", roles: FULL_ACCESS };
+      if (given !== undefined && auth.readKey !== undefined && keysEqual(given, auth.readKey)) return { name: "api-read-key", roles: READ_ONLY };
+      throw unauthorized("Send the API key in the x-api-key header.");
     }
     case "easyauth": {
       if (auth.platformAuthEnabled !== true) throw authenticationNotEnabled();

@@ -4,9 +4,13 @@ import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
 import { declaredTooLarge, MAX_UPLOAD_BYTES, tooLarge } from "./requestInput.js";
 
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
 export interface NodeHttpOptions {
   /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
   readonly basePath?: string;
+  /** Answers requests outside the API (the console's static files); default: a 404 problem. */
+  readonly outside?: (method: string, path: string) => ApiResponse;
   /**
    * The `Host` values (lower-case `host:port`) this server answers for; any other gets 421 before anything else
    * happens. Asked per request, because the port is known only once the server listens. Omitted or null = any.
@@ -63,9 +67,16 @@ export function createNodeHttpListener(
       send(request, response, problemResponse(wrongHost, url.pathname));
       return;
     }
+    // URL parsing resolves `..` and `%2e%2e` segments; a path that needed that is refused, not re-routed (a
+    // traversal attempt must not land on the console's page or on another API route).
+    if (DOT_SEGMENT.test((request.url ?? "/").split("?")[0] ?? "")) {
+      send(request, response, problemResponse(new ApiProblem(404, "not-found", "Paths with . or .. segments are not served."), url.pathname));
+      return;
+    }
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
     if (!underBase) {
-      send(request, response, problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
+      const answer = options.outside?.(request.method ?? "GET", url.pathname);
+      send(request, response, answer ?? problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
       return;
     }
     const headers = headerRecord(request);

@@ -1,5 +1,6 @@
 import type { ApiDeps, ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { assertAuthConfig, authenticate, authorize, type Access, type Principal } from "./auth.js";
+import { collectionRoutes } from "./collectionRoutes.js";
 import { refuseCrossSiteWrites } from "./crossSiteGuard.js";
 import { groupRoutes } from "./groupRoutes.js";
 import { healthRoutes } from "./healthRoutes.js";
@@ -60,6 +61,7 @@ export function createMappingsApi(deps: ApiDeps): MappingsApi {
     ...mappingActionRoutes(deps),
     ...runReportRoutes(deps),
     ...groupRoutes(deps),
+    ...collectionRoutes(deps),
     ...healthRoutes(deps),
     ...meRoutes(),
     ...snapshotRoutes(deps),

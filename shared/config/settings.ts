@@ -214,6 +214,8 @@ export const settingsSchema = z.object({
     .transform((value) => value?.toLowerCase() === "true"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
+  /** A second `serve` key that grants read access only (Mappings.Read). */
+  API_READ_KEY: optionalText,
   /**
    * Where membership comes from: `adminservice` (the app reads ConfigMgr itself) or `pushed` (an on-premises
    * collector uploads snapshots to the app; no inbound path to the SMS Provider is needed).

@@ -1,3 +1,4 @@
+import type { Mapping } from "../mappings/mapping.js";
 import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import type { DirectoryProvider } from "../graph/directory.js";
 import { LEASE_MARGIN_SECONDS } from "../config/settings.js";
@@ -48,6 +49,8 @@ export interface SyncRequest {
   readonly dryRun?: boolean;
   /** Identifies the worker holding the lease (defaults to a random id). */
   readonly workerId?: string;
+  /** With dryRun: plan for this mapping as it would be created, instead of the stored one (nothing is stored). */
+  readonly draft?: Mapping;
 }
 
 /** Where the engine keeps its records (the Table Storage adapters, in production). */

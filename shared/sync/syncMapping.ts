@@ -21,7 +21,7 @@ import type { SyncRun } from "./syncRun.js";
 export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise<SyncRun> {
   const startedAt = deps.clock.now();
   const ref = { collectionId: request.collectionId, groupId: request.groupId };
-  const mapping = await deps.mappings.get(ref);
+  const mapping = request.dryRun && request.draft ? request.draft : await deps.mappings.get(ref);
   const record = new RunRecord(randomUUID(), mapping ?? { ...ref, tenantId: null, mode: "additive" }, request.trigger, startedAt);
   if (!mapping) {
     record.addError({ code: "mapping-not-found", message: "The mapping no longer exists." });

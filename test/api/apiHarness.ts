@@ -3,6 +3,7 @@ import type { ApiDeps, ApiRequest, MappingsApi } from "../../shared/api/apiTypes
 import type { AuthConfig } from "../../shared/api/auth.js";
 import { probeAll } from "../../shared/api/health.js";
 import { apiDepsFrom } from "../../shared/api/apiDeps.js";
+import { createAdminServiceCatalog } from "../../shared/configmgr/adminServiceCatalog.js";
 import { createMappingsApi } from "../../shared/api/router.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
@@ -71,6 +72,7 @@ export async function startApiHarness(
     runSync: (request) => syncMapping(sync.deps, request),
     health: () => probeAll({ storage: () => stores.ping(), graph: () => directories.open(null).searchGroups("Intune", 1) }),
     auth: options.auth ?? { mode: "none" },
+    collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl, credential: null }),
     snapshotStore: stores.snapshots,
   });
   const api = createMappingsApi(deps);

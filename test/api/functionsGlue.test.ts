@@ -19,7 +19,7 @@ function request(method: string, path: string, init: { headers?: Record<string, 
     url: url.toString(),
     headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
     query: Object.fromEntries(url.searchParams),
-    params: { path: url.pathname.replace(/^\/api\//, "") },
+    params: { path: url.pathname.replace(/^\//, "") },
     ...(init.body === undefined ? {} : { body: { string: init.body } }),
   });
 }
@@ -88,5 +88,24 @@ describe("the Functions HTTP trigger (mappingsApi)", () => {
     const answer = await invoke(h, request("GET", `mappings/${encodeURIComponent("x' or 1 eq 1")}/${GROUPS.assigned}`, { headers: READER }));
     expect(answer.status).toBe(400);
     expect(answer.json.errors[0]).toMatchObject({ in: "path", name: "collectionId" });
+  });
+});
+
+describe("the Functions HTTP trigger outside /api", () => {
+  it("hands every other path to the console's files, never to the API", async () => {
+    const h = await start();
+    const answers: string[] = [];
+    const handler = makeMappingsApiFunction(async () => h.deps, { answer: (method, path) => (answers.push(`${method} ${path}`), { status: 200, headers: {}, textBody: "page" }) });
+    const page = await handler(
+      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/", params: { path: "" } }),
+      new InvocationContext({ functionName: "mappingsApi" }),
+    );
+    expect(page.body).toBe("page");
+    const asset = await handler(
+      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/assets/x/main.js", params: { path: "assets/x/main.js" } }),
+      new InvocationContext({ functionName: "mappingsApi" }),
+    );
+    expect(asset.status).toBe(200);
+    expect(answers).toEqual(["GET /", "GET /assets/x/main.js"]);
   });
 });

@@ -81,8 +81,8 @@ describe("host.json", () => {
     expect(durationSeconds(hostJson().functionTimeout)).toBe(FUNCTION_TIMEOUT_SECONDS);
   });
 
-  it("serves the API under /api", () => {
-    expect(hostJson().extensions.http?.routePrefix).toBe("api");
+  it("serves the console at / and the API under /api from one catch-all route", () => {
+    expect(hostJson().extensions.http?.routePrefix).toBe("");
   });
 
   it("keeps the app's information lines: invocation logs (Function) and the worker's console output (Host.Function.Console)", () => {
