@@ -5,6 +5,7 @@
  */
 import { createAdminServiceSourceProvider } from "../shared/configmgr/adminServiceSource.js";
 import { createGraphDirectoryProvider } from "../shared/graph/graphDirectoryProvider.js";
+import { sharedBudgetBook } from "../shared/graph/sharedBudgetBook.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import type { Mapping } from "../shared/mappings/mapping.js";
 import { createMappingSchema } from "../shared/mappings/mappingInput.js";
@@ -43,11 +44,12 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
     maxConcurrency: options.graphConcurrency,
     clock: systemClock,
     log,
+    budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock: systemClock, log }),
   });
   const { provider, watch } = measureDirectories(graph);
   const deps: SyncDeps = {
     mappings: stores.mappings,
-    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl }),
+    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, identityCache: stores.sourceIdentities }),
     directories: provider,
     state: stores.state,
     runs: stores.runs,
@@ -61,6 +63,7 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
       timeBudgetMs: TIME_BUDGET_MS,
       leaseMs: TIME_BUDGET_MS + 60_000,
       resolutionTtlMs: DAY_MS,
+      snapshotMaxAgeMs: 30 * 60_000,
     },
   };
   return { tenant, stores, deps, watch, warnings };

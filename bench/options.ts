@@ -11,13 +11,26 @@ export interface BenchOptions {
   readonly hybrid: number;
   /** Devices that join the collection before S3. */
   readonly joining: number;
+  /** Users in the S1u/S3u user collection, and users that join it before S3u. */
+  readonly users: number;
+  readonly joiningUsers: number;
   /** Mappings the scheduler plans in S4. */
   readonly mappings: number;
   /** Devices of the naive baseline's slice. */
   readonly naiveSlice: number;
   /** `$batch` requests in flight per tenant (GRAPH_MAX_CONCURRENCY). */
   readonly graphConcurrency: number;
+  /** Scenario groups to run (`S1` = S1–S3 with the naive baseline, `S3u` = S1u and S3u, `S4`, `S5`); empty = all. */
+  readonly only: readonly ScenarioGroup[];
   readonly json: boolean;
+}
+
+export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5"] as const;
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
+
+/** Whether a scenario group is to run. */
+export function runs(options: BenchOptions, group: ScenarioGroup): boolean {
+  return options.only.length === 0 || options.only.includes(group);
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -27,9 +40,12 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   withoutEntraId: 5_000,
   hybrid: 5_000,
   joining: 1_000,
+  users: 50_000,
+  joiningUsers: 1_000,
   mappings: 1_000,
   naiveSlice: 2_000,
   graphConcurrency: 4,
+  only: [],
   json: false,
 };
 
@@ -40,6 +56,8 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--without-entra-id": "withoutEntraId",
   "--hybrid": "hybrid",
   "--joining": "joining",
+  "--users": "users",
+  "--joining-users": "joiningUsers",
   "--mappings": "mappings",
   "--naive-slice": "naiveSlice",
   "--concurrency": "graphConcurrency",
@@ -47,22 +65,33 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
+  --only <S1,S3u,S4,S5>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u; default all)
   --latency <ms>         simulated latency per HTTP request (default 40)
   --scale <x>            multiply Graph's throttling budget (default 1 = docs/service-facts.md as documented)
   --devices <n>          Entra-joined devices in the collection (default 100000)
   --without-entra-id <n> members without an Entra id (default 5000)
   --hybrid <n>           hybrid-joined members (default 5000)
   --joining <n>          devices joining the collection before S3 (default 1000)
+  --users <n>            users in the S1u/S3u user collection (default 50000)
+  --joining-users <n>    users joining it before S3u, scattered ResourceIDs (default 1000)
   --mappings <n>         mappings planned by the scheduler in S4 (default 1000)
   --naive-slice <n>      devices in the naive baseline's measured slice (default 2000)
   --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const options: Record<string, number | boolean> = { ...DEFAULT_OPTIONS };
+  const options: Record<string, number | boolean | readonly ScenarioGroup[]> = { ...DEFAULT_OPTIONS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--json") {
       options["json"] = true;
+      continue;
+    }
+    if (arg === "--only" || arg.startsWith("--only=")) {
+      const raw = arg.includes("=") ? arg.slice("--only=".length) : argv[++i];
+      const groups = (raw ?? "").split(",").map((g) => g.trim().toUpperCase());
+      const unknown = groups.filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
+      if (raw === undefined || unknown.length > 0) throw new Error(`--only takes a list of ${SCENARIO_GROUPS.join(", ")}, got ${raw ?? "nothing"}\n${USAGE}`);
+      options["only"] = groups as ScenarioGroup[];
       continue;
     }
     const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];
@@ -70,7 +99,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (key === undefined) throw new Error(`Unknown option ${arg}\n${USAGE}`);
     const raw = inline ?? argv[++i];
     const value = Number(raw);
-    const min = key === "throttleScale" ? Number.MIN_VALUE : key === "devices" || key === "naiveSlice" || key === "graphConcurrency" ? 1 : 0;
+    const min = key === "throttleScale" ? Number.MIN_VALUE : key === "devices" || key === "users" || key === "naiveSlice" || key === "graphConcurrency" ? 1 : 0;
     if (raw === undefined || !Number.isFinite(value) || value < min || (key !== "throttleScale" && !Number.isInteger(value))) {
       throw new Error(`${flag} needs a ${key === "throttleScale" ? "positive number" : `whole number ≥ ${min}`}, got ${raw ?? "nothing"}\n${USAGE}`);
     }

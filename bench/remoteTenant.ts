@@ -18,7 +18,7 @@ export interface BenchTenant {
   /** Write (sub-)requests Graph charged (not refused with 429) after `afterSeq`. */
   acceptedWrites(afterSeq: number): Promise<number>;
   minimalWriteTimeMs(writes: number): Promise<number>;
-  /** S3: the joining devices become collection members. */
+  /** S3 / S3u: the joining devices or users become collection members. */
   joinCollection(): Promise<void>;
   groupSize(groupId: string): Promise<number>;
   close(): Promise<void>;

@@ -25,6 +25,8 @@ const LABELS: Record<string, string> = {
   S2: "S2 unchanged tick",
   S3: "S3 after joins",
   S4: "S4 scheduler tick",
+  S1u: "S1u initial user sync",
+  S3u: "S3u after user joins",
   naiveS1: "naive S1 (extrapolated)",
 };
 

@@ -9,11 +9,12 @@ import { tenantSizeFor } from "../simulator/index.js";
 import { startAzurite, startRig } from "./benchRig.js";
 import { startRemoteTenant } from "./remoteTenant.js";
 import { runNaiveBaseline } from "./naiveBaseline.js";
-import { parseOptions, type BenchOptions } from "./options.js";
+import { parseOptions, runs, type BenchOptions } from "./options.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
-import { runSyncScenarios } from "./syncScenarios.js";
-import { judgeTargets } from "./targets.js";
+import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
+import { judgeTargets, type MeasuredScenarios } from "./targets.js";
+import type { ScenarioFigures, Target } from "./figures.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseOptions(argv);
@@ -23,36 +24,72 @@ async function main(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   const azurite = await startAzurite();
   try {
-    progress(`Starting a simulated tenant of ${options.devices + options.withoutEntraId + options.hybrid + options.joining} devices…`);
-    const tenant = await startRemoteTenant("sync", options);
-    const rig = startRig(tenant, options, azurite, "benchsync");
-    let report: BenchReport;
     const notes: string[] = [];
-    try {
-      progress("S1–S3 and the naive baseline (side by side)…");
-      // The naive slice has its own simulated tenant (own throttle budget) and mostly waits on latency, so it runs
-      // beside S1–S3 to keep the bench short.
-      const naive = runNaiveBaseline(options);
-      naive.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
-      const sync = await runSyncScenarios(rig, options);
+    const scenarios: Record<string, ScenarioFigures> = {};
+    const checks: Target[] = [];
+    const warnings = new Map<string, number>();
+    const naiveInfo: { factor: number; slice: number } = { factor: 0, slice: 0 };
+    if (runs(options, "S1")) {
+      progress(`Starting a simulated tenant of ${options.devices + options.withoutEntraId + options.hybrid + options.joining} devices…`);
+      const tenant = await startRemoteTenant("sync", options);
+      const rig = startRig(tenant, options, azurite, "benchsync");
+      try {
+        progress("S1–S3 and the naive baseline (side by side)…");
+        // The naive slice has its own simulated tenant (own throttle budget) and mostly waits on latency, so it runs
+        // beside S1–S3 to keep the bench short.
+        const naive = runNaiveBaseline(options);
+        naive.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+        const sync = await runSyncScenarios(rig, options);
+        const baseline = await naive;
+        Object.assign(scenarios, { S1: sync.S1, S2: sync.S2, S3: sync.S3, naiveS1: baseline.extrapolated });
+        checks.push(...sync.checks.map(check));
+        for (const [message, count] of rig.warnings) warnings.set(message, (warnings.get(message) ?? 0) + count);
+        Object.assign(naiveInfo, { factor: baseline.factor, slice: baseline.sliceMembers });
+        notes.push(
+          `naive S1 is extrapolated linearly (×${baseline.factor.toFixed(1)}) from a measured slice of ${baseline.sliceMembers} members (${baseline.measured.graphRequests} Graph requests, ${(baseline.measured.wallMs / 1000).toFixed(1)} s); linear extrapolation ignores that its writes would also be throttled.`,
+          `peak RSS is the bench process: engine, adapters and the embedded Azurite (with the naive slice's client running beside S1–S3); the simulated tenants run in child processes, as Microsoft's services are not in ours.`,
+        );
+      } finally {
+        await tenant.close();
+      }
+    }
+    if (runs(options, "S3u")) {
+      progress(`S1u and S3u (a user collection of ${options.users} users)…`);
+      const userTenant = await startRemoteTenant("users", options);
+      try {
+        const rig = startRig(userTenant, options, azurite, "benchusers");
+        const users = await runUserScenarios(rig, options);
+        Object.assign(scenarios, { S1u: users.S1u, S3u: users.S3u });
+        checks.push(...users.checks.map(check));
+        for (const [message, count] of rig.warnings) warnings.set(message, (warnings.get(message) ?? 0) + count);
+      } finally {
+        await userTenant.close();
+      }
+    }
+    if (runs(options, "S4")) {
       progress("S4 scheduler tick…");
       const scheduler = await runSchedulerScenario(createTableStores({ connectionString: azurite.connectionString }, { tablePrefix: "benchsched" }), options.mappings);
-      const baseline = await naive;
-      const checks = [...sync.checks, { name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }];
-      const scenarios = { S1: sync.S1, S2: sync.S2, S3: sync.S3, S4: scheduler.figures, naiveS1: baseline.extrapolated };
-      notes.push(
-        `naive S1 is extrapolated linearly (×${baseline.factor.toFixed(1)}) from a measured slice of ${baseline.sliceMembers} members (${baseline.measured.graphRequests} Graph requests, ${(baseline.measured.wallMs / 1000).toFixed(1)} s); linear extrapolation ignores that its writes would also be throttled.`,
-        `peak RSS is the bench process: engine, adapters and the embedded Azurite (with the naive slice's client running beside S1–S3); the simulated tenants run in child processes, as Microsoft's services are not in ours.`,
-        `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
-      );
-      report = {
-        scenarios,
-        targets: judgeTargets({ scenarios, joining: options.joining, checks }),
-        settings: settingsOf(options, baseline.factor, baseline.sliceMembers, performance.now() - started, rig.warnings),
-      };
-    } finally {
-      await tenant.close();
+      scenarios["S4"] = scheduler.figures;
+      checks.push(check({ name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }));
     }
+    notes.push(
+      `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
+    );
+    const report: BenchReport = {
+      scenarios,
+      targets: [
+        ...judgeTargets({
+          scenarios: scenarios as MeasuredScenarios,
+          joining: options.joining,
+          collectionAfterS3: options.devices + options.withoutEntraId + options.hybrid + options.joining,
+          joiningUsers: options.joiningUsers,
+          userCollectionAfterS3u: options.users + options.joiningUsers,
+          checks: [],
+        }),
+        ...checks,
+      ],
+      settings: settingsOf(options, naiveInfo.factor, naiveInfo.slice, performance.now() - started, warnings),
+    };
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(`${formatTable(report, notes)}\n\nBench finished in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
     return report.targets.every((t) => t.holds) ? 0 : 1;
@@ -61,12 +98,17 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+function check(c: { name: string; passed: boolean }): Target {
+  return { name: c.name, value: c.passed ? 1 : 0, comparison: ">=", limit: 1, holds: c.passed };
+}
+
 function settingsOf(options: BenchOptions, factor: number, slice: number, elapsedMs: number, warnings: Map<string, number>): Record<string, unknown> {
   return {
     latencyMs: options.latencyMs,
     throttleScale: options.throttleScale,
     tenantSize: tenantSizeFor(0),
     collection: { entraJoined: options.devices, withoutEntraId: options.withoutEntraId, hybridJoined: options.hybrid, joiningBeforeS3: options.joining },
+    userCollection: { users: options.users, joiningBeforeS3u: options.joiningUsers },
     mappingsS4: options.mappings,
     graphMaxConcurrency: options.graphConcurrency,
     naive: { sliceMembers: slice, factor: Math.round(factor * 100) / 100, linear: true },

@@ -2,11 +2,12 @@
 import { buildLargeSeed, type LargeSeed } from "../simulator/index.js";
 import type { BenchOptions } from "./options.js";
 
-export type SeedKind = "sync" | "naive";
+export type SeedKind = "sync" | "users" | "naive";
 
 export interface BenchSeed {
   readonly seed: LargeSeed;
-  /** Resource ids of the device collection once the joining devices are in (S3). */
+  /** The collection members join before S3 / S3u, and its resource ids once they are in. */
+  readonly joiningCollectionId: string;
   readonly allMembers: readonly number[];
   /** Members of the naive slice (0 for the sync tenant). */
   readonly sliceMembers: number;
@@ -30,7 +31,27 @@ function syncSeed(options: BenchOptions): BenchSeed {
       collections: collections.map((c) => (c === deviceCollection ? { ...c, members: allMembers.slice(0, inCollection) } : c)),
     },
   };
-  return { seed, allMembers, sliceMembers: 0 };
+  return { seed, joiningCollectionId: built.ids.deviceCollectionId, allMembers, sliceMembers: 0 };
+}
+
+/**
+ * The user tenant (S1u, S3u): `users` users in a user collection, and `joiningUsers` more that join it before
+ * S3u. The joiners are every third of the next users, so their ResourceIDs are too scattered for ranges: S3u
+ * shows the cost of one-by-one (`eq`) look-ups.
+ */
+function userSeed(options: BenchOptions): BenchSeed {
+  const spread = 3 * options.joiningUsers;
+  const built = buildLargeSeed({ devices: 1, users: options.users + spread });
+  const collections = built.configMgr?.collections ?? [];
+  const userCollection = collections.find((c) => c.CollectionID === built.ids.userCollectionId);
+  const everyone = [...(userCollection?.members ?? [])];
+  const initial = everyone.slice(0, options.users);
+  const allMembers = [...initial, ...everyone.slice(options.users).filter((_, i) => i % 3 === 0).slice(0, options.joiningUsers)];
+  const seed: LargeSeed = {
+    ...built,
+    configMgr: { ...built.configMgr, collections: collections.map((c) => (c === userCollection ? { ...c, members: initial } : c)) },
+  };
+  return { seed, joiningCollectionId: built.ids.userCollectionId ?? "", allMembers, sliceMembers: 0 };
 }
 
 /** The naive slice keeps the collection's mix: the same share of devices without an Entra id and hybrid-joined. */
@@ -39,9 +60,9 @@ function naiveSeed(options: BenchOptions): BenchSeed {
   const slice = Math.min(options.naiveSlice, collectionSize);
   const share = (n: number) => Math.round((n * slice) / collectionSize);
   const seed = buildLargeSeed({ devices: slice, withoutEntraId: share(options.withoutEntraId), hybrid: share(options.hybrid) });
-  return { seed, allMembers: [], sliceMembers: slice };
+  return { seed, joiningCollectionId: seed.ids.deviceCollectionId, allMembers: [], sliceMembers: slice };
 }
 
 export function buildBenchSeed(kind: SeedKind, options: BenchOptions): BenchSeed {
-  return kind === "sync" ? syncSeed(options) : naiveSeed(options);
+  return kind === "sync" ? syncSeed(options) : kind === "users" ? userSeed(options) : naiveSeed(options);
 }

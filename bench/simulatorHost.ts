@@ -44,7 +44,7 @@ async function handle(request: HostRequest): Promise<unknown> {
       return live().tenant.minimalWriteTimeMs(request.writes);
     case "joinCollection": {
       const { tenant: t, built: b } = live();
-      return t.setCollectionMembers(b.seed.ids.deviceCollectionId, b.allMembers);
+      return t.setCollectionMembers(b.joiningCollectionId, b.allMembers);
     }
     case "groupSize":
       return live().tenant.groupMemberIds(request.groupId).length;

@@ -1,6 +1,7 @@
 /**
  * S1–S3: one mapping of a 110,000-member device collection, synced by the real engine three ticks in a row —
  * initial sync into an empty group, an unchanged tick, and a tick after devices joined the collection.
+ * S1u/S3u: the same for a 50,000-user collection (initial sync, then a tick after users joined).
  */
 import { syncMapping } from "../shared/sync/syncMapping.js";
 import type { SyncRun } from "../shared/sync/syncRun.js";
@@ -35,6 +36,29 @@ export async function runSyncScenarios(rig: Rig, options: BenchOptions): Promise
     { name: `S3 group holds ${options.devices + options.joining} devices`, passed: afterS3 === options.devices + options.joining && S3.status === "succeeded" },
   ];
   return { S1, S2, S3, checks };
+}
+
+export interface UserScenarioResults {
+  readonly S1u: ScenarioFigures;
+  readonly S3u: ScenarioFigures;
+  readonly checks: { name: string; passed: boolean }[];
+}
+
+export async function runUserScenarios(rig: Rig, options: BenchOptions): Promise<UserScenarioResults> {
+  const { ids } = rig.tenant;
+  const ref = { collectionId: ids.userCollectionId ?? "", groupId: ids.userGroupId };
+  await rig.stores.mappings.create({ ...benchMapping(ref.collectionId, ref.groupId), memberType: "user" });
+  const tick = () => syncMapping(rig.deps, { ...ref, trigger: "schedule" });
+  const S1u = await measure(rig, tick);
+  const afterS1u = await rig.tenant.groupSize(ref.groupId);
+  await rig.tenant.joinCollection();
+  const S3u = await measure(rig, tick);
+  const afterS3u = await rig.tenant.groupSize(ref.groupId);
+  const checks = [
+    { name: `S1u group holds the ${options.users} users`, passed: afterS1u === options.users && S1u.status === "succeeded" },
+    { name: `S3u group holds ${options.users + options.joiningUsers} users`, passed: afterS3u === options.users + options.joiningUsers && S3u.status === "succeeded" },
+  ];
+  return { S1u, S3u, checks };
 }
 
 async function measure(rig: Rig, tick: () => Promise<SyncRun>): Promise<ScenarioFigures> {

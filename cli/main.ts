@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { createMappingsApi } from "../shared/api/router.js";
 import { ConfigError } from "../shared/errors.js";
 import { ApiFailure } from "./apiCall.js";
+import { collectCommand } from "./commands/collectCommand.js";
 import { demoCommand } from "./commands/demoCommand.js";
 import { groupsCommand } from "./commands/groupsCommand.js";
 import { mappingsCommand } from "./commands/mappingsCommand.js";
@@ -35,6 +36,8 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
         return await demoCommand(args, io);
       case "serve":
         return await serveCommand(args, io, context.env);
+      case "collect":
+        return await collectCommand(args, io, context.env);
       case "mappings":
       case "groups":
       case "runs":

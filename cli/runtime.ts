@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { demoSeed, loadSeedFile, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
 import { isLoopbackHttp, loadSettings, type Settings } from "../shared/config/settings.js";
 import { composeServices, type AppServices } from "../shared/compose.js";
-import { noAdminServiceAuth } from "../shared/configmgr/adminServiceAuth.js";
 import { openAdminServiceAuth } from "../shared/configmgr/openAdminServiceAuth.js";
 import { createTenantCredentials } from "../shared/identity/credentials.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
@@ -51,7 +50,8 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
   const credentialFor = createTenantCredentials(settings);
   try {
     const { tables, dataDir } = await openTables(settings, options, closers, credentialFor(null));
-    const simulator = settings.ADMINSERVICE_URL === undefined ? await startBuiltInTenant(dataDir) : null;
+    // With SOURCE_MODE=pushed the source is configured (collector snapshots): Graph is GRAPH_BASE_URL, no stand-in.
+    const simulator = settings.ADMINSERVICE_URL === undefined && settings.SOURCE_MODE === "adminservice" ? await startBuiltInTenant(dataDir) : null;
     if (simulator) {
       closers.push(() => simulator.close());
       if (dataDir !== null) closers.push(() => saveBuiltInTenant(dataDir, simulator));
@@ -62,7 +62,6 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       : settings;
     // The loopback simulator takes no token; anything else authenticates (managed identity, az login, …).
     const graphIsLoopback = isLoopbackHttp(new URL(effective.GRAPH_BASE_URL));
-    const adminServiceIsLoopback = isLoopbackHttp(new URL(effective.ADMINSERVICE_URL ?? "http://127.0.0.1"));
     let services: AppServices | undefined;
     const queue = createInProcessJobQueue({
       clock: systemClock,
@@ -80,10 +79,7 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       graphCredentialFor: (tenantId) => (graphIsLoopback ? null : credentialFor(tenantId)),
       adminServiceUrl: effective.ADMINSERVICE_URL ?? "",
       // The loopback simulator needs no auth, but a loopback front end (a test bed) may ask for it by name.
-      adminServiceAuth:
-        adminServiceIsLoopback && settings.ADMINSERVICE_AUTH === undefined
-          ? noAdminServiceAuth
-          : await openAdminServiceAuth(effective, effective.ADMINSERVICE_URL ?? "", { appCredential: credentialFor(null), processEnv: process.env }),
+      adminServiceAuth: await openAdminServiceAuth(effective, effective.ADMINSERVICE_URL, { appCredential: credentialFor(null), processEnv: process.env }),
       queue: () => queue,
       auth: options.auth ?? { mode: "none" },
       log,

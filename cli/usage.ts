@@ -19,9 +19,12 @@ Usage:
   collection-sync runs show --collection ID --group ID [--run ID] [--outcome added|removed|skipped|failed]
                             [--csv | --json]
   collection-sync groups search TEXT [--tenant ID] [--json]
+  collection-sync collect [--app URL] [--once] [--interval SECONDS]
+                               on-premises collector: uploads mapped collections to the app (SOURCE_MODE=pushed)
 
 Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
 Without ADMINSERVICE_URL the CLI uses the built-in simulated tenant; without TABLES_CONNECTION/TABLES_ENDPOINT
 it keeps its data in an embedded Azurite under ./.collection-sync/.
 
-Exit codes: 0 success, 1 a mapping failed or was blocked, 2 usage or configuration error.`;
+Exit codes: 0 success, 1 a mapping failed or was blocked (collect --once: a collection was not uploaded),
+2 usage or configuration error.`;

@@ -2,6 +2,7 @@ import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type Inv
 import type { ApiDeps, ApiResponse, MappingsApi } from "../shared/api/apiTypes.js";
 import { createMappingsApi } from "../shared/api/router.js";
 import { apiFunctionAuthLevel } from "../shared/compose.js";
+import { defaultConsoleDir, loadConsoleFiles, type ConsoleFiles } from "../shared/console/consoleFiles.js";
 
 const METHODS: HttpMethod[] = ["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"];
 
@@ -14,13 +15,19 @@ function toHttpResponse(response: ApiResponse): HttpResponseInit {
 }
 
 /**
- * The HTTP trigger → the transport-neutral API core (shared/api). The route is `{*path}` below the host's
- * `api` prefix, so `params.path` is everything after `/api/`. The body is handed over as a stream: the core
- * reads it only for routes that take one, and stops at 64 KiB.
+ * The one HTTP trigger: `/api/…` → the transport-neutral API core (shared/api), anything else → the console's
+ * static files. One catch-all route (host.json routePrefix "") instead of two overlapping ones, because the
+ * Functions host does not order overlapping routes the way ASP.NET does. The body is handed over as a stream:
+ * the core reads it only for routes that take one, and stops at the route's limit (64 KiB; 4 MiB for a snapshot part).
  */
-export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>) {
+export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>, consoleFiles?: ConsoleFiles) {
   let built: { deps: ApiDeps; api: MappingsApi } | undefined;
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
+    const path = `/${request.params.path ?? ""}`;
+    if (path !== "/api" && !path.startsWith("/api/")) {
+      if (consoleFiles !== undefined) return toHttpResponse(consoleFiles.answer(request.method, path));
+      return toHttpResponse({ status: 404, headers: { "content-type": "text/plain; charset=utf-8" }, textBody: "The API lives under /api/." });
+    }
     const deps = await getDeps();
     if (built?.deps !== deps) built = { deps, api: createMappingsApi(deps) };
     const headers: Record<string, string> = {};
@@ -29,7 +36,7 @@ export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>) {
     });
     const response = await built.api.handle({
       method: request.method,
-      path: `/${request.params.path ?? ""}`,
+      path: path.slice("/api".length) || "/",
       query: request.query,
       headers,
       body: request.body,
@@ -44,5 +51,8 @@ app.http("mappingsApi", {
   // App Service Authentication (Easy Auth) stands in front and the API checks app roles itself; with
   // API_AUTH=function-key the host checks function keys instead (README, "Authorization").
   authLevel: apiFunctionAuthLevel(),
-  handler: makeMappingsApiFunction(() => import("../shared/compose.js").then(async (m) => (await m.getAppServices()).api)),
+  handler: makeMappingsApiFunction(
+    () => import("../shared/compose.js").then(async (m) => (await m.getAppServices()).api),
+    loadConsoleFiles(defaultConsoleDir(import.meta.url)),
+  ),
 });

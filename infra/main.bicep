@@ -26,7 +26,6 @@ param resourceGroupName string = ''
 param apiClientId string
 
 @description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway.')
-@minLength(9)
 param adminServiceUrl string
 
 @description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG) or entra-app (app-only token, not documented by Microsoft).')
@@ -43,6 +42,17 @@ param adminServiceScope string
 
 @description('MULTITENANT_CLIENT_ID: client id of the multi-tenant app registration for mappings in other tenants; empty = home tenant only.')
 param multitenantClientId string = ''
+
+@description('SOURCE_MODE: adminservice (the app reads ConfigMgr) or pushed (an on-premises collector uploads snapshots; adminServiceUrl may stay empty).')
+@allowed([
+  'adminservice'
+  'pushed'
+])
+param sourceMode string = 'adminservice'
+
+@description('SNAPSHOT_MAX_AGE_MINUTES: with sourceMode pushed, an older snapshot blocks removals.')
+@minValue(1)
+param snapshotMaxAgeMinutes int = 30
 
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
@@ -76,6 +86,8 @@ module resources 'resources.bicep' = {
     adminServiceUrl: adminServiceUrl
     adminServiceAuth: adminServiceAuth
     adminServiceScope: adminServiceScope
+    sourceMode: sourceMode
+    snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
     multitenantClientId: multitenantClientId
     graphBaseUrl: graphBaseUrl
     syncSchedule: syncSchedule

@@ -17,7 +17,6 @@ param resourceToken string = toLower(uniqueString(subscription().id, resourceGro
 param apiClientId string
 
 @description('ADMINSERVICE_URL: the AdminService root, e.g. https://cm01.contoso.com/AdminService or the CMG URL.')
-@minLength(9)
 param adminServiceUrl string
 
 @description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG) or entra-app (app-only token, not documented by Microsoft).')
@@ -34,6 +33,17 @@ param adminServiceScope string
 
 @description('MULTITENANT_CLIENT_ID: multi-tenant app registration for mappings in other tenants (federated with the managed identity); empty = home tenant only.')
 param multitenantClientId string = ''
+
+@description('SOURCE_MODE: adminservice (the app reads ConfigMgr) or pushed (an on-premises collector uploads snapshots; adminServiceUrl may stay empty).')
+@allowed([
+  'adminservice'
+  'pushed'
+])
+param sourceMode string = 'adminservice'
+
+@description('SNAPSHOT_MAX_AGE_MINUTES: with sourceMode pushed, an older snapshot blocks removals.')
+@minValue(1)
+param snapshotMaxAgeMinutes int = 30
 
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
@@ -61,10 +71,10 @@ param removalThresholdCount int = 500
 @maxValue(1700)
 param syncTimeBudgetSeconds int = 1500
 
-@description('Most instances the function app scales out to.')
-@minValue(1)
+@description('Most instances the function app scales out to. Flex Consumption accepts 40 to 1000 (docs/service-facts.md); throughput per instance is host.json serviceBus.maxConcurrentCalls.')
+@minValue(40)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int = 100
 
 @description('Flex Consumption instance memory (MB).')
 @allowed([
@@ -95,7 +105,10 @@ var tableNames = [
   'mappingState'
   'ledger'
   'resolution'
+  'sourceIdentity'
+  'snapshots'
   'notifications'
+  'graphBudget'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -172,6 +185,8 @@ module functionApp 'modules/functionApp.bicep' = {
     adminServiceUrl: adminServiceUrl
     adminServiceAuth: adminServiceAuth
     adminServiceScope: adminServiceScope
+    sourceMode: sourceMode
+    snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
     multitenantClientId: multitenantClientId
     graphBaseUrl: empty(graphBaseUrl) ? 'https://graph.microsoft.com' : graphBaseUrl
     syncSchedule: empty(syncSchedule) ? '0 */5 * * * *' : syncSchedule

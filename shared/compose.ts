@@ -6,19 +6,26 @@ import type { AuthConfig } from "./api/auth.js";
 import type { HealthReport } from "./api/health.js";
 import { loadSettings, requireCloudSettings, type Settings } from "./config/settings.js";
 import type { AdminServiceAuth } from "./configmgr/adminServiceAuth.js";
-import { createAdminServiceSourceProvider } from "./configmgr/adminServiceSource.js";
+import { createAdminServiceSourceProvider, type AdminServiceSourceOptions } from "./configmgr/adminServiceSource.js";
 import { openAdminServiceAuth } from "./configmgr/openAdminServiceAuth.js";
+import { createSnapshotCatalog } from "./snapshots/snapshotCatalog.js";
+import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
+import type { SourceIdentityCache } from "./configmgr/sourceIdentityCache.js";
 import type { DirectoryProvider } from "./graph/directory.js";
 import { createGraphDirectoryProvider } from "./graph/graphDirectoryProvider.js";
+import { sharedBudgetBook } from "./graph/sharedBudgetBook.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "./notify/deliverNotifications.js";
 import { notificationLinks } from "./notify/notificationLinks.js";
 import { createNotifications, type Notifications } from "./notify/notifications.js";
+import type { NotifierSources } from "./notify/notifierTick.js";
+import { pushedSnapshotFreshness } from "./notify/pushedSnapshotFreshness.js";
 import { createWebhookPoster } from "./notify/webhookPost.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { azureMonitorMetricsReader, createMonitorDeadLetterCounter } from "./queue/monitorDeadLetterCounter.js";
 import { createServiceBusJobQueue, type DeadLetterCounter } from "./queue/serviceBusJobQueue.js";
+import { createAdminServiceCatalog } from "./configmgr/adminServiceCatalog.js";
 import { createTableStores, type TableStores, type TablesConnection } from "./storage/tableStores.js";
 import { systemClock, type Clock } from "./sync/clock.js";
 import { syncDepsFrom, syncPolicyFrom, type SyncDeps, type SyncRequest } from "./sync/syncDeps.js";
@@ -37,6 +44,8 @@ export interface AppServices {
   readonly clock: Clock;
   /** State-change notifications; null when NOTIFY_WEBHOOK_URL names no receiver. */
   readonly notifications: Notifications | null;
+  /** What the notifier timer watches: the queue's dead letters and, in pushed mode, the snapshots' freshness. */
+  readonly notifierSources: NotifierSources;
   runSync(request: SyncRequest): Promise<SyncRun>;
 }
 
@@ -62,6 +71,9 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    // Long gone members drop out; anything older than the refresh interval is looked up again anyway.
+    sourceIdentityRetainMs: 2 * settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+    operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,
     runRetentionMs: settings.RUN_RETENTION_DAYS * 24 * 60 * 60_000,
     ...(wiring.tablePrefix === undefined ? {} : { tablePrefix: wiring.tablePrefix }),
   });
@@ -71,11 +83,13 @@ export function composeServices(wiring: Wiring): AppServices {
     maxConcurrency: settings.GRAPH_MAX_CONCURRENCY,
     clock,
     log,
+    budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock, log }),
   });
-  const sources: MembershipSourceProvider = createAdminServiceSourceProvider({
-    baseUrl: wiring.adminServiceUrl,
-    auth: wiring.adminServiceAuth,
-  });
+  const pushed = settings.SOURCE_MODE === "pushed";
+  // pushed: the on-premises collector uploads snapshots and the app never calls the AdminService.
+  const sources: MembershipSourceProvider = pushed
+    ? createPushedSourceProvider(stores.snapshots)
+    : adminServiceSources(settings, wiring.adminServiceUrl, wiring.adminServiceAuth, { cache: stores.sourceIdentities, now: () => clock.now() });
   const notifications = notificationsFor(settings, stores, clock, log);
   const sync: SyncDeps = syncDepsFrom(stores, {
     sources,
@@ -92,17 +106,23 @@ export function composeServices(wiring: Wiring): AppServices {
       storage: () => stores.ping(),
       // A read of a group that cannot exist: answers 404 (reachable, token accepted) without touching data.
       graph: () => directories.open(null).getGroup(PROBE_GROUP_ID),
-      // SMS00001 ("All Systems") exists in every ConfigMgr site.
-      adminService: () => sources.open().getCollection("SMS00001"),
+      // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
+      ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
     });
   const api: ApiDeps = apiDepsFrom(sync, {
     queue,
     runSync,
     health,
     auth: wiring.auth,
+    snapshotStore: stores.snapshots,
+    collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(wiring.adminServiceUrl, wiring.adminServiceAuth)),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
-  return { settings, stores, sync, queue, api, log, clock, notifications, runSync };
+  const notifierSources: NotifierSources = {
+    queue,
+    ...(pushed ? { snapshots: () => pushedSnapshotFreshness({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs) } : {}),
+  };
+  return { settings, stores, sync, queue, api, log, clock, notifications, notifierSources, runSync };
 }
 
 /** A hanging receiver costs this much per delivery round and no more. */
@@ -119,6 +139,33 @@ function notificationsFor(settings: Settings, stores: TableStores, clock: Clock,
     log,
     policy: DEFAULT_DELIVERY_POLICY,
   });
+}
+
+/** The AdminService adapter from settings: the app's source in pull mode, and the collector's. */
+export function adminServiceSources(
+  settings: Settings,
+  baseUrl: string,
+  auth: AdminServiceAuth,
+  identities?: { readonly cache: SourceIdentityCache; readonly now: () => number },
+): MembershipSourceProvider {
+  return createAdminServiceSourceProvider({
+    ...adminServiceOptions(baseUrl, auth),
+    // Remembered member identities: a collection change looks up only members not seen before (README).
+    ...(identities === undefined
+      ? {}
+      : {
+          identityCache: identities.cache,
+          identityRefresh: {
+            withEntraIdMs: settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+            withoutEntraIdMs: settings.SOURCE_IDENTITY_RECHECK_MINUTES * 60_000,
+          },
+          now: identities.now,
+        }),
+  });
+}
+
+function adminServiceOptions(baseUrl: string, auth: AdminServiceAuth): AdminServiceSourceOptions {
+  return { baseUrl, auth };
 }
 
 /**
@@ -169,7 +216,7 @@ export function getAppServices(): Promise<AppServices> {
       tables,
       graphCredentialFor: credentialFor,
       adminServiceUrl: settings.ADMINSERVICE_URL ?? "",
-      adminServiceAuth: await openAdminServiceAuth(settings, settings.ADMINSERVICE_URL ?? "", { appCredential: credential, processEnv: process.env }),
+      adminServiceAuth: await openAdminServiceAuth(settings, settings.ADMINSERVICE_URL, { appCredential: credential, processEnv: process.env }),
       queue: () =>
         createServiceBusJobQueue({
           fullyQualifiedNamespace: settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace ?? "",
@@ -177,7 +224,7 @@ export function getAppServices(): Promise<AppServices> {
           credential,
           ...deadLetterCounterFor(settings, credential),
         }),
-      auth: { mode: settings.API_AUTH },
+      auth: { mode: settings.API_AUTH, platformAuthEnabled: settings.WEBSITE_AUTH_ENABLED },
       log,
     });
   });

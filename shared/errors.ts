@@ -93,6 +93,33 @@ export class SourceReadError extends CollectionSyncError {
  */
 export class CredentialUnavailableError extends CollectionSyncError {}
 
+/**
+ * A dependency neither answered nor failed in time (a silent connection, a hung server). Raised instead of
+ * waiting on, so a run, an API call or a health probe ends with a clear message rather than at the function timeout.
+ */
+export class DependencyTimeoutError extends CollectionSyncError {
+  constructor(
+    readonly service: string,
+    readonly timeoutMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Waiting any longer (for Graph to let us in again, or for a slow answer) would pass the run's time budget. The
+ * run stops without diffing against what it could not read, and the job is re-scheduled for `retryAfterMs` later.
+ */
+export class RunDeadlineError extends CollectionSyncError {
+  constructor(
+    readonly retryAfterMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Normalises anything thrown into an Error, so callers can log `message` safely. */
 export function ensureError(value: unknown): Error {
   if (value instanceof Error) return value;

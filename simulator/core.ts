@@ -10,6 +10,7 @@ import type { NormalizedSeed } from "./seed.js";
 import { ConfigMgrState } from "./state/configMgrState.js";
 import { DirectoryState } from "./state/directoryState.js";
 import { GraphThrottle, type ThrottleOptions } from "./graph/throttle.js";
+import type { AdminServiceProfile } from "./adminService/profile.js";
 
 export interface RequestEvent {
   readonly service: Service;
@@ -27,6 +28,7 @@ export type RequestListener = (event: RequestEvent) => void | Promise<void>;
 export interface CoreOptions {
   readonly throttle: ThrottleOptions | false;
   readonly adminServicePageSize: number;
+  readonly adminService: AdminServiceProfile;
   readonly now: () => number;
   readonly randomSeed: number;
 }

@@ -21,6 +21,9 @@ export type {
 export type { GroupPatch } from "./state/directoryState.js";
 export { DEFAULT_PERMISSIONS } from "./state/directoryState.js";
 export { FilterSyntaxError, parseFilter } from "./odataFilter.js";
+export { filterNodeCount } from "./odataNodeCount.js";
+export { LENIENT_ADMINSERVICE, STRICT_ADMINSERVICE } from "./adminService/profile.js";
+export type { AdminServiceProfile } from "./adminService/profile.js";
 export { demoSeed, DEMO_DEVICE_COLLECTION, DEMO_GROUP_ID, DEMO_TENANT_ID, DEMO_USER_COLLECTION } from "./demoSeed.js";
 export { buildLargeSeed } from "./largeSeed.js";
 export type { LargeSeed, LargeSeedIds, LargeSeedOptions } from "./largeSeed.js";

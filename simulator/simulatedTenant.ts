@@ -11,6 +11,7 @@ import { normalizeSeed, type NormalizedSeed, type SeedCmUser, type SeedDevice, t
 import type { CollectionRecord, ConfigMgrState } from "./state/configMgrState.js";
 import type { DirectoryState, GroupPatch } from "./state/directoryState.js";
 import { minimalWriteTimeMs, type ThrottleOptions } from "./graph/throttle.js";
+import { STRICT_ADMINSERVICE, type AdminServiceProfile } from "./adminService/profile.js";
 import { seedDeviceSchema, seedGroupSchema, seedSystemSchema, seedUserSchema, seedCmUserSchema } from "./seed.js";
 
 export interface SimulatedTenantOptions {
@@ -23,6 +24,8 @@ export interface SimulatedTenantOptions {
   readonly throttle?: ThrottleOptions | false;
   /** AdminService server page size (default 1000); larger results carry an `@odata.nextLink`. */
   readonly adminServicePageSize?: number;
+  /** How the AdminService answers where Microsoft documents nothing; default STRICT_ADMINSERVICE. */
+  readonly adminService?: AdminServiceProfile;
   /** Clock for throttle buckets, delta-token ages and ConfigMgr timestamps. */
   readonly now?: () => number;
   /** Seed of the PRNG behind `rate` faults and `$batch` response order. */
@@ -109,6 +112,7 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
   const core = new SimulatorCore(seed, {
     throttle,
     adminServicePageSize: options.adminServicePageSize ?? 1000,
+    adminService: options.adminService ?? STRICT_ADMINSERVICE,
     now,
     randomSeed: options.randomSeed ?? 20_240_601,
   });

@@ -30,8 +30,22 @@ describe("the Azure Functions composition root", () => {
     delete process.env.TABLES_CONNECTION;
     const { getAppServices } = await freshCompose();
     const services = await getAppServices();
-    expect(services.api.auth).toEqual({ mode: "easyauth" });
+    expect(services.api.auth).toEqual({ mode: "easyauth", platformAuthEnabled: false });
     expect(services.sync.policy.timeBudgetMs).toBe(900_000);
     expect(await getAppServices()).toBe(services);
+  });
+
+  it("trusts Easy Auth principals only when App Service reports Authentication enabled (WEBSITE_AUTH_ENABLED=True)", async () => {
+    Object.assign(process.env, {
+      ADMINSERVICE_URL: "https://cmg.contoso.com/CCM_Proxy_MutualAuth/72057594037927941/AdminService",
+      ADMINSERVICE_AUTH: "entra-app",
+      ADMINSERVICE_SCOPE: "https://ConfigMgrService/.default",
+      TABLES_ENDPOINT: "https://stcsync.table.core.windows.net",
+      SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-csync.servicebus.windows.net",
+      WEBSITE_AUTH_ENABLED: "True",
+    });
+    delete process.env.TABLES_CONNECTION;
+    const { getAppServices } = await freshCompose();
+    expect((await getAppServices()).api.auth).toEqual({ mode: "easyauth", platformAuthEnabled: true });
   });
 });

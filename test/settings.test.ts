@@ -161,10 +161,31 @@ describe("Service Bus namespace resource id (dead-letter count from Azure Monito
   });
 });
 
+describe("time limits", () => {
+  it("refuses a run budget whose lease would outlast the 30-minute function timeout, and says why", () => {
+    expect(issuesOf({ SYNC_TIME_BUDGET_SECONDS: "3600" })).toEqual([
+      'SYNC_TIME_BUDGET_SECONDS must be a whole number from 10 to 1740: a run\'s lease lasts its budget plus 60 s, which must end inside the 30-minute function timeout (host.json functionTimeout), got "3600"',
+    ]);
+    expect(issuesOf({ SYNC_TIME_BUDGET_SECONDS: "1741" })).toHaveLength(1);
+    expect(issuesOf({ SYNC_TIME_BUDGET_SECONDS: "5" })[0]).toMatch(/^SYNC_TIME_BUDGET_SECONDS must be a whole number from 10 to 1740/);
+  });
+
+  it("accepts the largest budget that fits and keeps a default that fits for the CLI and serve", () => {
+    expect(loadSettings({ SYNC_TIME_BUDGET_SECONDS: "1740" }).SYNC_TIME_BUDGET_SECONDS).toBe(1740);
+    expect(loadSettings({}).SYNC_TIME_BUDGET_SECONDS).toBe(1500);
+  });
+
+  it("bounds every Table Storage call: 20 s unless TABLES_TIMEOUT_SECONDS says otherwise (1 to 120)", () => {
+    expect(loadSettings({}).TABLES_TIMEOUT_SECONDS).toBe(20);
+    expect(loadSettings({ TABLES_TIMEOUT_SECONDS: "5" }).TABLES_TIMEOUT_SECONDS).toBe(5);
+    expect(issuesOf({ TABLES_TIMEOUT_SECONDS: "0" })).toEqual(['TABLES_TIMEOUT_SECONDS must be a whole number from 1 to 120, got "0"']);
+  });
+});
+
 describe("sync policy from settings", () => {
   it("turns the settings' seconds and minutes into the engine's policy; a lease outlives the run's budget by a minute", async () => {
     const { syncPolicyFrom } = await import("../shared/sync/syncDeps.js");
     const policy = syncPolicyFrom(loadSettings({ SYNC_TIME_BUDGET_SECONDS: "600", RESOLUTION_CACHE_TTL_MINUTES: "30", REMOVAL_THRESHOLD_PERCENT: "10" }));
-    expect(policy).toEqual({ removalThresholdPercent: 10, removalThresholdCount: 500, timeBudgetMs: 600_000, leaseMs: 660_000, resolutionTtlMs: 1_800_000 });
+    expect(policy).toEqual({ removalThresholdPercent: 10, removalThresholdCount: 500, timeBudgetMs: 600_000, leaseMs: 660_000, resolutionTtlMs: 1_800_000, snapshotMaxAgeMs: 1_800_000 });
   });
 });

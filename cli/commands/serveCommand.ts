@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { CronExpressionParser } from "cron-parser";
 import { createMappingsApi } from "../../shared/api/router.js";
 import { answerClientErrors, createNodeHttpListener } from "../../shared/api/nodeHttp.js";
+import { defaultConsoleDir, loadConsoleFiles } from "../../shared/console/consoleFiles.js";
 import { isLoopbackHttp } from "../../shared/config/settings.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
@@ -30,6 +31,8 @@ export interface ServeOptions {
   readonly inMemoryStorage?: boolean;
   /** Run the timer (default true). */
   readonly schedule?: boolean;
+  /** The built console (default: this package's dist/console). */
+  readonly consoleDir?: string;
   /** How often the notifier delivers (default every 10 s). */
   readonly notifyEveryMs?: number;
 }
@@ -43,6 +46,8 @@ const NOTIFY_EVERY_MS = 10_000;
  */
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const apiKey = options.env.API_KEY?.trim() || undefined;
+  const readKey = options.env.API_READ_KEY?.trim() || undefined;
+  if (readKey !== undefined && apiKey === undefined) throw new UsageError("API_READ_KEY needs API_KEY: set both, or neither");
   const loopback = isLoopbackHttp(listenHost(options.host));
   if (!loopback && apiKey === undefined) {
     throw new UsageError(`Refusing to listen on ${options.host} without authentication: set API_KEY (callers send it as x-api-key) or listen on 127.0.0.1`);
@@ -53,11 +58,13 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     io: options.io,
     log,
     workers: 2,
-    auth: apiKey === undefined ? { mode: "none" } : { mode: "key", apiKey },
+    auth: apiKey === undefined ? { mode: "none" } : { mode: "key", apiKey, ...(readKey === undefined ? {} : { readKey }) },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.inMemoryStorage ? { inMemoryStorage: true } : {}),
   });
-  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api)));
+  const consoleFiles = loadConsoleFiles(options.consoleDir ?? defaultConsoleDir(import.meta.url));
+  let allowedHosts: ReadonlySet<string> | null = new Set<string>();
+  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api), { allowedHosts: () => allowedHosts, outside: consoleFiles.answer }));
   answerClientErrors(server);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -69,11 +76,12 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     throw error;
   }
   const address = server.address() as AddressInfo;
+  allowedHosts = hostsServedAs(options.host, address.port);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
   const stopNotifier = startNotifier(runtime, log, options.notifyEveryMs ?? NOTIFY_EVERY_MS);
-  if (runtime.simulator) await addDemoMapping(runtime, options.io);
+  if (runtime.simulator) await addDemoMapping(runtime, options.io, apiKey === undefined ? {} : { "x-api-key": apiKey });
   return {
     url,
     runtime,
@@ -91,13 +99,23 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
  * On the built-in simulated tenant, an empty store gets the demo mapping and one sync right away, so a newcomer
  * sees a real sync (and its run history) without typing anything.
  */
-async function addDemoMapping(runtime: LocalRuntime, io: CliIo): Promise<void> {
+async function addDemoMapping(runtime: LocalRuntime, io: CliIo, headers: Record<string, string>): Promise<void> {
   const page = await runtime.services.sync.mappings.list({ pageSize: 1 });
   if (page.items.length > 0) return;
   const api = createMappingsApi(runtime.services.api);
-  await callApi(api, "POST", "/mappings", { body: { collectionId: DEMO_DEVICE_COLLECTION, groupId: DEMO_GROUP_ID } });
-  await callApi(api, "POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`);
+  await callApi(api, "POST", "/mappings", { body: { collectionId: DEMO_DEVICE_COLLECTION, groupId: DEMO_GROUP_ID }, headers });
+  await callApi(api, "POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`, { headers });
   io.out(`Demo mapping added (${DEMO_DEVICE_COLLECTION} → ${DEMO_GROUP_ID}) and queued for a first sync.`);
+}
+
+/**
+ * The Host values `serve` answers for: the address it listens on and the loopback names, with its port. Listening
+ * on every interface (0.0.0.0, ::) requires API_KEY and any name may reach it, so Host is not restricted then.
+ */
+function hostsServedAs(listen: string, port: number): ReadonlySet<string> | null {
+  const name = listenHost(listen).host;
+  if (name === "0.0.0.0" || name === "[::]") return null;
+  return new Set([name, "localhost", "127.0.0.1", "[::1]"].map((host) => `${host}:${port}`));
 }
 
 /** `--host` as a URL: a bare host name or IP address; anything else (a path, a port, spaces) is a usage error. */
@@ -115,6 +133,8 @@ function listenHost(host: string): URL {
   return url;
 }
 
+const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** The Functions timer's job on one machine: the same schedule expression, the same planner. */
 function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   const { services } = runtime;
@@ -123,6 +143,12 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   const arm = () => {
     if (stopped) return;
     const next = CronExpressionParser.parse(services.settings.SYNC_SCHEDULE, { currentDate: new Date(services.clock.now()), tz: "UTC" }).next().toDate();
+    const delay = next.getTime() - services.clock.now();
+    // setTimeout fires at once for delays past 2^31−1 ms (~24.8 days): wait in steps instead of ticking early.
+    if (delay > MAX_TIMER_DELAY_MS) {
+      timer = setTimeout(arm, MAX_TIMER_DELAY_MS);
+      return;
+    }
     timer = setTimeout(() => {
       planScheduledJobs({ mappings: services.sync.mappings, state: services.sync.state, queue: services.queue, clock: services.clock, log }, next)
         .then((result) => log.info("Scheduler tick", { ...result, tick: next.toISOString() }))
@@ -139,7 +165,7 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
 
 /** The Functions notifier timer on one machine: dead-letter check and one delivery round, again and again. */
 function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () => Promise<void> {
-  const { notifications, queue } = runtime.services;
+  const { notifications, notifierSources } = runtime.services;
   if (notifications === null) return async () => {};
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
@@ -147,7 +173,7 @@ function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () 
   const arm = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      round = runNotifierTick(notifications, queue, log)
+      round = runNotifierTick(notifications, notifierSources, log)
         .then(() => undefined)
         .catch((error: unknown) => log.error("Notifier round failed", { error: error instanceof Error ? error.message : String(error) }))
         .finally(arm);
@@ -169,6 +195,7 @@ export async function serveCommand(args: readonly string[], io: CliIo, env: Reco
   const host = optionalString(values, "host") ?? "127.0.0.1";
   const handle = await startServe({ port, host, env, io });
   const simulator = handle.runtime.simulator;
+  io.out(`collection-sync console: ${handle.url}/`);
   io.out(`collection-sync is serving the API at ${handle.url}/api (schedule "${handle.runtime.services.settings.SYNC_SCHEDULE}", UTC)`);
   if (handle.runtime.dataDir) io.out(`Data: embedded Azurite under ${handle.runtime.dataDir}`);
   if (simulator) {

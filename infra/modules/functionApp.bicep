@@ -1,4 +1,4 @@
-// The function app on a Flex Consumption plan (FC1, Linux, Node 20), running as the user-assigned managed
+// The function app on a Flex Consumption plan (FC1, Linux, Node 22), running as the user-assigned managed
 // identity, configured only with identity-based connections, and with App Service Authentication (Entra) in
 // front of the HTTP API. Every app setting below is either a setting the code reads
 // (shared/config/settings.ts) or a documented host setting; test/infra checks both directions.
@@ -47,7 +47,7 @@ param applicationInsightsName string
 @maxLength(36)
 param apiClientId string
 
-@description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https).')
+@description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https); empty with SOURCE_MODE=pushed.')
 param adminServiceUrl string
 
 @description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG) or entra-app (app-only token, not documented by Microsoft).')
@@ -64,6 +64,16 @@ param adminServiceScope string
 
 @description('MULTITENANT_CLIENT_ID: multi-tenant app registration for other tenants; empty = home tenant only.')
 param multitenantClientId string
+
+@description('SOURCE_MODE: adminservice or pushed (collector snapshots).')
+@allowed([
+  'adminservice'
+  'pushed'
+])
+param sourceMode string
+
+@description('SNAPSHOT_MAX_AGE_MINUTES: with SOURCE_MODE=pushed, an older snapshot blocks removals.')
+param snapshotMaxAgeMinutes int
 
 @description('GRAPH_BASE_URL: Microsoft Graph root (national clouds differ).')
 param graphBaseUrl string
@@ -151,6 +161,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
         { name: 'ADMINSERVICE_AUTH', value: adminServiceAuth }
         { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
+        // pushed: the on-premises collector uploads snapshots (app role Snapshots.Write) into the snapshots table.
+        { name: 'SOURCE_MODE', value: sourceMode }
+        { name: 'SNAPSHOT_MAX_AGE_MINUTES', value: string(snapshotMaxAgeMinutes) }
         // Other tenants: the multi-tenant app, signed in with this identity's token as a federated credential.
         { name: 'MULTITENANT_CLIENT_ID', value: multitenantClientId }
         { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
@@ -177,7 +190,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        // Node 20 reached end of life on 2026-04-30; the code itself still runs on 20 (package.json engines).
+        version: '22'
       }
     }
   }

@@ -59,8 +59,9 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   }
 }
 
-// Namespace metrics (DeadletteredMessages, ActiveMessages, ServerErrors, ThrottledRequests) into the
-// workspace, so the KQL in docs/operating.md can read them from the AzureMetrics table.
+// Namespace metrics that diagnostic settings can export (IncomingMessages, ServerErrors, ThrottledRequests…) into
+// the workspace. The entity counts (ActiveMessages, DeadletteredMessages) are not exportable: they are read as
+// Azure Monitor metrics (alerts.bicep, /api/health, `az monitor metrics list`; docs/service-facts.md).
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: namespace

@@ -5,7 +5,8 @@ Creates (or updates) the Entra app registration that protects the collection-syn
 
 .DESCRIPTION
 The same as create-api-app.sh, for Windows and PowerShell 7 (azd runs it as the preprovision hook on
-Windows). App roles Mappings.Read / Mappings.ReadWrite (users and applications), a user_impersonation scope
+Windows). App roles Mappings.Read / Mappings.ReadWrite (users and applications) and Snapshots.Write (an
+on-premises collector, applications only), a user_impersonation scope
 pre-authorized for the Azure CLI, v2 access tokens, identifier URI api://<client-id>, and a service principal
 that hands out tokens only to principals holding one of the roles. Idempotent: found again by uniqueName.
 As the azd hook it checks that ADMINSERVICE_URL and ADMINSERVICE_SCOPE are set and stores API_CLIENT_ID in the azd environment.
@@ -24,6 +25,7 @@ $ErrorActionPreference = 'Stop'
 # Fixed ids, the same as in create-api-app.sh, so a re-run updates the roles and the scope in place.
 $RoleReadId = '5ff2bfd8-369d-48fb-87e8-71bf20bda78e'
 $RoleReadWriteId = 'f803c132-ba33-49a2-8a5e-ee38613b1957'
+$RoleSnapshotsId = '36ecf3d5-e45e-480a-9c4f-3056f1355ff1'
 $ScopeId = 'd7c8cb3a-74f1-4824-83f1-9cd5dfca1d44'
 $AzureCliAppId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'
 
@@ -78,7 +80,9 @@ $appRoles = @(
     @{ id = $RoleReadId; value = 'Mappings.Read'; displayName = 'Read collection-sync mappings'; isEnabled = $true
         allowedMemberTypes = @('User', 'Application'); description = 'Read mappings, run history and previews.' },
     @{ id = $RoleReadWriteId; value = 'Mappings.ReadWrite'; displayName = 'Manage collection-sync mappings'; isEnabled = $true
-        allowedMemberTypes = @('User', 'Application'); description = 'Create, change and delete mappings, sync now and approve blocked removals.' }
+        allowedMemberTypes = @('User', 'Application'); description = 'Create, change and delete mappings, sync now and approve blocked removals.' },
+    @{ id = $RoleSnapshotsId; value = 'Snapshots.Write'; displayName = 'Upload collection snapshots'; isEnabled = $true
+        allowedMemberTypes = @('Application'); description = 'For the on-premises collector: upload ConfigMgr collection snapshots and list the mapped collections.' }
 )
 
 # 1. The registration itself (created when missing, updated when it exists).
@@ -104,3 +108,4 @@ Write-Host "API app registration: $displayName"
 Write-Host "  API_CLIENT_ID (apiClientId) = $clientId"
 Write-Host "  Application ID URI          = api://$clientId"
 Write-Host "Assign admins the Mappings.Read or Mappings.ReadWrite app role (docs/deploy.md, 'Give admins access')."
+Write-Host "Assign an on-premises collector's identity the Snapshots.Write app role (docs/collector.md)."

@@ -3,7 +3,8 @@
 # application (client) id — the apiClientId parameter of infra/main.bicep / infra/resources.bicep.
 #
 #   app roles     Mappings.Read (read mappings, runs, previews) and Mappings.ReadWrite (also change them,
-#                 sync now, approve blocked removals); for users and for applications (automation)
+#                 sync now, approve blocked removals); for users and for applications (automation);
+#                 Snapshots.Write for an on-premises collector (applications only)
 #   scope         user_impersonation, pre-authorized for the Azure CLI, so an admin can call the API with
 #                 `az account get-access-token --scope api://<client-id>/.default`
 #   tokens        v2 access tokens (App Service Authentication validates the v2 issuer)
@@ -20,6 +21,7 @@ set -eu
 # Role and scope ids are fixed so a re-run updates them in place instead of replacing them.
 ROLE_READ_ID=5ff2bfd8-369d-48fb-87e8-71bf20bda78e
 ROLE_READWRITE_ID=f803c132-ba33-49a2-8a5e-ee38613b1957
+ROLE_SNAPSHOTS_ID=36ecf3d5-e45e-480a-9c4f-3056f1355ff1
 SCOPE_ID=d7c8cb3a-74f1-4824-83f1-9cd5dfca1d44
 AZURE_CLI_APP_ID=04b07795-8ddb-461a-bbee-02f9e1bf7b46
 
@@ -59,7 +61,9 @@ app_roles='[
  {"id":"'$ROLE_READ_ID'","value":"Mappings.Read","displayName":"Read collection-sync mappings","isEnabled":true,
   "allowedMemberTypes":["User","Application"],"description":"Read mappings, run history and previews."},
  {"id":"'$ROLE_READWRITE_ID'","value":"Mappings.ReadWrite","displayName":"Manage collection-sync mappings","isEnabled":true,
-  "allowedMemberTypes":["User","Application"],"description":"Create, change and delete mappings, sync now and approve blocked removals."}]'
+  "allowedMemberTypes":["User","Application"],"description":"Create, change and delete mappings, sync now and approve blocked removals."},
+ {"id":"'$ROLE_SNAPSHOTS_ID'","value":"Snapshots.Write","displayName":"Upload collection snapshots","isEnabled":true,
+  "allowedMemberTypes":["Application"],"description":"For the on-premises collector: upload ConfigMgr collection snapshots and list the mapped collections."}]'
 
 # 1. The registration itself (201 when created, 204 when it existed).
 az rest --method patch --url "$api/applications(uniqueName='$unique_name')" \
@@ -88,3 +92,4 @@ echo "API app registration: $display_name"
 echo "  API_CLIENT_ID (apiClientId) = $client_id"
 echo "  Application ID URI          = api://$client_id"
 echo "Assign admins the Mappings.Read or Mappings.ReadWrite app role (docs/deploy.md, 'Give admins access')."
+echo "Assign an on-premises collector's identity the Snapshots.Write app role (docs/collector.md)."

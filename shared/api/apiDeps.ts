@@ -2,20 +2,36 @@ import { approveBlockedChange } from "../sync/approval.js";
 import type { SyncDeps, SyncRequest } from "../sync/syncDeps.js";
 import type { SyncRun } from "../sync/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
+import type { SnapshotStore } from "../snapshots/snapshotStore.js";
+import { createSnapshotService } from "../snapshots/snapshotService.js";
 
 /** The API's dependencies: the engine's stores and adapters, plus the queue, health probes and caller rules. */
 export function apiDepsFrom(
   sync: SyncDeps,
-  parts: Pick<ApiDeps, "queue" | "health" | "auth" | "notificationHealth"> & { readonly runSync: (request: SyncRequest) => Promise<SyncRun> },
+  parts: Pick<ApiDeps, "queue" | "health" | "auth" | "notificationHealth" | "collections"> & {
+    readonly runSync: (request: SyncRequest) => Promise<SyncRun>;
+    /** Where collector snapshots are kept; they feed the syncs when the engine's source is `pushed`. */
+    readonly snapshotStore: SnapshotStore;
+  },
 ): ApiDeps {
   return {
     mappings: sync.mappings,
     directories: sync.directories,
     sources: sync.sources,
+    collections: parts.collections,
     runs: sync.runs,
     state: sync.state,
     ledger: sync.ledger,
     queue: parts.queue,
+    snapshots: createSnapshotService({
+      store: parts.snapshotStore,
+      mappings: sync.mappings,
+      queue: parts.queue,
+      clock: sync.clock,
+      log: sync.log,
+      pushed: sync.sources.kind === "pushed",
+      maxAgeMs: sync.policy.snapshotMaxAgeMs,
+    }),
     sync: parts.runSync,
     approve: (ref, by) => approveBlockedChange({ state: sync.state, clock: sync.clock, log: sync.log }, ref, by),
     health: parts.health,

@@ -1,3 +1,4 @@
+import type { CollectionCatalog } from "../configmgr/collectionCatalog.js";
 import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import type { DirectoryProvider } from "../graph/directory.js";
 import type { Logger } from "../logger.js";
@@ -11,8 +12,9 @@ import type { MappingState, MappingStateStore } from "../sync/mappingState.js";
 import type { RunStore } from "../sync/runStore.js";
 import type { SyncRequest } from "../sync/syncDeps.js";
 import type { SyncRun } from "../sync/syncRun.js";
-import type { AuthConfig } from "./auth.js";
+import type { Access, AuthConfig } from "./auth.js";
 import type { HealthReport } from "./health.js";
+import type { SnapshotService } from "../snapshots/snapshotService.js";
 
 /**
  * One HTTP request as the API core sees it, whatever carried it (the Functions host or `node:http`).
@@ -28,7 +30,7 @@ export interface ApiRequest {
    * The body: already-read text, or a byte stream the core reads only when the route takes a body, and then
    * no further than the size limit (so an oversized body is refused without being read in full).
    */
-  readonly body?: string | AsyncIterable<Uint8Array> | null;
+  readonly body?: string | Uint8Array | AsyncIterable<Uint8Array> | null;
 }
 
 export interface ApiResponse {
@@ -45,10 +47,14 @@ export interface ApiDeps {
   readonly mappings: MappingStore;
   readonly directories: DirectoryProvider;
   readonly sources: MembershipSourceProvider;
+  /** Collection search for pickers (AdminService, or the collector's snapshots in pushed mode). */
+  readonly collections: CollectionCatalog;
   readonly runs: RunStore;
   readonly state: MappingStateStore;
   readonly ledger: Ledger;
   readonly queue: JobQueue;
+  /** Collector snapshots (SOURCE_MODE=pushed; refuses uploads otherwise). */
+  readonly snapshots: SnapshotService;
   /** The sync engine (`syncMapping` bound to its deps); the API calls it only with `dryRun: true`. */
   readonly sync: (request: SyncRequest) => Promise<SyncRun>;
   /** Approves the currently blocked change once; throws NotFoundError when nothing is blocked. */
@@ -62,7 +68,16 @@ export interface ApiDeps {
   readonly auth: AuthConfig;
 }
 
+/** One route the API answers (pattern below /api, `:name` = one path segment). */
+export interface RouteInfo {
+  readonly method: string;
+  readonly pattern: string;
+  readonly access: Access;
+}
+
 /** The transport-neutral API: never throws; every failure comes back as a problem response. */
 export interface MappingsApi {
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /** Every route, so tests and tools can cover each one without listing them by hand. */
+  readonly routes: readonly RouteInfo[];
 }

@@ -3,6 +3,7 @@ import type { NotificationHealth } from "../notify/notifications.js";
 import type { ApiDeps } from "./apiTypes.js";
 import type { HealthCheck } from "./health.js";
 import { json, type Route } from "./router.js";
+import { mappedCollections } from "../snapshots/mappedCollections.js";
 
 /** Notification delivery (pending, last failure); a receiver that is down makes the app "degraded", not down. */
 async function notificationHealth(deps: ApiDeps): Promise<{ health: NotificationHealth | null; check: HealthCheck | null }> {
@@ -16,8 +17,9 @@ async function notificationHealth(deps: ApiDeps): Promise<{ health: Notification
 
 /**
  * `GET /health`: 200 when every dependency answers (status "degraded" while dead-lettered jobs wait for a
- * person, or while notifications fail to reach their receiver), 503 when one is down, so a load balancer or
- * App Service health check can act on the code alone.
+ * person, while notifications fail to reach their receiver, or, with pushed snapshots, while a mapped
+ * collection's snapshot is stale or awaited), 503 when one is down, so a load balancer or App Service health
+ * check can act on the code alone.
  */
 export function healthRoutes(deps: ApiDeps): Route[] {
   return [
@@ -26,7 +28,7 @@ export function healthRoutes(deps: ApiDeps): Route[] {
       pattern: "/health",
       access: "read",
       async handle() {
-        const [report, deadLetters, notifications] = await Promise.all([
+        const [report, deadLetters, notifications, snapshots] = await Promise.all([
           deps.health(),
           deps.queue.deadLetterCount().then(
             (count) => ({ count, check: null }),
@@ -36,18 +38,52 @@ export function healthRoutes(deps: ApiDeps): Route[] {
             }),
           ),
           notificationHealth(deps),
+          snapshotHealth(deps),
         ]);
-        const checks = [...report.checks, ...[deadLetters.check, notifications.check].filter((check) => check !== null)];
+        const checks = [...report.checks, ...[deadLetters.check, notifications.check, snapshots.check].filter((check) => check !== null)];
         const down = checks.some((check) => !check.ok);
-        const waiting = (deadLetters.count ?? 0) > 0 || notifications.health?.failing === true;
+        const lagging = snapshots.collections?.some((collection) => collection.status !== "current") ?? false;
+        const waiting = (deadLetters.count ?? 0) > 0 || notifications.health?.failing === true || lagging;
         const status = down ? "unhealthy" : waiting ? "degraded" : "healthy";
         return json(down ? 503 : 200, {
           status,
           checks,
           deadLetterCount: deadLetters.count,
           ...(deps.notificationHealth === undefined ? {} : { notifications: notifications.health }),
+          ...(snapshots.collections === undefined ? {} : { snapshots: snapshots.collections }),
         });
       },
     },
   ];
+}
+
+interface CollectionSnapshotHealth {
+  readonly collectionId: string;
+  /** Enabled mappings reading the collection: degraded while its snapshot is stale or awaited. */
+  readonly mappings: number;
+  readonly status: "current" | "stale" | "awaiting-first-snapshot";
+  readonly snapshotId: string | null;
+  readonly ageSeconds: number | null;
+  readonly collector: string | null;
+  readonly committedAt: string | null;
+}
+
+/** With pushed snapshots: per mapped collection, the last snapshot's age and the collector that sent it. */
+async function snapshotHealth(deps: ApiDeps): Promise<{ collections?: CollectionSnapshotHealth[]; check: HealthCheck | null }> {
+  if (!deps.snapshots.pushed) return { check: null };
+  try {
+    const mapped = await mappedCollections({ mappings: deps.mappings, snapshots: deps.snapshots }, deps.clock.now(), deps.snapshots.maxAgeMs);
+    const collections = mapped.map(({ collectionId, mappings, snapshot }): CollectionSnapshotHealth => ({
+      collectionId,
+      mappings,
+      status: snapshot === null ? "awaiting-first-snapshot" : snapshot.stale ? "stale" : "current",
+      snapshotId: snapshot?.snapshotId ?? null,
+      ageSeconds: snapshot?.ageSeconds ?? null,
+      collector: snapshot?.collector ?? null,
+      committedAt: snapshot?.committedAt ?? null,
+    }));
+    return { collections, check: null };
+  } catch (error) {
+    return { check: { name: "snapshots", ok: false, detail: ensureError(error).message.slice(0, 200) } };
+  }
 }

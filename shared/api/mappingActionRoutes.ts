@@ -6,7 +6,9 @@ import type { SyncJob } from "../queue/jobQueue.js";
 import type { MemberOutcome } from "../sync/memberReport.js";
 import type { SyncRun } from "../sync/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
+import { createMappingSchema } from "../mappings/mappingInput.js";
 import { mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
+import { readJsonBody } from "./requestInput.js";
 import { ApiProblem } from "./problems.js";
 import { mappingLocation, stateSummary } from "./representations.js";
 import { json, type Route } from "./router.js";
@@ -42,6 +44,21 @@ export function mappingActionRoutes(deps: ApiDeps): Route[] {
   const service = createMappingsService(deps);
 
   return [
+    {
+      // A dry run of a mapping before it exists: the same checks as creating it, then exactly what a first
+      // sync would do. Nothing is stored; POST only because the draft is a body.
+      method: "POST",
+      pattern: "/mappings/preview",
+      access: "read",
+      async handle({ request, principal }) {
+        const input = await readJsonBody(request, createMappingSchema);
+        const limit = optionalQueryParam(request.query, "limit", previewLimitSchema) ?? DEFAULT_PREVIEW_LIMIT;
+        const draft = await service.draft(input, principal.name);
+        const run = await deps.sync({ collectionId: draft.collectionId, groupId: draft.groupId, trigger: "manual", dryRun: true, draft });
+        if (run.status === "failed") throw new ApiProblem(502, "preview-failed", run.message);
+        return json(200, previewView(run, limit));
+      },
+    },
     {
       method: "GET",
       pattern: "/mappings/:collectionId/:groupId/runs",

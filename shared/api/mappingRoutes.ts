@@ -6,7 +6,8 @@ import { createMappingsService } from "../mappings/mappingsService.js";
 import { initialState } from "../sync/mappingState.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { ifMatchFrom, mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
-import { mappingLocation, mappingView } from "./representations.js";
+import { mappingLocation, mappingView, sourceSummary, type SourceSummary } from "./representations.js";
+import { snapshotView } from "../snapshots/mappedCollections.js";
 import { readJsonBody } from "./requestInput.js";
 import { json, type Route } from "./router.js";
 
@@ -17,8 +18,16 @@ const STATE_READS_IN_FLIGHT = 16;
 export function mappingRoutes(deps: ApiDeps): Route[] {
   const service = createMappingsService(deps);
 
+  /** With pushed snapshots: the collection's current snapshot (one point read), else nothing. */
+  async function sourceOf(mapping: Mapping): Promise<SourceSummary | undefined> {
+    if (!deps.snapshots.pushed) return undefined;
+    const snapshot = await deps.snapshots.current(mapping.collectionId);
+    return sourceSummary(snapshot === null ? null : snapshotView(snapshot, deps.clock.now(), deps.snapshots.maxAgeMs));
+  }
+
   async function withState(mapping: Mapping): Promise<Record<string, unknown>> {
-    return mappingView(mapping, await deps.state.get(mappingKeyOf(mapping)), deps.clock.now());
+    const [state, source] = await Promise.all([deps.state.get(mappingKeyOf(mapping)), sourceOf(mapping)]);
+    return mappingView(mapping, state, deps.clock.now(), source);
   }
 
   const allWithState = (items: readonly Mapping[]) => pMap(items, withState, { concurrency: STATE_READS_IN_FLIGHT });
@@ -42,7 +51,7 @@ export function mappingRoutes(deps: ApiDeps): Route[] {
       async handle({ request, principal }) {
         const input = await readJsonBody(request, createMappingSchema);
         const created = await service.create(input, principal.name);
-        return json(201, mappingView(created, initialState(mappingKeyOf(created)), deps.clock.now()), {
+        return json(201, mappingView(created, initialState(mappingKeyOf(created)), deps.clock.now(), await sourceOf(created)), {
           location: mappingLocation(created),
           etag: created.etag,
         });

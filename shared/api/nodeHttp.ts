@@ -2,11 +2,32 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
-import { declaredTooLarge, tooLarge } from "./requestInput.js";
+import { declaredTooLarge, MAX_UPLOAD_BYTES, tooLarge } from "./requestInput.js";
+
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 export interface NodeHttpOptions {
   /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
   readonly basePath?: string;
+  /** Answers requests outside the API (the console's static files); default: a 404 problem. */
+  readonly outside?: (method: string, path: string) => ApiResponse;
+  /**
+   * The `Host` values (lower-case `host:port`) this server answers for; any other gets 421 before anything else
+   * happens. Asked per request, because the port is known only once the server listens. Omitted or null = any.
+   */
+  readonly allowedHosts?: () => ReadonlySet<string> | null;
+}
+
+/**
+ * DNS rebinding: a web page can point its own host name at 127.0.0.1 and so talk to a loopback server as its
+ * "own" origin. Its requests still carry its host name in `Host`, which is why a loopback server must refuse
+ * every Host it is not listening as (docs/service-facts.md "The web platform").
+ */
+function misdirected(headers: Readonly<Record<string, string>>, allowed: ReadonlySet<string> | null): ApiProblem | null {
+  if (allowed === null) return null;
+  const host = headers["host"]?.trim().toLowerCase() ?? "";
+  if (allowed.has(host)) return null;
+  return new ApiProblem(421, "misdirected-request", `This server answers only for ${[...allowed].join(", ")}, not for Host "${host.slice(0, 200)}".`);
 }
 
 function headerRecord(request: IncomingMessage): Record<string, string> {
@@ -30,7 +51,8 @@ function send(request: IncomingMessage, response: ServerResponse, result: ApiRes
 /**
  * A `node:http` request listener serving the API (for `collection-sync serve`):
  * `http.createServer(createNodeHttpListener(createMappingsApi(deps)))`. Bodies are streamed into the core,
- * which stops reading at the size limit (64 KiB); a declared Content-Length over the limit is refused unread.
+ * which stops reading at the route's size limit (64 KiB; 4 MiB for a snapshot part); a declared Content-Length
+ * over the largest limit is refused unread.
  */
 export function createNodeHttpListener(
   api: MappingsApi,
@@ -40,14 +62,27 @@ export function createNodeHttpListener(
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
+    const wrongHost = misdirected(headerRecord(request), options.allowedHosts?.() ?? null);
+    if (wrongHost !== null) {
+      send(request, response, problemResponse(wrongHost, url.pathname));
+      return;
+    }
+    // URL parsing resolves `..` and `%2e%2e` segments; a path that needed that is refused, not re-routed (a
+    // traversal attempt must not land on the console's page or on another API route).
+    if (DOT_SEGMENT.test((request.url ?? "/").split("?")[0] ?? "")) {
+      send(request, response, problemResponse(new ApiProblem(404, "not-found", "Paths with . or .. segments are not served."), url.pathname));
+      return;
+    }
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
     if (!underBase) {
-      send(request, response, problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
+      const answer = options.outside?.(request.method ?? "GET", url.pathname);
+      send(request, response, answer ?? problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
       return;
     }
     const headers = headerRecord(request);
-    if (declaredTooLarge(headers["content-length"])) {
-      send(request, response, problemResponse(tooLarge(), url.pathname));
+    // Above what any route takes (a snapshot part): refused unread. Each route enforces its own, smaller limit.
+    if (declaredTooLarge(headers["content-length"], MAX_UPLOAD_BYTES)) {
+      send(request, response, problemResponse(tooLarge(MAX_UPLOAD_BYTES), url.pathname));
       return;
     }
     const apiRequest: ApiRequest = {

@@ -3,6 +3,7 @@ import {
   CollectionSyncError,
   ConcurrencyError,
   CredentialUnavailableError,
+  DependencyTimeoutError,
   GroupNotWritableError,
   NotFoundError,
   PermanentSyncError,
@@ -13,6 +14,8 @@ import {
 } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { CollectionNotUsableError, type CollectionRefusal } from "../mappings/targetChecks.js";
+import { SnapshotRefusedError, type SnapshotRefusal } from "../snapshots/snapshotErrors.js";
+import { PartRejected } from "../snapshots/snapshotFormat.js";
 import type { ApiResponse } from "./apiTypes.js";
 
 /** Stable problem type URIs (RFC 9457 `type`): clients branch on these, never on `title` or `detail`. */
@@ -32,12 +35,17 @@ export type ProblemKind =
   | "precondition-failed"
   | GroupRefusal
   | CollectionRefusal
+  | SnapshotRefusal
   | "mapping-disabled"
   | "nothing-to-approve"
   | "source-unavailable"
   | "credential-unavailable"
   | "insufficient-privileges"
   | "preview-failed"
+  | "cross-site-request"
+  | "misdirected-request"
+  | "authentication-not-enabled"
+  | "dependency-timeout"
   | "internal";
 
 const TITLES: Record<ProblemKind, string> = {
@@ -61,8 +69,17 @@ const TITLES: Record<ProblemKind, string> = {
   "not-security-enabled": "The group is not a security group",
   "collection-not-found": "The collection does not exist",
   "unsupported-collection-type": "The collection is neither a device nor a user collection",
+  "snapshot-incomplete": "Parts of the snapshot are missing",
+  "snapshot-inconsistent": "The snapshot's parts do not add up",
+  "snapshot-committed": "The snapshot is already committed",
+  "snapshot-outdated": "The snapshot is no longer current",
+  "pushed-mode-off": "The app does not take collector snapshots",
   "mapping-disabled": "The mapping is disabled",
   "nothing-to-approve": "Nothing is blocked",
+  "cross-site-request": "Changes from other sites are refused",
+  "misdirected-request": "This server does not answer for that host name",
+  "authentication-not-enabled": "App Service Authentication is not enabled",
+  "dependency-timeout": "A service the app depends on did not answer in time",
   "source-unavailable": "ConfigMgr could not be reached",
   "credential-unavailable": "The app could not get a token for Microsoft Graph",
   "insufficient-privileges": "The app lacks a Microsoft Graph permission",
@@ -122,6 +139,14 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   if (error instanceof ConcurrencyError) return new ApiProblem(412, "precondition-failed", error.message);
   if (error instanceof GroupNotWritableError) return new ApiProblem(422, error.reason, error.message);
   if (error instanceof CollectionNotUsableError) return new ApiProblem(422, error.reason, error.message);
+  if (error instanceof PartRejected) {
+    if (error.tooLarge) return new ApiProblem(413, "payload-too-large", error.message);
+    return ApiProblem.validation([{ in: "body", name: "", message: error.message }, ...error.issues.map((issue) => ({ in: "body" as const, name: issue.path, message: issue.message }))]);
+  }
+  if (error instanceof SnapshotRefusedError) {
+    // Inconsistent parts are the body's fault (400); the others describe the snapshot's state (409).
+    return new ApiProblem(error.reason === "snapshot-inconsistent" ? 400 : 409, error.reason, error.message);
+  }
   if (error instanceof PermanentSyncError) {
     // Raised by the adapters while reading (e.g. Graph 403 on a group read): the app's rights, not the caller's.
     if (error.reason === "insufficient-privileges") return new ApiProblem(502, "insufficient-privileges", error.message);
@@ -132,6 +157,10 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
     log.warn("ConfigMgr read failed during an API request", { ...context, kind: error.kind, error: error.message });
     if (error.kind === "access-denied") return new ApiProblem(502, "source-unavailable", error.message);
     return new ApiProblem(502, "source-unavailable", `The ConfigMgr AdminService could not be read (${error.kind}). Try again later.`);
+  }
+  if (error instanceof DependencyTimeoutError) {
+    log.warn("A dependency did not answer in time during an API request", { ...context, service: error.service, timeoutMs: error.timeoutMs });
+    return new ApiProblem(503, "dependency-timeout", `${error.service} did not answer in time. Try again later.`, [], { "retry-after": "30" });
   }
   if (error instanceof CredentialUnavailableError) {
     log.warn("No Graph token during an API request", { ...context, error: error.message });

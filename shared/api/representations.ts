@@ -1,5 +1,6 @@
 import type { Mapping } from "../mappings/mapping.js";
 import type { MappingState } from "../sync/mappingState.js";
+import type { SnapshotView } from "../snapshots/mappedCollections.js";
 
 /** What an admin needs at a glance: is it healthy, is it blocked, how did the last run go. */
 export interface StateSummary {
@@ -26,9 +27,22 @@ export function stateSummary(state: MappingState, now: number): StateSummary {
   };
 }
 
-/** A mapping as the API returns it (all fields, plus its state summary). */
-export function mappingView(mapping: Mapping, state: MappingState, now: number): Record<string, unknown> {
-  return { ...mapping, state: stateSummary(state, now) };
+/**
+ * Where a mapping's members come from, with SOURCE_MODE=pushed: its collection's current snapshot, or
+ * "awaiting-first-snapshot" until the collector has uploaded one.
+ */
+export interface SourceSummary {
+  readonly status: "awaiting-first-snapshot" | "current" | "stale";
+  readonly snapshot: SnapshotView | null;
+}
+
+export function sourceSummary(snapshot: SnapshotView | null): SourceSummary {
+  return { status: snapshot === null ? "awaiting-first-snapshot" : snapshot.stale ? "stale" : "current", snapshot };
+}
+
+/** A mapping as the API returns it (all fields, plus its state summary, plus its snapshot when pushed). */
+export function mappingView(mapping: Mapping, state: MappingState, now: number, source?: SourceSummary): Record<string, unknown> {
+  return { ...mapping, state: stateSummary(state, now), ...(source === undefined ? {} : { source }) };
 }
 
 /** Canonical URL path of a mapping (ids are already normalised: upper-case collection, lower-case GUID). */

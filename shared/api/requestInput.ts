@@ -1,9 +1,12 @@
 import type { z } from "zod";
 import type { ApiRequest } from "./apiTypes.js";
+import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
 import { ApiProblem, type FieldError } from "./problems.js";
 
 /** Mapping bodies are a few hundred bytes; anything near this is a mistake or an attack. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** The largest body any route takes (a collector's snapshot part); transports refuse more before routing. */
+export const MAX_UPLOAD_BYTES = SNAPSHOT_LIMITS.partBytes;
 
 export function tooLarge(limit: number = MAX_BODY_BYTES): ApiProblem {
   return new ApiProblem(413, "payload-too-large", `The body must not exceed ${limit} bytes.`, [], { connection: "close" });
@@ -17,15 +20,15 @@ export function declaredTooLarge(contentLength: string | undefined, limit: numbe
 }
 
 /**
- * Reads the body as UTF-8 text, never holding more than `limit` bytes: a stream is abandoned as soon as it
- * passes the limit.
+ * Reads the body's bytes, never holding more than `limit`: a stream is abandoned as soon as it passes the limit.
  */
-export async function readBodyText(request: ApiRequest, limit: number = MAX_BODY_BYTES): Promise<string> {
+export async function readBodyBytes(request: ApiRequest, limit: number = MAX_BODY_BYTES): Promise<Buffer> {
   const body = request.body;
-  if (body === undefined || body === null) return "";
-  if (typeof body === "string") {
-    if (Buffer.byteLength(body, "utf8") > limit) throw tooLarge(limit);
-    return body;
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (bytes.length > limit) throw tooLarge(limit);
+    return bytes;
   }
   if (declaredTooLarge(request.headers["content-length"], limit)) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
@@ -35,8 +38,14 @@ export async function readBodyText(request: ApiRequest, limit: number = MAX_BODY
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+/** Reads the body as UTF-8 text, within `limit` bytes. */
+export async function readBodyText(request: ApiRequest, limit: number = MAX_BODY_BYTES): Promise<string> {
+  const bytes = await readBodyBytes(request, limit);
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new ApiProblem(400, "invalid-json", "The body is not valid UTF-8.");
   }
@@ -47,13 +56,13 @@ export function zodErrors(where: NonNullable<FieldError["in"]>, error: z.ZodErro
 }
 
 /** Reads, parses and validates a JSON body against a strict schema. */
-export async function readJsonBody<S extends z.ZodType>(request: ApiRequest, schema: S): Promise<z.output<S>> {
+export async function readJsonBody<S extends z.ZodType>(request: ApiRequest, schema: S, limit: number = MAX_BODY_BYTES): Promise<z.output<S>> {
   const contentType = request.headers["content-type"];
   // application/json and application/merge-patch+json; anything else (forms, text) is refused outright.
   if (contentType !== undefined && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
     throw new ApiProblem(415, "unsupported-media-type", `Send the body as application/json, not ${contentType}.`);
   }
-  const text = await readBodyText(request);
+  const text = await readBodyText(request, limit);
   if (text.trim() === "") throw ApiProblem.validation([{ in: "body", name: "", message: "a JSON object body is required" }]);
   let value: unknown;
   try {

@@ -1,11 +1,14 @@
 import type { ApiDeps, ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
 import { assertAuthConfig, authenticate, authorize, type Access, type Principal } from "./auth.js";
+import { collectionRoutes } from "./collectionRoutes.js";
+import { refuseCrossSiteWrites } from "./crossSiteGuard.js";
 import { groupRoutes } from "./groupRoutes.js";
 import { healthRoutes } from "./healthRoutes.js";
 import { mappingActionRoutes } from "./mappingActionRoutes.js";
 import { mappingRoutes } from "./mappingRoutes.js";
 import { meRoutes } from "./meRoutes.js";
 import { runReportRoutes } from "./runReportRoutes.js";
+import { snapshotRoutes } from "./snapshotRoutes.js";
 import { ApiProblem, problemFromError, problemResponse } from "./problems.js";
 
 export interface RouteContext {
@@ -16,7 +19,7 @@ export interface RouteContext {
 }
 
 export interface Route {
-  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Segments below /api; `:name` captures one segment. */
   readonly pattern: string;
   readonly access: Access;
@@ -53,9 +56,20 @@ function match(pattern: string, segments: readonly string[]): Record<string, str
 /** Builds the API over its dependencies. Auth comes first, so an anonymous caller learns nothing about routes. */
 export function createMappingsApi(deps: ApiDeps): MappingsApi {
   assertAuthConfig(deps.auth);
-  const routes: Route[] = [...mappingRoutes(deps), ...mappingActionRoutes(deps), ...runReportRoutes(deps), ...groupRoutes(deps), ...healthRoutes(deps), ...meRoutes()];
+  const routes: Route[] = [
+    ...mappingRoutes(deps),
+    ...mappingActionRoutes(deps),
+    ...runReportRoutes(deps),
+    ...groupRoutes(deps),
+    ...collectionRoutes(deps),
+    ...healthRoutes(deps),
+    ...meRoutes(),
+    ...snapshotRoutes(deps),
+  ];
 
   async function dispatch(request: ApiRequest): Promise<ApiResponse> {
+    // Before authentication: a forged cross-site write is refused whatever cookie or principal it carries.
+    refuseCrossSiteWrites(request);
     const principal = authenticate(request.headers, deps.auth);
     const segments = splitPath(request.path);
     const method = request.method.toUpperCase();
@@ -74,13 +88,18 @@ export function createMappingsApi(deps: ApiDeps): MappingsApi {
   }
 
   return {
+    routes: routes.map(({ method, pattern, access }) => ({ method, pattern, access })),
     async handle(request) {
       const instance = `/api${request.path.startsWith("/") ? "" : "/"}${request.path}`;
       let response: ApiResponse;
       try {
         response = await dispatch(request);
       } catch (error) {
-        response = problemResponse(problemFromError(error, deps.log, { method: request.method, path: instance }), instance);
+        const problem = problemFromError(error, deps.log, { method: request.method, path: instance });
+        if (problem.kind === "authentication-not-enabled") {
+          deps.log.error("API refused: API_AUTH=easyauth but App Service Authentication is not enabled (WEBSITE_AUTH_ENABLED)", { method: request.method, path: instance });
+        }
+        response = problemResponse(problem, instance);
       }
       return { ...response, headers: { ...BASE_HEADERS, ...response.headers } };
     },

@@ -34,7 +34,7 @@ const serviceUrl = (name: string) =>
     })
     .transform((value) => value.replace(/\/+$/, ""));
 
-const intSetting = (name: string, min: number, max: number, fallback: number) =>
+const intSetting = (name: string, min: number, max: number, fallback: number, why = "") =>
   z
     .string()
     .trim()
@@ -43,11 +43,29 @@ const intSetting = (name: string, min: number, max: number, fallback: number) =>
       if (value === undefined || value === "") return fallback;
       const n = Number(value);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max}, got "${value}"` });
+        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max}${why}, got "${value}"` });
         return z.NEVER;
       }
       return n;
     });
+
+/**
+ * The Functions host stops a run after host.json's `functionTimeout` (30 min, Flex Consumption's default;
+ * docs/service-facts.md "Service Bus and the Functions host"). A run holds its mapping's lease for its time budget plus
+ * LEASE_MARGIN_SECONDS to record its result, so budget + margin must fit inside the timeout: a longer budget would
+ * be cut off by the host mid-write, before it could save progress and re-schedule itself.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 30 * 60;
+export const LEASE_MARGIN_SECONDS = 60;
+const MAX_SYNC_TIME_BUDGET_SECONDS = FUNCTION_TIMEOUT_SECONDS - LEASE_MARGIN_SECONDS;
+
+const syncTimeBudgetSetting = intSetting(
+  "SYNC_TIME_BUDGET_SECONDS",
+  10,
+  MAX_SYNC_TIME_BUDGET_SECONDS,
+  1500,
+  `: a run's lease lasts its budget plus ${LEASE_MARGIN_SECONDS} s, which must end inside the ${FUNCTION_TIMEOUT_SECONDS / 60}-minute function timeout (host.json functionTimeout)`,
+);
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalGuid = (name: string) =>
@@ -192,11 +210,17 @@ export const settingsSchema = z.object({
   /** Graph `$batch` requests in flight at once per tenant (each carries up to 20 PATCHes of 20 members). */
   GRAPH_MAX_CONCURRENCY: intSetting("GRAPH_MAX_CONCURRENCY", 1, 32, 4),
   /** How long one sync run may take before it saves progress and re-schedules itself (function timeout minus margin). */
-  SYNC_TIME_BUDGET_SECONDS: intSetting("SYNC_TIME_BUDGET_SECONDS", 10, 3600, 1500),
+  SYNC_TIME_BUDGET_SECONDS: syncTimeBudgetSetting,
+  /** Longest wait for one Table Storage operation (retries included) before it fails with a clear error. */
+  TABLES_TIMEOUT_SECONDS: intSetting("TABLES_TIMEOUT_SECONDS", 1, 120, 20),
   REMOVAL_THRESHOLD_PERCENT: intSetting("REMOVAL_THRESHOLD_PERCENT", 0, 100, 20),
   REMOVAL_THRESHOLD_COUNT: intSetting("REMOVAL_THRESHOLD_COUNT", 0, 1_000_000, 500),
   /** How long a resolved (or unresolvable) member id is trusted before Graph is asked again. */
   RESOLUTION_CACHE_TTL_MINUTES: intSetting("RESOLUTION_CACHE_TTL_MINUTES", 0, 7 * 24 * 60, 24 * 60),
+  /** Most a remembered ConfigMgr member identity with an Entra id is trusted before the AdminService is asked again. */
+  SOURCE_IDENTITY_REFRESH_MINUTES: intSetting("SOURCE_IDENTITY_REFRESH_MINUTES", 1, 7 * 24 * 60, 24 * 60),
+  /** Most one without an Entra id is trusted: how soon a device that joins Entra later is picked up. */
+  SOURCE_IDENTITY_RECHECK_MINUTES: intSetting("SOURCE_IDENTITY_RECHECK_MINUTES", 1, 7 * 24 * 60, 60),
   /** How long run history and per-member run reports are kept (counted back from each mapping's newest run). */
   RUN_RETENTION_DAYS: intSetting("RUN_RETENTION_DAYS", 1, 3650, 90),
   /**
@@ -204,8 +228,35 @@ export const settingsSchema = z.object({
    * function keys as a fallback where Easy Auth cannot be enabled (every key holder gets full access).
    */
   API_AUTH: z.enum(["easyauth", "function-key"], { message: 'API_AUTH must be "easyauth" or "function-key"' }).default("easyauth"),
+  /**
+   * Set by App Service itself ("True") while App Service Authentication is on; read-only, never set by hand.
+   * In easyauth mode the API trusts x-ms-client-principal only when it says so.
+   */
+  WEBSITE_AUTH_ENABLED: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value?.toLowerCase() === "true"),
   /** Shared key for the local `serve` API when it listens beyond loopback without Easy Auth in front. */
   API_KEY: optionalText,
+  /** A second `serve` key that grants read access only (Mappings.Read). */
+  API_READ_KEY: optionalText,
+  /**
+   * Where membership comes from: `adminservice` (the app reads ConfigMgr itself) or `pushed` (an on-premises
+   * collector uploads snapshots to the app; no inbound path to the SMS Provider is needed).
+   */
+  SOURCE_MODE: z.enum(["adminservice", "pushed"], { message: 'SOURCE_MODE must be "adminservice" or "pushed"' }).default("adminservice"),
+  /** In `pushed` mode, a snapshot not confirmed by a collector for this long blocks every removal (`source-stale`). */
+  SNAPSHOT_MAX_AGE_MINUTES: intSetting("SNAPSHOT_MAX_AGE_MINUTES", 1, 7 * 24 * 60, 30),
+  /** The collector: the app's root URL (`https://<app>.azurewebsites.net`, or `serve`'s URL). */
+  COLLECTOR_APP_URL: serviceUrl("COLLECTOR_APP_URL").optional(),
+  /** The collector: seconds between two passes over the mapped collections. */
+  COLLECTOR_INTERVAL_SECONDS: intSetting("COLLECTOR_INTERVAL_SECONDS", 5, 24 * 3600, 60),
+  /**
+   * The collector: the app's Application ID URI (e.g. `api://<client id>`); the collector asks Entra for
+   * `<uri>/.default` with DefaultAzureCredential and holds the app role `Snapshots.Write`.
+   */
+  COLLECTOR_APP_ID_URI: optionalText,
   /** Where state-change notifications go (Teams Workflows, Slack, generic JSON); none: notifications off. */
   NOTIFY_WEBHOOK_URL: webhookReceivers,
   /** The app's public address, for links in notifications; in Azure WEBSITE_HOSTNAME stands in when unset. */
@@ -300,7 +351,9 @@ function serviceBusResourceProblems(settings: Settings): string[] {
 /** The Azure Functions app cannot run on embedded defaults: these settings are required there. */
 export function requireCloudSettings(settings: Settings): void {
   const problems: string[] = [];
-  if (settings.ADMINSERVICE_URL === undefined) problems.push("ADMINSERVICE_URL is required (the ConfigMgr AdminService root)");
+  if (settings.ADMINSERVICE_URL === undefined && settings.SOURCE_MODE === "adminservice") {
+    problems.push("ADMINSERVICE_URL is required (the ConfigMgr AdminService root), unless SOURCE_MODE=pushed (an on-premises collector uploads snapshots)");
+  }
   if (settings.TABLES_CONNECTION === undefined && settings.TABLES_ENDPOINT === undefined) {
     problems.push("TABLES_ENDPOINT (managed identity) or TABLES_CONNECTION is required");
   }

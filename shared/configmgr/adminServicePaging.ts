@@ -1,31 +1,19 @@
-import { z } from "zod";
 import { SourceReadError } from "../errors.js";
 import type { AdminServiceHttp } from "./adminServiceHttp.js";
+import { parsePage } from "./adminServiceRows.js";
 import { type AdminServiceUrls, withQuery } from "./adminServiceUrls.js";
 
 export interface ListedRows {
   readonly rows: unknown[];
-  /** `@odata.count` of the first page, when the service sent one. */
+  /** `@odata.count` of the first page, when the service sent one unasked. */
   readonly announced: number | undefined;
 }
 
-/** `{"@odata.context": …, "value": [ … ]}` plus the optional count and nextLink (docs/service-facts.md). */
-const pageSchema = z.object({
-  value: z.array(z.unknown()),
-  "@odata.count": z.number().int().nonnegative().optional(),
-  "@odata.nextLink": z.string().optional(),
-});
-
-export function parsePage(body: unknown, what: string): z.infer<typeof pageSchema> {
-  const page = pageSchema.safeParse(body);
-  if (!page.success) throw new SourceReadError("bad-response", `AdminService answered ${what} without an OData "value" list`);
-  return page.data;
-}
-
 /**
- * Reads every row of an OData list (docs/service-facts.md: no server page size is documented). Each window asks for
- * `$top=pageSize&$skip=n`; a server that pages on its own answers with `@odata.nextLink`, which is followed
- * (re-rooted on the configured base) until the window is done. A window shorter than `pageSize` is the last.
+ * Reads every row of an OData list (docs/service-facts.md: no server page size is documented). Each window asks
+ * for `$top=pageSize&$skip=n`; a server that pages on its own answers with `@odata.nextLink`, which is followed
+ * (re-rooted on the configured base) until the window is done. A window shorter than `pageSize` is the last, and
+ * so is one that brings the rows to `expected` (the MemberCount just read), saving a request for an empty window.
  */
 export async function readAllRows(
   http: AdminServiceHttp,
@@ -33,6 +21,7 @@ export async function readAllRows(
   listUrl: string,
   pageSize: number,
   onAttempt: () => void,
+  expected?: number,
 ): Promise<ListedRows> {
   const rows: unknown[] = [];
   let announced: number | undefined;
@@ -49,7 +38,8 @@ export async function readAllRows(
       if (next === url) throw new SourceReadError("bad-response", "AdminService returned a nextLink to the same page");
       url = next;
     }
-    if (windowRows < pageSize || (announced !== undefined && rows.length >= announced)) break;
+    const enough = Math.max(announced ?? 0, expected ?? 0);
+    if (windowRows < pageSize || (enough > 0 && rows.length >= enough)) break;
     // A server that ignored $skip would hand back the same window for ever.
     const first = JSON.stringify(rows[rows.length - windowRows]);
     if (first === previousFirst) throw new SourceReadError("bad-response", "AdminService ignored $skip: the same page came back twice");

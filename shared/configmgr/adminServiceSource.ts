@@ -1,13 +1,16 @@
-import pMap from "p-map";
-import { chunk } from "../batches.js";
 import { z } from "zod";
 import { SourceReadError } from "../errors.js";
 import { GUID_PATTERN } from "../mappings/ids.js";
 import { noAdminServiceAuth, type AdminServiceAuth } from "./adminServiceAuth.js";
 import { AdminServiceHttp, AdminServiceStatusError, NOT_FOUND } from "./adminServiceHttp.js";
-import { parsePage, readAllRows } from "./adminServicePaging.js";
+import { readAllRows } from "./adminServicePaging.js";
+import { keyedEntity, parseRows, withSchemaKeys } from "./adminServiceRows.js";
 import { AdminServiceUrls } from "./adminServiceUrls.js";
+import { DEFAULT_IDENTITY_REFRESH, type IdentityRefreshPolicy } from "./identityRefresh.js";
+import { memberIdentities, type IdentityCacheUse, type MemberRef } from "./memberIdentities.js";
 import type { CollectionInfo, MembershipSource, MembershipSourceProvider, SourceDevice, SourceUser } from "./membershipSource.js";
+import { confirmAbsent, defaultFilterBudget, lookupResources, type FilterBudget } from "./resourceLookup.js";
+import type { SourceIdentity, SourceIdentityCache } from "./sourceIdentityCache.js";
 
 export interface AdminServiceSourceOptions {
   /** ADMINSERVICE_URL: `https://<provider>/AdminService`, `https://<CMG>/CCM_Proxy_MutualAuth/<id>/AdminService`, or the simulator. */
@@ -21,13 +24,14 @@ export interface AdminServiceSourceOptions {
   readonly pageSize?: number;
   /** Retries of a 429/503/dropped connection; default 2. */
   readonly maxRetries?: number;
+  /** Remembered member identities: a collection change then looks up only members not seen before. */
+  readonly identityCache?: SourceIdentityCache | null;
+  /** When a remembered identity is looked up again; default 24 h with an Entra id, 1 h without. */
+  readonly identityRefresh?: IdentityRefreshPolicy;
+  /** Clock for the identity cache; default Date.now. */
+  readonly now?: () => number;
 }
 
-/** Resource ids per SMS_R_System / SMS_R_User request (an `or` chain in `$filter`), and such requests in flight. */
-const IDS_PER_REQUEST = 50;
-const LOOKUPS_IN_FLIGHT = 4;
-/** `$top` of a lookup: it names at most 50 ids, so one window always covers it (a paging server sends nextLinks). */
-const LOOKUP_WINDOW = 1000;
 /** ResourceType in SMS_FullCollectionMembership: 5 system, 4 user (docs/service-facts.md). */
 const SYSTEM = 5;
 const USER = 4;
@@ -40,20 +44,13 @@ const collectionSchema = z.object({
   LastMemberChangeTime: z.string().nullish(),
 });
 const memberSchema = z.object({ ResourceID: z.number().int(), ResourceType: z.number().nullish(), Name: z.string().nullish() });
-const systemSchema = z.object({ ResourceId: z.number().int(), Name: z.string().nullish(), AADDeviceID: z.string().nullish() });
+const systemSchema = z.object({ ResourceID: z.number().int(), Name: z.string().nullish(), AADDeviceID: z.string().nullish() });
 const userSchema = z.object({
-  ResourceId: z.number().int(),
+  ResourceID: z.number().int(),
   Name: z.string().nullish(),
   UserPrincipalName: z.string().nullish(),
   AADUserID: z.string().nullish(),
 });
-type Member = z.infer<typeof memberSchema>;
-
-function rowsOf<T extends z.ZodType>(schema: T, rows: readonly unknown[], what: string): z.infer<T>[] {
-  const parsed = z.array(schema).safeParse(rows);
-  if (!parsed.success) throw new SourceReadError("bad-response", `AdminService returned ${what} rows of an unexpected shape`);
-  return parsed.data;
-}
 
 /** An Entra id as ConfigMgr stores it: a GUID, lower-cased; anything else (empty, all zeros, junk) is unknown. */
 function entraId(value: string | null | undefined): string | null {
@@ -62,29 +59,45 @@ function entraId(value: string | null | undefined): string | null {
   return GUID_PATTERN.test(id) && !/^[0-]+$/.test(id) ? id : null;
 }
 
-export function createAdminServiceSourceProvider(options: AdminServiceSourceOptions): MembershipSourceProvider {
-  const urls = new AdminServiceUrls(options.baseUrl);
-  const http = new AdminServiceHttp({
+function nonEmpty(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === "" ? null : trimmed;
+}
+
+/** The HTTP client both the source and the collection picker use, with the options' defaults. */
+export function adminServiceHttpFrom(options: AdminServiceSourceOptions): AdminServiceHttp {
+  return new AdminServiceHttp({
     auth: options.auth ?? noAdminServiceAuth,
     timeoutMs: options.timeoutMs ?? 30_000,
     fetchImpl: options.fetchImpl ?? fetch,
     maxRetries: options.maxRetries ?? 2,
   });
-  const pageSize = options.pageSize ?? 1000;
-  const site: SiteKnowledge = { userHasAadUserId: true };
-  return { open: () => openView(http, urls, pageSize, site) };
 }
 
-/** What the provider learned about this site's schema, shared by every view. */
+export function createAdminServiceSourceProvider(options: AdminServiceSourceOptions): MembershipSourceProvider {
+  const urls = new AdminServiceUrls(options.baseUrl);
+  const http = adminServiceHttpFrom(options);
+  const pageSize = options.pageSize ?? 1000;
+  const site: SiteKnowledge = { userHasAadUserId: true, filters: defaultFilterBudget() };
+  const cache: IdentityCacheUse | null =
+    options.identityCache === undefined || options.identityCache === null
+      ? null
+      : { cache: options.identityCache, refresh: options.identityRefresh ?? DEFAULT_IDENTITY_REFRESH, now: options.now ?? Date.now };
+  return { open: () => openView(http, urls, pageSize, site, cache) };
+}
+
+/** What the provider learned about this site, shared by every view. */
 interface SiteKnowledge {
   /**
    * AADUserID (filled by Entra user discovery) is not in the documented SMS_R_User class; a site that lacks it
    * answers 400 to a `$select` naming it. Then users are read without it once and for all (resolved by UPN).
    */
   userHasAadUserId: boolean;
+  /** How long a lookup filter may be (lowered by a node-count 400). */
+  filters: FilterBudget;
 }
 
-function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: number, site: SiteKnowledge): MembershipSource {
+function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: number, site: SiteKnowledge, cache: IdentityCacheUse | null): MembershipSource {
   let requests = 0;
   const count = () => {
     requests += 1;
@@ -95,9 +108,9 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
   async function getCollection(collectionId: string): Promise<CollectionInfo | null> {
     const body = await http.getJson(urls.collection(collectionId), count, true);
     if (body === NOT_FOUND) return null;
-    const [row] = parsePage(body, "SMS_Collection").value;
-    if (row === undefined) return null;
-    const parsed = collectionSchema.safeParse(row);
+    const row = keyedEntity(body, "SMS_Collection");
+    if (row === null) return null;
+    const parsed = collectionSchema.safeParse(withSchemaKeys(row, collectionSchema));
     if (!parsed.success) throw new SourceReadError("bad-response", "AdminService returned an SMS_Collection of an unexpected shape");
     const collection = parsed.data;
     const memberCount = collection.MemberCount ?? 0;
@@ -111,46 +124,54 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
     };
   }
 
-  /** The evaluated membership, checked against every count the service announced (all or nothing). */
-  async function readMembers(collectionId: string, resourceType: number): Promise<Member[]> {
-    const { rows, announced } = await readAllRows(http, urls, urls.membership(collectionId), pageSize, count);
-    const members = rowsOf(memberSchema, rows, "SMS_FullCollectionMembership");
+  /** The evaluated membership, checked against the count the service announced (all or nothing). */
+  async function readMembers(collectionId: string, resourceType: number): Promise<MemberRef[]> {
+    const memberCount = memberCounts.get(collectionId.toUpperCase());
+    const { rows, announced } = await readAllRows(http, urls, urls.membership(collectionId), pageSize, count, memberCount);
+    const members = parseRows(memberSchema, rows, "SMS_FullCollectionMembership");
     const unique = new Map(members.map((m) => [m.ResourceID, m]));
-    const expected = Math.max(announced ?? 0, memberCounts.get(collectionId.toUpperCase()) ?? 0);
+    const expected = Math.max(announced ?? 0, memberCount ?? 0);
     if (unique.size < expected) {
       throw new SourceReadError("truncated", `AdminService returned ${unique.size} members of ${collectionId} but announced ${expected}`);
     }
     // A user collection may also hold user groups (ResourceType 3): they are not users and cannot be synced as such.
-    return [...unique.values()].filter((m) => m.ResourceType === null || m.ResourceType === undefined || m.ResourceType === resourceType);
+    return [...unique.values()]
+      .filter((m) => m.ResourceType === null || m.ResourceType === undefined || m.ResourceType === resourceType)
+      .map((m) => ({ resourceId: m.ResourceID, name: m.Name ?? "" }));
   }
 
-  /** Resource records for `ids`, 50 per request, a few requests at a time; any failed request fails the read. */
-  async function lookup(wmiClass: "SMS_R_System" | "SMS_R_User", select: string[], ids: number[]): Promise<unknown[]> {
-    const pages = await pMap(
-      chunk(ids, IDS_PER_REQUEST),
-      async (part) => {
-        const { rows, announced } = await readAllRows(http, urls, urls.resources(wmiClass, select, part), LOOKUP_WINDOW, count);
-        // Fewer records than announced: their members would look unresolvable and mirror mode would remove them.
-        if (announced !== undefined && rows.length < announced) {
-          throw new SourceReadError("truncated", `AdminService returned ${rows.length} ${wmiClass} records but announced ${announced}`);
-        }
-        return rows;
-      },
-      { concurrency: LOOKUPS_IN_FLIGHT },
-    );
-    return pages.flat();
+  async function lookupSystems(members: readonly MemberRef[], checkedAt: number): Promise<SourceIdentity[]> {
+    const rows = await lookupResources(http, urls, "SMS_R_System", ["ResourceID", "Name", "AADDeviceID"], members.map((m) => m.resourceId), site.filters, count);
+    const systems = new Map(parseRows(systemSchema, rows, "SMS_R_System").map((s) => [s.ResourceID, s]));
+    // A member without a system record (an "Unknown Computer" in All Systems) has no Entra identity to sync.
+    await confirmAbsent(http, urls, "SMS_R_System", members.filter((m) => !systems.has(m.resourceId)).map((m) => m.resourceId), count);
+    return members.map((m) => {
+      const system = systems.get(m.resourceId);
+      return { resourceId: m.resourceId, name: system?.Name ?? m.name, entraId: entraId(system?.AADDeviceID), userPrincipalName: null, checkedAt };
+    });
   }
 
-  async function lookupUsers(ids: number[]): Promise<unknown[]> {
-    const select = ["ResourceId", "Name", "UserPrincipalName"];
-    if (!site.userHasAadUserId) return lookup("SMS_R_User", select, ids);
+  async function lookupUserRows(ids: number[]): Promise<unknown[]> {
+    const select = ["ResourceID", "Name", "UserPrincipalName"];
+    const lookup = (columns: string[]) => lookupResources(http, urls, "SMS_R_User", columns, ids, site.filters, count);
+    if (!site.userHasAadUserId) return lookup(select);
     try {
-      return await lookup("SMS_R_User", [...select, "AADUserID"], ids);
+      return await lookup([...select, "AADUserID"]);
     } catch (error) {
       if (!(error instanceof AdminServiceStatusError) || error.status !== 400 || !error.message.includes("AADUserID")) throw error;
       site.userHasAadUserId = false;
-      return lookup("SMS_R_User", select, ids);
+      return lookup(select);
     }
+  }
+
+  async function lookupUsers(members: readonly MemberRef[], checkedAt: number): Promise<SourceIdentity[]> {
+    const rows = await lookupUserRows(members.map((m) => m.resourceId));
+    const users = new Map(parseRows(userSchema, rows, "SMS_R_User").map((u) => [u.ResourceID, u]));
+    await confirmAbsent(http, urls, "SMS_R_User", members.filter((m) => !users.has(m.resourceId)).map((m) => m.resourceId), count);
+    return members.map((m) => {
+      const user = users.get(m.resourceId);
+      return { resourceId: m.resourceId, name: user?.Name ?? m.name, entraId: entraId(user?.AADUserID), userPrincipalName: nonEmpty(user?.UserPrincipalName), checkedAt };
+    });
   }
 
   return {
@@ -158,30 +179,26 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
 
     async readDeviceMembers(collectionId) {
       const members = await readMembers(collectionId, SYSTEM);
-      const rows = await lookup("SMS_R_System", ["ResourceId", "Name", "AADDeviceID"], members.map((m) => m.ResourceID));
-      const systems = new Map(rowsOf(systemSchema, rows, "SMS_R_System").map((s) => [s.ResourceId, s]));
-      // A member without a system record (an "Unknown Computer" in All Systems) has no Entra identity to sync.
+      const identities = await memberIdentities("device", members, lookupSystems, cache);
       return members
         .map((m): SourceDevice => {
-          const system = systems.get(m.ResourceID);
-          return { resourceId: m.ResourceID, name: system?.Name ?? m.Name ?? "", entraDeviceId: entraId(system?.AADDeviceID) };
+          const identity = identities.get(m.resourceId);
+          return { resourceId: m.resourceId, name: identity?.name ?? m.name, entraDeviceId: identity?.entraId ?? null };
         })
         .sort((a, b) => a.resourceId - b.resourceId);
     },
 
     async readUserMembers(collectionId) {
       const members = await readMembers(collectionId, USER);
-      const rows = await lookupUsers(members.map((m) => m.ResourceID));
-      const users = new Map(rowsOf(userSchema, rows, "SMS_R_User").map((u) => [u.ResourceId, u]));
+      const identities = await memberIdentities("user", members, lookupUsers, cache);
       return members
         .map((m): SourceUser => {
-          const user = users.get(m.ResourceID);
-          const upn = user?.UserPrincipalName?.trim();
+          const identity = identities.get(m.resourceId);
           return {
-            resourceId: m.ResourceID,
-            name: user?.Name ?? m.Name ?? "",
-            userPrincipalName: upn === undefined || upn === "" ? null : upn,
-            entraObjectId: entraId(user?.AADUserID),
+            resourceId: m.resourceId,
+            name: identity?.name ?? m.name,
+            userPrincipalName: identity?.userPrincipalName ?? null,
+            entraObjectId: identity?.entraId ?? null,
           };
         })
         .sort((a, b) => a.resourceId - b.resourceId);

@@ -34,24 +34,22 @@ export class AdminServiceUrls {
     return `${this.root}/wmi/SMS_Collection(${odataString(checkedCollectionId(collectionId))})`;
   }
 
+  /** The evaluated membership. No `$count`: nothing documents it, and a site may refuse it (400). */
   membership(collectionId: string): string {
     return withQuery(`${this.root}/wmi/SMS_FullCollectionMembership`, {
       $filter: `CollectionID eq ${odataString(checkedCollectionId(collectionId))}`,
       $select: "ResourceID,ResourceType,Name",
-      $count: "true",
     });
   }
 
-  resources(wmiClass: "SMS_R_System" | "SMS_R_User", select: readonly string[], resourceIds: readonly number[]): string {
-    for (const id of resourceIds) {
-      if (!Number.isSafeInteger(id)) throw new SourceReadError("bad-response", `AdminService returned a resource id that is not an integer: ${String(id)}`);
-    }
-    return withQuery(`${this.root}/wmi/${wmiClass}`, {
-      $filter: resourceIds.map((id) => `ResourceId eq ${id}`).join(" or "),
-      $select: select.join(","),
-      // The count shows a page cut short; missing rows would otherwise read as members without an Entra identity.
-      $count: "true",
-    });
+  /** One discovery record by its key (an integer, checked by the caller). */
+  resource(wmiClass: "SMS_R_System" | "SMS_R_User", resourceId: number): string {
+    return `${this.root}/wmi/${wmiClass}(${resourceId})`;
+  }
+
+  /** Records of one discovery class matching `filter` (a chain built by resourceFilters.ts from integer ids). */
+  resources(wmiClass: "SMS_R_System" | "SMS_R_User", select: readonly string[], filter: string): string {
+    return withQuery(`${this.root}/wmi/${wmiClass}`, { $filter: filter, $select: select.join(",") });
   }
 
   /**

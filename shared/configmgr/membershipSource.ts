@@ -7,6 +7,16 @@ export interface CollectionInfo {
   readonly memberCount: number;
   /** LastMemberChangeTime: when evaluated membership last changed (ISO 8601), null if never. */
   readonly lastMemberChangeTime: string | null;
+  /**
+   * A source-specific change token beside the two above (SOURCE_MODE=pushed: the snapshot id, so a re-read
+   * snapshot counts as a change even when ConfigMgr's watermark did not move). Absent for the AdminService.
+   */
+  readonly version?: string;
+  /**
+   * When the source last vouched for this picture (epoch ms): a pushed snapshot's read or confirmation time,
+   * checked against SNAPSHOT_MAX_AGE_MINUTES before anything is removed. Absent: read just now.
+   */
+  readonly vouchedAt?: number;
 }
 
 export interface SourceDevice {
@@ -38,5 +48,10 @@ export interface MembershipSource {
 
 /** Each run opens its own view over one shared HTTP client, so request counts are per run. */
 export interface MembershipSourceProvider {
+  /**
+   * `pushed`: collections are known only from collector snapshots, so one without a snapshot is awaited rather
+   * than missing (absent: the AdminService, which knows every collection).
+   */
+  readonly kind?: "adminservice" | "pushed";
   open(): MembershipSource;
 }

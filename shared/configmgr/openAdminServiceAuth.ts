@@ -23,7 +23,9 @@ export interface AdminServiceAuthDeps {
  * The AdminService authentication ADMINSERVICE_AUTH asks for, ready to use: a missing Kerberos library or an
  * unreadable keytab fails here, at start-up, with what to do — not in the first sync run.
  */
-export async function openAdminServiceAuth(settings: Settings, adminServiceUrl: string, deps: AdminServiceAuthDeps): Promise<AdminServiceAuth> {
+export async function openAdminServiceAuth(settings: Settings, adminServiceUrl: string | undefined, deps: AdminServiceAuthDeps): Promise<AdminServiceAuth> {
+  // No AdminService to reach (SOURCE_MODE=pushed: the collector reads it, not the app).
+  if (adminServiceUrl === undefined || adminServiceUrl === "") return noAdminServiceAuth;
   const mode = settings.ADMINSERVICE_AUTH;
   if (mode === undefined) {
     if (isLoopbackHttp(new URL(adminServiceUrl))) return noAdminServiceAuth;

@@ -58,14 +58,14 @@ export async function sendBatch(
     const info = errorInfo(answer.body);
     throw new GraphRequestError(answer.status, info.code, info.message, `${operation} ($batch)`);
   }
-  return readBatchAnswers(answer.body, requests.length);
+  return readBatchAnswers(answer.body, requests.length, answer.sentAt);
 }
 
 /**
  * The batch answer read directly (not through BatchResponseContent, which rebuilds a fetch Response per item and
  * mishandles JSON bodies whose header is spelled `content-type`, and 204s that carry a body).
  */
-function readBatchAnswers(body: unknown, count: number): GraphAnswer[] {
+function readBatchAnswers(body: unknown, count: number, sentAt: number): GraphAnswer[] {
   const answers: GraphAnswer[] = Array.from({ length: count }, () => missingAnswer);
   const responses = typeof body === "object" && body !== null ? (body as { responses?: unknown }).responses : null;
   if (!Array.isArray(responses)) return answers;
@@ -78,10 +78,10 @@ function readBatchAnswers(body: unknown, count: number): GraphAnswer[] {
     if (typeof headers === "object" && headers !== null) {
       for (const [key, value] of Object.entries(headers)) headerMap.set(key.toLowerCase(), String(value));
     }
-    answers[index] = { status, header: (name) => headerMap.get(name.toLowerCase()) ?? null, body: itemBody ?? null };
+    answers[index] = { status, header: (name) => headerMap.get(name.toLowerCase()) ?? null, body: itemBody ?? null, sentAt };
   }
   return answers;
 }
 
 /** A sub-request Graph did not answer: retried like a transient failure. */
-export const missingAnswer: GraphAnswer = { status: 500, header: () => null, body: null };
+export const missingAnswer: GraphAnswer = { status: 500, header: () => null, body: null, sentAt: 0 };

@@ -112,6 +112,9 @@ export interface Directory {
 
 /** One Directory per tenant; each run opens its own view so request counts are per run. */
 export interface DirectoryProvider {
-  /** tenantId null = the app's home tenant. */
-  open(tenantId: string | null): Directory;
+  /**
+   * tenantId null = the app's home tenant. `deadline` (epoch ms, the run's clock) bounds every request of this
+   * view: reads and writes that would end later fail with RunDeadlineError instead of waiting.
+   */
+  open(tenantId: string | null, options?: { readonly deadline?: number }): Directory;
 }

@@ -36,9 +36,12 @@ export class GraphDirectory implements Directory {
   private readonly context: GraphContext;
   private readonly writeDeps: WriteDeps;
 
-  constructor(private readonly runtime: TenantRuntime) {
+  constructor(
+    private readonly runtime: TenantRuntime,
+    deadline?: number,
+  ) {
     this.context = {
-      connection: runtime.connection,
+      connection: deadline === undefined ? runtime.connection : underDeadline(runtime.connection, deadline),
       stats: this.counters,
       clock: runtime.clock,
       retry: runtime.retry,
@@ -86,4 +89,16 @@ export class GraphDirectory implements Directory {
   stats(): DirectoryStats {
     return { ...this.counters };
   }
+}
+
+/**
+ * The run's deadline on every request of this view — page reads, look-ups, delta rounds and writes alike — so no
+ * read can outlast the run's time budget and lease (8 retries of a 100 s request would). Past it, a request ends
+ * with a RunDeadlineError and the run is re-scheduled.
+ */
+function underDeadline(connection: TenantConnection, deadline: number): TenantConnection {
+  return {
+    ...connection,
+    send: (call, stats, callDeadline) => connection.send(call, stats, Math.min(callDeadline ?? deadline, deadline)),
+  };
 }

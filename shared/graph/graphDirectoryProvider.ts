@@ -11,6 +11,8 @@ import type { Logger } from "../logger.js";
 import type { Clock } from "../sync/clock.js";
 import type { Directory, DirectoryProvider } from "./directory.js";
 import { GraphDirectory, type TenantRuntime } from "./graphDirectory.js";
+import { DOCUMENTED_LIMITS, type BudgetLimits } from "./budgetModel.js";
+import { createTenantBudget, localBudgetBook, type BudgetBook } from "./tenantBudget.js";
 import { TenantThrottle } from "./throttle.js";
 import { BearerTokenMiddleware, graphScopeFor } from "./tokenMiddleware.js";
 import { createTenantConnection } from "./transport.js";
@@ -41,6 +43,13 @@ export interface GraphDirectoryProviderOptions {
   readonly requestTimeoutMs?: number;
   /** Successful answers in a row before the tenant's concurrency grows by one. Default 10. */
   readonly growConcurrencyAfter?: number;
+  /**
+   * Where a tenant's budget is kept (key: tenant id, or `home` for the home tenant): the Table Storage row every
+   * instance shares (sharedBudgetBook), or by default this process's memory.
+   */
+  readonly budgetBook?: (tenantKey: string) => BudgetBook;
+  /** The limits assumed before any are learned. Default: Graph's documented limits for the smallest tenants. */
+  readonly budgetLimits?: BudgetLimits;
 }
 
 export function createGraphDirectoryProvider(options: GraphDirectoryProviderOptions): DirectoryProvider {
@@ -63,12 +72,15 @@ export function createGraphDirectoryProvider(options: GraphDirectoryProviderOpti
     }
     const retry = { maxRetries: options.maxRetries ?? 8, random: options.random ?? Math.random };
     const throttle = new TenantThrottle(options.maxConcurrency, options.clock, options.growConcurrencyAfter ?? 10);
+    const book = options.budgetBook?.(key === "" ? "home" : key) ?? localBudgetBook();
+    const budget = createTenantBudget(book, options.budgetLimits ?? DOCUMENTED_LIMITS, options.clock);
     const connection = createTenantConnection({
       tenantId,
       baseUrl,
       version: options.version ?? "v1.0",
       auth: new BearerTokenMiddleware(credential, scope, tenantId, baseUrl.origin, options.clock),
       throttle,
+      budget,
       clock: options.clock,
       log: options.log,
       retry,
@@ -86,8 +98,8 @@ export function createGraphDirectoryProvider(options: GraphDirectoryProviderOpti
   }
 
   return {
-    open(tenantId: string | null): Directory {
-      return new GraphDirectory(runtimeFor(tenantId));
+    open(tenantId: string | null, openOptions?: { readonly deadline?: number }): Directory {
+      return new GraphDirectory(runtimeFor(tenantId), openOptions?.deadline);
     },
   };
 }

@@ -9,10 +9,12 @@
  */
 import type { Clock } from "../sync/clock.js";
 import { missingAnswer, sendBatch, type SubRequest } from "./batch.js";
+import type { BudgetKind } from "./budgetModel.js";
 import {
   backoffMs,
   isThrottleStatus,
   retryAfterMs,
+  throttledBudget,
   ThrottleDeferral,
   type GraphAnswer,
   type RetryPolicy,
@@ -81,10 +83,14 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
       }
       let throttledWait = 0;
       let throttledCount = 0;
+      let sentAt = 0;
+      const refused: Record<BudgetKind, number> = { writes: 0, units: 0 };
       for (const [index, entry] of batch.entries()) {
         const answer = answers[index] ?? missingAnswer;
         if (isThrottleStatus(answer.status)) {
           throttledCount += 1;
+          if (answer.status === 429) refused[throttledBudget(answer, entry.job.request.kind === "write")] += 1;
+          sentAt = Math.max(sentAt, answer.sentAt);
           throttledWait = Math.max(throttledWait, retryAfterMs(answer.header("Retry-After"), clock.now()) ?? backoffMs(fullyThrottled, retry.random));
           queue.push(entry);
         } else if ((answer.status === 500 || answer.status === 502) && entry.retries < retry.maxRetries) {
@@ -100,7 +106,7 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
       }
       fullyThrottled = throttledCount === batch.length ? fullyThrottled + 1 : 0;
       if (throttledCount > 0) {
-        connection.noteThrottle(stats, throttledWait, options.operation, throttledCount);
+        await connection.noteThrottle(stats, throttledWait, options.operation, throttledCount, refused, sentAt);
         lastThrottleWait = throttledWait;
       }
     };

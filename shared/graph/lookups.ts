@@ -1,12 +1,13 @@
 /**
- * Resolving ConfigMgr's keys to Entra objects in bulk (docs/service-facts.md, devices and users): `in` filters of ≤ 15 values
- * inside `$batch` of ≤ 20, `getByIds` for user object ids (≤ 1,000 a call), and one enumeration of all devices
- * when so many are wanted that reading the whole list is cheaper.
+ * Resolving ConfigMgr's keys to Entra objects in bulk (docs/service-facts.md, devices and users): `in` filters of
+ * ≤ 15 values inside `$batch` of ≤ 20 — devices by `deviceId`, users by `id` or `userPrincipalName` with
+ * `accountEnabled` selected, all under User.Read.All / Device.ReadWrite.All (never `directoryObjects/getByIds`,
+ * which wants Directory.Read.All and may leave accountEnabled out) — and one enumeration of all devices when so
+ * many are wanted that reading the whole list is cheaper.
  */
 import { z } from "zod";
 import type { DirectoryDevice, DirectoryUser, TrustType } from "./directory.js";
 import type { SubRequest } from "./batch.js";
-import pMap from "p-map";
 import { runJobs } from "./jobRunner.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
 import { GraphRequestError } from "./graphErrors.js";
@@ -18,8 +19,6 @@ import type { GraphAnswer } from "./transport.js";
 
 /** An `in (…)` list takes at most 15 values (Graph: "Max allowed: 15"). */
 export const IN_LIMIT = 15;
-/** `POST /directoryObjects/getByIds` takes up to 1,000 ids. */
-export const GET_BY_IDS_LIMIT = 1000;
 
 const DEVICE_SELECT = "id,deviceId,trustType,accountEnabled";
 const USER_SELECT = "id,userPrincipalName,accountEnabled";
@@ -117,28 +116,19 @@ export async function findUsers(context: GraphContext, keys: readonly string[]):
     if (user !== null && lower !== undefined && wanted.has(lower)) found.set(lower, user);
   };
 
-  await pMap(chunk(ids, GET_BY_IDS_LIMIT), async (idChunk) => {
-    const answer = await context.connection.send(
-      {
-        method: "POST",
-        path: `/directoryObjects/getByIds?$select=${USER_SELECT}`,
-        body: { ids: idChunk, types: ["user"] },
-        reads: 1,
-        writes: 0,
-        operation: "look up users by id",
-      },
-      context.stats,
-    );
-    if (answer.status !== 200) throw readFailure(answer, "look up users by id");
-    readPage(answer.body).value.forEach(takeBy("id"));
-  }, { concurrency: context.parallel });
-
-  const requests = chunk(upns, IN_LIMIT).map((values) => ({
-    method: "GET" as const,
-    path: `/users?$filter=${queryValue(inFilter("userPrincipalName", values))}&$select=${USER_SELECT}&$top=${PAGE_SIZE}`,
-    kind: "read" as const,
-  }));
-  await batchedReads(context, requests, "look up users by UPN", (page) => page.value.forEach(takeBy("userPrincipalName")));
+  const lookups = (field: "id" | "userPrincipalName", values: string[]) =>
+    chunk(values, IN_LIMIT).map((part) => ({
+      method: "GET" as const,
+      path: `/users?$filter=${queryValue(inFilter(field, part))}&$select=${USER_SELECT}&$top=${PAGE_SIZE}`,
+      kind: "read" as const,
+    }));
+  const requests = [...lookups("id", ids), ...lookups("userPrincipalName", upns)];
+  await batchedReads(context, requests, "look up users", (page) =>
+    page.value.forEach((value) => {
+      takeBy("id")(value);
+      takeBy("userPrincipalName")(value);
+    }),
+  );
   return byOriginalKeys(wanted, found);
 }
 

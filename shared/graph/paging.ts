@@ -1,6 +1,7 @@
 /** Reading collections page by page: each page is handed on and dropped, never the whole answer kept. */
 import type { GraphContext } from "./graphContext.js";
 import { readFailure } from "./graphContext.js";
+import { GraphRequestError } from "./graphErrors.js";
 import type { GraphAnswer } from "./transport.js";
 
 export interface Page {
@@ -26,6 +27,8 @@ export interface PagingOptions {
 /**
  * Calls `onPage` for every page, following `@odata.nextLink` (made relative to the configured Graph root: the SDK
  * mangles absolute `http://` links, docs/service-facts.md). Returns the final page's deltaLink, if any.
+ * A link that comes back a second time would loop for ever (nothing documents that Graph never does it, and a
+ * proxy or a bug can), so it ends the read with an error: like a truncated read, never a silent partial result.
  */
 export async function forEachPage(
   context: GraphContext,
@@ -34,9 +37,14 @@ export async function forEachPage(
   options: PagingOptions,
 ): Promise<string | null> {
   let path: string | null = firstPath;
+  const visited = new Set<string>();
   let first = true;
   let deltaLink: string | null = null;
   while (path !== null) {
+    if (visited.has(path)) {
+      throw new GraphRequestError(0, "RepeatedNextLink", `Graph sent a nextLink it had already sent (${path.split("?")[0]}); stopped instead of reading in a loop`, options.operation);
+    }
+    visited.add(path);
     const answer = await context.connection.send(
       { method: "GET", path, reads: 1, writes: 0, operation: options.operation, ...(options.headers ? { headers: options.headers } : {}) },
       context.stats,

@@ -9,10 +9,12 @@
  * is none, and stops waiting when the caller's deadline would pass.
  */
 import { Client, GraphClientError, HTTPMessageHandler, ResponseType } from "@microsoft/microsoft-graph-client";
-import { CredentialUnavailableError } from "../errors.js";
+import { CredentialUnavailableError, RunDeadlineError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../sync/clock.js";
+import type { BudgetKind, Cost } from "./budgetModel.js";
 import { errorInfo, GraphRequestError } from "./graphErrors.js";
+import type { TenantBudget } from "./tenantBudget.js";
 import type { TenantThrottle } from "./throttle.js";
 import type { BearerTokenMiddleware } from "./tokenMiddleware.js";
 
@@ -36,6 +38,8 @@ export interface GraphAnswer {
   /** Header lookup, case-insensitive. */
   header(name: string): string | null;
   readonly body: unknown;
+  /** When the request went out (after every wait), epoch ms: a 429 to it speaks of the budget as it was then. */
+  readonly sentAt: number;
 }
 
 /** One view's counters (DirectoryStats, mutable while the run goes on). */
@@ -47,16 +51,33 @@ export interface StatsSink {
   throttledWaitMs: number;
 }
 
-/** The deadline would pass before Graph lets us in again: the caller defers the work. */
-export class ThrottleDeferral extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super(`Graph throttling asks for ${retryAfterMs} ms, past the deadline`);
+/** The deadline would pass before Graph lets us in again (or answers): the caller defers the work. */
+export class ThrottleDeferral extends RunDeadlineError {
+  constructor(retryAfterMs: number) {
+    super(retryAfterMs, `Graph would not answer before the run's time budget ends (it asks for ${Math.ceil(retryAfterMs / 1000)} s more)`);
   }
 }
 
 /** 429 is throttling; 503/504 are Graph's "busy" answers and are treated the same way (docs/service-facts.md). */
 export function isThrottleStatus(status: number): boolean {
   return status === 429 || status === 503 || status === 504;
+}
+
+/**
+ * Which of the tenant's budgets a 429 speaks of: `x-ms-throttle-information` names the limit where Graph sends it
+ * (e.g. `WriteLimitExceeded`, `ResourceUnitLimitExceeded`); without it a refused write is taken for the write
+ * budget and a refused read for the resource units.
+ */
+export function throttledBudget(answer: GraphAnswer, isWrite: boolean): BudgetKind {
+  const information = (answer.header("x-ms-throttle-information") ?? "").toLowerCase();
+  if (information.includes("resourceunit")) return "units";
+  if (information.includes("write")) return "writes";
+  return isWrite ? "writes" : "units";
+}
+
+/** What a request is reserved for: its writes, and a resource unit per (sub-)request until Graph says otherwise. */
+export function costOf(call: Pick<GraphCall, "reads" | "writes">): Cost {
+  return { writes: call.writes, units: Math.max(1, call.reads + call.writes) };
 }
 
 export interface RetryPolicy {
@@ -82,6 +103,8 @@ export function backoffMs(attempt: number, random: () => number): number {
 export interface TenantConnection {
   readonly tenantId: string | null;
   readonly throttle: TenantThrottle;
+  /** The tenant's budget (this process's, or shared by every instance through Table Storage). */
+  readonly budget: TenantBudget;
   /** `https://graph.microsoft.com` (no trailing slash, no version): member references are built on it. */
   readonly graphRoot: string;
   readonly version: string;
@@ -90,9 +113,17 @@ export interface TenantConnection {
   relativePath(link: string): string;
   /**
    * Graph throttled `answers` (sub-)requests and asked for `waitMs`: the tenant waits, this run counts the answers
-   * and the wait once (wall-clock time asked for, not the sum over sub-requests).
+   * and the wait once (wall-clock time asked for, not the sum over sub-requests). `refused` counts the 429s per
+   * budget (503/504 are a busy service, not a spent budget, and are left out).
    */
-  noteThrottle(stats: StatsSink, waitMs: number, operation: string, answers?: number): void;
+  noteThrottle(
+    stats: StatsSink,
+    waitMs: number,
+    operation: string,
+    answers?: number,
+    refused?: Partial<Record<BudgetKind, number>>,
+    sentAt?: number,
+  ): Promise<void>;
 }
 
 export interface ConnectionOptions {
@@ -101,6 +132,7 @@ export interface ConnectionOptions {
   readonly version: string;
   readonly auth: BearerTokenMiddleware;
   readonly throttle: TenantThrottle;
+  readonly budget: TenantBudget;
   readonly clock: Clock;
   readonly log: Logger;
   readonly retry: RetryPolicy;
@@ -115,13 +147,15 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
     defaultVersion: options.version,
     middleware: options.auth,
   });
-  const { clock, throttle, retry, log } = options;
+  const { clock, throttle, budget, retry, log } = options;
   const versionRoot = `${graphRoot}/${options.version}`;
 
-  async function once(call: GraphCall): Promise<GraphAnswer> {
+  async function once(call: GraphCall, deadline: number | undefined): Promise<GraphAnswer> {
     let request = client.api(call.path).responseType(ResponseType.RAW);
     if (call.headers !== undefined) request = request.headers({ ...call.headers });
-    request = request.option("signal", AbortSignal.timeout(options.requestTimeoutMs));
+    // No single answer may be awaited past the caller's deadline (the SDK passes the signal on to fetch).
+    const limit = deadline === undefined ? options.requestTimeoutMs : Math.max(1, Math.min(options.requestTimeoutMs, deadline - clock.now()));
+    request = request.option("signal", AbortSignal.timeout(limit));
     const response: Response =
       call.method === "GET"
         ? await request.get()
@@ -130,11 +164,15 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
           : call.method === "PATCH"
             ? await request.patch(call.body)
             : await request.delete();
-    return { status: response.status, header: (name) => response.headers.get(name), body: await readBody(response) };
+    return { status: response.status, header: (name) => response.headers.get(name), body: await readBody(response), sentAt: 0 };
   }
 
   async function send(call: GraphCall, stats: StatsSink, deadline?: number): Promise<GraphAnswer> {
+    const cost = costOf(call);
     for (let attempt = 0; ; attempt += 1) {
+      // Paced first (the tenant's budget, maybe shared with other instances), then a free slot in this process.
+      const reserved = await budget.reserve(cost, deadline);
+      if (!reserved.admitted) throw new ThrottleDeferral(reserved.waitMs);
       const admission = await throttle.acquire(deadline);
       if (!admission.admitted) throw new ThrottleDeferral(admission.waitMs);
       let answer: GraphAnswer | null = null;
@@ -143,7 +181,8 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
         stats.requests += 1;
         stats.reads += call.reads;
         stats.writes += call.writes;
-        answer = await once(call);
+        const sentAt = clock.now();
+        answer = { ...(await once(call, deadline)), sentAt };
       } catch (error) {
         // GraphClientError = our own refusal or a credential failure: never retried. A credential failure goes on
         // as the domain's CredentialUnavailableError (the engine records it; the next run tries again).
@@ -154,6 +193,7 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
       }
       if (answer !== null && !isThrottleStatus(answer.status) && answer.status !== 500 && answer.status !== 502) {
         throttle.succeeded();
+        budget.charged(Number(answer.header("x-ms-resource-unit") ?? 0) - cost.units);
         return answer;
       }
       if (attempt >= retry.maxRetries) {
@@ -169,12 +209,13 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
       }
       if (answer !== null && isThrottleStatus(answer.status)) {
         const wait = retryAfterMs(answer.header("Retry-After"), clock.now()) ?? backoffMs(attempt, retry.random);
-        noteThrottle(stats, wait, call.operation);
+        const refused = answer.status === 429 ? { [throttledBudget(answer, call.writes > 0)]: 1 } : {};
+        await noteThrottle(stats, wait, call.operation, 1, refused, answer.sentAt);
         continue;
       }
-      // A dropped connection or a 500/502: back off without touching the shared budget.
+      // A dropped connection, a timed-out answer or a 500/502: back off without touching the shared budget.
       const wait = backoffMs(attempt, retry.random);
-      if (deadline !== undefined && clock.now() + wait > deadline) throw new ThrottleDeferral(wait);
+      if (deadline !== undefined && clock.now() + wait >= deadline) throw new ThrottleDeferral(wait);
       log.warn("Graph request failed, retrying", {
         operation: call.operation,
         status: answer?.status ?? 0,
@@ -185,10 +226,20 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
     }
   }
 
-  function noteThrottle(stats: StatsSink, waitMs: number, operation: string, answers = 1): void {
+  async function noteThrottle(
+    stats: StatsSink,
+    waitMs: number,
+    operation: string,
+    answers = 1,
+    refused: Partial<Record<BudgetKind, number>> = {},
+    sentAt = clock.now(),
+  ): Promise<void> {
     stats.throttled += answers;
     stats.throttledWaitMs += waitMs;
     throttle.throttled(waitMs);
+    for (const [kind, count] of Object.entries(refused) as [BudgetKind, number][]) {
+      if (count > 0) await budget.throttled(kind, count, waitMs, sentAt);
+    }
     log.warn("Graph throttled this tenant; every request to it waits", {
       tenantId: options.tenantId,
       operation,
@@ -214,6 +265,7 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
   return {
     tenantId: options.tenantId,
     throttle,
+    budget,
     graphRoot,
     version: options.version,
     send,

@@ -21,6 +21,11 @@ export const createMappingSchema = z
     includeHybridJoined: z.boolean().default(false),
     removalThresholdPercent: percentSchema.nullable().default(null),
     removalThresholdCount: countSchema.nullable().default(null),
+    /**
+     * What the collection holds. Read from the collection itself when it is known; required only for a
+     * collection that awaits its first collector snapshot (SOURCE_MODE=pushed).
+     */
+    memberType: z.enum(["device", "user"]).optional(),
     notify: z.boolean().default(true),
   })
   .strict();

@@ -7,7 +7,7 @@ import type { Ledger } from "../sync/ledger.js";
 import type { MappingStateStore } from "../sync/mappingState.js";
 import type { RunStore } from "../sync/runStore.js";
 import { mappingKeyOf, type MappingRef } from "./ids.js";
-import type { Mapping } from "./mapping.js";
+import type { Mapping, NewMapping } from "./mapping.js";
 import type { CreateMappingInput, UpdateMappingInput } from "./mappingInput.js";
 import type { ListMappingsOptions, MappingPage, MappingStore } from "./mappingStore.js";
 import { checkCollection, checkGroup } from "./targetChecks.js";
@@ -34,6 +34,8 @@ export interface WriteOptions {
 export interface MappingsService {
   /** Checks the collection (ConfigMgr) and the group (Graph) before anything is stored. */
   create(input: CreateMappingInput, by: string): Promise<Mapping>;
+  /** The mapping `create` would store, after the same checks, without storing it (for a preview). */
+  draft(input: CreateMappingInput, by: string): Promise<Mapping>;
   get(ref: MappingRef): Promise<Mapping>;
   list(options: ListMappingsOptions): Promise<MappingPage>;
   update(ref: MappingRef, changes: UpdateMappingInput, options: WriteOptions): Promise<Mapping>;
@@ -65,26 +67,48 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
     return mapping;
   }
 
+  /** The new mapping after every check creation makes; nothing stored. */
+  async function checked(input: CreateMappingInput, by: string): Promise<NewMapping> {
+    const ref = { collectionId: input.collectionId, groupId: input.groupId };
+    // Cheap duplicate check first: a 409 should not cost a ConfigMgr and a Graph call. The store's insert
+    // still refuses a duplicate that races past this check.
+    if ((await deps.mappings.get(ref)) !== null) throw new AlreadyExistsError(`${describe(ref)} already exists.`);
+    const collection = await checkCollection(deps.sources, input.collectionId, input.memberType);
+    hybridOnlyForDevices(collection.memberType, input.includeHybridJoined);
+    const group = await checkGroup(deps.directories, input.tenantId, input.groupId, collection.memberType);
+    const now = new Date(deps.clock.now()).toISOString();
+    return {
+      ...input,
+      collectionName: collection.info?.name ?? null,
+      groupName: group.displayName,
+      memberType: collection.memberType,
+      createdAt: now,
+      createdBy: by,
+      updatedAt: now,
+      updatedBy: by,
+    };
+  }
+
+  /**
+   * A mapping deleted earlier may have left its records behind (the delete's clean-up failed, see remove()). A new
+   * mapping with the same key must start clean: an old ledger would let `managed` mode remove members this
+   * mapping never added, an old block or quarantine would stop it for a reason it never had. Done before the
+   * mapping is stored, so no scheduler tick can pick it up with the old state; if it fails, nothing is created.
+   */
+  async function clearLeftovers(mappingKey: string): Promise<void> {
+    await Promise.all([deps.state.delete(mappingKey), deps.ledger.deleteAll(mappingKey), deps.runs.deleteAll(mappingKey)]);
+  }
+
   return {
+    async draft(input, by) {
+      return { ...(await checked(input, by)), etag: "" };
+    },
+
     async create(input, by) {
       const ref = { collectionId: input.collectionId, groupId: input.groupId };
-      // Cheap duplicate check first: a 409 should not cost a ConfigMgr and a Graph call. The store's insert
-      // still refuses a duplicate that races past this check.
-      if ((await deps.mappings.get(ref)) !== null) throw new AlreadyExistsError(`${describe(ref)} already exists.`);
-      const collection = await checkCollection(deps.sources, input.collectionId);
-      hybridOnlyForDevices(collection.memberType, input.includeHybridJoined);
-      const group = await checkGroup(deps.directories, input.tenantId, input.groupId, collection.memberType);
-      const now = new Date(deps.clock.now()).toISOString();
-      const created = await deps.mappings.create({
-        ...input,
-        collectionName: collection.info.name,
-        groupName: group.displayName,
-        memberType: collection.memberType,
-        createdAt: now,
-        createdBy: by,
-        updatedAt: now,
-        updatedBy: by,
-      });
+      const draft = await checked(input, by);
+      await clearLeftovers(mappingKeyOf(ref));
+      const created = await deps.mappings.create(draft);
       deps.log.info("mapping created", { mappingKey: mappingKeyOf(ref), mode: created.mode, memberType: created.memberType, by });
       return created;
     },

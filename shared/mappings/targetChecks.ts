@@ -1,5 +1,5 @@
 import type { CollectionInfo, MembershipSourceProvider } from "../configmgr/membershipSource.js";
-import { CollectionSyncError, GroupNotWritableError } from "../errors.js";
+import { CollectionSyncError, GroupNotWritableError, ValidationError } from "../errors.js";
 import type { DirectoryProvider, GroupInfo } from "../graph/directory.js";
 import { judgeGroup } from "./groupEligibility.js";
 
@@ -16,15 +16,35 @@ export class CollectionNotUsableError extends CollectionSyncError {
 }
 
 export interface UsableCollection {
-  readonly info: CollectionInfo;
+  /** null: SOURCE_MODE=pushed and no snapshot of the collection has arrived yet. */
+  readonly info: CollectionInfo | null;
   readonly memberType: "device" | "user";
 }
 
-/** The collection must exist in ConfigMgr and be a device or user collection (CollectionType 2 or 1). */
-export async function checkCollection(sources: MembershipSourceProvider, collectionId: string): Promise<UsableCollection> {
+/**
+ * The collection must exist in ConfigMgr and be a device or user collection (CollectionType 2 or 1), of the
+ * member type the caller named if it named one. With pushed snapshots, a collection the collector has not
+ * uploaded yet is accepted as awaiting its first snapshot; the caller must then say what it holds.
+ */
+export async function checkCollection(
+  sources: MembershipSourceProvider,
+  collectionId: string,
+  memberType?: "device" | "user",
+): Promise<UsableCollection> {
   const info = await sources.open().getCollection(collectionId);
+  if (info === null && sources.kind === "pushed") {
+    if (memberType === undefined) {
+      throw new ValidationError(
+        `memberType is required: collection ${collectionId} awaits its first snapshot from the on-premises collector, so the app cannot tell whether it holds devices or users`,
+      );
+    }
+    return { info: null, memberType };
+  }
   if (info === null) {
     throw new CollectionNotUsableError("collection-not-found", `Collection ${collectionId} does not exist in ConfigMgr.`);
+  }
+  if (memberType !== undefined && info.type !== "other" && info.type !== memberType) {
+    throw new CollectionNotUsableError("unsupported-collection-type", `Collection ${collectionId} ("${info.name}") is a ${info.type} collection, not a ${memberType} collection.`);
   }
   if (info.type === "other") {
     throw new CollectionNotUsableError(

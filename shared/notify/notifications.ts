@@ -7,6 +7,7 @@ import { deliverNotifications, type DeliveryPolicy, type DeliveryReport } from "
 import type { Notification } from "./notification.js";
 import type { NotificationLinks } from "./notificationLinks.js";
 import type { NotificationOutbox } from "./outbox.js";
+import { checkStaleSnapshots, type SnapshotFreshness } from "./snapshotWatch.js";
 import type { WebhookPoster } from "./webhookPost.js";
 import { describeReceiver, type WebhookReceiver } from "./webhookReceiver.js";
 
@@ -40,6 +41,8 @@ export interface Notifications {
   deliver(): Promise<DeliveryReport>;
   /** Compares the dead-letter count with the last one seen and stores a notification when it rose. */
   watchDeadLetters(queue: JobQueue): Promise<void>;
+  /** Compares each pushed snapshot's freshness with the last one seen; stores a notification per change. */
+  watchSnapshots(snapshots: readonly SnapshotFreshness[]): Promise<void>;
   health(): Promise<NotificationHealth>;
 }
 
@@ -75,6 +78,9 @@ export function createNotifications(deps: NotificationsDeps): Notifications {
     async watchDeadLetters(queue) {
       const notification = await checkDeadLetters({ queue, outbox, now: clock.now() });
       if (notification !== null) await notifier.publish([notification]);
+    },
+    async watchSnapshots(snapshots) {
+      await notifier.publish(await checkStaleSnapshots({ outbox, now: clock.now(), snapshots }));
     },
     async health() {
       const entries = await outbox.list();

@@ -1,12 +1,12 @@
 import { mappingKeyOf } from "../mappings/ids.js";
 import type { Mapping } from "../mappings/mapping.js";
 import type { MappingState } from "../sync/mappingState.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import type { Guard, SyncRun } from "../sync/syncRun.js";
 import { mappingActions, type NotificationLinks } from "./notificationLinks.js";
 import type { Notification, NotificationFact, NotificationKind, NotifiedMapping, Severity } from "./notification.js";
 
 /** The collector's freshness guard (a pushed snapshot too old for removals) gets its own notification kind. */
-const STALE_SNAPSHOT_GUARD = "source-stale";
+const STALE_SNAPSHOT_GUARD: Guard = "source-stale";
 
 export interface StateChange {
   /** The state the run started from (lease taken). */
@@ -26,8 +26,11 @@ export function stateChangeNotifications(change: StateChange, links: Notificatio
   const notifications: Notification[] = [];
   const newlyBlocked = after.blocked !== null && (before.blocked === null || before.blocked.guard !== after.blocked.guard);
   if (newlyBlocked) notifications.push(blockedNotification(change, links));
-  if (after.health === "quarantined" && before.health !== "quarantined") notifications.push(quarantinedNotification(change, links));
-  else if (after.health === "degraded" && before.health === "healthy") notifications.push(degradedNotification(change, links));
+  // Degraded and quarantined by failures only: a run held back by an old snapshot may also show as degraded, and
+  // its notification is the snapshot-stale one above.
+  const failed = change.run.status === "failed";
+  if (failed && after.health === "quarantined" && before.health !== "quarantined") notifications.push(quarantinedNotification(change, links));
+  else if (failed && after.health === "degraded" && before.health === "healthy") notifications.push(degradedNotification(change, links));
   if (needsAttention(before) && !needsAttention(after)) notifications.push(recoveredNotification(change, links));
   return notifications;
 }
@@ -70,8 +73,7 @@ function base(kind: NotificationKind, severity: Severity, change: StateChange): 
 function blockedNotification(change: StateChange, links: NotificationLinks): Notification {
   const { mapping, run } = change;
   const blocked = change.after.blocked!;
-  // Compared as text: the guard joins the Guard union with the collector's pushed snapshots.
-  const stale = (blocked.guard as string) === STALE_SNAPSHOT_GUARD;
+  const stale = blocked.guard === STALE_SNAPSHOT_GUARD;
   const kind: NotificationKind = stale ? "snapshot-stale" : "blocked";
   const next = stale
     ? "Removals resume once the collector uploads a fresh snapshot: check `collection-sync collect` on the site server."

@@ -13,7 +13,7 @@ export const syncJobSchema = z.object({
   jobId: z.string().min(1).max(MAX_JOB_ID_LENGTH),
   collectionId: collectionIdSchema,
   groupId: guidSchema,
-  trigger: z.enum(["schedule", "manual", "cli", "retry"]),
+  trigger: z.enum(["schedule", "manual", "cli", "retry", "snapshot"]),
   enqueuedAt: z.iso.datetime(),
   attempt: z.number().int().min(0).default(0),
 });

@@ -1,3 +1,4 @@
+import { ConfigError } from "../errors.js";
 import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -48,10 +49,7 @@ type TableServerCtor = new (config: unknown) => AzuriteServer;
  * the version is pinned in package.json (3.35 is the last release that runs on Node 20, docs/service-facts.md).
  */
 export async function startEmbeddedAzurite(options: { location?: string; port?: number } = {}): Promise<EmbeddedAzurite> {
-  const require = createRequire(import.meta.url);
-  const TableConfiguration = (require("azurite/dist/src/table/TableConfiguration.js") as { default: TableConfigurationCtor })
-    .default;
-  const TableServer = (require("azurite/dist/src/table/TableServer.js") as { default: TableServerCtor }).default;
+  const { TableConfiguration, TableServer } = loadAzurite();
   const inMemory = options.location === undefined;
   let dbPath = "azurite-table-memory.json";
   if (options.location !== undefined) {
@@ -84,6 +82,24 @@ export async function startEmbeddedAzurite(options: { location?: string; port?: 
     connectionString: azuriteConnectionString(endpoint),
     close: () => server.close(),
   };
+}
+
+/**
+ * Azurite is a development dependency (the Functions package never loads it): `npm install` brings it for the CLI
+ * and the tests; an install without dev dependencies gets a clear message instead of a module-not-found trace.
+ */
+function loadAzurite(): { TableConfiguration: TableConfigurationCtor; TableServer: TableServerCtor } {
+  const require = createRequire(import.meta.url);
+  try {
+    return {
+      TableConfiguration: (require("azurite/dist/src/table/TableConfiguration.js") as { default: TableConfigurationCtor }).default,
+      TableServer: (require("azurite/dist/src/table/TableServer.js") as { default: TableServerCtor }).default,
+    };
+  } catch (error) {
+    throw new ConfigError([
+      `Embedded storage needs the development dependency azurite (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): run npm install with dev dependencies, or set TABLES_CONNECTION / TABLES_ENDPOINT`,
+    ]);
+  }
 }
 
 export function azuriteConnectionString(tableEndpoint: string): string {

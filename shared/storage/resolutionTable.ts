@@ -1,6 +1,6 @@
 import type { ResolutionCache, ResolutionEntry } from "../sync/resolutionCache.js";
 import { byBucket, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
-import { ByteReader, ByteWriter, ENTITY_BYTES } from "./packing.js";
+import { ByteReader, ByteWriter, packNewestThatFit } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 import { assertTableKey } from "./tableKeys.js";
 
@@ -75,8 +75,8 @@ export function createResolutionTable(table: LazyTable, ttlMs: number): Resoluti
   };
 }
 
-function encodeEntries(entries: ResolutionEntry[]): Buffer {
-  const write = (list: ResolutionEntry[]) => {
+function encodeEntries(entries: readonly ResolutionEntry[]): Buffer {
+  return packNewestThatFit(entries, (list) => {
     const writer = new ByteWriter();
     for (const e of list) {
       writer.item(e.key);
@@ -86,17 +86,7 @@ function encodeEntries(entries: ResolutionEntry[]): Buffer {
       writer.double(e.checkedAt);
     }
     return writer.finish();
-  };
-  let data = write(entries);
-  if (data.length <= ENTITY_BYTES) return data;
-  // A cache may forget: keep the newest entries that fit one entity.
-  const newestFirst = [...entries].sort((a, b) => b.checkedAt - a.checkedAt);
-  let keep = Math.floor((newestFirst.length * ENTITY_BYTES) / data.length);
-  do {
-    data = write(newestFirst.slice(0, keep));
-    keep = Math.floor(keep * 0.95);
-  } while (data.length > ENTITY_BYTES);
-  return data;
+  });
 }
 
 function forEachEntry(data: Uint8Array, visit: (entry: ResolutionEntry) => void): void {

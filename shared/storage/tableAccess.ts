@@ -3,6 +3,7 @@ import type { TokenCredential } from "@azure/identity";
 import { isLoopbackHttp } from "../config/settings.js";
 import { ValidationError } from "../errors.js";
 import { tableStatus } from "./tableErrors.js";
+import { DEFAULT_TABLE_TIMEOUT_MS, tableTimeoutPolicy } from "./tableTimeout.js";
 
 /** A connection string (Azurite, shared key) or an endpoint reached with a token (managed identity). */
 export type TablesConnection = { readonly connectionString: string } | { readonly endpoint: string; readonly credential: TokenCredential };
@@ -15,6 +16,8 @@ export interface TableAccessOptions {
    * (Azurite) and false otherwise.
    */
   readonly allowInsecureConnection?: boolean;
+  /** Longest wait for one Table operation (retries included) before it fails; default 20 s. */
+  readonly operationTimeoutMs?: number;
 }
 
 /** A table that is created the first time it is used. */
@@ -33,10 +36,14 @@ export function openTable(connection: TablesConnection, baseName: string, option
   }
   const name = `${prefix}${baseName}`;
   const allowInsecureConnection = options.allowInsecureConnection ?? isLoopbackEndpoint(connection);
+  const clientOptions = {
+    allowInsecureConnection,
+    additionalPolicies: [tableTimeoutPolicy(name, options.operationTimeoutMs ?? DEFAULT_TABLE_TIMEOUT_MS)],
+  };
   const client =
     "connectionString" in connection
-      ? TableClient.fromConnectionString(connection.connectionString, name, { allowInsecureConnection })
-      : new TableClient(connection.endpoint, name, connection.credential, { allowInsecureConnection });
+      ? TableClient.fromConnectionString(connection.connectionString, name, clientOptions)
+      : new TableClient(connection.endpoint, name, connection.credential, clientOptions);
   let creating: Promise<TableClient> | undefined;
   return {
     name,

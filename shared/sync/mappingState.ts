@@ -12,6 +12,8 @@ export interface Lease {
 export interface Watermark {
   readonly collectionMemberCount: number;
   readonly collectionLastMemberChangeTime: string | null;
+  /** The source's own change token (a pushed snapshot's id); absent or null for the AdminService. */
+  readonly sourceVersion?: string | null;
   /** Mapping settings the watermark was taken under (mode, hybrid opt-in): a change forces a full run. */
   readonly mappingFingerprint: string;
 }

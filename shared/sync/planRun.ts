@@ -27,6 +27,7 @@ export async function planRun(ctx: RunContext, collection: CollectionInfo) {
     hasSyncedInThisMode: state.lastSuccessMode === mapping.mode,
     thresholdPercent: mapping.removalThresholdPercent ?? deps.policy.removalThresholdPercent,
     thresholdCount: mapping.removalThresholdCount ?? deps.policy.removalThresholdCount,
+    ...(collection.vouchedAt === undefined ? {} : { sourceAge: { ageMs: Math.max(0, deps.clock.now() - collection.vouchedAt), maxAgeMs: deps.policy.snapshotMaxAgeMs } }),
   });
   const approved = guard !== null && state.approval?.fingerprint === guard.fingerprint;
   return { resolution, plan, guard, approved, ledger };

@@ -1,5 +1,5 @@
 import type { MembershipSource } from "../configmgr/membershipSource.js";
-import { CredentialUnavailableError, PermanentSyncError, SourceReadError, ensureError } from "../errors.js";
+import { CredentialUnavailableError, PermanentSyncError, RunDeadlineError, SourceReadError, ensureError } from "../errors.js";
 import type { Directory } from "../graph/directory.js";
 import { mappingKeyOf } from "../mappings/ids.js";
 import type { Mapping } from "../mappings/mapping.js";
@@ -65,7 +65,7 @@ export function countRequests(ctx: RunContext): void {
 }
 
 /** How an error ends a run: recorded reasons for what a person must fix, "unexpected" for what may pass. */
-export function failure(record: RunRecord, error: unknown): Outcome & { effects: RunEffects } {
+export function failure(record: RunRecord, error: unknown, state?: MappingState): Outcome & { effects: RunEffects } {
   const noEffects: RunEffects = { watermark: null, blocked: null, approvalConsumed: false };
   if (error instanceof PermanentSyncError) {
     record.addError({ code: error.reason, message: error.message });
@@ -74,6 +74,13 @@ export function failure(record: RunRecord, error: unknown): Outcome & { effects:
   if (error instanceof CredentialUnavailableError) {
     record.addError({ code: "credential-unavailable", message: error.message });
     return { status: "failed", message: `${error.message} The next run tries again.`, effects: noEffects };
+  }
+  if (error instanceof RunDeadlineError) {
+    // Graph throttled or stalled a read past the time budget: nothing is diffed against a partial read.
+    record.retryAfterMs = error.retryAfterMs;
+    record.addError({ code: "time-budget-exhausted", message: error.message });
+    const keep: RunEffects = { watermark: null, blocked: state?.blocked ?? null, approvalConsumed: false };
+    return { status: "rescheduled", message: `The run's time budget ran out while reading Graph; the job is re-scheduled. ${error.message}`, effects: keep };
   }
   if (error instanceof SourceReadError) {
     record.addError({ code: `source-${error.kind}`, message: error.message });

@@ -14,6 +14,8 @@ export interface GuardInput {
   readonly hasSyncedInThisMode: boolean;
   readonly thresholdPercent: number;
   readonly thresholdCount: number;
+  /** How old the source's picture is and how old it may be before removals wait (pushed snapshots only). */
+  readonly sourceAge?: { readonly ageMs: number; readonly maxAgeMs: number };
 }
 
 export interface GuardVerdict {
@@ -32,6 +34,14 @@ export function checkRemovalGuards(input: GuardInput): GuardVerdict | null {
   if (removeCount === 0) return null;
   const block = (guard: Guard, message: string): GuardVerdict => ({ guard, message, fingerprint: changeFingerprint(guard, input.toRemove) });
 
+  // Membership read from an old snapshot may have lost members since: nothing is removed on old evidence.
+  if (input.sourceAge !== undefined && input.sourceAge.ageMs > input.sourceAge.maxAgeMs) {
+    const minutes = (ms: number) => Math.floor(ms / 60_000);
+    return block(
+      "source-stale",
+      `The collection's snapshot is ${minutes(input.sourceAge.ageMs)} minutes old (limit ${minutes(input.sourceAge.maxAgeMs)}): ${removeCount} removals wait for a fresh snapshot from the on-premises collector; adds went ahead.`,
+    );
+  }
   if (input.sourceCount === 0 && (input.lastSuccessSourceCount ?? 0) > 0) {
     return block(
       "source-empty",

@@ -38,7 +38,8 @@ export function stateAfterRun(state: MappingState, run: SyncRun, effects: RunEff
     lastSuccessSourceCount: sawSource ? run.counts.source : state.lastSuccessSourceCount,
     lastSuccessMode: run.status === "succeeded" || run.status === "partial" ? run.mode : state.lastSuccessMode,
     consecutiveFailures,
-    health: state.health === "quarantined" && !failed ? "healthy" : health,
+    // Removals held back for an old snapshot: the mapping is not doing its whole job, whatever else went well.
+    health: state.health === "quarantined" && !failed ? "healthy" : run.blockedBy === "source-stale" && health === "healthy" ? "degraded" : health,
     blocked: run.status === "skipped-unchanged" ? state.blocked : effects.blocked,
     approval: effects.approvalConsumed ? null : state.approval,
   };

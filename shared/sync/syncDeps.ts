@@ -1,5 +1,7 @@
+import type { Mapping } from "../mappings/mapping.js";
 import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import type { DirectoryProvider } from "../graph/directory.js";
+import { LEASE_MARGIN_SECONDS } from "../config/settings.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/notifications.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
@@ -19,6 +21,8 @@ export interface SyncPolicy {
   /** How long a worker's lease on a mapping lasts if it dies without releasing it. */
   readonly leaseMs: number;
   readonly resolutionTtlMs: number;
+  /** SOURCE_MODE=pushed: a snapshot older than this blocks removals (`source-stale`). */
+  readonly snapshotMaxAgeMs: number;
 }
 
 /** Everything the sync engine talks to; built once per process by the composition root. */
@@ -45,6 +49,8 @@ export interface SyncRequest {
   readonly dryRun?: boolean;
   /** Identifies the worker holding the lease (defaults to a random id). */
   readonly workerId?: string;
+  /** With dryRun: plan for this mapping as it would be created, instead of the stored one (nothing is stored). */
+  readonly draft?: Mapping;
 }
 
 /** Where the engine keeps its records (the Table Storage adapters, in production). */
@@ -68,6 +74,7 @@ export function syncPolicyFrom(settings: {
   readonly REMOVAL_THRESHOLD_COUNT: number;
   readonly SYNC_TIME_BUDGET_SECONDS: number;
   readonly RESOLUTION_CACHE_TTL_MINUTES: number;
+  readonly SNAPSHOT_MAX_AGE_MINUTES: number;
 }): SyncPolicy {
   const timeBudgetMs = settings.SYNC_TIME_BUDGET_SECONDS * 1000;
   return {
@@ -75,7 +82,8 @@ export function syncPolicyFrom(settings: {
     removalThresholdCount: settings.REMOVAL_THRESHOLD_COUNT,
     timeBudgetMs,
     // A worker that dies keeps the mapping for its time budget plus a margin, never longer.
-    leaseMs: timeBudgetMs + 60_000,
+    leaseMs: timeBudgetMs + LEASE_MARGIN_SECONDS * 1000,
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    snapshotMaxAgeMs: settings.SNAPSHOT_MAX_AGE_MINUTES * 60_000,
   };
 }

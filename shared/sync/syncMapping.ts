@@ -7,6 +7,7 @@ import { finishRun } from "./finishRun.js";
 import type { Watermark } from "./mappingState.js";
 import { checkGroup, planRun } from "./planRun.js";
 import { previewMapping } from "./previewMapping.js";
+import { noSnapshotYet } from "../snapshots/pushedSource.js";
 import { failure, keepState, mappingFingerprint, trackGroup, type Outcome, type RunContext } from "./runContext.js";
 import { RunRecord, summarise } from "./runRecord.js";
 import type { SyncDeps, SyncRequest } from "./syncDeps.js";
@@ -20,7 +21,7 @@ import type { SyncRun } from "./syncRun.js";
 export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise<SyncRun> {
   const startedAt = deps.clock.now();
   const ref = { collectionId: request.collectionId, groupId: request.groupId };
-  const mapping = await deps.mappings.get(ref);
+  const mapping = request.dryRun && request.draft ? request.draft : await deps.mappings.get(ref);
   const record = new RunRecord(randomUUID(), mapping ?? { ...ref, tenantId: null, mode: "additive" }, request.trigger, startedAt);
   if (!mapping) {
     record.addError({ code: "mapping-not-found", message: "The mapping no longer exists." });
@@ -34,13 +35,14 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
   if (!leased) return record.finish("skipped-leased", "Another worker is syncing this mapping.", deps.clock.now());
 
   const source = deps.sources.open();
-  const directory = deps.directories.open(mapping.tenantId);
+  // Reads and writes alike end by the run's budget, before the lease (budget + margin) runs out.
+  const directory = deps.directories.open(mapping.tenantId, { deadline: startedAt + deps.policy.timeBudgetMs });
   const context: RunContext = { deps, mapping, record, source, directory, state: leased, group: trackGroup(deps, mapping, directory, leased, false) };
   let outcome: Outcome;
   try {
     outcome = await runSync(context);
   } catch (error) {
-    outcome = failure(record, error);
+    outcome = failure(record, error, leased);
     if (outcome.unexpected) {
       await finishRun(context, outcome);
       throw error;
@@ -52,7 +54,10 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
 async function runSync(ctx: RunContext): Promise<Outcome> {
   const { mapping, source, directory, state, record, deps } = ctx;
   const collection = await source.getCollection(mapping.collectionId);
-  if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+  if (!collection) {
+    if (deps.sources.kind === "pushed") throw noSnapshotYet(mapping.collectionId);
+    throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
+  }
 
   if (await checkUnchanged(ctx, collection)) {
     const effects = keepState(state);
@@ -119,7 +124,8 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
     state.blocked === null &&
     mark.mappingFingerprint === mappingFingerprint(mapping) &&
     mark.collectionMemberCount === collection.memberCount &&
-    mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime;
+    mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime &&
+    (mark.sourceVersion ?? null) === (collection.version ?? null);
   // The group side: the stored snapshot's delta link, followed (one request when nothing changed). Without a
   // usable snapshot nothing vouches for the group, so the run goes on and the group is checked and read in full.
   const look = await ctx.group.look(!sourceSame);
@@ -137,6 +143,7 @@ function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
+    sourceVersion: collection.version ?? null,
     mappingFingerprint: mappingFingerprint(ctx.mapping),
   };
 }

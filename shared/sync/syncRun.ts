@@ -32,7 +32,8 @@ export type RunStatus =
   /** Another worker holds the mapping's lease: nothing done, not recorded in the history. */
   | "skipped-leased";
 
-export type Guard = "source-read-failed" | "source-empty" | "removal-threshold" | "mirror-first-sync";
+/** `source-stale`: SOURCE_MODE=pushed and the collection's snapshot is older than SNAPSHOT_MAX_AGE_MINUTES. */
+export type Guard = "source-read-failed" | "source-empty" | "source-stale" | "removal-threshold" | "mirror-first-sync";
 
 export interface RunCounts {
   /** Members in the collection. */
@@ -72,7 +73,8 @@ export interface RunPreview {
   readonly members?: readonly MemberReportEntry[];
 }
 
-export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
+/** `snapshot`: queued by a committed collector snapshot whose watermark changed (event-driven sync). */
+export type RunTrigger = "schedule" | "manual" | "cli" | "retry" | "snapshot";
 
 /** One sync of one mapping: what an admin reads in the run history. */
 export interface SyncRun {

@@ -1,11 +1,14 @@
 /**
  * `/AdminService/wmi/<Class>` and `/AdminService/wmi/<Class>('<key>')`: OData `$filter`, `$select`, `$top`,
- * `$skip`, `$count`, with server paging (`@odata.nextLink`) above `adminServicePageSize`. Errors are OData
- * error bodies; a query the simulator cannot parse is a 400, never a 500.
+ * `$skip`, `$count`, with server paging (`@odata.nextLink`) above `adminServicePageSize`. What Microsoft leaves
+ * undocumented (node limit, `$count`, keyed-read shape, property spelling) follows the tenant's AdminService
+ * profile (profile.ts). Errors are OData error bodies; a query the simulator cannot parse is a 400, never a 500.
  */
 import type { SimulatorCore } from "../core.js";
 import { FilterSyntaxError, parseFilter, propertiesOf, type FilterNode } from "../odataFilter.js";
+import { filterNodeCount } from "../odataNodeCount.js";
 import { buildQuery, jsonResponse, pathSegments, RouteError, type SimRequest, type SimResponse } from "../http/types.js";
+import type { AdminServiceProfile } from "./profile.js";
 import { WMI_CLASSES, type Row, type WmiClass } from "./wmiClasses.js";
 
 export function odataError(status: number, code: string, message: string): SimResponse {
@@ -34,17 +37,45 @@ function parseInteger(req: SimRequest, option: "$top" | "$skip"): number | undef
   return Number(raw);
 }
 
-function parseQueryFilter(req: SimRequest, cls: WmiClass): FilterNode | null {
+function parseQueryFilter(req: SimRequest, cls: WmiClass, profile: AdminServiceProfile): FilterNode | null {
   const raw = req.query.get("$filter");
   if (raw === null) return null;
+  let node: FilterNode;
   try {
-    const node = parseFilter(raw);
-    for (const property of propertiesOf(node)) canonical(cls, property);
-    return node;
+    node = parseFilter(raw);
   } catch (error) {
     if (error instanceof FilterSyntaxError) throw invalidQuery(`Syntax error in $filter: ${error.message}`);
     throw error;
   }
+  // ODataValidationSettings.MaxNodeCount, with ASP.NET OData's own words (docs/service-facts.md).
+  if (profile.maxNodeCount !== null && filterNodeCount(node) > profile.maxNodeCount) {
+    throw invalidQuery(
+      `The node count limit of '${profile.maxNodeCount}' has been exceeded. To increase the limit, set the 'MaxNodeCount' property on EnableQueryAttribute or ODataValidationSettings.`,
+    );
+  }
+  for (const property of propertiesOf(node)) canonical(cls, property);
+  return node;
+}
+
+/** `$count` on a site that does not allow it: AllowedQueryOptions refuses it before anything runs. */
+function checkCount(req: SimRequest, profile: AdminServiceProfile): boolean {
+  const raw = req.query.get("$count");
+  if (raw === null) return false;
+  if (profile.count === "refuse") {
+    throw invalidQuery("Query option 'Count' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.");
+  }
+  if (raw !== "true" && raw !== "false") throw invalidQuery(`Invalid value '${raw}' for $count.`);
+  return raw === "true" && profile.count === "answer";
+}
+
+/** Property names as the profile spells them in answers. */
+function spelled(cls: WmiClass, row: Row, profile: AdminServiceProfile): Row {
+  if (profile.propertyCase === "reference") return row;
+  const out: Row = {};
+  for (const [name, value] of Object.entries(row)) {
+    out[profile.propertyCase === "lower" ? name.toLowerCase() : (cls.communitySpelling[name] ?? name)] = value;
+  }
+  return out;
 }
 
 const SUPPORTED_OPTIONS = new Set(["$filter", "$select", "$top", "$skip", "$count"]);
@@ -67,22 +98,26 @@ function parseTarget(req: SimRequest): { cls: WmiClass; key: string | null } {
 }
 
 function list(core: SimulatorCore, req: SimRequest, fault: { truncatePaging?: boolean; emptyResult?: boolean } | null): SimResponse {
+  const profile = core.options.adminService;
   const { cls, key } = parseTarget(req);
   for (const option of req.query.keys()) {
     if (option.startsWith("$") && !SUPPORTED_OPTIONS.has(option)) throw invalidQuery(`Query option '${option}' is not supported by the simulated AdminService.`);
   }
   const select = req.query.get("$select")?.split(",").map((f) => canonical(cls, f)) ?? null;
+  const answer = (row: Row) => spelled(cls, project(row, select), profile);
   const context = `${req.publicBase}/AdminService/wmi/$metadata#${cls.name}`;
+  const counted = checkCount(req, profile);
   if (key !== null) {
     const row = cls.byKey(core.configMgr, key);
-    if (!row) throw new RouteError(odataError(404, "NotFound", `No ${cls.name} instance was found with the key '${key}'.`));
-    return jsonResponse(200, { "@odata.context": context, value: fault?.emptyResult ? [] : [project(row, select)] });
+    if (!row || (fault?.emptyResult && profile.keyedRead === "entity")) {
+      throw new RouteError(odataError(404, "NotFound", `No ${cls.name} instance was found with the key '${key}'.`));
+    }
+    if (profile.keyedRead === "entity") return jsonResponse(200, { "@odata.context": `${context}/$entity`, ...answer(row) });
+    return jsonResponse(200, { "@odata.context": context, value: fault?.emptyResult ? [] : [answer(row)] });
   }
-  const filter = parseQueryFilter(req, cls);
+  const filter = parseQueryFilter(req, cls, profile);
   const top = parseInteger(req, "$top");
   const skip = parseInteger(req, "$skip") ?? 0;
-  const countRaw = req.query.get("$count");
-  if (countRaw !== null && countRaw !== "true" && countRaw !== "false") throw invalidQuery(`Invalid value '${countRaw}' for $count.`);
   const rows = cls.query(core.configMgr, filter);
   const pageSize = core.options.adminServicePageSize;
   const take = Math.min(top ?? Number.POSITIVE_INFINITY, pageSize);
@@ -94,8 +129,8 @@ function list(core: SimulatorCore, req: SimRequest, fault: { truncatePaging?: bo
   }
   if (fault?.emptyResult) page = [];
   const body: Record<string, unknown> = { "@odata.context": context };
-  if (countRaw === "true") body["@odata.count"] = fault?.emptyResult ? 0 : rows.count;
-  body.value = page.map((row) => project(row, select));
+  if (counted) body["@odata.count"] = fault?.emptyResult ? 0 : rows.count;
+  body.value = page.map(answer);
   if (hasMore) {
     const params: [string, string][] = [];
     for (const [k, v] of req.query) if (k !== "$skip" && k !== "$top") params.push([k, v]);

@@ -1,6 +1,7 @@
 /**
  * The WMI classes the AdminService exposes to the product (docs/service-facts.md, "ConfigMgr AdminService"): their
- * properties and how to find matching rows fast (indexes for `CollectionID eq`, `ResourceId eq|in|or`).
+ * properties (spelled as the class reference does) and how to find matching rows fast (indexes for
+ * `CollectionID eq`, and `ResourceID` chains of `eq`, `in` and `ge`/`le` ranges).
  */
 import { equalityValues, evaluate, type FilterNode } from "../odataFilter.js";
 import type { CmUserRecord, CollectionRecord, ConfigMgrState, SystemRecord } from "../state/configMgrState.js";
@@ -17,6 +18,8 @@ export interface WmiClass {
   readonly name: string;
   readonly properties: readonly string[];
   readonly key: string;
+  /** Names community code spells differently from the class reference (`ResourceID` → `ResourceId`). */
+  readonly communitySpelling: Readonly<Record<string, string>>;
   query(state: ConfigMgrState, filter: FilterNode | null): RowSet;
   byKey(state: ConfigMgrState, key: string): Row | undefined;
 }
@@ -40,10 +43,30 @@ function readerOf(row: Row): (name: string) => unknown {
   };
 }
 
-function numericKeys(filter: FilterNode | null, property: string): number[] | null {
-  const values = filter ? equalityValues(filter, property) : null;
+/** Inclusive ResourceID intervals a filter asks for. */
+type Interval = readonly [number, number];
+
+/**
+ * When the filter is an `or` of `ResourceID eq n`, `ResourceID in (…)` and `ResourceID ge a and ResourceID le b`,
+ * the intervals it selects (so a lookup walks those ids instead of scanning 100,000 records); otherwise null.
+ */
+function resourceIntervals(filter: FilterNode | null): Interval[] | null {
+  if (!filter) return null;
+  if (filter.kind === "or") {
+    const left = resourceIntervals(filter.left);
+    const right = resourceIntervals(filter.right);
+    return left && right ? [...left, ...right] : null;
+  }
+  if (filter.kind === "and") {
+    const bound = (node: FilterNode, op: "ge" | "le") =>
+      node.kind === "compare" && node.op === op && node.property.toLowerCase() === "resourceid" && typeof node.value === "number" ? node.value : null;
+    const from = bound(filter.left, "ge") ?? bound(filter.right, "ge");
+    const to = bound(filter.right, "le") ?? bound(filter.left, "le");
+    return from !== null && to !== null ? [[from, to]] : null;
+  }
+  const values = equalityValues(filter, "ResourceID");
   if (!values) return null;
-  return values.map((v) => Number(v)).filter((n) => Number.isInteger(n));
+  return values.map((v) => Number(v)).filter((n) => Number.isInteger(n)).map((n): Interval => [n, n]);
 }
 
 function collectionRow(c: CollectionRecord): Row {
@@ -61,7 +84,7 @@ function collectionRow(c: CollectionRecord): Row {
 
 function systemRow(s: SystemRecord): Row {
   return {
-    ResourceId: s.ResourceId,
+    ResourceID: s.ResourceId,
     ResourceType: 5,
     Name: s.Name,
     NetbiosName: s.Name,
@@ -76,7 +99,7 @@ function systemRow(s: SystemRecord): Row {
 
 function userRow(u: CmUserRecord): Row {
   return {
-    ResourceId: u.ResourceId,
+    ResourceID: u.ResourceId,
     ResourceType: 4,
     Name: u.Name,
     UserPrincipalName: u.UserPrincipalName,
@@ -104,6 +127,7 @@ const SMS_Collection: WmiClass = {
   name: "SMS_Collection",
   properties: ["CollectionID", "Name", "CollectionType", "MemberCount", "LastChangeTime", "LastMemberChangeTime", "LastRefreshTime", "RefreshType"],
   key: "CollectionID",
+  communitySpelling: {},
   query(state, filter) {
     const ids = filter ? equalityValues(filter, "CollectionID") : null;
     if (ids) {
@@ -122,6 +146,7 @@ const SMS_FullCollectionMembership: WmiClass = {
   name: "SMS_FullCollectionMembership",
   properties: ["CollectionID", "ResourceID", "ResourceType", "Name", "IsClient", "IsActive", "IsObsolete", "IsDecommissioned"],
   key: "ResourceID",
+  communitySpelling: {},
   query(state, filter) {
     const ids = filter ? equalityValues(filter, "CollectionID") : null;
     if (ids) {
@@ -150,7 +175,7 @@ const SMS_FullCollectionMembership: WmiClass = {
   byKey: () => undefined,
 };
 
-/** Discovery classes keyed by ResourceId (`ResourceId eq|in|or` chains use the Map, anything else scans). */
+/** Discovery classes keyed by ResourceID (chains of ids and ranges use the Map, anything else scans). */
 function resourceClass<T>(
   name: string,
   properties: readonly string[],
@@ -160,12 +185,16 @@ function resourceClass<T>(
   return {
     name,
     properties,
-    key: "ResourceId",
+    key: "ResourceID",
+    communitySpelling: { ResourceID: "ResourceId" },
     query(state, filter) {
-      const keys = numericKeys(filter, "ResourceId");
+      const intervals = resourceIntervals(filter);
       const map = records(state);
-      if (keys) return fromRows([...new Set(keys)].flatMap((k) => (map.has(k) ? [toRow(map.get(k) as T)] : [])));
-      return filtered([...map.values()].map(toRow), filter);
+      const span = intervals?.reduce((sum, [from, to]) => sum + Math.max(0, to - from + 1), 0) ?? Number.POSITIVE_INFINITY;
+      if (intervals === null || span > map.size) return filtered([...map.values()].map(toRow), filter);
+      const ids = new Set<number>();
+      for (const [from, to] of intervals) for (let id = from; id <= to; id++) if (map.has(id)) ids.add(id);
+      return fromRows([...ids].sort((a, b) => a - b).map((id) => toRow(map.get(id) as T)));
     },
     byKey(state, key) {
       const record = records(state).get(Number(key));
@@ -176,14 +205,14 @@ function resourceClass<T>(
 
 const SMS_R_System = resourceClass(
   "SMS_R_System",
-  ["ResourceId", "ResourceType", "Name", "NetbiosName", "AADDeviceID", "AADTenantID", "Client", "Active", "Obsolete", "Decommissioned"],
+  ["ResourceID", "ResourceType", "Name", "NetbiosName", "AADDeviceID", "AADTenantID", "Client", "Active", "Obsolete", "Decommissioned"],
   (state) => state.systems,
   systemRow,
 );
 
 const SMS_R_User = resourceClass(
   "SMS_R_User",
-  ["ResourceId", "ResourceType", "Name", "UserPrincipalName", "AADUserID", "AADTenantID"],
+  ["ResourceID", "ResourceType", "Name", "UserPrincipalName", "AADUserID", "AADTenantID"],
   (state) => state.users,
   userRow,
 );

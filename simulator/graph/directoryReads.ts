@@ -5,7 +5,7 @@
 import { equalityValues, evaluate, type FilterNode } from "../odataFilter.js";
 import { jsonResponse, RouteError, type SimRequest, type SimResponse } from "../http/types.js";
 import type { DeviceRecord, DirectoryState, UserRecord } from "../state/directoryState.js";
-import { badRequest, notFound } from "./graphErrors.js";
+import { badRequest, insufficientPrivileges, notFound } from "./graphErrors.js";
 import { contextUrl, pageResponse, parseGraphFilter, parseSelect, parseSkipToken, parseTop, project, readerOf } from "./query.js";
 import { DEVICE_PROPERTIES, deviceView, ODATA_TYPE, objectView, USER_DEFAULTS, USER_PROPERTIES, userView } from "./representations.js";
 
@@ -58,7 +58,19 @@ export function getDevice(req: SimRequest, tenant: DirectoryState, key: { id?: s
   return singleEntity(req, "devices", deviceView(device), fields, DEVICE_PROPERTIES);
 }
 
+/**
+ * Application permissions that read users (least privileged first): `User.Read.All`; getByIds lists only
+ * `Directory.Read.All` (docs/service-facts.md), so User.Read.All alone is refused there.
+ */
+const READ_USERS = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const READ_DIRECTORY_OBJECTS = ["Directory.Read.All", "Directory.ReadWrite.All"];
+
+function requireAny(tenant: DirectoryState, permissions: readonly string[]): void {
+  if (!permissions.some((p) => tenant.permissions.has(p))) throw new RouteError(insufficientPrivileges());
+}
+
 export function listUsers(req: SimRequest, tenant: DirectoryState): SimResponse {
+  requireAny(tenant, READ_USERS);
   const fields = parseSelect(req, USER_PROPERTIES, "user");
   const filter = parseGraphFilter(req, USER_PROPERTIES, "user");
   const records = select(tenant.userList, filter, { id: tenant.users, userPrincipalName: tenant.usersByUpn }, userView);
@@ -66,6 +78,7 @@ export function listUsers(req: SimRequest, tenant: DirectoryState): SimResponse 
 }
 
 export function getUser(req: SimRequest, tenant: DirectoryState, idOrUpn: string): SimResponse {
+  requireAny(tenant, READ_USERS);
   const fields = parseSelect(req, USER_PROPERTIES, "user");
   const lower = idOrUpn.toLowerCase();
   const user: UserRecord | undefined = tenant.users.get(lower) ?? tenant.usersByUpn.get(lower);
@@ -84,6 +97,7 @@ const TYPE_NAMES: Record<string, "device" | "user" | "group"> = {
 
 /** `POST /directoryObjects/getByIds` `{ ids, types? }`: up to 1,000 ids; unknown ids are left out. */
 export function getByIds(req: SimRequest, tenant: DirectoryState): SimResponse {
+  requireAny(tenant, READ_DIRECTORY_OBJECTS);
   const body = req.body as { ids?: unknown; types?: unknown } | undefined;
   const ids = body?.ids;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {

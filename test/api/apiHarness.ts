@@ -3,6 +3,7 @@ import type { ApiDeps, ApiRequest, MappingsApi } from "../../shared/api/apiTypes
 import type { AuthConfig } from "../../shared/api/auth.js";
 import { probeAll } from "../../shared/api/health.js";
 import { apiDepsFrom } from "../../shared/api/apiDeps.js";
+import { createAdminServiceCatalog } from "../../shared/configmgr/adminServiceCatalog.js";
 import { createMappingsApi } from "../../shared/api/router.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
@@ -34,6 +35,7 @@ export interface ApiHarness {
   readonly tenant: SimulatedTenant;
   readonly logs: LogEntry[];
   /** Calls the transport-neutral core. `path` is below /api and may carry a query string. */
+  /** A Uint8Array body is sent as bytes (a gzip snapshot part); anything else as JSON. */
   call(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<CallResult>;
   /** Every mapping in the table (to prove a refused request stored nothing). */
   storedMappings(): Promise<string[]>;
@@ -45,14 +47,23 @@ export interface ApiHarness {
  * the real Graph and AdminService adapters, the real sync engine for previews and approvals). Only the queue
  * is a fake.
  */
-export async function startApiHarness(options: { seed?: SimulatorSeed; auth?: AuthConfig } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  options: { seed?: SimulatorSeed; auth?: AuthConfig; pushed?: boolean; clock?: Clock; snapshotMaxAgeMs?: number } = {},
+): Promise<ApiHarness> {
   const logs: LogEntry[] = [];
   const record = (level: LogEntry["level"]) => (message: string, properties: Record<string, unknown> = {}) =>
     void logs.push({ level, message, properties });
   const log: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
   // Real time, but back-off waits cost nothing: a test against a closed simulator fails fast, not after 8 retries.
-  const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
-  const sync = await startSyncHarness({ seed: options.seed ?? apiSeed(), clock, log, maxConcurrency: 2 });
+  const clock: Clock = options.clock ?? { now: () => Date.now(), sleep: async () => {} };
+  const sync = await startSyncHarness({
+    seed: options.seed ?? apiSeed(),
+    clock,
+    log,
+    maxConcurrency: 2,
+    ...(options.pushed ? { pushed: true } : {}),
+    ...(options.snapshotMaxAgeMs === undefined ? {} : { policy: { snapshotMaxAgeMs: options.snapshotMaxAgeMs } }),
+  });
   const { tenant, stores } = sync;
   const { directories } = sync.deps;
   const queue = fakeJobQueue();
@@ -61,6 +72,8 @@ export async function startApiHarness(options: { seed?: SimulatorSeed; auth?: Au
     runSync: (request) => syncMapping(sync.deps, request),
     health: () => probeAll({ storage: () => stores.ping(), graph: () => directories.open(null).searchGroups("Intune", 1) }),
     auth: options.auth ?? { mode: "none" },
+    collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }),
+    snapshotStore: stores.snapshots,
   });
   const api = createMappingsApi(deps);
 
@@ -79,10 +92,10 @@ export async function startApiHarness(options: { seed?: SimulatorSeed; auth?: Au
         path: url.pathname,
         query: url.searchParams,
         headers: {
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(body === undefined ? {} : { "content-type": body instanceof Uint8Array ? "application/gzip" : "application/json" }),
           ...Object.fromEntries(Object.entries(callOptions.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
         },
-        body: body === undefined ? null : typeof body === "string" ? body : JSON.stringify(body),
+        body: body === undefined ? null : typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
       };
       const response = await api.handle(request);
       return { status: response.status, headers: response.headers, body: response.jsonBody };

@@ -13,7 +13,7 @@ const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 
 describe("behind App Service Authentication (easyauth)", () => {
   it("answers 401 when the platform passed no principal, and stores nothing", async () => {
-    const harness = await start({ auth: { mode: "easyauth" } });
+    const harness = await start({ auth: { mode: "easyauth", platformAuthEnabled: true } });
     const answer = await harness.call("POST", "/mappings", { body: pilot });
     expect(answer.status).toBe(401);
     expect(answer.body.type).toBe(`${PROBLEM_BASE}unauthorized`);
@@ -23,14 +23,14 @@ describe("behind App Service Authentication (easyauth)", () => {
   });
 
   it("answers 401 for a principal header that is not a principal", async () => {
-    const harness = await start({ auth: { mode: "easyauth" } });
+    const harness = await start({ auth: { mode: "easyauth", platformAuthEnabled: true } });
     for (const forged of ["not base64 at all", Buffer.from('{"claims": "admin"}').toString("base64"), Buffer.from("[]").toString("base64")]) {
       expect((await harness.call("GET", "/mappings", { headers: { "x-ms-client-principal": forged } })).status).toBe(401);
     }
   });
 
   it("lets a reader list and read but not create, change, delete or sync (403)", async () => {
-    const harness = await start({ auth: { mode: "easyauth" } });
+    const harness = await start({ auth: { mode: "easyauth", platformAuthEnabled: true } });
     expect((await harness.call("POST", "/mappings", { headers: WRITER, body: pilot })).status).toBe(201);
     const path = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
 
@@ -51,15 +51,49 @@ describe("behind App Service Authentication (easyauth)", () => {
   });
 
   it("refuses a signed-in caller without any of the app roles, even for reads", async () => {
-    const harness = await start({ auth: { mode: "easyauth" } });
+    const harness = await start({ auth: { mode: "easyauth", platformAuthEnabled: true } });
     const nobody = { "x-ms-client-principal": clientPrincipal("guest@contoso.com", ["Some.Other.Role"]) };
     expect((await harness.call("GET", "/mappings", { headers: nobody })).status).toBe(403);
   });
 
   it("records the writer's name as creator", async () => {
-    const harness = await start({ auth: { mode: "easyauth" } });
+    const harness = await start({ auth: { mode: "easyauth", platformAuthEnabled: true } });
     const created = await harness.call("POST", "/mappings", { headers: WRITER, body: pilot });
     expect(created.body.createdBy).toBe("writer@contoso.com");
+  });
+});
+
+describe("easyauth while App Service Authentication is off (WEBSITE_AUTH_ENABLED not True)", () => {
+  it("gives a forged writer principal nothing: every route answers 503 with a clear problem, nothing stored or queued", async () => {
+    const harness = await start({ auth: { mode: "easyauth", platformAuthEnabled: false } });
+    const forgedWriter = WRITER;
+    const path = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
+    for (const [method, target, body] of [
+      ["POST", "/mappings", pilot],
+      ["GET", "/mappings", undefined],
+      ["GET", path, undefined],
+      ["POST", `${path}/sync`, undefined],
+      ["POST", `${path}/approve`, undefined],
+      ["GET", "/health", undefined],
+    ] as const) {
+      const answer = await harness.call(method, target, { headers: forgedWriter, ...(body === undefined ? {} : { body }) });
+      expect(answer.status, `${method} ${target}`).toBe(503);
+      expect(answer.headers["content-type"]).toMatch(/^application\/problem\+json/);
+      expect(answer.body.type).toBe(`${PROBLEM_BASE}authentication-not-enabled`);
+      expect(answer.body.detail).toMatch(/App Service Authentication is not enabled/);
+    }
+    expect(await harness.storedMappings()).toEqual([]);
+    expect(harness.queue.sent).toEqual([]);
+    expect(harness.logs.filter((entry) => entry.level === "error" && /App Service Authentication is not enabled/.test(entry.message)).length).toBeGreaterThan(0);
+  });
+
+  it("is off unless the platform says True, in any letter case", async () => {
+    const { loadSettings } = await import("../../shared/config/settings.js");
+    expect(loadSettings({}).WEBSITE_AUTH_ENABLED).toBe(false);
+    expect(loadSettings({ WEBSITE_AUTH_ENABLED: "False" }).WEBSITE_AUTH_ENABLED).toBe(false);
+    expect(loadSettings({ WEBSITE_AUTH_ENABLED: "True" }).WEBSITE_AUTH_ENABLED).toBe(true);
+    expect(loadSettings({ WEBSITE_AUTH_ENABLED: "true" }).WEBSITE_AUTH_ENABLED).toBe(true);
+    expect(loadSettings({ WEBSITE_AUTH_ENABLED: " TRUE " }).WEBSITE_AUTH_ENABLED).toBe(true);
   });
 });
 

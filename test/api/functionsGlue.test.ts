@@ -8,7 +8,7 @@ import { READER, WRITER } from "./principals.js";
 // In ESM the classes are reachable only through the default export (docs/service-facts.md, "Node toolchain").
 const { HttpRequest, InvocationContext } = functions;
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 
@@ -19,7 +19,7 @@ function request(method: string, path: string, init: { headers?: Record<string, 
     url: url.toString(),
     headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
     query: Object.fromEntries(url.searchParams),
-    params: { path: url.pathname.replace(/^\/api\//, "") },
+    params: { path: url.pathname.replace(/^\//, "") },
     ...(init.body === undefined ? {} : { body: { string: init.body } }),
   });
 }
@@ -55,6 +55,17 @@ describe("the Functions HTTP trigger (mappingsApi)", () => {
     expect(await h.storedMappings()).toEqual([]);
   });
 
+  it("refuses a signed-in writer's browser posting from another site (403), and accepts the app's own console", async () => {
+    const h = await start();
+    const host = "collection-sync.azurewebsites.net";
+    const forged = await invoke(h, request("POST", "mappings", { headers: { ...WRITER, host, origin: "https://attacker.example", "sec-fetch-site": "cross-site" }, body: JSON.stringify(pilot) }));
+    expect(forged.status).toBe(403);
+    expect(forged.json.type).toMatch(/cross-site-request$/);
+    expect(await h.storedMappings()).toEqual([]);
+    const own = await invoke(h, request("POST", "mappings", { headers: { ...WRITER, host, origin: `https://${host}`, "sec-fetch-site": "same-origin" }, body: JSON.stringify(pilot) }));
+    expect(own.status).toBe(201);
+  });
+
   it("refuses a 100 KiB body with 413 and stores nothing", async () => {
     const h = await start();
     const body = JSON.stringify({ ...pilot, padding: "x".repeat(100 * 1024) });
@@ -77,5 +88,24 @@ describe("the Functions HTTP trigger (mappingsApi)", () => {
     const answer = await invoke(h, request("GET", `mappings/${encodeURIComponent("x' or 1 eq 1")}/${GROUPS.assigned}`, { headers: READER }));
     expect(answer.status).toBe(400);
     expect(answer.json.errors[0]).toMatchObject({ in: "path", name: "collectionId" });
+  });
+});
+
+describe("the Functions HTTP trigger outside /api", () => {
+  it("hands every other path to the console's files, never to the API", async () => {
+    const h = await start();
+    const answers: string[] = [];
+    const handler = makeMappingsApiFunction(async () => h.deps, { answer: (method, path) => (answers.push(`${method} ${path}`), { status: 200, headers: {}, textBody: "page" }) });
+    const page = await handler(
+      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/", params: { path: "" } }),
+      new InvocationContext({ functionName: "mappingsApi" }),
+    );
+    expect(page.body).toBe("page");
+    const asset = await handler(
+      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/assets/x/main.js", params: { path: "assets/x/main.js" } }),
+      new InvocationContext({ functionName: "mappingsApi" }),
+    );
+    expect(asset.status).toBe(200);
+    expect(answers).toEqual(["GET /", "GET /assets/x/main.js"]);
   });
 });

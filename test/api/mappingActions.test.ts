@@ -7,7 +7,7 @@ import { COLLECTIONS, DEVICES, GROUPS } from "./apiSeed.js";
 import { WRITER } from "./principals.js";
 import { finishedRun } from "./runFixture.js";
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PROBLEM_BASE } from "../../shared/api/problems.js";
 import { harnessPerTest } from "./apiHarness.js";
 import { mappingKeyOf } from "../../shared/mappings/ids.js";
@@ -7,7 +7,7 @@ import { COLLECTIONS, DEVICES, GROUPS } from "./apiSeed.js";
 import { finishedRun } from "./runFixture.js";
 import { WRITER } from "./principals.js";
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
@@ -127,6 +127,37 @@ describe("mappings API: create, read, change, delete", () => {
     expect(gone.status).toBe(404);
     expect(gone.body.type).toBe(`${PROBLEM_BASE}not-found`);
     expect((await h.call("DELETE", pilotPath, { headers: WRITER })).status).toBe(404);
+  });
+
+  it("re-creating a deleted mapping whose clean-up failed starts clean: no old ledger, block, quarantine or history", async () => {
+    const h = await start();
+    await h.call("POST", "/mappings", { headers: WRITER, body: { ...pilot, mode: "managed" } });
+    const key = mappingKeyOf(pilot);
+    await h.stores.runs.record(finishedRun(pilot, Date.now(), "run-1"));
+    await h.stores.ledger.add(key, [DEVICES[0]?.id ?? ""]);
+    const blocked = { guard: "removal-threshold", message: "Would remove 600 members", fingerprint: "f1", removeCount: 600, at: new Date().toISOString() } as const;
+    await h.stores.state.save({ ...initialState(key), health: "quarantined", consecutiveFailures: 10, blocked });
+    // Table Storage fails every clean-up write of this delete: the mapping goes, its records stay behind.
+    const outage = () => Promise.reject(new Error("Table Storage unavailable"));
+    const cleanups = [
+      vi.spyOn(h.stores.state, "delete").mockImplementationOnce(outage),
+      vi.spyOn(h.stores.ledger, "deleteAll").mockImplementationOnce(outage),
+      vi.spyOn(h.stores.runs, "deleteAll").mockImplementationOnce(outage),
+    ];
+    expect((await h.call("DELETE", pilotPath, { headers: WRITER })).status).toBe(204);
+    expect(cleanups.every((spy) => spy.mock.calls.length === 1)).toBe(true);
+    expect(h.logs.some((entry) => entry.level === "error" && entry.message === "mapping deleted but some of its records remain")).toBe(true);
+    expect(await h.stores.ledger.list(key)).toEqual(new Set([DEVICES[0]?.id]));
+
+    const again = await h.call("POST", "/mappings", { headers: WRITER, body: { ...pilot, mode: "managed" } });
+
+    expect(again.status).toBe(201);
+    expect(await h.stores.ledger.list(key)).toEqual(new Set());
+    const state = await h.stores.state.get(key);
+    expect(state).toMatchObject({ health: "healthy", consecutiveFailures: 0, blocked: null, etag: null });
+    expect((await h.stores.runs.list(key)).items).toEqual([]);
+    const shown = await h.call("GET", pilotPath, { headers: WRITER });
+    expect(shown.body.state).toMatchObject({ health: "healthy", blocked: null, consecutiveFailures: 0, lastRunStatus: null });
   });
 
   it("refuses a PATCH with a stale If-Match with 412 and keeps the newer change", async () => {

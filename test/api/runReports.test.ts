@@ -17,7 +17,7 @@ function seedWithSkips() {
   return seed;
 }
 
-const start = harnessPerTest({ auth: { mode: "easyauth" }, seed: seedWithSkips() });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true }, seed: seedWithSkips() });
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
 
@@ -94,5 +94,23 @@ describe("who am I", () => {
     expect((await h.call("GET", "/me", { headers: READER })).body).toEqual({ name: "reader@contoso.com", roles: ["Mappings.Read"], canWrite: false });
     expect((await h.call("GET", "/me", { headers: WRITER })).body).toMatchObject({ name: "writer@contoso.com", canWrite: true });
     expect((await h.call("GET", "/me")).status).toBe(401);
+  });
+});
+
+describe("previewing a mapping before it exists", () => {
+  it("runs the creation checks, then shows what the first sync would do, storing nothing", async () => {
+    const h = await start();
+    const answer = await h.call("POST", "/mappings/preview", { headers: READER, body: { ...pilot, mode: "mirror" } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.preview).toMatchObject({ toAddCount: 2, skippedCount: 2 });
+    expect(await h.storedMappings()).toEqual([]);
+    expect(h.tenant.groupMemberIds(GROUPS.assigned)).toEqual([]);
+  });
+
+  it("refuses a group a mapping could not target, as creating it would", async () => {
+    const h = await start();
+    const answer = await h.call("POST", "/mappings/preview", { headers: READER, body: { ...pilot, groupId: GROUPS.dynamic } });
+    expect(answer.status).toBe(422);
+    expect(answer.body.type).toBe(`${PROBLEM_BASE}dynamic-membership`);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
 import { bufferIo } from "../../cli/io.js";
@@ -34,6 +35,21 @@ async function start(env: Record<string, string> = {}, host = "127.0.0.1") {
     dataDir,
   });
   return serve.url;
+}
+
+/** One request over a real socket with exactly these headers (fetch does not let a caller set Host). */
+function rawCall(url: string, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text === "" ? undefined : JSON.parse(text) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 /** Polls until the check passes; bounded so a broken worker fails the test instead of hanging it. */
@@ -75,6 +91,30 @@ describe("collection-sync serve", () => {
     const response = await fetch(`${url}/api/mappings/x'%20or%201%20eq%201/${GROUP_ID}`);
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toContain("application/problem+json");
+  });
+
+  it("refuses a Host it is not listening as (DNS rebinding) with 421, and answers for its address and the loopback names", async () => {
+    const url = await start();
+    const port = new URL(url).port;
+    for (const host of [`attacker.example:${port}`, "attacker.example", `127.0.0.1:${Number(port) + 1}`, `localhost.attacker.example:${port}`]) {
+      const answer = await rawCall(url, "GET", "/api/mappings", { host });
+      expect(answer.status, host).toBe(421);
+      expect(answer.body.type).toMatch(/misdirected-request$/);
+    }
+    expect((await rawCall(url, "POST", `/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/sync`, { host: `rebind.attacker.example:${port}`, origin: `http://rebind.attacker.example:${port}` })).status).toBe(421);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      expect((await rawCall(url, "GET", "/api/mappings", { host })).status, host).toBe(200);
+    }
+  });
+
+  it("refuses a cross-site write over HTTP with 403 and accepts the same write from curl", async () => {
+    const url = await start();
+    const port = new URL(url).port;
+    const host = `127.0.0.1:${port}`;
+    const crossSite = await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", { host, origin: "http://attacker.example" });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.type).toMatch(/cross-site-request$/);
+    expect((await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", { host })).status).toBe(404);
   });
 
   it("refuses to listen beyond loopback without an API key, and requires the key when one is set", async () => {

@@ -5,21 +5,24 @@ import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminSe
 import { SourceReadError, ValidationError } from "../../shared/errors.js";
 import { membershipRows, startFakeAdminService, type FakeReply } from "./fakeAdminService.js";
 
-let close: (() => Promise<void>) | undefined;
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  await close?.();
-  close = undefined;
+  await Promise.all(closers.splice(0).map((close) => close()));
 });
 
 async function serve(reply: (url: URL, index: number) => FakeReply) {
   const fake = await startFakeAdminService(reply);
-  close = fake.close;
+  closers.push(fake.close);
   return fake;
 }
 
-/** SMS_R_System answers for whatever ids a request names: every device has an Entra id. */
+/** SMS_R_System answers for whatever ids or ranges a request names: every device has an Entra id. */
 function systemsFor(url: URL): FakeReply {
-  const ids = [...(url.searchParams.get("$filter") ?? "").matchAll(/ResourceId eq (\d+)/g)].map((m) => Number(m[1]));
+  const filter = url.searchParams.get("$filter") ?? "";
+  const ids = [...filter.matchAll(/ResourceID eq (\d+)/gi)].map((m) => Number(m[1]));
+  for (const [, from, to] of filter.matchAll(/ResourceID ge (\d+) and ResourceID le (\d+)/gi)) {
+    for (let id = Number(from); id <= Number(to); id++) ids.push(id);
+  }
   return { body: { value: ids.map((id) => ({ ResourceId: id, Name: `PC-${id}`, AADDeviceID: `aaaaaaaa-0000-4000-8000-${String(id).padStart(12, "0")}` })) } };
 }
 
@@ -69,14 +72,23 @@ describe("AdminService source at the edges", () => {
     expect(fake.seen[1]?.url.searchParams.get("$skiptoken")).toBe("page2");
   });
 
-  it("looks devices up 50 at a time", async () => {
-    const fake = await serve((url) => (url.pathname.endsWith("SMS_R_System") ? systemsFor(url) : { body: { "@odata.count": 120, value: membershipRows(1, 120) } }));
+  it("looks scattered devices up 15 at a time, and a dense run with one range", async () => {
+    const scattered = membershipRows(1, 360).filter((r) => r.ResourceID % 3 === 0);
+    const fake = await serve((url) => (url.pathname.endsWith("SMS_R_System") ? systemsFor(url) : { body: { value: scattered } }));
     const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl }).open();
     const devices = await source.readDeviceMembers("PS100001");
+    expect(devices).toHaveLength(120);
     expect(devices.every((d) => d.entraDeviceId !== null)).toBe(true);
     const lookups = fake.seen.filter((r) => r.url.pathname.endsWith("SMS_R_System"));
-    expect(lookups.map((r) => (r.url.searchParams.get("$filter") ?? "").split(" or ").length).sort()).toEqual([20, 50, 50]);
-    expect(source.requestCount()).toBe(4);
+    expect(lookups.map((r) => (r.url.searchParams.get("$filter") ?? "").split(" or ").length)).toEqual(Array(8).fill(15));
+    expect(source.requestCount()).toBe(9);
+
+    const dense = await serve((url) => (url.pathname.endsWith("SMS_R_System") ? systemsFor(url) : { body: { value: membershipRows(1, 120) } }));
+    const again = createAdminServiceSourceProvider({ baseUrl: dense.baseUrl }).open();
+    expect(await again.readDeviceMembers("PS100001")).toHaveLength(120);
+    expect(dense.seen.filter((r) => r.url.pathname.endsWith("SMS_R_System")).map((r) => r.url.searchParams.get("$filter"))).toEqual([
+      "(ResourceID ge 1 and ResourceID le 120)",
+    ]);
   });
 
   it("fails as truncated when fewer members come back than the collection's MemberCount", async () => {

@@ -116,8 +116,9 @@ describe("AdminService source over the simulated tenant", () => {
     expect(source.requestCount()).toBe(4);
   });
 
-  it("fails as truncated when a page stops early while the count says there is more", async () => {
+  it("fails as truncated when a page stops early while MemberCount says there is more", async () => {
     const { source, tenant } = await sourceOver();
+    await source.getCollection("PS100001");
     tenant.faults.add({ service: "adminService", path: /SMS_FullCollectionMembership/, truncatePaging: true });
     await expect(source.readDeviceMembers("PS100001")).rejects.toMatchObject({ name: "SourceReadError", kind: "truncated" });
   });

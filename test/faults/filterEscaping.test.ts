@@ -6,6 +6,7 @@ import { startSyncHarness } from "../support/syncHarness.js";
 import { EXISTING, show } from "./support/apiProbe.js";
 import { FC_SEED, hostileText } from "./support/hostile.js";
 import { andClauses, filterOf, orClauses, recordOutgoing, searchClauseOf, type Outgoing } from "./support/outgoing.js";
+import type { FilterNode } from "../../simulator/odataFilter.js";
 import { tallyScenario } from "./support/tally.js";
 
 /**
@@ -135,7 +136,12 @@ describe("member data from ConfigMgr", () => {
               if (filter.kind === "in") for (const value of filter.values) expect(upns.has(String(value)), String(value)).toBe(true);
             } else if (url.pathname.includes("/AdminService/")) {
               const clauses = orClauses(filter);
-              const ok = clauses.every((c) => c.kind === "compare" && c.op === "eq" && ((c.property === "ResourceId" && typeof c.value === "number") || (c.property === "CollectionID" && c.value === USER_COLLECTION)));
+              const resourceBound = (c: FilterNode, op: string) => c.kind === "compare" && c.op === op && c.property === "ResourceID" && typeof c.value === "number";
+              const ok = clauses.every(
+                (c) =>
+                  (c.kind === "compare" && c.op === "eq" && (resourceBound(c, "eq") || (c.property === "CollectionID" && c.value === USER_COLLECTION))) ||
+                  (c.kind === "and" && resourceBound(c.left, "ge") && resourceBound(c.right, "le")),
+              );
               expect(ok, url.search).toBe(true);
             }
           }

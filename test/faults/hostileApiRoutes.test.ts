@@ -145,7 +145,7 @@ describe("hostile headers and methods", () => {
   });
 
   it("behind Easy Auth, a forged or garbled principal header is a 401/403, never a 5xx", async () => {
-    const guarded = await startApiHarness({ auth: { mode: "easyauth" } });
+    const guarded = await startApiHarness({ auth: { mode: "easyauth", platformAuthEnabled: true } });
     try {
       const forged = fc.oneof(
         hostileText,

@@ -137,10 +137,12 @@ describe("looking devices and users up", () => {
     expect(decoded(lookups[0]!.path)).not.toContain("$filter");
   });
 
-  test("users are found by object id (getByIds) and by UPN (`in` of ≤ 15), UPNs without regard to case", async () => {
+  test("users are found by object id and by UPN with `in` filters of ≤ 15 under User.Read.All (no getByIds), UPNs without regard to case", async () => {
     const users = Array.from({ length: 40 }, (_, i) => ({ id: guid(), userPrincipalName: `user${i}@contoso.com`, displayName: `User ${i}` }));
     const odd = { id: guid(), userPrincipalName: "o'neil@contoso.com", displayName: "O'Neil", accountEnabled: false };
     harness = await startHarness(seedOf({ users: [...users, odd] }));
+    // The least privilege that reads users: getByIds (Directory.Read.All) would be refused.
+    harness.tenant.setPermissions(["GroupMember.ReadWrite.All", "User.Read.All"]);
     const directory = harness.provider.open(null);
     const byId = users.slice(0, 10).map((u) => u.id);
     const byUpn = [...users.slice(10).map((u) => u.userPrincipalName.toUpperCase()), odd.userPrincipalName, "nobody@contoso.com"];
@@ -152,10 +154,13 @@ describe("looking devices and users up", () => {
     expect(found.get("USER10@CONTOSO.COM")?.id).toBe(users[10]!.id);
     expect(found.get(odd.userPrincipalName)).toEqual({ id: odd.id, userPrincipalName: odd.userPrincipalName, accountEnabled: false });
     const log = harness.tenant.requestLog;
-    expect(log.filter((e) => e.path.startsWith("/directoryObjects/getByIds"))).toHaveLength(1);
-    const upnLookups = log.filter((e) => e.path.startsWith("/users?"));
+    expect(log.filter((e) => e.path.startsWith("/directoryObjects"))).toHaveLength(0);
+    const idLookups = log.filter((e) => e.path.startsWith("/users?") && decoded(e.path).includes("id in ("));
+    const upnLookups = log.filter((e) => e.path.startsWith("/users?") && decoded(e.path).includes("userPrincipalName in ("));
+    expect(idLookups).toHaveLength(1); // 10 ids
     expect(upnLookups).toHaveLength(3); // 32 UPNs / 15
-    expect(Math.max(...upnLookups.map((e) => inListSize(e.path)))).toBeLessThanOrEqual(15);
+    expect(log.filter((e) => e.path.startsWith("/users?")).every((e) => e.inBatch && e.status === 200 && decoded(e.path).includes("$select=id,userPrincipalName,accountEnabled"))).toBe(true);
+    expect(Math.max(...[...idLookups, ...upnLookups].map((e) => inListSize(e.path)))).toBeLessThanOrEqual(15);
     expect(upnLookups.some((e) => decoded(e.path).includes("'o''neil@contoso.com'"))).toBe(true);
   });
 });

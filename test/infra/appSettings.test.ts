@@ -48,7 +48,7 @@ function sampleValue(name: string, expression: string): string {
   const sample = SAMPLES[name];
   if (sample !== undefined) return sample;
   if (!isSettingName(name)) return "deployed";
-  const candidates = ["https://example.invalid", "00000000-0000-4000-8000-000000000000", "20", "0 */5 * * * *"];
+  const candidates = ["https://example.invalid", "00000000-0000-4000-8000-000000000000", "20", "0 */5 * * * *", "adminservice"];
   const fits = candidates.find((value) => settingsSchema.shape[name].safeParse(value).success);
   if (fits === undefined) throw new Error(`no sample value fits ${name}`);
   return fits;

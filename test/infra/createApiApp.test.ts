@@ -28,14 +28,17 @@ type Body = Record<string, unknown> & {
 const bodyOf = (call: FakeCall | undefined) => (call?.body ?? {}) as Body;
 
 describe("registering the API app (infra/scripts/create-api-app.sh)", () => {
-  it("creates the registration with the app roles Mappings.Read and Mappings.ReadWrite, for people and automation", () => {
+  it("creates the registration with the app roles Mappings.Read and Mappings.ReadWrite for people and automation, and Snapshots.Write for collectors", () => {
     const result = runScript(SCRIPT, ["collection-sync-api-test"], { routes: routes("collection-sync-api-test") });
     expect(result.status, result.stderr).toBe(0);
     const [upsert] = patches(result.calls);
     expect(upsert?.headers).toContain("Prefer=create-if-missing");
     const roles = bodyOf(upsert).appRoles ?? [];
-    expect(roles.map((role) => role.value)).toEqual(["Mappings.Read", "Mappings.ReadWrite"]);
-    for (const role of roles) expect(role.allowedMemberTypes.sort()).toEqual(["Application", "User"]);
+    expect(roles.map((role) => role.value)).toEqual(["Mappings.Read", "Mappings.ReadWrite", "Snapshots.Write"]);
+    for (const role of roles.slice(0, 2)) expect(role.allowedMemberTypes.sort()).toEqual(["Application", "User"]);
+    // A collector is a machine identity (Azure Arc, or an app registration with a certificate), never a person.
+    expect(roles[2]?.allowedMemberTypes).toEqual(["Application"]);
+    expect(new Set(roles.map((role) => role.id)).size).toBe(3);
     expect(bodyOf(upsert).signInAudience).toBe("AzureADMyOrg");
     expect(result.stdout).toContain(`API_CLIENT_ID (apiClientId) = ${CLIENT_ID}`);
   });

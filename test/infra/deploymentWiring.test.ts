@@ -61,13 +61,28 @@ describe("how the deployment fits together", () => {
     }
   });
 
-  it("hosts the app on Flex Consumption (FC1), Linux, Node 20", () => {
+  it("hosts the app on Flex Consumption (FC1), Linux, Node 22 (Node 20 is end of life)", () => {
     const plan = onlyResource(readRepoFile(INFRA.functionApp), "Microsoft.Web/serverfarms");
     expect(stringLiteral(pathValue(plan.body, "sku", "name"))).toBe("FC1");
     expect(stringLiteral(pathValue(plan.body, "sku", "tier"))).toBe("FlexConsumption");
     const runtime = pathValue(functionAppSite().body, "properties", "functionAppConfig", "runtime");
     expect(stringLiteral(pathValue(runtime ?? "{}", "name"))).toBe("node");
-    expect(stringLiteral(pathValue(runtime ?? "{}", "version"))).toBe("20");
+    expect(stringLiteral(pathValue(runtime ?? "{}", "version"))).toBe("22");
+  });
+
+  it("keeps maximumInstanceCount within Flex Consumption's documented 40–1000 (default 100)", () => {
+    const param = params(readRepoFile(INFRA.resources)).find((p) => p.name === "maximumInstanceCount");
+    expect(param?.decorators).toEqual(expect.arrayContaining(["@minValue(40)", "@maxValue(1000)"]));
+    expect(Number(param?.defaultValue)).toBe(100);
+  });
+
+  it("watches dead letters through the DeadletteredMessages metric (alert and metrics query), never through AzureMetrics", () => {
+    const alerts = readRepoFile("infra/modules/alerts.bicep");
+    expect(alerts).toMatch(/Microsoft\.Insights\/metricAlerts[\s\S]*metricName: 'DeadletteredMessages'/);
+    const operating = readRepoFile("docs/operating.md");
+    expect(operating).toMatch(/az monitor metrics list[^\n]*\n?[^\n]*DeadletteredMessages/);
+    const kustoBlocks = [...operating.matchAll(/```kusto\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
+    expect(kustoBlocks.filter((query) => /AzureMetrics/.test(query) && /DeadletteredMessages/.test(query))).toEqual([]);
   });
 
   it("deploys the package from blob storage as the managed identity", () => {

@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../shared/logger.js";
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from "../../shared/notify/deliverNotifications.js";
 import type { Notification } from "../../shared/notify/notification.js";
-import { createNotifications, type Notifications } from "../../shared/notify/notifications.js";
-import { createWebhookPoster } from "../../shared/notify/webhookPost.js";
+import type { Notifications } from "../../shared/notify/notifications.js";
 import type { WebhookReceiver } from "../../shared/notify/webhookReceiver.js";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
 import { fakeClock, type FakeClock } from "../scheduling/fakeClock.js";
 import { freshStores } from "../storage/freshStores.js";
+import { testNotifications } from "./testNotifications.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 
 let receiver: LocalReceiver | undefined;
@@ -52,14 +52,12 @@ async function setup(paths: ReadonlyArray<Pick<WebhookReceiver, "format"> & { pa
   const clock = fakeClock();
   const stores = freshStores();
   const local = receiver;
-  const notifications = createNotifications({
+  const notifications = testNotifications({
     receivers: paths.map(({ format, path }) => ({ format, url: `${local.url}${path}` })),
     outbox: stores.notifications,
-    post: createWebhookPoster({ timeoutMs: TIMEOUT_MS, now: () => clock.now() }),
-    links: { baseUrl: null },
     clock,
-    log: silentLogger,
-    policy: { ...DEFAULT_DELIVERY_POLICY, ...policy },
+    timeoutMs: TIMEOUT_MS,
+    policy,
   });
   return { notifications, stores, clock, receiver: local };
 }
@@ -198,5 +196,23 @@ describe("dead-letter notifications", () => {
     await queue.drain();
     expect((await tick()).at(-1)).toEqual({ deadLetterCount: 3, previousCount: 2 });
     await queue.close();
+  });
+});
+
+describe("collector snapshot notifications", () => {
+  it("reports a snapshot turning stale once, and once when a fresh one arrives", async () => {
+    const { notifications, receiver: local } = await setup();
+    const snapshot = (stale: boolean, confirmedAt: string) => [{ collectionId: "PS100020", collectionName: "Autopilot devices", stale, confirmedAt, maxAgeMinutes: 60 }];
+    const round = async (stale: boolean, confirmedAt = "2025-03-10T07:00:00.000Z") => {
+      const before = local.delivered.length;
+      await notifications.watchSnapshots(snapshot(stale, confirmedAt));
+      await notifications.deliver();
+      return local.delivered.slice(before).map((post) => (post.body as Notification).kind);
+    };
+    expect(await round(false)).toEqual([]);
+    expect(await round(true)).toEqual(["snapshot-stale"]);
+    expect(await round(true)).toEqual([]);
+    expect(await round(false, "2025-03-10T09:04:00.000Z")).toEqual(["recovered"]);
+    expect((local.delivered[0]?.body as Notification).text).toContain("since 2025-03-10T07:00:00.000Z (limit 60 minutes)");
   });
 });

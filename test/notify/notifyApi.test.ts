@@ -1,18 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createMappingsApi } from "../../shared/api/router.js";
-import { silentLogger } from "../../shared/logger.js";
-import { DEFAULT_DELIVERY_POLICY } from "../../shared/notify/deliverNotifications.js";
-import { createNotifications } from "../../shared/notify/notifications.js";
 import { stateChangeNotifications } from "../../shared/notify/stateChanges.js";
-import { createWebhookPoster } from "../../shared/notify/webhookPost.js";
 import { harnessPerTest } from "../api/apiHarness.js";
 import { COLLECTIONS, GROUPS } from "../api/apiSeed.js";
 import { WRITER } from "../api/principals.js";
 import { finishedRun } from "../api/runFixture.js";
 import type { SyncRun } from "../../shared/sync/syncRun.js";
+import { testNotifications } from "./testNotifications.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 
-const start = harnessPerTest({ auth: { mode: "easyauth" } });
+const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
 const pilot = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned };
 const pilotPath = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
 
@@ -49,15 +46,7 @@ describe("notifications in /api/health", () => {
     const h = await start();
     receiver = await startLocalReceiver();
     receiver.behave({ answer: "fail", status: 500 });
-    const notifications = createNotifications({
-      receivers: [{ format: "slack", url: `${receiver.url}/services/T000/B000/secret` }],
-      outbox: h.stores.notifications,
-      post: createWebhookPoster({ timeoutMs: 1_000 }),
-      links: { baseUrl: null },
-      clock: h.deps.clock,
-      log: silentLogger,
-      policy: DEFAULT_DELIVERY_POLICY,
-    });
+    const notifications = testNotifications({ receivers: [{ format: "slack", url: `${receiver.url}/services/T000/B000/secret` }], outbox: h.stores.notifications, clock: h.deps.clock });
     const api = createMappingsApi({ ...h.deps, notificationHealth: () => notifications.health() });
     const mapping = (await h.call("POST", "/mappings", { headers: WRITER, body: pilot })).body;
     const state = await h.stores.state.get(`${pilot.collectionId}_${pilot.groupId}`);

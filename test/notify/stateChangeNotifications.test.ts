@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../shared/logger.js";
-import { DEFAULT_DELIVERY_POLICY } from "../../shared/notify/deliverNotifications.js";
 import type { Notification } from "../../shared/notify/notification.js";
-import { createNotifications, type Notifications } from "../../shared/notify/notifications.js";
-import { createWebhookPoster } from "../../shared/notify/webhookPost.js";
+import type { Notifications } from "../../shared/notify/notifications.js";
 import type { WebhookReceiver } from "../../shared/notify/webhookReceiver.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
 import { approveBlockedChange } from "../../shared/sync/approval.js";
 import { fakeClock, type FakeClock } from "../scheduling/fakeClock.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
 import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";
+import { testNotifications } from "./testNotifications.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 
 const ref = { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID };
@@ -43,15 +42,7 @@ async function world(options: { notify?: boolean } = {}): Promise<World> {
     seed: scenarioSeed({ collection: devices, groupMembers: [] }),
     clock,
     notifier: (stores: TableStores) => {
-      notifications = createNotifications({
-        receivers,
-        outbox: stores.notifications,
-        post: createWebhookPoster({ timeoutMs: 2_000, now: () => clock.now() }),
-        links: { baseUrl: "https://csync.contoso.example" },
-        clock,
-        log: silentLogger,
-        policy: DEFAULT_DELIVERY_POLICY,
-      });
+      notifications = testNotifications({ receivers, outbox: stores.notifications, clock, links: { baseUrl: "https://csync.contoso.example" } });
       return notifications.notifier;
     },
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ScenarioFigures } from "../../bench/figures.js";
-import { judgeTargets, type MeasuredScenarios } from "../../bench/targets.js";
+import { adminServiceBound, judgeTargets, type MeasuredScenarios } from "../../bench/targets.js";
 
 const base: ScenarioFigures = {
   graphRequests: 0,
@@ -20,13 +20,16 @@ function scenarios(overrides: Partial<Record<keyof MeasuredScenarios, Partial<Sc
   return {
     S1: { ...base, graphRequests: 1_000, writePhaseMs: 110_000, throttleMinMs: 100_000, peakRssMiB: 400, ...overrides.S1 },
     S2: { ...base, graphRequests: 1, adminServiceRequests: 1, ...overrides.S2 },
-    S3: { ...base, graphRequests: 9, resolutionRequests: 4, ...overrides.S3 },
+    S3: { ...base, graphRequests: 9, resolutionRequests: 4, adminServiceRequests: 113, ...overrides.S3 },
     S4: { ...base, wallMs: 700, ...overrides.S4 },
+    S1u: { ...base, ...overrides.S1u },
+    S3u: { ...base, adminServiceRequests: 119, ...overrides.S3u },
     naiveS1: { ...base, graphRequests: 200_000, peakRssMiB: null, ...overrides.naiveS1 },
   };
 }
 
-const holds = (s: MeasuredScenarios) => Object.fromEntries(judgeTargets({ scenarios: s, joining: 1_000, checks: [] }).map((t) => [t.name, t.holds]));
+const sizes = { joining: 1_000, collectionAfterS3: 111_000, joiningUsers: 1_000, userCollectionAfterS3u: 51_000 };
+const holds = (s: MeasuredScenarios) => Object.fromEntries(judgeTargets({ scenarios: s, ...sizes, checks: [] }).map((t) => [t.name, t.holds]));
 
 describe("bench targets", () => {
   it("hold for figures inside every limit", () => {
@@ -38,21 +41,27 @@ describe("bench targets", () => {
       scenarios({
         S1: { graphRequests: 2_001, writePhaseMs: 121_000, peakRssMiB: 513 },
         S2: { graphRequests: 3, adminServiceRequests: 2 },
-        S3: { graphRequests: 10 },
+        S3: { graphRequests: 10, adminServiceRequests: 182 },
         S4: { wallMs: 10_001 },
+        S3u: { adminServiceRequests: 122 },
       }),
     );
-    expect(Object.values(missed).filter((ok) => !ok)).toHaveLength(7);
+    expect(Object.values(missed).filter((ok) => !ok)).toHaveLength(9);
+  });
+
+  it("bounds a collection change's AdminService requests by its windows and the joiners' look-ups: 181 for 1,000 joining 111,000", () => {
+    expect(adminServiceBound(111_000, 1_000)).toBe(181);
+    expect(adminServiceBound(51_000, 1_000)).toBe(121);
   });
 
   it("calls the write-phase target not applicable when the write budget does not bind", () => {
-    const [, writePhase] = judgeTargets({ scenarios: scenarios({ S1: { throttleMinMs: 0 } }), joining: 1_000, checks: [] });
+    const [, writePhase] = judgeTargets({ scenarios: scenarios({ S1: { throttleMinMs: 0 } }), ...sizes, checks: [] });
     expect(writePhase?.holds).toBe(true);
     expect(writePhase?.note).toMatch(/not applicable/);
   });
 
   it("fails the run when a correctness check fails", () => {
-    const targets = judgeTargets({ scenarios: scenarios(), joining: 1_000, checks: [{ name: "S1 group holds everyone", passed: false }] });
+    const targets = judgeTargets({ scenarios: scenarios(), ...sizes, checks: [{ name: "S1 group holds everyone", passed: false }] });
     expect(targets.at(-1)).toMatchObject({ name: "S1 group holds everyone", holds: false });
   });
 });

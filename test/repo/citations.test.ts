@@ -22,7 +22,7 @@ const thisFile = fileURLToPath(import.meta.url);
 
 describe("citations in docs and comments", () => {
   it("never cite a team handbook that is not in the repository", () => {
-    const handbook = new RegExp(["FACTS", "DESIGN", "STYLE"].map((name) => `${name}\\.md`).join("|") + "|DESIGN §");
+    const handbook = new RegExp(["FACTS", "DESIGN", "STYLE"].map((name) => `${name}\\.md`).join("|") + `|${"DESIGN"} §`);
     const offenders = files
       .filter((path) => path !== thisFile)
       .flatMap((path) =>

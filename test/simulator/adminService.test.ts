@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildLargeSeed, demoSeed } from "../../simulator/index.js";
+import { buildLargeSeed, demoSeed, LENIENT_ADMINSERVICE } from "../../simulator/index.js";
 import { adminService, allPages, call, startTenant } from "./fixtures.js";
 
 const membership = (collectionId: string, extra = "") => `/wmi/SMS_FullCollectionMembership?$filter=CollectionID eq '${collectionId}'${extra}`;
@@ -9,8 +9,8 @@ describe("simulated AdminService", () => {
     const tenant = await startTenant({ seed: demoSeed() });
     const byKey = await adminService(tenant, "/wmi/SMS_Collection('PS100012')");
     expect(byKey.status).toBe(200);
-    expect(byKey.body["@odata.context"]).toContain("SMS_Collection");
-    expect(byKey.body.value[0]).toMatchObject({ CollectionID: "PS100012", Name: "Autopilot devices", CollectionType: 2, MemberCount: 25 });
+    expect(byKey.body["@odata.context"]).toMatch(/SMS_Collection\/\$entity$/);
+    expect(byKey.body).toMatchObject({ CollectionID: "PS100012", Name: "Autopilot devices", CollectionType: 2, MemberCount: 25 });
     const byFilter = await adminService(tenant, "/wmi/SMS_Collection?$filter=CollectionID eq 'PS100013'&$select=CollectionID,CollectionType,MemberCount");
     expect(byFilter.body.value).toEqual([{ CollectionID: "PS100013", CollectionType: 1, MemberCount: 10 }]);
   });
@@ -29,13 +29,13 @@ describe("simulated AdminService", () => {
     const clock = Date.UTC(2024, 6, 1, 12, 0, 0);
     const tenant = await startTenant({ seed: demoSeed(), now: () => clock });
     tenant.setCollectionMembers("PS100012", [16777301, 16777302]);
-    const row = (await adminService(tenant, "/wmi/SMS_Collection('PS100012')")).body.value[0];
+    const row = (await adminService(tenant, "/wmi/SMS_Collection('PS100012')")).body;
     expect(row).toMatchObject({ MemberCount: 2, LastMemberChangeTime: "2024-07-01T12:00:00.000Z" });
   });
 
-  it("pages the membership with @odata.nextLink above the page size and counts with $count=true", async () => {
+  it("pages the membership with @odata.nextLink above the page size and, where a site allows it, counts with $count=true", async () => {
     const seed = buildLargeSeed({ devices: 2500 });
-    const tenant = await startTenant({ seed, adminServicePageSize: 1000 });
+    const tenant = await startTenant({ seed, adminServicePageSize: 1000, adminService: LENIENT_ADMINSERVICE });
     const first = await adminService(tenant, membership("BEN00001", "&$count=true&$select=ResourceID,ResourceType,Name"));
     expect(first.body["@odata.count"]).toBe(2500);
     expect(first.body.value).toHaveLength(1000);
@@ -53,8 +53,8 @@ describe("simulated AdminService", () => {
     expect(page.body["@odata.nextLink"]).toBeUndefined();
   });
 
-  it("looks systems up by long ResourceId or-chains and in (…)", async () => {
-    const tenant = await startTenant({ seed: buildLargeSeed({ devices: 200, withoutEntraId: 3 }) });
+  it("looks systems up by long ResourceId or-chains and in (…) where a site lifts the node limit", async () => {
+    const tenant = await startTenant({ seed: buildLargeSeed({ devices: 200, withoutEntraId: 3 }), adminService: LENIENT_ADMINSERVICE });
     const ids = Array.from({ length: 100 }, (_, i) => 16777216 + i);
     const chain = ids.map((id) => `ResourceId eq ${id}`).join(" or ");
     const answer = await adminService(tenant, `/wmi/SMS_R_System?$filter=${encodeURIComponent(chain)}&$select=ResourceId,AADDeviceID`);
@@ -65,10 +65,10 @@ describe("simulated AdminService", () => {
     expect(inList.body.value).toHaveLength(2);
   });
 
-  it("returns users with their UPN", async () => {
+  it("returns users with their UPN, spelling ResourceID as the class reference does", async () => {
     const tenant = await startTenant({ seed: demoSeed() });
     const users = await adminService(tenant, "/wmi/SMS_R_User?$filter=ResourceId eq 2063597001&$select=ResourceId,UserPrincipalName,AADUserID");
-    expect(users.body.value).toEqual([{ ResourceId: 2063597001, UserPrincipalName: "adele@contoso.example", AADUserID: expect.any(String) }]);
+    expect(users.body.value).toEqual([{ ResourceID: 2063597001, UserPrincipalName: "adele@contoso.example", AADUserID: expect.any(String) }]);
   });
 
   it("rejects junk queries with 400 and unknown classes with 404, never a 500", async () => {
@@ -81,14 +81,13 @@ describe("simulated AdminService", () => {
     expect((await call(`${tenant.adminServiceUrl}/wmi/SMS_Collection`, { method: "DELETE" })).status).toBe(405);
   });
 
-  it("can truncate paging while @odata.count and MemberCount still tell the truth", async () => {
+  it("can truncate paging while MemberCount still tells the truth", async () => {
     const tenant = await startTenant({ seed: buildLargeSeed({ devices: 1500 }) });
     tenant.faults.add({ service: "adminService", path: /SMS_FullCollectionMembership/, truncatePaging: true });
-    const page = await adminService(tenant, membership("BEN00001", "&$count=true"));
-    expect(page.body["@odata.count"]).toBe(1500);
+    const page = await adminService(tenant, membership("BEN00001"));
     expect(page.body.value.length).toBeLessThan(1000);
     expect(page.body["@odata.nextLink"]).toBeUndefined();
-    expect((await adminService(tenant, "/wmi/SMS_Collection('BEN00001')")).body.value[0].MemberCount).toBe(1500);
+    expect((await adminService(tenant, "/wmi/SMS_Collection('BEN00001')")).body.MemberCount).toBe(1500);
   });
 
   it("can answer an empty result, a 500, or hang until the client gives up", async () => {
@@ -109,5 +108,47 @@ describe("simulated AdminService", () => {
     expect(hang.hits).toBe(1);
     controller.abort();
     await expect(pending).rejects.toThrow();
+  });
+
+  it("strict mode: refuses a $filter over 100 nodes with ASP.NET OData's own 400, and takes one at the limit", async () => {
+    const tenant = await startTenant({ seed: buildLargeSeed({ devices: 50 }) });
+    const chain = (n: number) => Array.from({ length: n }, (_, i) => `ResourceID eq ${16777216 + i}`).join(" or ");
+    // 6 nodes per numeric comparison (with its Convert) and one per `or`: 16 clauses are 95 nodes, 17 are 101.
+    const atLimit = await adminService(tenant, `/wmi/SMS_R_System?$filter=${encodeURIComponent(chain(16))}`);
+    expect(atLimit.status).toBe(200);
+    expect(atLimit.body.value).toHaveLength(16);
+    const over = await adminService(tenant, `/wmi/SMS_R_System?$filter=${encodeURIComponent(chain(17))}`);
+    expect(over.status).toBe(400);
+    expect(over.body.error.message).toBe(
+      "The query specified in the URI is not valid. The node count limit of '100' has been exceeded. To increase the limit, set the 'MaxNodeCount' property on EnableQueryAttribute or ODataValidationSettings.",
+    );
+  });
+
+  it("strict mode: refuses $count as a query option the site does not allow; other profiles ignore or answer it", async () => {
+    const strict = await startTenant({ seed: demoSeed() });
+    const refused = await adminService(strict, membership("PS100012", "&$count=true"));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      "The query specified in the URI is not valid. Query option 'Count' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.",
+    );
+    const ignoring = await startTenant({ seed: demoSeed(), adminService: { ...LENIENT_ADMINSERVICE, count: "ignore" } });
+    const ignored = await adminService(ignoring, membership("PS100012", "&$count=true"));
+    expect(ignored.status).toBe(200);
+    expect(ignored.body["@odata.count"]).toBeUndefined();
+  });
+
+  it("answers keyed reads as a value list and spells properties in lower case where a profile says so", async () => {
+    const tenant = await startTenant({ seed: demoSeed(), adminService: { ...LENIENT_ADMINSERVICE, keyedRead: "list", propertyCase: "lower" } });
+    const byKey = await adminService(tenant, "/wmi/SMS_Collection('PS100012')");
+    expect(byKey.body.value[0]).toMatchObject({ collectionid: "PS100012", membercount: 25 });
+    const users = await adminService(tenant, "/wmi/SMS_R_User?$filter=ResourceID eq 2063597001&$select=ResourceID,UserPrincipalName");
+    expect(users.body.value).toEqual([{ resourceid: 2063597001, userprincipalname: "adele@contoso.example" }]);
+  });
+
+  it("selects ResourceID ranges", async () => {
+    const tenant = await startTenant({ seed: buildLargeSeed({ devices: 100 }) });
+    const filter = "(ResourceID ge 16777220 and ResourceID le 16777229) or ResourceID eq 16777300";
+    const answer = await adminService(tenant, `/wmi/SMS_R_System?$filter=${encodeURIComponent(filter)}&$select=ResourceID`);
+    expect(answer.body.value.map((r: { ResourceID: number }) => r.ResourceID)).toEqual([...Array.from({ length: 10 }, (_, i) => 16777220 + i), 16777300]);
   });
 });

@@ -27,6 +27,20 @@ describe("simulated Graph: devices and users", () => {
     });
   });
 
+  it("refuses a users `id in (…)` list of 16 values the same way, and answers 15 under User.Read.All", async () => {
+    const tenant = await startTenant({ seed: smallSeed({ users: 16 }) });
+    tenant.setPermissions(["User.Read.All"]);
+    const ids = (n: number) => encodeURIComponent(`id in (${Array.from({ length: n }, (_, i) => `'${userId(i)}'`).join(",")})`);
+    const fifteen = await graph(tenant, `/users?$filter=${ids(15)}&$select=id,userPrincipalName,accountEnabled`);
+    expect(fifteen.status).toBe(200);
+    expect(fifteen.body.value).toHaveLength(15);
+    const sixteen = await graph(tenant, `/users?$filter=${ids(16)}`);
+    expect(sixteen.status).toBe(400);
+    expect(sixteen.body.error.code).toBe("Request_UnsupportedQuery");
+    tenant.setPermissions(["GroupMember.ReadWrite.All"]);
+    expect((await graph(tenant, `/users?$filter=${ids(1)}`)).status).toBe(403);
+  });
+
   it("lists every device in pages of up to 999", async () => {
     const tenant = await startTenant({ seed: smallSeed({ devices: 1200 }) });
     const { items, pages } = await allPages(`${tenant.graphBaseUrl}/v1.0/devices?$select=id,deviceId,trustType,accountEnabled&$top=999`);
@@ -44,12 +58,16 @@ describe("simulated Graph: devices and users", () => {
     expect(listed.body.value.map((u: { id: string }) => u.id).sort()).toEqual([userId(0), userId(3)].sort());
   });
 
-  it("resolves ids in bulk with getByIds, leaving unknown ids out", async () => {
+  it("resolves ids in bulk with getByIds under Directory.Read.All only, leaving unknown ids out", async () => {
     const tenant = await startTenant({ seed: smallSeed({ devices: 2, users: 2 }) });
+    const refused = await graphJson(tenant, "POST", "/directoryObjects/getByIds", { ids: [userId(0)], types: ["user"] });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("Authorization_RequestDenied");
+    tenant.setPermissions(["Directory.Read.All"]);
     const answer = await graphJson(tenant, "POST", "/directoryObjects/getByIds", { ids: [userId(0), deviceObjectId(1), "00000000-0000-4000-8000-000000000099"], types: ["user", "device"] });
     expect(answer.status).toBe(200);
     expect(answer.body.value.map((o: { "@odata.type": string }) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.device", "#microsoft.graph.user"]);
-    expect(tenant.counters.graphReads).toBe(1);
+    expect(tenant.counters.graphReads).toBe(2);
     const tooMany = await graphJson(tenant, "POST", "/directoryObjects/getByIds", { ids: Array.from({ length: 1001 }, (_, i) => String(i)) });
     expect(tooMany.status).toBe(400);
   });

@@ -1,4 +1,5 @@
 import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminServiceSource.js";
+import { createPushedSourceProvider } from "../../shared/snapshots/pushedSource.js";
 import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryProvider.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { Mapping } from "../../shared/mappings/mapping.js";
@@ -30,6 +31,8 @@ export interface HarnessOptions {
   readonly log?: Logger;
   readonly simulator?: Omit<SimulatedTenantOptions, "seed">;
   readonly maxConcurrency?: number;
+  /** SOURCE_MODE=pushed: members come from collector snapshots in the test's tables, not the AdminService. */
+  readonly pushed?: boolean;
   /** Wires notifications to the engine, given the harness's stores (their outbox). */
   readonly notifier?: (stores: TableStores) => Notifier;
 }
@@ -44,7 +47,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
   const tenant = await startSimulatedTenant({ seed: options.seed, ...(options.simulator ?? {}) });
   const stores = freshStores();
   const deps: SyncDeps = syncDepsFrom(stores, {
-    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl }),
+    sources: options.pushed ? createPushedSourceProvider(stores.snapshots) : createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, identityCache: stores.sourceIdentities, now: () => clock.now() }),
     directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
     clock,
     log,
@@ -55,6 +58,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
       timeBudgetMs: 25 * 60_000,
       leaseMs: 26 * 60_000,
       resolutionTtlMs: 24 * 3_600_000,
+      snapshotMaxAgeMs: 30 * 60_000,
       ...options.policy,
     },
   });

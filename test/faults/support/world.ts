@@ -106,6 +106,8 @@ export async function startFaultWorld(
       }),
       sources: createAdminServiceSourceProvider({
         baseUrl: harness.tenant.adminServiceUrl,
+        identityCache: harness.stores.sourceIdentities,
+        now: () => workerClock.now(),
         ...(workerOptions.sourceTimeoutMs === undefined ? {} : { timeoutMs: workerOptions.sourceTimeoutMs }),
       }),
     };

@@ -1,0 +1,36 @@
+/** Dates and words as an admin reads them. */
+
+export function when(iso: string | null): string {
+  if (iso === null) return "never";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function ago(iso: string | null, now = Date.now()): string {
+  if (iso === null) return "never";
+  const seconds = Math.round((now - Date.parse(iso)) / 1000);
+  if (!Number.isFinite(seconds)) return iso;
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
+
+export const MODE_SENTENCES: Record<string, string> = {
+  additive: "Adds collection members to the group and never removes anyone (ConfigMgr's original Cloud Sync).",
+  managed: "Adds collection members and removes only members this app added once they leave the collection; members added by hand stay.",
+  mirror: "Makes the group equal the collection: adds what is missing and removes everyone else, including members added by hand.",
+};
+
+export const SKIP_REASONS: Record<string, string> = {
+  "no-entra-id": "no Entra id in ConfigMgr",
+  "not-found": "not found in Entra",
+  "hybrid-joined": "hybrid-joined (not opted in)",
+  "registered-device": "registered, not joined",
+  disabled: "disabled in Entra",
+};
+
+export function reasonText(reason: string | null): string {
+  return reason === null ? "" : (SKIP_REASONS[reason] ?? reason);
+}

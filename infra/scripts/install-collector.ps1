@@ -1,0 +1,88 @@
+<#
+.SYNOPSIS
+Installs the collection-sync on-premises collector on a Windows server next to the ConfigMgr site (docs/collector.md).
+
+.DESCRIPTION
+- Installs Node.js (LTS, 20 or later) with winget when no Node 20+ is on the PATH.
+- Installs the collection-sync package (a .tgz built with `npm pack`, or an npm package spec) under -InstallDir.
+- Writes the collector's settings to <DataDir>\collector.env, readable by Administrators, SYSTEM and the gMSA only.
+- Registers a scheduled task that runs `collection-sync collect` as the gMSA: at start-up, restarted on failure
+  (long-running), or with -Once every minute (one pass per run).
+Idempotent: running it again updates the package, the settings and the task in place.
+
+.EXAMPLE
+.\install-collector.ps1 -AppUrl https://csync.azurewebsites.net -AppIdUri api://<API_CLIENT_ID> `
+    -AdminServiceUrl https://cm01.contoso.com/AdminService -Gmsa 'CONTOSO\gmsa-csync$' -Package .\collection-sync-0.1.0.tgz
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [ValidatePattern('^https://')] [string] $AppUrl,
+    # The app's Application ID URI (api://<API_CLIENT_ID>); the gMSA's machine identity needs the app role Snapshots.Write.
+    [Parameter(Mandatory)] [string] $AppIdUri,
+    [Parameter(Mandatory)] [ValidatePattern('^https://')] [string] $AdminServiceUrl,
+    # The group managed service account the collector runs as, e.g. CONTOSO\gmsa-csync$ (a ConfigMgr Read-only Analyst).
+    [Parameter(Mandatory)] [ValidatePattern('\$$')] [string] $Gmsa,
+    [Parameter(Mandatory)] [string] $Package,
+    [ValidateRange(5, 86400)] [int] $IntervalSeconds = 60,
+    [string] $InstallDir = (Join-Path $env:ProgramFiles 'collection-sync'),
+    [string] $DataDir = (Join-Path $env:ProgramData 'collection-sync'),
+    [string] $TaskName = 'collection-sync collector',
+    [switch] $Once
+)
+$ErrorActionPreference = 'Stop'
+
+function Get-NodeMajor {
+    $node = Get-Command node -ErrorAction SilentlyContinue
+    if (-not $node) { return 0 }
+    $version = (& $node.Source --version) -replace '^v', ''
+    return [int]($version.Split('.')[0])
+}
+
+# 1. Node.js 20 or later.
+if ((Get-NodeMajor) -lt 20) {
+    if (-not (Get-Command winget -ErrorAction SilentlyContinue)) {
+        throw 'Node.js 20 or later is not installed and winget is not available: install Node.js LTS first (https://nodejs.org).'
+    }
+    winget install --id OpenJS.NodeJS.LTS --exact --silent --accept-package-agreements --accept-source-agreements
+    $env:Path = [Environment]::GetEnvironmentVariable('Path', 'Machine') + ';' + [Environment]::GetEnvironmentVariable('Path', 'User')
+    if ((Get-NodeMajor) -lt 20) { throw 'Node.js 20 or later is still not on the PATH after installing it.' }
+}
+$nodeExe = (Get-Command node).Source
+$npm = Join-Path (Split-Path $nodeExe) 'npm.cmd'
+
+# 2. The package.
+New-Item -ItemType Directory -Force -Path $InstallDir, $DataDir | Out-Null
+& $npm install --prefix $InstallDir --omit=dev --no-audit --no-fund $Package
+if ($LASTEXITCODE -ne 0) { throw "npm install of $Package failed ($LASTEXITCODE)." }
+$main = Join-Path $InstallDir 'node_modules\collection-sync\dist\cli\main.js'
+if (-not (Test-Path $main)) { throw "The package did not install $main." }
+
+# 3. Settings: no secret among them (the token comes from the machine's identity), but only its readers may see them.
+$envFile = Join-Path $DataDir 'collector.env'
+@(
+    "COLLECTOR_APP_URL=$AppUrl"
+    "COLLECTOR_APP_ID_URI=$AppIdUri"
+    "COLLECTOR_INTERVAL_SECONDS=$IntervalSeconds"
+    "ADMINSERVICE_URL=$AdminServiceUrl"
+) | Set-Content -Path $envFile -Encoding utf8
+& icacls.exe $envFile /inheritance:r /grant:r 'BUILTIN\Administrators:F' 'NT AUTHORITY\SYSTEM:F' "${Gmsa}:R" | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "Could not restrict access to $envFile." }
+& icacls.exe $DataDir /grant "${Gmsa}:(OI)(CI)M" | Out-Null
+
+# 4. The scheduled task, as the gMSA (LogonType Password: Windows fetches the gMSA's password itself).
+$collectArgs = if ($Once) { 'collect --once' } else { 'collect' }
+$action = New-ScheduledTaskAction -Execute $nodeExe -Argument "--env-file=`"$envFile`" `"$main`" $collectArgs" -WorkingDirectory $DataDir
+$trigger = if ($Once) {
+    New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 1)
+} else {
+    New-ScheduledTaskTrigger -AtStartup
+}
+$principal = New-ScheduledTaskPrincipal -UserId $Gmsa -LogonType Password -RunLevel Limited
+$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 `
+    -RestartInterval (New-TimeSpan -Minutes 1) -StartWhenAvailable -MultipleInstances IgnoreNew
+Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger -Principal $principal -Settings $settings -Force | Out-Null
+Start-ScheduledTask -TaskName $TaskName
+
+Write-Host "collection-sync collector installed: task '$TaskName' runs as $Gmsa."
+Write-Host "Settings: $envFile. Check it from this host as the gMSA: node --env-file=`"$envFile`" `"$main`" doctor"
+Write-Host "Then GET $AppUrl/api/health lists each mapped collection with the snapshot's age and this host's name."

@@ -1,0 +1,77 @@
+import { collectionIdSchema } from "../mappings/ids.js";
+import { mappedCollections, snapshotView } from "../snapshots/mappedCollections.js";
+import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
+import { commitSchema, confirmSchema, partNumberSchema, SNAPSHOT_PART_CONTENT_TYPE, snapshotIdSchema } from "../snapshots/snapshotFormat.js";
+import type { ApiDeps } from "./apiTypes.js";
+import { ApiProblem, type FieldError } from "./problems.js";
+import { readBodyBytes, readJsonBody } from "./requestInput.js";
+import { json, type Route } from "./router.js";
+
+/** Collection id and snapshot id (and part number) from the path, each checked against its strict pattern. */
+function snapshotRefFrom(params: Readonly<Record<string, string>>, withPart: boolean): { collectionId: string; snapshotId: string; part: number } {
+  const collection = collectionIdSchema.safeParse(params.collectionId);
+  const snapshot = snapshotIdSchema.safeParse(params.snapshotId);
+  const part = withPart ? partNumberSchema.safeParse(params.part) : { success: true as const, data: 0 };
+  const errors: FieldError[] = [];
+  if (!collection.success) errors.push({ in: "path", name: "collectionId", message: collection.error.issues[0]?.message ?? "invalid" });
+  if (!snapshot.success) errors.push({ in: "path", name: "snapshotId", message: snapshot.error.issues[0]?.message ?? "invalid" });
+  if (!part.success) errors.push({ in: "path", name: "part", message: part.error.issues[0]?.message ?? "invalid" });
+  if (!collection.success || !snapshot.success || !part.success) throw ApiProblem.validation(errors);
+  return { collectionId: collection.data, snapshotId: snapshot.data, part: part.data };
+}
+
+/**
+ * The collector's side of the API (docs/api.md "Snapshots"): parts, commit and confirmation of collection
+ * snapshots (app role Snapshots.Write), and the list of collections it should read.
+ */
+export function snapshotRoutes(deps: ApiDeps): Route[] {
+  const service = deps.snapshots;
+  return [
+    {
+      method: "GET",
+      pattern: "/collections/mapped",
+      access: "read-or-push",
+      async handle() {
+        const items = await mappedCollections({ mappings: deps.mappings, snapshots: service }, deps.clock.now(), service.maxAgeMs);
+        return json(200, { sourceMode: service.pushed ? "pushed" : "adminservice", maxAgeMinutes: service.maxAgeMs / 60_000, items });
+      },
+    },
+    {
+      method: "PUT",
+      pattern: "/collections/:collectionId/snapshots/:snapshotId/parts/:part",
+      access: "push",
+      async handle({ request, params }) {
+        const ref = snapshotRefFrom(params, true);
+        const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+        if (contentType !== SNAPSHOT_PART_CONTENT_TYPE) {
+          throw new ApiProblem(415, "unsupported-media-type", `Send a part as ${SNAPSHOT_PART_CONTENT_TYPE} (gzip-compressed JSON), not ${contentType ?? "no content type"}.`);
+        }
+        const data = await readBodyBytes(request, SNAPSHOT_LIMITS.partBytes);
+        const summary = await service.acceptPart(ref.collectionId, ref.snapshotId, ref.part, data);
+        return json(200, { ...ref, memberType: summary.memberType, members: summary.members, bytes: data.length });
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/collections/:collectionId/snapshots/:snapshotId/commit",
+      access: "push",
+      async handle({ request, params, principal }) {
+        const ref = snapshotRefFrom(params, false);
+        const commit = await readJsonBody(request, commitSchema, SNAPSHOT_LIMITS.commitBytes);
+        const outcome = await service.commit(ref.collectionId, ref.snapshotId, commit, principal.name);
+        return json(200, { status: outcome.status, queuedSyncs: outcome.queued, current: snapshotView(outcome.snapshot, deps.clock.now(), service.maxAgeMs) });
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/collections/:collectionId/snapshots/:snapshotId/confirm",
+      access: "push",
+      async handle({ request, params }) {
+        const ref = snapshotRefFrom(params, false);
+        const confirm = await readJsonBody(request, confirmSchema, SNAPSHOT_LIMITS.commitBytes);
+        const snapshot = await service.confirm(ref.collectionId, ref.snapshotId, confirm);
+        return json(200, { current: snapshotView(snapshot, deps.clock.now(), service.maxAgeMs) });
+      },
+    },
+  ];
+}

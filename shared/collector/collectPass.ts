@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import type { CollectionInfo, MembershipSourceProvider } from "../configmgr/membershipSource.js";
+import { ensureError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { sameWatermark, type SnapshotMember } from "../snapshots/snapshot.js";
+import { encodeParts, type SnapshotCommit } from "../snapshots/snapshotFormat.js";
+import type { Clock } from "../sync/clock.js";
+import { AppRequestError, type AppSnapshotView, type CollectorAppClient } from "./appClient.js";
+
+/** A read whose upload did not finish: resumed on the next pass while ConfigMgr's watermark still matches it. */
+export interface PendingUpload {
+  readonly snapshotId: string;
+  readonly parts: readonly Buffer[];
+  readonly commit: SnapshotCommit;
+  /** Parts the app has acknowledged. */
+  uploaded: number;
+}
+
+export interface CollectorDeps {
+  readonly app: CollectorAppClient;
+  readonly sources: MembershipSourceProvider;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Shown in the app's health as the sender (the host name). */
+  readonly collectorName: string;
+  /** Reads not yet uploaded, kept between passes of one process. */
+  readonly pending: Map<string, PendingUpload>;
+  /** Members per uploaded part (default 25,000: ~1 MiB of gzip for devices, under the 4 MiB limit). */
+  readonly membersPerPart?: number;
+}
+
+export type CollectionResult =
+  /** Read in full and committed: the app's current snapshot now. */
+  | "uploaded"
+  /** ConfigMgr's watermark matches the app's snapshot: confirmed, nothing read. */
+  | "unchanged"
+  /** Read and uploaded, but another collector's snapshot was newer (or the same): nothing lost. */
+  | "superseded"
+  | "failed";
+
+export interface CollectionOutcome {
+  readonly collectionId: string;
+  readonly result: CollectionResult;
+  readonly members: number | null;
+  readonly uploadBytes: number;
+  readonly adminServiceRequests: number;
+  readonly message: string;
+}
+
+export interface PassSummary {
+  readonly collections: readonly CollectionOutcome[];
+  /** The app could not even tell which collections are mapped. */
+  readonly error: string | null;
+  readonly ok: boolean;
+}
+
+export function newPendingUploads(): Map<string, PendingUpload> {
+  return new Map();
+}
+
+/**
+ * One collector pass: asks the app which collections are mapped, checks each one's SMS_Collection watermark, reads
+ * only the changed ones in full (all or nothing, through the AdminService adapter) and uploads them as parts plus a
+ * commit. Collections are handled one after another, to keep the load on the SMS Provider low.
+ */
+export async function collectOnce(deps: CollectorDeps): Promise<PassSummary> {
+  let mapped;
+  try {
+    mapped = await deps.app.mapped();
+  } catch (error) {
+    const message = `Could not ask the app which collections are mapped: ${ensureError(error).message}`;
+    deps.log.error("collector pass failed", { error: message });
+    return { collections: [], error: message, ok: false };
+  }
+  if (mapped.sourceMode !== "pushed") {
+    deps.log.warn("the app reads ConfigMgr itself (SOURCE_MODE=adminservice): it takes no snapshots", {});
+  }
+  const collections: CollectionOutcome[] = [];
+  for (const item of mapped.items) collections.push(await collectOne(deps, item.collectionId, item.snapshot));
+  return { collections, error: null, ok: mapped.sourceMode === "pushed" && collections.every((c) => c.result !== "failed") };
+}
+
+async function collectOne(deps: CollectorDeps, collectionId: string, current: AppSnapshotView | null): Promise<CollectionOutcome> {
+  const started = deps.clock.now();
+  const source = deps.sources.open();
+  const outcome = (result: CollectionResult, message: string, extra: { members?: number; uploadBytes?: number } = {}): CollectionOutcome => {
+    const done: CollectionOutcome = {
+      collectionId,
+      result,
+      members: extra.members ?? null,
+      uploadBytes: extra.uploadBytes ?? 0,
+      adminServiceRequests: source.requestCount(),
+      message,
+    };
+    const facts = { ...done, durationMs: deps.clock.now() - started };
+    if (result === "failed") deps.log.warn("collection collected", facts);
+    else deps.log.info("collection collected", facts);
+    return done;
+  };
+  try {
+    const checkedAt = new Date(deps.clock.now()).toISOString();
+    const info = await source.getCollection(collectionId);
+    if (info === null) return outcome("failed", `Collection ${collectionId} does not exist in ConfigMgr (or this account may not read it).`);
+    if (info.type === "other") return outcome("failed", `Collection ${collectionId} is neither a device nor a user collection.`);
+    if (current !== null && sameWatermark(info, current) && !deps.pending.has(collectionId)) {
+      const confirmed = await confirm(deps, collectionId, current.snapshotId, info, checkedAt);
+      if (confirmed) return outcome("unchanged", `Unchanged since snapshot ${current.snapshotId}.`, { members: current.members });
+    }
+    const upload = await pendingOrRead(deps, source, info);
+    const answer = await uploadSnapshot(deps, collectionId, upload);
+    const bytes = upload.parts.reduce((sum, part) => sum + part.length, 0);
+    const result = answer.status === "current" ? "uploaded" : "superseded";
+    return outcome(result, result === "uploaded" ? `Snapshot ${upload.snapshotId} is current.` : `A newer snapshot (${answer.current.snapshotId}) was already current.`, {
+      members: upload.commit.members,
+      uploadBytes: bytes,
+    });
+  } catch (error) {
+    return outcome("failed", ensureError(error).message);
+  }
+}
+
+/** true when the app took the confirmation; false when its snapshot moved on meanwhile (read in full then). */
+async function confirm(deps: CollectorDeps, collectionId: string, snapshotId: string, info: CollectionInfo, checkedAt: string): Promise<boolean> {
+  try {
+    await deps.app.confirm(collectionId, snapshotId, {
+      memberCount: info.memberCount,
+      lastMemberChangeTime: info.lastMemberChangeTime,
+      checkedAt,
+      collector: deps.collectorName,
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof AppRequestError && error.problem === "snapshot-outdated") return false;
+    throw error;
+  }
+}
+
+/** The read still waiting to go up when ConfigMgr has not moved since; else a new read in full. */
+async function pendingOrRead(deps: CollectorDeps, source: ReturnType<MembershipSourceProvider["open"]>, info: CollectionInfo): Promise<PendingUpload> {
+  const pending = deps.pending.get(info.id);
+  if (pending !== undefined && sameWatermark(info, pending.commit.collection)) return pending;
+  deps.pending.delete(info.id);
+  const readStartedAt = new Date(deps.clock.now()).toISOString();
+  // All or nothing: the adapter throws on a failed or truncated read, so a partial read is never uploaded.
+  const members: SnapshotMember[] = info.type === "device" ? await source.readDeviceMembers(info.id) : await source.readUserMembers(info.id);
+  const readFinishedAt = new Date(deps.clock.now()).toISOString();
+  const type = info.type === "device" ? "device" : "user";
+  const snapshotId = randomUUID();
+  const parts = await encodeParts({ collectionId: info.id, snapshotId, memberType: type }, members, deps.membersPerPart);
+  const upload: PendingUpload = {
+    snapshotId,
+    parts,
+    uploaded: 0,
+    commit: {
+      collectionId: info.id,
+      collection: { name: info.name, type, memberCount: info.memberCount, lastMemberChangeTime: info.lastMemberChangeTime },
+      members: members.length,
+      parts: parts.length,
+      readStartedAt,
+      readFinishedAt,
+      collector: deps.collectorName,
+    },
+  };
+  deps.pending.set(info.id, upload);
+  return upload;
+}
+
+/** Parts not yet acknowledged, then the commit; the pending read is dropped once the app has answered the commit. */
+async function uploadSnapshot(deps: CollectorDeps, collectionId: string, upload: PendingUpload) {
+  for (let part = upload.uploaded; part < upload.parts.length; part++) {
+    await deps.app.putPart(collectionId, upload.snapshotId, part, upload.parts[part] as Buffer);
+    upload.uploaded = part + 1;
+  }
+  try {
+    const answer = await deps.app.commit(collectionId, upload.snapshotId, upload.commit);
+    deps.pending.delete(collectionId);
+    return answer;
+  } catch (error) {
+    // The app lost parts (pruned as abandoned while we were away): send them all again next time.
+    if (error instanceof AppRequestError && error.problem === "snapshot-incomplete") upload.uploaded = 0;
+    if (error instanceof AppRequestError && !error.retryable && error.problem !== "snapshot-incomplete") deps.pending.delete(collectionId);
+    throw error;
+  }
+}
+
+/** One line for `collect --once`. */
+export function summaryLine(summary: PassSummary, traffic: { requests: number; uploadBytes: number }): string {
+  if (summary.error !== null) return `collect: failed: ${summary.error}`;
+  const count = (result: CollectionResult) => summary.collections.filter((c) => c.result === result).length;
+  const adminService = summary.collections.reduce((sum, c) => sum + c.adminServiceRequests, 0);
+  const members = summary.collections.filter((c) => c.result === "uploaded").reduce((sum, c) => sum + (c.members ?? 0), 0);
+  return (
+    `collect: ${summary.collections.length} mapped collection(s): ${count("uploaded")} uploaded (${members} members), ` +
+    `${count("unchanged")} unchanged, ${count("superseded")} superseded, ${count("failed")} failed; ` +
+    `${adminService} AdminService requests, ${traffic.requests} app requests, ${traffic.uploadBytes} bytes uploaded`
+  );
+}

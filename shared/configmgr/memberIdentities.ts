@@ -1,0 +1,41 @@
+import type { IdentityRefreshPolicy } from "./identityRefresh.js";
+import { isDue } from "./identityRefresh.js";
+import type { SourceIdentity, SourceIdentityCache, SourceKind } from "./sourceIdentityCache.js";
+
+export interface MemberRef {
+  readonly resourceId: number;
+  /** The name the membership row carries (used when no discovery record exists). */
+  readonly name: string;
+}
+
+export interface IdentityCacheUse {
+  readonly cache: SourceIdentityCache;
+  readonly refresh: IdentityRefreshPolicy;
+  readonly now: () => number;
+}
+
+/** Looks up discovery records of `members` and answers their identities (a member without a record: entraId null). */
+export type IdentityLookup = (members: readonly MemberRef[], checkedAt: number) => Promise<SourceIdentity[]>;
+
+/**
+ * The identities of a collection's members: remembered ones that are not yet due for a fresh look come from the
+ * cache, only the rest (members not seen before, and those due) are looked up, and what was looked up is
+ * remembered. Without a cache every member is looked up.
+ */
+export async function memberIdentities(
+  kind: SourceKind,
+  members: readonly MemberRef[],
+  lookup: IdentityLookup,
+  use: IdentityCacheUse | null,
+): Promise<Map<number, SourceIdentity>> {
+  const now = use?.now() ?? Date.now();
+  const known = use === null ? new Map<number, SourceIdentity>() : await use.cache.getMany(kind, members.map((m) => m.resourceId));
+  const toLookUp = use === null ? members : members.filter((m) => {
+    const identity = known.get(m.resourceId);
+    return identity === undefined || isDue(identity, now, use.refresh);
+  });
+  const fresh = toLookUp.length === 0 ? [] : await lookup(toLookUp, now);
+  if (use !== null && fresh.length > 0) await use.cache.putMany(kind, fresh);
+  for (const identity of fresh) known.set(identity.resourceId, identity);
+  return known;
+}

@@ -1,0 +1,27 @@
+/**
+ * What the AdminService told us about each collection member (SMS_R_System / SMS_R_User), remembered by
+ * ResourceID so a collection change looks up only members not seen before (README "Source identity cache").
+ * Adapters: Table Storage (shared/storage/sourceIdentityTable.ts) and the collector's data folder. The store keeps
+ * and returns identities as given; when one is due for a fresh look is decided by identityRefresh.ts.
+ */
+
+/** Devices live in SMS_R_System, users in SMS_R_User: their ResourceIDs are kept apart. */
+export type SourceKind = "device" | "user";
+
+export interface SourceIdentity {
+  readonly resourceId: number;
+  readonly name: string;
+  /** AADDeviceID (devices) or AADUserID (users), lower-case; null when ConfigMgr records none (or no record exists). */
+  readonly entraId: string | null;
+  /** Users only (null for devices and for users without one). */
+  readonly userPrincipalName: string | null;
+  /** Epoch ms of the AdminService read this came from. */
+  readonly checkedAt: number;
+}
+
+export interface SourceIdentityCache {
+  /** The stored identities among `resourceIds`, however old; ids never stored are absent. */
+  getMany(kind: SourceKind, resourceIds: readonly number[]): Promise<Map<number, SourceIdentity>>;
+  /** Stores these identities; of two for the same ResourceID the one with the later `checkedAt` is kept. */
+  putMany(kind: SourceKind, identities: readonly SourceIdentity[]): Promise<void>;
+}

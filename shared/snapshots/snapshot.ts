@@ -1,0 +1,91 @@
+import type { SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
+
+/**
+ * A collection snapshot: what an on-premises collector read from the AdminService, uploaded in parts and made
+ * current by a commit (docs/collector.md). Only committed snapshots are ever read by the sync engine.
+ */
+export type SnapshotMemberType = "device" | "user";
+export type SnapshotMember = SourceDevice | SourceUser;
+
+/** Upload limits (docs/api.md "Snapshots"). A part is gzip-compressed JSON. */
+export const SNAPSHOT_LIMITS = {
+  /** Compressed bytes of one part. */
+  partBytes: 4 * 1024 * 1024,
+  /** Decompressed bytes of one part: a gzip bomb stops inflating here. */
+  partInflatedBytes: 40 * 1024 * 1024,
+  membersPerPart: 50_000,
+  parts: 1_000,
+  /** Body of a commit or confirm request. */
+  commitBytes: 16 * 1024,
+  nameLength: 256,
+  userPrincipalNameLength: 256,
+  collectorLength: 128,
+} as const;
+
+/** The collection as ConfigMgr described it when the snapshot was read (SMS_Collection). */
+export interface SnapshotCollection {
+  readonly name: string;
+  readonly type: SnapshotMemberType;
+  /** SMS_Collection.MemberCount: with LastMemberChangeTime, the watermark the collector compares. */
+  readonly memberCount: number;
+  readonly lastMemberChangeTime: string | null;
+}
+
+/** What a part holds besides its members; kept with the stored part so a commit can check parts cheaply. */
+export interface PartSummary {
+  readonly part: number;
+  readonly memberType: SnapshotMemberType;
+  readonly members: number;
+  /** Members are sorted by resource id, so consecutive parts must not overlap (no member counted twice). */
+  readonly firstResourceId: number;
+  readonly lastResourceId: number;
+}
+
+/** The snapshot a collection's syncs read: named by the `current` pointer, never changed once committed. */
+export interface CurrentSnapshot {
+  readonly collectionId: string;
+  readonly snapshotId: string;
+  readonly collection: SnapshotCollection;
+  /** Members held by the parts (the collection's members of its type; user groups are not members). */
+  readonly members: number;
+  readonly parts: number;
+  /** The first 16 hex digits of each part's sha-256, in part order: the exact bytes this commit checked. */
+  readonly digests: readonly string[];
+  readonly readStartedAt: string;
+  readonly readFinishedAt: string;
+  /** Epoch ms the collector last vouched that ConfigMgr still matches (read or confirmed); drives freshness. */
+  readonly freshAt: number;
+  readonly committedAt: string;
+  /** Who sent it: the collector's host name as it reported it, and the caller the app authenticated. */
+  readonly collector: string;
+  readonly committedBy: string;
+  /** The commit changed the watermark, so it queued the collection's mappings (re-sent by a retried commit). */
+  readonly queuedSyncs: boolean;
+}
+
+/** The watermark of a snapshot: a collector compares it with SMS_Collection to skip unchanged collections. */
+export function sameWatermark(a: Pick<SnapshotCollection, "memberCount" | "lastMemberChangeTime">, b: Pick<SnapshotCollection, "memberCount" | "lastMemberChangeTime">): boolean {
+  return a.memberCount === b.memberCount && changeTime(a.lastMemberChangeTime) === changeTime(b.lastMemberChangeTime);
+}
+
+/**
+ * Newest wins between two snapshots of one collection: the later LastMemberChangeTime, then the later read.
+ * Equal keys are a tie, and a tie keeps the snapshot that is current (two collectors reading the same change).
+ */
+export function isNewer(candidate: Pick<CurrentSnapshot, "collection" | "readStartedAt">, current: Pick<CurrentSnapshot, "collection" | "readStartedAt">): boolean {
+  const change = changeTime(candidate.collection.lastMemberChangeTime) - changeTime(current.collection.lastMemberChangeTime);
+  if (change !== 0) return change > 0;
+  return Date.parse(candidate.readStartedAt) > Date.parse(current.readStartedAt);
+}
+
+/** ConfigMgr writes times in several ISO 8601 shapes; compare instants, never strings. Null is "never". */
+function changeTime(value: string | null): number {
+  if (value === null) return Number.NEGATIVE_INFINITY;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+
+/** How old the snapshot's evidence is, judged by the app's clock. */
+export function snapshotAgeMs(snapshot: Pick<CurrentSnapshot, "freshAt">, now: number): number {
+  return Math.max(0, now - snapshot.freshAt);
+}

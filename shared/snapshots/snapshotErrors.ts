@@ -1,0 +1,20 @@
+import { CollectionSyncError } from "../errors.js";
+
+/**
+ * Why a snapshot upload was refused, beyond a malformed body:
+ * - `snapshot-incomplete`: parts the commit announces were not uploaded (upload them, then commit again);
+ * - `snapshot-inconsistent`: the parts do not add up to what the commit announces (start a new snapshot);
+ * - `snapshot-committed`: the snapshot is already current, its parts can no longer change;
+ * - `snapshot-outdated`: a confirmation names a snapshot or watermark that is no longer current;
+ * - `pushed-mode-off`: the app reads ConfigMgr itself (SOURCE_MODE=adminservice) and takes no snapshots.
+ */
+export type SnapshotRefusal = "snapshot-incomplete" | "snapshot-inconsistent" | "snapshot-committed" | "snapshot-outdated" | "pushed-mode-off";
+
+export class SnapshotRefusedError extends CollectionSyncError {
+  constructor(
+    readonly reason: SnapshotRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}

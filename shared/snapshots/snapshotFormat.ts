@@ -1,0 +1,193 @@
+import { promisify } from "node:util";
+import { gunzip, gzip, constants as zlibConstants } from "node:zlib";
+import { z } from "zod";
+import { collectionIdSchema, guidSchema } from "../mappings/ids.js";
+import { SNAPSHOT_LIMITS, type PartSummary, type SnapshotMember, type SnapshotMemberType } from "./snapshot.js";
+
+const inflate = promisify(gunzip);
+const deflate = promisify(gzip);
+
+/** The wire format of snapshot parts and commits (docs/api.md "Snapshots"), shared by the app and the collector. */
+export const SNAPSHOT_PART_CONTENT_TYPE = "application/gzip";
+
+/** Snapshot ids are GUIDs chosen by the collector, one per read. */
+export const snapshotIdSchema = guidSchema;
+/** A part number as it appears in a URL: 0 to 999, plain digits. */
+export const partNumberSchema = z
+  .string()
+  .regex(/^\d{1,3}$/, `must be a whole number from 0 to ${SNAPSHOT_LIMITS.parts - 1}`)
+  .transform(Number);
+
+/** No control characters in names: they end up in logs, CSV exports and the console. */
+const printable = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), "must not contain control characters");
+
+const resourceIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const deviceSchema = z
+  .object({ resourceId: resourceIdSchema, name: printable(SNAPSHOT_LIMITS.nameLength), entraDeviceId: guidSchema.nullable() })
+  .strict();
+const userSchema = z
+  .object({
+    resourceId: resourceIdSchema,
+    name: printable(SNAPSHOT_LIMITS.nameLength),
+    userPrincipalName: printable(SNAPSHOT_LIMITS.userPrincipalNameLength).min(1).nullable(),
+    entraObjectId: guidSchema.nullable(),
+  })
+  .strict();
+
+const partHead = {
+  collectionId: collectionIdSchema,
+  snapshotId: snapshotIdSchema,
+  part: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts - 1),
+};
+const membersOf = <T extends z.ZodType<{ resourceId: number }>>(member: T) =>
+  z
+    .array(member)
+    .min(1, "a part holds at least one member (an empty collection commits 0 parts)")
+    .max(SNAPSHOT_LIMITS.membersPerPart, `a part holds at most ${SNAPSHOT_LIMITS.membersPerPart} members`)
+    .superRefine((members, ctx) => {
+      for (let i = 1; i < members.length; i++) {
+        if ((members[i] as { resourceId: number }).resourceId <= (members[i - 1] as { resourceId: number }).resourceId) {
+          ctx.addIssue({ code: "custom", path: [i, "resourceId"], message: "members must be sorted by resourceId, each once" });
+          return;
+        }
+      }
+    });
+
+export const partSchema = z.discriminatedUnion("memberType", [
+  z.object({ ...partHead, memberType: z.literal("device"), members: membersOf(deviceSchema) }).strict(),
+  z.object({ ...partHead, memberType: z.literal("user"), members: membersOf(userSchema) }).strict(),
+]);
+export type SnapshotPart = z.output<typeof partSchema>;
+
+const isoInstant = z.iso.datetime({ offset: true });
+export const commitSchema = z
+  .object({
+    collectionId: collectionIdSchema,
+    collection: z
+      .object({
+        name: printable(SNAPSHOT_LIMITS.nameLength),
+        type: z.enum(["device", "user"]),
+        memberCount: z.number().int().min(0).max(100_000_000),
+        lastMemberChangeTime: z.string().max(64).nullable(),
+      })
+      .strict(),
+    /** Members in all parts together; must equal the sum the parts hold. */
+    members: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts * SNAPSHOT_LIMITS.membersPerPart),
+    parts: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts),
+    readStartedAt: isoInstant,
+    readFinishedAt: isoInstant,
+    collector: printable(SNAPSHOT_LIMITS.collectorLength).min(1),
+  })
+  .strict()
+  .refine((commit) => Date.parse(commit.readStartedAt) <= Date.parse(commit.readFinishedAt), {
+    message: "readStartedAt must not be after readFinishedAt",
+    path: ["readStartedAt"],
+  })
+  .refine((commit) => (commit.members === 0) === (commit.parts === 0), { message: "an empty snapshot has 0 parts, and 0 parts hold 0 members", path: ["parts"] });
+export type SnapshotCommit = z.output<typeof commitSchema>;
+
+export const confirmSchema = z
+  .object({
+    memberCount: z.number().int().min(0).max(100_000_000),
+    lastMemberChangeTime: z.string().max(64).nullable(),
+    /** When the collector read SMS_Collection and found it unchanged. */
+    checkedAt: isoInstant,
+    collector: printable(SNAPSHOT_LIMITS.collectorLength).min(1),
+  })
+  .strict();
+export type SnapshotConfirm = z.output<typeof confirmSchema>;
+
+/** Why a part was refused: too big (413) or not a valid part (400). */
+export class PartRejected extends Error {
+  constructor(
+    readonly tooLarge: boolean,
+    message: string,
+    readonly issues: readonly { path: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = "PartRejected";
+  }
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Inflates and validates one uploaded part. The inflated size is capped (node:zlib `maxOutputLength`), so a
+ * gzip bomb costs at most that much memory before it is refused.
+ */
+export async function decodePart(compressed: Uint8Array): Promise<SnapshotPart> {
+  if (compressed.length < 2 || compressed[0] !== GZIP_MAGIC[0] || compressed[1] !== GZIP_MAGIC[1]) {
+    throw new PartRejected(false, "The part is not gzip data.");
+  }
+  let inflated: Buffer;
+  try {
+    inflated = await inflate(compressed, { maxOutputLength: SNAPSHOT_LIMITS.partInflatedBytes });
+  } catch (error) {
+    if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new PartRejected(true, `The part inflates to more than ${SNAPSHOT_LIMITS.partInflatedBytes} bytes.`);
+    }
+    throw new PartRejected(false, "The part is not valid gzip data (corrupt or cut short).");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(inflated));
+  } catch {
+    throw new PartRejected(false, "The part does not hold UTF-8 JSON.");
+  }
+  const parsed = partSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+    throw new PartRejected(false, "The part is not a valid snapshot part.", issues);
+  }
+  return parsed.data;
+}
+
+export function summariseMembers(part: SnapshotPart): PartSummary {
+  const members = part.members as readonly { resourceId: number }[];
+  return {
+    part: part.part,
+    memberType: part.memberType,
+    members: members.length,
+    firstResourceId: members[0]?.resourceId ?? 0,
+    lastResourceId: members[members.length - 1]?.resourceId ?? 0,
+  };
+}
+
+/** The members of a decoded part, in the source adapter's shapes. */
+export function membersOfPart(part: SnapshotPart): { memberType: SnapshotMemberType; members: SnapshotMember[] } {
+  return { memberType: part.memberType, members: part.members };
+}
+
+/**
+ * Splits sorted members into gzip parts of at most `membersPerPart` (collector side). A part that still comes
+ * out larger than the upload limit is split again, so every part is accepted by size.
+ */
+export async function encodeParts(
+  head: { collectionId: string; snapshotId: string; memberType: SnapshotMemberType },
+  members: readonly SnapshotMember[],
+  membersPerPart: number = 25_000,
+): Promise<Buffer[]> {
+  const sorted = [...members].sort((a, b) => a.resourceId - b.resourceId);
+  const slices: SnapshotMember[][] = [];
+  for (let i = 0; i < sorted.length; i += membersPerPart) slices.push(sorted.slice(i, i + membersPerPart));
+  const parts: Buffer[] = [];
+  for (const slice of slices) parts.push(...(await encodeSlice(head, slice, parts.length)));
+  return parts;
+}
+
+async function encodeSlice(
+  head: { collectionId: string; snapshotId: string; memberType: SnapshotMemberType },
+  slice: SnapshotMember[],
+  firstPart: number,
+): Promise<Buffer[]> {
+  const body = JSON.stringify({ ...head, part: firstPart, members: slice });
+  const data = await deflate(Buffer.from(body, "utf8"), { level: zlibConstants.Z_BEST_COMPRESSION });
+  if (data.length <= SNAPSHOT_LIMITS.partBytes || slice.length === 1) return [data];
+  const half = Math.ceil(slice.length / 2);
+  const first = await encodeSlice(head, slice.slice(0, half), firstPart);
+  return [...first, ...(await encodeSlice(head, slice.slice(half), firstPart + first.length))];
+}

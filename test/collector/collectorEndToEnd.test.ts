@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildCollector, type Collector } from "../../cli/commands/collectCommand.js";
+import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
+import { bufferIo } from "../../cli/io.js";
+import { silentLogger } from "../../shared/logger.js";
+import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
+import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+
+const devices = range(1, 40).map((n) => entraDevice(n));
+const resourceIds = (from: number, to: number) => range(from, to).map((n) => 16_777_000 + n);
+const objectIds = (from: number, to: number) => range(from, to).map((n) => devices[n - 1]?.objectId).sort();
+// Once a year: nothing in these tests may owe its sync to the timer.
+const NO_TICK = "0 0 0 1 1 *";
+
+let tenant: SimulatedTenant;
+let serve: ServeHandle;
+let dataDir: string;
+
+beforeEach(async () => {
+  tenant = await startSimulatedTenant({ seed: scenarioSeed({ collection: devices.slice(0, 25), others: devices.slice(25) }) });
+  dataDir = mkdtempSync(join(tmpdir(), "collection-sync-collector-"));
+  serve = await startServe({
+    port: 0,
+    host: "127.0.0.1",
+    env: { SOURCE_MODE: "pushed", GRAPH_BASE_URL: tenant.graphBaseUrl, SYNC_SCHEDULE: NO_TICK },
+    io: bufferIo(),
+    log: silentLogger,
+    dataDir,
+  });
+});
+
+afterEach(async () => {
+  await serve.close();
+  await tenant.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function collector(options: { fetchImpl?: typeof fetch; name?: string } = {}): Promise<Collector> {
+  return buildCollector({
+    env: { ADMINSERVICE_URL: tenant.adminServiceUrl },
+    appUrl: serve.url,
+    log: silentLogger,
+    name: options.name ?? "CM01",
+    appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 2, ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }) },
+  });
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${serve.url}/api${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: response.status === 204 ? null : await response.json() };
+}
+
+/** Polls until the group holds exactly these members; bounded so a broken pipeline fails instead of hanging. */
+async function groupBecomes(expected: (string | null | undefined)[]): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (JSON.stringify(tenant.groupMemberIds(GROUP_ID).sort()) === JSON.stringify(expected)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(tenant.groupMemberIds(GROUP_ID).sort()).toEqual(expected);
+}
+
+describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
+  it("fills a group through the app, and a collection change reaches the group without a timer tick", async () => {
+    const created = await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" });
+    expect(created.status).toBe(201);
+    expect(created.body.source.status).toBe("awaiting-first-snapshot");
+
+    const first = await (await collector()).once();
+    expect(first.ok).toBe(true);
+    expect(first.collections).toEqual([expect.objectContaining({ collectionId: DEVICE_COLLECTION, result: "uploaded", members: 25 })]);
+    await groupBecomes(objectIds(1, 25));
+
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(3, 30));
+    const second = await (await collector()).once();
+    expect(second.collections[0]).toMatchObject({ result: "uploaded", members: 28 });
+    await groupBecomes(objectIds(3, 30));
+
+    // Nothing changed: one SMS_Collection read and a confirmation, no member read, no upload.
+    const third = await (await collector()).once();
+    expect(third.collections[0]).toMatchObject({ result: "unchanged", adminServiceRequests: 1, uploadBytes: 0 });
+    const health = await api("GET", "/health");
+    expect(health.body.snapshots).toEqual([expect.objectContaining({ collectionId: DEVICE_COLLECTION, status: "current", collector: "CM01" })]);
+  });
+
+  it("leaves the previous snapshot current when killed mid-upload, and the next pass completes", async () => {
+    await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" });
+    await (await collector()).once();
+    await groupBecomes(objectIds(1, 25));
+    const before = (await api("GET", "/collections/mapped")).body.items[0].snapshot.snapshotId;
+
+    // The process dies after its first part went up: nothing it sends gets through any more.
+    let partsSent = 0;
+    const dying: typeof fetch = async (input, init) => {
+      if (partsSent >= 1) throw new TypeError("fetch failed (the collector was killed)");
+      if (init?.method === "PUT") partsSent += 1;
+      return fetch(input, init);
+    };
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 35));
+    const killed = await buildCollector({
+      env: { ADMINSERVICE_URL: tenant.adminServiceUrl, COLLECTOR_INTERVAL_SECONDS: "5" },
+      appUrl: serve.url,
+      log: silentLogger,
+      appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 1, fetchImpl: dying },
+      // Parts of 10 members: the read goes up in four parts and dies after the first.
+      membersPerPart: 10,
+    });
+    const dead = await killed.once();
+    expect(dead.ok).toBe(false);
+    expect(partsSent).toBe(1);
+    expect(dead.collections[0]).toMatchObject({ result: "failed" });
+    expect((await api("GET", "/collections/mapped")).body.items[0].snapshot.snapshotId).toBe(before);
+    await groupBecomes(objectIds(1, 25));
+
+    // A restarted collector (nothing kept) reads again and completes.
+    const next = await (await collector()).once();
+    expect(next.collections[0]).toMatchObject({ result: "uploaded", members: 35 });
+    await groupBecomes(objectIds(1, 35));
+  });
+
+  it("two collectors pushing at once leave one whole snapshot current", async () => {
+    await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" });
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(5, 40));
+    const [a, b] = await Promise.all([(await collector({ name: "CM01" })).once(), (await collector({ name: "CM02" })).once()]);
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    expect([a.collections[0]?.result, b.collections[0]?.result].sort()).toEqual(expect.arrayContaining(["uploaded"]));
+    const current = (await api("GET", "/collections/mapped")).body.items[0].snapshot;
+    expect(current).toMatchObject({ members: 36, memberCount: 36 });
+    await groupBecomes(objectIds(5, 40));
+  });
+});
