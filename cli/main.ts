@@ -4,6 +4,7 @@ import { ConfigError } from "../shared/errors.js";
 import { ApiFailure } from "./apiCall.js";
 import { collectCommand } from "./commands/collectCommand.js";
 import { demoCommand } from "./commands/demoCommand.js";
+import { doctorCommand } from "./commands/doctorCommand.js";
 import { groupsCommand } from "./commands/groupsCommand.js";
 import { mappingsCommand } from "./commands/mappingsCommand.js";
 import { runsCommand } from "./commands/runsCommand.js";
@@ -20,7 +21,7 @@ export interface CliContext {
   readonly dataDir?: string;
 }
 
-/** Runs one CLI command; returns the exit code (0 ok, 1 a mapping failed, 2 usage or configuration error). */
+/** Runs one CLI command; returns the exit code (0 ok, 1 a mapping or a doctor check failed, 2 usage or configuration error). */
 export async function main(argv: readonly string[], context: CliContext = { io: processIo, env: process.env }): Promise<number> {
   const { io } = context;
   const [command, ...args] = argv;
@@ -38,6 +39,8 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
         return await serveCommand(args, io, context.env);
       case "collect":
         return await collectCommand(args, io, context.env);
+      case "doctor":
+        return await doctorCommand(args, io, context.env, context.dataDir);
       case "mappings":
       case "groups":
       case "runs":

@@ -21,10 +21,13 @@ Usage:
   collection-sync groups search TEXT [--tenant ID] [--json]
   collection-sync collect [--app URL] [--once] [--interval SECONDS]
                                on-premises collector: uploads mapped collections to the app (SOURCE_MODE=pushed)
+  collection-sync doctor [--app URL] [--json]
+                               checks every dependency (storage, queue, AdminService, Graph roles and groups,
+                               snapshots; on a collector host the app and its token), one line each
 
 Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
 Without ADMINSERVICE_URL the CLI uses the built-in simulated tenant; without TABLES_CONNECTION/TABLES_ENDPOINT
 it keeps its data in an embedded Azurite under ./.collection-sync/.
 
-Exit codes: 0 success, 1 a mapping failed or was blocked (collect --once: a collection was not uploaded),
-2 usage or configuration error.`;
+Exit codes: 0 success, 1 a mapping failed or was blocked (collect --once: a collection was not uploaded;
+doctor: a check failed), 2 usage or configuration error.`;

@@ -32,6 +32,9 @@ import { syncDepsFrom, syncPolicyFrom, type SyncDeps, type SyncRequest } from ".
 import { syncMapping } from "./sync/syncMapping.js";
 import type { SyncRun } from "./sync/syncRun.js";
 import { probeAll } from "./api/health.js";
+import { diagnoseApp } from "./doctor/appDiagnosis.js";
+import type { Diagnosis } from "./doctor/diagnosis.js";
+import { mappedCollections } from "./snapshots/mappedCollections.js";
 
 /** Everything one process needs, built once from validated settings (the only place that wires adapters). */
 export interface AppServices {
@@ -47,6 +50,8 @@ export interface AppServices {
   /** What the notifier timer watches: the queue's dead letters and, in pushed mode, the snapshots' freshness. */
   readonly notifierSources: NotifierSources;
   runSync(request: SyncRequest): Promise<SyncRun>;
+  /** Every dependency checked the way a support engineer would (collection-sync doctor, /api/health?verbose=true). */
+  diagnose(): Promise<Diagnosis>;
 }
 
 /** How this process reaches each service; the CLI fills it for embedded defaults, Azure from settings. */
@@ -109,10 +114,25 @@ export function composeServices(wiring: Wiring): AppServices {
       // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
       ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
     });
+  const diagnose = (): Promise<Diagnosis> =>
+    diagnoseApp({
+      storage: () => stores.ping(),
+      queue,
+      mappings: stores.mappings,
+      graph: { baseUrl: settings.GRAPH_BASE_URL, credentialFor: wiring.graphCredentialFor, directories },
+      adminService: pushed ? null : { baseUrl: wiring.adminServiceUrl, auth: wiring.adminServiceAuth },
+      snapshots: pushed
+        ? {
+            mapped: () => mappedCollections({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs),
+            maxAgeMs: sync.policy.snapshotMaxAgeMs,
+          }
+        : null,
+    });
   const api: ApiDeps = apiDepsFrom(sync, {
     queue,
     runSync,
     health,
+    diagnose,
     auth: wiring.auth,
     snapshotStore: stores.snapshots,
     collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(wiring.adminServiceUrl, wiring.adminServiceAuth)),
@@ -122,7 +142,7 @@ export function composeServices(wiring: Wiring): AppServices {
     queue,
     ...(pushed ? { snapshots: () => pushedSnapshotFreshness({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs) } : {}),
   };
-  return { settings, stores, sync, queue, api, log, clock, notifications, notifierSources, runSync };
+  return { settings, stores, sync, queue, api, log, clock, notifications, notifierSources, runSync, diagnose };
 }
 
 /** A hanging receiver costs this much per delivery round and no more. */

@@ -5,6 +5,7 @@ import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type P
 import { runCollector } from "../../shared/collector/collectorLoop.js";
 import { isLoopbackHttp, loadSettings, type Settings } from "../../shared/config/settings.js";
 import { ConfigError } from "../../shared/errors.js";
+import type { AdminServiceAuth } from "../../shared/configmgr/adminServiceAuth.js";
 import { openAdminServiceAuth } from "../../shared/configmgr/openAdminServiceAuth.js";
 import { createTenantCredentials } from "../../shared/identity/credentials.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
@@ -28,6 +29,9 @@ export interface CollectorOptions {
 export interface Collector {
   readonly settings: Settings;
   readonly app: CollectorAppClient;
+  /** How the collector signs in to the app and to the AdminService (collection-sync doctor checks both). */
+  readonly appAuth: AppAuth;
+  readonly adminServiceAuth: AdminServiceAuth;
   readonly deps: CollectorDeps;
   once(): Promise<PassSummary>;
   run(signal: AbortSignal, onPass?: (summary: PassSummary) => void): Promise<void>;
@@ -48,10 +52,12 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
   const credentialFor = createTenantCredentials(settings);
   const clock = options.clock ?? systemClock;
   const log = options.log ?? consoleLogger(process.stderr, { metrics: false });
-  const app = createAppClient({ baseUrl: appUrl, auth: appAuth(settings, appUrl, credentialFor), ...(options.appClient ?? {}) });
+  const auth = appAuth(settings, appUrl, credentialFor);
+  const app = createAppClient({ baseUrl: appUrl, auth, ...(options.appClient ?? {}) });
+  const adminServiceAuth = await openAdminServiceAuth(settings, adminServiceUrl, { appCredential: credentialFor(null), processEnv: process.env });
   const deps: CollectorDeps = {
     app,
-    sources: adminServiceSources(settings, adminServiceUrl, await openAdminServiceAuth(settings, adminServiceUrl, { appCredential: credentialFor(null), processEnv: process.env })),
+    sources: adminServiceSources(settings, adminServiceUrl, adminServiceAuth),
     clock,
     log,
     collectorName: options.name ?? hostname(),
@@ -61,6 +67,8 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
   return {
     settings,
     app,
+    appAuth: auth,
+    adminServiceAuth,
     deps,
     once: () => collectOnce(deps),
     run: (signal, onPass) => runCollector(deps, settings.COLLECTOR_INTERVAL_SECONDS * 1000, signal, onPass),

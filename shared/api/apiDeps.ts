@@ -8,7 +8,7 @@ import { createSnapshotService } from "../snapshots/snapshotService.js";
 /** The API's dependencies: the engine's stores and adapters, plus the queue, health probes and caller rules. */
 export function apiDepsFrom(
   sync: SyncDeps,
-  parts: Pick<ApiDeps, "queue" | "health" | "auth" | "notificationHealth" | "collections"> & {
+  parts: Pick<ApiDeps, "queue" | "health" | "diagnose" | "auth" | "notificationHealth" | "collections"> & {
     readonly runSync: (request: SyncRequest) => Promise<SyncRun>;
     /** Where collector snapshots are kept; they feed the syncs when the engine's source is `pushed`. */
     readonly snapshotStore: SnapshotStore;
@@ -35,6 +35,7 @@ export function apiDepsFrom(
     sync: parts.runSync,
     approve: (ref, by) => approveBlockedChange({ state: sync.state, clock: sync.clock, log: sync.log }, ref, by),
     health: parts.health,
+    ...(parts.diagnose === undefined ? {} : { diagnose: parts.diagnose }),
     ...(parts.notificationHealth === undefined ? {} : { notificationHealth: parts.notificationHealth }),
     clock: sync.clock,
     log: sync.log,

@@ -14,6 +14,7 @@ import type { SyncRequest } from "../sync/syncDeps.js";
 import type { SyncRun } from "../sync/syncRun.js";
 import type { Access, AuthConfig } from "./auth.js";
 import type { HealthReport } from "./health.js";
+import type { Diagnosis } from "../doctor/diagnosis.js";
 import type { SnapshotService } from "../snapshots/snapshotService.js";
 
 /**
@@ -61,6 +62,8 @@ export interface ApiDeps {
   readonly approve: (ref: MappingRef, by: string) => Promise<MappingState>;
   /** Storage / queue / Graph probes (see `probeAll` in ./health.ts). */
   readonly health: () => Promise<HealthReport>;
+  /** The deeper checks of `GET /health?verbose=true` (shared/doctor); absent: verbose health is not offered. */
+  readonly diagnose?: () => Promise<Diagnosis>;
   /** Delivery state of notifications (pending, last failure); absent when none are configured. */
   readonly notificationHealth?: () => Promise<NotificationHealth>;
   readonly clock: Clock;

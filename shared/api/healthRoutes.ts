@@ -4,6 +4,11 @@ import type { ApiDeps } from "./apiTypes.js";
 import type { HealthCheck } from "./health.js";
 import { json, type Route } from "./router.js";
 import { mappedCollections } from "../snapshots/mappedCollections.js";
+import { z } from "zod";
+import { optionalQueryParam } from "./params.js";
+import { ApiProblem } from "./problems.js";
+
+const verboseSchema = z.enum(["true", "false"], { message: "must be true or false" });
 
 /** Notification delivery (pending, last failure); a receiver that is down makes the app "degraded", not down. */
 async function notificationHealth(deps: ApiDeps): Promise<{ health: NotificationHealth | null; check: HealthCheck | null }> {
@@ -19,7 +24,8 @@ async function notificationHealth(deps: ApiDeps): Promise<{ health: Notification
  * `GET /health`: 200 when every dependency answers (status "degraded" while dead-lettered jobs wait for a
  * person, while notifications fail to reach their receiver, or, with pushed snapshots, while a mapped
  * collection's snapshot is stale or awaited), 503 when one is down, so a load balancer or App Service health
- * check can act on the code alone.
+ * check can act on the code alone. `?verbose=true` adds `diagnosis`: the checks of `collection-sync doctor`
+ * (shared/doctor), which read every mapped collection and group, so they cost more and are never run otherwise.
  */
 export function healthRoutes(deps: ApiDeps): Route[] {
   return [
@@ -27,8 +33,13 @@ export function healthRoutes(deps: ApiDeps): Route[] {
       method: "GET",
       pattern: "/health",
       access: "read",
-      async handle() {
-        const [report, deadLetters, notifications, snapshots] = await Promise.all([
+      async handle({ request }) {
+        const verbose = optionalQueryParam(request.query, "verbose", verboseSchema) === "true";
+        const diagnose = deps.diagnose;
+        if (verbose && diagnose === undefined) {
+          throw ApiProblem.validation([{ in: "query", name: "verbose", message: "the deeper checks are not offered by this deployment" }]);
+        }
+        const [report, deadLetters, notifications, snapshots, diagnosis] = await Promise.all([
           deps.health(),
           deps.queue.deadLetterCount().then(
             (count) => ({ count, check: null }),
@@ -39,6 +50,7 @@ export function healthRoutes(deps: ApiDeps): Route[] {
           ),
           notificationHealth(deps),
           snapshotHealth(deps),
+          verbose && diagnose !== undefined ? diagnose() : null,
         ]);
         const checks = [...report.checks, ...[deadLetters.check, notifications.check, snapshots.check].filter((check) => check !== null)];
         const down = checks.some((check) => !check.ok);
@@ -51,6 +63,7 @@ export function healthRoutes(deps: ApiDeps): Route[] {
           deadLetterCount: deadLetters.count,
           ...(deps.notificationHealth === undefined ? {} : { notifications: notifications.health }),
           ...(snapshots.collections === undefined ? {} : { snapshots: snapshots.collections }),
+          ...(diagnosis === null ? {} : { diagnosis }),
         });
       },
     },

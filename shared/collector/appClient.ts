@@ -6,28 +6,38 @@ import { SNAPSHOT_PART_CONTENT_TYPE, type SnapshotCommit, type SnapshotConfirm }
 
 /** How the collector proves who it is to the app. */
 export interface AppAuth {
+  /** Which way (collection-sync doctor says so, and checks an Entra token's roles). */
+  readonly kind: "api-key" | "entra" | "none";
+  /** entra: the token scope, `<COLLECTOR_APP_ID_URI>/.default`. */
+  readonly scope?: string;
+  /** entra: the access token the app will receive. */
+  token?(): Promise<string>;
   headers(): Promise<Record<string, string>>;
 }
 
 /** `serve` with API_KEY: the key in x-api-key. */
 export function apiKeyAuth(key: string): AppAuth {
-  return { headers: async () => ({ "x-api-key": key }) };
+  return { kind: "api-key", headers: async () => ({ "x-api-key": key }) };
 }
 
 /** The app behind App Service Authentication: an Entra token for its Application ID URI (app role Snapshots.Write). */
 export function entraAuth(credential: TokenCredential, applicationIdUri: string): AppAuth {
   const scope = `${applicationIdUri.replace(/\/+$/, "")}/.default`;
+  const token = async () => {
+    const answer = await credential.getToken(scope);
+    if (answer === null) throw new AppRequestError(null, `No Entra token for ${scope}`, false);
+    return answer.token;
+  };
   return {
-    async headers() {
-      const token = await credential.getToken(scope);
-      if (token === null) throw new AppRequestError(null, `No Entra token for ${scope}`, false);
-      return { authorization: `Bearer ${token.token}` };
-    },
+    kind: "entra",
+    scope,
+    token,
+    headers: async () => ({ authorization: `Bearer ${await token()}` }),
   };
 }
 
 /** `serve` on loopback takes unauthenticated calls. */
-export const noAuth: AppAuth = { headers: async () => ({}) };
+export const noAuth: AppAuth = { kind: "none", headers: async () => ({}) };
 
 /** The app refused or could not be reached; `status` null for network faults. */
 export class AppRequestError extends CollectionSyncError {

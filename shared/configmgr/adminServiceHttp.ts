@@ -21,6 +21,16 @@ export class AdminServiceStatusError extends SourceReadError {
   }
 }
 
+/** A 401/403: the identity was refused. `status` tells which, for advice that depends on it (accessDeniedAdvice). */
+export class AdminServiceAccessDeniedError extends SourceReadError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super("access-denied", message);
+  }
+}
+
 /** What `getJson` answers for a 404 when the caller treats "not found" as an answer. */
 export const NOT_FOUND: unique symbol = Symbol("AdminService 404");
 
@@ -76,7 +86,7 @@ export class AdminServiceHttp {
   /** 401/403 are not transient: say which identity was refused and what ConfigMgr needs, and fail the read. */
   private async accessDenied(response: Response, url: string): Promise<SourceReadError> {
     const detail = await errorDetail(response);
-    return new SourceReadError("access-denied", `${accessDeniedAdvice(this.options.auth, response.status)} (${describe(url)}${detail})`);
+    return new AdminServiceAccessDeniedError(response.status, `${accessDeniedAdvice(this.options.auth, response.status)} (${describe(url)}${detail})`);
   }
 
   private async send(

@@ -52,6 +52,11 @@ export class AdminServiceUrls {
     return withQuery(`${this.root}/wmi/${wmiClass}`, { $filter: filter, $select: select.join(",") });
   }
 
+  /** The first record of a class with only `select`: enough to see which properties the site's class has. */
+  firstRecord(wmiClass: "SMS_Collection" | "SMS_R_System" | "SMS_R_User", select: readonly string[]): string {
+    return withQuery(`${this.root}/wmi/${wmiClass}`, { $select: select.join(","), $top: 1 });
+  }
+
   /**
    * Re-roots a nextLink on the configured base. Behind a Cloud Management Gateway the SMS Provider writes links
    * with its own internal host name, which Azure cannot reach; and a token must never go to a host we were not

@@ -157,6 +157,10 @@ export function createInProcessJobQueue(options: InProcessJobQueueOptions): InPr
       return deadLetters.length;
     },
 
+    async reach() {
+      return "the in-process queue: jobs run inside this process (no Service Bus)";
+    },
+
     drain: whenIdle,
 
     async close() {

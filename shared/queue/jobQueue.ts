@@ -18,4 +18,9 @@ export interface JobQueue {
   schedule(job: SyncJob, at: number): Promise<void>;
   /** Dead-lettered messages, when the transport can tell (null when unknown). */
   deadLetterCount(): Promise<number | null>;
+  /**
+   * Proves the queue can be reached with the app's rights, without sending anything (collection-sync doctor),
+   * and says what was reached. Throws when it cannot. Absent: the transport has nothing to reach.
+   */
+  reach?(): Promise<string>;
 }

@@ -92,6 +92,14 @@ export function createServiceBusJobQueue(options: ServiceBusJobQueueOptions): Se
       return deadLetters === undefined ? null : deadLetters.deadLetterCount(options.queueName);
     },
 
+    async reach() {
+      // Creating a batch opens the sender's link to the queue: the namespace answers and the identity holds
+      // the Send right (Azure Service Bus Data Sender), yet nothing is sent.
+      await sender.createMessageBatch();
+      const where = "fullyQualifiedNamespace" in options ? ` on ${options.fullyQualifiedNamespace}` : "";
+      return `Service Bus queue ${options.queueName}${where}: the send link opened`;
+    },
+
     async close() {
       await sender.close();
       await client?.close();

@@ -4,6 +4,9 @@ import type { AuthConfig } from "../../shared/api/auth.js";
 import { probeAll } from "../../shared/api/health.js";
 import { apiDepsFrom } from "../../shared/api/apiDeps.js";
 import { createAdminServiceCatalog } from "../../shared/configmgr/adminServiceCatalog.js";
+import { noAdminServiceAuth } from "../../shared/configmgr/adminServiceAuth.js";
+import { diagnoseApp } from "../../shared/doctor/appDiagnosis.js";
+import { mappedCollections } from "../../shared/snapshots/mappedCollections.js";
 import { createMappingsApi } from "../../shared/api/router.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
@@ -67,10 +70,20 @@ export async function startApiHarness(
   const { tenant, stores } = sync;
   const { directories } = sync.deps;
   const queue = fakeJobQueue();
+  const { snapshotMaxAgeMs } = sync.deps.policy;
   const deps: ApiDeps = apiDepsFrom(sync.deps, {
     queue,
     runSync: (request) => syncMapping(sync.deps, request),
     health: () => probeAll({ storage: () => stores.ping(), graph: () => directories.open(null).searchGroups("Intune", 1) }),
+    diagnose: () =>
+      diagnoseApp({
+        storage: () => stores.ping(),
+        queue,
+        mappings: stores.mappings,
+        graph: { baseUrl: tenant.graphBaseUrl, credentialFor: () => null, directories },
+        adminService: options.pushed ? null : { baseUrl: tenant.adminServiceUrl, auth: noAdminServiceAuth },
+        snapshots: options.pushed ? { mapped: () => mappedCollections({ mappings: stores.mappings, snapshots: deps.snapshots }, clock.now(), snapshotMaxAgeMs), maxAgeMs: snapshotMaxAgeMs } : null,
+      }),
     auth: options.auth ?? { mode: "none" },
     collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }),
     snapshotStore: stores.snapshots,
