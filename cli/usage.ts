@@ -21,6 +21,8 @@ Usage:
   collection-sync groups search TEXT [--tenant ID] [--json]
   collection-sync collect [--app URL] [--once] [--interval SECONDS]
                                on-premises collector: uploads mapped collections to the app (SOURCE_MODE=pushed)
+  collection-sync adminservice sign-in | sign-out | status
+                               ADMINSERVICE_AUTH=entra-user: sign the ConfigMgr administrative user in (device code)
 
 Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
 Without ADMINSERVICE_URL the CLI uses the built-in simulated tenant; without TABLES_CONNECTION/TABLES_ENDPOINT

@@ -6,11 +6,13 @@ import { runCollector } from "../../shared/collector/collectorLoop.js";
 import { isLoopbackHttp, loadSettings, type Settings } from "../../shared/config/settings.js";
 import { ConfigError } from "../../shared/errors.js";
 import { openAdminServiceAuth } from "../../shared/configmgr/openAdminServiceAuth.js";
+import { openAdminServiceSignIn } from "../../shared/configmgr/signIn/adminServiceSignIn.js";
 import { createTenantCredentials } from "../../shared/identity/credentials.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
+import { localDataDir } from "../runtime.js";
 
 export interface CollectorOptions {
   readonly env: Record<string, string | undefined>;
@@ -23,6 +25,8 @@ export interface CollectorOptions {
   /** The name the app shows as the sender; default the host name. */
   readonly name?: string;
   readonly membersPerPart?: number;
+  /** The collector's data folder (the entra-user token cache); default ./.collection-sync. */
+  readonly dataDir?: string;
 }
 
 export interface Collector {
@@ -51,7 +55,15 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
   const app = createAppClient({ baseUrl: appUrl, auth: appAuth(settings, appUrl, credentialFor), ...(options.appClient ?? {}) });
   const deps: CollectorDeps = {
     app,
-    sources: adminServiceSources(settings, adminServiceUrl, await openAdminServiceAuth(settings, adminServiceUrl, { appCredential: credentialFor(null), processEnv: process.env })),
+    sources: adminServiceSources(
+      settings,
+      adminServiceUrl,
+      await openAdminServiceAuth(settings, adminServiceUrl, {
+        appCredential: credentialFor(null),
+        userCredential: () => openAdminServiceSignIn(settings, { dataDir: localDataDir(options), credential: credentialFor(null) }).credential(),
+        processEnv: process.env,
+      }),
+    ),
     clock,
     log,
     collectorName: options.name ?? hostname(),
