@@ -72,6 +72,8 @@ export function composeServices(wiring: Wiring): AppServices {
   const clock = wiring.clock ?? systemClock;
   const stores = createTableStores(wiring.tables, {
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
+    // A device not in Entra yet is looked up again as often as ConfigMgr is asked about it (late Entra join).
+    resolutionNotFoundTtlMs: settings.SOURCE_IDENTITY_RECHECK_MINUTES * 60_000,
     // Long gone members drop out; anything older than the refresh interval is looked up again anyway.
     sourceIdentityRetainMs: 2 * settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
     operationTimeoutMs: settings.TABLES_TIMEOUT_SECONDS * 1000,

@@ -186,6 +186,6 @@ describe("sync policy from settings", () => {
   it("turns the settings' seconds and minutes into the engine's policy; a lease outlives the run's budget by a minute", async () => {
     const { syncPolicyFrom } = await import("../shared/sync/syncDeps.js");
     const policy = syncPolicyFrom(loadSettings({ SYNC_TIME_BUDGET_SECONDS: "600", RESOLUTION_CACHE_TTL_MINUTES: "30", REMOVAL_THRESHOLD_PERCENT: "10" }));
-    expect(policy).toEqual({ removalThresholdPercent: 10, removalThresholdCount: 500, timeBudgetMs: 600_000, leaseMs: 660_000, resolutionTtlMs: 1_800_000, snapshotMaxAgeMs: 1_800_000 });
+    expect(policy).toEqual({ removalThresholdPercent: 10, removalThresholdCount: 500, timeBudgetMs: 600_000, leaseMs: 660_000, resolutionTtlMs: 1_800_000, snapshotMaxAgeMs: 1_800_000, sourceRecheckMs: 3_600_000 });
   });
 });

@@ -18,11 +18,13 @@ const TRUST_TOKENS = ["AzureAd", "ServerAd", "Workplace"];
  * `resolution`: PartitionKey tenant; the entries (key lower-cased: AADDeviceID, AADUserID or UPN) packed into
  * buckets by key hash (packedBuckets.ts), so a 100,000-member collection is read with one partition query and
  * written with one conditional write per bucket instead of 100,000 point operations. Entries older than `ttlMs`
- * (judged with the caller's `now`) count as missing; negative entries (objectId null) expire the same way, and
- * expired entries are dropped whenever their bucket is rewritten.
+ * (judged with the caller's `now`) count as missing; negative entries (objectId null) after `notFoundTtlMs`
+ * already, because a device that is not in Entra yet may join it any time. Expired entries are dropped whenever
+ * their bucket is rewritten.
  */
-export function createResolutionTable(table: LazyTable, ttlMs: number): ResolutionCache {
+export function createResolutionTable(table: LazyTable, ttlMs: number, notFoundTtlMs: number = ttlMs): ResolutionCache {
   const partitionOf = (tenant: string) => assertTableKey(tenant === "" ? HOME_TENANT : tenant, "tenant");
+  const fresh = (entry: ResolutionEntry, now: number) => now - entry.checkedAt < (entry.objectId === null ? Math.min(ttlMs, notFoundTtlMs) : ttlMs);
 
   return {
     async getMany(tenant, keys, now) {
@@ -41,7 +43,7 @@ export function createResolutionTable(table: LazyTable, ttlMs: number): Resoluti
       for (const data of (await readBuckets(client, partitionKey, buckets, LAYOUT)).values()) {
         forEachEntry(data, (entry) => {
           const spellings = wanted.get(entry.key);
-          if (spellings === undefined || !(now - entry.checkedAt < ttlMs)) return;
+          if (spellings === undefined || !fresh(entry, now)) return;
           for (const key of spellings) found.set(key, { ...entry, key });
         });
       }

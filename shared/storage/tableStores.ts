@@ -22,8 +22,10 @@ import { openTable } from "./tableAccess.js";
 export type { TablesConnection } from "./tableAccess.js";
 
 export interface TableStoresOptions extends TableAccessOptions {
-  /** How long a resolution cache entry (positive or negative) is trusted; default 24 h. */
+  /** How long a resolution cache entry is trusted; default 24 h. */
   readonly resolutionTtlMs?: number;
+  /** How long a "not in Entra" entry is trusted (at most resolutionTtlMs); default resolutionTtlMs. */
+  readonly resolutionNotFoundTtlMs?: number;
   /** Source identities older than this are dropped when their bucket is rewritten; default 14 days. */
   readonly sourceIdentityRetainMs?: number;
   /** How long runs and their per-member reports are kept; default 90 days. */
@@ -84,7 +86,11 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     runs: createRunTable(tables.runs, tables.runReports, { retentionMs: options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS }),
     state: createMappingStateTable(tables.state),
     ledger: createLedgerTable(tables.ledger),
-    resolution: createResolutionTable(tables.resolution, options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS),
+    resolution: createResolutionTable(
+      tables.resolution,
+      options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS,
+      options.resolutionNotFoundTtlMs ?? options.resolutionTtlMs ?? DEFAULT_RESOLUTION_TTL_MS,
+    ),
     sourceIdentities: createSourceIdentityTable(tables.sourceIdentities, { retainMs: options.sourceIdentityRetainMs ?? DEFAULT_SOURCE_IDENTITY_RETAIN_MS }),
     budget: createBudgetTable(tables.budget),
     snapshots: createSnapshotTable(tables.snapshots),

@@ -16,6 +16,12 @@ export interface Watermark {
   readonly sourceVersion?: string | null;
   /** Mapping settings the watermark was taken under (mode, hybrid opt-in): a change forces a full run. */
   readonly mappingFingerprint: string;
+  /**
+   * Epoch ms after which the collection is read again although unchanged: set when members were skipped as not
+   * in Entra (no Entra id in ConfigMgr, or none in Entra), which a later Entra join changes without ConfigMgr
+   * touching the collection. Absent or null: nothing to re-check.
+   */
+  readonly recheckAt?: number | null;
 }
 
 /**

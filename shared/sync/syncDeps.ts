@@ -23,6 +23,11 @@ export interface SyncPolicy {
   readonly resolutionTtlMs: number;
   /** SOURCE_MODE=pushed: a snapshot older than this blocks removals (`source-stale`). */
   readonly snapshotMaxAgeMs: number;
+  /**
+   * SOURCE_IDENTITY_RECHECK_MINUTES: a collection whose last run skipped members that are not in Entra (yet) is read
+   * again after this long even when it did not change, so a device that joins Entra later is added. Default 1 h.
+   */
+  readonly sourceRecheckMs?: number;
 }
 
 /** Everything the sync engine talks to; built once per process by the composition root. */
@@ -75,6 +80,7 @@ export function syncPolicyFrom(settings: {
   readonly SYNC_TIME_BUDGET_SECONDS: number;
   readonly RESOLUTION_CACHE_TTL_MINUTES: number;
   readonly SNAPSHOT_MAX_AGE_MINUTES: number;
+  readonly SOURCE_IDENTITY_RECHECK_MINUTES: number;
 }): SyncPolicy {
   const timeBudgetMs = settings.SYNC_TIME_BUDGET_SECONDS * 1000;
   return {
@@ -85,5 +91,6 @@ export function syncPolicyFrom(settings: {
     leaseMs: timeBudgetMs + LEASE_MARGIN_SECONDS * 1000,
     resolutionTtlMs: settings.RESOLUTION_CACHE_TTL_MINUTES * 60_000,
     snapshotMaxAgeMs: settings.SNAPSHOT_MAX_AGE_MINUTES * 60_000,
+    sourceRecheckMs: settings.SOURCE_IDENTITY_RECHECK_MINUTES * 60_000,
   };
 }

@@ -125,7 +125,8 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
     mark.mappingFingerprint === mappingFingerprint(mapping) &&
     mark.collectionMemberCount === collection.memberCount &&
     mark.collectionLastMemberChangeTime === collection.lastMemberChangeTime &&
-    (mark.sourceVersion ?? null) === (collection.version ?? null);
+    (mark.sourceVersion ?? null) === (collection.version ?? null) &&
+    !recheckDue(mark, ctx.deps.clock.now());
   // The group side: the stored snapshot's delta link, followed (one request when nothing changed). Without a
   // usable snapshot nothing vouches for the group, so the run goes on and the group is checked and read in full.
   const look = await ctx.group.look(!sourceSame);
@@ -140,12 +141,23 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
  * writes by GroupTracker.settle, so our own changes never look like someone else's next time).
  */
 function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
+  const { skipped } = ctx.record.counts;
+  const notInEntra = skipped["no-entra-id"] + skipped["not-found"];
+  const recheckMs = ctx.deps.policy.sourceRecheckMs ?? DEFAULT_RECHECK_MS;
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
     sourceVersion: collection.version ?? null,
     mappingFingerprint: mappingFingerprint(ctx.mapping),
+    recheckAt: notInEntra > 0 ? ctx.deps.clock.now() + recheckMs : null,
   };
+}
+
+const DEFAULT_RECHECK_MS = 60 * 60_000;
+
+/** Members not in Entra may have joined it since: the skip ends at `recheckAt` (README "Source identity cache"). */
+function recheckDue(mark: Watermark, now: number): boolean {
+  return mark.recheckAt !== undefined && mark.recheckAt !== null && now >= mark.recheckAt;
 }
 
 function applyWrite(record: RunRecord, result: MemberWriteResult, field: "added" | "removed"): void {

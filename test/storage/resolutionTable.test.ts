@@ -27,6 +27,14 @@ describe("resolution cache table", () => {
     expect(expired.size).toBe(0);
   });
 
+  it('forgets "not in Entra" sooner than a found device when asked to (a device may join Entra any time)', async () => {
+    const { resolution } = freshStores({ resolutionTtlMs: 24 * HOUR, resolutionNotFoundTtlMs: HOUR });
+    await resolution.putMany("home", [found, missing]);
+    expect((await resolution.getMany("home", [found.key, missing.key], T0 + HOUR - 1)).size).toBe(2);
+    const later = await resolution.getMany("home", [found.key, missing.key], T0 + HOUR);
+    expect([...later.keys()]).toEqual([found.key]);
+  });
+
   it("replaces an entry with a newer lookup", async () => {
     const { resolution } = freshStores({ resolutionTtlMs: HOUR });
     await resolution.putMany("home", [missing]);

@@ -4,7 +4,7 @@ import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryP
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { Mapping } from "../../shared/mappings/mapping.js";
 import type { Notifier } from "../../shared/notify/notifications.js";
-import type { TableStores } from "../../shared/storage/tableStores.js";
+import type { TableStores, TableStoresOptions } from "../../shared/storage/tableStores.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
 import { syncDepsFrom, type SyncDeps, type SyncPolicy } from "../../shared/sync/syncDeps.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   readonly maxConcurrency?: number;
   /** SOURCE_MODE=pushed: members come from collector snapshots in the test's tables, not the AdminService. */
   readonly pushed?: boolean;
+  /** Options of the test's Table stores (cache lifetimes). */
+  readonly stores?: TableStoresOptions;
   /** Wires notifications to the engine, given the harness's stores (their outbox). */
   readonly notifier?: (stores: TableStores) => Notifier;
 }
@@ -45,7 +47,7 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger;
   const tenant = await startSimulatedTenant({ seed: options.seed, ...(options.simulator ?? {}) });
-  const stores = freshStores();
+  const stores = freshStores(options.stores);
   const deps: SyncDeps = syncDepsFrom(stores, {
     sources: options.pushed ? createPushedSourceProvider(stores.snapshots) : createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, identityCache: stores.sourceIdentities, now: () => clock.now() }),
     directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
