@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { createMappingsApi } from "../shared/api/router.js";
 import { ConfigError } from "../shared/errors.js";
 import { ApiFailure } from "./apiCall.js";
+import { adminServiceCommand } from "./commands/adminServiceCommand.js";
 import { collectCommand } from "./commands/collectCommand.js";
 import { demoCommand } from "./commands/demoCommand.js";
 import { doctorCommand } from "./commands/doctorCommand.js";
@@ -38,7 +39,9 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
       case "serve":
         return await serveCommand(args, io, context.env);
       case "collect":
-        return await collectCommand(args, io, context.env);
+        return await collectCommand(args, io, context.env, context.dataDir === undefined ? {} : { dataDir: context.dataDir });
+      case "adminservice":
+        return await adminServiceCommand(args, io, context.env, context.dataDir);
       case "doctor":
         return await doctorCommand(args, io, context.env, context.dataDir);
       case "mappings":

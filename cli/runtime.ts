@@ -6,6 +6,7 @@ import { demoSeed, loadSeedFile, startSimulatedTenant, type SimulatedTenant } fr
 import { isLoopbackHttp, loadSettings, type Settings } from "../shared/config/settings.js";
 import { composeServices, type AppServices } from "../shared/compose.js";
 import { openAdminServiceAuth } from "../shared/configmgr/openAdminServiceAuth.js";
+import { openAdminServiceSignIn } from "../shared/configmgr/signIn/adminServiceSignIn.js";
 import { createTenantCredentials } from "../shared/identity/credentials.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
@@ -79,7 +80,12 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       graphCredentialFor: (tenantId) => (graphIsLoopback ? null : credentialFor(tenantId)),
       adminServiceUrl: effective.ADMINSERVICE_URL ?? "",
       // The loopback simulator needs no auth, but a loopback front end (a test bed) may ask for it by name.
-      adminServiceAuth: await openAdminServiceAuth(effective, effective.ADMINSERVICE_URL, { appCredential: credentialFor(null), processEnv: process.env }),
+      adminServiceAuth: await openAdminServiceAuth(effective, effective.ADMINSERVICE_URL, {
+        appCredential: credentialFor(null),
+        // entra-user: the token cache `adminservice sign-in` wrote, in the data folder (or Key Vault when configured).
+        userCredential: () => openAdminServiceSignIn(effective, { dataDir: localDataDir(options), credential: credentialFor(null) }).credential(),
+        processEnv: process.env,
+      }),
       queue: () => queue,
       auth: options.auth ?? { mode: "none" },
       log,
@@ -100,6 +106,11 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
 }
 
 const TENANT_FILE = "simulated-tenant.json";
+
+/** The CLI's data folder: --data-dir / the caller's choice, else ./.collection-sync (README "Configuration"). */
+export function localDataDir(options: { readonly dataDir?: string }): string {
+  return options.dataDir ?? join(process.cwd(), ".collection-sync");
+}
 
 /**
  * The built-in simulated tenant starts from the demo seed and, when the CLI keeps data on disk, from where the
@@ -126,7 +137,7 @@ async function openTables(
   if (settings.TABLES_ENDPOINT !== undefined) {
     return { tables: { endpoint: settings.TABLES_ENDPOINT, credential }, dataDir: null };
   }
-  const dataDir = options.inMemoryStorage ? null : (options.dataDir ?? join(process.cwd(), ".collection-sync"));
+  const dataDir = options.inMemoryStorage ? null : localDataDir(options);
   const azurite: EmbeddedAzurite = await startEmbeddedAzurite(dataDir === null ? {} : { location: join(dataDir, "azurite") });
   closers.push(() => azurite.close());
   return { tables: { connectionString: azurite.connectionString }, dataDir };

@@ -21,6 +21,8 @@ Usage:
   collection-sync groups search TEXT [--tenant ID] [--json]
   collection-sync collect [--app URL] [--once] [--interval SECONDS]
                                on-premises collector: uploads mapped collections to the app (SOURCE_MODE=pushed)
+  collection-sync adminservice sign-in | sign-out | status
+                               ADMINSERVICE_AUTH=entra-user: sign the ConfigMgr administrative user in (device code)
   collection-sync doctor [--app URL] [--json]
                                checks every dependency (storage, queue, AdminService, Graph roles and groups,
                                snapshots; on a collector host the app and its token), one line each

@@ -8,6 +8,7 @@ import { loadSettings, requireCloudSettings, type Settings } from "./config/sett
 import type { AdminServiceAuth } from "./configmgr/adminServiceAuth.js";
 import { createAdminServiceSourceProvider, type AdminServiceSourceOptions } from "./configmgr/adminServiceSource.js";
 import { openAdminServiceAuth } from "./configmgr/openAdminServiceAuth.js";
+import { openAdminServiceSignIn } from "./configmgr/signIn/adminServiceSignIn.js";
 import { createSnapshotCatalog } from "./snapshots/snapshotCatalog.js";
 import { createPushedSourceProvider } from "./snapshots/pushedSource.js";
 import type { MembershipSourceProvider } from "./configmgr/membershipSource.js";
@@ -238,7 +239,12 @@ export function getAppServices(): Promise<AppServices> {
       tables,
       graphCredentialFor: credentialFor,
       adminServiceUrl: settings.ADMINSERVICE_URL ?? "",
-      adminServiceAuth: await openAdminServiceAuth(settings, settings.ADMINSERVICE_URL, { appCredential: credential, processEnv: process.env }),
+      adminServiceAuth: await openAdminServiceAuth(settings, settings.ADMINSERVICE_URL, {
+        appCredential: credential,
+        // entra-user: the token cache is the Key Vault secret ADMINSERVICE_TOKEN_CACHE_SECRET_URI, read with the managed identity.
+        userCredential: () => openAdminServiceSignIn(settings, { dataDir: null, credential }).credential(),
+        processEnv: process.env,
+      }),
       queue: () =>
         createServiceBusJobQueue({
           fullyQualifiedNamespace: settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace ?? "",

@@ -11,6 +11,7 @@ import { ConfigMgrState } from "./state/configMgrState.js";
 import { DirectoryState } from "./state/directoryState.js";
 import { GraphThrottle, type ThrottleOptions } from "./graph/throttle.js";
 import type { AdminServiceProfile } from "./adminService/profile.js";
+import { EntraTokens, type EntraOptions } from "./entra/entraTokens.js";
 
 export interface RequestEvent {
   readonly service: Service;
@@ -29,8 +30,19 @@ export interface CoreOptions {
   readonly throttle: ThrottleOptions | false;
   readonly adminServicePageSize: number;
   readonly adminService: AdminServiceProfile;
+  /** When set, the AdminService demands a delegated bearer token for this audience (a CMG in front of it). */
+  readonly adminServiceBearer: AdminServiceBearer | null;
+  readonly entra: EntraOptions;
   readonly now: () => number;
   readonly randomSeed: number;
+}
+
+/** What the simulated AdminService checks in a bearer token when it demands one. */
+export interface AdminServiceBearer {
+  /** The ConfigMgr server app's Application ID URI, the token's `aud` (e.g. `https://ConfigMgrService`). */
+  readonly audience: string;
+  /** UPNs of the ConfigMgr administrative users (Entra user discovery maps them); others get 403. Default: any user. */
+  readonly administrativeUsers?: readonly string[];
 }
 
 /** What a scripted fault asks the service handler to do instead of (or on top of) the normal answer. */
@@ -48,6 +60,7 @@ export class SimulatorCore {
   readonly throttle: GraphThrottle | null;
   readonly random: () => number;
   readonly listeners = new Set<RequestListener>();
+  readonly entra: EntraTokens;
   private readonly counts: Record<Service, number> = { graph: 0, adminService: 0 };
   private readonly hanging = new Set<() => void>();
   closed = false;
@@ -63,6 +76,7 @@ export class SimulatorCore {
     this.firstTenant = [...this.tenants.values()][0] as DirectoryState;
     this.configMgr = new ConfigMgrState(seed.configMgr, options.now);
     this.random = seededRandom(options.randomSeed);
+    this.entra = new EntraTokens(options.entra, options.now);
     this.faults = new FaultRegistry(this.random);
     this.throttle =
       options.throttle === false

@@ -3,7 +3,8 @@
  * benchmarks. State helpers change the tenant the way an admin (or Entra / ConfigMgr) would, behind the
  * product's back.
  */
-import { SimulatorCore, type RequestListener } from "./core.js";
+import { SimulatorCore, type AdminServiceBearer, type RequestListener } from "./core.js";
+import type { EntraOptions } from "./entra/entraTokens.js";
 import type { FaultHandle, FaultSpec } from "./faults.js";
 import { startHttpFront, TOKEN_PREFIX } from "./http/server.js";
 import type { RequestLogEntry, SimulatorCounters } from "./requestLog.js";
@@ -26,6 +27,13 @@ export interface SimulatedTenantOptions {
   readonly adminServicePageSize?: number;
   /** How the AdminService answers where Microsoft documents nothing; default STRICT_ADMINSERVICE. */
   readonly adminService?: AdminServiceProfile;
+  /**
+   * The AdminService demands a delegated Entra user token for this audience, as behind a Cloud Management
+   * Gateway (`ADMINSERVICE_AUTH=entra-user`); default none (the loopback simulator takes no credentials).
+   */
+  readonly adminServiceBearer?: AdminServiceBearer;
+  /** The simulated Entra sign-in (device code and refresh token grants under `/{tenantId}/oauth2/v2.0/`). */
+  readonly entra?: EntraOptions;
   /** Clock for throttle buckets, delta-token ages and ConfigMgr timestamps. */
   readonly now?: () => number;
   /** Seed of the PRNG behind `rate` faults and `$batch` response order. */
@@ -42,6 +50,14 @@ export interface SimulatedTenant {
   graphBaseUrlFor(tenantId: string): string;
   /** `http://127.0.0.1:PORT/AdminService`. */
   readonly adminServiceUrl: string;
+  /** `http://127.0.0.1:PORT`: the Entra authority host (`/{tenantId}/oauth2/v2.0/devicecode`, `…/token`). */
+  readonly authorityHost: string;
+  /** The user at the verification page: enters the code shown by the device code flow and signs in (null: declines). */
+  completeDeviceSignIn(userCode: string, userPrincipalName: string | null): void;
+  /** Revokes the user's refresh tokens (Revoke-EntraUserAllRefreshToken): the next refresh answers invalid_grant AADSTS50173. */
+  revokeSignInSessions(userPrincipalName: string, tenantId?: string): void;
+  /** Device code and refresh token grants answered with tokens so far. */
+  readonly entraCounters: Readonly<{ deviceCodeGrants: number; refreshGrants: number }>;
   readonly port: number;
   /** Tenant ids in seed order (the first one answers requests without Authorization). */
   readonly tenantIds: readonly string[];
@@ -113,6 +129,8 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
     throttle,
     adminServicePageSize: options.adminServicePageSize ?? 1000,
     adminService: options.adminService ?? STRICT_ADMINSERVICE,
+    adminServiceBearer: options.adminServiceBearer ?? null,
+    entra: options.entra ?? {},
     now,
     randomSeed: options.randomSeed ?? 20_240_601,
   });
@@ -124,6 +142,12 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
     graphBaseUrl: base,
     graphBaseUrlFor: (tenantId) => `${base}/tenants/${dir(tenantId).tenantId}`,
     adminServiceUrl: `${base}/AdminService`,
+    authorityHost: base,
+    completeDeviceSignIn: (userCode, userPrincipalName) => core.entra.completeDeviceSignIn(userCode, userPrincipalName),
+    revokeSignInSessions: (userPrincipalName, tenantId) => core.entra.revokeSignInSessions(dir(tenantId), userPrincipalName),
+    get entraCounters() {
+      return { ...core.entra.counters };
+    },
     port: front.port,
     tenantIds: seed.tenants.map((t) => t.tenantId),
     async close() {

@@ -7,11 +7,13 @@ import { isLoopbackHttp, loadSettings, type Settings } from "../../shared/config
 import { ConfigError } from "../../shared/errors.js";
 import type { AdminServiceAuth } from "../../shared/configmgr/adminServiceAuth.js";
 import { openAdminServiceAuth } from "../../shared/configmgr/openAdminServiceAuth.js";
+import { openAdminServiceSignIn } from "../../shared/configmgr/signIn/adminServiceSignIn.js";
 import { createTenantCredentials } from "../../shared/identity/credentials.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
+import { localDataDir } from "../runtime.js";
 
 export interface CollectorOptions {
   readonly env: Record<string, string | undefined>;
@@ -24,6 +26,8 @@ export interface CollectorOptions {
   /** The name the app shows as the sender; default the host name. */
   readonly name?: string;
   readonly membersPerPart?: number;
+  /** The collector's data folder (the entra-user token cache); default ./.collection-sync. */
+  readonly dataDir?: string;
 }
 
 export interface Collector {
@@ -54,7 +58,11 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
   const log = options.log ?? consoleLogger(process.stderr, { metrics: false });
   const auth = appAuth(settings, appUrl, credentialFor);
   const app = createAppClient({ baseUrl: appUrl, auth, ...(options.appClient ?? {}) });
-  const adminServiceAuth = await openAdminServiceAuth(settings, adminServiceUrl, { appCredential: credentialFor(null), processEnv: process.env });
+  const adminServiceAuth = await openAdminServiceAuth(settings, adminServiceUrl, {
+    appCredential: credentialFor(null),
+    userCredential: () => openAdminServiceSignIn(settings, { dataDir: localDataDir(options), credential: credentialFor(null) }).credential(),
+    processEnv: process.env,
+  });
   const deps: CollectorDeps = {
     app,
     sources: adminServiceSources(settings, adminServiceUrl, adminServiceAuth),

@@ -28,7 +28,7 @@ export async function doctorCommand(args: readonly string[], io: CliIo, env: Rec
   const { values } = parse(args, { app: { type: "string" }, json: { type: "boolean" } });
   const appUrl = optionalString(values, "app");
   const hostEnv = appUrl === undefined ? env : { ...env, COLLECTOR_APP_URL: appUrl };
-  const diagnosis = loadSettings(hostEnv).COLLECTOR_APP_URL === undefined ? await diagnoseApp(hostEnv, io, dataDir) : await diagnoseCollectorHost(hostEnv);
+  const diagnosis = loadSettings(hostEnv).COLLECTOR_APP_URL === undefined ? await diagnoseApp(hostEnv, io, dataDir) : await diagnoseCollectorHost(hostEnv, dataDir);
   io.out(values.json === true ? JSON.stringify(diagnosis, null, 2) : diagnosisText(diagnosis));
   return diagnosis.ok ? 0 : 1;
 }
@@ -42,9 +42,9 @@ async function diagnoseApp(env: Record<string, string | undefined>, io: CliIo, d
   }
 }
 
-async function diagnoseCollectorHost(env: Record<string, string | undefined>): Promise<Diagnosis> {
+async function diagnoseCollectorHost(env: Record<string, string | undefined>, dataDir: string | undefined): Promise<Diagnosis> {
   // No retries: a diagnosis reports an outage at once instead of waiting it out.
-  const collector = await buildCollector({ env, appClient: { retries: 0 } });
+  const collector = await buildCollector({ env, appClient: { retries: 0 }, ...(dataDir === undefined ? {} : { dataDir }) });
   return diagnoseCollector({
     appUrl: collector.settings.COLLECTOR_APP_URL ?? "",
     app: collector.app,

@@ -360,5 +360,8 @@ export function requireCloudSettings(settings: Settings): void {
   if (settings.SERVICEBUS_CONNECTION__fullyQualifiedNamespace === undefined) {
     problems.push("SERVICEBUS_CONNECTION__fullyQualifiedNamespace is required (the Service Bus namespace)");
   }
+  if (settings.ADMINSERVICE_AUTH === "entra-user" && settings.SOURCE_MODE === "adminservice" && settings.ADMINSERVICE_TOKEN_CACHE_SECRET_URI === undefined) {
+    problems.push("ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_TOKEN_CACHE_SECRET_URI in Azure: the Key Vault secret that keeps the signed-in user's token cache (docs/deploy.md)");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -1,5 +1,5 @@
 import type { TokenCredential } from "@azure/identity";
-import type { AdminServiceAuthMode } from "../config/settings.js";
+import { isLoopbackHttp, type AdminServiceAuthMode } from "../config/settings.js";
 import { SourceReadError } from "../errors.js";
 
 /**
@@ -46,12 +46,14 @@ export function bearerAdminServiceAuth(options: {
     mode,
     identity: options.identity,
     async begin(url) {
-      // Never send a bearer token over plain http (settings allow that only for the loopback simulator).
-      if (url.protocol !== "https:") return { authorization: null, verify: NOTHING_TO_VERIFY };
+      // Never send a bearer token over plain http, except to a loopback address (it never leaves the machine).
+      if (url.protocol !== "https:" && !isLoopbackHttp(url)) return { authorization: null, verify: NOTHING_TO_VERIFY };
       let token;
       try {
         token = await credential.getToken(scope);
       } catch (error) {
+        // Already says what to do (e.g. sign the administrative user in again).
+        if (error instanceof SourceReadError) throw error;
         const reason = error instanceof Error ? `: ${error.message.split("\n")[0]?.slice(0, 300) ?? ""}` : "";
         throw new SourceReadError("access-denied", `Could not get a token for the AdminService as ${options.identity()} (ADMINSERVICE_AUTH=${mode}, scope ${scope})${reason}`, {
           cause: error,

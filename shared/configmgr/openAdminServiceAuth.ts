@@ -11,8 +11,8 @@ import { loadKerberos, negotiateAdminServiceAuth, useClientKeytab, type Kerberos
 export interface AdminServiceAuthDeps {
   /** The app's own identity (managed identity in Azure), for entra-app. */
   readonly appCredential: TokenCredential;
-  /** The signed-in administrative user's credential, for entra-user (built by the caller, which knows where its cache lives). */
-  readonly userCredential?: () => Promise<{ credential: TokenCredential; identity: string }>;
+  /** The signed-in administrative user's credential, for entra-user (built by the caller, which knows where its token cache lives). */
+  readonly userCredential?: () => { credential: TokenCredential; identity: () => string };
   /** The process environment the Kerberos library reads (KRB5_CLIENT_KTNAME, KRB5CCNAME). */
   readonly processEnv: NodeJS.ProcessEnv;
   /** Loads the optional `kerberos` package; default the real one. */
@@ -39,8 +39,8 @@ export async function openAdminServiceAuth(settings: Settings, adminServiceUrl: 
   }
   if (mode === "entra-user") {
     if (deps.userCredential === undefined) throw new ConfigError(["ADMINSERVICE_AUTH=entra-user is not available in this process"]);
-    const user = await deps.userCredential();
-    return bearerAdminServiceAuth({ mode, credential: user.credential, scope, identity: () => user.identity });
+    const user = deps.userCredential();
+    return bearerAdminServiceAuth({ mode, credential: user.credential, scope, identity: user.identity });
   }
   let kerberos;
   try {

@@ -141,11 +141,35 @@ function list(core: SimulatorCore, req: SimRequest, fault: { truncatePaging?: bo
   return jsonResponse(200, body);
 }
 
+/**
+ * Behind a CMG the AdminService takes a delegated Entra token of a ConfigMgr administrative user: a missing,
+ * forged, expired or wrong-audience token is a 401, a user who is not an administrative user a 403.
+ */
+function bearerRefusal(core: SimulatorCore, req: SimRequest): SimResponse | null {
+  const demand = core.options.adminServiceBearer;
+  if (demand === null) return null;
+  const token = /^Bearer\s+(\S+)$/i.exec(req.headers["authorization"]?.trim() ?? "")?.[1];
+  const claims = token === undefined ? null : core.entra.verifyAccessToken(token);
+  if (claims === null || claims.aud.toLowerCase() !== demand.audience.toLowerCase() || claims.scp === "") {
+    const refused = odataError(401, "Unauthorized", "Authorization has been denied for this request.");
+    refused.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"';
+    return refused;
+  }
+  const admins = demand.administrativeUsers?.map((upn) => upn.toLowerCase());
+  if (admins !== undefined && !admins.includes(claims.upn.toLowerCase())) {
+    return odataError(403, "Forbidden", `The user ${claims.upn} is not a Configuration Manager administrative user.`);
+  }
+  return null;
+}
+
 export async function executeAdminServiceRequest(core: SimulatorCore, req: SimRequest): Promise<SimResponse> {
   await core.notify("adminService", req, null);
-  const fault = await core.applyFault("adminService", req, faultBody);
+  const refusal = bearerRefusal(core, req);
+  const fault = refusal === null ? await core.applyFault("adminService", req, faultBody) : null;
   let response: SimResponse;
-  if (fault?.kind === "respond") {
+  if (refusal !== null) {
+    response = refusal;
+  } else if (fault?.kind === "respond") {
     response = fault.response;
   } else if (req.method !== "GET") {
     response = odataError(405, "MethodNotAllowed", `The requested resource does not support http method '${req.method}'.`);

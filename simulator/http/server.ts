@@ -10,20 +10,21 @@ import { executeAdminServiceRequest } from "../adminService/adminService.js";
 import { executeBatch } from "../graph/batch.js";
 import { faultError, graphError } from "../graph/graphErrors.js";
 import { executeGraphRequest } from "../graph/graphService.js";
+import { executeEntraRequest, isEntraPath } from "../entra/entraRoutes.js";
 import type { DirectoryState } from "../state/directoryState.js";
 import { readablePathAndQuery, type SimRequest, type SimResponse } from "./types.js";
 
 export const TOKEN_PREFIX = "sim.";
 
-async function readBody(req: IncomingMessage): Promise<{ body: unknown; invalidJson: boolean }> {
+async function readBody(req: IncomingMessage): Promise<{ body: unknown; invalidJson: boolean; text: string }> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString("utf8");
-  if (text.trim() === "") return { body: undefined, invalidJson: false };
+  if (text.trim() === "") return { body: undefined, invalidJson: false, text };
   try {
-    return { body: JSON.parse(text) as unknown, invalidJson: false };
+    return { body: JSON.parse(text) as unknown, invalidJson: false, text };
   } catch {
-    return { body: undefined, invalidJson: true };
+    return { body: undefined, invalidJson: true, text };
   }
 }
 
@@ -82,7 +83,7 @@ export async function startHttpFront(core: SimulatorCore, port: number, latencyM
   const server = createServer((incoming, res) => {
     void (async () => {
       try {
-        const { body, invalidJson } = await readBody(incoming);
+        const { body, invalidJson, text } = await readBody(incoming);
         const headers = headersOf(incoming);
         const url = new URL(incoming.url ?? "/", "http://placeholder.invalid");
         const publicBase = `http://${headers["host"] ?? `127.0.0.1:${(server.address() as AddressInfo).port}`}`;
@@ -90,6 +91,11 @@ export async function startHttpFront(core: SimulatorCore, port: number, latencyM
         // `/tenants/{id}/v1.0/…` pins the tenant in the URL; links the simulator writes keep the prefix.
         const pinned = /^\/tenants\/([^/]+)(\/v1\.0\/.*)$/.exec(url.pathname);
         const pathname = pinned ? (pinned[2] as string) : url.pathname;
+        if (isEntraPath(pathname)) {
+          // OAuth endpoints take form-encoded bodies (the Microsoft identity platform's token endpoint).
+          send(res, executeEntraRequest(core, (incoming.method ?? "GET").toUpperCase(), pathname, new URLSearchParams(text), publicBase));
+          return;
+        }
         const service = pathname.startsWith("/v1.0/") ? "graph" : pathname.startsWith("/AdminService/") ? "adminService" : null;
         if (!service) {
           send(res, graphError(404, "NotFound", `No simulated service at '${url.pathname}'. Use /v1.0/… or /AdminService/….`));

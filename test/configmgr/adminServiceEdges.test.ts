@@ -146,11 +146,22 @@ describe("AdminService source at the edges", () => {
     expect(fake.seen).toHaveLength(1);
   });
 
-  it("never sends a token over plain http, even when a scope is configured", async () => {
+  it("never sends a token over plain http beyond the machine, even when a scope is configured", async () => {
+    const sent: (string | null)[] = [];
+    const fakeFetch: typeof fetch = async (_input, init) => {
+      sent.push(new Headers(init?.headers).get("authorization"));
+      return new Response(JSON.stringify({ value: [] }), { status: 200, headers: { "content-type": "application/json" } });
+    };
+    const remote = createAdminServiceSourceProvider({ baseUrl: "http://cm01.contoso.com/AdminService", auth: entraApp(fakeCredential("secret")), fetchImpl: fakeFetch });
+    await remote.open().getCollection("PS100001");
+    expect(sent).toEqual([null]);
+  });
+
+  it("sends the token to a loopback address (a local test bed that demands one; it never leaves the machine)", async () => {
     const fake = await serve(() => ({ body: { value: [] } }));
     const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, auth: entraApp(fakeCredential("secret")) }).open();
     await source.getCollection("PS100001");
-    expect(fake.seen[0]?.headers.authorization).toBeUndefined();
+    expect(fake.seen[0]?.headers.authorization).toBe("Bearer secret");
   });
 
   it("sends the Entra token for ADMINSERVICE_SCOPE to an https Cloud Management Gateway", async () => {
