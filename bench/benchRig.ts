@@ -35,13 +35,31 @@ export async function startAzurite(): Promise<EmbeddedAzurite> {
 }
 
 export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: EmbeddedAzurite, tablePrefix: string): Rig {
-  const stores = createTableStores({ connectionString: azurite.connectionString }, { tablePrefix, resolutionTtlMs: DAY_MS });
+  const engine = createEngine({ ...tenant, connectionString: azurite.connectionString, tablePrefix, graphConcurrency: options.graphConcurrency });
+  return { tenant, ...engine };
+}
+
+/** Where an engine finds its tenant and its storage: enough for a worker process to build its own. */
+export interface EngineSite {
+  readonly graphBaseUrl: string;
+  readonly adminServiceUrl: string;
+  readonly connectionString: string;
+  readonly tablePrefix: string;
+  readonly graphConcurrency: number;
+}
+
+export type Engine = Omit<Rig, "tenant">;
+
+/** The real adapters and engine over one Azurite and one simulated tenant, as one app instance has them. */
+export function createEngine(site: EngineSite): Engine {
+  const tablePrefix = site.tablePrefix;
+  const stores = createTableStores({ connectionString: site.connectionString }, { tablePrefix, resolutionTtlMs: DAY_MS, operationTimeoutMs: Number(process.env["BENCH_TABLE_TIMEOUT_MS"] ?? 20_000) });
   const warnings = new Map<string, number>();
   const log: Logger = { ...silentLogger, warn: (message) => void warnings.set(message, (warnings.get(message) ?? 0) + 1) };
   const graph = createGraphDirectoryProvider({
-    baseUrl: tenant.graphBaseUrl,
+    baseUrl: site.graphBaseUrl,
     credentialFor: () => null,
-    maxConcurrency: options.graphConcurrency,
+    maxConcurrency: site.graphConcurrency,
     clock: systemClock,
     log,
     budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock: systemClock, log }),
@@ -49,7 +67,7 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
   const { provider, watch } = measureDirectories(graph);
   const deps: SyncDeps = {
     mappings: stores.mappings,
-    sources: createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, identityCache: stores.sourceIdentities }),
+    sources: createAdminServiceSourceProvider({ baseUrl: site.adminServiceUrl, identityCache: stores.sourceIdentities }),
     directories: provider,
     state: stores.state,
     runs: stores.runs,
@@ -66,7 +84,7 @@ export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: Em
       snapshotMaxAgeMs: 30 * 60_000,
     },
   };
-  return { tenant, stores, deps, watch, warnings };
+  return { stores, deps, watch, warnings };
 }
 
 /** A device mapping as the API would create it: the API's defaults (additive, enabled, home tenant) plus names. */

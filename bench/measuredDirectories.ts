@@ -8,6 +8,9 @@ import type { Directory, DirectoryProvider } from "../shared/graph/directory.js"
 export interface DirectoryWatch {
   /** Wall time spent inside addMembers/removeMembers since the last reset, ms. */
   writeMs: number;
+  /** When the first write call since the last reset started and the last one ended (epoch ms; null = none). */
+  firstWriteAt: number | null;
+  lastWriteAt: number | null;
   /** Graph HTTP requests made by findDevicesByDeviceId/findUsers since the last reset. */
   resolutionRequests: number;
   reset(): void;
@@ -16,18 +19,24 @@ export interface DirectoryWatch {
 export function measureDirectories(inner: DirectoryProvider): { provider: DirectoryProvider; watch: DirectoryWatch } {
   const watch: DirectoryWatch = {
     writeMs: 0,
+    firstWriteAt: null,
+    lastWriteAt: null,
     resolutionRequests: 0,
     reset() {
       this.writeMs = 0;
+      this.firstWriteAt = null;
+      this.lastWriteAt = null;
       this.resolutionRequests = 0;
     },
   };
   const timed = async <T>(work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
+    watch.firstWriteAt ??= Date.now();
     try {
       return await work();
     } finally {
       watch.writeMs += performance.now() - started;
+      watch.lastWriteAt = Date.now();
     }
   };
   const counted = async <T>(view: Directory, work: () => Promise<T>): Promise<T> => {

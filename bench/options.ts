@@ -20,6 +20,11 @@ export interface BenchOptions {
   readonly naiveSlice: number;
   /** `$batch` requests in flight per tenant (GRAPH_MAX_CONCURRENCY). */
   readonly graphConcurrency: number;
+  /** S5: worker processes (Function instances), mappings, new devices per mapping, and jobs each worker runs at once. */
+  readonly workers: number;
+  readonly fleetMappings: number;
+  readonly fleetDevices: number;
+  readonly jobsPerWorker: number;
   /** Scenario groups to run (`S1` = S1–S3 with the naive baseline, `S3u` = S1u and S3u, `S4`, `S5`); empty = all. */
   readonly only: readonly ScenarioGroup[];
   readonly json: boolean;
@@ -45,6 +50,11 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   mappings: 1_000,
   naiveSlice: 2_000,
   graphConcurrency: 4,
+  workers: 8,
+  fleetMappings: 40,
+  fleetDevices: 2_500,
+  // host.json's serviceBus.maxConcurrentCalls
+  jobsPerWorker: 8,
   only: [],
   json: false,
 };
@@ -61,6 +71,10 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--mappings": "mappings",
   "--naive-slice": "naiveSlice",
   "--concurrency": "graphConcurrency",
+  "--workers": "workers",
+  "--fleet-mappings": "fleetMappings",
+  "--fleet-devices": "fleetDevices",
+  "--jobs-per-worker": "jobsPerWorker",
 };
 
 export const USAGE = `npm run bench [-- options]
@@ -76,7 +90,13 @@ export const USAGE = `npm run bench [-- options]
   --joining-users <n>    users joining it before S3u, scattered ResourceIDs (default 1000)
   --mappings <n>         mappings planned by the scheduler in S4 (default 1000)
   --naive-slice <n>      devices in the naive baseline's measured slice (default 2000)
-  --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)`;
+  --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)
+  --workers <n>          S5: worker processes sharing the tenant's budget (default 8)
+  --fleet-mappings <n>   S5: mappings, each of its own collection and group (default 40)
+  --fleet-devices <n>    S5: new devices per mapping (default 2500)
+  --jobs-per-worker <n>  S5: jobs a worker runs at once (host.json maxConcurrentCalls, default 8)`;
+
+const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker"]);
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: Record<string, number | boolean | readonly ScenarioGroup[]> = { ...DEFAULT_OPTIONS };
@@ -99,7 +119,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (key === undefined) throw new Error(`Unknown option ${arg}\n${USAGE}`);
     const raw = inline ?? argv[++i];
     const value = Number(raw);
-    const min = key === "throttleScale" ? Number.MIN_VALUE : key === "devices" || key === "users" || key === "naiveSlice" || key === "graphConcurrency" ? 1 : 0;
+    const min = key === "throttleScale" ? Number.MIN_VALUE : ONE_OR_MORE.has(key) ? 1 : 0;
     if (raw === undefined || !Number.isFinite(value) || value < min || (key !== "throttleScale" && !Number.isInteger(value))) {
       throw new Error(`${flag} needs a ${key === "throttleScale" ? "positive number" : `whole number ≥ ${min}`}, got ${raw ?? "nothing"}\n${USAGE}`);
     }

@@ -9,6 +9,8 @@ export interface BenchTenant {
   readonly graphBaseUrl: string;
   readonly adminServiceUrl: string;
   readonly ids: LargeSeedIds;
+  /** S5's mappings (empty for the other tenants). */
+  readonly fleet: readonly { readonly collectionId: string; readonly groupId: string }[];
   /** Members of the naive slice (0 for the sync tenant). */
   readonly sliceMembers: number;
   counters(): Promise<SimulatorCounters>;
@@ -27,8 +29,8 @@ export interface BenchTenant {
 export async function startRemoteTenant(kind: SeedKind, options: BenchOptions): Promise<BenchTenant> {
   // The child's output goes to stderr: stdout carries only the bench's table or JSON document.
   const child = fork(new URL("./simulatorHost.js", import.meta.url), [], { stdio: ["ignore", 2, 2, "ipc"] });
-  const call = caller(child);
-  const started = (await call({ op: "start", kind, options })) as { graphBaseUrl: string; adminServiceUrl: string; ids: LargeSeedIds; sliceMembers: number };
+  const call = ipcCaller<HostRequest>(child, "simulated tenant");
+  const started = (await call({ op: "start", kind, options })) as { graphBaseUrl: string; adminServiceUrl: string; ids: LargeSeedIds; fleet: BenchTenant["fleet"]; sliceMembers: number };
   return {
     ...started,
     counters: async () => (await call({ op: "counters" })) as SimulatorCounters,
@@ -46,7 +48,8 @@ export async function startRemoteTenant(kind: SeedKind, options: BenchOptions): 
   };
 }
 
-function caller(child: ChildProcess): (request: HostRequest) => Promise<unknown> {
+/** Request/reply over a child's IPC channel (`{ id, request }` out, `{ id, ok, value | error }` back). */
+export function ipcCaller<Request>(child: ChildProcess, what: string): (request: Request) => Promise<unknown> {
   let nextId = 1;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   child.on("message", (reply: HostReply) => {
@@ -54,10 +57,10 @@ function caller(child: ChildProcess): (request: HostRequest) => Promise<unknown>
     if (waiter === undefined) return;
     pending.delete(reply.id);
     if (reply.ok) waiter.resolve(reply.value);
-    else waiter.reject(new Error(`simulated tenant: ${reply.error}`));
+    else waiter.reject(new Error(`${what}: ${reply.error}`));
   });
   child.on("exit", (code) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`simulated tenant exited (code ${code ?? "?"})`));
+    for (const waiter of pending.values()) waiter.reject(new Error(`${what} exited (code ${code ?? "?"})`));
     pending.clear();
   });
   return (request) =>

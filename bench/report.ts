@@ -27,6 +27,7 @@ const LABELS: Record<string, string> = {
   S4: "S4 scheduler tick",
   S1u: "S1u initial user sync",
   S3u: "S3u after user joins",
+  S5: "S5 8 instances, one tenant",
   naiveS1: "naive S1 (extrapolated)",
 };
 

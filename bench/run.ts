@@ -11,9 +11,10 @@ import { startRemoteTenant } from "./remoteTenant.js";
 import { runNaiveBaseline } from "./naiveBaseline.js";
 import { parseOptions, runs, type BenchOptions } from "./options.js";
 import { formatTable, type BenchReport } from "./report.js";
+import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
-import { judgeTargets, type MeasuredScenarios } from "./targets.js";
+import { judgeTargets, median, type MeasuredScenarios } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -72,6 +73,19 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios["S4"] = scheduler.figures;
       checks.push(check({ name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }));
     }
+    const fleetMappingMs: number[] = [];
+    if (runs(options, "S5")) {
+      progress(`S5: ${options.workers} worker processes, ${options.fleetMappings} mappings × ${options.fleetDevices} new devices, one tenant…`);
+      const fleet = await runFleetScenario(azurite, options);
+      scenarios["S5"] = fleet.S5;
+      fleetMappingMs.push(...fleet.mappingMs);
+      checks.push(...fleet.checks.map(check));
+      for (const [message, count] of fleet.warnings) warnings.set(message, (warnings.get(message) ?? 0) + count);
+      const sorted = [...fleet.mappingMs].sort((a, b) => a - b);
+      notes.push(
+        `S5 mapping times (queued → done): fastest ${seconds(sorted[0] ?? 0)}, median ${seconds(median(sorted))}, slowest ${seconds(sorted.at(-1) ?? 0)}; ${options.workers} processes × ${options.jobsPerWorker} jobs at once, each with its own Graph client (GRAPH_MAX_CONCURRENCY ${options.graphConcurrency}), sharing the tenant's budget row in Table Storage.`,
+      );
+    }
     notes.push(
       `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
     );
@@ -84,6 +98,7 @@ async function main(argv: readonly string[]): Promise<number> {
           collectionAfterS3: options.devices + options.withoutEntraId + options.hybrid + options.joining,
           joiningUsers: options.joiningUsers,
           userCollectionAfterS3u: options.users + options.joiningUsers,
+          fleetMappingMs,
           checks: [],
         }),
         ...checks,
@@ -98,6 +113,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 function check(c: { name: string; passed: boolean }): Target {
   return { name: c.name, value: c.passed ? 1 : 0, comparison: ">=", limit: 1, holds: c.passed };
 }
@@ -110,6 +129,7 @@ function settingsOf(options: BenchOptions, factor: number, slice: number, elapse
     collection: { entraJoined: options.devices, withoutEntraId: options.withoutEntraId, hybridJoined: options.hybrid, joiningBeforeS3: options.joining },
     userCollection: { users: options.users, joiningBeforeS3u: options.joiningUsers },
     mappingsS4: options.mappings,
+    fleetS5: { workers: options.workers, mappings: options.fleetMappings, devicesPerMapping: options.fleetDevices, jobsPerWorker: options.jobsPerWorker },
     graphMaxConcurrency: options.graphConcurrency,
     naive: { sliceMembers: slice, factor: Math.round(factor * 100) / 100, linear: true },
     engineWarnings: Object.fromEntries(warnings),

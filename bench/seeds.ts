@@ -2,10 +2,12 @@
 import { buildLargeSeed, type LargeSeed } from "../simulator/index.js";
 import type { BenchOptions } from "./options.js";
 
-export type SeedKind = "sync" | "users" | "naive";
+export type SeedKind = "sync" | "users" | "naive" | "fleet";
 
 export interface BenchSeed {
   readonly seed: LargeSeed;
+  /** S5: the mappings' collections and groups (empty for the other tenants). */
+  readonly fleet: readonly { readonly collectionId: string; readonly groupId: string }[];
   /** The collection members join before S3 / S3u, and its resource ids once they are in. */
   readonly joiningCollectionId: string;
   readonly allMembers: readonly number[];
@@ -31,7 +33,7 @@ function syncSeed(options: BenchOptions): BenchSeed {
       collections: collections.map((c) => (c === deviceCollection ? { ...c, members: allMembers.slice(0, inCollection) } : c)),
     },
   };
-  return { seed, joiningCollectionId: built.ids.deviceCollectionId, allMembers, sliceMembers: 0 };
+  return { seed, fleet: [], joiningCollectionId: built.ids.deviceCollectionId, allMembers, sliceMembers: 0 };
 }
 
 /**
@@ -51,7 +53,7 @@ function userSeed(options: BenchOptions): BenchSeed {
     ...built,
     configMgr: { ...built.configMgr, collections: collections.map((c) => (c === userCollection ? { ...c, members: initial } : c)) },
   };
-  return { seed, joiningCollectionId: built.ids.userCollectionId ?? "", allMembers, sliceMembers: 0 };
+  return { seed, fleet: [], joiningCollectionId: built.ids.userCollectionId ?? "", allMembers, sliceMembers: 0 };
 }
 
 /** The naive slice keeps the collection's mix: the same share of devices without an Entra id and hybrid-joined. */
@@ -60,9 +62,41 @@ function naiveSeed(options: BenchOptions): BenchSeed {
   const slice = Math.min(options.naiveSlice, collectionSize);
   const share = (n: number) => Math.round((n * slice) / collectionSize);
   const seed = buildLargeSeed({ devices: slice, withoutEntraId: share(options.withoutEntraId), hybrid: share(options.hybrid) });
-  return { seed, joiningCollectionId: seed.ids.deviceCollectionId, allMembers: [], sliceMembers: slice };
+  return { seed, fleet: [], joiningCollectionId: seed.ids.deviceCollectionId, allMembers: [], sliceMembers: slice };
+}
+
+/**
+ * S5: `fleetMappings` device collections of `fleetDevices` Entra-joined devices each (one tenant's devices split
+ * among them), each mapped to its own empty group: many mappings sharing one tenant's write budget.
+ */
+function fleetSeed(options: BenchOptions): BenchSeed {
+  const built = buildLargeSeed({ devices: options.fleetMappings * options.fleetDevices });
+  const members = built.configMgr?.collections?.find((c) => c.CollectionID === built.ids.deviceCollectionId)?.members ?? [];
+  const fleet = Array.from({ length: options.fleetMappings }, (_, i) => ({
+    collectionId: `FLT${(i + 1).toString(16).toUpperCase().padStart(5, "0")}`,
+    groupId: `00000095-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}`,
+  }));
+  const collections = fleet.map((f, i) => ({
+    CollectionID: f.collectionId,
+    Name: `Fleet ${i + 1} (${options.fleetDevices} devices)`,
+    CollectionType: 2 as const,
+    LastMemberChangeTime: "2024-06-01T00:00:00Z",
+    members: members.slice(i * options.fleetDevices, (i + 1) * options.fleetDevices),
+  }));
+  const tenants = (built.tenants ?? []).map((t) => ({ ...t, groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Fleet ${i + 1} - Cloud Sync`, members: [] })) }));
+  const seed: LargeSeed = { ...built, tenants, configMgr: { ...built.configMgr, collections } };
+  return { seed, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
 }
 
 export function buildBenchSeed(kind: SeedKind, options: BenchOptions): BenchSeed {
-  return kind === "sync" ? syncSeed(options) : kind === "users" ? userSeed(options) : naiveSeed(options);
+  switch (kind) {
+    case "sync":
+      return syncSeed(options);
+    case "users":
+      return userSeed(options);
+    case "naive":
+      return naiveSeed(options);
+    case "fleet":
+      return fleetSeed(options);
+  }
 }

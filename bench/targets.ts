@@ -9,6 +9,7 @@ export interface MeasuredScenarios {
   readonly S4?: ScenarioFigures;
   readonly S1u?: ScenarioFigures;
   readonly S3u?: ScenarioFigures;
+  readonly S5?: ScenarioFigures;
   readonly naiveS1?: ScenarioFigures;
 }
 
@@ -20,6 +21,8 @@ export interface TargetInputs {
   /** Users that joined the user collection before S3u, and its size after. */
   readonly joiningUsers: number;
   readonly userCollectionAfterS3u: number;
+  /** S5: each mapping's time from being queued to its run's end (empty when S5 did not run). */
+  readonly fleetMappingMs?: readonly number[];
   /** Correctness checks the bench made on the group afterwards (name → passed). */
   readonly checks: ReadonlyArray<{ readonly name: string; readonly passed: boolean }>;
 }
@@ -27,6 +30,10 @@ export interface TargetInputs {
 /** `$batch` of 20 PATCHes of 20 members: 400 members per HTTP request (docs/performance.md). */
 export const MEMBERS_PER_BATCH = 400;
 export const WRITE_PHASE_RATIO = 1.2;
+/** S5: many instances together may pace a little less tightly than one alone. */
+export const FLEET_WRITE_PHASE_RATIO = 1.3;
+/** S5: no mapping starved: the slowest finishes within this multiple of the median mapping's time. */
+export const FLEET_SPREAD = 2;
 export const PEAK_RSS_MIB = 512;
 export const SCHEDULER_MS = 10_000;
 /** 429 answers (reads and writes) per 100 write (sub-)requests: the engine paces, it does not probe. */
@@ -41,14 +48,14 @@ export function adminServiceBound(members: number, joined: number): number {
 }
 
 export function judgeTargets(inputs: TargetInputs): Target[] {
-  const { S1, S2, S3, S4, S3u, naiveS1 } = inputs.scenarios;
+  const { S1, S2, S3, S4, S3u, S5, naiveS1 } = inputs.scenarios;
   const targets: Target[] = [];
   if (S1 !== undefined && naiveS1 !== undefined) {
     targets.push(atLeast("S1 Graph requests, naive ÷ ours (×)", naiveS1.graphRequests / Math.max(1, S1.graphRequests), 100));
   }
   if (S1 !== undefined) {
     targets.push(
-      writePhaseTarget(S1),
+      writePhaseTarget("S1 write phase ÷ throttle minimum (×)", S1, WRITE_PHASE_RATIO),
       atMost("S1 429s ÷ write requests (%)", (100 * S1.throttled) / Math.max(1, S1.graphWrites), THROTTLED_PERCENT),
       atMost("S1 peak RSS (MiB)", S1.peakRssMiB ?? Number.POSITIVE_INFINITY, PEAK_RSS_MIB),
     );
@@ -66,6 +73,14 @@ export function judgeTargets(inputs: TargetInputs): Target[] {
     targets.push(atMost("S3u AdminService requests (⌈N/1,000⌉ + ⌈joined/15⌉ + 3)", S3u.adminServiceRequests, adminServiceBound(inputs.userCollectionAfterS3u, inputs.joiningUsers)));
   }
   if (S4 !== undefined) targets.push(atMost("S4 scheduler tick (ms)", S4.wallMs, SCHEDULER_MS));
+  if (S5 !== undefined) {
+    const times = [...(inputs.fleetMappingMs ?? [])].sort((a, b) => a - b);
+    targets.push(
+      writePhaseTarget("S5 aggregate write phase ÷ throttle minimum (×)", S5, FLEET_WRITE_PHASE_RATIO),
+      atMost("S5 429s ÷ write requests (%)", (100 * S5.throttled) / Math.max(1, S5.graphWrites), THROTTLED_PERCENT),
+      atMost("S5 slowest mapping ÷ median mapping (×)", (times.at(-1) ?? 0) / Math.max(1, median(times)), FLEET_SPREAD),
+    );
+  }
   for (const check of inputs.checks) targets.push({ name: check.name, value: check.passed ? 1 : 0, comparison: ">=", limit: 1, holds: check.passed });
   return targets;
 }
@@ -74,10 +89,16 @@ export function judgeTargets(inputs: TargetInputs): Target[] {
  * Write-phase wall time against the least time the write budget allows. When the budget does not bind at the
  * chosen scale (minimum 0) there is nothing to compare against: the target is reported as not applicable.
  */
-function writePhaseTarget(S1: ScenarioFigures): Target {
-  const name = "S1 write phase ÷ throttle minimum (×)";
-  if (S1.throttleMinMs <= 0) {
-    return { name, value: 0, comparison: "<=", limit: WRITE_PHASE_RATIO, holds: true, note: "not applicable: the write budget does not bind at this scale" };
+function writePhaseTarget(name: string, figures: ScenarioFigures, ratio: number): Target {
+  if (figures.throttleMinMs <= 0) {
+    return { name, value: 0, comparison: "<=", limit: ratio, holds: true, note: "not applicable: the write budget does not bind at this scale" };
   }
-  return atMost(name, S1.writePhaseMs / S1.throttleMinMs, WRITE_PHASE_RATIO);
+  return atMost(name, figures.writePhaseMs / figures.throttleMinMs, ratio);
+}
+
+/** The middle value of sorted numbers (mean of the two middle ones for an even count; 0 for none). */
+export function median(sorted: readonly number[]): number {
+  if (sorted.length === 0) return 0;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

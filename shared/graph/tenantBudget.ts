@@ -52,16 +52,40 @@ export function createTenantBudget(book: BudgetBook, limits: BudgetLimits, clock
     return step;
   }
 
+  // One reservation of this process at a time asks the budget; the others queue behind it in order. Without
+  // this every waiting request (jobs × requests in flight, in every instance) polls the shared row at the same
+  // moment the budget refills: a herd that floods Table Storage and answers out of order. With it an instance is
+  // one poller, and its jobs are served first come, first served.
+  let turn: Promise<void> = Promise.resolve();
+
+  async function admit(cost: Cost, deadline: number | undefined): Promise<{ readonly admitted: true; readonly sendAt: number } | Admission> {
+    for (;;) {
+      if (deadline !== undefined && clock.now() >= deadline) return { admitted: false, waitMs: 0 };
+      const step = await reserveOnce(cost, deadline);
+      if (step.admitted) return step;
+      if (step.final) return { admitted: false, waitMs: step.waitMs };
+      const wait = step.askAt - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+    }
+  }
+
   return {
     async reserve(cost, deadline) {
-      for (;;) {
-        const step = await reserveOnce(cost, deadline);
-        const until = step.admitted ? step.sendAt : step.askAt;
-        if (!step.admitted && step.final) return { admitted: false, waitMs: step.waitMs };
-        const wait = until - clock.now();
-        if (wait > 0) await clock.sleep(wait);
-        if (step.admitted) return { admitted: true };
+      const previous = turn;
+      let release = () => {};
+      turn = new Promise<void>((resolve) => (release = resolve));
+      let answer;
+      try {
+        await previous;
+        answer = await admit(cost, deadline);
+      } finally {
+        release();
       }
+      if (!("sendAt" in answer)) return answer;
+      // Reserved: the next in line may reserve ahead while this one waits for its moment.
+      const wait = answer.sendAt - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      return { admitted: true };
     },
 
     async throttled(kind, refused, retryAfterMs, sentAt) {

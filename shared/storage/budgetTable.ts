@@ -1,7 +1,7 @@
 /**
  * `graphBudget`: one row per tenant (PartitionKey tenant id or `home`, RowKey `graph`) holding the tenant's shared
  * Graph budget as JSON. Written only with single-entity conditional operations: insert (409 = another instance
- * created it first) or Replace with If-Match (412 = another instance wrote first) — Azurite ignores If-Match inside
+ * created it first) or Replace with If-Match (412 = another instance wrote first; 404 = the row was deleted meanwhile) — Azurite ignores If-Match inside
  * batch transactions. Every call has a short time limit: a storage outage must turn into local pacing, not a hang.
  */
 import { z } from "zod";
@@ -55,7 +55,11 @@ export function createBudgetTable(table: LazyTable, timeoutMs = 2_000): BudgetSt
         else await client.updateEntity(entity, "Replace", { ...options, etag });
       } catch (error) {
         const status = tableStatus(error);
-        if (status === 409 || status === 412) throw new ConcurrencyError(`The Graph budget of ${tenantKey} was changed by another instance first`);
+        // 404 on a conditional replace: the row was deleted since it was read (an operator resetting the budget,
+        // docs/operating.md) — like a lost race, read again and create it, rather than pacing from memory.
+        if (status === 409 || status === 412 || (status === 404 && etag !== null)) {
+          throw new ConcurrencyError(`The Graph budget of ${tenantKey} was changed by another instance first`);
+        }
         throw error;
       }
     },

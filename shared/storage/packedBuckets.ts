@@ -7,7 +7,7 @@
  * stale, insert of an existing key → 409), retried on conflict, so concurrent writers never lose each other's
  * records. Single-entity writes only: Azurite ignores If-Match inside transactions.
  */
-import { odata, type TableClient } from "@azure/data-tables";
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import { ConcurrencyError } from "../errors.js";
 import { fromProperties, toProperties } from "./packing.js";
 import pMap from "p-map";
@@ -21,6 +21,10 @@ const ROW_FROM = "bucket-";
 const ROW_TO = "bucket.";
 /** Point reads (or writes) in flight at once. */
 const IN_FLIGHT = 16;
+/** Changing more buckets than this fetches the partition with one query first. */
+const PREFETCH_ABOVE = 32;
+/** Bytes of one entity group transaction at most (the service takes 4 MiB). */
+const TRANSACTION_BYTES = 3_000_000;
 /** Conflicting writers retried this often before giving up. */
 const ATTEMPTS = 8;
 
@@ -107,10 +111,15 @@ export async function updateBuckets(
   change: (bucket: number, current: Buffer | null) => Buffer | null,
   options: { readonly mayGiveUp?: boolean } = {},
 ): Promise<void> {
-  await pMap(buckets, async (bucket) => {
+  const touched = [...buckets];
+  // Many buckets: one partition query fetches them all (with their ETags) instead of a point read each; a bucket
+  // that changed since is read again on its own after the conflict.
+  const prefetched = touched.length > PREFETCH_ABOVE ? await readPartition(client, partitionKey) : null;
+  const created = prefetched === null ? new Set<number>() : await createMissing(client, partitionKey, touched, prefetched, change);
+  await pMap(touched.filter((bucket) => !created.has(bucket)), async (bucket) => {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-      const current = await readOne(client, partitionKey, bucket);
+      const current = attempt === 0 && prefetched?.has(bucket) ? (prefetched.get(bucket) ?? null) : await readOne(client, partitionKey, bucket);
       const next = change(bucket, current?.data ?? null);
       if (next === (current?.data ?? null)) return;
       try {
@@ -132,6 +141,68 @@ export async function deleteBuckets(client: TableClient, partitionKey: string): 
   const rows: string[] = [];
   for await (const entity of readAllEntities(client, { filter, select: ["RowKey"] })) if (entity.rowKey !== undefined) rows.push(entity.rowKey);
   await pMap(rows, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: IN_FLIGHT });
+}
+
+/**
+ * Buckets the partition query did not find are created in entity group transactions (up to 100 rows, one
+ * request) instead of one request each: a new mapping's ledger is a few requests. Creating is all-or-nothing
+ * per transaction and fails on a row that exists; such a chunk is left to the one-by-one path, which reads
+ * what is there and merges — so a transaction that partly went through loses nothing either.
+ */
+async function createMissing(
+  client: TableClient,
+  partitionKey: string,
+  touched: readonly number[],
+  prefetched: ReadonlyMap<number, unknown>,
+  change: (bucket: number, current: Buffer | null) => Buffer | null,
+): Promise<Set<number>> {
+  const creates: { bucket: number; data: Buffer }[] = [];
+  for (const bucket of touched) {
+    if (prefetched.has(bucket)) continue;
+    const data = change(bucket, null);
+    if (data !== null) creates.push({ bucket, data });
+  }
+  const created = new Set<number>();
+  for (const chunk of transactionChunks(creates)) {
+    try {
+      await client.submitTransaction(chunk.map(({ bucket, data }): TransactionAction => ["create", { partitionKey, rowKey: rowKeyOf(bucket), ...toProperties(data) }]));
+      for (const { bucket } of chunk) created.add(bucket);
+    } catch {
+      // A row created meanwhile, or the transaction refused: the one-by-one path reads and merges (and
+      // reports an outage, if that is what this was).
+    }
+  }
+  return created;
+}
+
+/** Entity group transactions hold at most 100 operations and 4 MiB: chunks well under both. */
+function transactionChunks<T extends { data: Buffer }>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    // base64 on the wire: 4/3 of the bytes
+    const size = Math.ceil((item.data.length * 4) / 3) + 512;
+    if (chunk.length === 100 || (chunk.length > 0 && bytes + size > TRANSACTION_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+async function readPartition(client: TableClient, partitionKey: string): Promise<Map<number, { data: Buffer; etag: string }>> {
+  const found = new Map<number, { data: Buffer; etag: string }>();
+  const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
+  for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
+    const bucket = bucketOfRow(entity.rowKey);
+    if (bucket !== null && entity.etag !== undefined) found.set(bucket, { data: fromProperties(entity) ?? Buffer.alloc(0), etag: entity.etag });
+  }
+  return found;
 }
 
 async function readOne(client: TableClient, partitionKey: string, bucket: number): Promise<{ data: Buffer; etag: string } | null> {

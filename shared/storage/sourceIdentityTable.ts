@@ -1,63 +1,40 @@
 import type { SourceIdentity, SourceIdentityCache, SourceKind } from "../configmgr/sourceIdentityCache.js";
-import { byBucket, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
-import { ByteReader, ByteWriter, packNewestThatFit } from "./packing.js";
+import { segmentStore } from "./packedSegments.js";
+import { ByteReader, ByteWriter } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 
-/**
- * 1,024 buckets per kind: 100,000 devices pack ~100 identities (≈ 7 KB) into each; asking for more than 64
- * buckets reads the kind's partition with one query.
- */
-const LAYOUT: BucketLayout = { buckets: 1024, scanAbove: 64 };
-
 export interface SourceIdentityTableOptions {
-  /** Identities older than this are dropped whenever their bucket is rewritten (members long gone). */
+  /** Identities older than this are dropped whenever their partition is folded (members long gone). */
   readonly retainMs: number;
 }
 
 /**
- * `sourceIdentity`: PartitionKey `device` or `user`; identities packed into buckets by ResourceID hash
- * (packedBuckets.ts), so the identities of a 100,000-member collection are one partition query and a change
- * is one conditional write per touched bucket.
+ * `sourceIdentity`: PartitionKey `device` or `user`; identities packed into append-only segments
+ * (packedSegments.ts): the identities of a 100,000-member collection are one partition query, and a change
+ * appends one row per few thousand identities looked up — runs of different collections at once never contend.
  */
 export function createSourceIdentityTable(table: LazyTable, options: SourceIdentityTableOptions): SourceIdentityCache {
+  const segments = segmentStore<number, SourceIdentity>({
+    keyOf: (identity) => identity.resourceId,
+    encode: encodeIdentities,
+    decode: forEachIdentity,
+    keep: (identity, newest) => newest - identity.checkedAt < options.retainMs,
+  });
   return {
     async getMany(kind, resourceIds) {
       const found = new Map<number, SourceIdentity>();
-      const wanted = new Set(resourceIds);
-      if (wanted.size === 0) return found;
-      const buckets = new Set(byBucket(wanted, String, LAYOUT.buckets).keys());
-      const client = await table.ready();
-      for (const data of (await readBuckets(client, partitionOf(kind), buckets, LAYOUT)).values()) {
-        forEachIdentity(data, (identity) => {
-          if (wanted.has(identity.resourceId)) found.set(identity.resourceId, identity);
-        });
+      if (resourceIds.length === 0) return found;
+      const stored = await segments.read(await table.ready(), partitionOf(kind));
+      for (const id of resourceIds) {
+        const identity = stored.get(id);
+        if (identity !== undefined) found.set(id, identity);
       }
       return found;
     },
 
     async putMany(kind, identities) {
       if (identities.length === 0) return;
-      const incoming = byBucket(identities, (i) => String(i.resourceId), LAYOUT.buckets);
-      const client = await table.ready();
-      await updateBuckets(
-        client,
-        partitionOf(kind),
-        incoming.keys(),
-        (bucket, current) => {
-          const merged = new Map<number, SourceIdentity>();
-          if (current !== null) forEachIdentity(current, (identity) => merged.set(identity.resourceId, identity));
-          let newest = 0;
-          for (const identity of incoming.get(bucket) ?? []) {
-            const existing = merged.get(identity.resourceId);
-            if (existing === undefined || existing.checkedAt <= identity.checkedAt) merged.set(identity.resourceId, identity);
-            newest = Math.max(newest, identity.checkedAt);
-          }
-          const kept = [...merged.values()].filter((i) => newest - i.checkedAt < options.retainMs);
-          return kept.length === 0 ? null : encodeIdentities(kept);
-        },
-        // Runs of other collections write the same buckets; a cache can skip a write that keeps losing the race.
-        { mayGiveUp: true },
-      );
+      await segments.append(await table.ready(), partitionOf(kind), identities);
     },
   };
 }
@@ -67,17 +44,15 @@ function partitionOf(kind: SourceKind): string {
 }
 
 function encodeIdentities(identities: readonly SourceIdentity[]): Buffer {
-  return packNewestThatFit(identities, (list) => {
-    const writer = new ByteWriter();
-    for (const i of list) {
-      writer.double(i.resourceId);
-      writer.item(i.name);
-      writer.item(i.entraId);
-      writer.item(i.userPrincipalName);
-      writer.double(i.checkedAt);
-    }
-    return writer.finish();
-  });
+  const writer = new ByteWriter();
+  for (const i of identities) {
+    writer.double(i.resourceId);
+    writer.item(i.name);
+    writer.item(i.entraId);
+    writer.item(i.userPrincipalName);
+    writer.double(i.checkedAt);
+  }
+  return writer.finish();
 }
 
 function forEachIdentity(data: Uint8Array, visit: (identity: SourceIdentity) => void): void {

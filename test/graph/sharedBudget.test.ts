@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
+import { ConcurrencyError } from "../../shared/errors.js";
 import { DOCUMENTED_LIMITS, type BudgetLimits } from "../../shared/graph/budgetModel.js";
 import { sharedBudgetBook, type BudgetStore } from "../../shared/graph/sharedBudgetBook.js";
 import { createTenantBudget, type TenantBudget } from "../../shared/graph/tenantBudget.js";
@@ -21,7 +22,13 @@ const LIMITS: BudgetLimits = {
 const batch = { writes: 10, units: 10 };
 
 function budgetTable(timeoutMs?: number): BudgetStore {
-  return createBudgetTable(openTable({ connectionString: testTablesConnection() }, "graphBudget", { tablePrefix: uniqueTablePrefix() }), timeoutMs);
+  return budgetTableWithRows(timeoutMs).store;
+}
+
+/** The budget store and its table, to change rows behind the store's back. */
+function budgetTableWithRows(timeoutMs?: number) {
+  const table = openTable({ connectionString: testTablesConnection() }, "graphBudget", { tablePrefix: uniqueTablePrefix() });
+  return { store: createBudgetTable(table, timeoutMs), table };
 }
 
 /** An instance of the app: its own book over the shared row, as a separate process would have. */
@@ -133,6 +140,24 @@ describe("a tenant's Graph budget shared through Table Storage", () => {
     expect(admission).toEqual({ admitted: false, waitMs: expect.any(Number) });
     expect(admission.admitted === false && admission.waitMs).toBeGreaterThan(59_000);
     expect(Date.now() - before).toBeLessThan(1_000);
+  });
+});
+
+describe("the budget row deleted while an instance uses it (an operator resetting the budget)", () => {
+  test("a write over the deleted row is a lost race, and the next reservation creates the row again from the table", async () => {
+    const { store, table } = budgetTableWithRows();
+    const warnings: string[] = [];
+    const budget = instance(store, { ...silentLogger, warn: (message) => void warnings.push(message) });
+    await budget.reserve(batch);
+    const stale = await store.read("home");
+    const client = await table.ready();
+    await client.deleteEntity("home", "graph");
+
+    await expect(store.write("home", stale!.state, stale!.etag)).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(budget.reserve(batch, Date.now() + 5_000)).resolves.toEqual({ admitted: true });
+    const recreated = await store.read("home");
+    expect(recreated?.state.writes.granted).toBe(batch.writes);
+    expect(warnings).toEqual([]);
   });
 });
 

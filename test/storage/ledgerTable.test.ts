@@ -15,6 +15,12 @@ describe("ledger table", () => {
     expect(members).toEqual(new Set(ids(0, 320)));
   });
 
+  it("loses no member when two writers create the same new rows at once (their transactions collide)", async () => {
+    const { ledger } = freshStores();
+    await Promise.all([ledger.add(KEY, ids(0, 2_500)), ledger.add(KEY, ids(2_500, 5_000))]);
+    expect(await ledger.list(KEY)).toEqual(new Set(ids(0, 5_000)));
+  });
+
   it("removes members, ignoring ones that are not recorded", async () => {
     const { ledger } = freshStores();
     await ledger.add(KEY, ids(0, 150));

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { SourceIdentity } from "../../shared/configmgr/sourceIdentityCache.js";
-import { bucketOf } from "../../shared/storage/packedBuckets.js";
 import { freshStores } from "./freshStores.js";
 
 const T0 = Date.parse("2026-03-01T00:00:00.000Z");
@@ -42,14 +41,21 @@ describe("source identity table", () => {
     expect((await sourceIdentities.getMany("device", [unjoined.resourceId])).get(unjoined.resourceId)).toEqual(joinedLater);
   });
 
-  it("forgets members not looked at for longer than the retention when their bucket is rewritten", async () => {
+  it("forgets members not looked at for longer than the retention once the partition is folded", async () => {
     const { sourceIdentities } = freshStores({ sourceIdentityRetainMs: DAY });
     await sourceIdentities.putMany("device", [laptop]);
-    // Another member packed into the same bucket, looked at two days later.
-    let neighbour = laptop.resourceId + 1;
-    while (bucketOf(String(neighbour), 1024) !== bucketOf(String(laptop.resourceId), 1024)) neighbour++;
-    await sourceIdentities.putMany("device", [{ ...laptop, resourceId: neighbour, checkedAt: T0 + 2 * DAY }]);
-    const left = await sourceIdentities.getMany("device", [laptop.resourceId, neighbour]);
-    expect([...left.keys()]).toEqual([neighbour]);
+    // Runs two days later append a row each until the partition has more rows than it keeps before folding.
+    const later = Array.from({ length: 33 }, (_, i) => ({ ...unjoined, resourceId: 16778000 + i, checkedAt: T0 + 2 * DAY }));
+    for (const identity of later) await sourceIdentities.putMany("device", [identity]);
+    const left = await sourceIdentities.getMany("device", [laptop.resourceId, ...later.map((i) => i.resourceId)]);
+    expect(left.has(laptop.resourceId)).toBe(false);
+    expect(left.size).toBe(33);
+  });
+
+  it("answers remembered members before any folding, however old (when to look again is the caller's decision)", async () => {
+    const { sourceIdentities } = freshStores({ sourceIdentityRetainMs: DAY });
+    await sourceIdentities.putMany("device", [laptop]);
+    await sourceIdentities.putMany("device", [{ ...unjoined, checkedAt: T0 + 2 * DAY }]);
+    expect((await sourceIdentities.getMany("device", [laptop.resourceId])).get(laptop.resourceId)).toEqual(laptop);
   });
 });

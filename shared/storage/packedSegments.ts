@@ -1,0 +1,165 @@
+/**
+ * A cache of many small records in one partition, kept as append-only segments: each write adds rows of its own
+ * (RowKey `seg-…`, packed records), so runs that write one partition at once — forty mappings of one tenant
+ * synced by eight instances — never contend for a row, never re-read and never retry. A read takes the whole
+ * partition with one query and keeps, per key, the record with the latest `checkedAt`.
+ *
+ * A partition that has grown past `compactAbove` rows is folded by a writer that notices and claims the fold (one
+ * at a time; a claim expires after a minute): it reads every row, writes the merged records (expired ones dropped)
+ * as fresh segments, then deletes the rows it read. Rows others append meanwhile are not touched, and a fold cut
+ * short leaves only duplicates, which reads merge.
+ * Rows of the earlier bucket layout (`bucket-NNNN`) hold records packed the same way: they are read, and folded
+ * away, like segments.
+ */
+import { randomBytes } from "node:crypto";
+import { odata, type TableClient } from "@azure/data-tables";
+import pMap from "p-map";
+import { ENTITY_BYTES, fromProperties, toProperties } from "./packing.js";
+import { deleteRowIfPresent } from "./tableBatches.js";
+import { tableStatus } from "./tableErrors.js";
+import { readAllEntities } from "./tablePaging.js";
+
+export interface SegmentRecord {
+  readonly checkedAt: number;
+}
+
+export interface SegmentCodec<K, T extends SegmentRecord> {
+  keyOf(record: T): K;
+  encode(records: readonly T[]): Buffer;
+  decode(data: Uint8Array, visit: (record: T) => void): void;
+  /** Whether a record is still worth keeping when the partition is folded (`newest`: the latest checkedAt seen). */
+  keep(record: T, newest: number): boolean;
+}
+
+export interface SegmentOptions {
+  /** Rows a partition may have before a writer folds it. Default 32. */
+  readonly compactAbove?: number;
+  /** Records per row at most (fewer when they do not fit one entity). Default 4,000. */
+  readonly recordsPerRow?: number;
+}
+
+const ROW_PREFIX = "seg-";
+const IN_FLIGHT = 8;
+/** The row a folding writer holds meanwhile ('~' sorts after every segment). */
+const FOLD_ROW = "~folding";
+/** A fold claimed longer ago than this was abandoned (its writer died): another writer may take it over. */
+const FOLD_CLAIM_MS = 60_000;
+
+export interface SegmentStore<K, T extends SegmentRecord> {
+  /** Every record of the partition, the latest of each key. */
+  read(client: TableClient, partitionKey: string): Promise<Map<K, T>>;
+  /** Appends the records as new rows; folds the partition when it has grown past its limit. */
+  append(client: TableClient, partitionKey: string, records: readonly T[]): Promise<void>;
+}
+
+export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, T>, options: SegmentOptions = {}): SegmentStore<K, T> {
+  const compactAbove = options.compactAbove ?? 32;
+  const recordsPerRow = options.recordsPerRow ?? 4_000;
+
+  async function readRows(client: TableClient, partitionKey: string): Promise<{ records: Map<K, T>; rowKeys: string[] }> {
+    const records = new Map<K, T>();
+    const rowKeys: string[] = [];
+    for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter: odata`PartitionKey eq ${partitionKey}` })) {
+      if (entity.rowKey === undefined || entity.rowKey === FOLD_ROW) continue;
+      rowKeys.push(entity.rowKey);
+      const data = fromProperties(entity);
+      if (data === null) continue; // a row of another shape: folded away with the rest
+      codec.decode(data, (record) => {
+        const key = codec.keyOf(record);
+        const held = records.get(key);
+        if (held === undefined || held.checkedAt <= record.checkedAt) records.set(key, record);
+      });
+    }
+    return { records, rowKeys };
+  }
+
+  async function writeRows(client: TableClient, partitionKey: string, records: readonly T[]): Promise<void> {
+    const rows = packRows(records, recordsPerRow, codec.encode);
+    await pMap(rows, (data) => client.createEntity({ partitionKey, rowKey: newRowKey(), ...toProperties(data) }), { concurrency: IN_FLIGHT });
+  }
+
+  async function rowCount(client: TableClient, partitionKey: string): Promise<number> {
+    let count = 0;
+    for await (const entity of readAllEntities(client, { filter: odata`PartitionKey eq ${partitionKey}`, select: ["RowKey"] })) {
+      if (entity.rowKey !== undefined && entity.rowKey !== FOLD_ROW) count++;
+    }
+    return count;
+  }
+
+  /**
+   * Only one writer folds a partition at a time: the others, which noticed the same growth in the same moment,
+   * would each read and rewrite everything only to leave duplicates. A claim left by a writer that died expires.
+   */
+  async function claimFold(client: TableClient, partitionKey: string): Promise<boolean> {
+    try {
+      await client.createEntity({ partitionKey, rowKey: FOLD_ROW, claimedAt: Date.now() });
+      return true;
+    } catch (error) {
+      if (tableStatus(error) !== 409) throw error;
+    }
+    try {
+      const claim = await client.getEntity<{ claimedAt?: number }>(partitionKey, FOLD_ROW);
+      if (typeof claim.claimedAt === "number" && Date.now() - claim.claimedAt < FOLD_CLAIM_MS) return false;
+      await client.updateEntity({ partitionKey, rowKey: FOLD_ROW, claimedAt: Date.now() }, "Replace", { etag: claim.etag });
+      return true;
+    } catch (error) {
+      const status = tableStatus(error);
+      // Taken over or finished by another writer meanwhile.
+      if (status === 404 || status === 412) return false;
+      throw error;
+    }
+  }
+
+  async function compact(client: TableClient, partitionKey: string): Promise<void> {
+    if (!(await claimFold(client, partitionKey))) return;
+    try {
+      await fold(client, partitionKey);
+    } finally {
+      await deleteRowIfPresent(client, partitionKey, FOLD_ROW);
+    }
+  }
+
+  async function fold(client: TableClient, partitionKey: string): Promise<void> {
+    const { records, rowKeys } = await readRows(client, partitionKey);
+    let newest = 0;
+    for (const record of records.values()) newest = Math.max(newest, record.checkedAt);
+    // Written before anything is deleted: a compaction cut short leaves duplicates, never a gap.
+    await writeRows(client, partitionKey, [...records.values()].filter((record) => codec.keep(record, newest)));
+    await pMap(rowKeys, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: IN_FLIGHT });
+  }
+
+  return {
+    async read(client, partitionKey) {
+      return (await readRows(client, partitionKey)).records;
+    },
+
+    async append(client, partitionKey, records) {
+      if (records.length === 0) return;
+      await writeRows(client, partitionKey, records);
+      if ((await rowCount(client, partitionKey)) > compactAbove) await compact(client, partitionKey);
+    },
+  };
+}
+
+/** Sorts by time, so the rows of a partition list oldest first; the random tail keeps concurrent writers apart. */
+function newRowKey(): string {
+  return `${ROW_PREFIX}${Date.now().toString(36).padStart(9, "0")}-${randomBytes(6).toString("hex")}`;
+}
+
+/** The records packed into rows of at most `perRow` records that each fit one entity. */
+export function packRows<T>(records: readonly T[], perRow: number, encode: (list: readonly T[]) => Buffer): Buffer[] {
+  const rows: Buffer[] = [];
+  const pack = (list: readonly T[]): void => {
+    const data = encode(list);
+    if (data.length <= ENTITY_BYTES) {
+      rows.push(data);
+      return;
+    }
+    if (list.length === 1) throw new RangeError(`One record packs to ${data.length} bytes, more than an entity holds`);
+    const half = Math.ceil(list.length / 2);
+    pack(list.slice(0, half));
+    pack(list.slice(half));
+  };
+  for (let from = 0; from < records.length; from += perRow) pack(records.slice(from, from + perRow));
+  return rows;
+}
