@@ -12,6 +12,7 @@ import { runNaiveBaseline } from "./naiveBaseline.js";
 import { parseOptions, runs, type BenchOptions } from "./options.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
+import { runCollectorScenario } from "./collectorScenario.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, type MeasuredScenarios } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
@@ -71,6 +72,12 @@ async function main(argv: readonly string[]): Promise<number> {
       const scheduler = await runSchedulerScenario(createTableStores({ connectionString: azurite.connectionString }, { tablePrefix: "benchsched" }), options.mappings);
       scenarios["S4"] = scheduler.figures;
       checks.push(check({ name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }));
+    }
+    if (runs(options, "S6")) {
+      const s6 = await runCollectorScenario(options, progress);
+      scenarios["S6"] = s6.figures;
+      checks.push(...s6.targets);
+      notes.push(...s6.notes);
     }
     notes.push(
       `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,

@@ -191,15 +191,17 @@ async function uploadSnapshot(deps: CollectorDeps, collectionId: string, upload:
   }
 }
 
-/** One line for `collect --once`. */
+/** One line for `collect --once`, and one more per collection that failed, saying why. */
 export function summaryLine(summary: PassSummary, traffic: { requests: number; uploadBytes: number }): string {
   if (summary.error !== null) return `collect: failed: ${summary.error}`;
+  const failures = summary.collections.filter((c) => c.result === "failed").map((c) => `\n  ${c.collectionId}: ${c.message}`);
   const count = (result: CollectionResult) => summary.collections.filter((c) => c.result === result).length;
   const adminService = summary.collections.reduce((sum, c) => sum + c.adminServiceRequests, 0);
   const members = summary.collections.filter((c) => c.result === "uploaded").reduce((sum, c) => sum + (c.members ?? 0), 0);
   return (
     `collect: ${summary.collections.length} mapped collection(s): ${count("uploaded")} uploaded (${members} members), ` +
     `${count("unchanged")} unchanged, ${count("superseded")} superseded, ${count("failed")} failed; ` +
-    `${adminService} AdminService requests, ${traffic.requests} app requests, ${traffic.uploadBytes} bytes uploaded`
+    `${adminService} AdminService requests, ${traffic.requests} app requests, ${traffic.uploadBytes} bytes uploaded` +
+    failures.join("")
   );
 }

@@ -3,16 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildCollector, SOURCE_IDENTITY_FILE, type Collector } from "../../cli/commands/collectCommand.js";
-import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
-import { bufferIo } from "../../cli/io.js";
+import type { ServeHandle } from "../../cli/commands/serveCommand.js";
 import type { Logger } from "../../shared/logger.js";
 import { silentLogger } from "../../shared/logger.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed, type DeviceFixture } from "../support/fixtures.js";
+import { groupBecomes as groupBecomesIn } from "../support/groupPolling.js";
+import { startPushedServe } from "../support/pushedServe.js";
 
-// Once a year: nothing here may owe its sync to the timer.
-const NO_TICK = "0 0 0 1 1 *";
 
 let tenant: SimulatedTenant | undefined;
 let serve: ServeHandle | undefined;
@@ -30,14 +29,7 @@ afterEach(async () => {
 async function world(devices: readonly DeviceFixture[], env: Record<string, string> = {}, others: readonly DeviceFixture[] = []) {
   tenant = await startSimulatedTenant({ seed: scenarioSeed({ collection: devices, others }) });
   dataDir = mkdtempSync(join(tmpdir(), "collection-sync-collector-reads-"));
-  serve = await startServe({
-    port: 0,
-    host: "127.0.0.1",
-    env: { SOURCE_MODE: "pushed", GRAPH_BASE_URL: tenant.graphBaseUrl, SYNC_SCHEDULE: NO_TICK, ...env },
-    io: bufferIo(),
-    log: silentLogger,
-    dataDir: join(dataDir, "app"),
-  });
+  serve = await startPushedServe(tenant, join(dataDir, "app"), env);
   const created = await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" });
   expect(created.status).toBe(201);
   return { tenant, serve, collectorDir: join(dataDir, "collector") };
@@ -65,13 +57,9 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: response.status, body: response.status === 204 ? null : await response.json() };
 }
 
-async function groupBecomes(expected: (string | null)[], withinMs = 10_000): Promise<void> {
-  const sorted = [...expected].sort();
-  for (let attempt = 0; attempt < withinMs / 50; attempt++) {
-    if (JSON.stringify(tenant?.groupMemberIds(GROUP_ID).sort()) === JSON.stringify(sorted)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  expect(tenant?.groupMemberIds(GROUP_ID).sort()).toEqual(sorted);
+function groupBecomes(expected: (string | null)[], withinMs?: number): Promise<void> {
+  if (tenant === undefined) throw new Error("world() first");
+  return groupBecomesIn(tenant, GROUP_ID, expected, withinMs);
 }
 
 function recordingLogger(): Logger & { warnings: string[] } {
