@@ -44,6 +44,8 @@ function collector(options: { fetchImpl?: typeof fetch; name?: string } = {}): P
     appUrl: serve.url,
     log: silentLogger,
     name: options.name ?? "CM01",
+    // Each collector host has its own data folder (its source identity cache).
+    dataDir: join(dataDir, `collector-${options.name ?? "CM01"}`),
     appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 2, ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }) },
   });
 }
@@ -109,6 +111,7 @@ describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
       appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 1, fetchImpl: dying },
       // Parts of 10 members: the read goes up in four parts and dies after the first.
       membersPerPart: 10,
+      dataDir: join(dataDir, "collector-killed"),
     });
     const dead = await killed.once();
     expect(dead.ok).toBe(false);
