@@ -218,3 +218,28 @@ describe("when the vault is deployed and what the app is told (infra/resources.b
     expect(main.get("ADMINSERVICE_TOKEN_CACHE_SECRET_URI")).toBe("resources.outputs.adminServiceTokenCacheSecretUri");
   });
 });
+
+describe("what docs/deploy.md tells the operator to do with the vault", () => {
+  const deployDoc = () => readRepoFile("docs/deploy.md");
+  const secretNames = () => stringVars(vaultBicep());
+
+  it("uploads the keytab as base64 text into the secret the keytab reference points at, in the vault azd names", () => {
+    const upload = /az keyvault secret set --vault-name "\$VAULT" --name (\S+) --file \S+ --encoding (\S+)/.exec(deployDoc());
+    expect(upload?.[1]).toBe(secretNames().get("keytabSecretName"));
+    // The app decodes ADMINSERVICE_KEYTAB_BASE64: the secret must hold base64 text, not raw bytes.
+    expect(upload?.[2]).toBe("base64");
+    const vaultName = /VAULT=\$\(azd env get-value (\w+)\)/.exec(deployDoc())?.[1];
+    expect(outputs(readRepoFile(INFRA.main)).has(vaultName ?? "")).toBe(true);
+  });
+
+  it("signs in with the token cache secret URI azd outputs", () => {
+    expect(deployDoc()).toContain("adminservice sign-in");
+    expect(deployDoc()).toContain(secretNames().get("tokenCacheSecretName") ?? "unresolved");
+    expect(outputs(readRepoFile(INFRA.main)).has("ADMINSERVICE_TOKEN_CACHE_SECRET_URI")).toBe(true);
+  });
+
+  it("grants the operator the write role by the name whose id the template uses for the app", () => {
+    expect(deployDoc()).toMatch(/--role "Key Vault Secrets Officer" --scope "\$VAULT_ID"/);
+    expect(stringVars(vaultBicep()).get("keyVaultSecretsOfficer")).toBe(KEY_VAULT_SECRETS_OFFICER);
+  });
+});
