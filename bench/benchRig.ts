@@ -46,6 +46,8 @@ export interface EngineSite {
   readonly connectionString: string;
   readonly tablePrefix: string;
   readonly graphConcurrency: number;
+  /** Table Storage time limit per call (default: the product's TABLES_TIMEOUT_SECONDS default). */
+  readonly tableTimeoutMs?: number;
 }
 
 export type Engine = Omit<Rig, "tenant">;
@@ -53,7 +55,11 @@ export type Engine = Omit<Rig, "tenant">;
 /** The real adapters and engine over one Azurite and one simulated tenant, as one app instance has them. */
 export function createEngine(site: EngineSite): Engine {
   const tablePrefix = site.tablePrefix;
-  const stores = createTableStores({ connectionString: site.connectionString }, { tablePrefix, resolutionTtlMs: DAY_MS, operationTimeoutMs: Number(process.env["BENCH_TABLE_TIMEOUT_MS"] ?? 20_000) });
+  const stores = createTableStores({ connectionString: site.connectionString }, {
+    tablePrefix,
+    resolutionTtlMs: DAY_MS,
+    ...(site.tableTimeoutMs === undefined ? {} : { operationTimeoutMs: site.tableTimeoutMs }),
+  });
   const warnings = new Map<string, number>();
   const log: Logger = { ...silentLogger, warn: (message) => void warnings.set(message, (warnings.get(message) ?? 0) + 1) };
   const graph = createGraphDirectoryProvider({

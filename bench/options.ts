@@ -30,7 +30,7 @@ export interface BenchOptions {
   readonly json: boolean;
 }
 
-export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5"] as const;
+export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 /** Whether a scenario group is to run. */
@@ -79,7 +79,8 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
-  --only <S1,S3u,S4,S5>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u; default all)
+  --only <S1,S3u,S4,S5,S6>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
+                         S6 = the collector end to end on --devices and --joining; default all)
   --latency <ms>         simulated latency per HTTP request (default 40)
   --scale <x>            multiply Graph's throttling budget (default 1 = docs/service-facts.md as documented)
   --devices <n>          Entra-joined devices in the collection (default 100000)

@@ -13,6 +13,7 @@ import { parseOptions, runs, type BenchOptions } from "./options.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
+import { runCollectorScenario } from "./collectorScenario.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median, type MeasuredScenarios } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
@@ -85,6 +86,12 @@ async function main(argv: readonly string[]): Promise<number> {
       notes.push(
         `S5 mapping times (queued → done): fastest ${seconds(sorted[0] ?? 0)}, median ${seconds(median(sorted))}, slowest ${seconds(sorted.at(-1) ?? 0)}; ${options.workers} processes × ${options.jobsPerWorker} jobs at once, each with its own Graph client (GRAPH_MAX_CONCURRENCY ${options.graphConcurrency}), sharing the tenant's budget row in Table Storage.`,
       );
+    }
+    if (runs(options, "S6")) {
+      const s6 = await runCollectorScenario(options, progress);
+      scenarios["S6"] = s6.figures;
+      checks.push(...s6.targets);
+      notes.push(...s6.notes);
     }
     notes.push(
       `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,

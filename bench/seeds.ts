@@ -1,8 +1,9 @@
 /** The simulated tenants the bench runs against (built inside the simulator's process, see simulatorHost.ts). */
 import { buildLargeSeed, type LargeSeed } from "../simulator/index.js";
+import { collectorSeed } from "./collectorSeed.js";
 import type { BenchOptions } from "./options.js";
 
-export type SeedKind = "sync" | "users" | "naive" | "fleet";
+export type SeedKind = "sync" | "users" | "naive" | "fleet" | "collector";
 
 export interface BenchSeed {
   readonly seed: LargeSeed;
@@ -22,7 +23,11 @@ export interface BenchSeed {
  */
 function syncSeed(options: BenchOptions): BenchSeed {
   const inCollection = options.devices + options.withoutEntraId + options.hybrid;
-  const built = buildLargeSeed({ devices: inCollection + options.joining, withoutEntraId: options.withoutEntraId, hybrid: options.hybrid });
+  return withJoiners(buildLargeSeed({ devices: inCollection + options.joining, withoutEntraId: options.withoutEntraId, hybrid: options.hybrid }), inCollection);
+}
+
+/** The seed's device collection cut to its first `inCollection` members; the rest join it later (joinCollection). */
+export function withJoiners(built: LargeSeed, inCollection: number): BenchSeed {
   const collections = built.configMgr?.collections ?? [];
   const deviceCollection = collections.find((c) => c.CollectionID === built.ids.deviceCollectionId);
   const allMembers = [...(deviceCollection?.members ?? [])];
@@ -98,5 +103,7 @@ export function buildBenchSeed(kind: SeedKind, options: BenchOptions): BenchSeed
       return naiveSeed(options);
     case "fleet":
       return fleetSeed(options);
+    case "collector":
+      return collectorSeed(options);
   }
 }

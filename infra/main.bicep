@@ -36,9 +36,11 @@ param adminServiceUrl string
 ])
 param adminServiceAuth string
 
-@description('ADMINSERVICE_SCOPE: the Entra scope the app asks for when it calls the AdminService: the ConfigMgr server app\'s Application ID URI + /.default.')
-@minLength(1)
-param adminServiceScope string
+@description('ADMINSERVICE_SCOPE: entra-user and entra-app only: the ConfigMgr server app\'s Application ID URI + /.default (negotiate sends no Entra token).')
+param adminServiceScope string = ''
+
+@description('ADMINSERVICE_CLIENT_ID: entra-user only: the public client app registration the ConfigMgr administrative user signs in with.')
+param adminServiceClientId string = ''
 
 @description('MULTITENANT_CLIENT_ID: client id of the multi-tenant app registration for mappings in other tenants; empty = home tenant only.')
 param multitenantClientId string = ''
@@ -86,6 +88,7 @@ module resources 'resources.bicep' = {
     adminServiceUrl: adminServiceUrl
     adminServiceAuth: adminServiceAuth
     adminServiceScope: adminServiceScope
+    adminServiceClientId: adminServiceClientId
     sourceMode: sourceMode
     snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
     multitenantClientId: multitenantClientId
@@ -105,3 +108,5 @@ output AZURE_IDENTITY_CLIENT_ID string = resources.outputs.identityClientId
 output AZURE_STORAGE_ACCOUNT_NAME string = resources.outputs.storageAccountName
 output SERVICEBUS_NAMESPACE string = resources.outputs.serviceBusNamespace
 output APPLICATIONINSIGHTS_NAME string = resources.outputs.applicationInsightsName
+output ADMINSERVICE_KEY_VAULT_NAME string = resources.outputs.adminServiceKeyVaultName
+output ADMINSERVICE_TOKEN_CACHE_SECRET_URI string = resources.outputs.adminServiceTokenCacheSecretUri

@@ -27,9 +27,11 @@ param adminServiceUrl string
 ])
 param adminServiceAuth string
 
-@description('ADMINSERVICE_SCOPE: the ConfigMgr server app\'s Application ID URI + /.default (the app always calls the AdminService with an Entra token).')
-@minLength(1)
-param adminServiceScope string
+@description('ADMINSERVICE_SCOPE: the ConfigMgr server app\'s Application ID URI + /.default; needed by entra-user and entra-app only (negotiate sends no Entra token).')
+param adminServiceScope string = ''
+
+@description('ADMINSERVICE_CLIENT_ID: entra-user only: the public client app registration the ConfigMgr administrative user signs in with.')
+param adminServiceClientId string = ''
 
 @description('MULTITENANT_CLIENT_ID: multi-tenant app registration for mappings in other tenants (federated with the managed identity); empty = home tenant only.')
 param multitenantClientId string = ''
@@ -95,7 +97,10 @@ var names = {
   applicationInsights: 'appi-csync-${resourceToken}'
   plan: 'plan-csync-${resourceToken}'
   functionApp: 'func-csync-${resourceToken}'
+  keyVault: 'kv-csync-${resourceToken}'
 }
+// negotiate keeps its keytab and entra-user its token cache in a Key Vault; entra-app and pushed keep no secret.
+var adminServiceVaultNeeded = sourceMode == 'adminservice' && (adminServiceAuth == 'negotiate' || adminServiceAuth == 'entra-user')
 var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}'
 // docs/storage.md; the same names as TABLE_NAMES in shared/storage/tableStores.ts.
 var tableNames = [
@@ -161,6 +166,19 @@ module roles 'modules/roleAssignments.bicep' = {
   }
 }
 
+// The AdminService secret (keytab or token cache), readable by the app's identity only (docs/deploy.md).
+module adminServiceVault 'modules/adminServiceVault.bicep' = if (adminServiceVaultNeeded) {
+  name: 'adminServiceVault'
+  params: {
+    location: location
+    tags: tags
+    name: names.keyVault
+    principalId: identity.properties.principalId
+    adminServiceAuth: adminServiceAuth == 'negotiate' ? 'negotiate' : 'entra-user'
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
+  }
+}
+
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
   // The host reads its storage and the deployment package as the identity from its first start.
@@ -185,6 +203,9 @@ module functionApp 'modules/functionApp.bicep' = {
     adminServiceUrl: adminServiceUrl
     adminServiceAuth: adminServiceAuth
     adminServiceScope: adminServiceScope
+    adminServiceClientId: adminServiceClientId
+    adminServiceKeytabSecretUri: adminServiceVaultNeeded ? adminServiceVault.outputs.keytabSecretUri : ''
+    adminServiceTokenCacheSecretUri: adminServiceVaultNeeded ? adminServiceVault.outputs.tokenCacheSecretUri : ''
     sourceMode: sourceMode
     snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
     multitenantClientId: multitenantClientId
@@ -216,3 +237,6 @@ output storageAccountName string = storage.outputs.name
 output serviceBusNamespace string = serviceBus.outputs.fullyQualifiedNamespace
 output applicationInsightsName string = monitoring.outputs.applicationInsightsName
 output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceId
+// Where the operator uploads the keytab / where `collection-sync adminservice sign-in` writes (empty without a vault).
+output adminServiceKeyVaultName string = adminServiceVaultNeeded ? adminServiceVault.outputs.name : ''
+output adminServiceTokenCacheSecretUri string = adminServiceVaultNeeded ? adminServiceVault.outputs.tokenCacheSecretUri : ''

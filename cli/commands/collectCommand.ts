@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { adminServiceSources } from "../../shared/compose.js";
 import { apiKeyAuth, createAppClient, entraAuth, noAuth, type AppAuth, type AppClientOptions, type CollectorAppClient } from "../../shared/collector/appClient.js";
 import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type PassSummary } from "../../shared/collector/collectPass.js";
@@ -7,9 +8,11 @@ import { isLoopbackHttp, loadSettings, type Settings } from "../../shared/config
 import { ConfigError } from "../../shared/errors.js";
 import type { AdminServiceAuth } from "../../shared/configmgr/adminServiceAuth.js";
 import { openAdminServiceAuth } from "../../shared/configmgr/openAdminServiceAuth.js";
+import { withoutUnresolved } from "../../shared/configmgr/sourceIdentityCache.js";
 import { openAdminServiceSignIn } from "../../shared/configmgr/signIn/adminServiceSignIn.js";
 import { createTenantCredentials } from "../../shared/identity/credentials.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
+import { createSourceIdentityFile } from "../../shared/storage/sourceIdentityFile.js";
 import { systemClock, type Clock } from "../../shared/sync/clock.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
@@ -26,7 +29,7 @@ export interface CollectorOptions {
   /** The name the app shows as the sender; default the host name. */
   readonly name?: string;
   readonly membersPerPart?: number;
-  /** The collector's data folder (the entra-user token cache); default ./.collection-sync. */
+  /** The collector's data folder (the source identity cache, the entra-user token cache); default ./.collection-sync. */
   readonly dataDir?: string;
 }
 
@@ -40,6 +43,9 @@ export interface Collector {
   once(): Promise<PassSummary>;
   run(signal: AbortSignal, onPass?: (summary: PassSummary) => void): Promise<void>;
 }
+
+/** In the collector's data folder: what ConfigMgr said about each member read so far. */
+export const SOURCE_IDENTITY_FILE = "source-identities.json";
 
 /**
  * The on-premises collector (docs/collector.md): the same AdminService adapter and settings as the app, and an
@@ -63,9 +69,16 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
     userCredential: () => openAdminServiceSignIn(settings, { dataDir: localDataDir(options), credential: credentialFor(null) }).credential(),
     processEnv: process.env,
   });
+  // The app's source identity cache, kept in the data folder: a changed collection looks up only new members.
+  const identities = createSourceIdentityFile({
+    path: join(localDataDir(options), SOURCE_IDENTITY_FILE),
+    retainMs: 2 * settings.SOURCE_IDENTITY_REFRESH_MINUTES * 60_000,
+    log,
+  });
   const deps: CollectorDeps = {
     app,
-    sources: adminServiceSources(settings, adminServiceUrl, adminServiceAuth),
+    sources: adminServiceSources(settings, adminServiceUrl, adminServiceAuth, { cache: identities, now: () => clock.now() }),
+    recheckSources: adminServiceSources(settings, adminServiceUrl, adminServiceAuth, { cache: withoutUnresolved(identities), now: () => clock.now() }),
     clock,
     log,
     collectorName: options.name ?? hostname(),

@@ -58,9 +58,17 @@ param adminServiceUrl string
 ])
 param adminServiceAuth string
 
-@description('ADMINSERVICE_SCOPE: Entra scope of the ConfigMgr server app (Application ID URI + /.default).')
-@minLength(1)
+@description('ADMINSERVICE_SCOPE: Entra scope of the ConfigMgr server app (Application ID URI + /.default); entra-user and entra-app only.')
 param adminServiceScope string
+
+@description('ADMINSERVICE_CLIENT_ID: entra-user only: the public client app registration the administrative user signs in with.')
+param adminServiceClientId string
+
+@description('negotiate: the Key Vault secret (https://<vault>.vault.azure.net/secrets/<name>) holding the keytab as base64 text; empty otherwise.')
+param adminServiceKeytabSecretUri string
+
+@description('ADMINSERVICE_TOKEN_CACHE_SECRET_URI: entra-user: the Key Vault secret holding the signed-in user\'s token cache; empty otherwise.')
+param adminServiceTokenCacheSecretUri string
 
 @description('MULTITENANT_CLIENT_ID: multi-tenant app registration for other tenants; empty = home tenant only.')
 param multitenantClientId string
@@ -132,6 +140,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references in app settings (the negotiate keytab) are resolved as the user-assigned identity, the
+    // one holding Key Vault Secrets User on the AdminService vault (adminServiceVault.bicep).
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME,
@@ -161,6 +172,17 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
         { name: 'ADMINSERVICE_AUTH', value: adminServiceAuth }
         { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
+        { name: 'ADMINSERVICE_CLIENT_ID', value: adminServiceClientId }
+        // negotiate: App Service resolves the reference and hands the app the keytab's base64 text, which the app
+        // writes to a private temp file for GSSAPI (shared/configmgr/openAdminServiceAuth.ts). The trailing slash
+        // asks for the newest version. Empty for the other modes: an empty setting counts as unset.
+        {
+          name: 'ADMINSERVICE_KEYTAB_BASE64'
+          value: empty(adminServiceKeytabSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${adminServiceKeytabSecretUri}/)'
+        }
+        // entra-user: the app reads and renews the token cache itself, with the managed identity (not a reference:
+        // it writes new versions).
+        { name: 'ADMINSERVICE_TOKEN_CACHE_SECRET_URI', value: adminServiceTokenCacheSecretUri }
         // pushed: the on-premises collector uploads snapshots (app role Snapshots.Write) into the snapshots table.
         { name: 'SOURCE_MODE', value: sourceMode }
         { name: 'SNAPSHOT_MAX_AGE_MINUTES', value: string(snapshotMaxAgeMinutes) }

@@ -9,7 +9,8 @@ Windows). App roles Mappings.Read / Mappings.ReadWrite (users and applications) 
 on-premises collector, applications only), a user_impersonation scope
 pre-authorized for the Azure CLI, v2 access tokens, identifier URI api://<client-id>, and a service principal
 that hands out tokens only to principals holding one of the roles. Idempotent: found again by uniqueName.
-As the azd hook it checks that ADMINSERVICE_URL and ADMINSERVICE_SCOPE are set and stores API_CLIENT_ID in the azd environment.
+As the azd hook it checks the AdminService settings (ADMINSERVICE_URL, ADMINSERVICE_AUTH and what that mode needs) and
+stores API_CLIENT_ID in the azd environment.
 
 .PARAMETER UniqueName
 The registration's uniqueName. Default: collection-sync-api-$env:AZURE_ENV_NAME.
@@ -30,11 +31,26 @@ $ScopeId = 'd7c8cb3a-74f1-4824-83f1-9cd5dfca1d44'
 $AzureCliAppId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'
 
 $envName = $env:AZURE_ENV_NAME
-if ($envName -and (-not $env:ADMINSERVICE_URL -or -not $env:ADMINSERVICE_SCOPE)) {
-    [Console]::Error.WriteLine('Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:')
-    [Console]::Error.WriteLine('  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService')
-    [Console]::Error.WriteLine('  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default')
-    exit 1
+# What each ADMINSERVICE_AUTH mode needs (the app refuses to start without it): a scope for the Entra modes only,
+# and a sign-in client for entra-user.
+if ($envName) {
+    $missing = @()
+    if (-not $env:ADMINSERVICE_URL) { $missing += '  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService' }
+    switch -Exact ("$env:ADMINSERVICE_AUTH") {
+        'negotiate' { }
+        { $_ -in @('entra-user', 'entra-app') } {
+            if (-not $env:ADMINSERVICE_SCOPE) { $missing += '  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default' }
+            if ($_ -eq 'entra-user' -and -not $env:ADMINSERVICE_CLIENT_ID) {
+                $missing += '  azd env set ADMINSERVICE_CLIENT_ID <client id of the public client app the administrative user signs in with>'
+            }
+        }
+        default { $missing += '  azd env set ADMINSERVICE_AUTH negotiate   (or entra-user, or entra-app: not documented by Microsoft)' }
+    }
+    if ($missing.Count -gt 0) {
+        [Console]::Error.WriteLine('Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:')
+        foreach ($line in $missing) { [Console]::Error.WriteLine($line) }
+        exit 1
+    }
 }
 $displayName = if ($envName) { "collection-sync API ($envName)" } else { 'collection-sync API' }
 $api = "$($GraphBaseUrl.TrimEnd('/'))/v1.0"

@@ -13,8 +13,8 @@
 # Idempotent: the registration is found again by its uniqueName (Graph upsert), never duplicated.
 # Usage: create-api-app.sh [unique-name]     default: collection-sync-api-$AZURE_ENV_NAME
 #   GRAPH_BASE_URL  Graph root for national clouds (default https://graph.microsoft.com)
-# As the azd preprovision hook it also checks that ADMINSERVICE_URL and ADMINSERVICE_SCOPE are set and stores API_CLIENT_ID in the
-# azd environment. Needs the Azure CLI signed in as someone who may register applications (Application
+# As the azd preprovision hook it also checks the AdminService settings (ADMINSERVICE_URL, ADMINSERVICE_AUTH and what
+# that mode needs) and stores API_CLIENT_ID in the azd environment. Needs the Azure CLI signed in as someone who may register applications (Application
 # Developer or Cloud Application Administrator). POSIX sh on purpose: azd runs posix hooks with sh.
 set -eu
 
@@ -26,11 +26,26 @@ SCOPE_ID=d7c8cb3a-74f1-4824-83f1-9cd5dfca1d44
 AZURE_CLI_APP_ID=04b07795-8ddb-461a-bbee-02f9e1bf7b46
 
 env_name=${AZURE_ENV_NAME:-}
-if [ -n "$env_name" ] && { [ -z "${ADMINSERVICE_URL:-}" ] || [ -z "${ADMINSERVICE_SCOPE:-}" ]; }; then
-  echo "Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:" >&2
-  echo "  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService" >&2
-  echo "  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default" >&2
-  exit 1
+# What each ADMINSERVICE_AUTH mode needs (the app refuses to start without it; docs/deploy.md "Reaching the ConfigMgr
+# AdminService"): a scope for the Entra modes only, and a sign-in client for entra-user.
+if [ -n "$env_name" ]; then
+  missing=""
+  [ -n "${ADMINSERVICE_URL:-}" ] || missing="$missing  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService\n"
+  case "${ADMINSERVICE_AUTH:-}" in
+    negotiate) ;;
+    entra-user | entra-app)
+      [ -n "${ADMINSERVICE_SCOPE:-}" ] || missing="$missing  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default\n"
+      if [ "$ADMINSERVICE_AUTH" = entra-user ] && [ -z "${ADMINSERVICE_CLIENT_ID:-}" ]; then
+        missing="$missing  azd env set ADMINSERVICE_CLIENT_ID <client id of the public client app the administrative user signs in with>\n"
+      fi
+      ;;
+    *) missing="$missing  azd env set ADMINSERVICE_AUTH negotiate   (or entra-user, or entra-app: not documented by Microsoft)\n" ;;
+  esac
+  if [ -n "$missing" ]; then
+    echo "Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:" >&2
+    printf '%b' "$missing" >&2
+    exit 1
+  fi
 fi
 unique_name=${1:-collection-sync-api-${env_name:-default}}
 display_name="collection-sync API${env_name:+ ($env_name)}"

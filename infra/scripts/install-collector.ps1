@@ -5,7 +5,10 @@ Installs the collection-sync on-premises collector on a Windows server next to t
 .DESCRIPTION
 - Installs Node.js (LTS, 20 or later) with winget when no Node 20+ is on the PATH.
 - Installs the collection-sync package (a .tgz built with `npm pack`, or an npm package spec) under -InstallDir.
-- Writes the collector's settings to <DataDir>\collector.env, readable by Administrators, SYSTEM and the gMSA only.
+- Writes the collector's settings to <DataDir>\collector.env, readable by Administrators, SYSTEM and the gMSA only:
+  the app, its Application ID URI, the AdminService and how to sign in to it (ADMINSERVICE_AUTH, negotiate by
+  default: the gMSA's own Kerberos identity). The collector's working directory is <DataDir>, so its data folder
+  (the source identity cache) is <DataDir>\.collection-sync.
 - Registers a scheduled task that runs `collection-sync collect` as the gMSA: at start-up, restarted on failure
   (long-running), or with -Once every minute (one pass per run).
 Idempotent: running it again updates the package, the settings and the task in place.
@@ -20,6 +23,11 @@ param(
     # The app's Application ID URI (api://<API_CLIENT_ID>); the gMSA's machine identity needs the app role Snapshots.Write.
     [Parameter(Mandatory)] [string] $AppIdUri,
     [Parameter(Mandatory)] [ValidatePattern('^https://')] [string] $AdminServiceUrl,
+    # How the collector signs in to the AdminService: negotiate (Windows authentication as the gMSA itself, no
+    # secret) or entra-app (an app-only Entra token through a Cloud Management Gateway; needs -AdminServiceScope).
+    [ValidateSet('negotiate', 'entra-app')] [string] $AdminServiceAuth = 'negotiate',
+    # entra-app: the Entra scope of the ConfigMgr server app, e.g. https://ConfigMgrService/.default.
+    [string] $AdminServiceScope,
     # The group managed service account the collector runs as, e.g. CONTOSO\gmsa-csync$ (a ConfigMgr Read-only Analyst).
     [Parameter(Mandatory)] [ValidatePattern('\$$')] [string] $Gmsa,
     [Parameter(Mandatory)] [string] $Package,
@@ -30,6 +38,9 @@ param(
     [switch] $Once
 )
 $ErrorActionPreference = 'Stop'
+if ($AdminServiceAuth -eq 'entra-app' -and -not $AdminServiceScope) {
+    throw '-AdminServiceAuth entra-app needs -AdminServiceScope (the ConfigMgr server app''s scope, e.g. https://ConfigMgrService/.default).'
+}
 
 function Get-NodeMajor {
     $node = Get-Command node -ErrorAction SilentlyContinue
@@ -59,12 +70,15 @@ if (-not (Test-Path $main)) { throw "The package did not install $main." }
 
 # 3. Settings: no secret among them (the token comes from the machine's identity), but only its readers may see them.
 $envFile = Join-Path $DataDir 'collector.env'
-@(
+$settingLines = @(
     "COLLECTOR_APP_URL=$AppUrl"
     "COLLECTOR_APP_ID_URI=$AppIdUri"
     "COLLECTOR_INTERVAL_SECONDS=$IntervalSeconds"
     "ADMINSERVICE_URL=$AdminServiceUrl"
-) | Set-Content -Path $envFile -Encoding utf8
+    "ADMINSERVICE_AUTH=$AdminServiceAuth"
+)
+if ($AdminServiceScope) { $settingLines += "ADMINSERVICE_SCOPE=$AdminServiceScope" }
+$settingLines | Set-Content -Path $envFile -Encoding utf8
 & icacls.exe $envFile /inheritance:r /grant:r 'BUILTIN\Administrators:F' 'NT AUTHORITY\SYSTEM:F' "${Gmsa}:R" | Out-Null
 if ($LASTEXITCODE -ne 0) { throw "Could not restrict access to $envFile." }
 & icacls.exe $DataDir /grant "${Gmsa}:(OI)(CI)M" | Out-Null

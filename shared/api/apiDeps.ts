@@ -1,5 +1,5 @@
 import { approveBlockedChange } from "../sync/approval.js";
-import type { SyncDeps, SyncRequest } from "../sync/syncDeps.js";
+import { DEFAULT_SOURCE_RECHECK_MS, type SyncDeps, type SyncRequest } from "../sync/syncDeps.js";
 import type { SyncRun } from "../sync/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import type { SnapshotStore } from "../snapshots/snapshotStore.js";
@@ -31,6 +31,7 @@ export function apiDepsFrom(
       log: sync.log,
       pushed: sync.sources.kind === "pushed",
       maxAgeMs: sync.policy.snapshotMaxAgeMs,
+      recheckMs: sync.policy.sourceRecheckMs ?? DEFAULT_SOURCE_RECHECK_MS,
     }),
     sync: parts.runSync,
     approve: (ref, by) => approveBlockedChange({ state: sync.state, clock: sync.clock, log: sync.log }, ref, by),

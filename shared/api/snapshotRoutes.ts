@@ -37,6 +37,23 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
       },
     },
     {
+      // An admin's "read it again now" (SOURCE_MODE=pushed): the collector reads the collection in full on its
+      // next pass even when ConfigMgr's watermark did not move, and the syncs run from that read at once.
+      method: "POST",
+      pattern: "/collections/:collectionId/refresh",
+      access: "write",
+      async handle({ params }) {
+        const collection = collectionIdSchema.safeParse(params.collectionId);
+        if (!collection.success) throw ApiProblem.validation([{ in: "path", name: "collectionId", message: collection.error.issues[0]?.message ?? "invalid" }]);
+        const snapshot = await service.requestRefresh(collection.data);
+        return json(202, {
+          collectionId: collection.data,
+          refreshReason: snapshot === null ? "first-snapshot" : "requested",
+          snapshot: snapshot === null ? null : snapshotView(snapshot, deps.clock.now(), service.maxAgeMs),
+        });
+      },
+    },
+    {
       method: "PUT",
       pattern: "/collections/:collectionId/snapshots/:snapshotId/parts/:part",
       access: "push",

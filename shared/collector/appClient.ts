@@ -62,7 +62,16 @@ const snapshotViewSchema = z.object({
 });
 const mappedSchema = z.object({
   sourceMode: z.enum(["adminservice", "pushed"]),
-  items: z.array(z.object({ collectionId: z.string(), mappings: z.number(), snapshot: snapshotViewSchema.nullable() })),
+  items: z.array(
+    z.object({
+      collectionId: z.string(),
+      mappings: z.number(),
+      snapshot: snapshotViewSchema.nullable(),
+      // An older app sends no flag: then only a changed watermark (or no snapshot) means a read in full.
+      refresh: z.boolean().default(false),
+      refreshReason: z.string().nullable().default(null),
+    }),
+  ),
 });
 export type MappedCollections = z.infer<typeof mappedSchema>;
 export type AppSnapshotView = z.infer<typeof snapshotViewSchema>;

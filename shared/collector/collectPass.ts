@@ -19,6 +19,11 @@ export interface PendingUpload {
 export interface CollectorDeps {
   readonly app: CollectorAppClient;
   readonly sources: MembershipSourceProvider;
+  /**
+   * The same adapter for a read the app asked for (`requested`, `recheck`): members remembered without an Entra id
+   * are looked up again, however recently. Default: `sources`.
+   */
+  readonly recheckSources?: MembershipSourceProvider;
   readonly clock: Clock;
   readonly log: Logger;
   /** Shown in the app's health as the sender (the host name). */
@@ -76,13 +81,15 @@ export async function collectOnce(deps: CollectorDeps): Promise<PassSummary> {
     deps.log.warn("the app reads ConfigMgr itself (SOURCE_MODE=adminservice): it takes no snapshots", {});
   }
   const collections: CollectionOutcome[] = [];
-  for (const item of mapped.items) collections.push(await collectOne(deps, item.collectionId, item.snapshot));
+  for (const item of mapped.items) collections.push(await collectOne(deps, item.collectionId, item.snapshot, item.refresh ? item.refreshReason ?? "asked" : null));
   return { collections, error: null, ok: mapped.sourceMode === "pushed" && collections.every((c) => c.result !== "failed") };
 }
 
-async function collectOne(deps: CollectorDeps, collectionId: string, current: AppSnapshotView | null): Promise<CollectionOutcome> {
+/** `refresh`: why the app wants a read in full regardless of the watermark (null: it does not). */
+async function collectOne(deps: CollectorDeps, collectionId: string, current: AppSnapshotView | null, refresh: string | null): Promise<CollectionOutcome> {
   const started = deps.clock.now();
-  const source = deps.sources.open();
+  const lookAgain = refresh !== null && refresh !== "first-snapshot";
+  const source = (lookAgain ? deps.recheckSources ?? deps.sources : deps.sources).open();
   const outcome = (result: CollectionResult, message: string, extra: { members?: number; uploadBytes?: number } = {}): CollectionOutcome => {
     const done: CollectionOutcome = {
       collectionId,
@@ -102,7 +109,7 @@ async function collectOne(deps: CollectorDeps, collectionId: string, current: Ap
     const info = await source.getCollection(collectionId);
     if (info === null) return outcome("failed", `Collection ${collectionId} does not exist in ConfigMgr (or this account may not read it).`);
     if (info.type === "other") return outcome("failed", `Collection ${collectionId} is neither a device nor a user collection.`);
-    if (current !== null && sameWatermark(info, current) && !deps.pending.has(collectionId)) {
+    if (current !== null && refresh === null && sameWatermark(info, current) && !deps.pending.has(collectionId)) {
       const confirmed = await confirm(deps, collectionId, current.snapshotId, info, checkedAt);
       if (confirmed) return outcome("unchanged", `Unchanged since snapshot ${current.snapshotId}.`, { members: current.members });
     }
@@ -110,7 +117,8 @@ async function collectOne(deps: CollectorDeps, collectionId: string, current: Ap
     const answer = await uploadSnapshot(deps, collectionId, upload);
     const bytes = upload.parts.reduce((sum, part) => sum + part.length, 0);
     const result = answer.status === "current" ? "uploaded" : "superseded";
-    return outcome(result, result === "uploaded" ? `Snapshot ${upload.snapshotId} is current.` : `A newer snapshot (${answer.current.snapshotId}) was already current.`, {
+    const why = refresh === null || refresh === "first-snapshot" ? "" : ` (read in full: ${refresh})`;
+    return outcome(result, result === "uploaded" ? `Snapshot ${upload.snapshotId} is current${why}.` : `A newer snapshot (${answer.current.snapshotId}) was already current.`, {
       members: upload.commit.members,
       uploadBytes: bytes,
     });
@@ -183,15 +191,17 @@ async function uploadSnapshot(deps: CollectorDeps, collectionId: string, upload:
   }
 }
 
-/** One line for `collect --once`. */
+/** One line for `collect --once`, and one more per collection that failed, saying why. */
 export function summaryLine(summary: PassSummary, traffic: { requests: number; uploadBytes: number }): string {
   if (summary.error !== null) return `collect: failed: ${summary.error}`;
+  const failures = summary.collections.filter((c) => c.result === "failed").map((c) => `\n  ${c.collectionId}: ${c.message}`);
   const count = (result: CollectionResult) => summary.collections.filter((c) => c.result === result).length;
   const adminService = summary.collections.reduce((sum, c) => sum + c.adminServiceRequests, 0);
   const members = summary.collections.filter((c) => c.result === "uploaded").reduce((sum, c) => sum + (c.members ?? 0), 0);
   return (
     `collect: ${summary.collections.length} mapped collection(s): ${count("uploaded")} uploaded (${members} members), ` +
     `${count("unchanged")} unchanged, ${count("superseded")} superseded, ${count("failed")} failed; ` +
-    `${adminService} AdminService requests, ${traffic.requests} app requests, ${traffic.uploadBytes} bytes uploaded`
+    `${adminService} AdminService requests, ${traffic.requests} app requests, ${traffic.uploadBytes} bytes uploaded` +
+    failures.join("")
   );
 }

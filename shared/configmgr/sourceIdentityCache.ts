@@ -25,3 +25,19 @@ export interface SourceIdentityCache {
   /** Stores these identities; of two for the same ResourceID the one with the later `checkedAt` is kept. */
   putMany(kind: SourceKind, identities: readonly SourceIdentity[]): Promise<void>;
 }
+
+/**
+ * The cache as a re-check sees it: identities without an Entra id read as never seen, so every such member is
+ * looked up again whatever its age (a device that joined Entra since shows at once); the rest still come from
+ * the cache, and what is looked up is remembered as usual.
+ */
+export function withoutUnresolved(cache: SourceIdentityCache): SourceIdentityCache {
+  return {
+    async getMany(kind, resourceIds) {
+      const known = await cache.getMany(kind, resourceIds);
+      for (const [id, identity] of known) if (identity.entraId === null) known.delete(id);
+      return known;
+    },
+    putMany: (kind, identities) => cache.putMany(kind, identities),
+  };
+}

@@ -16,13 +16,18 @@ export interface WorkerDeps {
 export type WorkerOutcome =
   /** The message is not a job: logged and completed, never retried. */
   | { readonly kind: "malformed"; readonly issues: readonly string[] }
-  /** The run finished (any status but "rescheduled", including "failed" and "skipped-leased"). */
+  /** The run finished (any status but "rescheduled", including "failed" and "skipped-leased" but for a snapshot's job). */
   | { readonly kind: "completed"; readonly run: SyncRun }
   /** Throttled past the time budget: the same mapping is scheduled again at `at`. */
   | { readonly kind: "rescheduled"; readonly run: SyncRun; readonly next: SyncJob; readonly at: number }
   /** Re-scheduled too often in a row: the chain stops here; the next scheduler tick starts afresh. */
   | { readonly kind: "retries-exhausted"; readonly run: SyncRun };
 
+/**
+ * A snapshot's job that found the mapping busy: the run holding the lease may have read the snapshot before this
+ * one was committed, so the job comes back once that run has likely finished, instead of waiting for the timer.
+ */
+export const BUSY_SNAPSHOT_RETRY_MS = 15_000;
 /** When the engine asks for a re-schedule without saying how long to wait. */
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
 /** Throttling that outlasts this many back-offs is not helped by more: stop, and let the scheduler's tick retry. */
@@ -42,7 +47,8 @@ export async function processSyncJob(deps: WorkerDeps, message: unknown): Promis
   }
   const { job } = parsed;
   const run = await deps.runSync({ collectionId: job.collectionId, groupId: job.groupId, trigger: job.trigger });
-  if (run.status !== "rescheduled") {
+  const busySnapshot = run.status === "skipped-leased" && job.trigger === "snapshot";
+  if (run.status !== "rescheduled" && !busySnapshot) {
     logRun(deps.log, job, run);
     return { kind: "completed", run };
   }
@@ -50,8 +56,10 @@ export async function processSyncJob(deps: WorkerDeps, message: unknown): Promis
     logRun(deps.log, job, run, { gaveUp: true });
     return { kind: "retries-exhausted", run };
   }
-  const next = retryJob(job, new Date(deps.clock.now()).toISOString());
-  const at = deps.clock.now() + (run.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
+  const retry = retryJob(job, new Date(deps.clock.now()).toISOString());
+  // Still the snapshot's job: should the mapping be busy again, it comes back again (up to MAX_RESCHEDULES).
+  const next = busySnapshot ? { ...retry, trigger: job.trigger } : retry;
+  const at = deps.clock.now() + (busySnapshot ? BUSY_SNAPSHOT_RETRY_MS : (run.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS));
   await deps.queue.schedule(next, at);
   logRun(deps.log, job, run, { nextJobId: next.jobId, retryAt: new Date(at).toISOString() });
   return { kind: "rescheduled", run, next, at };

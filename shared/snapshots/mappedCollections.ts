@@ -5,12 +5,24 @@ import type { SnapshotService } from "./snapshotService.js";
 
 const POINTER_READS_IN_FLIGHT = 16;
 
+/**
+ * Why the app wants a collection read in full even when its SMS_Collection watermark did not move:
+ * - `first-snapshot`: no snapshot yet (a mapping awaits its first one);
+ * - `requested`: an admin asked (POST /api/collections/{id}/refresh) after the current snapshot was read;
+ * - `recheck`: the snapshot has members without an Entra id and was read SOURCE_IDENTITY_RECHECK_MINUTES ago or
+ *   more; ConfigMgr may know their AADDeviceID by now (the pushed twin of the app's own watermark recheck).
+ */
+export type RefreshReason = "first-snapshot" | "requested" | "recheck";
+
 /** One collection an enabled mapping reads, and what the app holds of it: all a collector needs to know. */
 export interface MappedCollection {
   readonly collectionId: string;
   /** Enabled mappings reading it. */
   readonly mappings: number;
   readonly snapshot: SnapshotView | null;
+  /** Read it in full on the next pass, watermark or not. */
+  readonly refresh: boolean;
+  readonly refreshReason: RefreshReason | null;
 }
 
 /** A current snapshot as the API shows it (no part digests). */
@@ -27,6 +39,10 @@ export interface SnapshotView {
   readonly collector: string;
   readonly ageSeconds: number;
   readonly stale: boolean;
+  /** Members ConfigMgr knew no Entra id for when this snapshot was read. */
+  readonly withoutEntraId: number;
+  /** When an admin asked for a read in full that has not arrived yet; null otherwise. */
+  readonly refreshRequestedAt: string | null;
 }
 
 export function snapshotView(snapshot: CurrentSnapshot, now: number, maxAgeMs: number): SnapshotView {
@@ -44,7 +60,16 @@ export function snapshotView(snapshot: CurrentSnapshot, now: number, maxAgeMs: n
     collector: snapshot.collector,
     ageSeconds: Math.floor(age / 1000),
     stale: age > maxAgeMs,
+    withoutEntraId: snapshot.withoutEntraId ?? 0,
+    refreshRequestedAt: snapshot.refreshRequestedAt === undefined || snapshot.refreshRequestedAt === null ? null : new Date(snapshot.refreshRequestedAt).toISOString(),
   };
+}
+
+export function refreshReason(snapshot: CurrentSnapshot | null, now: number, recheckMs: number): RefreshReason | null {
+  if (snapshot === null) return "first-snapshot";
+  if ((snapshot.refreshRequestedAt ?? null) !== null) return "requested";
+  if ((snapshot.withoutEntraId ?? 0) > 0 && now - Date.parse(snapshot.readStartedAt) >= recheckMs) return "recheck";
+  return null;
 }
 
 /** The collections of every enabled mapping, each with its current snapshot (null: awaiting the first one). */
@@ -62,7 +87,14 @@ export async function mappedCollections(
     collections,
     async (collectionId) => {
       const snapshot = await deps.snapshots.current(collectionId);
-      return { collectionId, mappings: counts.get(collectionId) ?? 0, snapshot: snapshot === null ? null : snapshotView(snapshot, now, maxAgeMs) };
+      const reason = refreshReason(snapshot, now, deps.snapshots.recheckMs);
+      return {
+        collectionId,
+        mappings: counts.get(collectionId) ?? 0,
+        snapshot: snapshot === null ? null : snapshotView(snapshot, now, maxAgeMs),
+        refresh: reason !== null,
+        refreshReason: reason,
+      };
     },
     { concurrency: POINTER_READS_IN_FLIGHT },
   );

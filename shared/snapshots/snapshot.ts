@@ -39,6 +39,8 @@ export interface PartSummary {
   /** Members are sorted by resource id, so consecutive parts must not overlap (no member counted twice). */
   readonly firstResourceId: number;
   readonly lastResourceId: number;
+  /** Members ConfigMgr knew no Entra id for (devices without AADDeviceID; users with neither object id nor UPN). */
+  readonly withoutEntraId: number;
 }
 
 /** The snapshot a collection's syncs read: named by the `current` pointer, never changed once committed. */
@@ -59,8 +61,12 @@ export interface CurrentSnapshot {
   /** Who sent it: the collector's host name as it reported it, and the caller the app authenticated. */
   readonly collector: string;
   readonly committedBy: string;
-  /** The commit changed the watermark, so it queued the collection's mappings (re-sent by a retried commit). */
+  /** The commit changed what syncs read, so it queued the collection's mappings (re-sent by a retried commit). */
   readonly queuedSyncs: boolean;
+  /** Members without an Entra id (absent on snapshots committed before it was counted: read as 0). */
+  readonly withoutEntraId?: number;
+  /** Epoch ms an admin asked for a read in full (POST /api/collections/{id}/refresh); cleared by the next commit. */
+  readonly refreshRequestedAt?: number | null;
 }
 
 /** The watermark of a snapshot: a collector compares it with SMS_Collection to skip unchanged collections. */

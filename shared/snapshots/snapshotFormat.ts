@@ -154,7 +154,13 @@ export function summariseMembers(part: SnapshotPart): PartSummary {
     members: members.length,
     firstResourceId: members[0]?.resourceId ?? 0,
     lastResourceId: members[members.length - 1]?.resourceId ?? 0,
+    withoutEntraId: (part.members as readonly SnapshotMember[]).filter(lacksEntraId).length,
   };
+}
+
+/** A member the app cannot resolve in Entra: a device without AADDeviceID, a user with neither object id nor UPN. */
+function lacksEntraId(member: SnapshotMember): boolean {
+  return "entraDeviceId" in member ? member.entraDeviceId === null : member.entraObjectId === null && member.userPrincipalName === null;
 }
 
 /** The members of a decoded part, in the source adapter's shapes. */

@@ -19,6 +19,8 @@ export interface SnapshotServiceDeps {
   readonly pushed: boolean;
   /** SNAPSHOT_MAX_AGE_MINUTES in ms: older snapshots show as stale and block removals. */
   readonly maxAgeMs: number;
+  /** SOURCE_IDENTITY_RECHECK_MINUTES in ms: a snapshot with members lacking an Entra id is read again this long after its read. */
+  readonly recheckMs: number;
 }
 
 export type CommitOutcome =
@@ -30,6 +32,7 @@ export type CommitOutcome =
 export interface SnapshotService {
   readonly pushed: boolean;
   readonly maxAgeMs: number;
+  readonly recheckMs: number;
   /** Validates one gzip part and stores it; throws PartRejected (nothing stored) or SnapshotRefusedError. */
   acceptPart(collectionId: string, snapshotId: string, part: number, data: Uint8Array): Promise<PartSummary>;
   /** Checks the uploaded parts against the commit and makes the snapshot current if it is the newest. */
@@ -37,6 +40,8 @@ export interface SnapshotService {
   /** A collector saw the collection unchanged: the current snapshot counts as fresh from `checkedAt`. */
   confirm(collectionId: string, snapshotId: string, confirm: SnapshotConfirm): Promise<CurrentSnapshot>;
   current(collectionId: string): Promise<CurrentSnapshot | null>;
+  /** An admin wants the collection read in full on the collector's next pass; null when it has no snapshot yet (read anyway). */
+  requestRefresh(collectionId: string): Promise<CurrentSnapshot | null>;
   listCurrent(): AsyncIterable<CurrentSnapshot>;
 }
 
@@ -116,12 +121,23 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
   }
 
   /** A confirmation or a tie moves `freshAt` forward (never back), with the pointer's ETag. */
-  async function refresh(collectionId: string, snapshotId: string, freshAt: number, matches: (snapshot: CurrentSnapshot) => boolean): Promise<CurrentSnapshot | null> {
+  function refresh(collectionId: string, snapshotId: string, freshAt: number, matches: (snapshot: CurrentSnapshot) => boolean): Promise<CurrentSnapshot | null> {
+    return updatePointer(collectionId, (snapshot) => {
+      if (snapshot.snapshotId !== snapshotId || !matches(snapshot)) return null;
+      return snapshot.freshAt >= freshAt ? snapshot : { ...snapshot, freshAt };
+    });
+  }
+
+  /**
+   * Replaces the current pointer with `change(current)` under its ETag, re-reading after a lost race; `change`
+   * answers null to leave it (and the call answers null), or the snapshot itself when nothing needs writing.
+   */
+  async function updatePointer(collectionId: string, change: (snapshot: CurrentSnapshot) => CurrentSnapshot | null): Promise<CurrentSnapshot | null> {
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       const pointer = await store.current(collectionId);
-      if (pointer === null || pointer.snapshot.snapshotId !== snapshotId || !matches(pointer.snapshot)) return null;
-      if (pointer.snapshot.freshAt >= freshAt) return pointer.snapshot;
-      const next = { ...pointer.snapshot, freshAt };
+      const next = pointer === null ? null : change(pointer.snapshot);
+      if (pointer === null || next === null) return null;
+      if (next === pointer.snapshot) return next;
       try {
         await store.setCurrent(next, pointer.etag);
         return next;
@@ -138,6 +154,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
   return {
     pushed: deps.pushed,
     maxAgeMs: deps.maxAgeMs,
+    recheckMs: deps.recheckMs,
 
     async acceptPart(collectionId, snapshotId, partNumber, data) {
       requirePushed();
@@ -184,6 +201,8 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         collector: commit.collector,
         committedBy: by,
         queuedSyncs: false,
+        withoutEntraId: parts.reduce((sum, part) => sum + part.withoutEntraId, 0),
+        refreshRequestedAt: null,
       };
       for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
         const pointer = attempt === 0 ? existing : await store.current(collectionId);
@@ -196,7 +215,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
           log.info("snapshot superseded", { collectionId, snapshotId, current: pointer.snapshot.snapshotId, collector: commit.collector });
           return { status: "superseded", snapshot: kept ?? pointer.snapshot, queued: 0 };
         }
-        const changed = pointer === null || !sameWatermark(candidate.collection, pointer.snapshot.collection);
+        const changed = pointer === null || changesSyncs(candidate, pointer.snapshot);
         const next = { ...candidate, queuedSyncs: changed };
         try {
           await store.setCurrent(next, pointer?.etag ?? null);
@@ -225,6 +244,24 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       return (await store.current(collectionId))?.snapshot ?? null;
     },
 
+    async requestRefresh(collectionId) {
+      requirePushed();
+      const at = clock.now();
+      return updatePointer(collectionId, (snapshot) => ((snapshot.refreshRequestedAt ?? 0) > Date.parse(snapshot.readStartedAt) ? snapshot : { ...snapshot, refreshRequestedAt: at }));
+    },
+
     listCurrent: () => store.listCurrent(),
   };
+}
+
+/**
+ * A new snapshot that syncs must see at once (queued rather than left to the timer): the collection changed in
+ * ConfigMgr, an admin asked for the read, or members gained (or lost) an Entra id since the last one.
+ */
+function changesSyncs(candidate: CurrentSnapshot, current: CurrentSnapshot): boolean {
+  return (
+    !sameWatermark(candidate.collection, current.collection) ||
+    (current.refreshRequestedAt ?? null) !== null ||
+    (candidate.withoutEntraId ?? 0) !== (current.withoutEntraId ?? 0)
+  );
 }

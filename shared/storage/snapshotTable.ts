@@ -21,6 +21,8 @@ const partEntitySchema = z.object({
   members: z.number().int().min(0),
   firstResourceId: z.number(),
   lastResourceId: z.number(),
+  // Rows written before the count was kept read as 0: no re-check is asked for them.
+  withoutEntraId: z.number().int().min(0).default(0),
   digest: z.string().regex(/^[0-9a-f]{64}$/),
   pieces: z.number().int().min(1),
 });
@@ -159,5 +161,6 @@ function summaryProperties(summary: PartSummary): Record<string, unknown> {
     // Resource ids can pass Edm.Int32: stored as doubles (exact to 2^53).
     firstResourceId: { value: summary.firstResourceId, type: "Double" },
     lastResourceId: { value: summary.lastResourceId, type: "Double" },
+    withoutEntraId: summary.withoutEntraId,
   };
 }

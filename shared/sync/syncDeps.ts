@@ -30,6 +30,9 @@ export interface SyncPolicy {
   readonly sourceRecheckMs?: number;
 }
 
+/** SOURCE_IDENTITY_RECHECK_MINUTES' default. */
+export const DEFAULT_SOURCE_RECHECK_MS = 60 * 60_000;
+
 /** Everything the sync engine talks to; built once per process by the composition root. */
 export interface SyncDeps {
   readonly mappings: MappingStore;

@@ -10,7 +10,7 @@ import { previewMapping } from "./previewMapping.js";
 import { noSnapshotYet } from "../snapshots/pushedSource.js";
 import { failure, keepState, mappingFingerprint, trackGroup, type Outcome, type RunContext } from "./runContext.js";
 import { RunRecord, summarise } from "./runRecord.js";
-import type { SyncDeps, SyncRequest } from "./syncDeps.js";
+import { DEFAULT_SOURCE_RECHECK_MS, type SyncDeps, type SyncRequest } from "./syncDeps.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
@@ -143,7 +143,7 @@ async function checkUnchanged(ctx: RunContext, collection: CollectionInfo): Prom
 function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
   const { skipped } = ctx.record.counts;
   const notInEntra = skipped["no-entra-id"] + skipped["not-found"];
-  const recheckMs = ctx.deps.policy.sourceRecheckMs ?? DEFAULT_RECHECK_MS;
+  const recheckMs = ctx.deps.policy.sourceRecheckMs ?? DEFAULT_SOURCE_RECHECK_MS;
   return {
     collectionMemberCount: collection.memberCount,
     collectionLastMemberChangeTime: collection.lastMemberChangeTime,
@@ -152,8 +152,6 @@ function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
     recheckAt: notInEntra > 0 ? ctx.deps.clock.now() + recheckMs : null,
   };
 }
-
-const DEFAULT_RECHECK_MS = 60 * 60_000;
 
 /** Members not in Entra may have joined it since: the skip ends at `recheckAt` (README "Source identity cache"). */
 function recheckDue(mark: Watermark, now: number): boolean {

@@ -3,17 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildCollector, type Collector } from "../../cli/commands/collectCommand.js";
-import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
-import { bufferIo } from "../../cli/io.js";
+import type { ServeHandle } from "../../cli/commands/serveCommand.js";
 import { silentLogger } from "../../shared/logger.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+import { groupBecomes as groupBecomesIn } from "../support/groupPolling.js";
+import { startPushedServe } from "../support/pushedServe.js";
 
 const devices = range(1, 40).map((n) => entraDevice(n));
 const resourceIds = (from: number, to: number) => range(from, to).map((n) => 16_777_000 + n);
 const objectIds = (from: number, to: number) => range(from, to).map((n) => devices[n - 1]?.objectId).sort();
-// Once a year: nothing in these tests may owe its sync to the timer.
-const NO_TICK = "0 0 0 1 1 *";
 
 let tenant: SimulatedTenant;
 let serve: ServeHandle;
@@ -22,14 +21,7 @@ let dataDir: string;
 beforeEach(async () => {
   tenant = await startSimulatedTenant({ seed: scenarioSeed({ collection: devices.slice(0, 25), others: devices.slice(25) }) });
   dataDir = mkdtempSync(join(tmpdir(), "collection-sync-collector-"));
-  serve = await startServe({
-    port: 0,
-    host: "127.0.0.1",
-    env: { SOURCE_MODE: "pushed", GRAPH_BASE_URL: tenant.graphBaseUrl, SYNC_SCHEDULE: NO_TICK },
-    io: bufferIo(),
-    log: silentLogger,
-    dataDir,
-  });
+  serve = await startPushedServe(tenant, dataDir);
 });
 
 afterEach(async () => {
@@ -44,6 +36,8 @@ function collector(options: { fetchImpl?: typeof fetch; name?: string } = {}): P
     appUrl: serve.url,
     log: silentLogger,
     name: options.name ?? "CM01",
+    // Each collector host has its own data folder (its source identity cache).
+    dataDir: join(dataDir, `collector-${options.name ?? "CM01"}`),
     appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 2, ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }) },
   });
 }
@@ -56,14 +50,7 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: response.status, body: response.status === 204 ? null : await response.json() };
 }
 
-/** Polls until the group holds exactly these members; bounded so a broken pipeline fails instead of hanging. */
-async function groupBecomes(expected: (string | null | undefined)[]): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (JSON.stringify(tenant.groupMemberIds(GROUP_ID).sort()) === JSON.stringify(expected)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  expect(tenant.groupMemberIds(GROUP_ID).sort()).toEqual(expected);
-}
+const groupBecomes = (expected: (string | null | undefined)[]) => groupBecomesIn(tenant, GROUP_ID, expected);
 
 describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
   it("fills a group through the app, and a collection change reaches the group without a timer tick", async () => {
@@ -109,6 +96,7 @@ describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
       appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 1, fetchImpl: dying },
       // Parts of 10 members: the read goes up in four parts and dies after the first.
       membersPerPart: 10,
+      dataDir: join(dataDir, "collector-killed"),
     });
     const dead = await killed.once();
     expect(dead.ok).toBe(false);

@@ -37,15 +37,34 @@ const isSettingName = (name: string): name is SettingName => schemaKeys.has(name
 const SAMPLES: Readonly<Record<string, string>> = {
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-csync-sample.servicebus.windows.net",
   SERVICEBUS_RESOURCE_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-sample/providers/Microsoft.ServiceBus/namespaces/sb-csync-sample",
-  // A deployment parameter (@allowed in the Bicep): any of the modes.
-  ADMINSERVICE_AUTH: "entra-app",
 };
 
+const MODES = ["negotiate", "entra-user", "entra-app"] as const;
+type Mode = (typeof MODES)[number];
+
+/**
+ * What a deployment in each ADMINSERVICE_AUTH mode puts into the AdminService settings: the parameters the azd hook
+ * insists on for that mode (infra/scripts/create-api-app.sh), the keytab as App Service resolves its Key Vault
+ * reference (base64 text), the token cache's secret URI; empty (unset) where the mode has no use for a setting.
+ * test/infra/adminServiceVault.test.ts checks that the Bicep passes exactly these per mode.
+ */
+function adminServiceSample(name: string, mode: Mode): string | undefined {
+  const entra = mode !== "negotiate";
+  const samples: Record<string, string> = {
+    ADMINSERVICE_AUTH: mode,
+    ADMINSERVICE_SCOPE: entra ? "https://ConfigMgrService/.default" : "",
+    ADMINSERVICE_CLIENT_ID: mode === "entra-user" ? "00000000-0000-4000-8000-00000000000c" : "",
+    ADMINSERVICE_KEYTAB_BASE64: mode === "negotiate" ? "BQIAAAA=" : "",
+    ADMINSERVICE_TOKEN_CACHE_SECRET_URI: mode === "entra-user" ? "https://kv-csync-sample.vault.azure.net/secrets/adminservice-token-cache" : "",
+  };
+  return samples[name];
+}
+
 /** The literal the Bicep sets, else a value of the shape the setting wants, standing in for what Azure fills in. */
-function sampleValue(name: string, expression: string): string {
+function sampleValue(name: string, expression: string, mode: Mode): string {
   const literal = stringLiteral(expression);
   if (literal !== undefined) return literal;
-  const sample = SAMPLES[name];
+  const sample = SAMPLES[name] ?? adminServiceSample(name, mode);
   if (sample !== undefined) return sample;
   if (!isSettingName(name)) return "deployed";
   const candidates = ["https://example.invalid", "00000000-0000-4000-8000-000000000000", "20", "0 */5 * * * *", "adminservice"];
@@ -66,8 +85,8 @@ function triggerSources(): string {
 describe("the function app's settings (infra/modules/functionApp.bicep)", () => {
   const settings = deployedAppSettings();
 
-  it("sets every setting the Azure app cannot start without", () => {
-    const env = Object.fromEntries([...settings].map(([name, expression]) => [name, sampleValue(name, expression)]));
+  it.each(MODES)("sets every setting the Azure app cannot start without, with ADMINSERVICE_AUTH=%s", (mode) => {
+    const env = Object.fromEntries([...settings].map(([name, expression]) => [name, sampleValue(name, expression, mode)]));
     expect(() => requireCloudSettings(loadSettings(env))).not.toThrow();
   });
 

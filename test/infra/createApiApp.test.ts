@@ -7,7 +7,13 @@ const API = "https://graph.microsoft.com/v1.0";
 const OBJECT_ID = "c0ffee00-0000-4000-8000-000000000001";
 const CLIENT_ID = "c11e4700-0000-4000-8000-000000000002";
 const AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-const HOOK_ENV = { AZURE_ENV_NAME: "dev", ADMINSERVICE_URL: "https://cmg.contoso.com/CCM_Proxy_MutualAuth/1/AdminService", ADMINSERVICE_SCOPE: "api://cm/.default" };
+const HOOK_ENV: Readonly<Record<string, string>> = {
+  AZURE_ENV_NAME: "dev",
+  ADMINSERVICE_URL: "https://cmg.contoso.com/CCM_Proxy_MutualAuth/1/AdminService",
+  ADMINSERVICE_AUTH: "entra-user",
+  ADMINSERVICE_SCOPE: "api://cm/.default",
+  ADMINSERVICE_CLIENT_ID: "c11e4700-0000-4000-8000-000000000009",
+};
 
 function routes(uniqueName: string): FakeRoute[] {
   const byName = `${API}/applications(uniqueName='${uniqueName}')`;
@@ -68,13 +74,39 @@ describe("registering the API app (infra/scripts/create-api-app.sh)", () => {
     expect(result.calls.filter((call) => call.tool === "azd").map((call) => call.args)).toEqual([["env", "set", "API_CLIENT_ID", CLIENT_ID]]);
   });
 
-  it.each(["ADMINSERVICE_URL", "ADMINSERVICE_SCOPE"])("stops azd before anything is created when %s is not set", (missing) => {
-    const env: Record<string, string> = { ...HOOK_ENV };
-    delete env[missing];
-    const result = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env, withAzd: true });
+  it.each(["ADMINSERVICE_URL", "ADMINSERVICE_AUTH", "ADMINSERVICE_SCOPE", "ADMINSERVICE_CLIENT_ID"])(
+    "stops an entra-user deployment before anything is created when %s is not set",
+    (missing) => {
+      const env: Record<string, string> = { ...HOOK_ENV };
+      delete env[missing];
+      const result = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env, withAzd: true });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`azd env set ${missing}`);
+      expect(result.calls).toEqual([]);
+    },
+  );
+
+  it("stops azd when ADMINSERVICE_AUTH is not one of the three modes", () => {
+    const result = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env: { ...HOOK_ENV, ADMINSERVICE_AUTH: "kerberos" }, withAzd: true });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`azd env set ${missing}`);
+    expect(result.stderr).toContain("azd env set ADMINSERVICE_AUTH negotiate");
     expect(result.calls).toEqual([]);
+  });
+
+  it("asks negotiate for no Entra scope or sign-in client: Kerberos sends no Entra token", () => {
+    const { ADMINSERVICE_SCOPE: _scope, ADMINSERVICE_CLIENT_ID: _client, ...rest } = HOOK_ENV;
+    const result = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env: { ...rest, ADMINSERVICE_AUTH: "negotiate" }, withAzd: true });
+    expect(result.status, result.stderr).toBe(0);
+  });
+
+  it("asks entra-app for the scope but not for a sign-in client", () => {
+    const { ADMINSERVICE_CLIENT_ID: _client, ...rest } = HOOK_ENV;
+    const withScope = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env: { ...rest, ADMINSERVICE_AUTH: "entra-app" }, withAzd: true });
+    expect(withScope.status, withScope.stderr).toBe(0);
+    const { ADMINSERVICE_SCOPE: _scope, ...noScope } = rest;
+    const without = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env: { ...noScope, ADMINSERVICE_AUTH: "entra-app" }, withAzd: true });
+    expect(without.status).toBe(1);
+    expect(without.stderr).toContain("azd env set ADMINSERVICE_SCOPE");
   });
 
   it("keeps the same role and scope ids on every run and in the PowerShell twin, so a re-run updates in place", () => {

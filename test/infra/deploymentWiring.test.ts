@@ -26,13 +26,26 @@ describe("how the deployment fits together", () => {
     }
   });
 
-  it("asks for the AdminService URL and scope at deployment: the app refuses a remote AdminService without a scope", () => {
+  it("asks for the AdminService URL and how to sign in to it at deployment: the app refuses a remote AdminService without ADMINSERVICE_AUTH", () => {
     for (const file of [INFRA.main, INFRA.resources]) {
       const declared = params(readRepoFile(file));
-      for (const name of ["adminServiceUrl", "adminServiceScope", "apiClientId"]) {
+      for (const name of ["adminServiceUrl", "adminServiceAuth", "apiClientId"]) {
         expect(declared.find((p) => p.name === name)?.defaultValue, `${file} ${name}`).toBeUndefined();
       }
+      const auth = declared.find((p) => p.name === "adminServiceAuth");
+      expect(auth?.decorators.join("\n"), file).toMatch(/@allowed\(\[\s*'negotiate'\s*'entra-user'\s*'entra-app'\s*\]\)/);
     }
+  });
+
+  it("leaves the Entra scope and sign-in client optional: negotiate needs neither, and the app itself says which mode needs what", () => {
+    for (const file of [INFRA.main, INFRA.resources]) {
+      const declared = params(readRepoFile(file));
+      for (const name of ["adminServiceScope", "adminServiceClientId"]) {
+        expect(declared.find((p) => p.name === name)?.defaultValue, `${file} ${name}`).toBe("''");
+      }
+    }
+    expect(mainParameters().adminServiceClientId?.value).toBe("${ADMINSERVICE_CLIENT_ID}");
+    expect(mainParameters().adminServiceAuth?.value).toBe("${ADMINSERVICE_AUTH}");
   });
 
   it("points every module at a file that exists", () => {

@@ -1,13 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { settingsSchema } from "../../shared/config/settings.js";
+import { ADMINSERVICE_AUTH_MODES, settingsSchema } from "../../shared/config/settings.js";
 import { readRepoFile } from "./support/bicep.js";
 
 const SCRIPT = "infra/scripts/install-collector.ps1";
 
-/** `"NAME=$Variable"` lines of the settings file the installer writes. */
+/** `"NAME=$Variable"` lines of the settings file the installer writes (also those it adds with `+=`). */
 function writtenSettings(): Map<string, string> {
   const script = readRepoFile(SCRIPT);
-  return new Map([...script.matchAll(/^\s*"([A-Z_]+)=\$(\w+)"\s*$/gm)].map((match) => [match[1] ?? "", match[2] ?? ""]));
+  return new Map([...script.matchAll(/^\s*(?:.*\+= )?"([A-Z_]+)=\$(\w+)"\s*\}?\s*$/gm)].map((match) => [match[1] ?? "", match[2] ?? ""]));
+}
+
+/** The default of a `[string] $Name = 'value'` parameter, and the values its ValidateSet allows. */
+function parameter(name: string): { default: string | null; allowed: string[] } {
+  const script = readRepoFile(SCRIPT);
+  const line = script.split("\n").find((l) => l.includes(`[string] $${name}`)) ?? "";
+  const allowed = /ValidateSet\(([^)]*)\)/.exec(line)?.[1]?.split(",").map((v) => v.trim().replace(/'/g, "")) ?? [];
+  return { default: /=\s*'([^']*)'/.exec(line)?.[1] ?? null, allowed };
 }
 
 describe("installing the collector (infra/scripts/install-collector.ps1)", () => {
@@ -15,7 +23,26 @@ describe("installing the collector (infra/scripts/install-collector.ps1)", () =>
     const settings = writtenSettings();
     const known = new Set(Object.keys(settingsSchema.shape));
     expect([...settings.keys()].filter((name) => !known.has(name))).toEqual([]);
-    expect([...settings.keys()].sort()).toEqual(["ADMINSERVICE_URL", "COLLECTOR_APP_ID_URI", "COLLECTOR_APP_URL", "COLLECTOR_INTERVAL_SECONDS"]);
+    expect([...settings.keys()].sort()).toEqual([
+      "ADMINSERVICE_AUTH",
+      "ADMINSERVICE_SCOPE",
+      "ADMINSERVICE_URL",
+      "COLLECTOR_APP_ID_URI",
+      "COLLECTOR_APP_URL",
+      "COLLECTOR_INTERVAL_SECONDS",
+    ]);
+  });
+
+  it("tells the collector how to sign in to the AdminService: negotiate (the gMSA's own identity) unless told otherwise", () => {
+    expect(writtenSettings().get("ADMINSERVICE_AUTH")).toBe("AdminServiceAuth");
+    const auth = parameter("AdminServiceAuth");
+    expect(auth.default).toBe("negotiate");
+    // Every choice is a mode the collector's settings accept (a scheduled task cannot do an interactive sign-in).
+    expect(auth.allowed.every((mode) => (ADMINSERVICE_AUTH_MODES as readonly string[]).includes(mode))).toBe(true);
+    expect(auth.allowed).toContain("negotiate");
+    expect(settingsSchema.shape.ADMINSERVICE_AUTH.safeParse(auth.default).success).toBe(true);
+    // entra-app needs its scope, or the collector would refuse to start.
+    expect(readRepoFile(SCRIPT)).toMatch(/if \(\$AdminServiceAuth -eq 'entra-app' -and -not \$AdminServiceScope\) \{\s*throw/);
   });
 
   it("runs `collect` as the gMSA with the settings file, installing Node 20 or later when missing", () => {

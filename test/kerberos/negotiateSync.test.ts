@@ -5,29 +5,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
-import { loadKerberos } from "../../shared/configmgr/negotiateAuth.js";
 import { bufferIo } from "../../cli/io.js";
-import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
-import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+import type { SimulatedTenant } from "../../simulator/index.js";
+import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range } from "../support/fixtures.js";
 import { BED_HOST, startKerberosBed, type KerberosBed } from "./support/kerberosBed.js";
+import { startKerberosWorld, type KerberosWorld } from "./support/kerberosWorld.js";
 
+let world: KerberosWorld;
 let tenant: SimulatedTenant;
 let bed: KerberosBed;
 let dataDir: string;
 const collection = range(1, 5).map((n) => entraDevice(n));
 
 beforeAll(async () => {
-  // Fails the suite, loudly, when the optional package is missing (it says what to install).
-  await loadKerberos();
-  tenant = await startSimulatedTenant({ seed: scenarioSeed({ collection }) });
-  bed = await startKerberosBed({ upstream: tenant.graphBaseUrl });
-  // The Kerberos library reads the realm's configuration from the process environment.
-  process.env["KRB5_CONFIG"] = bed.krb5Config;
+  world = await startKerberosWorld(collection);
+  ({ tenant, bed } = world);
 });
 
 afterAll(async () => {
-  await bed?.stop();
-  await tenant?.close();
+  await world?.stop();
 });
 
 beforeEach(() => {

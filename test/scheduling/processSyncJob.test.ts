@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
-import { MAX_RESCHEDULES, processSyncJob } from "../../shared/scheduling/processSyncJob.js";
+import { BUSY_SNAPSHOT_RETRY_MS, MAX_RESCHEDULES, processSyncJob } from "../../shared/scheduling/processSyncJob.js";
 import type { SyncRequest } from "../../shared/sync/syncDeps.js";
 import type { SyncRun } from "../../shared/sync/syncRun.js";
 import { fakeClock } from "./fakeClock.js";
@@ -77,6 +77,17 @@ describe("sync worker", () => {
     const { deps, queue } = worker(engine.runSync);
     expect((await processSyncJob(deps, syncJob())).kind).toBe("completed");
     expect(queue.scheduled()).toEqual([]);
+  });
+
+  it("brings a snapshot's job back shortly when another run holds the mapping (that run may predate the snapshot)", async () => {
+    const engine = fakeRunSync(() => ({ status: "skipped-leased" }));
+    const { deps, queue, clock } = worker(engine.runSync);
+    const job = syncJob({ trigger: "snapshot" });
+
+    const outcome = await processSyncJob(deps, job);
+
+    expect(outcome.kind).toBe("rescheduled");
+    expect(queue.scheduled()).toEqual([{ job: expect.objectContaining({ jobId: `${job.jobId}_r1`, trigger: "snapshot", attempt: 1 }), at: clock.now() + BUSY_SNAPSHOT_RETRY_MS }]);
   });
 
   it("schedules the mapping again after the engine's retry-after when throttling outlasts the run", async () => {

@@ -21,7 +21,7 @@ describe("pushed snapshots (SOURCE_MODE=pushed)", () => {
     expect(created.status).toBe(201);
     expect(created.body.source).toEqual({ status: "awaiting-first-snapshot", snapshot: null });
     const mapped = await h.call("GET", "/collections/mapped");
-    expect(mapped.body.items).toEqual([{ collectionId: DEVICE_COLLECTION, mappings: 1, snapshot: null }]);
+    expect(mapped.body.items).toEqual([{ collectionId: DEVICE_COLLECTION, mappings: 1, snapshot: null, refresh: true, refreshReason: "first-snapshot" }]);
   });
 
   it("fails a run before the first snapshot with a message naming the collector, and writes nothing", async () => {

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile, rm } from "node:fs/promises";
+import { writeFileAtomically } from "../../storage/atomicFile.js";
 import type { TokenCacheStore } from "./tokenCacheStore.js";
 
 /**
@@ -20,12 +19,7 @@ export function fileTokenCacheStore(path: string): TokenCacheStore {
       }
     },
     async write(serialized) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-      await writeFile(temporary, serialized, { mode: 0o600 });
-      // writeFile's mode applies only to a new file and is masked by the umask: make sure.
-      await chmod(temporary, 0o600);
-      await rename(temporary, path);
+      await writeFileAtomically(path, serialized);
     },
     async clear() {
       await rm(path, { force: true });

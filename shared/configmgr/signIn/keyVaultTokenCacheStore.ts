@@ -8,7 +8,7 @@ const SIGNED_OUT = "signed-out";
 /**
  * The token cache as a Key Vault secret (ADMINSERVICE_TOKEN_CACHE_SECRET_URI), reached with the app's managed
  * identity: every worker instance reads the newest version and writes a new version when MSAL rotated the
- * refresh token (docs/deploy.md "entra-user in Azure" explains the roles this needs).
+ * refresh token (docs/deploy.md "The Key Vault" explains the roles this needs).
  */
 export function keyVaultTokenCacheStore(secretUri: string, credential: TokenCredential): TokenCacheStore {
   const { vaultUrl, name } = parseKeyVaultSecretIdentifier(secretUri);

@@ -8,6 +8,7 @@ export const INFRA = {
   roles: "infra/modules/roleAssignments.bicep",
   serviceBus: "infra/modules/serviceBus.bicep",
   storage: "infra/modules/storage.bicep",
+  adminServiceVault: "infra/modules/adminServiceVault.bicep",
 } as const;
 
 export function functionAppSite(): Declaration {

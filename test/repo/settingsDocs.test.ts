@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ADMINSERVICE_AUTH_MODES, loadSettings, settingsSchema } from "../../shared/config/settings.js";
+
+/** README's Configuration table is the user's list of settings: it must name every one the code reads. */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const readme = () => readFileSync(join(root, "README.md"), "utf8");
+
+/** The names in the first column of README's "## Configuration" table (`A` or `A` / `B`). */
+function documentedSettings(): Set<string> {
+  const text = readme();
+  const start = text.indexOf("\n## Configuration");
+  const section = text.slice(start, text.indexOf("\n## ", start + 1));
+  const names = section
+    .split("\n")
+    .filter((line) => line.startsWith("| `"))
+    .flatMap((line) => [...(line.split("|")[1] ?? "").matchAll(/`([A-Za-z0-9_]+)`/g)].map((match) => match[1] ?? ""));
+  return new Set(names);
+}
+
+describe("README's configuration table", () => {
+  it("lists every setting of shared/config/settings.ts", () => {
+    const documented = documentedSettings();
+    expect(Object.keys(settingsSchema.shape).filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it("lists no setting the code does not read", () => {
+    const known = new Set(Object.keys(settingsSchema.shape));
+    expect([...documentedSettings()].filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it("describes every ADMINSERVICE_AUTH mode, entra-app as not documented by Microsoft", () => {
+    const row = readme().split("\n").find((line) => line.startsWith("| `ADMINSERVICE_AUTH` |")) ?? "";
+    for (const mode of ADMINSERVICE_AUTH_MODES) expect(row).toContain(`\`${mode}\``);
+    expect(row).toMatch(/`entra-app`[^|]*not documented by Microsoft/);
+  });
+
+  it("calls ADMINSERVICE_SCOPE required for the Entra modes only, as the settings check does", () => {
+    const row = readme().split("\n").find((line) => line.startsWith("| `ADMINSERVICE_SCOPE` |")) ?? "";
+    expect(row).toMatch(/required for `entra-user` \/ `entra-app` only/);
+    const remote = { ADMINSERVICE_URL: "https://cm01.contoso.com/AdminService" };
+    expect(() => loadSettings({ ...remote, ADMINSERVICE_AUTH: "negotiate" })).not.toThrow();
+    expect(() => loadSettings({ ...remote, ADMINSERVICE_AUTH: "entra-app" })).toThrow(/ADMINSERVICE_SCOPE/);
+  });
+});
