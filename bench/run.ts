@@ -110,7 +110,14 @@ async function main(argv: readonly string[]): Promise<number> {
         }),
         ...checks,
       ],
-      settings: settingsOf(options, naiveInfo.factor, naiveInfo.slice, performance.now() - started, warnings),
+      settings: settingsOf(
+        options,
+        naiveInfo.factor,
+        naiveInfo.slice,
+        performance.now() - started,
+        warnings,
+        [...fleetMappingMs].sort((a, b) => a - b).map((ms) => Math.round(ms / 100) / 10),
+      ),
     };
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(`${formatTable(report, notes)}\n\nBench finished in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
@@ -128,7 +135,14 @@ function check(c: { name: string; passed: boolean }): Target {
   return { name: c.name, value: c.passed ? 1 : 0, comparison: ">=", limit: 1, holds: c.passed };
 }
 
-function settingsOf(options: BenchOptions, factor: number, slice: number, elapsedMs: number, warnings: Map<string, number>): Record<string, unknown> {
+function settingsOf(
+  options: BenchOptions,
+  factor: number,
+  slice: number,
+  elapsedMs: number,
+  warnings: Map<string, number>,
+  fleetSeconds: readonly number[],
+): Record<string, unknown> {
   return {
     latencyMs: options.latencyMs,
     throttleScale: options.throttleScale,
@@ -136,7 +150,7 @@ function settingsOf(options: BenchOptions, factor: number, slice: number, elapse
     collection: { entraJoined: options.devices, withoutEntraId: options.withoutEntraId, hybridJoined: options.hybrid, joiningBeforeS3: options.joining },
     userCollection: { users: options.users, joiningBeforeS3u: options.joiningUsers },
     mappingsS4: options.mappings,
-    fleetS5: { workers: options.workers, mappings: options.fleetMappings, devicesPerMapping: options.fleetDevices, jobsPerWorker: options.jobsPerWorker },
+    fleetS5: { workers: options.workers, mappings: options.fleetMappings, devicesPerMapping: options.fleetDevices, jobsPerWorker: options.jobsPerWorker, mappingSeconds: fleetSeconds },
     graphMaxConcurrency: options.graphConcurrency,
     naive: { sliceMembers: slice, factor: Math.round(factor * 100) / 100, linear: true },
     engineWarnings: Object.fromEntries(warnings),

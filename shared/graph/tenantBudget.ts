@@ -52,11 +52,14 @@ export function createTenantBudget(book: BudgetBook, limits: BudgetLimits, clock
     return step;
   }
 
-  // One reservation of this process at a time asks the budget; the others queue behind it in order. Without
+  // One reservation of this process at a time (per line) asks the budget; the others queue behind it in order. Without
   // this every waiting request (jobs × requests in flight, in every instance) polls the shared row at the same
   // moment the budget refills: a herd that floods Table Storage and answers out of order. With it an instance is
   // one poller, and its jobs are served first come, first served.
-  let turn: Promise<void> = Promise.resolve();
+  // Reads and writes queue apart: a read (a look-up, a page of the group) needs only resource units, and must not
+  // wait behind writes that wait for the write budget to refill — that would stall runs still reading while
+  // others write.
+  const turns: Record<"reads" | "writes", Promise<void>> = { reads: Promise.resolve(), writes: Promise.resolve() };
 
   async function admit(cost: Cost, deadline: number | undefined): Promise<{ readonly admitted: true; readonly sendAt: number } | Admission> {
     for (;;) {
@@ -71,9 +74,10 @@ export function createTenantBudget(book: BudgetBook, limits: BudgetLimits, clock
 
   return {
     async reserve(cost, deadline) {
-      const previous = turn;
+      const line = cost.writes > 0 ? "writes" : "reads";
+      const previous = turns[line];
       let release = () => {};
-      turn = new Promise<void>((resolve) => (release = resolve));
+      turns[line] = new Promise<void>((resolve) => (release = resolve));
       let answer;
       try {
         await previous;
