@@ -82,6 +82,12 @@ $settingLines | Set-Content -Path $envFile -Encoding utf8
 & icacls.exe $envFile /inheritance:r /grant:r 'BUILTIN\Administrators:F' 'NT AUTHORITY\SYSTEM:F' "${Gmsa}:R" | Out-Null
 if ($LASTEXITCODE -ne 0) { throw "Could not restrict access to $envFile." }
 & icacls.exe $DataDir /grant "${Gmsa}:(OI)(CI)M" | Out-Null
+# The collector's data folder (its working directory's .collection-sync): the source identity cache holds device
+# names and user principal names, so only Administrators, SYSTEM and the gMSA may read it.
+$stateDir = Join-Path $DataDir '.collection-sync'
+New-Item -ItemType Directory -Force -Path $stateDir | Out-Null
+& icacls.exe $stateDir /inheritance:r /grant:r 'BUILTIN\Administrators:(OI)(CI)F' 'NT AUTHORITY\SYSTEM:(OI)(CI)F' "${Gmsa}:(OI)(CI)M" | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "Could not restrict access to $stateDir." }
 
 # 4. The scheduled task, as the gMSA (LogonType Password: Windows fetches the gMSA's password itself).
 $collectArgs = if ($Once) { 'collect --once' } else { 'collect' }

@@ -47,7 +47,7 @@ export async function readAndResolve(ctx: RunContext, collection: CollectionInfo
   if (collection.type !== mapping.memberType) {
     throw new PermanentSyncError("unsupported-collection-type", `Collection ${collection.id} is a ${collection.type} collection but the mapping syncs ${mapping.memberType}s.`);
   }
-  const options = { includeHybridJoined: mapping.includeHybridJoined, cache: deps.resolution, tenantKey: mapping.tenantId ?? "home", now: deps.clock.now() };
+  const options = { includeHybridJoined: mapping.includeHybridJoined, cache: deps.resolution, tenantKey: tenantKeyOf(mapping), now: deps.clock.now() };
   let resolution: Resolution;
   if (mapping.memberType === "device") {
     const members = await source.readDeviceMembers(mapping.collectionId);
@@ -62,6 +62,20 @@ export async function readAndResolve(ctx: RunContext, collection: CollectionInfo
   record.counts.skipped = resolution.skippedCounts;
   reportResolution(record.report, resolution);
   return resolution;
+}
+
+/**
+ * Remembers what Graph answered for the cache's misses. Called once the run's writes are done: a run that fails
+ * before then only looks those members up again next time.
+ */
+export async function rememberLookups(ctx: RunContext, resolution: Resolution): Promise<void> {
+  const { deps, mapping } = ctx;
+  if (deps.resolution && resolution.lookedUp.length > 0) await deps.resolution.putMany(tenantKeyOf(mapping), resolution.lookedUp);
+}
+
+/** The resolution cache's partition: the mapping's tenant, or "home". */
+function tenantKeyOf(mapping: RunContext["mapping"]): string {
+  return mapping.tenantId ?? "home";
 }
 
 /** Skipped members go into the run's report now; written ones later, named by what the collection said. */

@@ -1,7 +1,7 @@
 import { PermanentSyncError } from "../errors.js";
 import { mappingKeyOf } from "../mappings/ids.js";
 import type { Mapping } from "../mappings/mapping.js";
-import { checkGroup, planRun } from "./planRun.js";
+import { checkGroup, planRun, rememberLookups } from "./planRun.js";
 import { countRequests, failure, trackGroup, type RunContext } from "./runContext.js";
 import type { RunRecord } from "./runRecord.js";
 import type { SyncDeps } from "./syncDeps.js";
@@ -18,6 +18,8 @@ export async function previewMapping(deps: SyncDeps, mapping: Mapping, record: R
     if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
     await checkGroup(ctx);
     const { plan, guard, approved, resolution } = await planRun(ctx, collection);
+    // Lookups are facts about Entra, not changes: the run that follows the preview need not repeat them.
+    await rememberLookups(ctx, resolution);
     record.blockedBy = guard && !approved ? guard.guard : null;
     // The report says what the run would do: the same rows a real run would record, before anything is written.
     record.report.written("added", plan.toAdd);

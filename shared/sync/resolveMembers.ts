@@ -13,6 +13,11 @@ export interface Resolution {
   readonly skippedCounts: Record<SkipReason, number>;
   /** Keys answered by the cache (no Graph call). */
   readonly cacheHits: number;
+  /**
+   * What Graph answered for the cache's misses: the run remembers them once its writes are done
+   * (rememberLookups), so looking up new members never delays adding them.
+   */
+  readonly lookedUp: ResolutionEntry[];
 }
 
 export interface ResolveOptions {
@@ -93,7 +98,6 @@ async function resolve(
   const cached = options.cache ? await options.cache.getMany(options.tenantKey, keys, options.now) : new Map<string, ResolutionEntry>();
   const misses = keys.filter((key) => !cached.has(key));
   const looked = misses.length > 0 ? await lookup(misses) : new Map<string, ResolutionEntry>();
-  if (options.cache && looked.size > 0) await options.cache.putMany(options.tenantKey, [...looked.values()]);
 
   const desired = new Set<string>();
   const members = new Map<string, KnownMember>();
@@ -121,5 +125,5 @@ async function resolve(
     desired.add(entry.objectId);
     if (!members.has(entry.objectId)) members.set(entry.objectId, { resourceId: candidate.resourceId, name: candidate.name, entraId: candidate.key });
   }
-  return { desired, members, skipped, skippedCounts, cacheHits: keys.length - misses.length };
+  return { desired, members, skipped, skippedCounts, cacheHits: keys.length - misses.length, lookedUp: [...looked.values()] };
 }

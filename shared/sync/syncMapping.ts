@@ -5,7 +5,7 @@ import type { MemberWriteResult } from "../graph/directory.js";
 import { mappingKeyOf } from "../mappings/ids.js";
 import { finishRun } from "./finishRun.js";
 import type { Watermark } from "./mappingState.js";
-import { checkGroup, planRun } from "./planRun.js";
+import { checkGroup, planRun, rememberLookups } from "./planRun.js";
 import { previewMapping } from "./previewMapping.js";
 import { noSnapshotYet } from "../snapshots/pushedSource.js";
 import { failure, keepState, mappingFingerprint, trackGroup, type Outcome, type RunContext } from "./runContext.js";
@@ -64,7 +64,7 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
     const groupSnapshot = await ctx.group.snapshotAfterRun();
     return { status: "skipped-unchanged", message: "Neither the collection nor the group changed since the last successful run.", effects, groupSnapshot };
   }
-  const { plan, guard, approved, ledger } = await planRun(ctx, collection);
+  const { plan, guard, approved, ledger, resolution } = await planRun(ctx, collection);
   const blocked = guard !== null && !approved;
   if (approved) deps.log.info("Applying an approved blocked change", { mappingKey: mappingKeyOf(mapping), guard: guard?.guard, approvedBy: state.approval?.by });
 
@@ -85,6 +85,8 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
     await deps.ledger.remove(mappingKeyOf(mapping), [...removed.done, ...removed.alreadyDone]);
   }
   if (plan.staleLedger.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), plan.staleLedger);
+  // After the writes: looking members up must not delay adding them (bench S6: ~2 s for 1,000 new devices).
+  await rememberLookups(ctx, resolution);
 
   const deferred = added.deferred.length + (removed?.deferred.length ?? 0);
   // Our writes go into the group snapshot; no Graph request when the run is out of time (Graph throttled it).

@@ -53,4 +53,12 @@ describe("installing the collector (infra/scripts/install-collector.ps1)", () =>
     // The settings file is readable by its owners only.
     expect(script).toMatch(/icacls\.exe \$envFile \/inheritance:r/);
   });
+
+  it("keeps the collector's data folder (its source identity cache: device names, UPNs) to Administrators, SYSTEM and the gMSA", () => {
+    const script = readRepoFile(SCRIPT);
+    // The task's working directory is $DataDir, so the collector's data folder is $DataDir\.collection-sync.
+    expect(script).toMatch(/New-ScheduledTaskAction .* -WorkingDirectory \$DataDir/);
+    expect(script).toContain("$stateDir = Join-Path $DataDir '.collection-sync'");
+    expect(script).toMatch(/icacls\.exe \$stateDir \/inheritance:r \/grant:r 'BUILTIN\\Administrators:\(OI\)\(CI\)F' 'NT AUTHORITY\\SYSTEM:\(OI\)\(CI\)F' "\$\{Gmsa\}:\(OI\)\(CI\)M"/);
+  });
 });

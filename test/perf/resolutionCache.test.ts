@@ -7,6 +7,7 @@ import { freshStores } from "../storage/freshStores.js";
 import { testTablesConnection, uniqueTablePrefix } from "../support/tables.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
 import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";
+import { syncMapping } from "../../shared/sync/syncMapping.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -52,6 +53,33 @@ describe("resolution cache", () => {
     expect(afterCached).toBe(afterFirst);
     expect(expired.counts.resolved).toBe(40);
     expect(lookups()).toBe(afterFirst + 3);
+  });
+
+  it("remembers what it looked up only after adding the members, so looking them up never delays the adds", async () => {
+    const devices = range(1, 30).map((n) => entraDevice(n));
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: devices }) });
+    const h = harness;
+    await h.addMapping(ref);
+    const cache = h.deps.resolution;
+    if (cache === null) throw new Error("the harness keeps a resolution cache");
+    const groupSizeWhenRemembered: number[] = [];
+    const watched = {
+      getMany: cache.getMany.bind(cache),
+      putMany: async (tenant: string, entries: readonly ResolutionEntry[]) => {
+        groupSizeWhenRemembered.push(h.tenant.groupMemberIds(GROUP_ID).length);
+        await cache.putMany(tenant, entries);
+      },
+    };
+
+    const run = await syncMapping({ ...h.deps, resolution: watched }, { ...ref, trigger: "manual" });
+
+    expect(run.counts.added).toBe(30);
+    expect(groupSizeWhenRemembered).toEqual([30]);
+    // And remembered they are: the next change looks none of them up again.
+    const lookups = h.graphCalls("GET", "/devices?");
+    h.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(1).map((d) => d.system.ResourceId));
+    await h.sync(ref);
+    expect(h.graphCalls("GET", "/devices?")).toBe(lookups);
   });
 
   it("keeps 20,000 entries in a handful of packed rows and answers all of them", async () => {
