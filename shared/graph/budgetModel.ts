@@ -45,6 +45,8 @@ export interface BudgetState {
   readonly at: number;
   readonly writes: Bucket;
   readonly units: Bucket;
+  /** Instances that changed the shared row lately (id → epoch ms); kept by the shared book, not by this model. */
+  readonly instances?: Readonly<Record<string, number>>;
 }
 
 export type Cost = Readonly<Record<BudgetKind, number>>;
@@ -94,6 +96,17 @@ export type Reservation =
       /** the soonest this cost could go out (for a caller deciding whether to wait at all) */
       readonly readyInMs: number;
     };
+
+/**
+ * What one of `instances` instances may assume while it cannot reach the shared row: an even share of the rate
+ * and capacity it last saw, and no balance in hand (the others may have spent it meanwhile). The 429s teach the
+ * rest.
+ */
+export function offlineShare(state: BudgetState, instances: number): BudgetState {
+  const n = Math.max(1, instances);
+  const share = (b: Bucket): Bucket => ({ ...b, rate: b.rate / n, capacity: b.capacity / n, tokens: Math.min(b.tokens, 0) });
+  return { at: state.at, writes: share(state.writes), units: share(state.units) };
+}
 
 export function initialBudget(limits: BudgetLimits, now: number): BudgetState {
   const bucket = (limit: BucketLimit): Bucket => ({

@@ -5,13 +5,16 @@
  * held: a reservation is spent within `horizonMs`, so an instance that is killed strands at most that much.
  *
  * Storage must never stop a sync: when the table cannot be reached (or keeps answering conflicts), the budget is
- * kept in this process's memory, starting from the last state it read, and the table is tried again after
- * `offlineMs`. Instances pacing alone overshoot together; Graph's 429s then teach each its share.
+ * kept in this process's memory and the table is tried again after `offlineMs`. The row lists the instances that
+ * changed it in the last minute, so an instance that loses the table paces at its share of the last state it read
+ * (rate and burst divided by the instances seen, no balance in hand) rather than as if it were alone; Graph's 429s
+ * teach the rest.
  */
+import { randomUUID } from "node:crypto";
 import { ConcurrencyError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../sync/clock.js";
-import type { BudgetState } from "./budgetModel.js";
+import { offlineShare, type BudgetState } from "./budgetModel.js";
 import { localBudgetBook, type BudgetBook } from "./tenantBudget.js";
 
 export interface StoredBudget {
@@ -34,7 +37,12 @@ export interface SharedBudgetOptions {
   /** Conflicts in a row before one reservation is made from memory. Default 20. */
   readonly attempts?: number;
   readonly random?: () => number;
+  /** This instance's id in the row's list of instances (default: random). */
+  readonly instanceId?: string;
 }
+
+/** An instance that has not changed the row for this long no longer counts as sharing it. */
+const INSTANCE_SEEN_MS = 60_000;
 
 export function sharedBudgetBook(store: BudgetStore, tenantKey: string, options: SharedBudgetOptions): BudgetBook {
   const { clock, log } = options;
@@ -43,6 +51,16 @@ export function sharedBudgetBook(store: BudgetStore, tenantKey: string, options:
   const random = options.random ?? Math.random;
   const local = localBudgetBook();
   let offlineUntil = 0;
+  const instanceId = options.instanceId ?? randomUUID();
+
+  /** The instances seen lately, this one included (stale ones dropped), to be written with the state. */
+  function liveInstances(stored: BudgetState | undefined): Record<string, number> {
+    const now = clock.now();
+    const live: Record<string, number> = {};
+    for (const [id, seenAt] of Object.entries(stored?.instances ?? {})) if (now - seenAt < INSTANCE_SEEN_MS) live[id] = seenAt;
+    live[instanceId] = now;
+    return live;
+  }
   // One change at a time from this process: its own requests should queue, not race each other for the ETag.
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -59,7 +77,9 @@ export function sharedBudgetBook(store: BudgetStore, tenantKey: string, options:
         local.state = outcome.state ?? stored?.state ?? local.state;
         if (outcome.state === null) return outcome.result;
         try {
-          await store.write(tenantKey, outcome.state, stored?.etag ?? null);
+          const written: BudgetState = { ...outcome.state, instances: liveInstances(stored?.state) };
+          await store.write(tenantKey, written, stored?.etag ?? null);
+          local.state = written;
           return outcome.result;
         } catch (error) {
           if (!(error instanceof ConcurrencyError)) throw error;
@@ -69,6 +89,8 @@ export function sharedBudgetBook(store: BudgetStore, tenantKey: string, options:
       log.warn("Shared Graph budget kept changing under this instance; one request paced from memory", { tenantKey, attempts });
     } catch (error) {
       offlineUntil = clock.now() + offlineMs;
+      // Pace from memory as one of the instances last seen sharing the row, not as if alone with its balance.
+      if (local.state !== null) local.state = offlineShare(local.state, Object.keys(liveInstances(local.state)).length);
       log.warn("Shared Graph budget unreachable; this instance paces Graph from memory for now", {
         tenantKey,
         offlineMs,

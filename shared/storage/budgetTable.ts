@@ -28,7 +28,7 @@ const bucketSchema = z.object({
 
 const entitySchema = z.object({
   etag: z.string(),
-  state: jsonProperty(z.object({ at: z.number(), writes: bucketSchema, units: bucketSchema })),
+  state: jsonProperty(z.object({ at: z.number(), writes: bucketSchema, units: bucketSchema, instances: z.record(z.string(), z.number()).optional() })),
 });
 
 export function createBudgetTable(table: LazyTable, timeoutMs = 2_000): BudgetStore {

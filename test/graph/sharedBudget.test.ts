@@ -189,6 +189,28 @@ describe("when Table Storage cannot be reached", () => {
     expect(warnings).toEqual(["Shared Graph budget unreachable; this instance paces Graph from memory for now"]);
   });
 
+  test("an instance that loses the table paces at its share of what the instances sharing the row had, not alone", async () => {
+    const shared = budgetTable();
+    let reachable = true;
+    const flaky: BudgetStore = {
+      read: (key) => (reachable ? shared.read(key) : Promise.reject(new Error("connect ECONNREFUSED"))),
+      write: (key, state, etag) => (reachable ? shared.write(key, state, etag) : Promise.reject(new Error("connect ECONNREFUSED"))),
+    };
+    const [a, b] = [instance(flaky), instance(shared)];
+    await a.reserve(batch);
+    await b.reserve(batch);
+    await a.reserve(batch); // A has read the row since B wrote it: it knows B shares it
+    reachable = false;
+    const started = Date.now();
+    const sent: number[] = [];
+
+    await drive(a, started + 1_000, sent);
+
+    // Two instances were sharing the row: alone from memory, A sends at half the rate, with nothing in hand.
+    expect(sent.length).toBeGreaterThanOrEqual(0.3 * LIMITS.writes.rate);
+    expect(sent.length).toBeLessThanOrEqual(0.5 * LIMITS.writes.rate + batch.writes);
+  });
+
   test("a refused connection does not fail a reservation either", async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
