@@ -63,7 +63,6 @@ export function createTenantBudget(book: BudgetBook, limits: BudgetLimits, clock
 
   async function admit(cost: Cost, deadline: number | undefined): Promise<{ readonly admitted: true; readonly sendAt: number } | Admission> {
     for (;;) {
-      if (deadline !== undefined && clock.now() >= deadline) return { admitted: false, waitMs: 0 };
       const step = await reserveOnce(cost, deadline);
       if (step.admitted) return step;
       if (step.final) return { admitted: false, waitMs: step.waitMs };

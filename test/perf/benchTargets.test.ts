@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ScenarioFigures } from "../../bench/figures.js";
-import { adminServiceBound, judgeTargets, type MeasuredScenarios } from "../../bench/targets.js";
+import { adminServiceBound, judgeTargets, median, type MeasuredScenarios } from "../../bench/targets.js";
 
 const base: ScenarioFigures = {
   graphRequests: 0,
@@ -63,5 +63,29 @@ describe("bench targets", () => {
   it("fails the run when a correctness check fails", () => {
     const targets = judgeTargets({ scenarios: scenarios(), ...sizes, checks: [{ name: "S1 group holds everyone", passed: false }] });
     expect(targets.at(-1)).toMatchObject({ name: "S1 group holds everyone", holds: false });
+  });
+
+  describe("S5 (8 instances, one tenant)", () => {
+    const S5 = { ...base, graphWrites: 5_000, throttled: 200, writePhaseMs: 125_000, throttleMinMs: 100_000 };
+    const judge = (figures: Partial<ScenarioFigures>, mappingMs: readonly number[]) =>
+      Object.fromEntries(judgeTargets({ scenarios: { S5: { ...S5, ...figures } }, ...sizes, fleetMappingMs: mappingMs, checks: [] }).map((t) => [t.name, t]));
+
+    it("holds within 1.3× the write minimum, 5 % 429s and the slowest mapping within 2× the median", () => {
+      const targets = judge({}, [60_000, 100_000, 100_000, 110_000, 119_000]);
+      expect(Object.values(targets).map((t) => t.holds)).toEqual([true, true, true]);
+    });
+
+    it("misses each one on its own: a slow aggregate, a 429 storm, a starved mapping", () => {
+      const targets = judge({ writePhaseMs: 131_000, throttled: 251 }, [40_000, 40_000, 40_000, 88_000]);
+      expect(targets["S5 aggregate write phase ÷ throttle minimum (×)"]?.holds).toBe(false);
+      expect(targets["S5 429s ÷ write requests (%)"]?.holds).toBe(false);
+      expect(targets["S5 slowest mapping ÷ median mapping (×)"]).toMatchObject({ value: 2.2, holds: false });
+    });
+
+    it("takes the median of an even count as the mean of the middle two", () => {
+      expect(median([1, 2, 3, 4])).toBe(2.5);
+      expect(median([5])).toBe(5);
+      expect(median([])).toBe(0);
+    });
   });
 });
