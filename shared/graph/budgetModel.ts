@@ -38,6 +38,8 @@ export interface Bucket {
   /** When the last 429 was seen (null: none since the budget last rested full) and granted − refused then. */
   readonly throttledAt: number | null;
   readonly acceptedAtThrottle: number;
+  /** Writes only, while instances share the budget: the earliest time the next write may go (epoch ms). */
+  readonly paceAt?: number;
 }
 
 export interface BudgetState {
@@ -84,6 +86,13 @@ export const DOCUMENTED_LIMITS: BudgetLimits = {
 const MEASURED_SHARE = 0.9;
 /** A 429 with nothing to measure against (the first since the budget rested) cuts the pace by a tenth. */
 const FIRST_CUT = 0.9;
+/**
+ * While several instances share a budget, its burst is spent at no more than this multiple of the sustained write
+ * rate. Spent at once, the burst goes to whichever runs write first and the others wait for the refill; spread
+ * over a minute (3,000 writes at 60/s), it is shared by every run that reaches its writes in that minute. Total time
+ * does not change: Graph's bucket refills whenever it is not full, and it stops being full at the first write.
+ */
+export const SHARED_BURST_PACE = 3;
 /** The most one 429 cuts the pace to. */
 const MAX_CUT = 0.25;
 
@@ -137,11 +146,12 @@ export function advance(state: BudgetState, now: number, limits: BudgetLimits): 
     if (tokens >= capacity) return { ...b, rate: towards(b.rate, limit.rate), capacity, tokens: capacity, throttledAt: null };
     return { ...b, rate: towards(b.rate, limit.rate), capacity, tokens };
   };
-  return { at: now, writes: refill(state.writes, limits.writes), units: refill(state.units, limits.units) };
+  return { ...state, at: now, writes: refill(state.writes, limits.writes), units: refill(state.units, limits.units) };
 }
 
 /** Reserves `cost` now or says how long to wait before asking again. */
 export function reserve(state: BudgetState, cost: Cost, now: number, limits: BudgetLimits): Reservation {
+  const shared = Object.keys(state.instances ?? {}).length >= 2;
   const current = advance(state, now, limits);
   let waitMs = 0;
   let readyInMs = 0;
@@ -160,8 +170,19 @@ export function reserve(state: BudgetState, cost: Cost, now: number, limits: Bud
       readyInMs = Math.max(readyInMs, blockedFor, ((amount - b.tokens) / b.rate) * 1000);
       continue;
     }
+    let paceAt = b.paceAt;
+    if (kind === "writes" && shared) {
+      const paceWait = Math.max(0, (b.paceAt ?? 0) - now);
+      if (paceWait > limits.horizonMs) {
+        waitMs = Math.max(waitMs, paceWait - limits.horizonMs);
+        readyInMs = Math.max(readyInMs, paceWait);
+        continue;
+      }
+      delayMs = Math.max(delayMs, paceWait);
+      paceAt = now + paceWait + (amount / (SHARED_BURST_PACE * b.rate)) * 1000;
+    }
     const tokens = b.tokens - amount;
-    next[kind] = { ...b, tokens, granted: b.granted + amount };
+    next[kind] = { ...b, tokens, granted: b.granted + amount, ...(paceAt === undefined ? {} : { paceAt }) };
     delayMs = Math.max(delayMs, tokens < 0 ? (-tokens / b.rate) * 1000 : 0);
   }
   if (waitMs > 0) return { granted: false, waitMs: Math.ceil(waitMs), readyInMs: Math.ceil(readyInMs) };

@@ -24,6 +24,7 @@ const bucketSchema = z.object({
   refused: z.number(),
   throttledAt: z.number().nullable(),
   acceptedAtThrottle: z.number(),
+  paceAt: z.number().optional(),
 });
 
 const entitySchema = z.object({
