@@ -42,3 +42,13 @@ export function withoutUnresolved(cache: SourceIdentityCache): SourceIdentityCac
     putMany: (kind, identities) => cache.putMany(kind, identities),
   };
 }
+
+/** The identities among `resourceIds` that `known` holds: what every adapter's getMany answers. */
+export function knownAmong(known: ReadonlyMap<number, SourceIdentity>, resourceIds: readonly number[]): Map<number, SourceIdentity> {
+  const found = new Map<number, SourceIdentity>();
+  for (const id of resourceIds) {
+    const identity = known.get(id);
+    if (identity !== undefined) found.set(id, identity);
+  }
+  return found;
+}

@@ -11,7 +11,7 @@ import { odata, type TableClient, type TransactionAction } from "@azure/data-tab
 import { ConcurrencyError } from "../errors.js";
 import { fromProperties, toProperties } from "./packing.js";
 import pMap from "p-map";
-import { deleteRowIfPresent } from "./tableBatches.js";
+import { deleteRowIfPresent, TRANSACTION_LIMIT } from "./tableBatches.js";
 import { tableStatus } from "./tableErrors.js";
 import { readAllEntities } from "./tablePaging.js";
 
@@ -79,11 +79,8 @@ export async function readBuckets(
 ): Promise<Map<number, Buffer>> {
   const found = new Map<number, Buffer>();
   if (wanted === "all" || wanted.size > layout.scanAbove) {
-    const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
-    for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
-      const bucket = bucketOfRow(entity.rowKey);
-      const data = fromProperties(entity);
-      if (bucket !== null && data !== null && (wanted === "all" || wanted.has(bucket))) found.set(bucket, data);
+    for (const [bucket, { data }] of await readPartition(client, partitionKey)) {
+      if (data.length > 0 && (wanted === "all" || wanted.has(bucket))) found.set(bucket, data);
     }
     return found;
   }
@@ -137,9 +134,8 @@ export async function updateBuckets(
 
 /** Deletes every bucket of the partition. */
 export async function deleteBuckets(client: TableClient, partitionKey: string): Promise<void> {
-  const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
   const rows: string[] = [];
-  for await (const entity of readAllEntities(client, { filter, select: ["RowKey"] })) if (entity.rowKey !== undefined) rows.push(entity.rowKey);
+  for await (const entity of readAllEntities(client, { filter: bucketRows(partitionKey), select: ["RowKey"] })) if (entity.rowKey !== undefined) rows.push(entity.rowKey);
   await pMap(rows, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: IN_FLIGHT });
 }
 
@@ -183,7 +179,7 @@ function transactionChunks<T extends { data: Buffer }>(items: readonly T[]): T[]
   for (const item of items) {
     // base64 on the wire: 4/3 of the bytes
     const size = Math.ceil((item.data.length * 4) / 3) + 512;
-    if (chunk.length === 100 || (chunk.length > 0 && bytes + size > TRANSACTION_BYTES)) {
+    if (chunk.length === TRANSACTION_LIMIT || (chunk.length > 0 && bytes + size > TRANSACTION_BYTES)) {
       chunks.push(chunk);
       chunk = [];
       bytes = 0;
@@ -195,10 +191,15 @@ function transactionChunks<T extends { data: Buffer }>(items: readonly T[]): T[]
   return chunks;
 }
 
+/** Every bucket row of the partition. */
+function bucketRows(partitionKey: string): string {
+  return odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
+}
+
+/** Every bucket of the partition with its ETag (a row of another shape reads as empty, as in readOne). */
 async function readPartition(client: TableClient, partitionKey: string): Promise<Map<number, { data: Buffer; etag: string }>> {
   const found = new Map<number, { data: Buffer; etag: string }>();
-  const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${ROW_FROM} and RowKey lt ${ROW_TO}`;
-  for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
+  for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter: bucketRows(partitionKey) })) {
     const bucket = bucketOfRow(entity.rowKey);
     if (bucket !== null && entity.etag !== undefined) found.set(bucket, { data: fromProperties(entity) ?? Buffer.alloc(0), etag: entity.etag });
   }

@@ -179,22 +179,6 @@ export function fromProperties(entity: Record<string, unknown>): Buffer | null {
   return Buffer.concat(chunks);
 }
 
-/**
- * Packs cache entries with `write`; when they do not fit one entity, keeps the newest that do (a cache may forget,
- * and the oldest entries are the next to be looked up again anyway).
- */
-export function packNewestThatFit<T extends { readonly checkedAt: number }>(entries: readonly T[], write: (list: readonly T[]) => Buffer): Buffer {
-  let data = write(entries);
-  if (data.length <= ENTITY_BYTES) return data;
-  const newestFirst = [...entries].sort((a, b) => b.checkedAt - a.checkedAt);
-  let keep = Math.floor((newestFirst.length * ENTITY_BYTES) / data.length);
-  do {
-    data = write(newestFirst.slice(0, keep));
-    keep = Math.floor(keep * 0.95);
-  } while (data.length > ENTITY_BYTES);
-  return data;
-}
-
 /** Splits `data` into pieces that each fit one entity. */
 export function entitySized(data: Buffer): Buffer[] {
   const pieces: Buffer[] = [];

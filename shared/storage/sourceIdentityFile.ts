@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { SourceIdentity, SourceIdentityCache, SourceKind } from "../configmgr/sourceIdentityCache.js";
+import { knownAmong, type SourceIdentity, type SourceIdentityCache, type SourceKind } from "../configmgr/sourceIdentityCache.js";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { writeFileAtomically } from "./atomicFile.js";
@@ -47,13 +47,7 @@ export function createSourceIdentityFile(options: SourceIdentityFileOptions): So
 
   return {
     async getMany(kind, resourceIds) {
-      const known = (await identities())[kind];
-      const found = new Map<number, SourceIdentity>();
-      for (const id of resourceIds) {
-        const identity = known.get(id);
-        if (identity !== undefined) found.set(id, identity);
-      }
-      return found;
+      return knownAmong((await identities())[kind], resourceIds);
     },
 
     async putMany(kind, incoming) {

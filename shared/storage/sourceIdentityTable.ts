@@ -1,4 +1,4 @@
-import type { SourceIdentity, SourceIdentityCache, SourceKind } from "../configmgr/sourceIdentityCache.js";
+import { knownAmong, type SourceIdentity, type SourceIdentityCache, type SourceKind } from "../configmgr/sourceIdentityCache.js";
 import { segmentStore } from "./packedSegments.js";
 import { ByteReader, ByteWriter } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
@@ -22,14 +22,8 @@ export function createSourceIdentityTable(table: LazyTable, options: SourceIdent
   });
   return {
     async getMany(kind, resourceIds) {
-      const found = new Map<number, SourceIdentity>();
-      if (resourceIds.length === 0) return found;
-      const stored = await segments.read(await table.ready(), partitionOf(kind));
-      for (const id of resourceIds) {
-        const identity = stored.get(id);
-        if (identity !== undefined) found.set(id, identity);
-      }
-      return found;
+      if (resourceIds.length === 0) return new Map();
+      return knownAmong(await segments.read(await table.ready(), partitionOf(kind)), resourceIds);
     },
 
     async putMany(kind, identities) {
