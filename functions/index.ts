@@ -3,3 +3,4 @@ import "./mappingsApi.js";
 import "./scheduler.js";
 import "./syncWorker.js";
 import "./notifier.js";
+import "./snapshotJanitor.js";

@@ -138,6 +138,7 @@ export function composeServices(wiring: Wiring): AppServices {
     diagnose,
     auth: wiring.auth,
     snapshotStore: stores.snapshots,
+    stagingMaxBytes: settings.SNAPSHOT_STAGING_MAX_MB * 1024 * 1024,
     collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(wiring.adminServiceUrl, wiring.adminServiceAuth)),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });

@@ -81,12 +81,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const url = `http://${host}:${address.port}`;
   const stopTimer = options.schedule === false ? () => {} : startTimer(runtime, log);
   const stopNotifier = startNotifier(runtime, log, options.notifyEveryMs ?? NOTIFY_EVERY_MS);
+  const stopJanitor = options.schedule === false ? () => {} : startSnapshotJanitor(runtime, log);
   if (runtime.simulator) await addDemoMapping(runtime, options.io, apiKey === undefined ? {} : { "x-api-key": apiKey });
   return {
     url,
     runtime,
     close: async () => {
       stopTimer();
+      stopJanitor();
       await stopNotifier();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -162,6 +164,19 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
     if (timer) clearTimeout(timer);
   };
 }
+
+/** The Functions snapshot janitor on one machine (pushed mode): abandoned uploads deleted every 10 minutes. */
+function startSnapshotJanitor(runtime: LocalRuntime, log: Logger): () => void {
+  const { snapshots } = runtime.services.api;
+  if (!snapshots.pushed) return () => {};
+  const timer = setInterval(() => {
+    snapshots.pruneStaging().catch((error: unknown) => log.error("Snapshot janitor failed", { error: error instanceof Error ? error.message : String(error) }));
+  }, JANITOR_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+const JANITOR_EVERY_MS = 10 * 60_000;
 
 /** The Functions notifier timer on one machine: dead-letter check and one delivery round, again and again. */
 function startNotifier(runtime: LocalRuntime, log: Logger, everyMs: number): () => Promise<void> {

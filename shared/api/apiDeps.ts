@@ -12,6 +12,8 @@ export function apiDepsFrom(
     readonly runSync: (request: SyncRequest) => Promise<SyncRun>;
     /** Where collector snapshots are kept; they feed the syncs when the engine's source is `pushed`. */
     readonly snapshotStore: SnapshotStore;
+    /** SNAPSHOT_STAGING_MAX_MB in bytes; default DEFAULT_STAGING_MAX_BYTES. */
+    readonly stagingMaxBytes?: number;
   },
 ): ApiDeps {
   return {
@@ -32,6 +34,7 @@ export function apiDepsFrom(
       pushed: sync.sources.kind === "pushed",
       maxAgeMs: sync.policy.snapshotMaxAgeMs,
       recheckMs: sync.policy.sourceRecheckMs ?? DEFAULT_SOURCE_RECHECK_MS,
+      ...(parts.stagingMaxBytes === undefined ? {} : { stagingMaxBytes: parts.stagingMaxBytes }),
     }),
     sync: parts.runSync,
     approve: (ref, by) => approveBlockedChange({ state: sync.state, clock: sync.clock, log: sync.log }, ref, by),

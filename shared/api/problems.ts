@@ -73,6 +73,9 @@ const TITLES: Record<ProblemKind, string> = {
   "snapshot-inconsistent": "The snapshot's parts do not add up",
   "snapshot-committed": "The snapshot is already committed",
   "snapshot-outdated": "The snapshot is no longer current",
+  "snapshot-short": "The snapshot holds fewer members than the collection reports",
+  "collection-not-mapped": "No mapping reads this collection",
+  "staging-full": "Too many uncommitted upload bytes for this collection",
   "pushed-mode-off": "The app does not take collector snapshots",
   "mapping-disabled": "The mapping is disabled",
   "nothing-to-approve": "Nothing is blocked",
@@ -144,8 +147,10 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
     return ApiProblem.validation([{ in: "body", name: "", message: error.message }, ...error.issues.map((issue) => ({ in: "body" as const, name: issue.path, message: issue.message }))]);
   }
   if (error instanceof SnapshotRefusedError) {
-    // Inconsistent parts are the body's fault (400); the others describe the snapshot's state (409).
-    return new ApiProblem(error.reason === "snapshot-inconsistent" ? 400 : 409, error.reason, error.message);
+    // Inconsistent parts are the body's fault (400); a full staging area is a size limit (413); the others
+    // describe the snapshot's state (409).
+    const status = error.reason === "snapshot-inconsistent" ? 400 : error.reason === "staging-full" ? 413 : 409;
+    return new ApiProblem(status, error.reason, error.message);
   }
   if (error instanceof PermanentSyncError) {
     // Raised by the adapters while reading (e.g. Graph 403 on a group read): the app's rights, not the caller's.

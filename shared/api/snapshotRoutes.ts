@@ -54,6 +54,20 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
       },
     },
     {
+      // An operator drops a snapshot the app should never have trusted (or one to read afresh): removals wait, as
+      // with no snapshot, until the collector's next read, which /collections/mapped asks for (`first-snapshot`).
+      method: "DELETE",
+      pattern: "/collections/:collectionId/snapshots/current",
+      access: "write",
+      async handle({ params, principal }) {
+        const collection = collectionIdSchema.safeParse(params.collectionId);
+        if (!collection.success) throw ApiProblem.validation([{ in: "path", name: "collectionId", message: collection.error.issues[0]?.message ?? "invalid" }]);
+        const discarded = await service.discard(collection.data, principal.name);
+        if (discarded === null) throw new ApiProblem(404, "not-found", `Collection ${collection.data} has no current snapshot.`);
+        return json(200, { collectionId: collection.data, discarded: snapshotView(discarded, deps.clock.now(), service.maxAgeMs) });
+      },
+    },
+    {
       method: "PUT",
       pattern: "/collections/:collectionId/snapshots/:snapshotId/parts/:part",
       access: "push",

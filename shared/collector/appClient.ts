@@ -80,7 +80,7 @@ const commitAnswerSchema = z.object({ status: z.enum(["current", "superseded"]),
 export type CommitAnswer = z.infer<typeof commitAnswerSchema>;
 
 export interface AppClientOptions {
-  /** COLLECTOR_APP_URL: the app's root; the API is below /api. */
+  /** COLLECTOR_APP_URL: the app's root (the API is below /api), or its /api address itself. */
   readonly baseUrl: string;
   readonly auth: AppAuth;
   readonly fetchImpl?: typeof fetch;
@@ -116,7 +116,7 @@ const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
  * final and comes back as AppRequestError with the problem's type.
  */
 export function createAppClient(options: AppClientOptions): CollectorAppClient {
-  const root = `${options.baseUrl.replace(/\/+$/, "")}/api`;
+  const root = apiRootOf(options.baseUrl);
   const fetchImpl = options.fetchImpl ?? fetch;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
@@ -133,12 +133,23 @@ export function createAppClient(options: AppClientOptions): CollectorAppClient {
         method,
         headers,
         ...(body === null ? {} : { body: body.data }),
+        // Never followed: Node's fetch re-sends x-api-key to whatever origin a redirect names (docs/service-facts.md).
+        redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new AppRequestError(null, `The app did not answer ${method} ${path}: ${ensureError(error).message}`, true);
     }
     const text = await response.text().catch(() => "");
+    if (response.status >= 300 && response.status < 400 || response.type === "opaqueredirect") {
+      const location = response.headers.get("location");
+      throw new AppRequestError(
+        response.status,
+        `The app answered ${method} ${path} with a redirect${location === null ? "" : ` to ${location.slice(0, 200)}`}; the collector does not follow redirects (they would carry its credentials elsewhere). Set COLLECTOR_APP_URL (or --app) to the app's final https:// address.`,
+        false,
+        "redirect-refused",
+      );
+    }
     if (response.ok) {
       if (body !== null) uploadBytes += typeof body.data === "string" ? Buffer.byteLength(body.data) : body.data.byteLength;
       return text === "" ? null : (JSON.parse(text) as unknown);
@@ -205,6 +216,12 @@ export function createAppClient(options: AppClientOptions): CollectorAppClient {
     },
     traffic: () => ({ requests, uploadBytes }),
   };
+}
+
+/** The API root for the app's root URL or its /api address, with or without a trailing slash. */
+export function apiRootOf(appUrl: string): string {
+  const root = appUrl.trim().replace(/\/+$/, "");
+  return /\/api$/i.test(root) ? root : `${root}/api`;
 }
 
 function problemOf(text: string): { type: string | null; detail: string | null } {

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { CollectionInfo, MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { sameWatermark, type SnapshotMember } from "../snapshots/snapshot.js";
+import { readShortfall, sameWatermark, type SnapshotMember } from "../snapshots/snapshot.js";
+import { canonicalSourceTime, sourceTimeProblem } from "../snapshots/sourceTime.js";
 import { encodeParts, type SnapshotCommit } from "../snapshots/snapshotFormat.js";
 import type { Clock } from "../sync/clock.js";
 import { AppRequestError, type AppSnapshotView, type CollectorAppClient } from "./appClient.js";
@@ -132,7 +133,7 @@ async function confirm(deps: CollectorDeps, collectionId: string, snapshotId: st
   try {
     await deps.app.confirm(collectionId, snapshotId, {
       memberCount: info.memberCount,
-      lastMemberChangeTime: info.lastMemberChangeTime,
+      lastMemberChangeTime: canonicalSourceTime(info.lastMemberChangeTime),
       checkedAt,
       collector: deps.collectorName,
     });
@@ -148,11 +149,20 @@ async function pendingOrRead(deps: CollectorDeps, source: ReturnType<MembershipS
   const pending = deps.pending.get(info.id);
   if (pending !== undefined && sameWatermark(info, pending.commit.collection)) return pending;
   deps.pending.delete(info.id);
+  const type = info.type === "device" ? "device" : "user";
+  const changedAt = info.lastMemberChangeTime === null ? null : sourceTimeProblem(info.lastMemberChangeTime, deps.clock.now());
+  if (changedAt !== null) {
+    // The app refuses it too (400): reading and uploading the members would only fill its staging area.
+    throw new Error(`Not uploaded: ConfigMgr reports LastMemberChangeTime ${changedAt} for ${info.id}; the next pass reads it again.`);
+  }
   const readStartedAt = new Date(deps.clock.now()).toISOString();
   // All or nothing: the adapter throws on a failed or truncated read, so a partial read is never uploaded.
   const members: SnapshotMember[] = info.type === "device" ? await source.readDeviceMembers(info.id) : await source.readUserMembers(info.id);
   const readFinishedAt = new Date(deps.clock.now()).toISOString();
-  const type = info.type === "device" ? "device" : "user";
+  const rowsRead = source.rowsRead?.(info.id);
+  // The app's own rule (a short read never becomes current), checked before anything is sent.
+  const shortfall = readShortfall({ type, memberCount: info.memberCount }, members.length, rowsRead);
+  if (shortfall !== null) throw new Error(`Not uploaded: ${shortfall} of ${info.id}; a short read would cost the group members. The next pass reads it again.`);
   const snapshotId = randomUUID();
   const parts = await encodeParts({ collectionId: info.id, snapshotId, memberType: type }, members, deps.membersPerPart);
   const upload: PendingUpload = {
@@ -161,8 +171,9 @@ async function pendingOrRead(deps: CollectorDeps, source: ReturnType<MembershipS
     uploaded: 0,
     commit: {
       collectionId: info.id,
-      collection: { name: info.name, type, memberCount: info.memberCount, lastMemberChangeTime: info.lastMemberChangeTime },
+      collection: { name: info.name, type, memberCount: info.memberCount, lastMemberChangeTime: canonicalSourceTime(info.lastMemberChangeTime) },
       members: members.length,
+      ...(rowsRead === undefined ? {} : { rowsRead }),
       parts: parts.length,
       readStartedAt,
       readFinishedAt,

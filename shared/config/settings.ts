@@ -248,6 +248,11 @@ export const settingsSchema = z.object({
   SOURCE_MODE: z.enum(["adminservice", "pushed"], { message: 'SOURCE_MODE must be "adminservice" or "pushed"' }).default("adminservice"),
   /** In `pushed` mode, a snapshot not confirmed by a collector for this long blocks every removal (`source-stale`). */
   SNAPSHOT_MAX_AGE_MINUTES: intSetting("SNAPSHOT_MAX_AGE_MINUTES", 1, 7 * 24 * 60, 30),
+  /**
+   * In `pushed` mode, megabytes of uncommitted snapshot uploads one collection may hold at once (a part past it
+   * gets 413); uploads nobody commits are deleted after an hour.
+   */
+  SNAPSHOT_STAGING_MAX_MB: intSetting("SNAPSHOT_STAGING_MAX_MB", 8, 16 * 1024, 256),
   /** The collector: the app's root URL (`https://<app>.azurewebsites.net`, or `serve`'s URL). */
   COLLECTOR_APP_URL: serviceUrl("COLLECTOR_APP_URL").optional(),
   /** The collector: seconds between two passes over the mapped collections. */

@@ -104,6 +104,8 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
   };
   /** MemberCount of collections read through this view: a member read must return at least that many. */
   const memberCounts = new Map<string, number>();
+  /** Distinct membership rows of each member read, before user groups are set aside. */
+  const rowCounts = new Map<string, number>();
 
   async function getCollection(collectionId: string): Promise<CollectionInfo | null> {
     const body = await http.getJson(urls.collection(collectionId), count, true);
@@ -130,6 +132,7 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
     const { rows, announced } = await readAllRows(http, urls, urls.membership(collectionId), pageSize, count, memberCount);
     const members = parseRows(memberSchema, rows, "SMS_FullCollectionMembership");
     const unique = new Map(members.map((m) => [m.ResourceID, m]));
+    rowCounts.set(collectionId.toUpperCase(), unique.size);
     const expected = Math.max(announced ?? 0, memberCount ?? 0);
     if (unique.size < expected) {
       throw new SourceReadError("truncated", `AdminService returned ${unique.size} members of ${collectionId} but announced ${expected}`);
@@ -204,6 +207,7 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
         .sort((a, b) => a.resourceId - b.resourceId);
     },
 
+    rowsRead: (collectionId) => rowCounts.get(collectionId.toUpperCase()),
     requestCount: () => requests,
   };
 }

@@ -42,6 +42,12 @@ export interface MembershipSource {
   getCollection(collectionId: string): Promise<CollectionInfo | null>;
   readDeviceMembers(collectionId: string): Promise<SourceDevice[]>;
   readUserMembers(collectionId: string): Promise<SourceUser[]>;
+  /**
+   * SMS_FullCollectionMembership rows the last member read of `collectionId` returned through this view, every
+   * resource type counted (a user collection's user groups too): what MemberCount counts. Undefined when not read
+   * (or not known to the source).
+   */
+  rowsRead?(collectionId: string): number | undefined;
   /** Requests sent through this view (for run records and benchmarks). */
   requestCount(): number;
 }

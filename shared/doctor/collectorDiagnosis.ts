@@ -1,3 +1,4 @@
+import { apiRootOf } from "../collector/appClient.js";
 import { AppRequestError, type AppAuth, type CollectorAppClient, type MappedCollections } from "../collector/appClient.js";
 import { adminServiceChecks, type AdminServiceDoctorDeps } from "./adminServiceChecks.js";
 import { diagnosisOf, errorLine, failed, notApplicable, passed, type DiagnosticCheck, type Diagnosis } from "./diagnosis.js";
@@ -27,7 +28,7 @@ const ASSIGN_ROLE = `Assign the app role ${ROLE} of the app's registration to th
  * AdminService with every collection the app says is mapped.
  */
 export async function diagnoseCollector(deps: CollectorDoctorDeps): Promise<Diagnosis> {
-  const mappedUrl = `${deps.appUrl.replace(/\/+$/, "")}/api/collections/mapped`;
+  const mappedUrl = `${apiRootOf(deps.appUrl)}/collections/mapped`;
   const answer = await reach(mappedUrl, deps.fetchImpl === undefined ? {} : { fetchImpl: deps.fetchImpl });
   const checks: DiagnosticCheck[] = [];
   let mapped: MappedCollections | null = null;
@@ -89,6 +90,6 @@ async function acceptsCheck(deps: CollectorDoctorDeps): Promise<{ check: Diagnos
       return { check: failed(ACCEPTS, `the app refused the collector's credentials (401)`, fix), mapped: null };
     }
     if (error instanceof AppRequestError && error.status === 403) return { check: failed(ACCEPTS, "the app answered 403: the collector's identity lacks the role the upload needs", ASSIGN_ROLE), mapped: null };
-    return { check: failed(ACCEPTS, errorLine(error), "Check COLLECTOR_APP_URL (the app's root URL, without /api) and the app's health."), mapped: null };
+    return { check: failed(ACCEPTS, errorLine(error), "Check COLLECTOR_APP_URL (the app's root URL or its /api address) and the app's health."), mapped: null };
   }
 }

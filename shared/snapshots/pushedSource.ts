@@ -57,15 +57,28 @@ function openView(store: SnapshotStore): MembershipSource {
     throw new SourceReadError("unavailable", `The snapshot of ${collectionId} kept being replaced while it was read; the next run reads the newest.`);
   }
 
-  /** Null when a part is gone or changed: the snapshot was replaced under us (the caller reads the new one). */
-  async function readSnapshot(snapshot: CurrentSnapshot): Promise<SnapshotMember[] | null> {
+  /** The bytes of each part exactly as the commit checked them; null when one is gone (replaced and pruned). */
+  async function committedParts(snapshot: CurrentSnapshot): Promise<(() => Promise<Uint8Array | null>)[] | null> {
+    const { pieces } = snapshot;
+    if (pieces !== undefined && pieces.length === snapshot.parts) {
+      // Fetched by the digest the commit recorded: a later upload of the same part cannot change what is read.
+      return pieces.map((count, part) => () => store.readCommittedPart(snapshot.collectionId, snapshot.snapshotId, part, snapshot.digests[part] ?? "", count));
+    }
+    // Committed before the pieces were recorded: through the part rows, checked against the recorded digests.
     requests += 1;
     const parts = await store.listParts(snapshot.collectionId, snapshot.snapshotId);
     if (parts.length !== snapshot.parts || parts.some((part, index) => part.digest.slice(0, 16) !== snapshot.digests[index])) return null;
+    return parts.map((part) => () => store.readPart(snapshot.collectionId, snapshot.snapshotId, part));
+  }
+
+  /** Null when a part is gone or changed: the snapshot was replaced under us (the caller reads the new one). */
+  async function readSnapshot(snapshot: CurrentSnapshot): Promise<SnapshotMember[] | null> {
+    const parts = await committedParts(snapshot);
+    if (parts === null) return null;
     const members: SnapshotMember[] = [];
-    for (const part of parts) {
+    for (const readPart of parts) {
       requests += 1;
-      const data = await store.readPart(snapshot.collectionId, snapshot.snapshotId, part);
+      const data = await readPart();
       if (data === null) return null;
       try {
         members.push(...(await decodePart(data)).members);

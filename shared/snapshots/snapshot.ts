@@ -1,4 +1,5 @@
 import type { SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
+import { parseSourceTime } from "./sourceTime.js";
 
 /**
  * A collection snapshot: what an on-premises collector read from the AdminService, uploaded in parts and made
@@ -53,6 +54,17 @@ export interface CurrentSnapshot {
   readonly parts: number;
   /** The first 16 hex digits of each part's sha-256, in part order: the exact bytes this commit checked. */
   readonly digests: readonly string[];
+  /**
+   * Stored rows of each part's bytes, in part order: readers fetch the bytes the commit checked by their digest,
+   * so a part uploaded again while (or after) the commit ran can never change this snapshot. Absent on snapshots
+   * committed before it was recorded (then the part rows are read).
+   */
+  readonly pieces?: readonly number[];
+  /**
+   * Membership rows the collector read (SMS_FullCollectionMembership, user groups included): a user
+   * collection's members must add up to it. Absent from older collectors.
+   */
+  readonly rowsRead?: number;
   readonly readStartedAt: string;
   readonly readFinishedAt: string;
   /** Epoch ms the collector last vouched that ConfigMgr still matches (read or confirmed); drives freshness. */
@@ -87,8 +99,24 @@ export function isNewer(candidate: Pick<CurrentSnapshot, "collection" | "readSta
 /** ConfigMgr writes times in several ISO 8601 shapes; compare instants, never strings. Null is "never". */
 function changeTime(value: string | null): number {
   if (value === null) return Number.NEGATIVE_INFINITY;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+  return parseSourceTime(value) ?? Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * Why a read does not add up to what the collection itself reports, by the rule that fails an adminservice-mode
+ * read as `source-truncated` (shared/configmgr/adminServiceSource.ts): a device collection's members must reach
+ * its MemberCount; a user collection's membership rows must (user groups count in MemberCount but are not
+ * users), and its users cannot outnumber those rows. More than MemberCount is fine: members joined while the
+ * read ran. Null when it adds up.
+ */
+export function readShortfall(collection: Pick<SnapshotCollection, "type" | "memberCount">, members: number, rowsRead: number | undefined): string | null {
+  if (collection.type === "device") {
+    return members >= collection.memberCount ? null : `the read holds ${members} members but the collection reports MemberCount ${collection.memberCount}`;
+  }
+  const rows = rowsRead ?? members;
+  if (rows < collection.memberCount) return `the read holds ${rows} membership rows but the collection reports MemberCount ${collection.memberCount}`;
+  if (members > rows) return `the read holds ${members} users but only ${rows} membership rows were read`;
+  return null;
 }
 
 /** How old the snapshot's evidence is, judged by the app's clock. */

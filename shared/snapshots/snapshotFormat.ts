@@ -2,6 +2,7 @@ import { promisify } from "node:util";
 import { gunzip, gzip, constants as zlibConstants } from "node:zlib";
 import { z } from "zod";
 import { collectionIdSchema, guidSchema } from "../mappings/ids.js";
+import { parseSourceTime } from "./sourceTime.js";
 import { SNAPSHOT_LIMITS, type PartSummary, type SnapshotMember, type SnapshotMemberType } from "./snapshot.js";
 
 const inflate = promisify(gunzip);
@@ -64,6 +65,12 @@ export const partSchema = z.discriminatedUnion("memberType", [
 export type SnapshotPart = z.output<typeof partSchema>;
 
 const isoInstant = z.iso.datetime({ offset: true });
+/** LastMemberChangeTime as ConfigMgr wrote it: any of its ISO 8601 shapes (sourceTime.ts), or null for "never". */
+const changeTimeSchema = z
+  .string()
+  .max(64)
+  .refine((value) => parseSourceTime(value) !== null, "must be an ISO 8601 date and time")
+  .nullable();
 export const commitSchema = z
   .object({
     collectionId: collectionIdSchema,
@@ -72,11 +79,13 @@ export const commitSchema = z
         name: printable(SNAPSHOT_LIMITS.nameLength),
         type: z.enum(["device", "user"]),
         memberCount: z.number().int().min(0).max(100_000_000),
-        lastMemberChangeTime: z.string().max(64).nullable(),
+        lastMemberChangeTime: changeTimeSchema,
       })
       .strict(),
     /** Members in all parts together; must equal the sum the parts hold. */
     members: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts * SNAPSHOT_LIMITS.membersPerPart),
+    /** SMS_FullCollectionMembership rows read (user groups included): what a user collection's count is checked against. */
+    rowsRead: z.number().int().min(0).max(100_000_000).optional(),
     parts: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts),
     readStartedAt: isoInstant,
     readFinishedAt: isoInstant,
@@ -93,7 +102,7 @@ export type SnapshotCommit = z.output<typeof commitSchema>;
 export const confirmSchema = z
   .object({
     memberCount: z.number().int().min(0).max(100_000_000),
-    lastMemberChangeTime: z.string().max(64).nullable(),
+    lastMemberChangeTime: changeTimeSchema,
     /** When the collector read SMS_Collection and found it unchanged. */
     checkedAt: isoInstant,
     collector: printable(SNAPSHOT_LIMITS.collectorLength).min(1),

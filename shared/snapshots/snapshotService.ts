@@ -4,10 +4,11 @@ import { mappingKeyOf } from "../mappings/ids.js";
 import type { MappingStore } from "../mappings/mappingStore.js";
 import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
 import type { Clock } from "../sync/clock.js";
+import { checkAddsUp, checkParts, checkTimes } from "./commitChecks.js";
 import { isNewer, sameWatermark, type CurrentSnapshot, type PartSummary } from "./snapshot.js";
 import { SnapshotRefusedError } from "./snapshotErrors.js";
 import { decodePart, PartRejected, summariseMembers, type SnapshotCommit, type SnapshotConfirm } from "./snapshotFormat.js";
-import type { SnapshotStore, StoredPart } from "./snapshotStore.js";
+import type { SnapshotStore } from "./snapshotStore.js";
 
 export interface SnapshotServiceDeps {
   readonly store: SnapshotStore;
@@ -21,6 +22,8 @@ export interface SnapshotServiceDeps {
   readonly maxAgeMs: number;
   /** SOURCE_IDENTITY_RECHECK_MINUTES in ms: a snapshot with members lacking an Entra id is read again this long after its read. */
   readonly recheckMs: number;
+  /** SNAPSHOT_STAGING_MAX_MB in bytes: uncommitted upload bytes one collection may hold at once. */
+  readonly stagingMaxBytes?: number;
 }
 
 export type CommitOutcome =
@@ -42,13 +45,24 @@ export interface SnapshotService {
   current(collectionId: string): Promise<CurrentSnapshot | null>;
   /** An admin wants the collection read in full on the collector's next pass; null when it has no snapshot yet (read anyway). */
   requestRefresh(collectionId: string): Promise<CurrentSnapshot | null>;
+  /**
+   * An operator drops the current snapshot (and its rows): syncs then wait for the collector's next read, which
+   * the app asks for as a first snapshot. Null when the collection had none.
+   */
+  discard(collectionId: string, by: string): Promise<CurrentSnapshot | null>;
+  /** Deletes every collection's uploads that nobody committed within STAGING_MAX_AGE_MS (the staging janitor). */
+  pruneStaging(): Promise<{ readonly collections: number; readonly deleted: number }>;
   listCurrent(): AsyncIterable<CurrentSnapshot>;
 }
 
 /** Pointer replacements lost to another committer before giving up (each retry re-reads and re-compares). */
 const COMMIT_ATTEMPTS = 8;
 /** Parts of a snapshot nobody committed (a collector killed mid-upload) are deleted once this old. */
-export const ABANDONED_UPLOAD_MS = 15 * 60_000;
+export const ABANDONED_UPLOAD_MS = 60 * 60_000;
+/** A commit leaves this much time before its parts would count as abandoned. */
+const COMMIT_MARGIN_MS = 10 * 60_000;
+/** SNAPSHOT_STAGING_MAX_MB's default: the largest supported hierarchy's biggest collection is about 35 MB of parts. */
+export const DEFAULT_STAGING_MAX_BYTES = 256 * 1024 * 1024;
 
 export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotService {
   const { store, clock, log } = deps;
@@ -66,32 +80,26 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     }
   }
 
-  /** The parts must be exactly 0…parts−1, of the commit's member type, in ascending non-overlapping ranges. */
-  function checkParts(commit: SnapshotCommit, parts: readonly StoredPart[]): void {
-    const present = new Set(parts.map((part) => part.part));
-    const missing: number[] = [];
-    for (let n = 0; n < commit.parts && missing.length < 20; n++) if (!present.has(n)) missing.push(n);
-    const extra = parts.filter((part) => part.part >= commit.parts).map((part) => part.part);
-    if (extra.length > 0) {
-      throw new SnapshotRefusedError("snapshot-inconsistent", `The commit announces ${commit.parts} parts but part ${extra.join(", ")} was uploaded too.`);
+  /** Nothing is staged for a collection no mapping reads: a collector (or anyone with the role) cannot fill storage with it. */
+  async function requireMapped(collectionId: string): Promise<void> {
+    for await (const _mapping of deps.mappings.listAll({ collectionId })) return;
+    throw new SnapshotRefusedError("collection-not-mapped", `No mapping reads collection ${collectionId}: the app takes snapshots only of mapped collections (GET /api/collections/mapped lists them).`);
+  }
+
+  /** Uncommitted bytes of the collection after this part would be stored (an upload of the same part replaces its earlier row). */
+  async function requireStagingRoom(collectionId: string, snapshotId: string, part: number, bytes: number): Promise<void> {
+    const limit = deps.stagingMaxBytes ?? DEFAULT_STAGING_MAX_BYTES;
+    const current = (await store.current(collectionId))?.snapshot.snapshotId;
+    let staged = 0;
+    for (const snapshot of (await store.listStoredSnapshots(collectionId)).keys()) {
+      if (snapshot === current) continue;
+      for (const stored of await store.listParts(collectionId, snapshot)) if (!(snapshot === snapshotId && stored.part === part)) staged += stored.bytes;
     }
-    if (missing.length > 0) {
-      throw new SnapshotRefusedError("snapshot-incomplete", `Part ${missing.join(", ")} of ${commit.parts} has not been uploaded; upload it and commit again.`);
-    }
-    const wrongType = parts.find((part) => part.memberType !== commit.collection.type);
-    if (wrongType !== undefined) {
-      throw new SnapshotRefusedError("snapshot-inconsistent", `Part ${wrongType.part} holds ${wrongType.memberType}s but the collection is a ${commit.collection.type} collection.`);
-    }
-    const total = parts.reduce((sum, part) => sum + part.members, 0);
-    if (total !== commit.members) {
-      throw new SnapshotRefusedError("snapshot-inconsistent", `The parts hold ${total} members but the commit announces ${commit.members}.`);
-    }
-    for (let i = 1; i < parts.length; i++) {
-      const before = parts[i - 1] as StoredPart;
-      const part = parts[i] as StoredPart;
-      if (part.firstResourceId <= before.lastResourceId) {
-        throw new SnapshotRefusedError("snapshot-inconsistent", `Parts ${before.part} and ${part.part} overlap: members must be sorted by resource id across parts, each once.`);
-      }
+    if (staged + bytes > limit) {
+      throw new SnapshotRefusedError(
+        "staging-full",
+        `Collection ${collectionId} already holds ${staged} bytes of uncommitted uploads; this part (${bytes} bytes) would pass the limit of ${limit} (SNAPSHOT_STAGING_MAX_MB). Uploads nobody commits are deleted after ${ABANDONED_UPLOAD_MS / 60_000} minutes.`,
+      );
     }
   }
 
@@ -109,15 +117,26 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
   /** Deletes the snapshot that was just replaced and uploads nobody committed; a failure only leaves rows behind. */
   async function prune(collectionId: string, keep: string, replaced: string | null): Promise<void> {
     try {
-      const stored = await store.listStoredSnapshots(collectionId);
-      const now = clock.now();
-      for (const [snapshotId, writtenAt] of stored) {
-        if (snapshotId === keep) continue;
-        if (snapshotId === replaced || now - writtenAt > ABANDONED_UPLOAD_MS) await store.deleteSnapshot(collectionId, snapshotId);
-      }
+      await pruneCollection(collectionId, await store.listStoredSnapshots(collectionId), keep, replaced);
     } catch (error) {
       log.warn("old snapshot rows could not be deleted; the next commit tries again", { collectionId, error: ensureError(error).message });
     }
+  }
+
+  /** Deletes the collection's snapshots other than `keep` that are `replaced` or abandoned; answers how many. */
+  async function pruneCollection(collectionId: string, stored: ReadonlyMap<string, number>, keep: string | null, replaced: string | null): Promise<number> {
+    const now = clock.now();
+    let deleted = 0;
+    for (const [snapshotId, writtenAt] of stored) {
+      if (snapshotId === keep) continue;
+      if (snapshotId === replaced || now - writtenAt > ABANDONED_UPLOAD_MS) {
+        // Read again right before deleting: a snapshot committed since `keep` was read stays.
+        if (snapshotId !== replaced && (await store.current(collectionId))?.snapshot.snapshotId === snapshotId) continue;
+        await store.deleteSnapshot(collectionId, snapshotId);
+        deleted += 1;
+      }
+    }
+    return deleted;
   }
 
   /** A confirmation or a tie moves `freshAt` forward (never back), with the pointer's ETag. */
@@ -168,8 +187,16 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         throw new PartRejected(false, `The part does not belong here: ${mismatch.join("; ")}.`, mismatch.map((message) => ({ path: "", message })));
       }
       await refuseCommitted(collectionId, snapshotId);
+      await requireMapped(collectionId);
+      await requireStagingRoom(collectionId, snapshotId, partNumber, data.byteLength);
       const summary = summariseMembers(part);
-      await store.putPart(collectionId, snapshotId, summary, data);
+      const stored = await store.putPart(collectionId, snapshotId, summary, data);
+      // Raced its own snapshot's commit and lost: the commit kept the bytes it checked (readers fetch those by
+      // digest), so this upload changed nothing a sync reads, and the collector must not think it counted.
+      const after = await store.current(collectionId);
+      if (after?.snapshot.snapshotId === snapshotId && after.snapshot.digests[partNumber] !== stored.digest.slice(0, 16)) {
+        throw new SnapshotRefusedError("snapshot-committed", `Snapshot ${snapshotId} of ${collectionId} was committed while part ${partNumber} was uploaded; the committed snapshot keeps the part it was committed with.`);
+      }
       return summary;
     },
 
@@ -178,14 +205,22 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       if (commit.collectionId !== collectionId) {
         throw new SnapshotRefusedError("snapshot-inconsistent", `The commit names collection ${commit.collectionId} but the URL names ${collectionId}.`);
       }
+      checkTimes(commit, clock.now());
       const existing = await store.current(collectionId);
       if (existing?.snapshot.snapshotId === snapshotId) {
         // A retried commit (the first answer was lost): same answer, and the same job ids again.
         const queued = existing.snapshot.queuedSyncs ? await queueSyncs(existing.snapshot) : 0;
         return { status: "current", snapshot: existing.snapshot, queued };
       }
+      await requireMapped(collectionId);
       const parts = await store.listParts(collectionId, snapshotId);
       checkParts(commit, parts);
+      checkAddsUp(commit);
+      // Parts about to be deleted as abandoned cannot be committed: the janitor could remove them under the pointer.
+      const oldest = Math.min(...parts.map((part) => part.writtenAt));
+      if (parts.length > 0 && clock.now() - oldest > ABANDONED_UPLOAD_MS - COMMIT_MARGIN_MS) {
+        throw new SnapshotRefusedError("snapshot-incomplete", `Parts of snapshot ${snapshotId} were uploaded more than ${(ABANDONED_UPLOAD_MS - COMMIT_MARGIN_MS) / 60_000} minutes ago and are about to be deleted as abandoned; upload them again and commit.`);
+      }
       const now = clock.now();
       const candidate: CurrentSnapshot = {
         collectionId,
@@ -194,6 +229,8 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         members: commit.members,
         parts: commit.parts,
         digests: parts.map((part) => part.digest.slice(0, 16)),
+        pieces: parts.map((part) => part.pieces),
+        ...(commit.rowsRead === undefined ? {} : { rowsRead: commit.rowsRead }),
         readStartedAt: commit.readStartedAt,
         readFinishedAt: commit.readFinishedAt,
         freshAt: vouchedAt(commit.readStartedAt),
@@ -233,6 +270,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
 
     async confirm(collectionId, snapshotId, confirm) {
       requirePushed();
+      checkTimes(confirm, clock.now());
       const fresh = await refresh(collectionId, snapshotId, vouchedAt(confirm.checkedAt), (snapshot) => sameWatermark(confirm, snapshot.collection));
       if (fresh === null) {
         throw new SnapshotRefusedError("snapshot-outdated", `Snapshot ${snapshotId} is not the current snapshot of ${collectionId} with that watermark; read the collection and upload a new snapshot.`);
@@ -248,6 +286,35 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       requirePushed();
       const at = clock.now();
       return updatePointer(collectionId, (snapshot) => ((snapshot.refreshRequestedAt ?? 0) > Date.parse(snapshot.readStartedAt) ? snapshot : { ...snapshot, refreshRequestedAt: at }));
+    },
+
+    async discard(collectionId, by) {
+      requirePushed();
+      for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+        const pointer = await store.current(collectionId);
+        if (pointer === null) return null;
+        try {
+          await store.deleteCurrent(collectionId, pointer.etag);
+        } catch (error) {
+          if (error instanceof ConcurrencyError) continue;
+          throw error;
+        }
+        log.warn("snapshot discarded", { collectionId, snapshotId: pointer.snapshot.snapshotId, collector: pointer.snapshot.collector, by });
+        await prune(collectionId, "", pointer.snapshot.snapshotId);
+        return pointer.snapshot;
+      }
+      throw new ConcurrencyError(`The current snapshot of ${collectionId} kept changing; try again.`);
+    },
+
+    async pruneStaging() {
+      const stored = await store.listAllStoredSnapshots();
+      let deleted = 0;
+      for (const [collectionId, snapshots] of stored) {
+        const current = (await store.current(collectionId))?.snapshot.snapshotId ?? null;
+        deleted += await pruneCollection(collectionId, snapshots, current, null);
+      }
+      if (deleted > 0) log.info("abandoned snapshot uploads deleted", { collections: stored.size, deleted });
+      return { collections: stored.size, deleted };
     },
 
     listCurrent: () => store.listCurrent(),

@@ -25,6 +25,7 @@ const partEntitySchema = z.object({
   withoutEntraId: z.number().int().min(0).default(0),
   digest: z.string().regex(/^[0-9a-f]{64}$/),
   pieces: z.number().int().min(1),
+  bytes: z.number().int().min(0).default(0),
 });
 
 const currentEntitySchema = z.object({ etag: z.string(), snapshot: jsonProperty(written<CurrentSnapshot>(isObject)) });
@@ -60,8 +61,9 @@ export function createSnapshotTable(table: LazyTable): SnapshotStore {
         (piece, index) => client.upsertEntity({ partitionKey, rowKey: `data-${base}-${digest.slice(0, 16)}-${String(index).padStart(2, "0")}`, ...toProperties(piece) }, "Replace"),
         { concurrency: ROWS_IN_FLIGHT },
       );
-      const row: Record<string, unknown> = { ...summaryProperties(summary), digest, pieces: pieces.length };
+      const row: Record<string, unknown> = { ...summaryProperties(summary), digest, pieces: pieces.length, bytes: data.byteLength };
       await client.upsertEntity({ partitionKey, rowKey: `part-${base}`, ...row }, "Replace");
+      return { ...summary, digest, pieces: pieces.length, bytes: data.byteLength, writtenAt: Date.now() };
     },
 
     async listParts(collectionId, snapshotId) {
@@ -71,8 +73,7 @@ export function createSnapshotTable(table: LazyTable): SnapshotStore {
       const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${`part-${snapshotId}.`}`;
       const parts: StoredPart[] = [];
       for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
-        const { pieces: _pieces, ...part } = parseEntity(partEntitySchema, table.name, entity);
-        parts.push(part);
+        parts.push({ ...parseEntity(partEntitySchema, table.name, entity), writtenAt: Date.parse(String(entity["timestamp"] ?? "")) || 0 });
       }
       return parts.sort((a, b) => a.part - b.part);
     },
@@ -84,19 +85,12 @@ export function createSnapshotTable(table: LazyTable): SnapshotStore {
       if (row === null) return null;
       const { pieces, digest } = parseEntity(partEntitySchema, table.name, row);
       if (digest !== part.digest) return null;
-      const base = `data-${snapshotId}-${partNumber(part.part)}-${digest.slice(0, 16)}`;
-      const chunks = await pMap(
-        Array.from({ length: pieces }, (_, index) => `${base}-${String(index).padStart(2, "0")}`),
-        async (rowKey) => {
-          const entity = await readOrNull(() => client.getEntity<Record<string, unknown>>(partitionKey, rowKey));
-          return entity === null ? null : fromProperties(entity);
-        },
-        { concurrency: ROWS_IN_FLIGHT },
-      );
-      if (chunks.some((piece) => piece === null)) return null;
-      const data = Buffer.concat(chunks as Buffer[]);
-      // Rows damaged or replaced under us read as "gone", never as other members.
-      return createHash("sha256").update(data).digest("hex") === digest ? data : null;
+      return readPieces(client, partitionKey, snapshotId, part.part, digest, pieces);
+    },
+
+    async readCommittedPart(collectionId, snapshotId, part, digest, pieces) {
+      const client = await table.ready();
+      return readPieces(client, partition(collectionId), snapshotKey(snapshotId), part, digest, pieces);
     },
 
     async current(collectionId) {
@@ -113,6 +107,11 @@ export function createSnapshotTable(table: LazyTable): SnapshotStore {
       const what = `The current snapshot of ${snapshot.collectionId}`;
       if (etag === null) await conditionalWrite(what, () => client.createEntity(entity));
       else await conditionalWrite(what, () => client.updateEntity(entity, "Replace", { etag }));
+    },
+
+    async deleteCurrent(collectionId, etag) {
+      const client = await table.ready();
+      await conditionalWrite(`The current snapshot of ${collectionId}`, () => client.deleteEntity(partition(collectionId), CURRENT_ROW, { etag }));
     },
 
     async *listCurrent() {
@@ -137,16 +136,46 @@ export function createSnapshotTable(table: LazyTable): SnapshotStore {
       const partitionKey = partition(collectionId);
       const client = await table.ready();
       const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${"data-"} and RowKey lt ${"part."}`;
-      const newest = new Map<string, number>();
-      for await (const entity of readAllEntities<{ timestamp?: string }>(client, { filter, select: ["RowKey", "Timestamp"] })) {
-        const snapshotId = /^(?:data|part)-([0-9a-f-]{36})-/.exec(entity.rowKey ?? "")?.[1];
-        if (snapshotId === undefined) continue;
-        const written = Date.parse(entity.timestamp ?? "") || 0;
-        newest.set(snapshotId, Math.max(newest.get(snapshotId) ?? 0, written));
-      }
-      return newest;
+      return (await storedSnapshots(client, filter)).get(partitionKey) ?? new Map();
+    },
+
+    async listAllStoredSnapshots() {
+      const client = await table.ready();
+      // One scan of the whole table, keys and timestamps only (the data rows' bytes are not read).
+      return storedSnapshots(client, odata`RowKey ge ${"data-"} and RowKey lt ${"part."}`);
     },
   };
+}
+
+/** Collection → snapshot id → newest row write (epoch ms), of the part and data rows the filter selects. */
+async function storedSnapshots(client: TableClient, filter: string): Promise<Map<string, Map<string, number>>> {
+  const found = new Map<string, Map<string, number>>();
+  for await (const entity of readAllEntities<{ timestamp?: string }>(client, { filter, select: ["PartitionKey", "RowKey", "Timestamp"] })) {
+    const snapshotId = /^(?:data|part)-([0-9a-f-]{36})-/.exec(entity.rowKey ?? "")?.[1];
+    if (snapshotId === undefined || entity.partitionKey === undefined) continue;
+    const written = Date.parse(entity.timestamp ?? "") || 0;
+    const newest = found.get(entity.partitionKey) ?? new Map<string, number>();
+    newest.set(snapshotId, Math.max(newest.get(snapshotId) ?? 0, written));
+    found.set(entity.partitionKey, newest);
+  }
+  return found;
+}
+
+/** The bytes of one upload of a part, from the rows named by its digest; null when gone or not hashing to it. */
+async function readPieces(client: TableClient, partitionKey: string, snapshotId: string, part: number, digest: string, pieces: number): Promise<Buffer | null> {
+  const base = `data-${snapshotId}-${partNumber(part)}-${digest.slice(0, 16)}`;
+  const chunks = await pMap(
+    Array.from({ length: pieces }, (_, index) => `${base}-${String(index).padStart(2, "0")}`),
+    async (rowKey) => {
+      const entity = await readOrNull(() => client.getEntity<Record<string, unknown>>(partitionKey, rowKey));
+      return entity === null ? null : fromProperties(entity);
+    },
+    { concurrency: ROWS_IN_FLIGHT },
+  );
+  if (chunks.some((piece) => piece === null)) return null;
+  const data = Buffer.concat(chunks as Buffer[]);
+  // Rows damaged or replaced under us read as "gone", never as other members.
+  return createHash("sha256").update(data).digest("hex").startsWith(digest) ? data : null;
 }
 
 function partNumber(part: number): string {

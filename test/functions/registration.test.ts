@@ -32,13 +32,14 @@ async function registerApp(): Promise<Map<string, Registration>> {
 }
 
 describe("the Functions app registration (functions/index.ts)", () => {
-  it("registers exactly the API, the scheduler, the queue worker and the notifier, each once, without building services", async () => {
+  it("registers exactly the API, the scheduler, the queue worker, the notifier and the snapshot janitor, each once, without building services", async () => {
     const functions = await registerApp();
     expect(registered.map((entry) => `${entry.kind} ${entry.name}`).sort()).toEqual([
       "http mappingsApi",
       "serviceBusQueue syncWorker",
       "timer notifier",
       "timer scheduler",
+      "timer snapshotJanitor",
     ]);
     for (const entry of functions.values()) expect(entry.options.handler).toEqual(expect.any(Function));
   });

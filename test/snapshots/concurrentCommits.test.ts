@@ -4,7 +4,7 @@ import { createPushedSourceProvider } from "../../shared/snapshots/pushedSource.
 import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
 import { harnessPerTest, type ApiHarness } from "../api/apiHarness.js";
 import { DEVICE_COLLECTION, range } from "../support/fixtures.js";
-import { commitBody, snapshotDevice } from "./snapshotUploads.js";
+import { commitBody, mapCollection, snapshotDevice } from "./snapshotUploads.js";
 
 const start = harnessPerTest({ pushed: true });
 
@@ -26,6 +26,7 @@ async function stage(h: ApiHarness, first: number, last: number, lastMemberChang
 describe("two collectors pushing at once", () => {
   it("never produce a torn snapshot: readers see one whole snapshot, and the newest watermark wins", async () => {
     const h = await start();
+    await mapCollection(h, DEVICE_COLLECTION);
     const source = createPushedSourceProvider(h.stores.snapshots);
     const base = await stage(h, 1, 200, "2026-11-01T08:00:00Z");
     await base.commit();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { harnessPerTest } from "../api/apiHarness.js";
 import { WRITER, clientPrincipal } from "../api/principals.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
-import { snapshotDevice, uploadSnapshot } from "./snapshotUploads.js";
+import { snapshotDevice, uploadSnapshot, mapCollection } from "./snapshotUploads.js";
 
 const devices = range(1, 30).map((n) => entraDevice(n));
 const start = harnessPerTest({ pushed: true, seed: scenarioSeed({ others: devices }) });
@@ -49,6 +49,7 @@ describe("snapshot freshness (SNAPSHOT_MAX_AGE_MINUTES)", () => {
 
   it("refuses a confirmation of a watermark that is not the current snapshot's", async () => {
     const h = await start();
+    await mapCollection(h, DEVICE_COLLECTION);
     const { snapshotId } = await uploadSnapshot(h, DEVICE_COLLECTION, [snapshotDevice(1)], { lastMemberChangeTime: "2026-11-01T08:00:00Z" });
     const changed = await h.call("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/confirm`, {
       body: { memberCount: 2, lastMemberChangeTime: "2026-11-01T10:00:00Z", checkedAt: new Date().toISOString(), collector: "CM01" },
@@ -64,6 +65,7 @@ describe("who may push snapshots", () => {
 
   it("takes uploads only from Snapshots.Write, which reads the mapped collections but no mapping", async () => {
     const h = await startWithAuth();
+    await mapCollection(h, DEVICE_COLLECTION);
     await expect(uploadSnapshot(h, DEVICE_COLLECTION, [snapshotDevice(1)], { headers: WRITER })).rejects.toThrow(/part 0: 403/);
     const pushed = await uploadSnapshot(h, DEVICE_COLLECTION, [snapshotDevice(1)], { headers: COLLECTOR });
     expect(pushed.commit.status).toBe(200);

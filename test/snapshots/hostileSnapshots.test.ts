@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
 import { harnessPerTest, type ApiHarness } from "../api/apiHarness.js";
 import { DEVICE_COLLECTION, range } from "../support/fixtures.js";
-import { commitBody, snapshotDevice } from "./snapshotUploads.js";
+import { commitBody, mapCollection, snapshotDevice } from "./snapshotUploads.js";
 
 const start = harnessPerTest({ pushed: true });
 const OTHER_COLLECTION = "PS100099";
@@ -90,6 +90,7 @@ describe("hostile snapshot uploads get a 4xx and store nothing", () => {
 
   it("refuses a commit whose counts do not add up, whose parts are missing or whose body names another collection", async () => {
     const h = await start();
+    await mapCollection(h, DEVICE_COLLECTION);
     const snapshotId = randomUUID();
     const members = range(1, 10).map((n) => snapshotDevice(n));
     const parts = await encodeParts({ collectionId: DEVICE_COLLECTION, snapshotId, memberType: "device" }, members, 4);
@@ -113,6 +114,7 @@ describe("hostile snapshot uploads get a 4xx and store nothing", () => {
 
   it("refuses to change a part of a snapshot that is already current", async () => {
     const h = await start();
+    await mapCollection(h, DEVICE_COLLECTION);
     const snapshotId = randomUUID();
     const members = [snapshotDevice(1)];
     expect((await h.call("PUT", partPath(snapshotId), { body: part(snapshotId, members) })).status).toBe(200);

@@ -4,6 +4,7 @@ import type { SnapshotMember } from "../../shared/snapshots/snapshot.js";
 import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
 import type { ApiHarness, CallResult } from "../api/apiHarness.js";
 import { guid } from "../support/fixtures.js";
+import { newMapping } from "../support/newMapping.js";
 
 /** The snapshot member a collector would read for fixture device n (entraDevice(n) in fixtures.ts). */
 export function snapshotDevice(n: number, options: { aadDeviceId?: boolean } = {}): SourceDevice {
@@ -55,4 +56,9 @@ export async function uploadSnapshot(
   const body = commitBody(collectionId, members, parts.length, options);
   const commit = await harness.call("POST", `/collections/${collectionId}/snapshots/${snapshotId}/commit`, { body, headers: options.headers ?? {} });
   return { snapshotId, commit, body };
+}
+
+/** The app takes snapshots only of collections a mapping reads: gives `collectionId` one (straight into the store). */
+export async function mapCollection(h: Pick<ApiHarness, "stores">, collectionId: string, memberType: "device" | "user" = "device"): Promise<void> {
+  await h.stores.mappings.create(newMapping({ collectionId, memberType }));
 }
