@@ -220,8 +220,7 @@ export function createAppClient(options: AppClientOptions): CollectorAppClient {
 
 /** The API root for the app's root URL or its /api address, with or without a trailing slash. */
 export function apiRootOf(appUrl: string): string {
-  const root = appUrl.trim().replace(/\/+$/, "");
-  return /\/api$/i.test(root) ? root : `${root}/api`;
+  return `${appUrl.trim().replace(/\/+$/, "").replace(/\/api$/i, "")}/api`;
 }
 
 function problemOf(text: string): { type: string | null; detail: string | null } {

@@ -51,7 +51,7 @@ export interface ApiHarness {
  * is a fake.
  */
 export async function startApiHarness(
-  options: { seed?: SimulatorSeed; auth?: AuthConfig; pushed?: boolean; clock?: Clock; snapshotMaxAgeMs?: number } = {},
+  options: { seed?: SimulatorSeed; auth?: AuthConfig; pushed?: boolean; clock?: Clock; snapshotMaxAgeMs?: number; stagingMaxBytes?: number } = {},
 ): Promise<ApiHarness> {
   const logs: LogEntry[] = [];
   const record = (level: LogEntry["level"]) => (message: string, properties: Record<string, unknown> = {}) =>
@@ -87,6 +87,7 @@ export async function startApiHarness(
     auth: options.auth ?? { mode: "none" },
     collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }),
     snapshotStore: stores.snapshots,
+    ...(options.stagingMaxBytes === undefined ? {} : { stagingMaxBytes: options.stagingMaxBytes }),
   });
   const api = createMappingsApi(deps);
 

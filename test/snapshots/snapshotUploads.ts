@@ -19,6 +19,10 @@ export interface UploadOptions {
   readonly membersPerPart?: number;
   readonly collector?: string;
   readonly headers?: Record<string, string>;
+  /** SMS_Collection.MemberCount the commit reports; default the members' count. */
+  readonly memberCount?: number;
+  /** Membership rows read (user collections). */
+  readonly rowsRead?: number;
 }
 
 /** The commit body a collector sends for these members. */
@@ -29,10 +33,11 @@ export function commitBody(collectionId: string, members: readonly SnapshotMembe
     collection: {
       name: "Autopilot devices",
       type: options.type ?? "device",
-      memberCount: members.length,
+      memberCount: options.memberCount ?? members.length,
       lastMemberChangeTime: options.lastMemberChangeTime === undefined ? new Date().toISOString() : options.lastMemberChangeTime,
     },
     members: members.length,
+    ...(options.rowsRead === undefined ? {} : { rowsRead: options.rowsRead }),
     parts,
     readStartedAt,
     readFinishedAt: readStartedAt,
