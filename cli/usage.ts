@@ -19,6 +19,9 @@ Usage:
   collection-sync runs show --collection ID --group ID [--run ID] [--outcome added|removed|skipped|failed]
                             [--csv | --json]
   collection-sync groups search TEXT [--tenant ID] [--json]
+  collection-sync snapshots discard COLLECTION_ID
+                               SOURCE_MODE=pushed: drop the collection's current snapshot; removals wait for the
+                               collector's next pass
   collection-sync collect [--app URL] [--once] [--interval SECONDS]
                                on-premises collector: uploads mapped collections to the app (SOURCE_MODE=pushed)
   collection-sync adminservice sign-in | sign-out | status

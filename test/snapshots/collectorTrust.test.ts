@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SourceUser } from "../../shared/configmgr/membershipSource.js";
+import type { SnapshotMember } from "../../shared/snapshots/snapshot.js";
 import { createPushedSourceProvider } from "../../shared/snapshots/pushedSource.js";
 import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
 import { harnessPerTest, type ApiHarness } from "../api/apiHarness.js";
@@ -13,7 +14,7 @@ const members = range(1, 10).map((n) => snapshotDevice(n));
 const user = (n: number): SourceUser => ({ resourceId: 2_063_000 + n, name: `user${n}`, userPrincipalName: `user${n}@contoso.com`, entraObjectId: null });
 const inAnHour = () => new Date(Date.now() + 60 * 60_000).toISOString();
 
-async function stageParts(h: ApiHarness, collectionId: string, snapshotId: string, list = members, type: "device" | "user" = "device") {
+async function stageParts(h: ApiHarness, collectionId: string, snapshotId: string, list: readonly SnapshotMember[] = members, type: "device" | "user" = "device") {
   const parts = await encodeParts({ collectionId, snapshotId, memberType: type }, list, 4);
   for (const [n, data] of parts.entries()) expect((await h.call("PUT", `/collections/${collectionId}/snapshots/${snapshotId}/parts/${n}`, { body: data })).status).toBe(200);
   return parts.length;
