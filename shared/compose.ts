@@ -138,8 +138,9 @@ export function composeServices(wiring: Wiring): AppServices {
     diagnose,
     auth: wiring.auth,
     snapshotStore: stores.snapshots,
+    catalogStore: stores.catalog,
     stagingMaxBytes: settings.SNAPSHOT_STAGING_MAX_MB * 1024 * 1024,
-    collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(wiring.adminServiceUrl, wiring.adminServiceAuth)),
+    collections: pushed ? createSnapshotCatalog(stores.snapshots, stores.catalog) : createAdminServiceCatalog(adminServiceOptions(wiring.adminServiceUrl, wiring.adminServiceAuth)),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
   const notifierSources: NotifierSources = {

@@ -1,6 +1,6 @@
 /**
  * A small OData `$filter` parser shared by the Graph and AdminService routes. It understands what the product
- * and its tests send: eq/ne/gt/ge/lt/le, and/or/not, `in (…)`, startswith/endswith, parentheses, string literals
+ * and its tests send: eq/ne/gt/ge/lt/le, and/or/not, `in (…)`, startswith/endswith/contains, parentheses, string literals
  * with `''` escaping (docs/service-facts.md), numbers, booleans and null. Anything else throws FilterSyntaxError, which the
  * routes turn into a 400 — never a crash or a 500.
  */
@@ -12,7 +12,7 @@ export type FilterNode =
   | { readonly kind: "not"; readonly operand: FilterNode }
   | { readonly kind: "compare"; readonly op: CompareOp; readonly property: string; readonly value: Literal }
   | { readonly kind: "in"; readonly property: string; readonly values: readonly Literal[] }
-  | { readonly kind: "startswith" | "endswith"; readonly property: string; readonly value: string };
+  | { readonly kind: "startswith" | "endswith" | "contains"; readonly property: string; readonly value: string };
 
 export type CompareOp = "eq" | "ne" | "gt" | "ge" | "lt" | "le";
 
@@ -132,7 +132,7 @@ class Parser {
     const first = this.next();
     if (first.t !== "word") throw new FilterSyntaxError("Expected a property name or function.");
     const name = first.v.toLowerCase();
-    if ((name === "startswith" || name === "endswith") && this.peek()?.t === "(") {
+    if ((name === "startswith" || name === "endswith" || name === "contains") && this.peek()?.t === "(") {
       this.pos++;
       const property = this.parseProperty();
       this.expect(",");
@@ -227,12 +227,13 @@ export function evaluate(node: FilterNode, read: PropertyReader): boolean {
     case "in":
       return node.values.some((v) => equals(read(node.property), v));
     case "startswith":
-    case "endswith": {
+    case "endswith":
+    case "contains": {
       const actual = read(node.property);
       if (typeof actual !== "string") return false;
       const a = actual.toLowerCase();
       const b = node.value.toLowerCase();
-      return node.kind === "startswith" ? a.startsWith(b) : a.endsWith(b);
+      return node.kind === "startswith" ? a.startsWith(b) : node.kind === "endswith" ? a.endsWith(b) : a.includes(b);
     }
     case "compare": {
       const actual = read(node.property);

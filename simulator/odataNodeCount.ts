@@ -26,6 +26,7 @@ export function filterNodeCount(node: FilterNode): number {
       return 1 + PROPERTY + literalNodes(node.value);
     case "startswith":
     case "endswith":
+    case "contains":
       return 1 + PROPERTY + 1;
     case "in":
       return 1;

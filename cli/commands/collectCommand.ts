@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { adminServiceSources } from "../../shared/compose.js";
+import { createAdminServiceCatalog } from "../../shared/configmgr/adminServiceCatalog.js";
 import { apiKeyAuth, createAppClient, entraAuth, noAuth, type AppAuth, type AppClientOptions, type CollectorAppClient } from "../../shared/collector/appClient.js";
 import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type PassSummary } from "../../shared/collector/collectPass.js";
 import { runCollector } from "../../shared/collector/collectorLoop.js";
@@ -83,6 +84,7 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
     log,
     collectorName: options.name ?? hostname(),
     pending: newPendingUploads(),
+    catalog: createAdminServiceCatalog({ baseUrl: adminServiceUrl, auth: adminServiceAuth }),
     ...(options.membersPerPart === undefined ? {} : { membersPerPart: options.membersPerPart }),
   };
   return {

@@ -4,6 +4,8 @@ import type { SyncRun } from "../sync/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import { createSnapshotService } from "../snapshots/snapshotService.js";
+import { createSiteCatalogService } from "../snapshots/catalogService.js";
+import type { CatalogStore } from "../snapshots/siteCatalog.js";
 
 /** The API's dependencies: the engine's stores and adapters, plus the queue, health probes and caller rules. */
 export function apiDepsFrom(
@@ -12,6 +14,8 @@ export function apiDepsFrom(
     readonly runSync: (request: SyncRequest) => Promise<SyncRun>;
     /** Where collector snapshots are kept; they feed the syncs when the engine's source is `pushed`. */
     readonly snapshotStore: SnapshotStore;
+    /** Where the collector's collection catalog is kept. */
+    readonly catalogStore: CatalogStore;
     /** SNAPSHOT_STAGING_MAX_MB in bytes; default DEFAULT_STAGING_MAX_BYTES. */
     readonly stagingMaxBytes?: number;
   },
@@ -36,6 +40,7 @@ export function apiDepsFrom(
       recheckMs: sync.policy.sourceRecheckMs ?? DEFAULT_SOURCE_RECHECK_MS,
       ...(parts.stagingMaxBytes === undefined ? {} : { stagingMaxBytes: parts.stagingMaxBytes }),
     }),
+    siteCatalog: createSiteCatalogService({ store: parts.catalogStore, clock: sync.clock, log: sync.log, pushed: sync.sources.kind === "pushed" }),
     sync: parts.runSync,
     approve: (ref, by) => approveBlockedChange({ state: sync.state, clock: sync.clock, log: sync.log }, ref, by),
     health: parts.health,

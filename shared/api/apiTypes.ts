@@ -16,6 +16,7 @@ import type { Access, AuthConfig } from "./auth.js";
 import type { HealthReport } from "./health.js";
 import type { Diagnosis } from "../doctor/diagnosis.js";
 import type { SnapshotService } from "../snapshots/snapshotService.js";
+import type { SiteCatalogService } from "../snapshots/catalogService.js";
 
 /**
  * One HTTP request as the API core sees it, whatever carried it (the Functions host or `node:http`).
@@ -56,6 +57,8 @@ export interface ApiDeps {
   readonly queue: JobQueue;
   /** Collector snapshots (SOURCE_MODE=pushed; refuses uploads otherwise). */
   readonly snapshots: SnapshotService;
+  /** The site's collection catalog a collector uploads (SOURCE_MODE=pushed). */
+  readonly siteCatalog: SiteCatalogService;
   /** The sync engine (`syncMapping` bound to its deps); the API calls it only with `dryRun: true`. */
   readonly sync: (request: SyncRequest) => Promise<SyncRun>;
   /** Approves the currently blocked change once; throws NotFoundError when nothing is blocked. */

@@ -39,7 +39,7 @@ export function healthRoutes(deps: ApiDeps): Route[] {
         if (verbose && diagnose === undefined) {
           throw ApiProblem.validation([{ in: "query", name: "verbose", message: "the deeper checks are not offered by this deployment" }]);
         }
-        const [report, deadLetters, notifications, snapshots, diagnosis] = await Promise.all([
+        const [report, deadLetters, notifications, snapshots, catalog, diagnosis] = await Promise.all([
           deps.health(),
           deps.queue.deadLetterCount().then(
             (count) => ({ count, check: null }),
@@ -50,9 +50,10 @@ export function healthRoutes(deps: ApiDeps): Route[] {
           ),
           notificationHealth(deps),
           snapshotHealth(deps),
+          catalogHealth(deps),
           verbose && diagnose !== undefined ? diagnose() : null,
         ]);
-        const checks = [...report.checks, ...[deadLetters.check, notifications.check, snapshots.check].filter((check) => check !== null)];
+        const checks = [...report.checks, ...[deadLetters.check, notifications.check, snapshots.check, catalog.check].filter((check) => check !== null)];
         const down = checks.some((check) => !check.ok);
         const lagging = snapshots.collections?.some((collection) => collection.status !== "current") ?? false;
         const waiting = (deadLetters.count ?? 0) > 0 || notifications.health?.failing === true || lagging;
@@ -63,6 +64,7 @@ export function healthRoutes(deps: ApiDeps): Route[] {
           deadLetterCount: deadLetters.count,
           ...(deps.notificationHealth === undefined ? {} : { notifications: notifications.health }),
           ...(snapshots.collections === undefined ? {} : { snapshots: snapshots.collections }),
+          ...(catalog.catalog === undefined ? {} : { catalog: catalog.catalog }),
           ...(diagnosis === null ? {} : { diagnosis }),
         });
       },
@@ -98,5 +100,26 @@ async function snapshotHealth(deps: ApiDeps): Promise<{ collections?: Collection
     return { collections, check: null };
   } catch (error) {
     return { check: { name: "snapshots", ok: false, detail: ensureError(error).message.slice(0, 200) } };
+  }
+}
+
+/** The collection catalog a collector uploads (pushed mode): how many collections, and how old the read is. */
+interface CatalogHealth {
+  readonly collections: number;
+  readonly readAt: string;
+  readonly ageSeconds: number;
+  readonly collector: string;
+}
+
+/** With pushed snapshots: the catalog's age (null until a collector uploaded one); informative, never degrading. */
+async function catalogHealth(deps: ApiDeps): Promise<{ catalog?: CatalogHealth | null; check: HealthCheck | null }> {
+  if (!deps.snapshots.pushed) return { check: null };
+  try {
+    const catalog = await deps.siteCatalog.current();
+    if (catalog === null) return { catalog: null, check: null };
+    const ageSeconds = Math.max(0, Math.floor((deps.clock.now() - Date.parse(catalog.readAt)) / 1000));
+    return { catalog: { collections: catalog.collections.length, readAt: catalog.readAt, ageSeconds, collector: catalog.collector }, check: null };
+  } catch (error) {
+    return { check: { name: "catalog", ok: false, detail: ensureError(error).message.slice(0, 200) } };
   }
 }

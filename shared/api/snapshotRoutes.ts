@@ -1,6 +1,8 @@
 import { collectionIdSchema } from "../mappings/ids.js";
 import { mappedCollections, snapshotView } from "../snapshots/mappedCollections.js";
 import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
+import { stateOf } from "../snapshots/catalogService.js";
+import { CATALOG_LIMITS, catalogUploadSchema } from "../snapshots/siteCatalog.js";
 import { commitSchema, confirmSchema, partNumberSchema, SNAPSHOT_PART_CONTENT_TYPE, snapshotIdSchema } from "../snapshots/snapshotFormat.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { ApiProblem, type FieldError } from "./problems.js";
@@ -32,8 +34,8 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
       pattern: "/collections/mapped",
       access: "read-or-push",
       async handle() {
-        const items = await mappedCollections({ mappings: deps.mappings, snapshots: service }, deps.clock.now(), service.maxAgeMs);
-        return json(200, { sourceMode: service.pushed ? "pushed" : "adminservice", maxAgeMinutes: service.maxAgeMs / 60_000, items });
+        const [items, catalog] = await Promise.all([mappedCollections({ mappings: deps.mappings, snapshots: service }, deps.clock.now(), service.maxAgeMs), deps.siteCatalog.current()]);
+        return json(200, { sourceMode: service.pushed ? "pushed" : "adminservice", maxAgeMinutes: service.maxAgeMs / 60_000, items, catalog: catalog === null ? null : stateOf(catalog) });
       },
     },
     {
@@ -51,6 +53,16 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
           refreshReason: snapshot === null ? "first-snapshot" : "requested",
           snapshot: snapshot === null ? null : snapshotView(snapshot, deps.clock.now(), service.maxAgeMs),
         });
+      },
+    },
+    {
+      // The site's collection catalog, for picking a collection by name in pushed mode (docs/collector.md).
+      method: "PUT",
+      pattern: "/collections/catalog",
+      access: "push",
+      async handle({ request, principal }) {
+        const upload = await readJsonBody(request, catalogUploadSchema, CATALOG_LIMITS.uploadBytes);
+        return json(200, await deps.siteCatalog.accept(upload, principal.name));
       },
     },
     {

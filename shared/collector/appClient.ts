@@ -2,6 +2,7 @@ import type { TokenCredential } from "@azure/identity";
 import pRetry, { AbortError } from "p-retry";
 import { z } from "zod";
 import { CollectionSyncError, ensureError } from "../errors.js";
+import type { CatalogUpload } from "../snapshots/siteCatalog.js";
 import { SNAPSHOT_PART_CONTENT_TYPE, type SnapshotCommit, type SnapshotConfirm } from "../snapshots/snapshotFormat.js";
 
 /** How the collector proves who it is to the app. */
@@ -72,6 +73,8 @@ const mappedSchema = z.object({
       refreshReason: z.string().nullable().default(null),
     }),
   ),
+  // An older app keeps no catalog: then the collector does not send one.
+  catalog: z.object({ hash: z.string(), readAt: z.string() }).nullable().optional(),
 });
 export type MappedCollections = z.infer<typeof mappedSchema>;
 export type AppSnapshotView = z.infer<typeof snapshotViewSchema>;
@@ -104,6 +107,7 @@ export interface CollectorAppClient {
   putPart(collectionId: string, snapshotId: string, part: number, data: Uint8Array): Promise<void>;
   commit(collectionId: string, snapshotId: string, commit: SnapshotCommit): Promise<CommitAnswer>;
   confirm(collectionId: string, snapshotId: string, confirm: SnapshotConfirm): Promise<void>;
+  putCatalog(upload: CatalogUpload): Promise<void>;
   traffic(): AppTraffic;
 }
 
@@ -213,6 +217,9 @@ export function createAppClient(options: AppClientOptions): CollectorAppClient {
     },
     async confirm(collectionId, snapshotId, confirm) {
       await send("POST", `${snapshotPath(collectionId, snapshotId)}/confirm`, json(confirm));
+    },
+    async putCatalog(upload) {
+      await send("PUT", "/collections/catalog", json(upload));
     },
     traffic: () => ({ requests, uploadBytes }),
   };

@@ -7,6 +7,7 @@ import { canonicalSourceTime, sourceTimeProblem } from "../snapshots/sourceTime.
 import { encodeParts, type SnapshotCommit } from "../snapshots/snapshotFormat.js";
 import type { Clock } from "../sync/clock.js";
 import { AppRequestError, type AppSnapshotView, type CollectorAppClient } from "./appClient.js";
+import { sendCatalog, type CatalogOutcome, type CatalogSource } from "./catalogUpload.js";
 
 /** A read whose upload did not finish: resumed on the next pass while ConfigMgr's watermark still matches it. */
 export interface PendingUpload {
@@ -33,6 +34,8 @@ export interface CollectorDeps {
   readonly pending: Map<string, PendingUpload>;
   /** Members per uploaded part (default 25,000: ~1 MiB of gzip for devices, under the 4 MiB limit). */
   readonly membersPerPart?: number;
+  /** The site's device and user collections, uploaded as the app's collection catalog when they changed. */
+  readonly catalog?: CatalogSource;
 }
 
 export type CollectionResult =
@@ -55,6 +58,8 @@ export interface CollectionOutcome {
 
 export interface PassSummary {
   readonly collections: readonly CollectionOutcome[];
+  /** The collection catalog: uploaded, unchanged, failed (why) or not offered (an older app, adminservice mode). */
+  readonly catalog?: CatalogOutcome;
   /** The app could not even tell which collections are mapped. */
   readonly error: string | null;
   readonly ok: boolean;
@@ -81,9 +86,10 @@ export async function collectOnce(deps: CollectorDeps): Promise<PassSummary> {
   if (mapped.sourceMode !== "pushed") {
     deps.log.warn("the app reads ConfigMgr itself (SOURCE_MODE=adminservice): it takes no snapshots", {});
   }
+  const catalog = mapped.sourceMode === "pushed" && mapped.catalog !== undefined && deps.catalog !== undefined ? await sendCatalog(deps, deps.catalog, mapped.catalog) : undefined;
   const collections: CollectionOutcome[] = [];
   for (const item of mapped.items) collections.push(await collectOne(deps, item.collectionId, item.snapshot, item.refresh ? item.refreshReason ?? "asked" : null));
-  return { collections, error: null, ok: mapped.sourceMode === "pushed" && collections.every((c) => c.result !== "failed") };
+  return { collections, ...(catalog === undefined ? {} : { catalog }), error: null, ok: mapped.sourceMode === "pushed" && collections.every((c) => c.result !== "failed") };
 }
 
 /** `refresh`: why the app wants a read in full regardless of the watermark (null: it does not). */
@@ -213,6 +219,7 @@ export function summaryLine(summary: PassSummary, traffic: { requests: number; u
     `collect: ${summary.collections.length} mapped collection(s): ${count("uploaded")} uploaded (${members} members), ` +
     `${count("unchanged")} unchanged, ${count("superseded")} superseded, ${count("failed")} failed; ` +
     `${adminService} AdminService requests, ${traffic.requests} app requests, ${traffic.uploadBytes} bytes uploaded` +
+    (summary.catalog === undefined ? "" : `; catalog ${summary.catalog.result}${summary.catalog.result === "failed" ? `: ${summary.catalog.message}` : ` (${summary.catalog.collections} collections)`}`) +
     failures.join("")
   );
 }

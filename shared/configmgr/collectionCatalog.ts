@@ -12,6 +12,16 @@ export interface CollectionSummary {
  * the collector's snapshots (pushed).
  */
 export interface CollectionCatalog {
-  /** Collections whose name starts with `text`, and the one whose id is `text`; at most `limit`, by name. */
+  /**
+   * Collections whose name contains `text` anywhere (case-insensitively), and the one whose id is `text`; at most
+   * `limit`, ranked by rankFound.
+   */
   search(text: string, limit: number): Promise<CollectionSummary[]>;
+}
+
+/** The exact id first, then names that start with the text, then the rest; by name within each; at most `limit`. */
+export function rankFound(found: readonly CollectionSummary[], text: string, limit: number): CollectionSummary[] {
+  const needle = text.toLowerCase();
+  const rank = (c: CollectionSummary) => (c.id.toLowerCase() === needle ? 0 : c.name.toLowerCase().startsWith(needle) ? 1 : 2);
+  return [...found].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name)).slice(0, limit);
 }

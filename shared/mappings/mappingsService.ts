@@ -10,7 +10,7 @@ import { mappingKeyOf, type MappingRef } from "./ids.js";
 import type { Mapping, NewMapping } from "./mapping.js";
 import type { CreateMappingInput, UpdateMappingInput } from "./mappingInput.js";
 import type { ListMappingsOptions, MappingPage, MappingStore } from "./mappingStore.js";
-import { checkCollection, checkGroup } from "./targetChecks.js";
+import { checkCollection, checkGroup, type CollectionLookup } from "./targetChecks.js";
 import { reinstateMapping } from "../sync/reinstate.js";
 
 export interface MappingsServiceDeps {
@@ -22,6 +22,8 @@ export interface MappingsServiceDeps {
   readonly directories: DirectoryProvider;
   readonly clock: Clock;
   readonly log: Logger;
+  /** SOURCE_MODE=pushed: the collector's collection catalog, which names collections not uploaded yet. */
+  readonly siteCatalog?: CollectionLookup;
 }
 
 /** The ETag the caller last saw (`*` = any); null = no precondition. */
@@ -73,13 +75,13 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
     // Cheap duplicate check first: a 409 should not cost a ConfigMgr and a Graph call. The store's insert
     // still refuses a duplicate that races past this check.
     if ((await deps.mappings.get(ref)) !== null) throw new AlreadyExistsError(`${describe(ref)} already exists.`);
-    const collection = await checkCollection(deps.sources, input.collectionId, input.memberType);
+    const collection = await checkCollection(deps.sources, input.collectionId, input.memberType, deps.siteCatalog);
     hybridOnlyForDevices(collection.memberType, input.includeHybridJoined);
     const group = await checkGroup(deps.directories, input.tenantId, input.groupId, collection.memberType);
     const now = new Date(deps.clock.now()).toISOString();
     return {
       ...input,
-      collectionName: collection.info?.name ?? null,
+      collectionName: collection.info?.name ?? collection.name ?? null,
       groupName: group.displayName,
       memberType: collection.memberType,
       createdAt: now,

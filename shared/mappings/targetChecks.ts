@@ -19,23 +19,39 @@ export interface UsableCollection {
   /** null: SOURCE_MODE=pushed and no snapshot of the collection has arrived yet. */
   readonly info: CollectionInfo | null;
   readonly memberType: "device" | "user";
+  /** The collection's name where only the collector's catalog knows it (no snapshot yet). */
+  readonly name?: string;
+}
+
+/** SOURCE_MODE=pushed: the site's collection catalog the collector uploads (shared/snapshots/catalogService.ts). */
+export interface CollectionLookup {
+  find(collectionId: string): Promise<{ readonly name: string; readonly type: "device" | "user" } | null>;
 }
 
 /**
  * The collection must exist in ConfigMgr and be a device or user collection (CollectionType 2 or 1), of the
  * member type the caller named if it named one. With pushed snapshots, a collection the collector has not
- * uploaded yet is accepted as awaiting its first snapshot; the caller must then say what it holds.
+ * uploaded yet is accepted as awaiting its first snapshot: its type comes from the site's collection catalog, or
+ * the caller must say what it holds when the catalog does not list it.
  */
 export async function checkCollection(
   sources: MembershipSourceProvider,
   collectionId: string,
   memberType?: "device" | "user",
+  catalog?: CollectionLookup,
 ): Promise<UsableCollection> {
   const info = await sources.open().getCollection(collectionId);
   if (info === null && sources.kind === "pushed") {
+    const listed = (await catalog?.find(collectionId)) ?? null;
+    if (listed !== null) {
+      if (memberType !== undefined && memberType !== listed.type) {
+        throw new CollectionNotUsableError("unsupported-collection-type", `Collection ${collectionId} ("${listed.name}") is a ${listed.type} collection, not a ${memberType} collection.`);
+      }
+      return { info: null, memberType: listed.type, name: listed.name };
+    }
     if (memberType === undefined) {
       throw new ValidationError(
-        `memberType is required: collection ${collectionId} awaits its first snapshot from the on-premises collector, so the app cannot tell whether it holds devices or users`,
+        `memberType is required: collection ${collectionId} is not in the collection catalog the on-premises collector uploads and awaits its first snapshot, so the app cannot tell whether it holds devices or users`,
       );
     }
     return { info: null, memberType };

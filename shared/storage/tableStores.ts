@@ -15,6 +15,8 @@ import { createResolutionTable } from "./resolutionTable.js";
 import { createRunTable } from "./runTable.js";
 import { createSourceIdentityTable } from "./sourceIdentityTable.js";
 import { createSnapshotTable } from "./snapshotTable.js";
+import { createCatalogTable } from "./catalogTable.js";
+import type { CatalogStore } from "../snapshots/siteCatalog.js";
 import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import type { TableAccessOptions, TablesConnection } from "./tableAccess.js";
 import { openTable } from "./tableAccess.js";
@@ -44,6 +46,8 @@ export interface TableStores {
   readonly budget: BudgetStore;
   /** Collector snapshots (SOURCE_MODE=pushed). */
   readonly snapshots: SnapshotStore;
+  /** The site's collection catalog a collector uploads (SOURCE_MODE=pushed), beside the snapshots. */
+  readonly catalog: CatalogStore;
   /** Notifications waiting for delivery, and their recent delivery history. */
   readonly notifications: NotificationOutbox;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
@@ -94,6 +98,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     sourceIdentities: createSourceIdentityTable(tables.sourceIdentities, { retainMs: options.sourceIdentityRetainMs ?? DEFAULT_SOURCE_IDENTITY_RETAIN_MS }),
     budget: createBudgetTable(tables.budget),
     snapshots: createSnapshotTable(tables.snapshots),
+    catalog: createCatalogTable(tables.snapshots),
     notifications: createNotificationTable(tables.notifications),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));

@@ -53,6 +53,9 @@ function parseQueryFilter(req: SimRequest, cls: WmiClass, profile: AdminServiceP
       `The node count limit of '${profile.maxNodeCount}' has been exceeded. To increase the limit, set the 'MaxNodeCount' property on EnableQueryAttribute or ODataValidationSettings.`,
     );
   }
+  if (profile.contains === "refuse" && /\bcontains\s*\(/i.test(raw)) {
+    throw invalidQuery("Function 'contains' is not allowed. To allow it, set the 'AllowedFunctions' property on EnableQueryAttribute or QueryValidationSettings.");
+  }
   for (const property of propertiesOf(node)) canonical(cls, property);
   return node;
 }

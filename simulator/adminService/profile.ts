@@ -16,6 +16,11 @@ export interface AdminServiceProfile {
    * (`ResourceId` on the discovery classes), or all lower case.
    */
   readonly propertyCase: "reference" | "community" | "lower";
+  /**
+   * `contains()` in `$filter`: standard OData v4 and allowed by ASP.NET OData's defaults (AllowedFunctions), but
+   * undocumented for the WMI route, so a site may refuse it with a 400.
+   */
+  readonly contains: "answer" | "refuse";
 }
 
 export const STRICT_ADMINSERVICE: AdminServiceProfile = {
@@ -23,6 +28,7 @@ export const STRICT_ADMINSERVICE: AdminServiceProfile = {
   count: "refuse",
   keyedRead: "entity",
   propertyCase: "reference",
+  contains: "answer",
 };
 
 /** The most forgiving answers: no node limit, `$count` answered, `value` lists, community spelling. */
@@ -31,4 +37,5 @@ export const LENIENT_ADMINSERVICE: AdminServiceProfile = {
   count: "answer",
   keyedRead: "list",
   propertyCase: "community",
+  contains: "answer",
 };

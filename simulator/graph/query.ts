@@ -38,6 +38,8 @@ export function parseGraphFilter(req: SimRequest, properties: readonly string[],
     if (error instanceof FilterSyntaxError) throw new RouteError(badRequest(`Invalid filter clause: ${error.message}`));
     throw error;
   }
+  // Directory objects take no `contains` in $filter (name search goes through $search).
+  if (/\bcontains\s*\(/i.test(raw)) throw new RouteError(badRequest("Unsupported or invalid query filter clause specified for property 'displayName' of resource 'Group'."));
   const known = new Set(properties.map((p) => p.toLowerCase()));
   for (const property of propertiesOf(node)) {
     if (!known.has(property.toLowerCase())) throw new RouteError(unknownProperty(property, type));

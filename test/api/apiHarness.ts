@@ -87,6 +87,7 @@ export async function startApiHarness(
     auth: options.auth ?? { mode: "none" },
     collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }),
     snapshotStore: stores.snapshots,
+    catalogStore: stores.catalog,
     ...(options.stagingMaxBytes === undefined ? {} : { stagingMaxBytes: options.stagingMaxBytes }),
   });
   const api = createMappingsApi(deps);

@@ -13,13 +13,22 @@ function seedWithQuotes() {
 const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true }, seed: seedWithQuotes() });
 
 describe("collection search", () => {
-  it("finds device and user collections by the start of their name, with member counts", async () => {
+  it("finds device and user collections by name, those starting with the text first, with member counts", async () => {
     const h = await start();
     const answer = await h.call("GET", "/collections?search=All%20Pilot", { headers: READER });
     expect(answer.status).toBe(200);
     expect(answer.body.items).toEqual([{ id: COLLECTIONS.devices, name: "All Pilot Workstations", type: "device", memberCount: 2 }]);
     const users = await h.call("GET", "/collections?search=Pilot", { headers: READER });
-    expect(users.body.items).toEqual([{ id: COLLECTIONS.users, name: "Pilot Users", type: "user", memberCount: 0 }]);
+    expect(users.body.items).toEqual([
+      { id: COLLECTIONS.users, name: "Pilot Users", type: "user", memberCount: 0 },
+      { id: COLLECTIONS.devices, name: "All Pilot Workstations", type: "device", memberCount: 2 },
+    ]);
+  });
+
+  it("finds a collection by any part of its name, whatever the case", async () => {
+    const h = await start();
+    const answer = await h.call("GET", "/collections?search=pilot%20WORK", { headers: READER });
+    expect(answer.body.items.map((c: { name: string }) => c.name)).toEqual(["All Pilot Workstations"]);
   });
 
   it("finds a collection by its exact id, whatever the case", async () => {

@@ -6,7 +6,7 @@ import { buildCollector, type Collector } from "../../cli/commands/collectComman
 import type { ServeHandle } from "../../cli/commands/serveCommand.js";
 import { silentLogger } from "../../shared/logger.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
-import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
+import { DEVICE_COLLECTION, GROUP_ID, USER_COLLECTION, USER_GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
 import { groupBecomes as groupBecomesIn } from "../support/groupPolling.js";
 import { startPushedServe } from "../support/pushedServe.js";
 
@@ -120,5 +120,29 @@ describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
     const current = (await api("GET", "/collections/mapped")).body.items[0].snapshot;
     expect(current).toMatchObject({ members: 36, memberCount: 36 });
     await groupBecomes(objectIds(5, 40));
+  });
+
+  it("uploads the site's collection catalog when it changed, so an admin finds any collection by part of its name and maps it without saying its type", async () => {
+    const first = await (await collector()).once();
+    expect(first.catalog).toMatchObject({ result: "uploaded", collections: 2 });
+    const again = await (await collector()).once();
+    expect(again.catalog).toMatchObject({ result: "unchanged", collections: 2 });
+
+    const found = await api("GET", "/collections?search=ALES%20us");
+    expect(found.body.items).toEqual([{ id: USER_COLLECTION, name: "Sales users", type: "user", memberCount: expect.any(Number) }]);
+    const created = await api("POST", "/mappings", { collectionId: USER_COLLECTION, groupId: USER_GROUP_ID });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ memberType: "user", collectionName: "Sales users" });
+    const health = await api("GET", "/health");
+    expect(health.body.catalog).toMatchObject({ collections: 2, collector: "CM01", ageSeconds: expect.any(Number) });
+    expect(health.body.catalog.ageSeconds).toBeLessThan(60);
+  });
+
+  it("takes an app URL that ends in /api, with or without a trailing slash", async () => {
+    await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" });
+    for (const appUrl of [`${serve.url}/api`, `${serve.url}/api/`, `${serve.url}/`]) {
+      const pass = await (await buildCollector({ env: { ADMINSERVICE_URL: tenant.adminServiceUrl }, appUrl, log: silentLogger, name: "CM01", dataDir: join(dataDir, "collector-url") })).once();
+      expect(pass.ok, appUrl).toBe(true);
+    }
   });
 });
