@@ -252,7 +252,7 @@ export const settingsSchema = z.object({
    * In `pushed` mode, megabytes of uncommitted snapshot uploads one collection may hold at once (a part past it
    * gets 413); uploads nobody commits are deleted after an hour.
    */
-  SNAPSHOT_STAGING_MAX_MB: intSetting("SNAPSHOT_STAGING_MAX_MB", 8, 16 * 1024, 256),
+  SNAPSHOT_STAGING_MAX_MB: intSetting("SNAPSHOT_STAGING_MAX_MB", 1, 16 * 1024, 256),
   /** The collector: the app's root URL (`https://<app>.azurewebsites.net`, or `serve`'s URL). */
   COLLECTOR_APP_URL: serviceUrl("COLLECTOR_APP_URL").optional(),
   /** The collector: seconds between two passes over the mapped collections. */
