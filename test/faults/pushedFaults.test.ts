@@ -10,6 +10,7 @@ import type { ServeHandle } from "../../cli/commands/serveCommand.js";
 import { silentLogger } from "../../shared/logger.js";
 import type { SnapshotMember } from "../../shared/snapshots/snapshot.js";
 import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
+import { createSnapshotService } from "../../shared/snapshots/snapshotService.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
 import { groupBecomes } from "../support/groupPolling.js";
@@ -199,18 +200,14 @@ describe("staging is bounded (pushed mode)", () => {
     expect(oneBig).toHaveLength(1);
     const again = await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${second}/parts/0`, oneBig[0]);
     expect(again.status).toBe(413);
-    const { stores, snapshots } = { stores: w.serve.runtime.services.stores, snapshots: w.serve.runtime.services.api.snapshots };
+    const { stores, sync, queue } = w.serve.runtime.services;
     expect(statuses).toEqual([200]);
     expect((await stores.snapshots.listStoredSnapshots(DEVICE_COLLECTION)).size).toBe(2);
-    // An hour later (the janitor's view), only the current snapshot is left.
-    const realNow = Date.now;
-    Date.now = () => realNow() + 61 * 60_000;
-    try {
-      const janitor = await snapshots.pruneStaging();
-      expect(janitor.deleted).toBe(1);
-    } finally {
-      Date.now = realNow;
-    }
+    expect((await w.serve.runtime.services.api.snapshots.pruneStaging()).deleted).toBe(0);
+    // The janitor an hour later: the same service over the same store, its clock 61 minutes ahead.
+    const later = { now: () => Date.now() + 61 * 60_000, sleep: async () => {} };
+    const janitor = createSnapshotService({ store: stores.snapshots, mappings: sync.mappings, queue, clock: later, log: silentLogger, pushed: true, maxAgeMs: 30 * 60_000, recheckMs: 60 * 60_000 });
+    expect((await janitor.pruneStaging()).deleted).toBe(1);
     expect((await stores.snapshots.listStoredSnapshots(DEVICE_COLLECTION)).size).toBe(1);
     await honestPassApplied(w, "staging flooded", from, statuses.length + 2);
   });
