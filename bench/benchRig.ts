@@ -7,11 +7,11 @@ import { createAdminServiceSourceProvider } from "../shared/configmgr/adminServi
 import { createGraphDirectoryProvider } from "../shared/graph/graphDirectoryProvider.js";
 import { sharedBudgetBook } from "../shared/graph/sharedBudgetBook.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
-import type { Mapping } from "../shared/mappings/mapping.js";
+import type { Mapping } from "../shared/core/mapping.js";
 import { createMappingSchema } from "../shared/mappings/mappingInput.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
 import { createTableStores, type TableStores } from "../shared/storage/tableStores.js";
-import { systemClock } from "../shared/sync/clock.js";
+import { systemClock } from "../shared/core/ports/clock.js";
 import type { SyncDeps } from "../shared/sync/syncDeps.js";
 import { measureDirectories, type DirectoryWatch } from "./measuredDirectories.js";
 import type { BenchOptions } from "./options.js";

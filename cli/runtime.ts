@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from "../shared/logger.js";
 import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
 import type { TablesConnection } from "../shared/storage/tableStores.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
-import { systemClock } from "../shared/sync/clock.js";
+import { systemClock } from "../shared/core/ports/clock.js";
 import { processSyncJob } from "../shared/scheduling/processSyncJob.js";
 import type { CliIo } from "./io.js";
 

@@ -1,5 +1,5 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
-import type { JobQueue } from "../shared/queue/jobQueue.js";
+import type { JobQueue } from "../shared/core/ports/jobQueue.js";
 import { loggerFor } from "../shared/scheduling/invocationLogger.js";
 import { planScheduledJobs, type ScheduleResult } from "../shared/scheduling/planScheduledJobs.js";
 import type { SyncDeps } from "../shared/sync/syncDeps.js";

@@ -13,7 +13,7 @@ import { openAdminServiceSignIn } from "../../shared/configmgr/signIn/adminServi
 import { createTenantCredentials } from "../../shared/identity/credentials.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { createSourceIdentityFile } from "../../shared/storage/sourceIdentityFile.js";
-import { systemClock, type Clock } from "../../shared/sync/clock.js";
+import { systemClock, type Clock } from "../../shared/core/ports/clock.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
 import { localDataDir } from "../runtime.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { guidSchema } from "../mappings/ids.js";
+import { guidSchema } from "../core/ids.js";
 import { searchGroupCandidates } from "../mappings/groupSearch.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { optionalQueryParam } from "./params.js";

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
-import { mappingKeyOf } from "../mappings/ids.js";
+import { mappingKeyOf } from "../core/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import type { SyncJob } from "../queue/jobQueue.js";
-import type { MemberOutcome } from "../sync/memberReport.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import type { SyncJob } from "../core/ports/jobQueue.js";
+import type { MemberOutcome, SyncRun } from "../core/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { createMappingSchema } from "../mappings/mappingInput.js";
 import { mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";

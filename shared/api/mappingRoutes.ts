@@ -1,9 +1,9 @@
 import pMap from "p-map";
-import { collectionIdSchema, mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
+import { collectionIdSchema, mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
 import { createMappingSchema, updateMappingSchema } from "../mappings/mappingInput.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import { initialState } from "../sync/mappingState.js";
+import { initialState } from "../core/ports/mappingState.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { ifMatchFrom, mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
 import { mappingLocation, mappingView, sourceSummary, type SourceSummary } from "./representations.js";

@@ -1,5 +1,5 @@
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingState } from "../sync/mappingState.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingState } from "../core/ports/mappingState.js";
 import type { SnapshotView } from "../snapshots/mappedCollections.js";
 
 /** What an admin needs at a glance: is it healthy, is it blocked, how did the last run go. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { mappingKeyOf } from "../mappings/ids.js";
+import { mappingKeyOf } from "../core/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
 import { membersCsv } from "../reports/memberCsv.js";
-import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../sync/memberReport.js";
+import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../core/syncRun.js";
 import type { ApiDeps, ApiResponse } from "./apiTypes.js";
 import { mappingRefFrom, optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";

@@ -1,4 +1,4 @@
-import { collectionIdSchema } from "../mappings/ids.js";
+import { collectionIdSchema } from "../core/ids.js";
 import { mappedCollections, snapshotView } from "../snapshots/mappedCollections.js";
 import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
 import { commitSchema, confirmSchema, partNumberSchema, SNAPSHOT_PART_CONTENT_TYPE, snapshotIdSchema } from "../snapshots/snapshotFormat.js";

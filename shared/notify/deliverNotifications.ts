@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { NotificationOutbox, OutboxEntry } from "./outbox.js";
 import { renderNotification } from "./renderNotification.js";
 import type { PostResult, WebhookPoster } from "./webhookPost.js";

@@ -1,6 +1,6 @@
 import { ServiceBusAdministrationClient, ServiceBusClient, type ServiceBusMessage, type TokenCredential } from "@azure/service-bus";
 import { ValidationError } from "../errors.js";
-import type { JobQueue, SyncJob } from "./jobQueue.js";
+import type { JobQueue, SyncJob } from "../core/ports/jobQueue.js";
 import { jobBody, MAX_JOB_ID_LENGTH } from "./syncJobMessage.js";
 
 /** The part of a `ServiceBusMessageBatch` we use. */

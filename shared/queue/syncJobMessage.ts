@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { collectionIdSchema, guidSchema } from "../mappings/ids.js";
-import type { SyncJob } from "./jobQueue.js";
+import { collectionIdSchema, guidSchema } from "../core/ids.js";
+import type { SyncJob } from "../core/ports/jobQueue.js";
 
 /** Service Bus caps `messageId` at 128 characters (docs/service-facts.md "Service Bus"); our ids stay well below. */
 export const MAX_JOB_ID_LENGTH = 128;

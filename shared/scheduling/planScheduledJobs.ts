@@ -1,12 +1,12 @@
 import pMap from "p-map";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
-import type { Clock } from "../sync/clock.js";
-import type { MappingState, MappingStateStore } from "../sync/mappingState.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { JobQueue, SyncJob } from "../core/ports/jobQueue.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { MappingState, MappingStateStore } from "../core/ports/mappingState.js";
 
 export interface SchedulerDeps {
   readonly mappings: MappingStore;

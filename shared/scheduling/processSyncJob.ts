@@ -1,10 +1,10 @@
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { JobQueue, SyncJob } from "../core/ports/jobQueue.js";
 import { MAX_JOB_ID_LENGTH, parseSyncJobMessage } from "../queue/syncJobMessage.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { SyncRequest } from "../sync/syncDeps.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 export interface WorkerDeps {
   readonly runSync: (request: SyncRequest) => Promise<SyncRun>;

@@ -1,9 +1,9 @@
 import { ConcurrencyError, AlreadyExistsError, ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
-import type { Clock } from "../sync/clock.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { JobQueue, SyncJob } from "../core/ports/jobQueue.js";
+import type { Clock } from "../core/ports/clock.js";
 import { isNewer, sameWatermark, type CurrentSnapshot, type PartSummary } from "./snapshot.js";
 import { SnapshotRefusedError } from "./snapshotErrors.js";
 import { decodePart, PartRejected, summariseMembers, type SnapshotCommit, type SnapshotConfirm } from "./snapshotFormat.js";

@@ -1,16 +1,15 @@
-import type { Mapping } from "../mappings/mapping.js";
-import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
-import type { DirectoryProvider } from "../graph/directory.js";
-import { LEASE_MARGIN_SECONDS } from "../config/settings.js";
+import type { Mapping } from "../core/mapping.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { DirectoryProvider } from "../core/ports/directory.js";
+import type { Ledger } from "../core/ports/ledger.js";
+import type { MappingStateStore } from "../core/ports/mappingState.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { MembershipSourceProvider } from "../core/ports/membershipSource.js";
+import type { ResolutionCache } from "../core/ports/resolutionCache.js";
+import type { RunStore } from "../core/ports/runStore.js";
+import type { StateChangeSink } from "../core/ports/stateChanges.js";
+import type { RunTrigger } from "../core/syncRun.js";
 import type { Logger } from "../logger.js";
-import type { Notifier } from "../notify/notifications.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { Clock } from "./clock.js";
-import type { Ledger } from "./ledger.js";
-import type { MappingStateStore } from "./mappingState.js";
-import type { ResolutionCache } from "./resolutionCache.js";
-import type { RunStore } from "./runStore.js";
-import type { RunTrigger } from "./syncRun.js";
 
 /** App-wide defaults a mapping may override. */
 export interface SyncPolicy {
@@ -30,6 +29,12 @@ export interface SyncPolicy {
   readonly sourceRecheckMs?: number;
 }
 
+/**
+ * A worker records its result within this margin after its time budget, so its lease lasts budget + margin
+ * (settings check that this fits inside the Functions host's timeout).
+ */
+export const LEASE_MARGIN_SECONDS = 60;
+
 /** SOURCE_IDENTITY_RECHECK_MINUTES' default. */
 export const DEFAULT_SOURCE_RECHECK_MS = 60 * 60_000;
 
@@ -46,7 +51,7 @@ export interface SyncDeps {
   readonly log: Logger;
   readonly policy: SyncPolicy;
   /** Where state changes (blocked, degraded, quarantined, recovered) are reported; absent: notifications off. */
-  readonly notifier?: Notifier;
+  readonly notifier?: StateChangeSink;
 }
 
 export interface SyncRequest {

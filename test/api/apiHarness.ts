@@ -10,7 +10,7 @@ import { mappedCollections } from "../../shared/snapshots/mappedCollections.js";
 import { createMappingsApi } from "../../shared/api/router.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
-import type { Clock } from "../../shared/sync/clock.js";
+import type { Clock } from "../../shared/core/ports/clock.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
 import type { SimulatedTenant, SimulatorSeed } from "../../simulator/index.js";
 import { startSyncHarness } from "../support/syncHarness.js";

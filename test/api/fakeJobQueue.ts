@@ -1,4 +1,4 @@
-import type { JobQueue, SyncJob } from "../../shared/queue/jobQueue.js";
+import type { JobQueue, SyncJob } from "../../shared/core/ports/jobQueue.js";
 
 /** Stands in for Service Bus (which cannot run here): records what was sent, sends nothing. */
 export interface FakeJobQueue extends JobQueue {

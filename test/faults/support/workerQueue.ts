@@ -1,5 +1,5 @@
 import { silentLogger } from "../../../shared/logger.js";
-import type { SyncJob } from "../../../shared/queue/jobQueue.js";
+import type { SyncJob } from "../../../shared/core/ports/jobQueue.js";
 import { createInProcessJobQueue, type InProcessJobQueue } from "../../../shared/queue/inProcessJobQueue.js";
 import { processSyncJob, type WorkerOutcome } from "../../../shared/scheduling/processSyncJob.js";
 import { scheduledJobId } from "../../../shared/scheduling/planScheduledJobs.js";

@@ -1,4 +1,4 @@
-import type { RunTrigger } from "../sync/syncRun.js";
+import type { RunTrigger } from "../syncRun.js";
 
 /** One queued sync of one mapping. Ids only, never membership (docs/queue.md). */
 export interface SyncJob {

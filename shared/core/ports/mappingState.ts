@@ -1,4 +1,4 @@
-import type { Guard } from "./syncRun.js";
+import type { Guard } from "../syncRun.js";
 
 export type MappingHealth = "healthy" | "degraded" | "quarantined";
 
