@@ -1,5 +1,6 @@
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import type { ApiDeps, ApiResponse, MappingsApi } from "../shared/api/apiTypes.js";
+import type { ApiDeps, MappingsApi } from "../shared/api/apiTypes.js";
+import type { ApiResponse } from "../shared/api/apiMessages.js";
 import { createMappingsApi } from "../shared/api/router.js";
 import { apiFunctionAuthLevel } from "../shared/compose.js";
 import { defaultConsoleDir, loadConsoleFiles, type ConsoleFiles } from "../shared/console/consoleFiles.js";

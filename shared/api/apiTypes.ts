@@ -13,35 +13,10 @@ import type { RunStore } from "../core/ports/runStore.js";
 import type { SyncRequest } from "../sync/syncDeps.js";
 import type { SyncRun } from "../core/syncRun.js";
 import type { Access, AuthConfig } from "./auth.js";
-import type { HealthReport } from "./health.js";
+import type { HealthReport } from "../doctor/health.js";
 import type { Diagnosis } from "../doctor/diagnosis.js";
 import type { SnapshotService } from "../snapshots/snapshotService.js";
-
-/**
- * One HTTP request as the API core sees it, whatever carried it (the Functions host or `node:http`).
- * `path` is the part below the `/api` prefix, still percent-encoded (e.g. `/mappings/PS100012/0f3c…`).
- */
-export interface ApiRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  /** Lower-case header names. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  /**
-   * The body: already-read text, or a byte stream the core reads only when the route takes a body, and then
-   * no further than the size limit (so an oversized body is refused without being read in full).
-   */
-  readonly body?: string | Uint8Array | AsyncIterable<Uint8Array> | null;
-}
-
-export interface ApiResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  /** Serialised as JSON by the transport; absent for 204. */
-  readonly jsonBody?: unknown;
-  /** A body sent as it is (CSV), instead of jsonBody. */
-  readonly textBody?: string;
-}
+import type { ApiRequest, ApiResponse } from "./apiMessages.js";
 
 /** Everything the API talks to; built once per process by the composition root. */
 export interface ApiDeps {

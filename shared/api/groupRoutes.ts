@@ -4,7 +4,7 @@ import { searchGroupCandidates } from "../mappings/groupSearch.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 /**
  * Search text goes into Graph's `$search="displayName:…"`: a double quote or backslash would end or escape

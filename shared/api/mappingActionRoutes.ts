@@ -10,7 +10,7 @@ import { mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
 import { readJsonBody } from "./requestInput.js";
 import { ApiProblem } from "./problems.js";
 import { mappingLocation, stateSummary } from "./representations.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 const DEFAULT_PREVIEW_LIMIT = 1000;
 const OUTCOME_ORDER: Record<MemberOutcome, number> = { removed: 0, added: 1, failed: 2, skipped: 3 };

@@ -9,7 +9,7 @@ import { ifMatchFrom, mappingRefFrom, optionalQueryParam, pagingFrom } from "./p
 import { mappingLocation, mappingView, sourceSummary, type SourceSummary } from "./representations.js";
 import { snapshotView } from "../snapshots/mappedCollections.js";
 import { readJsonBody } from "./requestInput.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 /** State reads per list page run this many at a time: a 200-item page must not open 200 connections at once. */
 const STATE_READS_IN_FLIGHT = 16;

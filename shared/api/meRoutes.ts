@@ -1,4 +1,4 @@
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 /** `GET /me`: who the caller is and what they may do, so a client shows only the actions it may take. */
 export function meRoutes(): Route[] {

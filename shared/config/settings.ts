@@ -2,7 +2,7 @@ import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { LEASE_MARGIN_SECONDS } from "../sync/syncDeps.js";
-import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "../notify/webhookReceiver.js";
+import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "./webhookReceiver.js";
 
 /** ADMINSERVICE_AUTH values (see the schema below). */
 export const ADMINSERVICE_AUTH_MODES = ["negotiate", "entra-user", "entra-app"] as const;

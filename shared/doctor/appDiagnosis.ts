@@ -1,4 +1,4 @@
-import type { Probe } from "../api/health.js";
+import type { Probe } from "./health.js";
 import type { Mapping } from "../core/mapping.js";
 import type { MappingStore } from "../core/ports/mappingStore.js";
 import type { JobQueue } from "../core/ports/jobQueue.js";

@@ -1,4 +1,4 @@
-import { probeAll, type Probe } from "../api/health.js";
+import { probeAll, type Probe } from "./health.js";
 import type { JobQueue } from "../core/ports/jobQueue.js";
 import { errorLine, failed, notApplicable, passed, type DiagnosticCheck } from "./diagnosis.js";
 

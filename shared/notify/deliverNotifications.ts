@@ -3,7 +3,7 @@ import type { Clock } from "../core/ports/clock.js";
 import type { NotificationOutbox, OutboxEntry } from "./outbox.js";
 import { renderNotification } from "./renderNotification.js";
 import type { PostResult, WebhookPoster } from "./webhookPost.js";
-import { describeReceiver, receiverId, type WebhookReceiver } from "./webhookReceiver.js";
+import { describeReceiver, receiverId, type WebhookReceiver } from "../config/webhookReceiver.js";
 
 export interface DeliveryPolicy {
   /** Delivery rounds per notification before giving up on the receivers that have not taken it. */

@@ -11,7 +11,7 @@ import type { NotificationOutbox } from "./outbox.js";
 import { stateChangeNotifications } from "./stateChanges.js";
 import { checkStaleSnapshots, type SnapshotFreshness } from "./snapshotWatch.js";
 import type { WebhookPoster } from "./webhookPost.js";
-import { describeReceiver, type WebhookReceiver } from "./webhookReceiver.js";
+import { describeReceiver, type WebhookReceiver } from "../config/webhookReceiver.js";
 
 /**
  * What the sync engine hands its state changes to (the core's StateChangeSink: rendered here into the

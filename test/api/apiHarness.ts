@@ -1,7 +1,8 @@
 import { afterEach } from "vitest";
-import type { ApiDeps, ApiRequest, MappingsApi } from "../../shared/api/apiTypes.js";
+import type { ApiDeps, MappingsApi } from "../../shared/api/apiTypes.js";
+import type { ApiRequest } from "../../shared/api/apiMessages.js";
 import type { AuthConfig } from "../../shared/api/auth.js";
-import { probeAll } from "../../shared/api/health.js";
+import { probeAll } from "../../shared/doctor/health.js";
 import { apiDepsFrom } from "../../shared/api/apiDeps.js";
 import { createAdminServiceCatalog } from "../../shared/configmgr/adminServiceCatalog.js";
 import { noAdminServiceAuth } from "../../shared/configmgr/adminServiceAuth.js";
