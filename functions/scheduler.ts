@@ -28,5 +28,5 @@ export function makeSchedulerHandler(getServices: () => Promise<SchedulerService
 app.timer("scheduler", {
   // An app setting, so the schedule can change without a deployment; it must be set in the app's settings.
   schedule: "%SYNC_SCHEDULE%",
-  handler: makeSchedulerHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
+  handler: makeSchedulerHandler(() => import("./azureServices.js").then((m) => m.getAppServices())),
 });

@@ -29,5 +29,5 @@ app.serviceBusQueue("syncWorker", {
   connection: "SERVICEBUS_CONNECTION",
   // The same app setting the scheduler and the API send to, so the two can never drift apart.
   queueName: "%SERVICEBUS_QUEUE%",
-  handler: makeSyncWorkerHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
+  handler: makeSyncWorkerHandler(() => import("./azureServices.js").then((m) => m.getAppServices())),
 });

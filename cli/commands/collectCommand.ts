@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { adminServiceSources } from "../../shared/compose.js";
+import { adminServiceSources } from "../../shared/configmgr/adminServiceSources.js";
 import { apiKeyAuth, createAppClient, entraAuth, noAuth, type AppAuth, type AppClientOptions, type CollectorAppClient } from "../../shared/collector/appClient.js";
 import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type PassSummary } from "../../shared/collector/collectPass.js";
 import { runCollector } from "../../shared/collector/collectorLoop.js";
@@ -16,7 +16,7 @@ import { createSourceIdentityFile } from "../../shared/storage/sourceIdentityFil
 import { systemClock, type Clock } from "../../shared/core/ports/clock.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
-import { localDataDir } from "../runtime.js";
+import { localDataDir } from "../dataDir.js";
 
 export interface CollectorOptions {
   readonly env: Record<string, string | undefined>;

@@ -1,7 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { LEASE_MARGIN_SECONDS } from "../sync/syncDeps.js";
+import { LEASE_MARGIN_SECONDS } from "../core/ports/mappingState.js";
 import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "./webhookReceiver.js";
 
 /** ADMINSERVICE_AUTH values (see the schema below). */

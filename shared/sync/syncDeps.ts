@@ -2,7 +2,7 @@ import type { Mapping } from "../core/mapping.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { DirectoryProvider } from "../core/ports/directory.js";
 import type { Ledger } from "../core/ports/ledger.js";
-import type { MappingStateStore } from "../core/ports/mappingState.js";
+import { LEASE_MARGIN_SECONDS, type MappingStateStore } from "../core/ports/mappingState.js";
 import type { MappingStore } from "../core/ports/mappingStore.js";
 import type { MembershipSourceProvider } from "../core/ports/membershipSource.js";
 import type { ResolutionCache } from "../core/ports/resolutionCache.js";
@@ -28,12 +28,6 @@ export interface SyncPolicy {
    */
   readonly sourceRecheckMs?: number;
 }
-
-/**
- * A worker records its result within this margin after its time budget, so its lease lasts budget + margin
- * (settings check that this fits inside the Functions host's timeout).
- */
-export const LEASE_MARGIN_SECONDS = 60;
 
 /** SOURCE_IDENTITY_RECHECK_MINUTES' default. */
 export const DEFAULT_SOURCE_RECHECK_MS = 60 * 60_000;
