@@ -2,7 +2,7 @@ import { z } from "zod";
 import { NotFoundError } from "../errors.js";
 import { mappingKeyOf } from "../core/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import type { SyncJob } from "../core/ports/jobQueue.js";
+import { newSyncJob } from "../core/syncJob.js";
 import type { MemberOutcome, SyncRun } from "../core/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { createMappingSchema } from "../mappings/mappingInput.js";
@@ -97,14 +97,7 @@ export function mappingActionRoutes(deps: ApiDeps): Route[] {
         const now = deps.clock.now();
         const mappingKey = mappingKeyOf(ref);
         // The job id doubles as the Service Bus messageId: a double click in the same millisecond is sent once.
-        const job: SyncJob = {
-          jobId: `${mappingKey}_manual_${now}`,
-          collectionId: ref.collectionId,
-          groupId: ref.groupId,
-          trigger: "manual",
-          enqueuedAt: new Date(now).toISOString(),
-          attempt: 0,
-        };
+        const job = newSyncJob(ref, { trigger: "manual", at: now }, new Date(now).toISOString());
         await deps.queue.send([job]);
         deps.log.info("manual sync queued", { mappingKey, jobId: job.jobId, by: principal.name });
         const runs = `${mappingLocation(mapping)}/runs`;
