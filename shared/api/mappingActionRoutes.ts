@@ -10,6 +10,7 @@ import { mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
 import { readJsonBody } from "./requestInput.js";
 import { ApiProblem } from "./problems.js";
 import { mappingLocation, stateSummary } from "./representations.js";
+import type { Page } from "./apiWire.js";
 import { json, type Route } from "./route.js";
 
 const DEFAULT_PREVIEW_LIMIT = 1000;
@@ -67,7 +68,8 @@ export function mappingActionRoutes(deps: ApiDeps): Route[] {
         const paging = pagingFrom(request.query, 20);
         await service.get(ref);
         const page = await deps.runs.list(mappingKeyOf(ref), paging);
-        return json(200, { items: page.items, continuationToken: page.continuationToken ?? null });
+        const runs: Page<SyncRun> = { items: page.items, continuationToken: page.continuationToken ?? null };
+        return json(200, runs);
       },
     },
     {
