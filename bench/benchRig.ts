@@ -1,7 +1,7 @@
 /**
  * What the sync scenarios run on: the simulated tenant (realistic latency, docs/service-facts.md throttling; in a child
  * process), Table Storage in an embedded in-memory Azurite, and the product's real adapters and engine wired the
- * way `shared/compose.ts` does.
+ * way `functions/composeServices.ts` does.
  */
 import { createAdminServiceSourceProvider } from "../shared/configmgr/adminServiceSource.js";
 import { createGraphDirectoryProvider } from "../shared/graph/graphDirectoryProvider.js";

@@ -35,7 +35,7 @@ export interface ApiDeps {
   readonly sync: (request: SyncRequest) => Promise<SyncRun>;
   /** Approves the currently blocked change once; throws NotFoundError when nothing is blocked. */
   readonly approve: (ref: MappingRef, by: string) => Promise<MappingState>;
-  /** Storage / queue / Graph probes (see `probeAll` in ./health.ts). */
+  /** Storage / queue / Graph probes (see `probeAll` in ../doctor/health.ts). */
   readonly health: () => Promise<HealthReport>;
   /** The deeper checks of `GET /health?verbose=true` (shared/doctor); absent: verbose health is not offered. */
   readonly diagnose?: () => Promise<Diagnosis>;
