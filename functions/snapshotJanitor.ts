@@ -23,5 +23,5 @@ export function makeSnapshotJanitorHandler(getServices: () => Promise<SnapshotJa
 
 app.timer("snapshotJanitor", {
   schedule: "0 */10 * * * *",
-  handler: makeSnapshotJanitorHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
+  handler: makeSnapshotJanitorHandler(() => import("./azureServices.js").then((m) => m.getAppServices())),
 });

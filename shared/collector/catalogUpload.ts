@@ -1,10 +1,10 @@
 import { ensureError } from "../errors.js";
-import { COLLECTION_ID_PATTERN } from "../mappings/ids.js";
+import { COLLECTION_ID_PATTERN } from "../core/ids.js";
 import type { Logger } from "../logger.js";
 import { CATALOG_REFRESH_MS, catalogHash, type CatalogEntry } from "../snapshots/siteCatalog.js";
 import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
 import { parseSourceTime } from "../snapshots/sourceTime.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { CollectorAppClient } from "./appClient.js";
 
 /** Where the collector reads the site's collections (the AdminService catalog's listAll). */

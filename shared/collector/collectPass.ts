@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { CollectionInfo, MembershipSourceProvider } from "../configmgr/membershipSource.js";
+import type { CollectionInfo, MembershipSourceProvider } from "../core/ports/membershipSource.js";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { readShortfall, sameWatermark, type SnapshotMember } from "../snapshots/snapshot.js";
 import { canonicalSourceTime, sourceTimeProblem } from "../snapshots/sourceTime.js";
 import { encodeParts, type SnapshotCommit } from "../snapshots/snapshotFormat.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { AppRequestError, type AppSnapshotView, type CollectorAppClient } from "./appClient.js";
 import { sendCatalog, type CatalogOutcome, type CatalogSource } from "./catalogUpload.js";
 

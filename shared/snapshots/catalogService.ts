@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { catalogHash, type CatalogEntry, type CatalogStore, type CatalogUpload, type StoredCatalog } from "./siteCatalog.js";
 import { SnapshotRefusedError } from "./snapshotErrors.js";
 import { PartRejected } from "./snapshotFormat.js";

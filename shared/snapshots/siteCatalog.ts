@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { collectionIdSchema } from "../mappings/ids.js";
+import { collectionIdSchema } from "../core/ids.js";
 import { SNAPSHOT_LIMITS } from "./snapshot.js";
 import { parseSourceTime } from "./sourceTime.js";
 

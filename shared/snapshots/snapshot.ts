@@ -1,4 +1,4 @@
-import type { SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
+import type { SourceDevice, SourceUser } from "../core/ports/membershipSource.js";
 import { parseSourceTime } from "./sourceTime.js";
 
 /**

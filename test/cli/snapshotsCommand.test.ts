@@ -8,7 +8,7 @@ import { openLocalRuntime } from "../../cli/runtime.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
 import { snapshotDevice, uploadSnapshot } from "../snapshots/snapshotUploads.js";
-import type { ApiRequest } from "../../shared/api/apiTypes.js";
+import type { ApiRequest } from "../../shared/api/apiMessages.js";
 
 let tenant: SimulatedTenant;
 let dataDir: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { SourceUser } from "../../shared/configmgr/membershipSource.js";
+import type { SourceUser } from "../../shared/core/ports/membershipSource.js";
 import type { SnapshotMember } from "../../shared/snapshots/snapshot.js";
 import { createPushedSourceProvider } from "../../shared/snapshots/pushedSource.js";
 import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
