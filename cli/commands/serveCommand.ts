@@ -4,7 +4,7 @@ import { CronExpressionParser } from "cron-parser";
 import { createMappingsApi } from "../../shared/api/router.js";
 import { answerClientErrors, createNodeHttpListener } from "../../shared/api/nodeHttp.js";
 import { defaultConsoleDir, loadConsoleFiles } from "../../shared/console/consoleFiles.js";
-import { isLoopbackHttp } from "../../shared/config/settings.js";
+import { isLoopbackHttp } from "../../shared/config/loopback.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
 import { runNotifierTick } from "../../shared/notify/notifierTick.js";

@@ -119,6 +119,8 @@ describe("collection-sync serve", () => {
 
   it("refuses to listen beyond loopback without an API key, and requires the key when one is set", async () => {
     await expect(start({}, "0.0.0.0")).rejects.toThrow(/API_KEY/);
+    // A name that merely starts like a loopback address resolves wherever its owner wants.
+    await expect(start({}, "127.evil.example")).rejects.toThrow(/API_KEY/);
     const url = await start({ API_KEY: "correct horse battery staple" }, "0.0.0.0");
     const port = new URL(url).port;
     expect((await fetch(`http://127.0.0.1:${port}/api/mappings`)).status).toBe(401);
