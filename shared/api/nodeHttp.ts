@@ -30,10 +30,16 @@ function misdirected(headers: Readonly<Record<string, string>>, allowed: Readonl
   return new ApiProblem(421, "misdirected-request", `This server answers only for ${[...allowed].join(", ")}, not for Host "${host.slice(0, 200)}".`);
 }
 
+/**
+ * A server reached directly (no proxy in front, as `serve` is) gets `X-Forwarded-*` from the client itself: a
+ * claim, not a fact, so it is dropped before anything (the cross-site check) can trust it.
+ */
+const CLIENT_CLAIMED = /^x-forwarded-/;
+
 function headerRecord(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+    if (value !== undefined && !CLIENT_CLAIMED.test(name)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
 }

@@ -117,6 +117,18 @@ describe("collection-sync serve", () => {
     expect((await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", { host })).status).toBe(404);
   });
 
+  it("ignores X-Forwarded-Host (no proxy stands in front of serve): a cross-site write naming its own origin there is still refused", async () => {
+    const url = await start();
+    const host = `127.0.0.1:${new URL(url).port}`;
+    const forged = await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", {
+      host,
+      origin: "http://attacker.example",
+      "x-forwarded-host": "attacker.example",
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.body.type).toMatch(/cross-site-request$/);
+  });
+
   it("refuses to listen beyond loopback without an API key, and requires the key when one is set", async () => {
     await expect(start({}, "0.0.0.0")).rejects.toThrow(/API_KEY/);
     // A name that merely starts like a loopback address resolves wherever its owner wants.
