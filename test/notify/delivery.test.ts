@@ -152,6 +152,18 @@ describe("notification delivery", () => {
     expect((await notifications.health()).lastFailure?.error).toContain(`no answer within ${TIMEOUT_MS} ms`);
   });
 
+  it("records a receiver's endless answer by its status at once, reading only its first few KB", async () => {
+    const { notifications, clock, receiver: local } = await setup();
+    local.behave({ answer: "flood", status: 500 });
+    await notifications.notifier.publish([blockedNotification(1)]);
+    expect(await notifications.deliver()).toMatchObject({ attempted: 1, retrying: 1 });
+    const error = (await notifications.health()).lastFailure?.error ?? "";
+    expect(error).toMatch(/answered 500 "x{120}"$/);
+    local.behave({ answer: "flood", status: 202 });
+    clock.advance(60 * 60_000);
+    expect(await notifications.deliver()).toMatchObject({ attempted: 1, sent: 1 });
+  });
+
   it("posts again only to the receiver that failed, not to the one that already took it", async () => {
     const { notifications, clock, receiver: local } = await setup([
       { format: "json", path: "/first" },
