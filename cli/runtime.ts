@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from "../shared/logger.js";
 import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
 import type { TablesConnection } from "../shared/storage/tableStores.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
+import { privateFolder } from "../shared/storage/privateFolder.js";
 import { systemClock } from "../shared/sync/clock.js";
 import { processSyncJob } from "../shared/scheduling/processSyncJob.js";
 import type { CliIo } from "./io.js";
@@ -139,6 +140,7 @@ async function openTables(
     return { tables: { endpoint: settings.TABLES_ENDPOINT, credential }, dataDir: null };
   }
   const dataDir = options.inMemoryStorage ? null : localDataDir(options);
+  if (dataDir !== null) privateFolder(dataDir); // the simulated tenant's file and the sign-in cache live here too
   const azurite: EmbeddedAzurite = await startEmbeddedAzurite(dataDir === null ? {} : { location: join(dataDir, "azurite") });
   closers.push(() => azurite.close());
   return { tables: { connectionString: azurite.connectionString }, dataDir };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:http";
@@ -166,6 +166,13 @@ describe("collection-sync serve", () => {
     await new Promise((resolve) => setTimeout(resolve, 100)); // the abandoned body's read settles
     expect(log.lines.filter((line) => line.level === "error")).toEqual([]);
     expect(log.lines.filter((line) => line.level === "warn" && /too slow/.test(line.message))).toHaveLength(2);
+  });
+
+  it("keeps its data folder private (0700) and its embedded store on a key of its own", async () => {
+    chmodSync(dataDir, 0o755);
+    await start();
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, "azurite", "account-key")).mode & 0o777).toBe(0o600);
   });
 
   it("refuses to listen beyond loopback without an API key, and requires the key when one is set", async () => {
