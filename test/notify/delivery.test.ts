@@ -108,7 +108,7 @@ describe("notification delivery", () => {
         ...base,
         title: `Removals held back: ${name} → Group 1`,
         text: `Removing 25 members from ${name}.`,
-        facts: [{ name: "Collection", value: name }, { name: "Group", value: "- 1. #not a list" }],
+        facts: [{ name: "Collection", value: name }, { name: "Group", value: "- 1. #not a list" }, { name: "Version", value: "1.5" }],
         actions: [...base.actions, { title: "Approve once", command: `collection-sync mappings approve --collection ${name}` }],
       },
     ]);
@@ -132,6 +132,7 @@ describe("notification delivery", () => {
     expect(texts).toContain(`Removing 25 members from ${teamsEscaped}.`);
     expect(texts).toContain(teamsEscaped);
     expect(texts).toContain("\\- 1. #not a list");
+    expect(texts).toContain("1.5");
     expect(texts).toContain(`collection-sync mappings approve --collection ${teamsEscaped}`);
   });
 

@@ -4,8 +4,8 @@ const COLORS: Readonly<Record<Severity, string>> = { attention: "Attention", war
 
 /** Inline markdown: emphasis, code, links, autolinks, entities, and the backslash itself. */
 const INLINE_MARKUP = /[\\`*_~[\]<>&]/g;
-/** Block markup that counts only where a line starts: lists (`-`, `+`, `1.`, `1)`) and headings. */
-const LINE_START_MARKUP = /^([ \t]*)([-+#]|\d+[.)])/gm;
+/** Block markup that counts only where a line starts and a space follows: lists (`- `, `+ `, `1. `, `1) `) and headings. */
+const LINE_START_MARKUP = /^([ \t]*)([-+#]|\d+[.)])(?=[ \t]|$)/gm;
 
 /**
  * TextBlock text and Fact titles and values are read as a CommonMark subset (bold, italic, lists, links), so a
