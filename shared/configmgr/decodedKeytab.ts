@@ -5,9 +5,10 @@ import { join } from "node:path";
 
 /**
  * GSSAPI takes a client keytab only by name (KRB5_CLIENT_KTNAME), and MIT Kerberos' other keytab type, MEMORY:,
- * is filled only through its C API, which the `kerberos` package does not offer (docs/service-facts.md "Windows
- * authentication (ADMINSERVICE_AUTH=negotiate)"). So the keytab from ADMINSERVICE_KEYTAB_BASE64 becomes a file —
- * in a folder only this user can enter, named for this process, and removed when the process ends.
+ * is filled only through its C API, which the `kerberos` package does not offer
+ * (docs/service-facts.md "Windows authentication (ADMINSERVICE_AUTH=negotiate)"). So the keytab from
+ * ADMINSERVICE_KEYTAB_BASE64 becomes a file — in a folder only this user can enter, named for this process, and
+ * removed when the process ends.
  */
 const PREFIX = "collection-sync-keytab-";
 const FILE_NAME = "adminservice.keytab";
