@@ -67,7 +67,7 @@ describe("how the deployment fits together", () => {
 
   it("runs azd's hooks from scripts that exist and are executable", () => {
     const scripts = [...readRepoFile("azure.yaml").matchAll(/run: \.\/(\S+)/g)].map((match) => match[1] ?? "");
-    expect(scripts).toEqual(expect.arrayContaining(["infra/scripts/create-api-app.sh", "infra/grant-graph-permissions.sh"]));
+    expect(scripts).toEqual(expect.arrayContaining(["infra/scripts/create-api-app.sh", "infra/scripts/postprovision.sh"]));
     for (const script of scripts) {
       expect(existsSync(`${repoRoot}${script}`), script).toBe(true);
       if (script.endsWith(".sh")) expect(() => accessSync(`${repoRoot}${script}`, constants.X_OK), script).not.toThrow();
