@@ -13,7 +13,10 @@ $ErrorActionPreference = 'Stop'
 
 $status = 0
 try {
+    $global:LASTEXITCODE = 0
     & (Join-Path $PSScriptRoot '..\grant-graph-permissions.ps1')
+    # It ends with `exit 2` when it has no principal id; a thrown error lands in catch.
+    if ($LASTEXITCODE -ne 0) { $status = $LASTEXITCODE }
 }
 catch {
     [Console]::Error.WriteLine($_.Exception.Message)
