@@ -82,9 +82,13 @@ resource deadLetterAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
         }
       ]
     }
-    actions: [for id in actions: {
-      actionGroupId: id
-    }]
+    actions: empty(alertEmail)
+      ? []
+      : [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
   }
 }
 

@@ -153,9 +153,9 @@ if ($sourceMode -eq 'pushed' -and $envName) {
             principalId = $collectorSp; resourceId = $apiSp; appRoleId = $RoleSnapshotsId
         } | Out-Null
     }
-    if (Get-Command azd -ErrorAction SilentlyContinue) {
-        & azd env set COLLECTOR_PRINCIPAL_ID $collectorSp
-        if ($collectorClientId) { & azd env set COLLECTOR_CLIENT_ID $collectorClientId }
+    # COLLECTOR_PRINCIPAL_ID stays the operator's own choice; the registration is found again by its name.
+    if ($collectorClientId -and (Get-Command azd -ErrorAction SilentlyContinue)) {
+        & azd env set COLLECTOR_CLIENT_ID $collectorClientId
     }
     Write-Host "Collector identity: $(if ($collectorClientId) { $collectorClientId } else { "principal $collectorSp" }) holds Snapshots.Write (the install command follows after provisioning)."
 }

@@ -143,9 +143,9 @@ if [ "$source_mode" = pushed ] && [ -n "$env_name" ]; then
       --body "{\"principalId\":\"$collector_sp\",\"resourceId\":\"$api_sp\",\"appRoleId\":\"$ROLE_SNAPSHOTS_ID\"}" \
       --output none
   fi
-  if command -v azd >/dev/null 2>&1; then
-    azd env set COLLECTOR_PRINCIPAL_ID "$collector_sp"
-    [ -z "$collector_client_id" ] || azd env set COLLECTOR_CLIENT_ID "$collector_client_id"
+  # COLLECTOR_PRINCIPAL_ID stays the operator's own choice; the registration is found again by its name.
+  if [ -n "$collector_client_id" ] && command -v azd >/dev/null 2>&1; then
+    azd env set COLLECTOR_CLIENT_ID "$collector_client_id"
   fi
   echo "Collector identity: ${collector_client_id:-principal $collector_sp} holds Snapshots.Write (the install command follows after provisioning)."
 fi

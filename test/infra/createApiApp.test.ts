@@ -152,7 +152,7 @@ describe("registering the API app (infra/scripts/create-api-app.sh)", () => {
       const grants = result.calls.filter((call) => call.method === "post");
       expect(grants.map((call) => call.body)).toEqual([{ principalId: COLLECTOR_SP, resourceId: API_SP, appRoleId: SNAPSHOTS_WRITE }]);
       const stored = result.calls.filter((call) => call.tool === "azd").map((call) => call.args);
-      expect(stored).toEqual(expect.arrayContaining([["env", "set", "COLLECTOR_CLIENT_ID", COLLECTOR_CLIENT], ["env", "set", "COLLECTOR_PRINCIPAL_ID", COLLECTOR_SP]]));
+      expect(stored).toEqual([["env", "set", "API_CLIENT_ID", CLIENT_ID], ["env", "set", "COLLECTOR_CLIENT_ID", COLLECTOR_CLIENT]]);
     });
 
     it("finds the collector and its role again on a re-run, granting nothing twice", () => {

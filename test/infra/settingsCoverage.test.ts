@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadSettings, settingsSchema } from "../../shared/config/settings.js";
-import { params, readRepoFile } from "./support/bicep.js";
+import { loadSettings, requireCloudSettings, settingsSchema } from "../../shared/config/settings.js";
+import { params, readRepoFile, withoutComments } from "./support/bicep.js";
 import { evaluate } from "./support/bicepExpression.js";
 import { deployedAppSettings, INFRA, moduleParam } from "./support/deployment.js";
 
@@ -120,5 +120,19 @@ describe("every setting of the code reaches Azure, or says why it need not (infr
       expect(param?.decorators, file).toContain("@secure()");
     }
     expect(evaluate(deployed.get("NOTIFY_WEBHOOK_URL")?.replace(/^empty\((\w+)\)/, "$1 == ''") ?? "", { notifyWebhookSecretUri: "" })).toBe("");
+  });
+
+  it("deploys no AdminService setting in pushed mode, even with leftovers in the azd environment, and the app starts", () => {
+    const inUse = /^var adminServiceInUse = (.+)$/m.exec(withoutComments(readRepoFile(INFRA.resources)))?.[1] ?? "unresolved";
+    const leftovers = { adminServiceUrl: "https://cm01.contoso.com/AdminService", adminServiceAuth: "negotiate", adminServiceScope: "https://ConfigMgrService/.default", adminServiceClientId: "00000000-0000-4000-8000-00000000000c" };
+    const values = { ...leftovers, adminServiceInUse: evaluate(inUse, { sourceMode: "pushed" }) };
+    const env: Record<string, string> = {};
+    for (const [setting, param] of [["ADMINSERVICE_URL", "adminServiceUrl"], ["ADMINSERVICE_AUTH", "adminServiceAuth"], ["ADMINSERVICE_SCOPE", "adminServiceScope"], ["ADMINSERVICE_CLIENT_ID", "adminServiceClientId"]] as const) {
+      const passed = evaluate(moduleParam(INFRA.resources, "functionApp", param) ?? "unresolved", values);
+      env[setting] = String(evaluate(deployed.get(setting) ?? "unresolved", { [param]: passed }));
+    }
+    expect(env).toEqual({ ADMINSERVICE_URL: "", ADMINSERVICE_AUTH: "", ADMINSERVICE_SCOPE: "", ADMINSERVICE_CLIENT_ID: "" });
+    const settings = loadSettings({ ...env, SOURCE_MODE: "pushed", TABLES_ENDPOINT: "https://st.table.core.windows.net/", SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb.servicebus.windows.net" });
+    expect(() => requireCloudSettings(settings)).not.toThrow();
   });
 });
