@@ -148,7 +148,8 @@ describe("the Functions deployment package", () => {
       expect(yaml).toMatch(/postbuild:\s*\n\s*posix:\s*\n\s*shell: sh\s*\n\s*run: node \.\/infra\/scripts\/package-npmrc\.mjs write/);
       expect(yaml).toMatch(/postpackage:\s*\n\s*posix:\s*\n\s*shell: sh\s*\n\s*run: node \.\/infra\/scripts\/package-npmrc\.mjs remove/);
       // The developer's `npm install` at the root keeps its devDependencies: no .npmrc is committed there.
-      expect(existsSync(join(root, ".npmrc"))).toBe(false);
+      expect(existsSync(join(root, ".npmrc")) && readFileSync(join(root, ".npmrc"), "utf8").includes("omit=dev")).toBe(false);
+      expect(read(".gitignore").split("\n")).toContain("/.npmrc");
       expect(read(".funcignore").split("\n")).not.toContain(".npmrc");
     });
 
