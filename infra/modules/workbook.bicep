@@ -68,7 +68,6 @@ var content = {
                   { durationMs: 3600000 }
                   { durationMs: 86400000 }
                   { durationMs: 604800000 }
-                  { durationMs: 2592000000 }
                 ]
               }
             }
