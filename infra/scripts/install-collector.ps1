@@ -14,7 +14,7 @@ Installs the collection-sync on-premises collector on a Windows server next to t
   Administrators, SYSTEM and the gMSA only, and never leaves the server — and saves its public half as
   collector.cer for `az ad app credential reset --id <ClientId> --cert @collector.cer --append`. The collector then
   signs in with it (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH). Without -ClientId the
-  collector uses the machine's own identity (Azure Arc). Needs PowerShell 7 (pwsh).
+  collector uses the machine's own identity (Azure Arc). Needs PowerShell 7.4 or later (pwsh).
 - Registers a scheduled task that runs `collection-sync collect` as the gMSA: at start-up, restarted on failure
   (long-running), or with -Once every minute (one pass per run).
 Idempotent: running it again updates the package, the settings and the task in place.
@@ -49,8 +49,9 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 if ($ClientId -and -not $TenantId) { throw '-ClientId needs -TenantId (AZURE_TENANT_ID from azd env get-values).' }
-if ($ClientId -and $PSVersionTable.PSVersion.Major -lt 7) {
-    throw 'Making the collector''s certificate needs PowerShell 7 (winget install Microsoft.PowerShell), then run this again with pwsh.'
+# The PEM export (ExportPkcs8PrivateKeyPem, ExportCertificatePem) is .NET 7 or later: PowerShell 7.4 or later.
+if ($ClientId -and $PSVersionTable.PSVersion -lt [version]'7.4') {
+    throw 'Making the collector''s certificate needs PowerShell 7.4 or later (winget install Microsoft.PowerShell), then run this again with pwsh.'
 }
 if ($AdminServiceAuth -eq 'entra-app' -and -not $AdminServiceScope) {
     throw '-AdminServiceAuth entra-app needs -AdminServiceScope (the ConfigMgr server app''s scope, e.g. https://ConfigMgrService/.default).'
