@@ -50,7 +50,8 @@ param(
 $ErrorActionPreference = 'Stop'
 if ($ClientId -and -not $TenantId) { throw '-ClientId needs -TenantId (AZURE_TENANT_ID from azd env get-values).' }
 # The PEM export (ExportPkcs8PrivateKeyPem, ExportCertificatePem) is .NET 7 or later: PowerShell 7.4 or later.
-if ($ClientId -and $PSVersionTable.PSVersion -lt [version]'7.4') {
+$psVersion = [version]"$($PSVersionTable.PSVersion.Major).$($PSVersionTable.PSVersion.Minor)"
+if ($ClientId -and $psVersion -lt [version]'7.4') {
     throw 'Making the collector''s certificate needs PowerShell 7.4 or later (winget install Microsoft.PowerShell), then run this again with pwsh.'
 }
 if ($AdminServiceAuth -eq 'entra-app' -and -not $AdminServiceScope) {
