@@ -54,7 +54,7 @@ describe("installing the collector (infra/scripts/install-collector.ps1)", () =>
     const settings = writtenSettings();
     expect([settings.get("AZURE_CLIENT_ID"), settings.get("AZURE_TENANT_ID"), settings.get("AZURE_CLIENT_CERTIFICATE_PATH")]).toEqual(["ClientId", "TenantId", "certificatePem"]);
     // The folder is locked down before the key is written into it, and an existing key is kept on a re-run.
-    expect(script.indexOf("icacls.exe $certDir /inheritance:r")).toBeLessThan(script.indexOf("ExportPkcs8PrivateKeyPem"));
+    expect(script.indexOf("icacls.exe $certDir /inheritance:r")).toBeLessThan(script.indexOf("$rsa.ExportPkcs8PrivateKeyPem()"));
     expect(script).toMatch(/if \(-not \(Test-Path \$certificatePem\)\)/);
     // Only the public half is handed out, with the command that adds it to the registration.
     expect(script).toContain("az ad app credential reset --id $ClientId --cert @collector.cer --append");
