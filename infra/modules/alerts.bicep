@@ -108,6 +108,7 @@ var logAlerts = concat(
       frequency: 'PT15M'
       window: 'PT1H'
       dimension: 'mappingKey'
+      queryRange: ''
     }
     {
       key: 'scheduler-heartbeat'
@@ -121,6 +122,7 @@ var logAlerts = concat(
       frequency: 'PT5M'
       window: 'PT${schedulerHeartbeatMinutes}M'
       dimension: ''
+      queryRange: ''
     }
     {
       key: 'mapping-blocked'
@@ -134,6 +136,7 @@ var logAlerts = concat(
       frequency: 'PT15M'
       window: 'PT1H'
       dimension: 'mappingKey'
+      queryRange: ''
     }
     {
       key: 'mapping-quarantined'
@@ -147,6 +150,7 @@ var logAlerts = concat(
       frequency: 'PT15M'
       window: 'PT15M'
       dimension: ''
+      queryRange: ''
     }
   ],
   sourceMode == 'pushed'
@@ -161,9 +165,11 @@ var logAlerts = concat(
           operator: 'GreaterThan'
           threshold: snapshotMaxAgeMinutes
           frequency: 'PT15M'
-          // A collection stays in view a day after its last confirm, so a collector that stopped keeps it firing.
-          window: 'P1D'
+          window: 'PT15M'
           dimension: 'collectionId'
+          // The query looks a day back (overrideQueryTimeRange), so a collection whose collector stopped stays in
+          // view, and the alert firing, for a day after its last confirm.
+          queryRange: 'P1D'
         }
       ]
     : []
@@ -186,6 +192,7 @@ resource logAlert 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = 
     ]
     evaluationFrequency: alert.frequency
     windowSize: alert.window
+    overrideQueryTimeRange: empty(alert.queryRange) ? null : alert.queryRange
     criteria: {
       allOf: [
         {

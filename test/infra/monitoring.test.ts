@@ -149,6 +149,9 @@ describe("the alerts (infra/modules/alerts.bicep)", () => {
   it("watch the stale snapshot only in pushed mode, with the app's own SNAPSHOT_MAX_AGE_MINUTES", () => {
     expect(alerts()).toMatch(/sourceMode == 'pushed'\s*\?\s*\[\s*\{\s*key: 'snapshot-stale'/);
     expect(alerts()).toMatch(/threshold: snapshotMaxAgeMinutes/);
+    // A stopped collector's collections stay in the query's view for a day, so the alert keeps firing.
+    expect(alerts()).toMatch(/dimension: 'collectionId'[\s\S]*queryRange: 'P1D'/);
+    expect(alerts()).toContain("overrideQueryTimeRange: empty(alert.queryRange) ? null : alert.queryRange");
     expect(readRepoFile("infra/resources.bicep")).toMatch(/snapshotMaxAgeMinutes: snapshotMaxAgeMinutes\n[\s\S]*module workbook/);
   });
 });
