@@ -4,7 +4,7 @@ import type { Logger } from "../../shared/logger.js";
 import { loggerFor } from "../../shared/scheduling/invocationLogger.js";
 import { logRun } from "../../shared/sync/runLog.js";
 import type { SyncDeps } from "../../shared/sync/syncDeps.js";
-import { emptyCounts, type SyncRun } from "../../shared/sync/syncRun.js";
+import { emptyCounts, type SyncRun } from "../../shared/core/syncRun.js";
 import { readRepoFile, repoRoot } from "./support/bicep.js";
 
 /**
