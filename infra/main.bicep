@@ -60,6 +60,11 @@ param sourceMode string = 'adminservice'
 @minValue(1)
 param snapshotMaxAgeMinutes int = 30
 
+@description('SNAPSHOT_STAGING_MAX_MB: with sourceMode pushed, megabytes of uncommitted snapshot uploads one collection may hold (413 past it).')
+@minValue(1)
+@maxValue(16384)
+param snapshotStagingMaxMb int = 256
+
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
 
@@ -153,6 +158,7 @@ module resources 'resources.bicep' = {
     adminServiceAuthorityHost: adminServiceAuthorityHost
     sourceMode: sourceMode
     snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
+    snapshotStagingMaxMb: snapshotStagingMaxMb
     multitenantClientId: multitenantClientId
     graphBaseUrl: graphBaseUrl
     syncSchedule: syncSchedule

@@ -51,6 +51,11 @@ param sourceMode string = 'adminservice'
 @minValue(1)
 param snapshotMaxAgeMinutes int = 30
 
+@description('SNAPSHOT_STAGING_MAX_MB: with sourceMode pushed, megabytes of uncommitted snapshot uploads one collection may hold (413 past it).')
+@minValue(1)
+@maxValue(16384)
+param snapshotStagingMaxMb int = 256
+
 @description('GRAPH_BASE_URL; empty = https://graph.microsoft.com.')
 param graphBaseUrl string = ''
 
@@ -288,6 +293,7 @@ module functionApp 'modules/functionApp.bicep' = {
     adminServiceTokenCacheSecretUri: adminServiceVaultNeeded ? adminServiceVault.outputs.tokenCacheSecretUri : ''
     sourceMode: sourceMode
     snapshotMaxAgeMinutes: snapshotMaxAgeMinutes
+    snapshotStagingMaxMb: snapshotStagingMaxMb
     multitenantClientId: multitenantClientId
     graphBaseUrl: empty(graphBaseUrl) ? 'https://graph.microsoft.com' : graphBaseUrl
     syncSchedule: empty(syncSchedule) ? '0 */5 * * * *' : syncSchedule

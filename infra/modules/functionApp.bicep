@@ -87,6 +87,9 @@ param sourceMode string
 @description('SNAPSHOT_MAX_AGE_MINUTES: with SOURCE_MODE=pushed, an older snapshot blocks removals.')
 param snapshotMaxAgeMinutes int
 
+@description('SNAPSHOT_STAGING_MAX_MB: with SOURCE_MODE=pushed, uncommitted upload megabytes per collection.')
+param snapshotStagingMaxMb int
+
 @description('GRAPH_BASE_URL: Microsoft Graph root (national clouds differ).')
 param graphBaseUrl string
 
@@ -229,6 +232,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // pushed: the on-premises collector uploads snapshots (app role Snapshots.Write) into the snapshots table.
         { name: 'SOURCE_MODE', value: sourceMode }
         { name: 'SNAPSHOT_MAX_AGE_MINUTES', value: string(snapshotMaxAgeMinutes) }
+        { name: 'SNAPSHOT_STAGING_MAX_MB', value: string(snapshotStagingMaxMb) }
         // Other tenants: the multi-tenant app, signed in with this identity's token as a federated credential.
         { name: 'MULTITENANT_CLIENT_ID', value: multitenantClientId }
         { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
