@@ -56,10 +56,10 @@ export function listMappings(entries: readonly FleetEntry[], query: MappingListQ
   const statusCounts = countStatuses(matching);
   const wanted = query.statuses === undefined ? null : new Set(query.statuses.flatMap((s) => (s === "needs-attention" ? NEEDS_ATTENTION : [s])));
   const filtered = wanted === null ? matching : matching.filter((item) => wanted.has(item.view.status));
-  const direction = query.order === "desc" ? -1 : 1;
+  const direction: 1 | -1 = query.order === "desc" ? -1 : 1;
   const key = sortKey(query.sort);
   // Ties fall back to collection then group name, so pages are stable between requests.
-  filtered.sort((a, b) => direction * compare(key(a), key(b)) || compare(nameKey(a), nameKey(b)));
+  filtered.sort((a, b) => ordered(key(a), key(b), direction) || compare(nameKey(a), nameKey(b)));
   const start = (query.page - 1) * query.pageSize;
   return { items: filtered.slice(start, start + query.pageSize), total: filtered.length, statusCounts };
 }
@@ -85,6 +85,11 @@ function countStatuses(items: readonly ListedMapping[]): MappingListResult["stat
 type Key = string | number | null;
 
 /** Missing values (never run, no size yet) sort last in either order. */
+function ordered(a: Key, b: Key, direction: 1 | -1): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  return direction * compare(a, b);
+}
+
 function compare(a: Key, b: Key): number {
   if (a === b) return 0;
   if (a === null) return 1;
