@@ -44,7 +44,7 @@ export interface ApiResponse {
   /** A body sent as it is (CSV), instead of jsonBody. */
   readonly textBody?: string;
   /** A body sent piece by piece as it is produced (a large CSV), instead of jsonBody or textBody. */
-  readonly streamBody?: () => AsyncIterable<string>;
+  readonly streamBody?: () => AsyncIterable<string | Uint8Array>;
 }
 
 /** Everything the API talks to; built once per process by the composition root. */
