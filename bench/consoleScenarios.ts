@@ -1,7 +1,7 @@
 /**
  * The console's server side at fleet scale (issue 19), measured against `serve` in its own process:
- * S7 — a filtered, sorted page of 10,000 mappings (target ≤ 300 ms);
- * S8 — 100 concurrent CSV downloads of a 100,000-member run report while an admin's page keeps calling
+ * S10 — a filtered, sorted page of 10,000 mappings (target ≤ 300 ms);
+ * S11 — 100 concurrent CSV downloads of a 100,000-member run report while an admin's page keeps calling
  *      `GET /api/me` (targets: its p99 < 200 ms, the server's peak RSS < 600 MB).
  */
 import { fork } from "node:child_process";
@@ -104,11 +104,11 @@ async function seedFleet(stores: TableStores, count: number): Promise<void> {
   );
 }
 
-/** S7: a filtered, sorted page of a 10,000-mapping fleet, as the console asks for it. */
+/** S10: a filtered, sorted page of a 10,000-mapping fleet, as the console asks for it. */
 export async function runListScenario(azurite: EmbeddedAzurite, mappings: number, progress: (message: string) => void): Promise<ConsoleFigures> {
   // serve uses the product's table names, so the fleet is stored under them (no other scenario does).
   const stores = createTableStores({ connectionString: azurite.connectionString });
-  progress(`S7: storing ${mappings} mappings with their states…`);
+  progress(`S10: storing ${mappings} mappings with their states…`);
   await seedFleet(stores, mappings);
   const serve = await startServeChild(azurite.connectionString);
   try {
@@ -138,19 +138,19 @@ async function measureList(serve: ServeChild, mappings: number): Promise<Console
   for (let round = 0; round < 20; round++) conditional.push((await timed(`${api}?${queries[0]}`, { "if-none-match": etag })).ms);
   return {
     targets: [
-      atMost(`S7 filtered page of ${mappings} mappings, p95 (ms)`, percentile(times, 95), 300),
-      atMost(`S7 the list holds every mapping (${mappings})`, total >= mappings ? 0 : 1, 0),
+      atMost(`S10 filtered page of ${mappings} mappings, p95 (ms)`, percentile(times, 95), 300),
+      atMost(`S10 the list holds every mapping (${mappings})`, total >= mappings ? 0 : 1, 0),
     ],
     notes: [
-      `S7 (${mappings} mappings, serve in its own process): first page after start ${first.ms.toFixed(0)} ms (reads every mapping and state once); filtered pages median ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms, slowest ${Math.max(...times).toFixed(0)} ms over ${times.length} requests; a 304 answer median ${percentile(conditional, 50).toFixed(0)} ms.`,
+      `S10 (${mappings} mappings, serve in its own process): first page after start ${first.ms.toFixed(0)} ms (reads every mapping and state once); filtered pages median ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms, slowest ${Math.max(...times).toFixed(0)} ms over ${times.length} requests; a 304 answer median ${percentile(conditional, 50).toFixed(0)} ms.`,
     ],
   };
 }
 
-/** S8: 100 downloads of a 100,000-member report at once while the console keeps asking who the user is. */
+/** S11: 100 downloads of a 100,000-member report at once while the console keeps asking who the user is. */
 export async function runReportServingScenario(azurite: EmbeddedAzurite, members: number, downloads: number, progress: (message: string) => void): Promise<ConsoleFigures> {
   const stores = createTableStores({ connectionString: azurite.connectionString });
-  progress(`S8: recording a run with a ${members}-member report…`);
+  progress(`S11: recording a run with a ${members}-member report…`);
   const mapping = benchMapping("BR100001", randomUUID());
   await stores.mappings.create({ ...mapping, collectionName: "Report devices", groupName: "Report group" });
   const entries: MemberReportEntry[] = Array.from({ length: members }, (_, i) => ({
@@ -188,7 +188,7 @@ export async function runReportServingScenario(azurite: EmbeddedAzurite, members
   await stores.runs.record(run, entries);
   const serve = await startServeChild(azurite.connectionString);
   try {
-    progress(`S8: ${downloads} concurrent CSV downloads while GET /api/me is timed…`);
+    progress(`S11: ${downloads} concurrent CSV downloads while GET /api/me is timed…`);
     return await measureDownloads(serve, `${serve.url}/api/mappings/${mapping.collectionId}/${mapping.groupId}/runs/${run.runId}/members?format=csv`, members, downloads);
   } finally {
     await serve.close();
@@ -221,12 +221,12 @@ async function measureDownloads(serve: ServeChild, csvUrl: string, members: numb
   const complete = sizes.every((bytes) => bytes === sizes[0] && bytes > members * 50);
   return {
     targets: [
-      atMost(`S8 GET /api/me p99 during ${downloads} CSV downloads (ms)`, percentile(meTimes, 99), 200),
-      atMost(`S8 serve peak RSS (MiB)`, peak ?? Number.POSITIVE_INFINITY, 600),
-      atMost(`S8 every download complete and identical`, complete ? 0 : 1, 0),
+      atMost(`S11 GET /api/me p99 during ${downloads} CSV downloads (ms)`, percentile(meTimes, 99), 200),
+      atMost(`S11 serve peak RSS (MiB)`, peak ?? Number.POSITIVE_INFINITY, 600),
+      atMost(`S11 every download complete and identical`, complete ? 0 : 1, 0),
     ],
     notes: [
-      `S8 (${members}-member report, ${((sizes[0] ?? 0) / 1_048_576).toFixed(1)} MiB of CSV each, ${downloads} at once): all done in ${(wallMs / 1000).toFixed(1)} s; GET /api/me idle median ${percentile(idle, 50).toFixed(1)} ms, during the downloads median ${percentile(meTimes, 50).toFixed(1)} ms, p99 ${percentile(meTimes, 99).toFixed(1)} ms, slowest ${Math.max(...meTimes).toFixed(1)} ms (${meTimes.length} calls); serve's peak RSS ${peak === null ? "not measured (no /proc)" : `${peak.toFixed(0)} MiB`}.`,
+      `S11 (${members}-member report, ${((sizes[0] ?? 0) / 1_048_576).toFixed(1)} MiB of CSV each, ${downloads} at once): all done in ${(wallMs / 1000).toFixed(1)} s; GET /api/me idle median ${percentile(idle, 50).toFixed(1)} ms, during the downloads median ${percentile(meTimes, 50).toFixed(1)} ms, p99 ${percentile(meTimes, 99).toFixed(1)} ms, slowest ${Math.max(...meTimes).toFixed(1)} ms (${meTimes.length} calls); serve's peak RSS ${peak === null ? "not measured (no /proc)" : `${peak.toFixed(0)} MiB`}.`,
     ],
   };
 }

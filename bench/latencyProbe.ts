@@ -1,5 +1,5 @@
 /**
- * Times one URL over and over from a process of its own (S8): what an admin's page would see, not disturbed by
+ * Times one URL over and over from a process of its own (S11): what an admin's page would see, not disturbed by
  * the bench's own download clients. Started with `fork` and the URL as argument; on "stop" it sends the
  * latencies (ms) and exits.
  */

@@ -94,15 +94,15 @@ async function main(argv: readonly string[]): Promise<number> {
       checks.push(...s6.targets);
       notes.push(...s6.notes);
     }
-    if (runs(options, "S7")) {
-      const s7 = await runListScenario(azurite, options.listMappings, progress);
-      checks.push(...s7.targets);
-      notes.push(...s7.notes);
+    if (runs(options, "S10")) {
+      const s10 = await runListScenario(azurite, options.listMappings, progress);
+      checks.push(...s10.targets);
+      notes.push(...s10.notes);
     }
-    if (runs(options, "S8")) {
-      const s8 = await runReportServingScenario(azurite, options.reportMembers, options.downloads, progress);
-      checks.push(...s8.targets);
-      notes.push(...s8.notes);
+    if (runs(options, "S11")) {
+      const s11 = await runReportServingScenario(azurite, options.reportMembers, options.downloads, progress);
+      checks.push(...s11.targets);
+      notes.push(...s11.notes);
     }
     notes.push(
       `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,

@@ -1,5 +1,5 @@
 /**
- * `collection-sync serve` in a process of its own, for the console scenarios (S7, S8): the bench measures it from
+ * `collection-sync serve` in a process of its own, for the console scenarios (S10, S11): the bench measures it from
  * outside as a browser would, so its figures (latency, peak RSS) are the server's alone. Started with `fork`;
  * sends `{ url }` once it listens and stops on "close". The timer is off, so no sync competes with the requests
  * being measured; the store is the bench's Azurite (TABLES_CONNECTION).
