@@ -138,6 +138,7 @@ export function composeServices(wiring: Wiring): AppServices {
     snapshotStore: stores.snapshots,
     catalogStore: stores.catalog,
     stagingMaxBytes: settings.SNAPSHOT_STAGING_MAX_MB * 1024 * 1024,
+    audit: stores.audit,
     collections: pushed ? createSnapshotCatalog(stores.snapshots, stores.catalog) : createAdminServiceCatalog({ baseUrl: wiring.adminServiceUrl, auth: wiring.adminServiceAuth }),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
