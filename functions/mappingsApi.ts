@@ -10,7 +10,13 @@ function toHttpResponse(response: ApiResponse): HttpResponseInit {
   return {
     status: response.status,
     headers: { ...response.headers },
-    ...(response.textBody !== undefined ? { body: response.textBody } : response.jsonBody === undefined ? {} : { body: JSON.stringify(response.jsonBody) }),
+    ...(response.bytesBody !== undefined
+      ? { body: response.bytesBody }
+      : response.textBody !== undefined
+        ? { body: response.textBody }
+        : response.jsonBody === undefined
+          ? {}
+          : { body: JSON.stringify(response.jsonBody) }),
   };
 }
 
@@ -25,7 +31,7 @@ export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>, console
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     const path = `/${request.params.path ?? ""}`;
     if (path !== "/api" && !path.startsWith("/api/")) {
-      if (consoleFiles !== undefined) return toHttpResponse(consoleFiles.answer(request.method, path));
+      if (consoleFiles !== undefined) return toHttpResponse(consoleFiles.answer(request.method, path, { "accept-encoding": request.headers.get("accept-encoding") ?? undefined }));
       return toHttpResponse({ status: 404, headers: { "content-type": "text/plain; charset=utf-8" }, textBody: "The API lives under /api/." });
     }
     const deps = await getDeps();

@@ -1,7 +1,9 @@
-// Assembles the web console into dist/console: index.html (revalidated on every load) and the modules, styles
-// and vendor file under assets/<hash of their content>/, so a new build is fetched at once and an unchanged
-// one is cached for a year. Input: the modules tsc compiled into dist/console-build; no bundler, no network.
+// Assembles the web console into dist/console: index.html (revalidated on every load), the favicon, and the
+// modules, styles and vendor file under assets/<hash of their content>/, so a new build is fetched at once and
+// an unchanged one is cached for a year. Input: the modules tsc compiled into dist/console-build; no bundler, no
+// network. Every file also gets brotli (.br) and gzip (.gz) copies, made once here instead of per request.
 import { createHash } from "node:crypto";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,12 +24,26 @@ const hash = createHash("sha256");
 for (const [name, body] of [...assets].sort(([a], [b]) => a.localeCompare(b))) hash.update(name).update(body);
 const build = hash.digest("hex").slice(0, 12);
 
-rmSync(out, { recursive: true, force: true });
-for (const [name, body] of assets) {
-  const target = join(out, "assets", build, name);
+let plain = 0;
+let gzipped = 0;
+let brotli = 0;
+/** Writes a file and its compressed copies; the copies only when they are smaller. */
+function emit(target, body) {
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, body);
+  const gz = gzipSync(body, { level: 9 });
+  const br = brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  if (gz.length < body.length) writeFileSync(`${target}.gz`, gz);
+  if (br.length < body.length) writeFileSync(`${target}.br`, br);
+  plain += body.length;
+  gzipped += Math.min(gz.length, body.length);
+  brotli += Math.min(br.length, body.length);
 }
-writeFileSync(join(out, "index.html"), readFileSync(join(root, "console", "index.html"), "utf8").replaceAll("%BUILD%", build));
+
+rmSync(out, { recursive: true, force: true });
+for (const [name, body] of assets) emit(join(out, "assets", build, name), body);
+emit(join(out, "index.html"), Buffer.from(readFileSync(join(root, "console", "index.html"), "utf8").replaceAll("%BUILD%", build)));
+emit(join(out, "favicon.svg"), readFileSync(join(root, "console", "favicon.svg")));
 rmSync(compiled, { recursive: true, force: true });
-console.log(`console built: dist/console (assets/${build}, ${assets.size} files)`);
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+console.log(`console built: dist/console (assets/${build}, ${assets.size} files; ${kb(plain)}, gzip ${kb(gzipped)}, brotli ${kb(brotli)})`);

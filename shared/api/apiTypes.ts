@@ -41,6 +41,8 @@ export interface ApiResponse {
   readonly jsonBody?: unknown;
   /** A body sent as it is (CSV), instead of jsonBody. */
   readonly textBody?: string;
+  /** Bytes sent as they are (the console's precompressed files), instead of textBody or jsonBody. */
+  readonly bytesBody?: Uint8Array;
 }
 
 /** Everything the API talks to; built once per process by the composition root. */
