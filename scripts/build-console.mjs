@@ -1,7 +1,8 @@
 // Assembles the web console into dist/console: index.html (revalidated on every load), the favicon, and the
 // modules, styles and vendor file under assets/<hash of their content>/, so a new build is fetched at once and
 // an unchanged one is cached for a year. Input: the modules tsc compiled into dist/console-build; no bundler, no
-// network. Every file also gets brotli (.br) and gzip (.gz) copies, made once here instead of per request.
+// network. The console shares the API's answer types and labels (shared/api/contract.ts, labels.ts), so the
+// compiled tree (and the asset folder) holds console/src/… beside shared/api/…. Every file also gets brotli (.br) and gzip (.gz) copies, made once here instead of per request.
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -18,7 +19,7 @@ const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, na
 const assets = new Map();
 for (const file of files(compiled)) if (file.endsWith(".js")) assets.set(relative(compiled, file), readFileSync(file));
 assets.set("styles.css", readFileSync(join(root, "console", "styles.css")));
-assets.set("vendor/htm-preact.js", readFileSync(vendor));
+assets.set("console/src/vendor/htm-preact.js", readFileSync(vendor));
 
 const hash = createHash("sha256");
 for (const [name, body] of [...assets].sort(([a], [b]) => a.localeCompare(b))) hash.update(name).update(body);

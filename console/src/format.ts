@@ -1,4 +1,5 @@
 /** Dates and words as an admin reads them. */
+import { labelOf, SKIP_REASON_LABELS } from "../../shared/api/labels.js";
 
 export function when(iso: string | null): string {
   if (iso === null) return "never";
@@ -11,7 +12,8 @@ export function ago(iso: string | null, now = Date.now()): string {
   if (iso === null) return "never";
   const seconds = Math.round((now - Date.parse(iso)) / 1000);
   if (!Number.isFinite(seconds)) return iso;
-  if (seconds < 60) return "just now";
+  if (seconds < 30) return "just now";
+  if (seconds < 60) return `${seconds} s ago`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
   return `${Math.floor(seconds / 86_400)} d ago`;
@@ -23,14 +25,11 @@ export const MODE_SENTENCES: Record<string, string> = {
   mirror: "Makes the group equal the collection: adds what is missing and removes everyone else, including members added by hand.",
 };
 
-export const SKIP_REASONS: Record<string, string> = {
-  "no-entra-id": "no Entra id in ConfigMgr",
-  "not-found": "not found in Entra",
-  "hybrid-joined": "hybrid-joined (not opted in)",
-  "registered-device": "registered, not joined",
-  disabled: "disabled in Entra",
-};
-
 export function reasonText(reason: string | null): string {
-  return reason === null ? "" : (SKIP_REASONS[reason] ?? reason);
+  return labelOf(SKIP_REASON_LABELS, reason) ?? "";
+}
+
+/** "12,345" in the reader's locale; "–" for a size not known yet. */
+export function count(n: number | null | undefined): string {
+  return n === null || n === undefined ? "–" : n.toLocaleString();
 }
