@@ -64,7 +64,7 @@ function App(): VNode {
   const [route, setRoute] = useState<Route>(parseRoute(window.location.hash));
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [crash] = useErrorBoundary();
+  const [crash, resetCrash] = useErrorBoundary();
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(window.location.hash));
@@ -76,6 +76,7 @@ function App(): VNode {
   // A new page starts at the top with focus on its content; a new search or page number keeps focus where it is.
   const place = placeOf(route);
   useEffect(() => {
+    if (crash) resetCrash();
     document.title = `${TITLES[route.page]} · collection-sync`;
     window.scrollTo(0, 0);
     document.getElementById("main")?.focus({ preventScroll: true });
