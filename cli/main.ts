@@ -9,6 +9,7 @@ import { doctorCommand } from "./commands/doctorCommand.js";
 import { groupsCommand } from "./commands/groupsCommand.js";
 import { mappingsCommand } from "./commands/mappingsCommand.js";
 import { runsCommand } from "./commands/runsCommand.js";
+import { auditCommand } from "./commands/auditCommand.js";
 import { serveCommand } from "./commands/serveCommand.js";
 import { syncCommand } from "./commands/syncCommand.js";
 import { processIo, type CliIo } from "./io.js";
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
       case "mappings":
       case "groups":
       case "runs":
+      case "audit":
       case "sync":
         return await withRuntime(command, args, context);
       default:
@@ -77,6 +79,7 @@ async function withRuntime(command: string, args: readonly string[], context: Cl
     if (command === "mappings") return await mappingsCommand(api, args, context.io);
     if (command === "groups") return await groupsCommand(api, args, context.io);
     if (command === "runs") return await runsCommand(api, args, context.io);
+    if (command === "audit") return await auditCommand(api, args, context.io);
     return await syncCommand(runtime.services, args, context.io);
   } finally {
     await runtime.close();

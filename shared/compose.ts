@@ -138,6 +138,7 @@ export function composeServices(wiring: Wiring): AppServices {
     diagnose,
     auth: wiring.auth,
     snapshotStore: stores.snapshots,
+    audit: stores.audit,
     collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog(adminServiceOptions(wiring.adminServiceUrl, wiring.adminServiceAuth)),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });

@@ -1,4 +1,4 @@
-import type { MappingsApi } from "../../shared/api/apiTypes.js";
+import type { ApiResponse, MappingsApi } from "../../shared/api/apiTypes.js";
 import type { MemberReportEntry } from "../../shared/sync/memberReport.js";
 import type { SyncRun } from "../../shared/sync/syncRun.js";
 import { callApi } from "../apiCall.js";
@@ -39,7 +39,7 @@ async function showRun(api: MappingsApi, args: readonly string[], io: CliIo): Pr
   const filter: Record<string, string> = outcome === undefined ? {} : { outcome };
   if (values.csv) {
     const csv = await callApi(api, "GET", membersPath, { query: { ...filter, format: "csv" } });
-    io.out((csv.textBody ?? "").replace(/\r\n$/, ""));
+    io.out((await bodyText(csv)).replace(/\r\n$/, ""));
     return 0;
   }
   const run = (await callApi(api, "GET", `${base}/${encodeURIComponent(runId)}`)).jsonBody as SyncRun;
@@ -57,6 +57,13 @@ async function showRun(api: MappingsApi, args: readonly string[], io: CliIo): Pr
   const rows = members.map((m) => [m.outcome, m.reason ?? "", m.resourceId === null ? "" : String(m.resourceId), m.name ?? "", m.entraId ?? "", m.objectId ?? "", m.error ?? ""]);
   io.out(table(["OUTCOME", "REASON", "RESOURCEID", "NAME", "ENTRA ID", "OBJECT ID", "ERROR"], rows));
   return 0;
+}
+
+async function bodyText(response: ApiResponse): Promise<string> {
+  if (response.streamBody === undefined) return response.textBody ?? "";
+  let text = "";
+  for await (const piece of response.streamBody()) text += piece;
+  return text;
 }
 
 async function newestRunId(api: MappingsApi, base: string): Promise<string | null> {

@@ -1,3 +1,5 @@
+import type { AuditStore } from "../audit/auditTrail.js";
+import type { FleetIndex } from "../mappings/fleetIndex.js";
 import type { CollectionCatalog } from "../configmgr/collectionCatalog.js";
 import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
 import type { DirectoryProvider } from "../graph/directory.js";
@@ -43,6 +45,8 @@ export interface ApiResponse {
   readonly textBody?: string;
   /** Bytes sent as they are (the console's precompressed files), instead of textBody or jsonBody. */
   readonly bytesBody?: Uint8Array;
+  /** A body sent piece by piece as it is produced (a large CSV), instead of jsonBody or textBody. */
+  readonly streamBody?: () => AsyncIterable<string>;
 }
 
 /** Everything the API talks to; built once per process by the composition root. */
@@ -71,6 +75,10 @@ export interface ApiDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly auth: AuthConfig;
+  /** Who changed what: every write route records its change here. */
+  readonly audit: AuditStore;
+  /** Every mapping and its state in memory, for the list (built by createMappingsApi when absent). */
+  readonly fleet?: FleetIndex;
 }
 
 /** One route the API answers (pattern below /api, `:name` = one path segment). */

@@ -1,11 +1,15 @@
 import { z } from "zod";
 import { mappingKeyOf } from "../mappings/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import { membersCsv } from "../reports/memberCsv.js";
+import { memberCsvChunks } from "../reports/memberCsv.js";
+import { createReportCache } from "../reports/reportCache.js";
 import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../sync/memberReport.js";
+import type { StoredReport } from "../sync/runStore.js";
 import type { ApiDeps, ApiResponse } from "./apiTypes.js";
+import { memberMatches, memberView } from "./memberViews.js";
 import { mappingRefFrom, optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";
+import { runView } from "./representations.js";
 import { parseParam } from "./requestInput.js";
 import { json, type Route, type RouteContext } from "./router.js";
 
@@ -20,14 +24,20 @@ const formatSchema = z.enum(["json", "csv"]);
 /** One run and its per-member report: `/mappings/{c}/{g}/runs/{runId}` and `…/members`. */
 export function runReportRoutes(deps: ApiDeps): Route[] {
   const service = createMappingsService(deps);
+  const reports = createReportCache();
 
   async function findRun({ params }: RouteContext) {
     const ref = mappingRefFrom(params);
     const runId = parseParam("path", "runId", params.runId, runIdSchema);
-    await service.get(ref);
+    const mapping = await service.get(ref);
     const run = await deps.runs.get(mappingKeyOf(ref), runId);
     if (run === null) throw new ApiProblem(404, "not-found", `No run ${runId} in this mapping's history (runs are kept for RUN_RETENTION_DAYS).`);
-    return { ref, run };
+    return { mapping, run };
+  }
+
+  /** A recorded report never changes: decoded once, then served from memory (bounded, see reportCache.ts). */
+  function reportOf(mappingKey: string, runId: string): Promise<StoredReport | null> {
+    return reports.get(`${mappingKey}/${runId}`, () => deps.runs.report(mappingKey, runId));
   }
 
   return [
@@ -36,10 +46,11 @@ export function runReportRoutes(deps: ApiDeps): Route[] {
       pattern: "/mappings/:collectionId/:groupId/runs/:runId",
       access: "read",
       async handle(context) {
-        const { ref, run } = await findRun(context);
-        const report = await deps.runs.report(mappingKeyOf(ref), run.runId);
+        const { mapping, run } = await findRun(context);
+        const report = await reportOf(mappingKeyOf(mapping), run.runId);
         const reportSummary = report === null ? null : { counts: countOutcomes(report.entries), truncated: report.truncated };
-        return json(200, { ...run, report: reportSummary });
+        const { collectionId, collectionName, groupId, groupName, memberType, mode } = mapping;
+        return json(200, { ...runView(run), mapping: { collectionId, collectionName, groupId, groupName, memberType, mode }, report: reportSummary });
       },
     },
     {
@@ -49,41 +60,41 @@ export function runReportRoutes(deps: ApiDeps): Route[] {
       async handle(context) {
         const { query } = context.request;
         const outcome = optionalQueryParam(query, "outcome", outcomeSchema);
-        const search = optionalQueryParam(query, "search", searchSchema)?.toLowerCase();
+        const search = optionalQueryParam(query, "search", searchSchema);
         const format = optionalQueryParam(query, "format", formatSchema) ?? "json";
         const page = optionalQueryParam(query, "page", pageSchema) ?? 1;
         const pageSize = optionalQueryParam(query, "pageSize", pageSizeSchema) ?? 100;
-        const { ref, run } = await findRun(context);
-        const report = await deps.runs.report(mappingKeyOf(ref), run.runId);
-        const entries = (report?.entries ?? []).filter((entry) => (outcome === undefined || entry.outcome === outcome) && matches(entry, search));
-        if (format === "csv") return csv(entries, `run-${run.startedAt.slice(0, 10)}-${run.runId}${outcome === undefined ? "" : `-${outcome}`}.csv`);
+        const { mapping, run } = await findRun(context);
+        const report = await reportOf(mappingKeyOf(mapping), run.runId);
+        const wanted = (entry: MemberReportEntry) => (outcome === undefined || entry.outcome === outcome) && memberMatches(entry, search);
+        const entries = report?.entries ?? [];
+        if (format === "csv") {
+          const filename = `run-${run.startedAt.slice(0, 10)}-${run.runId}${outcome === undefined ? "" : `-${outcome}`}.csv`;
+          return csv(outcome === undefined && (search ?? "") === "" ? entries : entries.filter(wanted), filename);
+        }
+        const matching = entries.filter(wanted);
         return json(200, {
           runId: run.runId,
           status: run.status,
           alreadyPresent: run.counts.alreadyPresent,
           reported: report !== null,
           truncated: report?.truncated ?? 0,
-          total: entries.length,
+          total: matching.length,
           page,
           pageSize,
-          items: entries.slice((page - 1) * pageSize, page * pageSize),
+          items: matching.slice((page - 1) * pageSize, page * pageSize).map(memberView),
         });
       },
     },
   ];
 }
 
-function matches(entry: MemberReportEntry, search: string | undefined): boolean {
-  if (search === undefined || search === "") return true;
-  return [entry.name, entry.entraId, entry.objectId, entry.resourceId === null ? null : String(entry.resourceId), entry.reason, entry.error].some(
-    (value) => value !== null && value.toLowerCase().includes(search),
-  );
-}
-
 function csv(entries: readonly MemberReportEntry[], filename: string): ApiResponse {
   return {
     status: 200,
     headers: { "content-type": "text/csv; charset=utf-8; header=present", "content-disposition": `attachment; filename="${filename}"` },
-    textBody: membersCsv(entries),
+    async *streamBody() {
+      yield* memberCsvChunks(entries);
+    },
   };
 }

@@ -1,9 +1,13 @@
 import type { SkipReason } from "./syncRun.js";
 
-/** What one run did with one member. Members already in the group are counted on the run, never listed. */
-export type MemberOutcome = "added" | "removed" | "skipped" | "failed";
+/**
+ * What one run did with one member. Members already in the group are counted on the run, never listed.
+ * `held-back`: a removal a safety guard stopped (what approving the blocked change would remove).
+ */
+export type MemberOutcome = "added" | "removed" | "skipped" | "failed" | "held-back";
 
-export const MEMBER_OUTCOMES: readonly MemberOutcome[] = ["added", "removed", "skipped", "failed"];
+/** Stored reports encode an outcome by its place here: append, never reorder. */
+export const MEMBER_OUTCOMES: readonly MemberOutcome[] = ["added", "removed", "skipped", "failed", "held-back"];
 
 /** One line of a run's per-member report (also one CSV row). */
 export interface MemberReportEntry {
@@ -42,12 +46,27 @@ export class MemberReport {
     this.entries.push({ outcome: "skipped", reason, resourceId: member.resourceId, name: member.name, entraId: member.entraId, objectId, error: null });
   }
 
-  written(outcome: "added" | "removed", objectIds: readonly string[]): void {
+  written(outcome: "added" | "removed" | "held-back", objectIds: readonly string[]): void {
     for (const objectId of objectIds) this.entries.push({ outcome, reason: null, ...this.describe(objectId), objectId, error: null });
   }
 
   failed(objectId: string, error: string): void {
     this.entries.push({ outcome: "failed", reason: null, ...this.describe(objectId), objectId, error });
+  }
+
+  /** Object ids of rows without a name (members the collection does not hold: removals, hand-added members). */
+  unnamed(): string[] {
+    const ids = new Set<string>();
+    for (const entry of this.entries) if (entry.name === null && entry.objectId !== null) ids.add(entry.objectId);
+    return [...ids];
+  }
+
+  /** Fills in the names Entra gave for unnamed rows (device displayName, user UPN). */
+  name(names: ReadonlyMap<string, string>): void {
+    for (const [index, entry] of this.entries.entries()) {
+      const name = entry.name === null && entry.objectId !== null ? names.get(entry.objectId) : undefined;
+      if (name !== undefined) this.entries[index] = { ...entry, name };
+    }
   }
 
   private describe(objectId: string): Pick<MemberReportEntry, "resourceId" | "name" | "entraId"> {
@@ -58,7 +77,7 @@ export class MemberReport {
 
 /** Counts by outcome (what the report holds; the run's own counts also say how many were already present). */
 export function countOutcomes(entries: readonly MemberReportEntry[]): Record<MemberOutcome, number> {
-  const counts: Record<MemberOutcome, number> = { added: 0, removed: 0, skipped: 0, failed: 0 };
+  const counts: Record<MemberOutcome, number> = { added: 0, removed: 0, skipped: 0, failed: 0, "held-back": 0 };
   for (const entry of entries) counts[entry.outcome] += 1;
   return counts;
 }

@@ -47,6 +47,8 @@ export interface RunCounts {
   failed: number;
   /** Members in the group before the run (of the mapping's member type). */
   groupBefore: number;
+  /** Removals a safety guard held back (blocked runs); absent in runs recorded before it was counted. */
+  heldBack?: number;
 }
 
 export interface RunError {
@@ -101,6 +103,8 @@ export interface SyncRun {
   readonly preview: RunPreview | null;
   /** With status "rescheduled": how long to wait before the next attempt. */
   readonly retryAfterMs: number | null;
+  /** Who approved the blocked change this run applied (absent or null: it applied none). */
+  readonly approvedBy?: string | null;
 }
 
 export function emptyCounts(): RunCounts {

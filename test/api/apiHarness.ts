@@ -1,5 +1,5 @@
 import { afterEach } from "vitest";
-import type { ApiDeps, ApiRequest, MappingsApi } from "../../shared/api/apiTypes.js";
+import type { ApiDeps, ApiRequest, ApiResponse, MappingsApi } from "../../shared/api/apiTypes.js";
 import type { AuthConfig } from "../../shared/api/auth.js";
 import { probeAll } from "../../shared/api/health.js";
 import { apiDepsFrom } from "../../shared/api/apiDeps.js";
@@ -87,6 +87,7 @@ export async function startApiHarness(
     auth: options.auth ?? { mode: "none" },
     collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }),
     snapshotStore: stores.snapshots,
+    audit: stores.audit,
   });
   const api = createMappingsApi(deps);
 
@@ -135,4 +136,12 @@ export function harnessPerTest(defaults: HarnessOptions = {}): (options?: Harnes
     open.push(harness);
     return harness;
   };
+}
+
+/** The whole body of an answer, also when it is streamed (a CSV). */
+export async function responseText(response: ApiResponse): Promise<string> {
+  if (response.streamBody === undefined) return response.textBody ?? "";
+  let text = "";
+  for await (const piece of response.streamBody()) text += piece;
+  return text;
 }
