@@ -56,7 +56,7 @@ describe("the mappings list at fleet scale", () => {
     await expect.poll(() => page.url()).toMatch(/search=ring\+2/);
     // "Fleet ring 20" … "Fleet ring 29", wherever they were in the unfiltered pages.
     await expect.poll(() => rows().count()).toBe(10);
-    expect(await page.getByText(`10 of ${RINGS + 1} mappings match.`).count()).toBe(1);
+    expect(await page.getByText("10 mappings match.").count()).toBe(1);
     const link = page.url();
 
     const other = await world.context.newPage();
@@ -69,9 +69,9 @@ describe("the mappings list at fleet scale", () => {
   it("sorts by a column from its header and filters by status, both undone by Back", async () => {
     await page.goto("/#/?search=Fleet");
     await expect.poll(() => rows().count()).toBe(25);
-    await table().getByRole("link", { name: /^Group/ }).click();
+    await table().getByRole("link", { name: "Group", exact: true }).click();
     await expect.poll(() => page.url()).toMatch(/sort=group/);
-    await table().getByRole("link", { name: /^Group/ }).click();
+    await table().getByRole("link", { name: "Group", exact: true }).click();
     await expect.poll(() => page.url()).toMatch(/order=desc/);
     await expect.poll(() => rows().first().textContent()).toContain(ringName(RINGS));
     expect(await table().locator('th[aria-sort="descending"]').textContent()).toMatch(/Group/);
@@ -116,7 +116,8 @@ describe("the mappings list at fleet scale", () => {
     // Someone else starts a sync (the CLI, another admin): the row shows it without a reload.
     await api("POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${ringId(3)}/sync`);
     await expect.poll(() => lastRun.textContent(), { timeout: 30_000 }).toMatch(/Succeeded.*(just now|s ago)/);
-    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    // The change arrived as a full answer after the 304s.
+    expect(statuses.lastIndexOf(200)).toBeGreaterThan(statuses.indexOf(304));
     page.removeAllListeners("response");
   });
 

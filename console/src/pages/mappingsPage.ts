@@ -118,9 +118,7 @@ export function MappingsPage({ me, query }: { me: Me; query: URLSearchParams }):
     ${list.error ? html`<${ProblemView} error=${list.error} />` : null}
     ${data === null && !list.error ? html`<p aria-live="polite">Loading mappings…</p>` : null}
     ${data !== null
-      ? html`<p class="result-count" aria-live="polite">${filtered
-          ? `${data.total} of ${data.statusCounts.all} mappings match.`
-          : `${data.total} mapping${data.total === 1 ? "" : "s"}.`}</p>
+      ? html`<p class="result-count" aria-live="polite">${data.total} mapping${data.total === 1 ? "" : "s"}${filtered ? (data.total === 1 ? " matches." : " match.") : "."}</p>
         ${data.items.length > 0
           ? html`<${ScrollTable} label="Mappings"><table aria-label="Mappings" class="mappings">
               <thead><tr>${COLUMNS.map(sortHeader)}</tr></thead>
