@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,11 +25,17 @@ afterAll(async () => {
 
 const api = <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => callApi<T>(world, method, path, body, headers);
 
-/** Keeps the README's pictures in step when asked (UPDATE_README_IMAGES=1 npm run test:browser). */
-function readmeImage(shot: string, name: string): void {
+/**
+ * Keeps the README's pictures in step when asked (UPDATE_README_IMAGES=1 npm run test:browser): the window's
+ * top 1200 × 720 pixels, not the whole page, so the PNGs stay small.
+ */
+async function readmeImage(name: string): Promise<void> {
   if (process.env.UPDATE_README_IMAGES !== "1") return;
   mkdirSync(README_IMAGES, { recursive: true });
-  copyFileSync(shot, join(README_IMAGES, name));
+  await page.setViewportSize({ width: 1200, height: 720 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(README_IMAGES, name), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 const focused = () => page.evaluate("document.activeElement ? (document.activeElement.id || document.activeElement.textContent || document.activeElement.tagName) : null");
@@ -46,7 +52,8 @@ describe("the console, as a new admin uses it", () => {
     expect(await row.locator('[data-label="Collection members"]').textContent()).toBe("25");
     expect(await row.locator('[data-label="Group members"]').textContent()).toMatch(/^\d+$/);
     await expectAccessible(page, "mappings page");
-    readmeImage(await screenshot(page, "mappings"), "console-mappings.png");
+    await screenshot(page, "mappings");
+    await readmeImage("console-mappings.png");
   });
 
   it("creates a mapping through both pickers without typing an id, previews it with focus on the result, and sees it sync", async () => {
@@ -103,7 +110,8 @@ describe("the console, as a new admin uses it", () => {
     const members = page.getByRole("table", { name: "Members" });
     await expect.poll(() => members.getByRole("row").count()).toBeGreaterThan(1);
     await expectAccessible(page, "run page");
-    readmeImage(await screenshot(page, "run"), "console-run.png");
+    await screenshot(page, "run");
+    await readmeImage("console-run.png");
 
     // The label on screen, not the internal code, finds the rows; the search sits in the URL.
     await page.getByRole("searchbox", { name: "Search members" }).fill("No Entra ID in ConfigMgr");
@@ -151,6 +159,19 @@ describe("the console, as a new admin uses it", () => {
     for (const name of HAND_ADDED) expect(await held.getByRole("cell", { name, exact: true }).count(), name).toBe(1);
     const membersBefore = demo.groupMemberIds(DEMO_GROUP_ID).length;
 
+    // The blocked run's own page lists the same held-back removals by name, and offers Approve too.
+    await page.getByRole("link", { name: "the blocked run" }).click();
+    await page.waitForURL(/\/runs\//);
+    await page.getByLabel("Outcome").selectOption("held-back");
+    const report = page.getByRole("table", { name: "Members" });
+    await expect.poll(() => report.getByRole("row").count()).toBe(1 + HAND_ADDED.length);
+    for (const name of HAND_ADDED) expect(await report.getByRole("cell", { name, exact: true }).count(), name).toBe(1);
+    expect(await page.getByRole("button", { name: "Approve", exact: true }).count()).toBe(1);
+    await screenshot(page, "blocked-run");
+    await page.goBack();
+    await page.goBack();
+    await expect.poll(() => held.getByRole("row").count()).toBe(1 + HAND_ADDED.length);
+
     await page.getByRole("button", { name: "Approve", exact: true }).click();
     const dialog = page.getByRole("dialog");
     const listed = dialog.getByRole("table", { name: "Removals to approve" });
@@ -163,6 +184,7 @@ describe("the console, as a new admin uses it", () => {
     expect(await focused()).toBe("Cancel");
     await expectAccessible(page, "approve dialog");
     await screenshot(page, "approve");
+    await readmeImage("console-approve.png");
     await dialog.getByRole("button", { name: "Approve 3 removals" }).click();
     await expect.poll(() => page.getByText(/Synced: Succeeded/).count(), { timeout: 60_000 }).toBe(1);
     expect(demo.groupMemberIds(DEMO_GROUP_ID).length).toBe(membersBefore - HAND_ADDED.length);

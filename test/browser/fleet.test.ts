@@ -129,4 +129,33 @@ describe("the mappings list at fleet scale", () => {
     expect(await row.locator('[data-label="Last change"]').textContent()).toMatch(/Succeeded.*\+\d+/);
     await screenshot(page, "fleet-last-change");
   });
+
+  it("pages through the whole run history and hides the runs that changed nothing", async () => {
+    const path = `/mappings/${DEMO_DEVICE_COLLECTION}/${ringId(3)}`;
+    // Ring 3 has one run that added members and unchanged ticks after it: enough of them for two pages of 20.
+    const runCount = async () => (await api<{ items: unknown[] }>("GET", `${path}/runs?pageSize=200`)).body.items.length;
+    for (let runs = await runCount(); runs < 22; ) {
+      await api("POST", `${path}/sync`);
+      const before = runs;
+      await expect.poll(async () => (runs = await runCount()), { timeout: 10_000, interval: 100 }).toBeGreaterThan(before);
+    }
+    await page.goto(`/#${path}`);
+    const history = page.getByRole("table", { name: "Run history" });
+    await expect.poll(() => history.locator("tbody tr").count()).toBeGreaterThanOrEqual(22);
+    await page.getByLabel("Runs per page").selectOption("20");
+    await expect.poll(() => page.url()).toMatch(/runs=20/);
+    await expect.poll(() => history.locator("tbody tr").count()).toBe(20);
+    expect(await history.textContent()).not.toContain("Succeeded");
+    await page.getByRole("button", { name: "Older runs" }).click();
+    await expect.poll(() => history.textContent()).toContain("Succeeded");
+    await page.getByRole("button", { name: "Newer runs" }).click();
+    await expect.poll(() => history.locator("tbody tr").count()).toBe(20);
+
+    await page.getByLabel("Hide runs that changed nothing").check();
+    await expect.poll(() => page.url()).toMatch(/hideUnchanged=1/);
+    await expect.poll(() => history.locator("tbody tr").count()).toBe(1);
+    expect(await history.textContent()).toContain("Succeeded");
+    expect(await history.textContent()).not.toContain("Unchanged");
+    await expectAccessible(page, "mapping page with the history filtered");
+  });
 });

@@ -3,7 +3,7 @@ import { Badge, StatusBadge } from "../components/badges.js";
 import { ConfirmDialog } from "../components/dialog.js";
 import { ObjectId } from "../components/objectId.js";
 import { ProblemView } from "../components/problem.js";
-import { ago, count, when } from "../format.js";
+import { ago, count, runChanges, when } from "../format.js";
 import { useLive, useNow } from "../live.js";
 import { auditHref, go, mappingHref, runHref, setQuery } from "../router.js";
 import type { BlockedChangeView, MappingView, Me, PreviewView, RunSummaryView } from "../types.js";
@@ -11,12 +11,13 @@ import { html, useEffect, useState, type VNode } from "../vendor/htm-preact.js";
 import { BlockedPanel } from "./blockedPanel.js";
 import { MappingSettings } from "./mappingSettings.js";
 import { members, PreviewPanel, previewSentence } from "./previewPanel.js";
-import { RunHistory } from "./runHistory.js";
+import { HISTORY_PAGE_SIZES, RunHistory } from "./runHistory.js";
 
 function RunFact({ collectionId, groupId, run, now }: { collectionId: string; groupId: string; run: RunSummaryView | null; now: number }): VNode {
   if (run === null) return html`<span class="muted">none yet</span>`;
+  const changes = runChanges(run);
   return html`<${Badge} code=${run.status} text=${run.statusLabel} /> <a href=${runHref(collectionId, groupId, run.runId)}>${when(run.startedAt)}</a>
-    <span class="muted">(${ago(run.startedAt, now)})</span> ${run.message}`;
+    <span class="muted">(${ago(run.startedAt, now)})</span>${changes === "" ? "" : ` ${changes}`}`;
 }
 
 /**
@@ -98,6 +99,8 @@ export function MappingPage({ me, collectionId, groupId, query }: { me: Me; coll
   if (m === null) return html`<section><h1>Mapping</h1><p aria-live="polite">Loading…</p></section>`;
   const s = m.state;
   const hideUnchanged = query.get("hideUnchanged") === "1";
+  const asked = Number(query.get("runs"));
+  const historySize = (HISTORY_PAGE_SIZES as readonly number[]).includes(asked) ? asked : 50;
 
   return html`<section>
     <p class="crumbs"><a href="#/">Mappings</a> ›</p>
@@ -132,7 +135,9 @@ export function MappingPage({ me, collectionId, groupId, query }: { me: Me; coll
           onReload=${() => act(async () => reopenForm(await get<MappingView>(path)))} />`
       : null}
     <${RunHistory} collectionId=${m.collectionId} groupId=${m.groupId} path=${path} latestRunId=${lastRun?.runId ?? null}
-      hideUnchanged=${hideUnchanged} onHideUnchanged=${(hide: boolean) => setQuery(mappingHref(m.collectionId, m.groupId), { hideUnchanged: hide ? "1" : "" })} />
+      hideUnchanged=${hideUnchanged} pageSize=${historySize}
+      onView=${(view: { hideUnchanged: boolean; pageSize: number }) =>
+        setQuery(mappingHref(m.collectionId, m.groupId), { hideUnchanged: view.hideUnchanged ? "1" : "", runs: view.pageSize === 50 ? "" : String(view.pageSize) })} />
     ${deleting
       ? html`<${ConfirmDialog} title="Delete this mapping?" confirmLabel="Delete mapping" busy=${busy} onConfirm=${remove} onCancel=${() => setDeleting(false)}>
           <p>The mapping, its state and its run history are deleted. <strong>The group and its members stay as they are</strong>: nobody is removed from ${m.groupName ?? "the group"}.</p>

@@ -4,7 +4,7 @@ import { ObjectId } from "../components/objectId.js";
 import { Pager } from "../components/pager.js";
 import { ProblemView } from "../components/problem.js";
 import { ScrollTable } from "../components/scrollTable.js";
-import { ago, count, when } from "../format.js";
+import { ago, count, runChanges, when } from "../format.js";
 import { useLive, useNow } from "../live.js";
 import { go, mappingHref, setQuery, withQuery } from "../router.js";
 import type { MappingListView, MappingView, Me, RunSummaryView } from "../types.js";
@@ -133,9 +133,9 @@ export function MappingsPage({ me, query }: { me: Me; query: URLSearchParams }):
 
 function RunCell({ run, now, empty }: { run: RunSummaryView | null; now: number; empty: string }): VNode {
   if (run === null) return html`<span class="muted">${empty}</span>`;
-  const changes = [run.added > 0 ? `+${run.added}` : "", run.removed > 0 ? `−${run.removed}` : "", run.heldBack > 0 ? `${run.heldBack} held back` : "", run.failed > 0 ? `${run.failed} failed` : ""].filter(Boolean);
+  const changes = runChanges(run);
   return html`<${Badge} code=${run.status} text=${run.statusLabel} /> <span title=${when(run.startedAt)}>${ago(run.startedAt, now)}</span>
-    ${changes.length > 0 ? html`<div class="muted">${changes.join(" ")}</div>` : null}`;
+    ${changes !== "" ? html`<div class="muted">${changes}</div>` : null}`;
 }
 
 function MappingRow({ mapping: m, now }: { mapping: MappingView; now: number }): VNode {

@@ -8,24 +8,32 @@ import { runHref } from "../router.js";
 import { countsOf, skippedTotal, type Page, type RunView } from "../types.js";
 import { html, useEffect, useState, type VNode } from "../vendor/htm-preact.js";
 
-const PAGE_SIZE = 50;
+export const HISTORY_PAGE_SIZES = [20, 50, 100, 200] as const;
 
 /**
  * The mapping's whole run history, newest first, paged with the API's tokens back to the retention limit;
  * "Hide unchanged runs" leaves out the ticks that changed nothing. `latestRunId` changing (a new run showed up
  * in the live mapping) reloads the first page.
  */
-export function RunHistory(props: { collectionId: string; groupId: string; path: string; latestRunId: string | null; hideUnchanged: boolean; onHideUnchanged: (hide: boolean) => void }): VNode {
+export function RunHistory(props: {
+  collectionId: string;
+  groupId: string;
+  path: string;
+  latestRunId: string | null;
+  hideUnchanged: boolean;
+  pageSize: number;
+  onView: (view: { hideUnchanged: boolean; pageSize: number }) => void;
+}): VNode {
   const [tokens, setTokens] = useState<(string | null)[]>([null]);
   const [page, setPage] = useState<Page<RunView> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const token = tokens[tokens.length - 1] ?? null;
 
-  useEffect(() => setTokens([null]), [props.hideUnchanged]);
+  useEffect(() => setTokens([null]), [props.hideUnchanged, props.pageSize]);
 
   useEffect(() => {
     let live = true;
-    const query = new URLSearchParams({ pageSize: String(PAGE_SIZE) });
+    const query = new URLSearchParams({ pageSize: String(props.pageSize) });
     if (props.hideUnchanged) query.set("hideUnchanged", "true");
     if (token !== null) query.set("continuationToken", token);
     get<Page<RunView>>(`${props.path}/runs?${query}`).then(
@@ -35,15 +43,19 @@ export function RunHistory(props: { collectionId: string; groupId: string; path:
     return () => {
       live = false;
     };
-  }, [props.path, props.hideUnchanged, token, token === null ? props.latestRunId : null]);
+  }, [props.path, props.hideUnchanged, props.pageSize, token, token === null ? props.latestRunId : null]);
 
   const runs = page?.items ?? [];
   return html`<section aria-labelledby="history-title">
     <h2 id="history-title">Run history</h2>
     <div class="toolbar">
       <div class="check"><input type="checkbox" id="hide-unchanged" checked=${props.hideUnchanged}
-        onChange=${(e: Event) => props.onHideUnchanged((e.target as HTMLInputElement).checked)} />
+        onChange=${(e: Event) => props.onView({ hideUnchanged: (e.target as HTMLInputElement).checked, pageSize: props.pageSize })} />
         <label for="hide-unchanged">Hide runs that changed nothing</label></div>
+      <label for="history-size">Runs per page</label>
+      <select id="history-size" onChange=${(e: Event) => props.onView({ hideUnchanged: props.hideUnchanged, pageSize: Number((e.target as HTMLSelectElement).value) })}>
+        ${HISTORY_PAGE_SIZES.map((size) => html`<option value=${size} selected=${size === props.pageSize}>${size}</option>`)}
+      </select>
     </div>
     ${error ? html`<${ProblemView} error=${error} />` : null}
     ${page === null && !error ? html`<p aria-live="polite">Loading the run history…</p>` : null}
