@@ -15,9 +15,10 @@ const TOP = 14;
 const BOTTOM = 40;
 const TICKS = 5;
 
-/** Tick text: the time of day when the runs span less than a day, else the date (with the time under 3 days). */
+/** Tick text: the time of day (with seconds under 10 minutes) within a day, else the date (and time under 3 days). */
 function tickText(at: number, span: number): string {
   const date = new Date(at);
+  if (span < 600_000) return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   if (span < 86_400_000) return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
   if (span < 3 * 86_400_000) return date.toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
   return date.toLocaleDateString(undefined, { month: "short", day: "numeric" });

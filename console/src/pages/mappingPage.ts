@@ -17,7 +17,7 @@ function RunFact({ collectionId, groupId, run, now }: { collectionId: string; gr
   if (run === null) return html`<span class="muted">none yet</span>`;
   const changes = runChanges(run);
   return html`<${Badge} code=${run.status} text=${run.statusLabel} /> <a href=${runHref(collectionId, groupId, run.runId)}>${when(run.startedAt)}</a>
-    <span class="muted">(${ago(run.startedAt, now)})</span>${changes === "" ? "" : ` ${changes}`}`;
+    ${" "}<span class="muted">(${ago(run.startedAt, now)})</span>${changes === "" ? "" : ` ${changes}`}`;
 }
 
 /**
