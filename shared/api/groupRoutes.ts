@@ -34,9 +34,9 @@ export function groupRoutes(deps: ApiDeps & { readonly fleet: FleetIndex }): Rou
         const tenantId = optionalQueryParam(request.query, "tenantId", guidSchema) ?? null;
         const memberType = optionalQueryParam(request.query, "memberType", memberTypeSchema) ?? "device";
         const limit = optionalQueryParam(request.query, "limit", limitSchema) ?? 25;
-        const [found, fleet] = await Promise.all([searchGroupCandidates(deps.directories, { tenantId, text, memberType, limit }), deps.fleet.entries()]);
+        const [found, fleet] = await Promise.all([searchGroupCandidates(deps.directories, { tenantId, text, memberType, limit }), deps.fleet.fleet()]);
         const mappedFrom = new Map<string, { collectionId: string; collectionName: string | null }[]>();
-        for (const { mapping } of fleet) {
+        for (const mapping of fleet.mappings) {
           if (mapping.tenantId !== tenantId) continue;
           const list = mappedFrom.get(mapping.groupId) ?? [];
           list.push({ collectionId: mapping.collectionId, collectionName: mapping.collectionName });

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { FleetEntry } from "../mappings/fleetIndex.js";
-import type { StateView } from "./contract.js";
-import { MAPPING_STATUSES, NEEDS_ATTENTION, type MappingStatus } from "./labels.js";
-import { stateSummary } from "./representations.js";
+import type { Fleet, FleetEntry } from "../mappings/fleetIndex.js";
+import type { Mapping } from "../mappings/mapping.js";
+import { MAPPING_STATUS_LABELS, MAPPING_STATUSES, NEEDS_ATTENTION, type MappingStatus } from "./labels.js";
+import { mappingStatus } from "./mappingStatus.js";
 
 export const MAPPING_SORTS = ["collection", "group", "mode", "status", "lastRun", "lastChange", "groupSize", "collectionSize", "updated"] as const;
 export type MappingSort = (typeof MAPPING_SORTS)[number];
@@ -31,91 +31,114 @@ export interface MappingListQuery {
   readonly pageSize: number;
 }
 
-/** A fleet entry with its badge worked out once per request (search, filter, sort and the answer share it). */
-export interface ListedMapping extends FleetEntry {
-  readonly view: StateView;
-}
-
 export interface MappingListResult {
-  readonly items: ListedMapping[];
+  readonly items: FleetEntry[];
   readonly total: number;
   readonly statusCounts: Record<MappingStatus | "needs-attention" | "all", number>;
 }
 
 const URGENCY = new Map<string, number>(MAPPING_STATUSES.map((status, index) => [status, index]));
+/** One collator for every comparison: `localeCompare` with options builds a new one per call (10,000 items: seconds). */
+const NAME_ORDER = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+
+/**
+ * What depends on the mappings alone: each one's searchable text and the two name orders. Worked out once per
+ * version of the mapping list (runs change states, not this), so a request over 10,000 mappings only filters
+ * and, for other sorts, sorts by one cheap key.
+ */
+interface Prepared {
+  readonly text: string[];
+  readonly byCollection: number[];
+  byGroup?: number[];
+}
+const prepared = new WeakMap<readonly Mapping[], Prepared>();
+
+const collectionName = (mapping: Mapping) => mapping.collectionName ?? mapping.collectionId;
+const groupName = (mapping: Mapping) => mapping.groupName ?? mapping.groupId;
+
+function nameOrder(mappings: readonly Mapping[], first: (m: Mapping) => string, second: (m: Mapping) => string): number[] {
+  return mappings
+    .map((_, index) => index)
+    .sort((a, b) => {
+      const x = mappings[a] as Mapping;
+      const y = mappings[b] as Mapping;
+      return NAME_ORDER.compare(first(x), first(y)) || NAME_ORDER.compare(second(x), second(y));
+    });
+}
+
+function prepare(mappings: readonly Mapping[]): Prepared {
+  let found = prepared.get(mappings);
+  if (found === undefined) {
+    const text = mappings.map((mapping) =>
+      [mapping.collectionId, mapping.collectionName, mapping.groupId, mapping.groupName, mapping.mode, mapping.memberType]
+        .filter((part) => part !== null)
+        .join("\u0000")
+        .toLowerCase(),
+    );
+    found = { text, byCollection: nameOrder(mappings, collectionName, groupName) };
+    prepared.set(mappings, found);
+  }
+  return found;
+}
 
 /** Search, status filter, sort and page over every mapping (docs/api.md `GET /mappings`). */
-export function listMappings(entries: readonly FleetEntry[], query: MappingListQuery, now: number): MappingListResult {
+export function listMappings(fleet: Fleet, query: MappingListQuery, now: number): MappingListResult {
+  const { entries } = fleet;
+  const ready = prepare(fleet.mappings);
   const needle = query.search?.toLowerCase() ?? "";
-  const matching: ListedMapping[] = [];
-  for (const entry of entries) {
-    if (query.collectionId !== undefined && entry.mapping.collectionId !== query.collectionId) continue;
-    const listed = { ...entry, view: stateSummary(entry.mapping, entry.state, now) };
-    if (needle === "" || searchText(listed).includes(needle)) matching.push(listed);
-  }
-  const statusCounts = countStatuses(matching);
   const wanted = query.statuses === undefined ? null : new Set(query.statuses.flatMap((s) => (s === "needs-attention" ? NEEDS_ATTENTION : [s])));
-  const filtered = wanted === null ? matching : matching.filter((item) => wanted.has(item.view.status));
-  const direction = query.order === "desc" ? -1 : 1;
-  const key = sortKey(query.sort);
-  // Ties fall back to collection then group name, so pages are stable between requests.
-  filtered.sort((a, b) => direction * compare(key(a), key(b)) || compare(nameKey(a), nameKey(b)));
-  const start = (query.page - 1) * query.pageSize;
-  return { items: filtered.slice(start, start + query.pageSize), total: filtered.length, statusCounts };
-}
-
-function searchText(item: ListedMapping): string {
-  const { mapping, view } = item;
-  return [mapping.collectionId, mapping.collectionName, mapping.groupId, mapping.groupName, mapping.mode, view.status, view.statusLabel, mapping.memberType]
-    .filter((part) => part !== null)
-    .join("\u0000")
-    .toLowerCase();
-}
-
-function countStatuses(items: readonly ListedMapping[]): MappingListResult["statusCounts"] {
+  const order = query.sort === "group" ? (ready.byGroup ??= nameOrder(fleet.mappings, groupName, collectionName)) : ready.byCollection;
   const counts = Object.fromEntries([...MAPPING_STATUSES, "needs-attention", "all"].map((s) => [s, 0])) as MappingListResult["statusCounts"];
-  for (const item of items) {
-    counts[item.view.status] += 1;
-    if (NEEDS_ATTENTION.includes(item.view.status)) counts["needs-attention"] += 1;
+  const matching: { entry: FleetEntry; status: MappingStatus }[] = [];
+  for (const index of order) {
+    const entry = entries[index] as FleetEntry;
+    if (query.collectionId !== undefined && entry.mapping.collectionId !== query.collectionId) continue;
+    const status = mappingStatus(entry.mapping, entry.state, now);
+    // The status is searched as its label says it ("blocked", "never run"), the rest as stored.
+    if (needle !== "" && !(ready.text[index] as string).includes(needle) && !MAPPING_STATUS_LABELS[status].toLowerCase().includes(needle) && !status.includes(needle)) continue;
+    counts[status] += 1;
+    if (NEEDS_ATTENTION.includes(status)) counts["needs-attention"] += 1;
+    counts.all += 1;
+    if (wanted === null || wanted.has(status)) matching.push({ entry, status });
   }
-  counts.all = items.length;
-  return counts;
+  const desc = query.order === "desc";
+  if (query.sort === "collection" || query.sort === "group") {
+    if (desc) matching.reverse();
+  } else {
+    const key = sortKey(query.sort);
+    // A stable sort on one key keeps the name order among equal keys; missing values go last either way.
+    const keyed = matching.map((item) => ({ item, key: key(item.entry, item.status) }));
+    keyed.sort((a, b) => ordered(a.key, b.key, desc));
+    matching.splice(0, matching.length, ...keyed.map((k) => k.item));
+  }
+  const start = (query.page - 1) * query.pageSize;
+  return { items: matching.slice(start, start + query.pageSize).map((item) => item.entry), total: matching.length, statusCounts: counts };
 }
 
 type Key = string | number | null;
 
-/** Missing values (never run, no size yet) sort last in either order. */
-function compare(a: Key, b: Key): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  return String(a).localeCompare(String(b), "en", { sensitivity: "base", numeric: true });
+function ordered(a: Key, b: Key, desc: boolean): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  const plain = a < b ? -1 : a > b ? 1 : 0;
+  return desc ? -plain : plain;
 }
 
-function nameKey(item: ListedMapping): string {
-  return `${item.mapping.collectionName ?? item.mapping.collectionId}\u0000${item.mapping.groupName ?? item.mapping.groupId}`;
-}
-
-function sortKey(sort: MappingSort): (item: ListedMapping) => Key {
+/** ISO times compare as strings; sizes as numbers; the status by urgency. */
+function sortKey(sort: Exclude<MappingSort, "collection" | "group">): (entry: FleetEntry, status: MappingStatus) => Key {
   switch (sort) {
-    case "collection":
-      return (item) => item.mapping.collectionName ?? item.mapping.collectionId;
-    case "group":
-      return (item) => item.mapping.groupName ?? item.mapping.groupId;
     case "mode":
-      return (item) => item.mapping.mode;
+      return (entry) => entry.mapping.mode;
     case "status":
-      return (item) => URGENCY.get(item.view.status) ?? null;
+      return (_, status) => URGENCY.get(status) ?? null;
     case "lastRun":
-      return (item) => item.view.lastRunAt;
+      return (entry) => entry.state.lastRunAt;
     case "lastChange":
-      return (item) => item.view.lastChange?.finishedAt ?? null;
+      return (entry) => entry.state.lastChange?.finishedAt ?? null;
     case "groupSize":
-      return (item) => item.view.groupSize;
+      return (entry) => entry.state.groupSize ?? null;
     case "collectionSize":
-      return (item) => item.view.collectionSize;
+      return (entry) => entry.state.collectionSize ?? null;
     case "updated":
-      return (item) => item.mapping.updatedAt;
+      return (entry) => entry.mapping.updatedAt;
   }
 }

@@ -61,7 +61,7 @@ export function mappingRoutes(deps: ApiDeps & { readonly fleet: FleetIndex }): R
         const page = pageFromToken(paging.continuationToken) ?? optionalQueryParam(query, "page", mappingListQuerySchemas.page) ?? 1;
         const now = deps.clock.now();
         const result = listMappings(
-          await deps.fleet.entries(),
+          await deps.fleet.fleet(),
           {
             ...(search === undefined ? {} : { search }),
             ...(statuses === undefined ? {} : { statuses }),
@@ -73,14 +73,9 @@ export function mappingRoutes(deps: ApiDeps & { readonly fleet: FleetIndex }): R
           },
           now,
         );
-        const items = await pMap(
-          result.items,
-          async (item) => {
-            const source = await sourceOf(item.mapping);
-            return source === undefined ? { ...item.mapping, state: item.view } : mappingView(item.mapping, item.state, now, source);
-          },
-          { concurrency: SOURCE_READS_IN_FLIGHT },
-        );
+        const items = await pMap(result.items, async (item) => mappingView(item.mapping, item.state, now, await sourceOf(item.mapping)), {
+          concurrency: SOURCE_READS_IN_FLIGHT,
+        });
         const more = page * paging.pageSize < result.total;
         return conditionalJson(request, {
           items,

@@ -22,9 +22,18 @@ export interface FleetIndexOptions {
 /** Rows written this long before the last check are read again: the store's clock and ours may differ a little. */
 const CLOCK_MARGIN_MS = 5_000;
 
+/**
+ * The fleet at one moment: `entries[i].mapping === mappings[i]`. `mappings` stays the same array while no mapping
+ * changed (only states did), so what depends on mappings alone (names, their order) can be kept per array.
+ */
+export interface Fleet {
+  readonly entries: readonly FleetEntry[];
+  readonly mappings: readonly Mapping[];
+}
+
 export interface FleetIndex {
   /** Every mapping with its state, at most `checkEveryMs` old (changes written through this index: at once). */
-  entries(): Promise<readonly FleetEntry[]>;
+  fleet(): Promise<Fleet>;
   /** A write this process made: seen by the next `entries()` without waiting for the next check. */
   noteMapping(mapping: Mapping): void;
   noteState(state: MappingState): void;
@@ -45,7 +54,8 @@ export function createFleetIndex(
   const reloadEveryMs = options.reloadEveryMs ?? 60_000;
   let mappings = new Map<string, Mapping>();
   let states = new Map<string, MappingState>();
-  let list: FleetEntry[] | null = null;
+  let list: Fleet | null = null;
+  let mappingList: Mapping[] | null = null;
   let loadedAt = -Infinity;
   let checkedAt = -Infinity;
   let checking: Promise<void> | null = null;
@@ -54,6 +64,10 @@ export function createFleetIndex(
   const forgotten = new Map<string, number>();
 
   const changed = () => void (list = null);
+  const mappingsChanged = () => {
+    mappingList = null;
+    list = null;
+  };
   const putMapping = (mapping: Mapping) => void mappings.set(mappingKeyOf(mapping), mapping);
   const putState = (state: MappingState) => void states.set(state.mappingKey, state);
 
@@ -69,7 +83,7 @@ export function createFleetIndex(
     for (const [key, at] of forgotten) if (at < startedAt - CLOCK_MARGIN_MS) forgotten.delete(key);
     mappings = new Map(read.mappings.map((mapping) => [mappingKeyOf(mapping), mapping] as const).filter(([key]) => !forgotten.has(key)));
     states = new Map(read.states.map((state) => [state.mappingKey, state]));
-    changed();
+    mappingsChanged();
     loadedAt = startedAt;
     // What was written while the full read ran may be missing from it: look once more from its start.
     await check(startedAt);
@@ -78,9 +92,13 @@ export function createFleetIndex(
   async function check(from: number): Promise<void> {
     const startedAt = deps.clock.now();
     const read = await readAll(new Date(from - CLOCK_MARGIN_MS));
-    read.mappings.filter((mapping) => !forgotten.has(mappingKeyOf(mapping))).forEach(putMapping);
-    read.states.forEach(putState);
-    if (read.mappings.length + read.states.length > 0) changed();
+    // Rows read again for the clock margin are usually the ones already held: only a new ETag is a change.
+    const newMappings = read.mappings.filter((mapping) => !forgotten.has(mappingKeyOf(mapping)) && mappings.get(mappingKeyOf(mapping))?.etag !== mapping.etag);
+    const newStates = read.states.filter((state) => states.get(state.mappingKey)?.etag !== state.etag);
+    newMappings.forEach(putMapping);
+    newStates.forEach(putState);
+    if (newMappings.length > 0) mappingsChanged();
+    else if (newStates.length > 0) changed();
     checkedAt = startedAt;
   }
 
@@ -106,20 +124,22 @@ export function createFleetIndex(
   }
 
   return {
-    async entries() {
+    async fleet() {
       await fresh();
       if (list === null) {
-        list = [...mappings.values()].map((mapping) => {
+        mappingList ??= [...mappings.values()];
+        const entries = mappingList.map((mapping) => {
           const key = mappingKeyOf(mapping);
           return { mapping, state: states.get(key) ?? initialState(key) };
         });
+        list = { entries, mappings: mappingList };
       }
       return list;
     },
     noteMapping(mapping) {
       forgotten.delete(mappingKeyOf(mapping));
       putMapping(mapping);
-      changed();
+      mappingsChanged();
     },
     noteState(state) {
       putState(state);
@@ -130,7 +150,7 @@ export function createFleetIndex(
       forgotten.set(key, deps.clock.now());
       mappings.delete(key);
       states.delete(key);
-      changed();
+      mappingsChanged();
     },
   };
 }

@@ -110,6 +110,10 @@ export function initialState(mappingKey: string): MappingState {
     blocked: null,
     approval: null,
     groupSnapshot: null,
+    lastRun: null,
+    lastChange: null,
+    groupSize: null,
+    collectionSize: null,
     etag: null,
   };
 }
