@@ -105,6 +105,12 @@ export function AuditPage({ query }: { query: URLSearchParams }): VNode {
   </section>`;
 }
 
+/** A name the entry recorded (a created or deleted mapping's settings carry its collection's and group's names). */
+function nameIn(entry: AuditEntryView, field: "collectionName" | "groupName"): string | null {
+  const value = entry.after?.[field] ?? entry.before?.[field];
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
 function AuditRow({ entry, now }: { entry: AuditEntryView; now: number }): VNode {
   const details = entry.before !== null || entry.after !== null;
   return html`<tr>
@@ -112,7 +118,7 @@ function AuditRow({ entry, now }: { entry: AuditEntryView; now: number }): VNode
     <td data-label="Action">${entry.actionLabel}</td>
     <td data-label="Actor">${entry.actor.name}<div class="muted">${entry.actor.kind}</div></td>
     <td data-label="Mapping">${entry.collectionId !== null && entry.groupId !== null
-      ? html`<a href=${mappingHref(entry.collectionId, entry.groupId)}>${entry.collectionId} → ${entry.groupId.slice(0, 8)}…</a>`
+      ? html`<a href=${mappingHref(entry.collectionId, entry.groupId)}>${nameIn(entry, "collectionName") ?? entry.collectionId} → ${nameIn(entry, "groupName") ?? `${entry.groupId.slice(0, 8)}…`}</a>`
       : (entry.collectionId ?? "")}</td>
     <td data-label="Change">${entry.summary}${details
       ? html`<details><summary>Before and after</summary><dl class="facts">
