@@ -158,4 +158,15 @@ describe("the mappings list at fleet scale", () => {
     expect(await history.textContent()).not.toContain("Unchanged");
     await expectAccessible(page, "mapping page with the history filtered");
   });
+
+  it("ages relative times while the page stays open", async () => {
+    // The page's clock (timers and Date) moves only when the test says so; the server's does not.
+    await page.clock.install();
+    await page.goto("/#/?search=Fleet+ring+03");
+    const lastRun = rows().first().locator('[data-label="Last run"]');
+    await expect.poll(() => lastRun.textContent()).toMatch(/Unchanged (just now|\d+ s ago)/);
+    await page.clock.fastForward("05:00");
+    await expect.poll(() => lastRun.textContent()).toMatch(/Unchanged [56] min ago/);
+    expect(world.pageErrors).toEqual([]);
+  });
 });
