@@ -40,3 +40,12 @@ export function runChanges(run: { added: number; removed: number; heldBack: numb
     .filter(Boolean)
     .join(" ");
 }
+
+/**
+ * A run's outcome in a sentence for the console. A blocked run's own message tells API and CLI users how to
+ * approve; the console offers the Approve button instead.
+ */
+export function runSentence(run: { status: string; message: string; blockedBy?: string | null; blockedByLabel?: string | null }): string {
+  if (run.status !== "blocked") return run.message;
+  return `Removals held back (${run.blockedByLabel ?? run.blockedBy ?? "a safety guard"}); nothing was removed.`;
+}

@@ -3,7 +3,7 @@ import { Badge, StatusBadge } from "../components/badges.js";
 import { ConfirmDialog } from "../components/dialog.js";
 import { ObjectId } from "../components/objectId.js";
 import { ProblemView } from "../components/problem.js";
-import { ago, count, runChanges, when } from "../format.js";
+import { ago, count, runChanges, runSentence, when } from "../format.js";
 import { useLive, useNow } from "../live.js";
 import { auditHref, go, mappingHref, runHref, setQuery } from "../router.js";
 import type { BlockedChangeView, MappingView, Me, PreviewView, RunSummaryView } from "../types.js";
@@ -37,19 +37,24 @@ export function MappingPage({ me, collectionId, groupId, query }: { me: Me; coll
   const [awaiting, setAwaiting] = useState<{ before: string | null } | null>(null);
   const m = live.data;
   const lastRun = m?.state.lastRun ?? null;
-  // The settings form edits the mapping as it was when the form opened: a change someone else makes meanwhile
-  // reaches the form only through Reload (their change is never silently mixed into a draft, and saving over
-  // it is a 412).
+  // The settings form edits the mapping as it was when editing began: a change someone else makes meanwhile
+  // reaches a form being edited only through Reload (their change is never silently mixed into a draft, and
+  // saving over it is a 412).
   const [form, setForm] = useState<{ mapping: MappingView; version: number } | null>(null);
+  const [dirty, setDirty] = useState(false);
   useEffect(() => {
-    if (m !== null && form === null) setForm({ mapping: m, version: 1 });
-  }, [m]);
-  const reopenForm = (mapping: MappingView) => setForm({ mapping, version: (form?.version ?? 0) + 1 });
+    // An untouched form follows the mapping; one being edited waits for Save or Reload.
+    if (m !== null && (form === null || (!dirty && form.mapping.etag !== m.etag))) setForm({ mapping: m, version: (form?.version ?? 0) + 1 });
+  }, [m, dirty]);
+  const reopenForm = (mapping: MappingView) => {
+    setDirty(false);
+    setForm({ mapping, version: (form?.version ?? 0) + 1 });
+  };
 
   useEffect(() => {
     if (awaiting === null || lastRun === null || lastRun.runId === awaiting.before) return;
     setAwaiting(null);
-    setNotice(`Synced: ${lastRun.statusLabel}. ${lastRun.message}`);
+    setNotice(`Synced: ${lastRun.statusLabel}. ${runSentence({ ...lastRun, blockedByLabel: m?.state.blocked?.guardLabel ?? null })}`);
   }, [awaiting, lastRun?.runId]);
 
   const act = async (what: () => Promise<void>) => {
@@ -126,7 +131,7 @@ export function MappingPage({ me, collectionId, groupId, query }: { me: Me; coll
     ${actionError ? html`<${ProblemView} error=${actionError} />` : null}
     ${preview ? html`<${PreviewPanel} preview=${preview} title="Preview" id="preview-title" />` : null}
     ${form !== null
-      ? html`<${MappingSettings} key=${form.version} mapping=${form.mapping} etag=${form.mapping.etag} path=${path} canWrite=${me.canWrite}
+      ? html`<${MappingSettings} key=${form.version} mapping=${form.mapping} etag=${form.mapping.etag} path=${path} canWrite=${me.canWrite} onEdit=${() => setDirty(true)}
           onSaved=${(saved: MappingView, consequence: PreviewView | null) => {
             setNotice(consequence === null ? "Settings saved." : `Settings saved. ${previewSentence(consequence)}`);
             reopenForm(saved);

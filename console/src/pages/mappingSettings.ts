@@ -57,7 +57,7 @@ function previewQuery(draft: Draft): string {
  * Saving sends the ETag the page was loaded with: if someone changed the mapping in between, the API answers 412
  * and the form offers to reload instead of overwriting their change.
  */
-export function MappingSettings(props: { mapping: MappingView; etag: string | null; path: string; canWrite: boolean; onSaved: (saved: MappingView, preview: PreviewView | null) => void; onReload: () => void }): VNode {
+export function MappingSettings(props: { mapping: MappingView; etag: string | null; path: string; canWrite: boolean; onEdit: () => void; onSaved: (saved: MappingView, preview: PreviewView | null) => void; onReload: () => void }): VNode {
   const [draft, setDraft] = useState<Draft>(draftOf(props.mapping));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -65,6 +65,7 @@ export function MappingSettings(props: { mapping: MappingView; etag: string | nu
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft({ ...draft, [key]: value });
     setConsequence(null);
+    props.onEdit();
   };
   const readOnly = !props.canWrite;
 

@@ -3,7 +3,7 @@ import { call, get, mappingPath } from "../api.js";
 import { Badge } from "../components/badges.js";
 import { Pager } from "../components/pager.js";
 import { ProblemView } from "../components/problem.js";
-import { reasonText, when } from "../format.js";
+import { reasonText, runSentence, when } from "../format.js";
 import { go, mappingHref, runHref, setQuery, withQuery } from "../router.js";
 import { countsOf, type MappingView, type Me, type MemberView, type RunView } from "../types.js";
 import { html, useEffect, useState, type VNode } from "../vendor/htm-preact.js";
@@ -82,7 +82,9 @@ export function RunPage({ me, collectionId, groupId, runId, query }: { me: Me; c
     <p class="crumbs"><a href="#/">Mappings</a> › <a href=${mappingHref(collectionId, groupId)}>${mappingName}</a> ›</p>
     <h1>Run of ${when(run.startedAt)}</h1>
     <p class="subtitle">${mappingName}${named ? html` <span class="muted">(${named.mode}, ${named.memberType}s)</span>` : null}</p>
-    <p><${Badge} code=${run.status} text=${run.statusLabel ?? run.status} /> ${run.message}</p>
+    <p><${Badge} code=${run.status} text=${run.statusLabel ?? run.status} /> ${runSentence(run)}${run.status === "blocked"
+      ? approvable ? " Approve them below." : " They can be approved on the mapping's page while this is its blocked change."
+      : ""}</p>
     <dl class="facts">
       <dt>Trigger</dt><dd>${run.triggerLabel ?? run.trigger}</dd>
       ${run.blockedBy ? html`<dt>Held back by</dt><dd>${run.blockedByLabel ?? run.blockedBy}</dd>` : null}
