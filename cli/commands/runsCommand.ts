@@ -61,9 +61,9 @@ async function showRun(api: MappingsApi, args: readonly string[], io: CliIo): Pr
 
 async function bodyText(response: ApiResponse): Promise<string> {
   if (response.streamBody === undefined) return response.textBody ?? "";
-  let text = "";
-  for await (const piece of response.streamBody()) text += piece;
-  return text;
+  const pieces: Buffer[] = [];
+  for await (const piece of response.streamBody()) pieces.push(typeof piece === "string" ? Buffer.from(piece, "utf8") : Buffer.from(piece));
+  return Buffer.concat(pieces).toString("utf8");
 }
 
 async function newestRunId(api: MappingsApi, base: string): Promise<string | null> {

@@ -46,7 +46,7 @@ export interface ApiResponse {
   /** Bytes sent as they are (the console's precompressed files), instead of textBody or jsonBody. */
   readonly bytesBody?: Uint8Array;
   /** A body sent piece by piece as it is produced (a large CSV), instead of jsonBody or textBody. */
-  readonly streamBody?: () => AsyncIterable<string>;
+  readonly streamBody?: () => AsyncIterable<string | Uint8Array>;
 }
 
 /** Everything the API talks to; built once per process by the composition root. */

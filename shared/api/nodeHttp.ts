@@ -59,7 +59,7 @@ async function send(request: IncomingMessage, response: ServerResponse, result: 
  * Writes the pieces as the client takes them (waiting for "drain"), yielding to other requests between pieces,
  * and stops producing when the client goes away.
  */
-async function pipeBody(response: ServerResponse, pieces: AsyncIterable<string>): Promise<void> {
+async function pipeBody(response: ServerResponse, pieces: AsyncIterable<string | Uint8Array>): Promise<void> {
   for await (const piece of pieces) {
     if (response.destroyed) return;
     if (!response.write(piece)) await Promise.race([once(response, "drain"), once(response, "close")]);

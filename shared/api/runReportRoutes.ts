@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { mappingKeyOf } from "../mappings/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import { memberCsvChunks } from "../reports/memberCsv.js";
-import { createReportCache } from "../reports/reportCache.js";
+import { memberCsvBytes } from "../reports/memberCsv.js";
+import { createMemoCache, createReportCache } from "../reports/reportCache.js";
 import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../sync/memberReport.js";
 import type { StoredReport } from "../sync/runStore.js";
 import type { ApiDeps, ApiResponse } from "./apiTypes.js";
@@ -25,6 +25,8 @@ const formatSchema = z.enum(["json", "csv"]);
 export function runReportRoutes(deps: ApiDeps): Route[] {
   const service = createMappingsService(deps);
   const reports = createReportCache();
+  // Encoded CSVs by report and filter: a hundred downloads of one report cost one encoding and share its bytes.
+  const csvFiles = createMemoCache<Buffer[]>((chunks) => chunks.reduce((sum, chunk) => sum + chunk.length, 0), { maxBytes: 64 * 1024 * 1024 });
 
   async function findRun({ params }: RouteContext) {
     const ref = mappingRefFrom(params);
@@ -70,7 +72,9 @@ export function runReportRoutes(deps: ApiDeps): Route[] {
         const entries = report?.entries ?? [];
         if (format === "csv") {
           const filename = `run-${run.startedAt.slice(0, 10)}-${run.runId}${outcome === undefined ? "" : `-${outcome}`}.csv`;
-          return csv(outcome === undefined && (search ?? "") === "" ? entries : entries.filter(wanted), filename);
+          const key = JSON.stringify([mappingKeyOf(mapping), run.runId, outcome ?? null, search ?? ""]);
+          const chunks = await csvFiles.get(key, () => memberCsvBytes(outcome === undefined && (search ?? "") === "" ? entries : entries.filter(wanted)));
+          return csv(chunks ?? [], filename);
         }
         const matching = entries.filter(wanted);
         return json(200, {
@@ -89,12 +93,16 @@ export function runReportRoutes(deps: ApiDeps): Route[] {
   ];
 }
 
-function csv(entries: readonly MemberReportEntry[], filename: string): ApiResponse {
+function csv(chunks: readonly Buffer[], filename: string): ApiResponse {
   return {
     status: 200,
-    headers: { "content-type": "text/csv; charset=utf-8; header=present", "content-disposition": `attachment; filename="${filename}"` },
+    headers: {
+      "content-type": "text/csv; charset=utf-8; header=present",
+      "content-disposition": `attachment; filename="${filename}"`,
+      "content-length": String(chunks.reduce((sum, chunk) => sum + chunk.length, 0)),
+    },
     async *streamBody() {
-      yield* memberCsvChunks(entries);
+      yield* chunks;
     },
   };
 }

@@ -1,11 +1,62 @@
 import type { StoredReport } from "../sync/runStore.js";
 
-export interface ReportCacheOptions {
-  /** Decoded reports kept, by estimated size; the least recently read goes first. Default 256 MiB. */
-  readonly maxBytes?: number;
-  /** Reports decoded at the same time (decoding is CPU work: more would only slow every request). Default 2. */
-  readonly decodesAtOnce?: number;
+export interface MemoCacheOptions {
+  /** Values kept, by their estimated size; the least recently read goes first. */
+  readonly maxBytes: number;
+  /** Values made at the same time (making one is CPU work: more would only slow every request). Default 2. */
+  readonly makingAtOnce?: number;
 }
+
+/**
+ * Values that never change once made (a recorded run's report, its CSV), kept in process: bounded by bytes
+ * (LRU), made once however many ask for one at the same time (they share the work), and at most
+ * `makingAtOnce` made at once, so a burst of downloads cannot starve other requests.
+ */
+export function createMemoCache<T>(sizeOf: (value: T) => number, options: MemoCacheOptions) {
+  const kept = new Map<string, { value: T; bytes: number }>();
+  const making = new Map<string, Promise<T | null>>();
+  let bytes = 0;
+  const slots = semaphore(options.makingAtOnce ?? 2);
+
+  function keep(key: string, value: T): void {
+    const size = sizeOf(value);
+    // One value larger than the whole budget is served, not kept.
+    if (size > options.maxBytes) return;
+    kept.set(key, { value, bytes: size });
+    bytes += size;
+    for (const [oldest, entry] of kept) {
+      if (bytes <= options.maxBytes) break;
+      kept.delete(oldest);
+      bytes -= entry.bytes;
+    }
+  }
+
+  return {
+    /** The value of `key`, from memory or made with `make`; null (nothing to keep) is returned, not kept. */
+    async get(key: string, make: () => Promise<T | null>): Promise<T | null> {
+      const hit = kept.get(key);
+      if (hit !== undefined) {
+        kept.delete(key);
+        kept.set(key, hit);
+        return hit.value;
+      }
+      const pending = making.get(key);
+      if (pending !== undefined) return pending;
+      const started = slots
+        .run(make)
+        .then((value) => {
+          if (value !== null) keep(key, value);
+          return value;
+        })
+        .finally(() => making.delete(key));
+      making.set(key, started);
+      return started;
+    },
+    stats: () => ({ values: kept.size, bytes }),
+  };
+}
+
+export type MemoCache<T> = ReturnType<typeof createMemoCache<T>>;
 
 /** A report's rough size in memory: its strings (UTF-16) and the objects that hold them. */
 export function reportBytes(report: StoredReport): number {
@@ -17,57 +68,12 @@ export function reportBytes(report: StoredReport): number {
 }
 
 /**
- * Decoded run reports, in process. A recorded report never changes, so a cached one is never stale; the cache
- * is bounded by bytes (LRU), a report is decoded once however many ask for it at the same time (they share the
- * read), and only `decodesAtOnce` decodes run at once, so a burst of CSV downloads cannot starve other requests.
+ * Decoded run reports. A run without a report is not kept (its report may still be being written: `record`
+ * writes the report first, so this is brief), a recorded one never changes, so a kept one is never stale.
  */
-export function createReportCache(options: ReportCacheOptions = {}) {
-  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-  const kept = new Map<string, { report: StoredReport | null; bytes: number }>();
-  const reading = new Map<string, Promise<StoredReport | null>>();
-  let bytes = 0;
-  const slots = semaphore(options.decodesAtOnce ?? 2);
-
-  function keep(key: string, report: StoredReport | null): void {
-    const size = report === null ? 64 : reportBytes(report);
-    // One report larger than the whole cache is served, not kept.
-    if (size > maxBytes) return;
-    kept.set(key, { report, bytes: size });
-    bytes += size;
-    for (const [oldest, entry] of kept) {
-      if (bytes <= maxBytes) break;
-      kept.delete(oldest);
-      bytes -= entry.bytes;
-    }
-  }
-
-  return {
-    /** The report of `key`, from memory or read with `read` (at most `decodesAtOnce` reads at once). */
-    async get(key: string, read: () => Promise<StoredReport | null>): Promise<StoredReport | null> {
-      const hit = kept.get(key);
-      if (hit !== undefined) {
-        kept.delete(key);
-        kept.set(key, hit);
-        return hit.report;
-      }
-      const pending = reading.get(key);
-      if (pending !== undefined) return pending;
-      const started = slots
-        .run(read)
-        .then((report) => {
-          // A run without a report is not kept: its report may still be being written (record writes it first).
-          if (report !== null) keep(key, report);
-          return report;
-        })
-        .finally(() => reading.delete(key));
-      reading.set(key, started);
-      return started;
-    },
-    stats: () => ({ reports: kept.size, bytes }),
-  };
+export function createReportCache(options: { readonly maxBytes?: number; readonly decodesAtOnce?: number } = {}): MemoCache<StoredReport> {
+  return createMemoCache(reportBytes, { maxBytes: options.maxBytes ?? 128 * 1024 * 1024, makingAtOnce: options.decodesAtOnce ?? 2 });
 }
-
-export type ReportCache = ReturnType<typeof createReportCache>;
 
 function semaphore(size: number) {
   let free = size;

@@ -141,7 +141,7 @@ export function harnessPerTest(defaults: HarnessOptions = {}): (options?: Harnes
 /** The whole body of an answer, also when it is streamed (a CSV). */
 export async function responseText(response: ApiResponse): Promise<string> {
   if (response.streamBody === undefined) return response.textBody ?? "";
-  let text = "";
-  for await (const piece of response.streamBody()) text += piece;
-  return text;
+  const pieces: Buffer[] = [];
+  for await (const piece of response.streamBody()) pieces.push(typeof piece === "string" ? Buffer.from(piece, "utf8") : Buffer.from(piece));
+  return Buffer.concat(pieces).toString("utf8");
 }

@@ -49,7 +49,7 @@ describe("run report cache", () => {
     await cache.get("b", () => read());
     await cache.get("a", () => read()); // a is now the most recent
     await cache.get("c", () => read()); // drops b
-    expect(cache.stats()).toEqual({ reports: 2, bytes: size * 2 });
+    expect(cache.stats()).toEqual({ values: 2, bytes: size * 2 });
     const before = counter.reads;
     await cache.get("a", () => read());
     expect(counter.reads).toBe(before);
@@ -61,6 +61,6 @@ describe("run report cache", () => {
     const cache = createReportCache({ maxBytes: 1000 });
     expect((await cache.get("big", async () => report(1000)))?.entries).toHaveLength(1000);
     expect(await cache.get("none", async () => null)).toBeNull();
-    expect(cache.stats()).toEqual({ reports: 0, bytes: 0 });
+    expect(cache.stats()).toEqual({ values: 0, bytes: 0 });
   });
 });
