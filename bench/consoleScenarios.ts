@@ -9,11 +9,10 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pMap from "p-map";
 import type { EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
-import { mappingKeyOf } from "../shared/mappings/ids.js";
-import type { Mapping } from "../shared/mappings/mapping.js";
+import { mappingKeyOf } from "../shared/core/ids.js";
+import type { Mapping } from "../shared/core/mapping.js";
 import { createTableStores, type TableStores } from "../shared/storage/tableStores.js";
-import type { MemberReportEntry } from "../shared/sync/memberReport.js";
-import { emptyCounts, type SyncRun } from "../shared/sync/syncRun.js";
+import { emptyCounts, type MemberReportEntry, type SyncRun } from "../shared/core/syncRun.js";
 import { benchMapping } from "./benchRig.js";
 import { atMost, type Target } from "./figures.js";
 

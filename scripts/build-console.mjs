@@ -1,8 +1,7 @@
 // Assembles the web console into dist/console: index.html (revalidated on every load), the favicon, and the
 // modules, styles and vendor file under assets/<hash of their content>/, so a new build is fetched at once and
 // an unchanged one is cached for a year. Input: the modules tsc compiled into dist/console-build; no bundler, no
-// network. The console shares the API's answer types and labels (shared/api/contract.ts, labels.ts), so the
-// compiled tree (and the asset folder) holds console/src/… beside shared/api/…. Every file also gets brotli (.br) and gzip (.gz) copies, made once here instead of per request.
+// network. Every file also gets brotli (.br) and gzip (.gz) copies, made once here instead of per request.
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -10,14 +9,22 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const compiled = join(root, "dist", "console-build");
+// tsc compiles from the repository root (the console type-checks against the API's wire types in shared/,
+// type-only). What ships: the console's own modules (console/src) and the label tables it shares with the API,
+// CSV and notifications (shared/core/labels.ts, pure data importing nothing; test/repo/layering.test.ts), in the
+// same folders as in the repository so the modules' relative imports hold.
+const buildDir = join(root, "dist", "console-build");
+const SHIPPED = ["console/src", "shared/core/labels.js"];
 const out = join(root, "dist", "console");
 const vendor = join(root, "node_modules", "htm", "preact", "standalone.module.js");
 
 const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
 
 const assets = new Map();
-for (const file of files(compiled)) if (file.endsWith(".js")) assets.set(relative(compiled, file), readFileSync(file));
+for (const part of SHIPPED) {
+  const path = join(buildDir, part);
+  for (const file of part.endsWith(".js") ? [path] : files(path)) if (file.endsWith(".js")) assets.set(relative(buildDir, file), readFileSync(file));
+}
 assets.set("styles.css", readFileSync(join(root, "console", "styles.css")));
 assets.set("console/src/vendor/htm-preact.js", readFileSync(vendor));
 
@@ -45,6 +52,6 @@ rmSync(out, { recursive: true, force: true });
 for (const [name, body] of assets) emit(join(out, "assets", build, name), body);
 emit(join(out, "index.html"), Buffer.from(readFileSync(join(root, "console", "index.html"), "utf8").replaceAll("%BUILD%", build)));
 emit(join(out, "favicon.svg"), readFileSync(join(root, "console", "favicon.svg")));
-rmSync(compiled, { recursive: true, force: true });
+rmSync(buildDir, { recursive: true, force: true });
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log(`console built: dist/console (assets/${build}, ${assets.size} files; ${kb(plain)}, gzip ${kb(gzipped)}, brotli ${kb(brotli)})`);

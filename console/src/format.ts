@@ -1,5 +1,5 @@
 /** Dates and words as an admin reads them. */
-import { labelOf, SKIP_REASON_LABELS } from "../../shared/api/labels.js";
+import { labelOf, SKIP_REASON_LABELS } from "../../shared/core/labels.js";
 
 export function when(iso: string | null): string {
   if (iso === null) return "never";

@@ -1,4 +1,8 @@
-/** The API's answers as the console reads them: the shapes the API itself declares (docs/api.md). */
+/**
+ * The API's answers as the console reads them (docs/api.md): the API's own wire types (shared/api/apiWire.ts,
+ * which carries contract.ts), imported as types only, so the console and the API cannot drift and the bundle
+ * takes no code from shared/ beyond the label tables (shared/core/labels.ts, pure data).
+ */
 export type {
   AuditEntryView,
   AuditPageView,
@@ -9,23 +13,14 @@ export type {
   MappingStatusCode,
   MappingView,
   MemberView,
+  MeView as Me,
+  Page,
   PreviewView,
   RunSummaryView,
   RunView,
-} from "../../shared/api/contract.js";
+} from "../../shared/api/apiWire.js";
 
 export type Mode = "additive" | "managed" | "mirror";
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly continuationToken: string | null;
-}
-
-export interface Me {
-  readonly name: string;
-  readonly roles: string[];
-  readonly canWrite: boolean;
-}
 
 /** A run's counts as the history and the run page read them (`counts` is open-ended in the contract). */
 export interface Counts {

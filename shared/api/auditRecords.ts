@@ -1,5 +1,5 @@
 import type { AuditAction, AuditActor, AuditChange } from "../audit/auditTrail.js";
-import type { MappingRef } from "../mappings/ids.js";
+import type { MappingRef } from "../core/ids.js";
 import type { Principal } from "./auth.js";
 
 export function principalActor(principal: Principal): AuditActor {

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from "../audit/auditTrail.js";
-import { collectionIdSchema, guidSchema } from "../mappings/ids.js";
+import { collectionIdSchema, guidSchema } from "../core/ids.js";
 import type { ApiDeps } from "./apiTypes.js";
-import { AUDIT_ACTION_LABELS, labelOf } from "./labels.js";
+import { AUDIT_ACTION_LABELS, labelOf } from "../core/labels.js";
 import { optionalQueryParam, pagingFrom } from "./params.js";
 import { ApiProblem } from "./problems.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 const actionsSchema = z
   .string()

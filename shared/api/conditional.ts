@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { ApiRequest, ApiResponse } from "./apiTypes.js";
-import { json } from "./router.js";
+import type { ApiRequest, ApiResponse } from "./apiMessages.js";
+import { json } from "./route.js";
 
 const hash = (text: string) => createHash("sha256").update(text, "utf8").digest("base64url").slice(0, 16);
 

@@ -2,22 +2,22 @@ import { z } from "zod";
 import { recordAudit } from "../audit/auditTrail.js";
 import { NotFoundError } from "../errors.js";
 import type { FleetIndex } from "../mappings/fleetIndex.js";
-import { mappingKeyOf, type MappingRef } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
+import { mappingKeyOf, type MappingRef } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
 import { createMappingSchema } from "../mappings/mappingInput.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import type { SyncJob } from "../queue/jobQueue.js";
-import type { MappingState } from "../sync/mappingState.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import { newSyncJob } from "../core/syncJob.js";
+import type { MappingState } from "../core/ports/mappingState.js";
+import type { SyncRun } from "../core/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { mappingAudit, principalActor } from "./auditRecords.js";
-import { GUARD_LABELS, labelOf } from "./labels.js";
+import { GUARD_LABELS, labelOf } from "../core/labels.js";
 import { byDecisionOrder, memberView } from "./memberViews.js";
 import { mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
 import { ApiProblem } from "./problems.js";
 import { blockedView, mappingLocation, runView, stateSummary } from "./representations.js";
 import { readJsonBody } from "./requestInput.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 const DEFAULT_PREVIEW_LIMIT = 1000;
 const DEFAULT_BLOCKED_LIMIT = 200;
@@ -165,14 +165,7 @@ export function mappingActionRoutes(deps: ApiDeps & { readonly fleet: FleetIndex
         const now = deps.clock.now();
         const mappingKey = mappingKeyOf(ref);
         // The job id doubles as the Service Bus messageId: a double click in the same millisecond is sent once.
-        const job: SyncJob = {
-          jobId: `${mappingKey}_manual_${now}`,
-          collectionId: ref.collectionId,
-          groupId: ref.groupId,
-          trigger: "manual",
-          enqueuedAt: new Date(now).toISOString(),
-          attempt: 0,
-        };
+        const job = newSyncJob(ref, { trigger: "manual", at: now }, new Date(now).toISOString());
         await deps.queue.send([job]);
         deps.log.info("manual sync queued", { mappingKey, jobId: job.jobId, by: principal.name });
         await recordAudit(deps, mappingAudit("mapping.sync", principalActor(principal), ref, null, { jobId: job.jobId }, "sync queued"));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Fleet, FleetEntry } from "../mappings/fleetIndex.js";
-import type { Mapping } from "../mappings/mapping.js";
-import { MAPPING_STATUS_LABELS, MAPPING_STATUSES, NEEDS_ATTENTION, type MappingStatus } from "./labels.js";
+import type { Mapping } from "../core/mapping.js";
+import { MAPPING_STATUS_LABELS, MAPPING_STATUSES, NEEDS_ATTENTION, type MappingStatus } from "../core/labels.js";
 import { mappingStatus } from "./mappingStatus.js";
 
 export const MAPPING_SORTS = ["collection", "group", "mode", "status", "lastRun", "lastChange", "groupSize", "collectionSize", "updated"] as const;

@@ -1,20 +1,21 @@
 import pMap from "p-map";
 import { changedFields, recordAudit } from "../audit/auditTrail.js";
-import { collectionIdSchema, mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
+import { collectionIdSchema, mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
 import { createMappingSchema, updateMappingSchema } from "../mappings/mappingInput.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import { initialState } from "../sync/mappingState.js";
+import { initialState } from "../core/ports/mappingState.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { mappingAudit, principalActor } from "./auditRecords.js";
 import { conditionalJson, ifMatchOf } from "./conditional.js";
 import type { FleetIndex } from "../mappings/fleetIndex.js";
 import { listMappings, mappingListQuerySchemas } from "./mappingList.js";
 import { ifMatchFrom, mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
+import type { MappingView } from "./apiWire.js";
 import { mappingLocation, mappingView, sourceSummary, type SourceSummary } from "./representations.js";
 import { snapshotView } from "../snapshots/mappedCollections.js";
 import { readJsonBody } from "./requestInput.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 import { ApiProblem } from "./problems.js";
 
 /** Snapshot reads per list page run this many at a time (pushed mode). */
@@ -40,7 +41,7 @@ export function mappingRoutes(deps: ApiDeps & { readonly fleet: FleetIndex }): R
     return sourceSummary(snapshot === null ? null : snapshotView(snapshot, deps.clock.now(), deps.snapshots.maxAgeMs));
   }
 
-  async function withState(mapping: Mapping): Promise<Record<string, unknown>> {
+  async function withState(mapping: Mapping): Promise<MappingView> {
     const [state, source] = await Promise.all([deps.state.get(mappingKeyOf(mapping)), sourceOf(mapping)]);
     return mappingView(mapping, state, deps.clock.now(), source);
   }

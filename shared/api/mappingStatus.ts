@@ -1,6 +1,6 @@
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingState } from "../sync/mappingState.js";
-import type { MappingStatus } from "./labels.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingState } from "../core/ports/mappingState.js";
+import type { MappingStatus } from "../core/labels.js";
 
 /**
  * No finished run for this long while enabled: the schedule (every 5 minutes) is not reaching the mapping —

@@ -1,6 +1,6 @@
-import type { MemberOutcome, MemberReportEntry } from "../sync/memberReport.js";
+import type { MemberOutcome, MemberReportEntry } from "../core/syncRun.js";
 import type { MemberView } from "./contract.js";
-import { labelOf, MEMBER_OUTCOME_LABELS, SKIP_REASON_LABELS } from "./labels.js";
+import { labelOf, MEMBER_OUTCOME_LABELS, SKIP_REASON_LABELS } from "../core/labels.js";
 
 /** Removals first (what a person must check), then adds, failures, skips. */
 const OUTCOME_ORDER: Record<MemberOutcome, number> = { removed: 0, "held-back": 1, added: 2, failed: 3, skipped: 4 };

@@ -2,7 +2,8 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import { once } from "node:events";
 import { setImmediate } from "node:timers/promises";
-import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
+import type { MappingsApi } from "./apiTypes.js";
+import type { ApiRequest, ApiResponse } from "./apiMessages.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
 import { declaredTooLarge, MAX_UPLOAD_BYTES, tooLarge } from "./requestInput.js";
 

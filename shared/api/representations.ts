@@ -1,10 +1,11 @@
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingState } from "../sync/mappingState.js";
-import type { RunSummary } from "../sync/runSummary.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingState } from "../core/ports/mappingState.js";
+import type { RunSummary } from "../core/runSummary.js";
 import type { SnapshotView } from "../snapshots/mappedCollections.js";
 import type { BlockedView, RunSummaryView, StateView } from "./contract.js";
-import type { SyncRun } from "../sync/syncRun.js";
-import { GUARD_LABELS, labelOf, MAPPING_STATUS_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS } from "./labels.js";
+import type { MappingView } from "./apiWire.js";
+import type { SyncRun } from "../core/syncRun.js";
+import { GUARD_LABELS, labelOf, MAPPING_STATUS_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS } from "../core/labels.js";
 import { mappingStatus } from "./mappingStatus.js";
 
 export function runSummaryView(summary: RunSummary | null | undefined): RunSummaryView | null {
@@ -58,7 +59,7 @@ export function sourceSummary(snapshot: SnapshotView | null): SourceSummary {
 }
 
 /** A mapping as the API returns it (all fields, plus its state summary, plus its snapshot when pushed). */
-export function mappingView(mapping: Mapping, state: MappingState, now: number, source?: SourceSummary): Record<string, unknown> {
+export function mappingView(mapping: Mapping, state: MappingState, now: number, source?: SourceSummary): MappingView & { readonly source?: SourceSummary } {
   const sourceStale = source !== undefined && source.status !== "current";
   return { ...mapping, state: stateSummary(mapping, state, now, sourceStale), ...(source === undefined ? {} : { source }) };
 }

@@ -1,17 +1,18 @@
 import { z } from "zod";
-import { mappingKeyOf } from "../mappings/ids.js";
+import { mappingKeyOf } from "../core/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
 import { memberCsvBytes } from "../reports/memberCsv.js";
 import { createMemoCache, createReportCache } from "../reports/reportCache.js";
-import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../sync/memberReport.js";
-import type { StoredReport } from "../sync/runStore.js";
-import type { ApiDeps, ApiResponse } from "./apiTypes.js";
+import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../core/syncRun.js";
+import type { StoredReport } from "../core/ports/runStore.js";
+import type { ApiDeps } from "./apiTypes.js";
+import type { ApiResponse } from "./apiMessages.js";
 import { memberMatches, memberView } from "./memberViews.js";
 import { mappingRefFrom, optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";
 import { runView } from "./representations.js";
 import { parseParam } from "./requestInput.js";
-import { json, type Route, type RouteContext } from "./router.js";
+import { json, type Route, type RouteContext } from "./route.js";
 
 /** Run ids are UUIDs we generate; anything else cannot name a run. */
 const runIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be a run id from the run history");

@@ -1,5 +1,5 @@
 import { recordAudit } from "../audit/auditTrail.js";
-import { collectionIdSchema } from "../mappings/ids.js";
+import { collectionIdSchema } from "../core/ids.js";
 import { principalActor } from "./auditRecords.js";
 import { mappedCollections, snapshotView } from "../snapshots/mappedCollections.js";
 import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
@@ -7,7 +7,7 @@ import { commitSchema, confirmSchema, partNumberSchema, SNAPSHOT_PART_CONTENT_TY
 import type { ApiDeps } from "./apiTypes.js";
 import { ApiProblem, type FieldError } from "./problems.js";
 import { readBodyBytes, readJsonBody } from "./requestInput.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 /** Collection id and snapshot id (and part number) from the path, each checked against its strict pattern. */
 function snapshotRefFrom(params: Readonly<Record<string, string>>, withPart: boolean): { collectionId: string; snapshotId: string; part: number } {

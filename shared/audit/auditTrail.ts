@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 
 /** What a person (or a script) changed; docs/api.md "GET /audit" lists them. */
 export type AuditAction =

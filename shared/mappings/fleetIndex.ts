@@ -1,10 +1,10 @@
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { Clock } from "../sync/clock.js";
-import { initialState, type MappingState, type MappingStateStore } from "../sync/mappingState.js";
-import { mappingKeyOf, type MappingRef } from "./ids.js";
-import type { Mapping } from "./mapping.js";
-import type { MappingStore } from "./mappingStore.js";
+import type { Clock } from "../core/ports/clock.js";
+import { initialState, type MappingState, type MappingStateStore } from "../core/ports/mappingState.js";
+import { mappingKeyOf, type MappingRef } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
 
 /** One mapping and its run state, as the list shows them. */
 export interface FleetEntry {

@@ -1,6 +1,6 @@
 import { setImmediate } from "node:timers/promises";
-import { labelOf, MEMBER_OUTCOME_LABELS, SKIP_REASON_LABELS } from "../api/labels.js";
-import type { MemberReportEntry } from "../sync/memberReport.js";
+import { labelOf, MEMBER_OUTCOME_LABELS, SKIP_REASON_LABELS } from "../core/labels.js";
+import type { MemberReportEntry } from "../core/syncRun.js";
 
 export const MEMBER_CSV_COLUMNS = ["outcome", "reason", "resourceId", "name", "entraId", "objectId", "error", "outcomeLabel", "reasonLabel"] as const;
 

@@ -1,4 +1,4 @@
-import type { StoredReport } from "../sync/runStore.js";
+import type { StoredReport } from "../core/ports/runStore.js";
 
 export interface MemoCacheOptions {
   /** Values kept, by their estimated size; the least recently read goes first. */

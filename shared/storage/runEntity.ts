@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { ValidationError } from "../errors.js";
-import type { RunCounts, RunError, RunPreview, SkippedMember, SyncRun } from "../sync/syncRun.js";
+import type { RunCounts, RunError, RunPreview, SkippedMember, SyncRun } from "../core/syncRun.js";
 import { absentAsNull, epochMs, isObject, isString, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
 import { assertTableKey } from "./tableKeys.js";
-import { changedSomething } from "../sync/runSummary.js";
+import { changedSomething } from "../core/runSummary.js";
 
 /**
  * How one SyncRun becomes one `runs` entity and back. Limits (docs/service-facts.md "Table Storage"): a property ≤ 64 KiB

@@ -1,5 +1,5 @@
 import { ensureError } from "../errors.js";
-import { mappingKeyOf } from "../mappings/ids.js";
+import { mappingKeyOf } from "../core/ids.js";
 import type { RunContext } from "./runContext.js";
 
 /** A mirror run removing a whole hand-filled group stays bounded: past this many, the rest keep their ids only. */

@@ -1,6 +1,6 @@
-import type { MappingState, Watermark } from "./mappingState.js";
-import { changedSomething, readBothSides, summariseRun } from "./runSummary.js";
-import type { SyncRun } from "./syncRun.js";
+import type { MappingState, Watermark } from "../core/ports/mappingState.js";
+import { changedSomething, readBothSides, summariseRun } from "../core/runSummary.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 /** Failed runs in a row before a mapping shows as degraded, and before the scheduler stops planning it. */
 export const DEGRADED_AFTER = 3;

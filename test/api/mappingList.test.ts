@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { mappingKeyOf } from "../../shared/mappings/ids.js";
-import type { Mapping } from "../../shared/mappings/mapping.js";
-import type { MappingState } from "../../shared/sync/mappingState.js";
+import { mappingKeyOf } from "../../shared/core/ids.js";
+import type { Mapping } from "../../shared/core/mapping.js";
+import type { MappingState } from "../../shared/core/ports/mappingState.js";
 import { newMapping } from "../support/newMapping.js";
 import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
 import { COLLECTIONS, GROUPS } from "./apiSeed.js";

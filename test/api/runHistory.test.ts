@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { membersCsv } from "../../shared/reports/memberCsv.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
+import type { SyncRun } from "../../shared/core/syncRun.js";
 import { harnessPerTest, responseText } from "./apiHarness.js";
 import { COLLECTIONS, GROUPS } from "./apiSeed.js";
 import { READER, WRITER } from "./principals.js";

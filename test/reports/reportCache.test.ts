@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createReportCache, reportBytes } from "../../shared/reports/reportCache.js";
-import type { StoredReport } from "../../shared/sync/runStore.js";
+import type { StoredReport } from "../../shared/core/ports/runStore.js";
 
 function report(members: number): StoredReport {
   return {

@@ -1,4 +1,4 @@
-import { AUDIT_ACTION_LABELS } from "../../../shared/api/labels.js";
+import { AUDIT_ACTION_LABELS } from "../../../shared/core/labels.js";
 import { get } from "../api.js";
 import { ProblemView } from "../components/problem.js";
 import { ScrollTable } from "../components/scrollTable.js";

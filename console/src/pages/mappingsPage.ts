@@ -1,4 +1,4 @@
-import { MAPPING_STATUS_LABELS, MAPPING_STATUSES } from "../../../shared/api/labels.js";
+import { MAPPING_STATUS_LABELS, MAPPING_STATUSES } from "../../../shared/core/labels.js";
 import { Badge, StatusBadge } from "../components/badges.js";
 import { ObjectId } from "../components/objectId.js";
 import { Pager } from "../components/pager.js";

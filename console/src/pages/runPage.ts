@@ -1,4 +1,4 @@
-import { MEMBER_OUTCOME_LABELS } from "../../../shared/api/labels.js";
+import { MEMBER_OUTCOME_LABELS } from "../../../shared/core/labels.js";
 import { call, get, mappingPath } from "../api.js";
 import { Badge } from "../components/badges.js";
 import { Pager } from "../components/pager.js";
