@@ -85,7 +85,16 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
         if (!collection.success) throw ApiProblem.validation([{ in: "path", name: "collectionId", message: collection.error.issues[0]?.message ?? "invalid" }]);
         const discarded = await service.discard(collection.data, principal.name);
         if (discarded === null) throw new ApiProblem(404, "not-found", `Collection ${collection.data} has no current snapshot.`);
-        return json(200, { collectionId: collection.data, discarded: snapshotView(discarded, deps.clock.now(), service.maxAgeMs) });
+        const view = snapshotView(discarded, deps.clock.now(), service.maxAgeMs);
+        await recordAudit(deps, {
+          action: "snapshot.discard",
+          actor: principalActor(principal),
+          collectionId: collection.data,
+          before: { snapshotId: discarded.snapshotId, memberCount: view.memberCount, committedAt: view.committedAt },
+          after: null,
+          summary: "current snapshot discarded",
+        });
+        return json(200, { collectionId: collection.data, discarded: view });
       },
     },
     {

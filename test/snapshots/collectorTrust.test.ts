@@ -129,6 +129,13 @@ describe("discarding a collection's current snapshot", () => {
     expect(mapped.body.items[0]).toMatchObject({ collectionId: DEVICE_COLLECTION, snapshot: null, refresh: true, refreshReason: "first-snapshot" });
     expect((await h.call("DELETE", path, { headers: WRITER })).status).toBe(404);
     expect((await h.call("DELETE", `/collections/PS1'0001/snapshots/current`, { headers: WRITER })).status).toBe(400);
+
+    // Who dropped which snapshot stays on record; the refused and the empty attempts leave no entry.
+    const audit = await h.call("GET", "/audit?action=snapshot.discard", { headers: READER });
+    expect(audit.status).toBe(200);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0]).toMatchObject({ action: "snapshot.discard", collectionId: DEVICE_COLLECTION, before: { snapshotId, memberCount: 10 }, after: null });
+    expect(audit.body.items[0].actor.kind).toBe("user");
   });
 });
 
