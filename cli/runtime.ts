@@ -40,7 +40,7 @@ export interface RuntimeOptions {
 }
 
 /**
- * Builds the product for one machine: the settings of README "Configuration" where given, embedded defaults otherwise —
+ * Builds the product for one machine: the settings of docs/configuration.md where given, embedded defaults otherwise —
  * in-process Azurite for storage and the built-in simulated tenant for Graph and the AdminService.
  */
 export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
@@ -107,7 +107,7 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
 
 const TENANT_FILE = "simulated-tenant.json";
 
-/** The CLI's data folder: --data-dir / the caller's choice, else ./.collection-sync (README "Configuration"). */
+/** The CLI's data folder: --data-dir / the caller's choice, else ./.collection-sync (docs/cli.md). */
 export function localDataDir(options: { readonly dataDir?: string }): string {
   return options.dataDir ?? join(process.cwd(), ".collection-sync");
 }

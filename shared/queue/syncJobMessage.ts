@@ -2,7 +2,7 @@ import { z } from "zod";
 import { collectionIdSchema, guidSchema } from "../mappings/ids.js";
 import type { SyncJob } from "./jobQueue.js";
 
-/** Service Bus caps `messageId` at 128 characters (docs/service-facts.md "Service Bus"); our ids stay well below. */
+/** Service Bus caps `messageId` at 128 characters (docs/service-facts.md "Service Bus and the Functions host"); our ids stay well below. */
 export const MAX_JOB_ID_LENGTH = 128;
 
 /**
