@@ -5,7 +5,7 @@ import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
 import { COLLECTIONS, GROUPS } from "./apiSeed.js";
 import { READER, WRITER } from "./principals.js";
 
-// In ESM the classes are reachable only through the default export (docs/service-facts.md, "Node toolchain").
+// In ESM the classes are reachable only through the default export (docs/service-facts.md "Node toolchain").
 const { HttpRequest, InvocationContext } = functions;
 
 const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
