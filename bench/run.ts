@@ -15,7 +15,7 @@ import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
-import { judgeTargets, median, type MeasuredScenarios } from "./targets.js";
+import { judgeTargets, median } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -100,7 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios,
       targets: [
         ...judgeTargets({
-          scenarios: scenarios as MeasuredScenarios,
+          scenarios,
           joining: options.joining,
           collectionAfterS3: options.devices + options.withoutEntraId + options.hybrid + options.joining,
           joiningUsers: options.joiningUsers,

@@ -93,7 +93,7 @@ describe("citations in docs and comments", () => {
   });
 
   it('cite sections as file "Heading" (and "step N" of a numbered list), each naming a heading the file has', () => {
-    const citation = /(?<![\w/.-])((?:[\w-]+\/)*[\w-]+\.md|README)(,?) "([^"\u0000]{1,120})"(?: steps? (\d+)(?: and (\d+))?)?/g;
+    const citation = /(?<![\w/.-])((?:[\w-]+\/)*[\w-]+\.md|README)(,?) "([^"\p{Cc}]{1,120})"(?: steps? (\d+)(?: and (\d+))?)?/gu;
     const broken = citingFiles.flatMap((path) => {
       const original = readText(path);
       return [...unwrapped(original).matchAll(citation)].flatMap((match) => {
