@@ -31,8 +31,7 @@ function citedFile(name: string, from: string): string {
 }
 
 /** A heading answers to its text, or to its text without a closing parenthesis: "Entra sign-in" for "Entra sign-in (ADMINSERVICE_AUTH=entra-user)". */
-const namedBy = (heading: Heading, cited: string) =>
-  heading.text === cited || heading.text.replace(/\s*\([^()]*\)$/, "") === cited;
+const namedBy = (heading: Heading, cited: string) => heading.text === cited || heading.text.replace(/\s*\([^()]*\)$/, "") === cited;
 
 const headingsOf = new Map<string, Heading[]>();
 function headingsIn(path: string): Heading[] {
