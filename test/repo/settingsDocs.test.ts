@@ -8,6 +8,12 @@ import { ADMINSERVICE_AUTH_MODES, loadSettings, settingsSchema } from "../../sha
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const configurationDoc = () => readFileSync(join(root, "docs/configuration.md"), "utf8");
 
+/** The table row of one setting. */
+const settingRow = (name: string) =>
+  configurationDoc()
+    .split("\n")
+    .find((line) => line.startsWith(`| \`${name}\` |`)) ?? "";
+
 /** The names in the first column of docs/configuration.md's settings table (`A` or `A` / `B`). */
 function documentedSettings(): Set<string> {
   const names = configurationDoc()
@@ -29,19 +35,13 @@ describe("the settings table of docs/configuration.md", () => {
   });
 
   it("describes every ADMINSERVICE_AUTH mode, entra-app as not documented by Microsoft", () => {
-    const row =
-      configurationDoc()
-        .split("\n")
-        .find((line) => line.startsWith("| `ADMINSERVICE_AUTH` |")) ?? "";
+    const row = settingRow("ADMINSERVICE_AUTH");
     for (const mode of ADMINSERVICE_AUTH_MODES) expect(row).toContain(`\`${mode}\``);
     expect(row).toMatch(/`entra-app`[^|]*not documented by Microsoft/);
   });
 
   it("calls ADMINSERVICE_SCOPE required for the Entra modes only, as the settings check does", () => {
-    const row =
-      configurationDoc()
-        .split("\n")
-        .find((line) => line.startsWith("| `ADMINSERVICE_SCOPE` |")) ?? "";
+    const row = settingRow("ADMINSERVICE_SCOPE");
     expect(row).toMatch(/required for `entra-user` \/ `entra-app` only/);
     const remote = { ADMINSERVICE_URL: "https://cm01.contoso.com/AdminService" };
     expect(() => loadSettings({ ...remote, ADMINSERVICE_AUTH: "negotiate" })).not.toThrow();
