@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { headings, readText, repoRoot } from "./support/repoText.js";
@@ -15,12 +15,16 @@ const folders = (dir: string) =>
   readdirSync(join(repoRoot, dir)).filter((name) => !name.startsWith(".") && !ignoredTopLevel.has(name) && statSync(join(repoRoot, dir, name)).isDirectory());
 const filesIn = (dir: string) => readdirSync(join(repoRoot, dir)).filter((name) => statSync(join(repoRoot, dir, name)).isFile());
 
+/** A file of functions/ that registers an Azure Function (`app.http(…)`, `app.timer(…)`, …), as opposed to the wiring beside them. */
+const registersFunction = (name: string) => /\bapp\.\w+\(\s*["']/.test(readFileSync(join(repoRoot, "functions", name), "utf8"));
+
 /** What the tree holds: the repository's folders, shared/'s folders, the function files and the CLI commands. */
 function tree() {
   return {
     topLevel: folders(".").map((name) => `${name}/`),
     shared: folders("shared").map((name) => `${name}/`),
-    functions: filesIn("functions").filter((name) => name.endsWith(".ts") && name !== "index.ts"),
+    functionFiles: filesIn("functions"),
+    functions: filesIn("functions").filter((name) => name.endsWith(".ts") && registersFunction(name)),
     // cli/commands/adminServiceCommand.ts is `collection-sync adminservice`.
     cli: filesIn("cli/commands")
       .filter((name) => name.endsWith("Command.ts"))
@@ -76,11 +80,11 @@ describe(`the layout map in ${MAP_FILE}`, () => {
   });
 
   it("names nothing the tree no longer has", () => {
-    const { topLevel, shared, functions, cli } = tree();
+    const { topLevel, shared, functionFiles, cli } = tree();
     const map = layoutMap();
     expect([...map.keys()].filter((name) => !topLevel.includes(name))).toEqual([]);
     expect(partsOf("shared/").filter((name) => !shared.includes(name))).toEqual([]);
-    expect(partsOf("functions/").filter((name) => !functions.includes(name))).toEqual([]);
+    expect(partsOf("functions/").filter((name) => !functionFiles.includes(name))).toEqual([]);
     expect(partsOf("cli/").filter((name) => !cli.includes(name))).toEqual([]);
   });
 });
