@@ -1,12 +1,13 @@
 import pMap from "p-map";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
-import type { Clock } from "../sync/clock.js";
-import type { MappingState, MappingStateStore } from "../sync/mappingState.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import { newSyncJob, type SyncJob } from "../core/syncJob.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { MappingState, MappingStateStore } from "../core/ports/mappingState.js";
 
 export interface SchedulerDeps {
   readonly mappings: MappingStore;
@@ -60,12 +61,6 @@ export async function planScheduledJobs(deps: SchedulerDeps, tick: Date): Promis
   return result;
 }
 
-/** `${mappingKey}_${yyyyMMddHHmm}` (UTC): the same mapping and minute always give the same id. */
-export function scheduledJobId(mappingKey: string, tick: Date): string {
-  const minute = tick.toISOString().slice(0, 16).replace(/[-T:]/g, "");
-  return `${mappingKey}_${minute}`;
-}
-
 async function planChunk(deps: SchedulerDeps, mappings: readonly Mapping[], tick: Date, enqueuedAt: string, result: ScheduleResult): Promise<SyncJob[]> {
   const enabled = mappings.filter((mapping) => {
     if (!mapping.enabled) result.skippedDisabled += 1;
@@ -81,8 +76,7 @@ async function planChunk(deps: SchedulerDeps, mappings: readonly Mapping[], tick
     } else if (state?.lease != null && state.lease.expiresAt > now) {
       result.skippedLeased += 1;
     } else {
-      const mappingKey = mappingKeyOf(mapping);
-      jobs.push({ jobId: scheduledJobId(mappingKey, tick), collectionId: mapping.collectionId, groupId: mapping.groupId, trigger: "schedule", enqueuedAt, attempt: 0 });
+      jobs.push(newSyncJob(mapping, { trigger: "schedule", tick }, enqueuedAt));
     }
   });
   return jobs;
