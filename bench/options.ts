@@ -25,12 +25,16 @@ export interface BenchOptions {
   readonly fleetMappings: number;
   readonly fleetDevices: number;
   readonly jobsPerWorker: number;
+  /** S10: mappings in the console's list; S11: members in the report and CSV downloads at once. */
+  readonly listMappings: number;
+  readonly reportMembers: number;
+  readonly downloads: number;
   /** Scenario groups to run (`S1` = S1–S3 with the naive baseline, `S3u` = S1u and S3u, `S4`, `S5`); empty = all. */
   readonly only: readonly ScenarioGroup[];
   readonly json: boolean;
 }
 
-export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6"] as const;
+export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S10", "S11"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 /** Whether a scenario group is to run. */
@@ -55,6 +59,9 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   fleetDevices: 2_500,
   // host.json's serviceBus.maxConcurrentCalls
   jobsPerWorker: 8,
+  listMappings: 10_000,
+  reportMembers: 100_000,
+  downloads: 100,
   only: [],
   json: false,
 };
@@ -75,12 +82,19 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--fleet-mappings": "fleetMappings",
   "--fleet-devices": "fleetDevices",
   "--jobs-per-worker": "jobsPerWorker",
+  "--list-mappings": "listMappings",
+  "--report-members": "reportMembers",
+  "--downloads": "downloads",
 };
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
-  --only <S1,S3u,S4,S5,S6>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
-                         S6 = the collector end to end on --devices and --joining; default all)
+  --only <S1,S3u,S4,S5,S6,S10,S11>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
+                         S6 = the collector end to end on --devices and --joining, S10 = the console's mapping list
+                         of --list-mappings, S11 = --downloads CSV downloads of a --report-members report; default all)
+  --list-mappings <n>    mappings in S10's list (default 10000)
+  --report-members <n>   members in S11's run report (default 100000)
+  --downloads <n>        S11's concurrent CSV downloads (default 100)
   --latency <ms>         simulated latency per HTTP request (default 40)
   --scale <x>            multiply Graph's throttling budget (default 1 = docs/service-facts.md as documented)
   --devices <n>          Entra-joined devices in the collection (default 100000)

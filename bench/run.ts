@@ -14,6 +14,7 @@ import { formatTable, type BenchReport } from "./report.js";
 import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
+import { runListScenario, runReportServingScenario } from "./consoleScenarios.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
@@ -92,6 +93,16 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios["S6"] = s6.figures;
       checks.push(...s6.targets);
       notes.push(...s6.notes);
+    }
+    if (runs(options, "S10")) {
+      const s10 = await runListScenario(azurite, options.listMappings, progress);
+      checks.push(...s10.targets);
+      notes.push(...s10.notes);
+    }
+    if (runs(options, "S11")) {
+      const s11 = await runReportServingScenario(azurite, options.reportMembers, options.downloads, progress);
+      checks.push(...s11.targets);
+      notes.push(...s11.notes);
     }
     notes.push(
       `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,

@@ -39,6 +39,7 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
       case "mappings":
       case "groups":
       case "runs":
+      case "audit":
       case "sync":
         return await withRuntime(command, args, context);
       default:
@@ -70,6 +71,7 @@ async function withRuntime(command: string, args: readonly string[], context: Cl
     if (command === "mappings") return await (await import("./commands/mappingsCommand.js")).mappingsCommand(api, args, context.io);
     if (command === "groups") return await (await import("./commands/groupsCommand.js")).groupsCommand(api, args, context.io);
     if (command === "runs") return await (await import("./commands/runsCommand.js")).runsCommand(api, args, context.io);
+    if (command === "audit") return await (await import("./commands/auditCommand.js")).auditCommand(api, args, context.io);
     return await (await import("./commands/syncCommand.js")).syncCommand(runtime.services, args, context.io);
   } finally {
     await runtime.close();

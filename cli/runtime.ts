@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { demoSeed, loadSeedFile, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
 import { loadSettings, type Settings } from "../shared/config/settings.js";
@@ -93,7 +94,8 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
         processEnv: process.env,
       }),
       queue: () => queue,
-      auth: options.auth ?? { mode: "none" },
+      // Commands run by someone at this machine: the audit trail names their OS account.
+      auth: options.auth ?? { mode: "none", localActor: { name: `cli:${osUserName()}`, kind: "cli" } },
       log,
     });
     const built = services;
@@ -143,4 +145,14 @@ async function openTables(
   const azurite: EmbeddedAzurite = await startEmbeddedAzurite(dataDir === null ? {} : { location: join(dataDir, "azurite") });
   closers.push(() => azurite.close());
   return { tables: { connectionString: azurite.connectionString }, dataDir };
+}
+
+/** The OS account running the CLI, for the audit trail ("unknown" where the system has no name for it). */
+export function osUserName(): string {
+  try {
+    return userInfo().username || "unknown";
+  } catch {
+    // A container user without a passwd entry: userInfo() throws (ENOENT); the account has no name to record.
+    return "unknown";
+  }
 }

@@ -16,8 +16,11 @@ Usage:
   collection-sync mappings remove --collection ID --group ID
   collection-sync mappings approve --collection ID --group ID
   collection-sync runs --collection ID --group ID [--json]
-  collection-sync runs show --collection ID --group ID [--run ID] [--outcome added|removed|skipped|failed]
+  collection-sync runs show --collection ID --group ID [--run ID] [--outcome added|removed|held-back|skipped|failed]
                             [--csv | --json]
+  collection-sync audit [--collection ID] [--group ID] [--actor TEXT] [--action ACTION[,ACTION]]
+                        [--from TIME] [--to TIME] [--limit N] [--json]
+                               who changed what (mappings, approvals, syncs requested), newest first
   collection-sync groups search TEXT [--tenant ID] [--json]
   collection-sync collect [--app URL] [--once] [--interval SECONDS]
                                on-premises collector: uploads mapped collections to the app (SOURCE_MODE=pushed)

@@ -136,6 +136,7 @@ export function composeServices(wiring: Wiring): AppServices {
     diagnose,
     auth: wiring.auth,
     snapshotStore: stores.snapshots,
+    audit: stores.audit,
     collections: pushed ? createSnapshotCatalog(stores.snapshots) : createAdminServiceCatalog({ baseUrl: wiring.adminServiceUrl, auth: wiring.adminServiceAuth }),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });

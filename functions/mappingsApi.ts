@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import type { ApiDeps, MappingsApi } from "../shared/api/apiTypes.js";
 import type { ApiResponse } from "../shared/api/apiMessages.js";
@@ -8,11 +9,15 @@ import { defaultConsoleDir, loadConsoleFiles, type ConsoleFiles } from "../share
 const METHODS: HttpMethod[] = ["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"];
 
 function toHttpResponse(response: ApiResponse): HttpResponseInit {
-  return {
-    status: response.status,
-    headers: { ...response.headers },
-    ...(response.textBody !== undefined ? { body: response.textBody } : response.jsonBody === undefined ? {} : { body: JSON.stringify(response.jsonBody) }),
-  };
+  const body =
+    response.streamBody !== undefined
+      ? Readable.from(response.streamBody())
+      : response.textBody !== undefined
+        ? response.textBody
+        : response.jsonBody === undefined
+          ? undefined
+          : JSON.stringify(response.jsonBody);
+  return { status: response.status, headers: { ...response.headers }, ...(body === undefined ? {} : { body }) };
 }
 
 /**

@@ -178,6 +178,7 @@ var tableNames = [
   'snapshots'
   'notifications'
   'graphBudget'
+  'audit'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

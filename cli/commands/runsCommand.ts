@@ -1,4 +1,5 @@
 import type { MappingsApi } from "../../shared/api/apiTypes.js";
+import type { ApiResponse } from "../../shared/api/apiMessages.js";
 import type { MemberReportEntry, SyncRun } from "../../shared/core/syncRun.js";
 import { callApi } from "../apiCall.js";
 import { mappingPath, mappingRefOptions, optionalString, parse } from "../args.js";
@@ -38,7 +39,7 @@ async function showRun(api: MappingsApi, args: readonly string[], io: CliIo): Pr
   const filter: Record<string, string> = outcome === undefined ? {} : { outcome };
   if (values.csv) {
     const csv = await callApi(api, "GET", membersPath, { query: { ...filter, format: "csv" } });
-    io.out((csv.textBody ?? "").replace(/\r\n$/, ""));
+    io.out((await bodyText(csv)).replace(/\r\n$/, ""));
     return 0;
   }
   const run = (await callApi(api, "GET", `${base}/${encodeURIComponent(runId)}`)).jsonBody as SyncRun;
@@ -56,6 +57,13 @@ async function showRun(api: MappingsApi, args: readonly string[], io: CliIo): Pr
   const rows = members.map((m) => [m.outcome, m.reason ?? "", m.resourceId === null ? "" : String(m.resourceId), m.name ?? "", m.entraId ?? "", m.objectId ?? "", m.error ?? ""]);
   io.out(table(["OUTCOME", "REASON", "RESOURCEID", "NAME", "ENTRA ID", "OBJECT ID", "ERROR"], rows));
   return 0;
+}
+
+async function bodyText(response: ApiResponse): Promise<string> {
+  if (response.streamBody === undefined) return response.textBody ?? "";
+  const pieces: Buffer[] = [];
+  for await (const piece of response.streamBody()) pieces.push(typeof piece === "string" ? Buffer.from(piece, "utf8") : Buffer.from(piece));
+  return Buffer.concat(pieces).toString("utf8");
 }
 
 async function newestRunId(api: MappingsApi, base: string): Promise<string | null> {

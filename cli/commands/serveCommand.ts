@@ -10,7 +10,7 @@ import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js"
 import { runNotifierTick } from "../../shared/notify/notifierTick.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
-import { openLocalRuntime, type LocalRuntime } from "../runtime.js";
+import { openLocalRuntime, osUserName, type LocalRuntime } from "../runtime.js";
 import { UsageError } from "../usage.js";
 import { callApi } from "../apiCall.js";
 import { DEMO_DEVICE_COLLECTION, DEMO_GROUP_ID } from "../../simulator/index.js";
@@ -60,7 +60,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     io: options.io,
     log,
     workers: 2,
-    auth: apiKey === undefined ? { mode: "none" } : { mode: "key", apiKey, ...(readKey === undefined ? {} : { readKey }) },
+    auth: apiKey === undefined ? { mode: "none", localActor: { name: `local:${osUserName()}`, kind: "local" } } : { mode: "key", apiKey, ...(readKey === undefined ? {} : { readKey }) },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.inMemoryStorage ? { inMemoryStorage: true } : {}),
   });

@@ -8,7 +8,7 @@ import { createSnapshotService } from "../snapshots/snapshotService.js";
 /** The API's dependencies: the engine's stores and adapters, plus the queue, health probes and caller rules. */
 export function apiDepsFrom(
   sync: SyncDeps,
-  parts: Pick<ApiDeps, "queue" | "health" | "diagnose" | "auth" | "notificationHealth" | "collections"> & {
+  parts: Pick<ApiDeps, "queue" | "health" | "diagnose" | "auth" | "notificationHealth" | "collections" | "audit"> & {
     readonly runSync: (request: SyncRequest) => Promise<SyncRun>;
     /** Where collector snapshots are kept; they feed the syncs when the engine's source is `pushed`. */
     readonly snapshotStore: SnapshotStore;
@@ -41,5 +41,6 @@ export function apiDepsFrom(
     clock: sync.clock,
     log: sync.log,
     auth: parts.auth,
+    audit: parts.audit,
   };
 }

@@ -22,4 +22,6 @@ export interface ApiResponse {
   readonly jsonBody?: unknown;
   /** A body sent as it is (CSV), instead of jsonBody. */
   readonly textBody?: string;
+  /** A body sent piece by piece (a large CSV), instead of jsonBody or textBody. */
+  readonly streamBody?: () => AsyncIterable<string | Uint8Array>;
 }

@@ -1,3 +1,5 @@
+import type { AuditStore } from "../audit/auditTrail.js";
+import type { FleetIndex } from "../mappings/fleetIndex.js";
 import type { CollectionCatalog } from "../configmgr/collectionCatalog.js";
 import type { MembershipSourceProvider } from "../core/ports/membershipSource.js";
 import type { DirectoryProvider } from "../core/ports/directory.js";
@@ -44,6 +46,10 @@ export interface ApiDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly auth: AuthConfig;
+  /** Who changed what: every write route records its change here. */
+  readonly audit: AuditStore;
+  /** Every mapping and its state in memory, for the list (built by createMappingsApi when absent). */
+  readonly fleet?: FleetIndex;
 }
 
 /** One route the API answers (pattern below /api, `:name` = one path segment). */

@@ -4,20 +4,15 @@
  * against them with `import type` and its bundle takes no code from shared/ (test/repo/layering.test.ts).
  */
 import type { Mapping } from "../core/mapping.js";
-import type { MemberReportEntry, MemberOutcome, SyncRun } from "../core/syncRun.js";
-import type { MappingHealth } from "../core/ports/mappingState.js";
+import type { MemberOutcome, SyncRun } from "../core/syncRun.js";
 
-/** What an admin needs at a glance: is it healthy, is it blocked, how did the last run go. */
-export interface StateSummary {
-  readonly health: MappingHealth;
-  readonly blocked: { guard: string; message: string; removeCount: number; at: string } | null;
-  readonly lastRunStatus: string | null;
-  readonly lastRunAt: string | null;
-  readonly lastSuccessAt: string | null;
-  readonly consecutiveFailures: number;
-  /** A worker holds the mapping's lease right now. */
-  readonly syncing: boolean;
-}
+import type { MemberView, StateView } from "./contract.js";
+
+/** The shapes added for the console at fleet scale (issue 19) live in contract.ts; they travel as these. */
+export type * from "./contract.js";
+
+/** What an admin needs at a glance: the badge, blocked change, last run and last change, sizes (contract.ts). */
+export type StateSummary = StateView;
 
 /** `GET /mappings/{c}/{g}` and each item of `GET /mappings`: the stored mapping with its state at a glance. */
 export type MappingView = Mapping & { readonly state: StateSummary };
@@ -30,6 +25,12 @@ export interface Page<T> {
 
 /** `GET /mappings/{c}/{g}/runs/{runId}`: the run, with what its per-member report holds (null: none recorded). */
 export type RunDetailView = SyncRun & {
+  readonly statusLabel: string | null;
+  readonly triggerLabel: string | null;
+  readonly blockedByLabel: string | null;
+  readonly approvedBy: string | null;
+  /** The mapping the run belongs to, named (`GET …/runs/{runId}` only). */
+  readonly mapping?: Pick<Mapping, "collectionId" | "collectionName" | "groupId" | "groupName" | "memberType" | "mode">;
   readonly report?: { readonly counts: Record<MemberOutcome, number>; readonly truncated: number } | null;
 };
 
@@ -45,7 +46,7 @@ export interface RunMembersView {
   readonly total: number;
   readonly page: number;
   readonly pageSize: number;
-  readonly items: MemberReportEntry[];
+  readonly items: MemberView[];
 }
 
 /** `GET /me`: who the caller is and whether the console should offer changes. */

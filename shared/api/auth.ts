@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import type { ActorKind } from "../audit/auditTrail.js";
 import { ApiProblem } from "./problems.js";
 
 /**
@@ -19,6 +20,8 @@ import { ApiProblem } from "./problems.js";
  */
 export interface AuthConfig {
   readonly mode: "easyauth" | "function-key" | "key" | "none";
+  /** `none`: who is at the keyboard (`serve`: `local:<OS user>`; CLI commands: `cli:<OS user>`), for the audit trail. */
+  readonly localActor?: { readonly name: string; readonly kind: "local" | "cli" };
   readonly apiKey?: string;
   /** With mode "key": a second key that grants Mappings.Read only. */
   readonly readKey?: string;
@@ -42,6 +45,10 @@ export interface Principal {
   /** Recorded as createdBy / updatedBy / approver. */
   readonly name: string;
   readonly roles: ReadonlySet<ApiRole>;
+  /** Entra object id (Easy Auth `oid` claim); null for keys and local use. */
+  readonly objectId: string | null;
+  /** How the caller signed in, for the audit trail. */
+  readonly kind: ActorKind;
 }
 
 const FULL_ACCESS: ReadonlySet<ApiRole> = new Set<ApiRole>(["Mappings.Read", "Mappings.ReadWrite", "Snapshots.Write"]);
@@ -106,7 +113,9 @@ export function parseClientPrincipal(header: string | undefined): Principal | nu
   // People carry a UPN; an app calling with its own token carries only its application id.
   const person = first(name_typ, "preferred_username", "upn", "email", "name");
   const app = first("appid", "azp");
-  return { name: person ?? (app !== undefined ? `app:${app}` : "unknown"), roles };
+  const objectId = first("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid") ?? null;
+  const name = person ?? (app !== undefined ? `app:${app}` : "unknown");
+  return { name, roles, objectId, kind: person === undefined && app !== undefined ? "app" : "user" };
 }
 
 /** Same-length digests, so neither the key's content nor its length leaks through timing. */
@@ -119,13 +128,13 @@ function keysEqual(given: string, expected: string): boolean {
 export function authenticate(headers: Readonly<Record<string, string | undefined>>, auth: AuthConfig): Principal {
   switch (auth.mode) {
     case "none":
-      return { name: "local", roles: FULL_ACCESS };
+      return { name: auth.localActor?.name ?? "local", roles: FULL_ACCESS, objectId: null, kind: auth.localActor?.kind ?? "local" };
     case "function-key":
-      return { name: "function-key", roles: FULL_ACCESS };
+      return { name: "function-key", roles: FULL_ACCESS, objectId: null, kind: "function-key" };
     case "key": {
       const given = headers[API_KEY_HEADER];
-      if (given !== undefined && auth.apiKey !== undefined && keysEqual(given, auth.apiKey)) return { name: "api-key", roles: FULL_ACCESS };
-      if (given !== undefined && auth.readKey !== undefined && keysEqual(given, auth.readKey)) return { name: "api-read-key", roles: READ_ONLY };
+      if (given !== undefined && auth.apiKey !== undefined && keysEqual(given, auth.apiKey)) return { name: "api-key", roles: FULL_ACCESS, objectId: null, kind: "api-key" };
+      if (given !== undefined && auth.readKey !== undefined && keysEqual(given, auth.readKey)) return { name: "api-read-key", roles: READ_ONLY, objectId: null, kind: "api-key" };
       throw unauthorized("Send the API key in the x-api-key header.");
     }
     case "easyauth": {

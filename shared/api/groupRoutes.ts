@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { guidSchema } from "../core/ids.js";
 import { searchGroupCandidates } from "../mappings/groupSearch.js";
+import type { FleetIndex } from "../mappings/fleetIndex.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";
@@ -21,7 +22,7 @@ const memberTypeSchema = z.enum(["device", "user"]);
 const limitSchema = z.coerce.number().int("must be a whole number from 1 to 100").min(1).max(100);
 
 /** `GET /groups?search=TEXT[&tenantId=][&memberType=device|user][&limit=]`. */
-export function groupRoutes(deps: ApiDeps): Route[] {
+export function groupRoutes(deps: ApiDeps & { readonly fleet: FleetIndex }): Route[] {
   return [
     {
       method: "GET",
@@ -33,8 +34,16 @@ export function groupRoutes(deps: ApiDeps): Route[] {
         const tenantId = optionalQueryParam(request.query, "tenantId", guidSchema) ?? null;
         const memberType = optionalQueryParam(request.query, "memberType", memberTypeSchema) ?? "device";
         const limit = optionalQueryParam(request.query, "limit", limitSchema) ?? 25;
-        const items = await searchGroupCandidates(deps.directories, { tenantId, text, memberType, limit });
-        return json(200, { items, memberType });
+        const [found, fleet] = await Promise.all([searchGroupCandidates(deps.directories, { tenantId, text, memberType, limit }), deps.fleet.fleet()]);
+        const mappedFrom = new Map<string, { collectionId: string; collectionName: string | null }[]>();
+        for (const mapping of fleet.mappings) {
+          if (mapping.tenantId !== tenantId) continue;
+          const list = mappedFrom.get(mapping.groupId) ?? [];
+          list.push({ collectionId: mapping.collectionId, collectionName: mapping.collectionName });
+          mappedFrom.set(mapping.groupId, list);
+        }
+        const items = found.items.map((group) => ({ ...group, mappedFrom: mappedFrom.get(group.id.toLowerCase()) ?? [] }));
+        return json(200, { items, memberType, truncated: found.truncated });
       },
     },
   ];

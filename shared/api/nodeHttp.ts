@@ -1,5 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { once } from "node:events";
+import { setImmediate } from "node:timers/promises";
 import type { MappingsApi } from "./apiTypes.js";
 import type { ApiRequest, ApiResponse } from "./apiMessages.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
@@ -46,14 +48,32 @@ function headerRecord(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-function send(request: IncomingMessage, response: ServerResponse, result: ApiResponse): void {
+async function send(request: IncomingMessage, response: ServerResponse, result: ApiResponse): Promise<void> {
   const headers: Record<string, string> = { ...result.headers };
   // A body we did not read (refused, or not wanted) would otherwise be drained for keep-alive: close instead.
   if (!request.complete) headers.connection = "close";
+  if (result.streamBody !== undefined) {
+    response.writeHead(result.status, headers);
+    await pipeBody(response, result.streamBody());
+    return;
+  }
   const text = result.textBody ?? (result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody));
   if (text !== undefined) headers["content-length"] = String(Buffer.byteLength(text));
   response.writeHead(result.status, headers);
   response.end(text);
+}
+
+/**
+ * Writes the pieces as the client takes them (waiting for "drain"), yielding to other requests between pieces,
+ * and stops producing when the client goes away.
+ */
+async function pipeBody(response: ServerResponse, pieces: AsyncIterable<string | Uint8Array>): Promise<void> {
+  for await (const piece of pieces) {
+    if (response.destroyed) return;
+    if (!response.write(piece)) await Promise.race([once(response, "drain"), once(response, "close")]);
+    await setImmediate();
+  }
+  response.end();
 }
 
 /**
@@ -72,25 +92,25 @@ export function createNodeHttpListener(
     const url = new URL(request.url ?? "/", "http://localhost");
     const wrongHost = misdirected(headerRecord(request), options.allowedHosts?.() ?? null);
     if (wrongHost !== null) {
-      send(request, response, problemResponse(wrongHost, url.pathname));
+      await send(request, response, problemResponse(wrongHost, url.pathname));
       return;
     }
     // URL parsing resolves `..` and `%2e%2e` segments; a path that needed that is refused, not re-routed (a
     // traversal attempt must not land on the console's page or on another API route).
     if (DOT_SEGMENT.test((request.url ?? "/").split("?")[0] ?? "")) {
-      send(request, response, problemResponse(new ApiProblem(404, "not-found", "Paths with . or .. segments are not served."), url.pathname));
+      await send(request, response, problemResponse(new ApiProblem(404, "not-found", "Paths with . or .. segments are not served."), url.pathname));
       return;
     }
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
     if (!underBase) {
       const answer = options.outside?.(request.method ?? "GET", url.pathname);
-      send(request, response, answer ?? problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
+      await send(request, response, answer ?? problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
       return;
     }
     const headers = headerRecord(request);
     // Above what any route takes (a snapshot part): refused unread. Each route enforces its own, smaller limit.
     if (declaredTooLarge(headers["content-length"], MAX_UPLOAD_BYTES)) {
-      send(request, response, problemResponse(tooLarge(MAX_UPLOAD_BYTES), url.pathname));
+      await send(request, response, problemResponse(tooLarge(MAX_UPLOAD_BYTES), url.pathname));
       return;
     }
     const apiRequest: ApiRequest = {
@@ -100,7 +120,7 @@ export function createNodeHttpListener(
       headers,
       body: request,
     };
-    send(request, response, await api.handle(apiRequest));
+    await send(request, response, await api.handle(apiRequest));
   }
 
   return (request, response) => {

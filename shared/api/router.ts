@@ -1,6 +1,8 @@
 import type { ApiDeps, MappingsApi } from "./apiTypes.js";
 import type { ApiRequest, ApiResponse } from "./apiMessages.js";
 import { assertAuthConfig, authenticate, authorize } from "./auth.js";
+import { createFleetIndex } from "../mappings/fleetIndex.js";
+import { auditRoutes } from "./auditRoutes.js";
 import { collectionRoutes } from "./collectionRoutes.js";
 import { refuseCrossSiteWrites } from "./crossSiteGuard.js";
 import { groupRoutes } from "./groupRoutes.js";
@@ -37,12 +39,14 @@ function match(pattern: string, segments: readonly string[]): Record<string, str
 }
 
 /** Builds the API over its dependencies. Auth comes first, so an anonymous caller learns nothing about routes. */
-export function createMappingsApi(deps: ApiDeps): MappingsApi {
-  assertAuthConfig(deps.auth);
+export function createMappingsApi(apiDeps: ApiDeps): MappingsApi {
+  assertAuthConfig(apiDeps.auth);
+  const deps = { ...apiDeps, fleet: apiDeps.fleet ?? createFleetIndex(apiDeps) };
   const routes: Route[] = [
     ...mappingRoutes(deps),
     ...mappingActionRoutes(deps),
     ...runReportRoutes(deps),
+    ...auditRoutes(deps),
     ...groupRoutes(deps),
     ...collectionRoutes(deps),
     ...healthRoutes(deps),

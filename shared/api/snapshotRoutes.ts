@@ -1,4 +1,6 @@
+import { recordAudit } from "../audit/auditTrail.js";
 import { collectionIdSchema } from "../core/ids.js";
+import { principalActor } from "./auditRecords.js";
 import { mappedCollections, snapshotView } from "../snapshots/mappedCollections.js";
 import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
 import { commitSchema, confirmSchema, partNumberSchema, SNAPSHOT_PART_CONTENT_TYPE, snapshotIdSchema } from "../snapshots/snapshotFormat.js";
@@ -42,10 +44,17 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
       method: "POST",
       pattern: "/collections/:collectionId/refresh",
       access: "write",
-      async handle({ params }) {
+      async handle({ params, principal }) {
         const collection = collectionIdSchema.safeParse(params.collectionId);
         if (!collection.success) throw ApiProblem.validation([{ in: "path", name: "collectionId", message: collection.error.issues[0]?.message ?? "invalid" }]);
         const snapshot = await service.requestRefresh(collection.data);
+        await recordAudit(deps, {
+          action: "collection.refresh",
+          actor: principalActor(principal),
+          collectionId: collection.data,
+          after: { refreshReason: snapshot === null ? "first-snapshot" : "requested" },
+          summary: "full re-read requested",
+        });
         return json(202, {
           collectionId: collection.data,
           refreshReason: snapshot === null ? "first-snapshot" : "requested",

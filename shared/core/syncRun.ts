@@ -45,6 +45,8 @@ export interface RunCounts {
   failed: number;
   /** Members in the group before the run (of the mapping's member type). */
   groupBefore: number;
+  /** Removals a safety guard held back (blocked runs); absent in runs recorded before it was counted. */
+  heldBack?: number;
 }
 
 export interface RunError {
@@ -99,6 +101,8 @@ export interface SyncRun {
   readonly preview: RunPreview | null;
   /** With status "rescheduled": how long to wait before the next attempt. */
   readonly retryAfterMs: number | null;
+  /** Who approved the blocked change this run applied (absent or null: it applied none). */
+  readonly approvedBy?: string | null;
 }
 
 export function emptyCounts(): RunCounts {
@@ -115,9 +119,10 @@ export function emptyCounts(): RunCounts {
 }
 
 /** What one run did with one member. Members already in the group are counted on the run, never listed. */
-export type MemberOutcome = "added" | "removed" | "skipped" | "failed";
+export type MemberOutcome = "added" | "removed" | "skipped" | "failed" | "held-back";
 
-export const MEMBER_OUTCOMES: readonly MemberOutcome[] = ["added", "removed", "skipped", "failed"];
+/** Stored reports encode an outcome by its place here: append, never reorder. */
+export const MEMBER_OUTCOMES: readonly MemberOutcome[] = ["added", "removed", "skipped", "failed", "held-back"];
 
 /** One line of a run's per-member report (also one CSV row). */
 export interface MemberReportEntry {
@@ -137,7 +142,7 @@ export interface MemberReportEntry {
 
 /** Counts by outcome (what the report holds; the run's own counts also say how many were already present). */
 export function countOutcomes(entries: readonly MemberReportEntry[]): Record<MemberOutcome, number> {
-  const counts: Record<MemberOutcome, number> = { added: 0, removed: 0, skipped: 0, failed: 0 };
+  const counts: Record<MemberOutcome, number> = { added: 0, removed: 0, skipped: 0, failed: 0, "held-back": 0 };
   for (const entry of entries) counts[entry.outcome] += 1;
   return counts;
 }

@@ -16,7 +16,7 @@ import type {
 } from "../core/ports/directory.js";
 import type { GraphContext } from "./graphContext.js";
 import { getGroup, listMemberIds, searchGroups } from "./groupReads.js";
-import { findDevicesByDeviceId, findUsers } from "./lookups.js";
+import { findDevicesByDeviceId, findUsers, nameMembers } from "./lookups.js";
 import { readMembershipChanges } from "./membershipChanges.js";
 import { membershipToken } from "./membershipDelta.js";
 import { addMembers, removeMembers, type WriteDeps } from "./memberWrites.js";
@@ -68,6 +68,10 @@ export class GraphDirectory implements Directory {
 
   findUsers(keys: readonly string[]): Promise<Map<string, DirectoryUser>> {
     return findUsers(this.context, keys);
+  }
+
+  nameMembers(objectIds: readonly string[], kind: MemberKind): Promise<Map<string, string>> {
+    return nameMembers(this.context, objectIds, kind);
   }
 
   addMembers(groupId: string, objectIds: readonly string[], options?: WriteOptions): Promise<MemberWriteResult> {

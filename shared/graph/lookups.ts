@@ -6,7 +6,7 @@
  * many are wanted that reading the whole list is cheaper.
  */
 import { z } from "zod";
-import type { DirectoryDevice, DirectoryUser, TrustType } from "../core/ports/directory.js";
+import type { DirectoryDevice, DirectoryUser, MemberKind, TrustType } from "../core/ports/directory.js";
 import type { SubRequest } from "./batch.js";
 import { runJobs } from "./jobRunner.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
@@ -127,6 +127,32 @@ export async function findUsers(context: GraphContext, keys: readonly string[]):
     page.value.forEach((value) => {
       takeBy("id")(value);
       takeBy("userPrincipalName")(value);
+    }),
+  );
+  return byOriginalKeys(wanted, found);
+}
+
+const namedSchema = z.object({ id: z.string(), displayName: z.string().nullish(), userPrincipalName: z.string().nullish() });
+
+/**
+ * Names by object id: `GET /devices?$filter=id in (…)&$select=id,displayName` (users: `userPrincipalName`), ≤ 15
+ * ids per request inside `$batch` — the permissions the app holds already cover both (docs/service-facts.md).
+ */
+export async function nameMembers(context: GraphContext, objectIds: readonly string[], kind: MemberKind): Promise<Map<string, string>> {
+  const wanted = keysByLower(objectIds);
+  const [collection, select] = kind === "device" ? ["devices", "id,displayName"] : ["users", "id,userPrincipalName"];
+  const found = new Map<string, string>();
+  const requests = chunk([...wanted.keys()], IN_LIMIT).map((values) => ({
+    method: "GET" as const,
+    path: `/${collection}?$filter=${queryValue(inFilter("id", values))}&$select=${select}&$top=${PAGE_SIZE}`,
+    kind: "read" as const,
+  }));
+  await batchedReads(context, requests, `name ${collection}`, (page) =>
+    page.value.forEach((value) => {
+      const parsed = namedSchema.safeParse(value);
+      if (!parsed.success) return;
+      const name = kind === "device" ? parsed.data.displayName : parsed.data.userPrincipalName;
+      if (name !== null && name !== undefined && name !== "") found.set(parsed.data.id.toLowerCase(), name);
     }),
   );
   return byOriginalKeys(wanted, found);

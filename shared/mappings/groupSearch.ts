@@ -19,12 +19,13 @@ function candidate(group: GroupInfo, memberType: "device" | "user"): GroupCandid
 
 /**
  * Groups whose name starts with `text`, each marked with whether a mapping of that member type could target
- * it, by the same rule mapping creation applies (groupEligibility.ts).
+ * it, by the same rule mapping creation applies (groupEligibility.ts). One more than `limit` is asked for, so
+ * the answer can say when Graph holds more matches than it shows.
  */
 export async function searchGroupCandidates(
   directories: DirectoryProvider,
   options: { tenantId: string | null; text: string; memberType: "device" | "user"; limit: number },
-): Promise<GroupCandidate[]> {
-  const groups = await directories.open(options.tenantId).searchGroups(options.text, options.limit);
-  return groups.map((group) => candidate(group, options.memberType));
+): Promise<{ items: GroupCandidate[]; truncated: boolean }> {
+  const groups = await directories.open(options.tenantId).searchGroups(options.text, options.limit + 1);
+  return { items: groups.slice(0, options.limit).map((group) => candidate(group, options.memberType)), truncated: groups.length > options.limit };
 }

@@ -78,6 +78,9 @@ function blockedNotification(change: StateChange, links: NotificationLinks): Not
       ...mappingFacts(mapping),
       { name: "Guard", value: blocked.guard },
       { name: "Removals held back", value: String(blocked.removeCount) },
+      ...(change.heldBack === undefined || change.heldBack.length === 0
+        ? []
+        : [{ name: blocked.removeCount > change.heldBack.length ? `First ${change.heldBack.length} held back` : "Held back", value: change.heldBack.join(", ") }]),
       { name: "Group members before the run", value: String(run.counts.groupBefore) },
       { name: "Collection members", value: String(run.counts.source) },
       { name: "Added by this run", value: String(run.counts.added) },
@@ -90,6 +93,7 @@ function blockedNotification(change: StateChange, links: NotificationLinks): Not
       added: run.counts.added,
       runId: run.runId,
       blockedAt: blocked.at,
+      heldBack: (change.heldBack ?? []).join(", "),
     },
     actions: mappingActions(mapping, links, stale ? ["preview"] : ["preview", "approve"]),
   };

@@ -1,12 +1,15 @@
+import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { ConcurrencyError, NotFoundError } from "../errors.js";
 import type { Approval, BlockedChange, GroupSnapshot, MappingHealth, MappingState, MappingStateStore, Watermark } from "../core/ports/mappingState.js";
 import { initialState } from "../core/ports/mappingState.js";
+import type { RunSummary } from "../core/runSummary.js";
 import { absentAsNull, epochMs, isObject, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
 import { createMemberSnapshotTable } from "./memberSnapshotTable.js";
 import type { LazyTable } from "./tableAccess.js";
 import { tableStatus, translateWriteError } from "./tableErrors.js";
 import { assertTableKey } from "./tableKeys.js";
+import { readAllEntities } from "./tablePaging.js";
 
 /** `mappingState`: PartitionKey mappingKey, RowKey "state" (docs/storage.md). */
 const STATE_ROW = "state";
@@ -30,6 +33,10 @@ const stateEntitySchema = z.object({
   blocked: absentAsNull(jsonProperty(written<BlockedChange>(isObject))),
   approval: absentAsNull(jsonProperty(written<Approval>(isObject))),
   groupSnapshot: absentAsNull(jsonProperty(written<GroupSnapshot>(isObject))),
+  lastRun: absentAsNull(jsonProperty(written<RunSummary>(isObject))),
+  lastChange: absentAsNull(jsonProperty(written<RunSummary>(isObject))),
+  groupSize: absentAsNull(z.number()),
+  collectionSize: absentAsNull(z.number()),
 });
 
 function fromEntity(entity: object): MappingState {
@@ -56,6 +63,10 @@ function toEntity(state: MappingState) {
       blocked: state.blocked === null ? null : JSON.stringify(state.blocked),
       approval: state.approval === null ? null : JSON.stringify(state.approval),
       groupSnapshot: state.groupSnapshot ? JSON.stringify(state.groupSnapshot) : null,
+      lastRun: state.lastRun ? JSON.stringify(state.lastRun) : null,
+      lastChange: state.lastChange ? JSON.stringify(state.lastChange) : null,
+      groupSize: state.groupSize ?? null,
+      collectionSize: state.collectionSize ?? null,
     }),
   };
 }
@@ -121,6 +132,13 @@ export function createMappingStateTable(table: LazyTable): MappingStateStore {
         if (tableStatus(error) !== 404) throw error;
       }
       await snapshots.prune(mappingKey, null);
+    },
+
+    async *listAll(options = {}) {
+      const client = await table.ready();
+      const rows = odata`RowKey eq ${STATE_ROW}`;
+      const filter = options.changedSince === undefined ? rows : `${rows} and ${odata`Timestamp ge ${options.changedSince}`}`;
+      for await (const entity of readAllEntities(client, { filter })) yield fromEntity(entity);
     },
 
     snapshots,

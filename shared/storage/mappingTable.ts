@@ -67,6 +67,7 @@ function listFilter(options: Omit<ListMappingsOptions, "continuationToken" | "pa
     clauses.push(odata`PartitionKey eq ${collectionId}`);
   }
   if (options.enabledOnly === true) clauses.push("enabled eq true");
+  if (options.changedSince !== undefined) clauses.push(odata`Timestamp ge ${options.changedSince}`);
   return clauses.length === 0 ? undefined : clauses.join(" and ");
 }
 

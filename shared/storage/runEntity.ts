@@ -3,6 +3,7 @@ import { ValidationError } from "../errors.js";
 import type { RunCounts, RunError, RunPreview, SkippedMember, SyncRun } from "../core/syncRun.js";
 import { absentAsNull, epochMs, isObject, isString, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
 import { assertTableKey } from "./tableKeys.js";
+import { changedSomething } from "../core/runSummary.js";
 
 /**
  * How one SyncRun becomes one `runs` entity and back. Limits (docs/service-facts.md "Table Storage"): a property ≤ 64 KiB
@@ -48,6 +49,8 @@ export function runToEntity(run: SyncRun): Record<string, unknown> & { partition
     partitionKey: assertTableKey(run.mappingKey, "mappingKey"),
     rowKey: runRowKey(run),
     startedAtMs: epochMs(Date.parse(run.startedAt)),
+    // Lets the history leave out runs that changed nothing, in the query itself (hideUnchanged).
+    changed: changedSomething(run),
     message: cut(message, MESSAGE_CHARS),
     counts: JSON.stringify(counts),
     errors: JSON.stringify(fitErrors(errors)),
@@ -139,6 +142,7 @@ const runEntitySchema = z.object({
   blockedBy: absentAsNull(written<NonNullable<SyncRun["blockedBy"]>>(isString)),
   message: z.string(),
   retryAfterMs: absentAsNull(z.number()),
+  approvedBy: absentAsNull(z.string()),
   counts: jsonProperty(written<RunCounts>(isObject)),
   errors: jsonProperty(z.array(z.object({ id: z.string().optional(), code: z.string(), message: z.string() }))),
   previewChunks: z.number().optional(),

@@ -55,7 +55,9 @@ export function createRunTable(table: LazyTable, reports: LazyTable, options: Ru
       const pageSize = pageSizeOf(listOptions.pageSize);
       const sdkToken = unwrapContinuationToken("runs", listOptions.continuationToken);
       const client = await table.ready();
-      const page = await readEntityPage<Record<string, unknown>>(client, { filter: odata`PartitionKey eq ${partitionKey}` }, pageSize, sdkToken);
+      const all = odata`PartitionKey eq ${partitionKey}`;
+      const filter = listOptions.hideUnchanged === true ? `${all} and status ne 'skipped-unchanged' and (status ne 'succeeded' or changed eq true)` : all;
+      const page = await readEntityPage<Record<string, unknown>>(client, { filter }, pageSize, sdkToken);
       return {
         items: page.entities.map(runFromEntity),
         continuationToken: wrapContinuationToken("runs", page.continuationToken),

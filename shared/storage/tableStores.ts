@@ -6,6 +6,8 @@ import type { MappingStateStore } from "../core/ports/mappingState.js";
 import type { ResolutionCache } from "../core/ports/resolutionCache.js";
 import type { SourceIdentityCache } from "../configmgr/sourceIdentityCache.js";
 import type { RunStore } from "../core/ports/runStore.js";
+import type { AuditStore } from "../audit/auditTrail.js";
+import { createAuditTable } from "./auditTable.js";
 import { createBudgetTable } from "./budgetTable.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";
@@ -46,6 +48,8 @@ export interface TableStores {
   readonly snapshots: SnapshotStore;
   /** Notifications waiting for delivery, and their recent delivery history. */
   readonly notifications: NotificationOutbox;
+  /** Who changed what (kept as long as run history). */
+  readonly audit: AuditStore;
   /** Creates any missing table and runs one cheap query: throws when storage is unreachable or refuses us. */
   ping(): Promise<void>;
 }
@@ -61,6 +65,7 @@ export const TABLE_NAMES = {
   budget: "graphBudget",
   snapshots: "snapshots",
   notifications: "notifications",
+  audit: "audit",
 } as const;
 
 const DEFAULT_RESOLUTION_TTL_MS = 24 * 60 * 60 * 1000;
@@ -79,6 +84,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     budget: openTable(connection, TABLE_NAMES.budget, options),
     snapshots: openTable(connection, TABLE_NAMES.snapshots, options),
     notifications: openTable(connection, TABLE_NAMES.notifications, options),
+    audit: openTable(connection, TABLE_NAMES.audit, options),
   };
   const mappings = createMappingTable(tables.mappings);
   return {
@@ -95,6 +101,7 @@ export function createTableStores(connection: TablesConnection, options: TableSt
     budget: createBudgetTable(tables.budget),
     snapshots: createSnapshotTable(tables.snapshots),
     notifications: createNotificationTable(tables.notifications),
+    audit: createAuditTable(tables.audit, { retentionMs: options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS }),
     async ping() {
       await Promise.all(Object.values(tables).map((table) => table.ready()));
       await mappings.list({ pageSize: 1 });

@@ -6,6 +6,9 @@ import { logRun } from "./runLog.js";
 import { stateAfterRun } from "./stateAfterRun.js";
 import type { SyncRun } from "../core/syncRun.js";
 
+/** A notification names this many held-back removals; the blocked change's page lists them all. */
+const HELD_BACK_NAMED = 10;
+
 /** Records the run, moves the mapping state on (lease released), logs it. */
 export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<SyncRun> {
   const { deps, record, mapping } = ctx;
@@ -37,5 +40,9 @@ export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<Sync
 async function notifyStateChange(ctx: RunContext, saved: MappingState, run: SyncRun): Promise<void> {
   const { notifier } = ctx.deps;
   if (notifier === undefined || !ctx.mapping.notify) return;
-  await notifier.stateChanged({ before: ctx.state, after: saved, run, mapping: ctx.mapping });
+  const heldBack = ctx.record.report.entries
+    .filter((entry) => entry.outcome === "held-back")
+    .slice(0, HELD_BACK_NAMED)
+    .map((entry) => entry.name ?? entry.objectId ?? "?");
+  await notifier.stateChanged({ before: ctx.state, after: saved, run, mapping: ctx.mapping, heldBack });
 }

@@ -21,12 +21,27 @@ export class MemberReport {
     this.entries.push({ outcome: "skipped", reason, resourceId: member.resourceId, name: member.name, entraId: member.entraId, objectId, error: null });
   }
 
-  written(outcome: "added" | "removed", objectIds: readonly string[]): void {
+  written(outcome: "added" | "removed" | "held-back", objectIds: readonly string[]): void {
     for (const objectId of objectIds) this.entries.push({ outcome, reason: null, ...this.describe(objectId), objectId, error: null });
   }
 
   failed(objectId: string, error: string): void {
     this.entries.push({ outcome: "failed", reason: null, ...this.describe(objectId), objectId, error });
+  }
+
+  /** Object ids of rows without a name (members the collection does not hold: removals, hand-added members). */
+  unnamed(): string[] {
+    const ids = new Set<string>();
+    for (const entry of this.entries) if (entry.name === null && entry.objectId !== null) ids.add(entry.objectId);
+    return [...ids];
+  }
+
+  /** Fills in the names Entra gave for unnamed rows (device displayName, user UPN). */
+  name(names: ReadonlyMap<string, string>): void {
+    for (const [index, entry] of this.entries.entries()) {
+      const name = entry.name === null && entry.objectId !== null ? names.get(entry.objectId) : undefined;
+      if (name !== undefined) this.entries[index] = { ...entry, name };
+    }
   }
 
   private describe(objectId: string): Pick<MemberReportEntry, "resourceId" | "name" | "entraId"> {

@@ -2,6 +2,7 @@ import { PermanentSyncError } from "../errors.js";
 import { mappingKeyOf } from "../core/ids.js";
 import type { Mapping } from "../core/mapping.js";
 import { checkGroup, planRun, rememberLookups } from "./planRun.js";
+import { nameUnnamedMembers } from "./nameMembers.js";
 import { countRequests, failure, trackGroup, type RunContext } from "./runContext.js";
 import type { RunRecord } from "./runRecord.js";
 import type { SyncDeps } from "./syncDeps.js";
@@ -23,15 +24,23 @@ export async function previewMapping(deps: SyncDeps, mapping: Mapping, record: R
     record.blockedBy = guard && !approved ? guard.guard : null;
     // The report says what the run would do: the same rows a real run would record, before anything is written.
     record.report.written("added", plan.toAdd);
-    record.report.written("removed", plan.toRemove);
+    record.report.written(record.blockedBy ? "held-back" : "removed", plan.toRemove);
+    await nameUnnamedMembers(ctx);
+    record.counts.heldBack = record.blockedBy ? plan.toRemove.length : 0;
     record.preview = { toAdd: plan.toAdd, toRemove: plan.toRemove, skipped: resolution.skipped, members: record.report.entries };
     countRequests(ctx);
-    const wouldBlock = record.blockedBy ? ` Removals would be blocked: ${guard?.message}` : "";
-    return record.finish("preview", `Would add ${plan.toAdd.length} and remove ${record.blockedBy ? 0 : plan.toRemove.length}.${wouldBlock}`, deps.clock.now());
+    return record.finish("preview", previewMessage(plan.toAdd.length, plan.toRemove.length, record.blockedBy ? (guard?.message ?? "") : null), deps.clock.now());
   } catch (error) {
     const outcome = failure(record, error);
     countRequests(ctx);
     if (outcome.unexpected) throw error;
     return record.finish("failed", outcome.message, deps.clock.now());
   }
+}
+
+/** One sentence that agrees with the numbers: removals a guard would hold are never counted as made. */
+export function previewMessage(toAdd: number, toRemove: number, heldBackBecause: string | null): string {
+  if (heldBackBecause === null || toRemove === 0) return `Would add ${toAdd} and remove ${toRemove}.`;
+  const removals = toRemove === 1 ? "1 removal" : `${toRemove} removals`;
+  return `Would add ${toAdd} and remove 0; ${removals} would be held back until approved: ${heldBackBecause}`;
 }

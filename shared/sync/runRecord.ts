@@ -14,6 +14,7 @@ export class RunRecord {
   blockedBy: Guard | null = null;
   preview: RunPreview | null = null;
   retryAfterMs: number | null = null;
+  approvedBy: string | null = null;
   graphRequests = 0;
   adminServiceRequests = 0;
   throttledWaitMs = 0;
@@ -51,6 +52,7 @@ export class RunRecord {
       errors: this.errors,
       preview: this.preview,
       retryAfterMs: this.retryAfterMs,
+      approvedBy: this.approvedBy,
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { MappingState, Watermark } from "../core/ports/mappingState.js";
+import { changedSomething, readBothSides, summariseRun } from "../core/runSummary.js";
 import type { SyncRun } from "../core/syncRun.js";
 
 /** Failed runs in a row before a mapping shows as degraded, and before the scheduler stops planning it. */
@@ -42,5 +43,9 @@ export function stateAfterRun(state: MappingState, run: SyncRun, effects: RunEff
     health: state.health === "quarantined" && !failed ? "healthy" : run.blockedBy === "source-stale" && health === "healthy" ? "degraded" : health,
     blocked: run.status === "skipped-unchanged" ? state.blocked : effects.blocked,
     approval: effects.approvalConsumed ? null : state.approval,
+    lastRun: summariseRun(run),
+    lastChange: changedSomething(run) ? summariseRun(run) : (state.lastChange ?? null),
+    groupSize: readBothSides(run) ? run.counts.groupBefore + run.counts.added - run.counts.removed : (state.groupSize ?? null),
+    collectionSize: readBothSides(run) ? run.counts.source : (state.collectionSize ?? null),
   };
 }

@@ -6,6 +6,7 @@ import { mappingKeyOf } from "../core/ids.js";
 import { finishRun } from "./finishRun.js";
 import type { Watermark } from "../core/ports/mappingState.js";
 import { checkGroup, planRun, rememberLookups } from "./planRun.js";
+import { nameUnnamedMembers } from "./nameMembers.js";
 import { previewMapping } from "./previewMapping.js";
 import { failure, keepState, mappingFingerprint, trackGroup, type Outcome, type RunContext } from "./runContext.js";
 import { RunRecord, summarise } from "./runRecord.js";
@@ -62,6 +63,7 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   }
   const { plan, guard, approved, ledger, resolution } = await planRun(ctx, collection);
   const blocked = guard !== null && !approved;
+  if (approved) record.approvedBy = state.approval?.by ?? null;
   if (approved) deps.log.info("Applying an approved blocked change", { mappingKey: mappingKeyOf(mapping), guard: guard?.guard, approvedBy: state.approval?.by });
 
   const deadline = record.startedAt + deps.policy.timeBudgetMs;
@@ -83,6 +85,11 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   if (plan.staleLedger.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), plan.staleLedger);
   // After the writes: looking members up must not delay adding them (bench S6: ~2 s for 1,000 new devices).
   await rememberLookups(ctx, resolution);
+  if (blocked) {
+    record.counts.heldBack = plan.toRemove.length;
+    record.report.written("held-back", plan.toRemove);
+  }
+  await nameUnnamedMembers(ctx);
 
   const deferred = added.deferred.length + (removed?.deferred.length ?? 0);
   // Our writes go into the group snapshot; no Graph request when the run is out of time (Graph throttled it).
@@ -99,7 +106,14 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   }
   if (blocked) {
     record.blockedBy = guard.guard;
-    const blockedChange = { guard: guard.guard, message: guard.message, fingerprint: guard.fingerprint, removeCount: plan.toRemove.length, at: new Date(deps.clock.now()).toISOString() };
+    const blockedChange = {
+      guard: guard.guard,
+      message: guard.message,
+      fingerprint: guard.fingerprint,
+      removeCount: plan.toRemove.length,
+      at: new Date(deps.clock.now()).toISOString(),
+      runId: record.runId,
+    };
     return {
       status: "blocked",
       message: `${guard.message} Approve with POST /api/mappings/${mapping.collectionId}/${mapping.groupId}/approve or \`collection-sync mappings approve --collection ${mapping.collectionId} --group ${mapping.groupId}\`.`,

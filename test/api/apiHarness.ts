@@ -1,6 +1,6 @@
 import { afterEach } from "vitest";
 import type { ApiDeps, MappingsApi } from "../../shared/api/apiTypes.js";
-import type { ApiRequest } from "../../shared/api/apiMessages.js";
+import type { ApiRequest, ApiResponse } from "../../shared/api/apiMessages.js";
 import type { AuthConfig } from "../../shared/api/auth.js";
 import { probeAll } from "../../shared/doctor/health.js";
 import { apiDepsFrom } from "../../shared/api/apiDeps.js";
@@ -88,6 +88,7 @@ export async function startApiHarness(
     auth: options.auth ?? { mode: "none" },
     collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }),
     snapshotStore: stores.snapshots,
+    audit: stores.audit,
   });
   const api = createMappingsApi(deps);
 
@@ -136,4 +137,12 @@ export function harnessPerTest(defaults: HarnessOptions = {}): (options?: Harnes
     open.push(harness);
     return harness;
   };
+}
+
+/** The whole body of an answer, also when it is streamed (a CSV). */
+export async function responseText(response: ApiResponse): Promise<string> {
+  if (response.streamBody === undefined) return response.textBody ?? "";
+  const pieces: Buffer[] = [];
+  for await (const piece of response.streamBody()) pieces.push(typeof piece === "string" ? Buffer.from(piece, "utf8") : Buffer.from(piece));
+  return Buffer.concat(pieces).toString("utf8");
 }

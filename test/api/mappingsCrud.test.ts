@@ -34,7 +34,7 @@ describe("mappings API: create, read, change, delete", () => {
     });
     const read = await h.call("GET", pilotPath, { headers: WRITER });
     expect(read.status).toBe(200);
-    expect(read.headers.etag).toBe(created.headers.etag);
+    expect(read.body.etag).toBe(created.headers.etag);
     expect(read.body.mode).toBe("managed");
   });
 

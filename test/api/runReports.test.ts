@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PROBLEM_BASE } from "../../shared/api/problems.js";
-import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
+import { harnessPerTest, responseText, type ApiHarness } from "./apiHarness.js";
 import { apiSeed, COLLECTIONS, DEVICES, GROUPS } from "./apiSeed.js";
 import { READER, WRITER } from "./principals.js";
 
@@ -43,8 +43,18 @@ describe("per-member run report", () => {
     expect(skipped.body.total).toBe(2);
     expect(skipped.body.items).toEqual(
       expect.arrayContaining([
-        { outcome: "skipped", reason: "no-entra-id", resourceId: 16777301, name: 'PC-NOID, "lab"', entraId: null, objectId: null, error: null },
-        { outcome: "skipped", reason: "hybrid-joined", resourceId: 16777302, name: "PC-HYBRID", entraId: "e0000000-0000-4000-8000-000000000003", objectId: "d0000000-0000-4000-8000-000000000003", error: null },
+        { outcome: "skipped", outcomeLabel: "Skipped", reason: "no-entra-id", reasonLabel: "No Entra ID in ConfigMgr", resourceId: 16777301, name: 'PC-NOID, "lab"', entraId: null, objectId: null, error: null },
+        {
+          outcome: "skipped",
+          outcomeLabel: "Skipped",
+          reason: "hybrid-joined",
+          reasonLabel: "Hybrid joined (not included)",
+          resourceId: 16777302,
+          name: "PC-HYBRID",
+          entraId: "e0000000-0000-4000-8000-000000000003",
+          objectId: "d0000000-0000-4000-8000-000000000003",
+          error: null,
+        },
       ]),
     );
     const added = await h.call("GET", `${pilotPath}/runs/${runId}/members?outcome=added&pageSize=1&page=2`, { headers: READER });
@@ -61,9 +71,9 @@ describe("per-member run report", () => {
     expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toMatch(/^text\/csv/);
     expect(response.headers["content-disposition"]).toMatch(/^attachment; filename=".*skipped\.csv"$/);
-    const lines = (response.textBody ?? "").split("\r\n");
-    expect(lines[0]).toBe("outcome,reason,resourceId,name,entraId,objectId,error");
-    expect(lines).toContain('skipped,no-entra-id,16777301,"PC-NOID, ""lab""",,,');
+    const lines = (await responseText(response)).split("\r\n");
+    expect(lines[0]).toBe("\uFEFFoutcome,reason,resourceId,name,entraId,objectId,error,outcomeLabel,reasonLabel");
+    expect(lines).toContain('skipped,no-entra-id,16777301,"PC-NOID, ""lab""",,,,Skipped,No Entra ID in ConfigMgr');
     expect(lines.filter((line) => line !== "")).toHaveLength(3);
   });
 

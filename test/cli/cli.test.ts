@@ -60,8 +60,9 @@ describe("collection-sync CLI", () => {
 
     const csv = await cli("runs", "show", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID, "--csv", "--outcome", "skipped");
     expect(csv.code).toBe(0);
+    expect(csv.stdout.startsWith("\uFEFF")).toBe(true);
     const lines = csv.stdout.trim().split(/\r?\n/);
-    expect(lines[0]).toBe("outcome,reason,resourceId,name,entraId,objectId,error");
+    expect(lines[0]).toBe("outcome,reason,resourceId,name,entraId,objectId,error,outcomeLabel,reasonLabel");
     expect(lines.slice(1)).toHaveLength(1);
     expect(lines[1]).toMatch(/^skipped,hybrid-joined,16777007,PC-00007,/);
 

@@ -71,6 +71,8 @@ describe("group search text", () => {
   });
 });
 
+const CHANGED_SINCE = / and Timestamp ge datetime'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z'$|^Timestamp ge datetime'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z'$/;
+
 describe("mapping list and lookups", () => {
   it("reach Table Storage only with validated keys, each one literal in an and-chain", async () => {
     let tableFilters = 0;
@@ -86,6 +88,14 @@ describe("mapping list and lookups", () => {
         const response = await h.call("GET", path);
         expect(response.status, `${path} → ${response.status}`).toBeLessThan(500);
         for (const url of outgoing.take()) {
+          // The list's "what changed since" check compares the store's own write time (a datetime literal made
+          // from a Date, never from input): taken off whole and exactly, the rest must hold to the rule below.
+          const raw = url.searchParams.get("$filter");
+          if (raw !== null && CHANGED_SINCE.test(raw)) {
+            const rest = raw.replace(CHANGED_SINCE, "");
+            if (rest === "") continue;
+            url.searchParams.set("$filter", rest);
+          }
           const filter = filterOf(url);
           if (filter === null) continue;
           tableFilters += 1;
@@ -101,7 +111,8 @@ describe("mapping list and lookups", () => {
       }),
       { seed: FC_SEED, numRuns: 200 },
     );
-    expect(tableFilters).toBeGreaterThan(20);
+    // The list answers from its in-memory index (one full read, then "changed since" checks): fewer queries.
+    expect(tableFilters).toBeGreaterThan(10);
   });
 });
 

@@ -74,7 +74,7 @@ async function shrinkCollection(w: World) {
 }
 
 describe("state-change notifications", () => {
-  it("sends one 'blocked' with the guard, the counts and how to approve, nothing while it stays blocked, one 'recovered' after approval", async () => {
+  it("sends one 'blocked' with the guard, the counts, the first held-back members by name and how to approve, nothing while it stays blocked, one 'recovered' after approval", async () => {
     const w = await world();
     expect((await syncLater(w)).status).toBe("succeeded");
     expect(await w.deliver()).toEqual([]);
@@ -89,6 +89,10 @@ describe("state-change notifications", () => {
       mapping: { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed" },
       details: { guard: "removal-threshold", removeCount: 25, groupBefore: 30, source: 5 },
     });
+    // The members it would remove have left the collection, so Entra names them (device displayName).
+    const named = blocked!.facts.find((fact) => fact.name === "First 10 held back");
+    const leaving = new Set(devices.slice(5).map((d) => d.system.Name));
+    expect(named?.value.split(", ").filter((name) => leaving.has(name))).toHaveLength(10);
     expect(blocked!.actions).toContainEqual(expect.objectContaining({ command: expect.stringContaining(`collection-sync mappings approve --collection ${DEVICE_COLLECTION} --group ${GROUP_ID}`) }));
     expect(blocked!.actions).toContainEqual(expect.objectContaining({ url: `https://csync.contoso.example/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/preview` }));
 

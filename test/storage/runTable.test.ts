@@ -29,6 +29,7 @@ function run(startedAt: string, overrides: Partial<SyncRun> = {}): SyncRun {
     errors: [],
     preview: null,
     retryAfterMs: null,
+    approvedBy: null,
     ...overrides,
   };
 }

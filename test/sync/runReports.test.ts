@@ -14,7 +14,7 @@ afterEach(async () => {
 const report = async (runId: string) => (await harness!.stores.runs.report(key, runId))?.entries ?? [];
 
 describe("per-member run reports", () => {
-  it("names every member a mirror run added, removed and skipped, with the reason; members already present are only counted", async () => {
+  it("names every member a mirror run added, removed (by its Entra name when the collection does not hold it) and skipped, with the reason; members already present are only counted", async () => {
     const [a, b, present] = [entraDevice(1), entraDevice(2), entraDevice(3)];
     const noId = entraDevice(4, { aadDeviceId: false });
     const hybrid = entraDevice(5, { trustType: "ServerAd" });
@@ -37,7 +37,7 @@ describe("per-member run reports", () => {
       expect.arrayContaining([
         { outcome: "skipped", reason: "no-entra-id", resourceId: noId.system.ResourceId, name: noId.system.Name, entraId: null, objectId: null, error: null },
         { outcome: "skipped", reason: "hybrid-joined", resourceId: hybrid.system.ResourceId, name: hybrid.system.Name, entraId: hybrid.system.AADDeviceID, objectId: hybrid.objectId, error: null },
-        { outcome: "removed", reason: null, resourceId: null, name: null, entraId: null, objectId: byHand.objectId, error: null },
+        { outcome: "removed", reason: null, resourceId: null, name: byHand.device?.displayName, entraId: null, objectId: byHand.objectId, error: null },
       ]),
     );
     // The first (blocked) run added A and B and reported them by their ConfigMgr names.

@@ -95,6 +95,11 @@ export interface Directory {
   findDevicesByDeviceId(deviceIds: readonly string[]): Promise<Map<string, DirectoryDevice>>;
   /** Looks users up by object id or userPrincipalName (keys as given, matched case-insensitively for UPNs). */
   findUsers(keys: readonly string[]): Promise<Map<string, DirectoryUser>>;
+  /**
+   * Display names of directory objects by object id (device displayName, user userPrincipalName), in bulk: for
+   * members leaving a group that the collection does not name. Ids Graph does not know are absent.
+   */
+  nameMembers(objectIds: readonly string[], kind: MemberKind): Promise<Map<string, string>>;
   addMembers(groupId: string, objectIds: readonly string[], options?: WriteOptions): Promise<MemberWriteResult>;
   removeMembers(groupId: string, objectIds: readonly string[], options?: WriteOptions): Promise<MemberWriteResult>;
   /**

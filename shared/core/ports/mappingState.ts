@@ -1,3 +1,4 @@
+import type { RunSummary } from "../runSummary.js";
 import type { Guard } from "../syncRun.js";
 
 export type MappingHealth = "healthy" | "degraded" | "quarantined";
@@ -62,6 +63,8 @@ export interface BlockedChange {
   readonly fingerprint: string;
   readonly removeCount: number;
   readonly at: string;
+  /** The run that was blocked (its report lists the held-back removals); absent in states stored before. */
+  readonly runId?: string;
 }
 
 export interface Approval {
@@ -89,6 +92,12 @@ export interface MappingState {
   readonly approval: Approval | null;
   /** Group members as the last run left them (absent in states stored before snapshots existed). */
   readonly groupSnapshot?: GroupSnapshot | null;
+  /** The last run, and the last run that changed something (lists show them without reading the history). */
+  readonly lastRun?: RunSummary | null;
+  readonly lastChange?: RunSummary | null;
+  /** Group members after, and collection members seen by, the last run that read both sides. */
+  readonly groupSize?: number | null;
+  readonly collectionSize?: number | null;
   readonly etag: string | null;
 }
 
@@ -107,6 +116,10 @@ export function initialState(mappingKey: string): MappingState {
     blocked: null,
     approval: null,
     groupSnapshot: null,
+    lastRun: null,
+    lastChange: null,
+    groupSize: null,
+    collectionSize: null,
     etag: null,
   };
 }
@@ -126,6 +139,8 @@ export interface MappingStateStore {
   acquireLease(mappingKey: string, owner: string, ttlMs: number, now: number): Promise<MappingState | null>;
   /** Deletes the state and its group snapshots. */
   delete(mappingKey: string): Promise<void>;
+  /** Every stored state (all mappings), or those written at or after `changedSince` (the store's write time). */
+  listAll(options?: { readonly changedSince?: Date }): AsyncIterable<MappingState>;
   /** Group snapshots kept with the state; without it every run that is not skipped reads the group in full. */
   readonly snapshots?: MemberSnapshotStore;
 }

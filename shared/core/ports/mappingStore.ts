@@ -12,6 +12,8 @@ export interface ListMappingsOptions {
   readonly continuationToken?: string;
   readonly collectionId?: string;
   readonly enabledOnly?: boolean;
+  /** Only mappings written at or after this time (the store's own write time). */
+  readonly changedSince?: Date;
 }
 
 /** Where mappings live (Table Storage `mappings`: PartitionKey collectionId, RowKey groupId). */

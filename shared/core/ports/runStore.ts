@@ -15,7 +15,8 @@ export interface StoredReport {
 export interface RunStore {
   /** Records a run and its per-member report (written first, so a listed run always has its report). */
   record(run: SyncRun, report?: readonly MemberReportEntry[]): Promise<void>;
-  list(mappingKey: string, options?: { pageSize?: number; continuationToken?: string }): Promise<RunPage>;
+  /** `hideUnchanged`: leave out runs that changed nothing (skipped-unchanged, succeeded without a change). */
+  list(mappingKey: string, options?: { pageSize?: number; continuationToken?: string; hideUnchanged?: boolean }): Promise<RunPage>;
   /** One run by its id; null when it does not exist (or is past retention). */
   get(mappingKey: string, runId: string): Promise<SyncRun | null>;
   /** The run's per-member report; null when the run has none. */

@@ -10,6 +10,8 @@ export interface StateChange {
   readonly after: MappingState;
   readonly run: SyncRun;
   readonly mapping: Mapping;
+  /** Names (or object ids, when Entra gave none) of the first removals a guard held back, for a person to check. */
+  readonly heldBack?: readonly string[];
 }
 
 /**
