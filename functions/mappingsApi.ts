@@ -12,11 +12,13 @@ function toHttpResponse(response: ApiResponse): HttpResponseInit {
   const body =
     response.streamBody !== undefined
       ? Readable.from(response.streamBody())
-      : response.textBody !== undefined
-        ? response.textBody
-        : response.jsonBody === undefined
-          ? undefined
-          : JSON.stringify(response.jsonBody);
+      : response.bytesBody !== undefined
+        ? response.bytesBody
+        : response.textBody !== undefined
+          ? response.textBody
+          : response.jsonBody === undefined
+            ? undefined
+            : JSON.stringify(response.jsonBody);
   return { status: response.status, headers: { ...response.headers }, ...(body === undefined ? {} : { body }) };
 }
 
@@ -31,7 +33,7 @@ export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>, console
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     const path = `/${request.params.path ?? ""}`;
     if (path !== "/api" && !path.startsWith("/api/")) {
-      if (consoleFiles !== undefined) return toHttpResponse(consoleFiles.answer(request.method, path));
+      if (consoleFiles !== undefined) return toHttpResponse(consoleFiles.answer(request.method, path, { "accept-encoding": request.headers.get("accept-encoding") ?? undefined }));
       return toHttpResponse({ status: 404, headers: { "content-type": "text/plain; charset=utf-8" }, textBody: "The API lives under /api/." });
     }
     const deps = await getDeps();

@@ -22,21 +22,37 @@ export interface Answer<T> {
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
-export async function call<T>(method: Method, path: string, options: { body?: unknown; ifMatch?: string | null } = {}): Promise<Answer<T>> {
+/** `ifNoneMatch`: a GET answered 304 resolves to null (nothing changed since that ETag). */
+export async function call<T>(method: Method, path: string, options: { body?: unknown; ifMatch?: string | null; ifNoneMatch?: string | null } = {}): Promise<Answer<T>> {
+  const answer = await send<T>(method, path, options);
+  if (answer === null) throw new ApiError(304, "Not modified", "", "not-modified");
+  return answer;
+}
+
+/** A conditional GET: the new answer, or null when the server says nothing changed since `etag` (304). */
+export function getIfChanged<T>(path: string, etag: string | null): Promise<Answer<T> | null> {
+  return send<T>("GET", path, { ifNoneMatch: etag });
+}
+
+async function send<T>(method: Method, path: string, options: { body?: unknown; ifMatch?: string | null; ifNoneMatch?: string | null }): Promise<Answer<T> | null> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (options.ifMatch) headers["if-match"] = options.ifMatch;
+  if (options.ifNoneMatch) headers["if-none-match"] = options.ifNoneMatch;
   let response: Response;
   try {
     response = await fetch(`/api${path}`, {
       method,
       headers,
       credentials: "same-origin",
+      // The API answers no-store anyway; the console's own If-None-Match is the only revalidation.
+      cache: "no-store",
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
     });
   } catch (error) {
     throw new ApiError(0, "The server could not be reached", error instanceof Error ? error.message : String(error), "network");
   }
+  if (response.status === 304) return null;
   const text = await response.text();
   const parsed = parseJson(text);
   if (!response.ok) throw problemOf(response, parsed, text);

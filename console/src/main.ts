@@ -1,5 +1,6 @@
 import { ApiError, get } from "./api.js";
 import { ProblemView } from "./components/problem.js";
+import { AuditPage } from "./pages/auditPage.js";
 import { HealthPage } from "./pages/healthPage.js";
 import { MappingPage } from "./pages/mappingPage.js";
 import { MappingsPage } from "./pages/mappingsPage.js";
@@ -13,6 +14,7 @@ const TITLES: Record<Route["page"], string> = {
   mappings: "Mappings",
   new: "New mapping",
   health: "Health",
+  audit: "Audit",
   mapping: "Mapping",
   run: "Run",
   "not-found": "Not found",
@@ -21,15 +23,17 @@ const TITLES: Record<Route["page"], string> = {
 function Page({ route, me }: { route: Route; me: Me }): VNode {
   switch (route.page) {
     case "mappings":
-      return html`<${MappingsPage} me=${me} />`;
+      return html`<${MappingsPage} me=${me} query=${route.query} />`;
     case "new":
       return me.canWrite ? html`<${NewMappingPage} />` : html`<section><h1>New mapping</h1><p>Creating mappings needs the app role Mappings.ReadWrite.</p></section>`;
     case "health":
       return html`<${HealthPage} />`;
+    case "audit":
+      return html`<${AuditPage} query=${route.query} />`;
     case "mapping":
-      return html`<${MappingPage} key=${`${route.collectionId}/${route.groupId}`} me=${me} collectionId=${route.collectionId} groupId=${route.groupId} />`;
+      return html`<${MappingPage} key=${`${route.collectionId}/${route.groupId}`} me=${me} collectionId=${route.collectionId} groupId=${route.groupId} query=${route.query} />`;
     case "run":
-      return html`<${RunPage} key=${route.runId} collectionId=${route.collectionId} groupId=${route.groupId} runId=${route.runId} />`;
+      return html`<${RunPage} key=${route.runId} me=${me} collectionId=${route.collectionId} groupId=${route.groupId} runId=${route.runId} query=${route.query} />`;
     case "not-found":
       return html`<section><h1>Not found</h1><p>Nothing lives at ${route.path}. <a href="#/">Go to the mappings</a>.</p></section>`;
   }
@@ -42,26 +46,41 @@ function SignIn({ error }: { error: ApiError }): VNode {
     <p><a href=${`/.auth/login/aad?post_login_redirect_uri=${back}`}>Sign in with your organisation account</a></p></section>`;
 }
 
+/** The page a route shows, without its query: a new query (search, page) is the same page, a new path is not. */
+function placeOf(route: Route): string {
+  switch (route.page) {
+    case "mapping":
+      return `mapping/${route.collectionId}/${route.groupId}`;
+    case "run":
+      return `run/${route.runId}`;
+    case "not-found":
+      return `not-found/${route.path}`;
+    default:
+      return route.page;
+  }
+}
+
 function App(): VNode {
   const [route, setRoute] = useState<Route>(parseRoute(window.location.hash));
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [crash] = useErrorBoundary();
+  const [crash, resetCrash] = useErrorBoundary();
 
   useEffect(() => {
-    const onHash = () => {
-      setRoute(parseRoute(window.location.hash));
-      window.scrollTo(0, 0);
-    };
+    const onHash = () => setRoute(parseRoute(window.location.hash));
     window.addEventListener("hashchange", onHash);
     get<Me>("/me").then(setMe, setError);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
 
+  // A new page starts at the top with focus on its content; a new search or page number keeps focus where it is.
+  const place = placeOf(route);
   useEffect(() => {
+    if (crash) resetCrash();
     document.title = `${TITLES[route.page]} · collection-sync`;
+    window.scrollTo(0, 0);
     document.getElementById("main")?.focus({ preventScroll: true });
-  }, [route]);
+  }, [place]);
 
   const current = (page: Route["page"]) => (route.page === page ? "page" : undefined);
   let content: VNode;
@@ -76,6 +95,7 @@ function App(): VNode {
       <span class="brand">collection-sync</span>
       <nav aria-label="Main">
         <a href="#/" aria-current=${current("mappings")}>Mappings</a>
+        <a href="#/audit" aria-current=${current("audit")}>Audit</a>
         <a href="#/health" aria-current=${current("health")}>Health</a>
       </nav>
       <span class="who">${me ? `${me.name}${me.canWrite ? "" : " (read only)"}` : ""}</span>

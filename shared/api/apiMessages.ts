@@ -22,6 +22,8 @@ export interface ApiResponse {
   readonly jsonBody?: unknown;
   /** A body sent as it is (CSV), instead of jsonBody. */
   readonly textBody?: string;
+  /** Bytes sent as they are (the console's precompressed files), instead of textBody or jsonBody. */
+  readonly bytesBody?: Uint8Array;
   /** A body sent piece by piece (a large CSV), instead of jsonBody or textBody. */
   readonly streamBody?: () => AsyncIterable<string | Uint8Array>;
 }

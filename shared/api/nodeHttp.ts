@@ -14,7 +14,7 @@ export interface NodeHttpOptions {
   /** Where the API is mounted; requests outside it get a 404 problem. Default "/api". */
   readonly basePath?: string;
   /** Answers requests outside the API (the console's static files); default: a 404 problem. */
-  readonly outside?: (method: string, path: string) => ApiResponse;
+  readonly outside?: (method: string, path: string, headers: Readonly<Record<string, string | undefined>>) => ApiResponse;
   /**
    * The `Host` values (lower-case `host:port`) this server answers for; any other gets 421 before anything else
    * happens. Asked per request, because the port is known only once the server listens. Omitted or null = any.
@@ -57,10 +57,10 @@ async function send(request: IncomingMessage, response: ServerResponse, result: 
     await pipeBody(response, result.streamBody());
     return;
   }
-  const text = result.textBody ?? (result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody));
-  if (text !== undefined) headers["content-length"] = String(Buffer.byteLength(text));
+  const body = result.bytesBody ?? result.textBody ?? (result.jsonBody === undefined ? undefined : JSON.stringify(result.jsonBody));
+  if (body !== undefined) headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
   response.writeHead(result.status, headers);
-  response.end(text);
+  response.end(body);
 }
 
 /**
@@ -103,7 +103,7 @@ export function createNodeHttpListener(
     }
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
     if (!underBase) {
-      const answer = options.outside?.(request.method ?? "GET", url.pathname);
+      const answer = options.outside?.(request.method ?? "GET", url.pathname, headerRecord(request));
       await send(request, response, answer ?? problemResponse(new ApiProblem(404, "not-found", `The API lives under ${basePath}/.`), url.pathname));
       return;
     }

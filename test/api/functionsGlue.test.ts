@@ -1,6 +1,11 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { makeMappingsApiFunction } from "../../functions/mappingsApi.js";
+import { loadConsoleFiles } from "../../shared/console/consoleFiles.js";
 import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
 import { COLLECTIONS, GROUPS } from "./apiSeed.js";
 import { READER, WRITER } from "./principals.js";
@@ -107,5 +112,24 @@ describe("the Functions HTTP trigger outside /api", () => {
     );
     expect(asset.status).toBe(200);
     expect(answers).toEqual(["GET /", "GET /assets/x/main.js"]);
+  });
+
+  it("passes the browser's Accept-Encoding on, so the console's files leave the Functions host compressed", async () => {
+    const h = await start();
+    const dir = mkdtempSync(join(tmpdir(), "console-glue-"));
+    const script = `export const text = ${JSON.stringify("collection-sync ".repeat(100))};`;
+    mkdirSync(join(dir, "assets", "b1"), { recursive: true });
+    writeFileSync(join(dir, "index.html"), "<!doctype html>");
+    writeFileSync(join(dir, "assets", "b1", "main.js"), script);
+    writeFileSync(join(dir, "assets", "b1", "main.js.br"), brotliCompressSync(script));
+    const handler = makeMappingsApiFunction(async () => h.deps, loadConsoleFiles(dir));
+    const asset = await handler(
+      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/assets/b1/main.js", params: { path: "assets/b1/main.js" }, headers: { "accept-encoding": "gzip, br" } }),
+      new InvocationContext({ functionName: "mappingsApi" }),
+    );
+    const headers = new Headers(asset.headers);
+    expect(headers.get("content-encoding")).toBe("br");
+    expect(headers.get("vary")).toBe("Accept-Encoding");
+    expect(brotliDecompressSync(asset.body as Uint8Array).toString("utf8")).toBe(script);
   });
 });

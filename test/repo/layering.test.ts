@@ -36,7 +36,7 @@ describe("the import graph of the repository", () => {
     expect(eagerCommands(graph, "cli/main.ts")).toEqual([]);
   });
 
-  it("shares the API's wire types with the console as types only, so its bundle takes no code from shared/", () => {
+  it("shares the API's wire types with the console as types only, so its bundle takes no code from shared/ but the label tables", () => {
     expect(consoleRuntimeImports(graph)).toEqual([]);
     expect(graph.edges.some((edge) => edge.from === "console/src/types.ts" && edge.to === "shared/api/apiWire.ts")).toBe(true);
   });
@@ -119,5 +119,10 @@ describe("the rules themselves catch a forbidden import", () => {
   it("the console importing code from shared/", () => {
     const console = synthetic([edge("console/src/format.ts", "shared/core/ids.ts"), edge("console/src/types.ts", "shared/api/apiWire.ts", "type")]);
     expect(consoleRuntimeImports(console)).toEqual(["console/src/format.ts imports shared/core/ids.ts at run time"]);
+  });
+
+  it("the console's shared label tables importing code", () => {
+    const labels = synthetic([edge("console/src/format.ts", "shared/core/labels.ts"), edge("shared/core/labels.ts", "shared/core/ids.ts")]);
+    expect(consoleRuntimeImports(labels)).toEqual(["shared/core/labels.ts (shipped with the console) imports shared/core/ids.ts"]);
   });
 });

@@ -1,3 +1,4 @@
+import type { MappingStatusCode } from "../types.js";
 import { html, type VNode } from "../vendor/htm-preact.js";
 
 const TONES: Record<string, string> = {
@@ -5,16 +6,28 @@ const TONES: Record<string, string> = {
   succeeded: "ok",
   "skipped-unchanged": "ok",
   preview: "info",
+  "never-run": "info",
+  disabled: "muted",
   degraded: "warn",
+  stale: "warn",
   partial: "warn",
   blocked: "warn",
   rescheduled: "warn",
+  failing: "bad",
   unhealthy: "bad",
   failed: "bad",
   quarantined: "bad",
 };
 
-/** A status word with a tone; the word itself carries the meaning (colour is never the only cue). */
-export function Badge({ text }: { text: string }): VNode {
-  return html`<span class=${`badge badge-${TONES[text] ?? "info"}`}>${text}</span>`;
+/**
+ * A status with a tone: `code` picks the colour, `text` (the API's label) is what is read. The words carry
+ * the meaning; colour is never the only cue.
+ */
+export function Badge({ text, code }: { text: string; code?: string }): VNode {
+  return html`<span class=${`badge badge-${TONES[code ?? text] ?? "info"}`}>${text}</span>`;
+}
+
+/** A mapping's state as one badge: never run, disabled, blocked, quarantined, degraded, failing, stale, healthy. */
+export function StatusBadge({ status, label }: { status: MappingStatusCode; label: string }): VNode {
+  return html`<${Badge} code=${status} text=${label} />`;
 }

@@ -9,6 +9,12 @@ export interface Option {
   readonly disabledReason?: string | null;
 }
 
+/** What a search found; `more` says, in words, that there are more matches than shown. */
+export interface Found {
+  readonly options: Option[];
+  readonly more?: string | null;
+}
+
 /**
  * A search-as-you-type combobox (WAI-ARIA combobox with a listbox popup): type to search, arrows to move,
  * Enter to choose, Escape to close. Options that cannot be chosen stay visible, greyed out, with the reason.
@@ -17,7 +23,7 @@ export function Combobox(props: {
   id: string;
   label: string;
   hint: string;
-  search: (text: string) => Promise<Option[]>;
+  search: (text: string) => Promise<Found>;
   selected: Option | null;
   onSelect: (option: Option | null) => void;
 }): VNode {
@@ -26,14 +32,23 @@ export function Combobox(props: {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const [status, setStatus] = useState("");
+  const [more, setMore] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const latest = useRef(0);
+  const list = useRef<HTMLUListElement | null>(null);
   const listId = `${props.id}-list`;
+
+  // The highlighted option stays in view as the arrows move through a list longer than its box.
+  useEffect(() => {
+    if (active < 0) return;
+    list.current?.querySelector(`#${CSS.escape(`${listId}-${active}`)}`)?.scrollIntoView({ block: "nearest" });
+  }, [active, open]);
 
   useEffect(() => {
     const query = text.trim();
     if (query === "" || (props.selected !== null && props.selected.label === text)) {
       setOptions([]);
+      setMore(null);
       setStatus("");
       return;
     }
@@ -41,13 +56,14 @@ export function Combobox(props: {
     const timer = window.setTimeout(() => {
       setStatus("Searching…");
       props.search(query).then(
-        (found) => {
+        ({ options: found, more: capped }) => {
           if (ticket !== latest.current) return;
           setError(null);
           setOptions(found);
+          setMore(capped ?? null);
           setActive(found.findIndex((o) => !o.disabledReason));
           setOpen(true);
-          setStatus(found.length === 0 ? "Nothing found." : `${found.length} found.`);
+          setStatus(found.length === 0 ? "Nothing found." : `${found.length} found.${capped ? ` ${capped}` : ""}`);
         },
         (failure: unknown) => {
           if (ticket !== latest.current) return;
@@ -104,7 +120,7 @@ export function Combobox(props: {
       }}
       onKeyDown=${onKeyDown}
     />
-    <ul id=${listId} role="listbox" aria-label=${`${props.label} results`} class=${expanded ? "listbox" : "listbox hidden"}>
+    <ul id=${listId} ref=${list} role="listbox" aria-label=${`${props.label} results`} class=${expanded ? "listbox" : "listbox hidden"}>
       ${options.map(
         (option, index) => html`<li
           id=${`${listId}-${index}`}
@@ -121,6 +137,7 @@ export function Combobox(props: {
         </li>`,
       )}
     </ul>
+    ${expanded && more ? html`<p class="combobox-more">${more}</p>` : null}
     <p class="visually-hidden" aria-live="polite">${status}</p>
     ${error ? html`<${ProblemView} error=${error} />` : null}
   </div>`;

@@ -1,62 +1,61 @@
 import { call, get, mappingPath } from "../api.js";
-import { Badge } from "../components/badges.js";
+import { Badge, StatusBadge } from "../components/badges.js";
 import { ConfirmDialog } from "../components/dialog.js";
+import { ObjectId } from "../components/objectId.js";
 import { ProblemView } from "../components/problem.js";
-import { RunChart } from "../components/runChart.js";
-import { when } from "../format.js";
-import { go, runHref } from "../router.js";
-import { skippedTotal, type Mapping, type Me, type Member, type Page, type Run } from "../types.js";
+import { ago, count, runChanges, runSentence, when } from "../format.js";
+import { useLive, useNow } from "../live.js";
+import { auditHref, go, mappingHref, runHref, setQuery } from "../router.js";
+import type { BlockedChangeView, MappingView, Me, PreviewView, RunSummaryView } from "../types.js";
 import { html, useEffect, useState, type VNode } from "../vendor/htm-preact.js";
+import { BlockedPanel } from "./blockedPanel.js";
 import { MappingSettings } from "./mappingSettings.js";
-import { MemberTable } from "./memberTable.js";
+import { members, PreviewPanel, previewSentence } from "./previewPanel.js";
+import { HISTORY_PAGE_SIZES, RunHistory } from "./runHistory.js";
 
-interface Preview {
-  readonly message: string;
-  readonly blockedBy: string | null;
-  readonly preview: { toAddCount: number; toRemoveCount: number; skippedCount: number; members: Member[]; truncated: boolean };
+function RunFact({ collectionId, groupId, run, now }: { collectionId: string; groupId: string; run: RunSummaryView | null; now: number }): VNode {
+  if (run === null) return html`<span class="muted">none yet</span>`;
+  const changes = runChanges(run);
+  return html`<${Badge} code=${run.status} text=${run.statusLabel} /> <a href=${runHref(collectionId, groupId, run.runId)}>${when(run.startedAt)}</a>
+    ${" "}<span class="muted">(${ago(run.startedAt, now)})</span>${changes === "" ? "" : ` ${changes}`}`;
 }
 
-type Dialog = { kind: "delete" } | { kind: "approve"; preview: Preview } | null;
-
-const POLL_MS = 1500;
-const POLL_FOR_MS = 90_000;
-
-/** One mapping: settings, Sync now, Preview, Approve, Delete, and its run history. */
-export function MappingPage({ me, collectionId, groupId }: { me: Me; collectionId: string; groupId: string }): VNode {
+/**
+ * One mapping, kept up to date while the page is visible: its state, the held-back removals with Approve,
+ * Sync now, Preview, settings, Delete, and its run history.
+ */
+export function MappingPage({ me, collectionId, groupId, query }: { me: Me; collectionId: string; groupId: string; query: URLSearchParams }): VNode {
   const path = mappingPath(collectionId, groupId);
-  const [mapping, setMapping] = useState<{ body: Mapping; etag: string | null } | null>(null);
-  const [runs, setRuns] = useState<Run[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const live = useLive<MappingView>(path);
+  const now = useNow();
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState("");
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [dialog, setDialog] = useState<Dialog>(null);
+  const [preview, setPreview] = useState<PreviewView | null>(null);
+  const [deleting, setDeleting] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [reloads, setReloads] = useState(0);
-
-  const load = async () => {
-    const [answer, history] = await Promise.all([call<Mapping>("GET", path), get<Page<Run>>(`${path}/runs?pageSize=20`)]);
-    setMapping({ body: answer.body, etag: answer.etag });
-    setRuns(history.items);
-    return history.items;
+  /** The last run before "Sync now": the first run after it is the one to report. */
+  const [awaiting, setAwaiting] = useState<{ before: string | null } | null>(null);
+  const m = live.data;
+  const lastRun = m?.state.lastRun ?? null;
+  // The settings form edits the mapping as it was when editing began: a change someone else makes meanwhile
+  // reaches a form being edited only through Reload (their change is never silently mixed into a draft, and
+  // saving over it is a 412).
+  const [form, setForm] = useState<{ mapping: MappingView; version: number } | null>(null);
+  const [dirty, setDirty] = useState(false);
+  useEffect(() => {
+    // An untouched form follows the mapping; one being edited waits for Save or Reload.
+    if (m !== null && (form === null || (!dirty && form.mapping.etag !== m.etag))) setForm({ mapping: m, version: (form?.version ?? 0) + 1 });
+  }, [m, dirty]);
+  const reopenForm = (mapping: MappingView) => {
+    setDirty(false);
+    setForm({ mapping, version: (form?.version ?? 0) + 1 });
   };
 
   useEffect(() => {
-    setError(null);
-    load().catch(setError);
-  }, [path, reloads]);
-
-  // A new mapping's first sync (or one running now) shows up by itself: the page looks again for a while.
-  const [watched, setWatched] = useState(0);
-  useEffect(() => {
-    if (mapping === null || runs === null || busy || watched * POLL_MS > POLL_FOR_MS) return;
-    if (runs.length > 0 && !mapping.body.state.syncing) return;
-    const timer = window.setTimeout(() => {
-      setWatched(watched + 1);
-      load().catch(setError);
-    }, POLL_MS);
-    return () => window.clearTimeout(timer);
-  }, [mapping, runs, busy]);
+    if (awaiting === null || lastRun === null || lastRun.runId === awaiting.before) return;
+    setAwaiting(null);
+    setNotice(`Synced: ${lastRun.statusLabel}. ${runSentence({ ...lastRun, blockedByLabel: m?.state.blocked?.guardLabel ?? null })}`);
+  }, [awaiting, lastRun?.runId]);
 
   const act = async (what: () => Promise<void>) => {
     setBusy(true);
@@ -70,121 +69,83 @@ export function MappingPage({ me, collectionId, groupId }: { me: Me; collectionI
     }
   };
 
-  /** Sync now: queue, then watch the history until the new run shows up. */
   const syncNow = () =>
     act(async () => {
-      const before = runs?.[0]?.runId ?? null;
+      setAwaiting({ before: lastRun?.runId ?? null });
       await call("POST", `${path}/sync`);
-      setNotice("Sync queued…");
-      const until = Date.now() + POLL_FOR_MS;
-      while (Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        const latest = (await load())[0];
-        if (latest !== undefined && latest.runId !== before) {
-          setNotice(`Synced: ${latest.status}. ${latest.message}`);
-          return;
-        }
-      }
-      setNotice("The sync is queued but has not finished yet; the history updates when it has.");
+      setNotice("Sync queued; this page shows the run when it has finished…");
+      live.refresh();
     });
 
   const runPreview = () =>
     act(async () => {
       setPreview(null);
       setNotice("Preview: reading the collection and the group…");
-      const answer = await get<Preview>(`${path}/preview`);
-      setPreview(answer);
+      setPreview(await get<PreviewView>(`${path}/preview`));
       setNotice("");
     });
 
-  const startApprove = () =>
+  const onApproved = (view: BlockedChangeView) =>
     act(async () => {
-      setNotice("Reading the blocked change…");
-      const answer = await get<Preview>(`${path}/preview`);
-      setNotice("");
-      setDialog({ kind: "approve", preview: answer });
-    });
-
-  const approve = () =>
-    act(async () => {
-      await call("POST", `${path}/approve`);
-      setDialog(null);
-      setNotice("Approved. The next sync applies the removals; syncing now…");
-      setBusy(false);
-      await syncNow();
+      setNotice(`Approved by ${view.approval?.by ?? me.name}: ${members(view.total)} leave the group on the next sync. Syncing now…`);
+      setAwaiting({ before: lastRun?.runId ?? null });
+      await call("POST", `${path}/sync`);
+      live.refresh();
     });
 
   const remove = () =>
     act(async () => {
-      await call("DELETE", path, { ifMatch: mapping?.etag ?? null });
-      setDialog(null);
+      await call("DELETE", path, { ifMatch: m?.etag ?? null });
+      setDeleting(false);
       go("#/");
     });
 
-  if (error) return html`<section><h1>Mapping</h1><${ProblemView} error=${error} /><p><a href="#/">Back to the mappings</a></p></section>`;
-  if (mapping === null || runs === null) return html`<section><h1>Mapping</h1><p aria-live="polite">Loading…</p></section>`;
-  const m = mapping.body;
-  const blocked = m.state.blocked;
-  const removals = dialog?.kind === "approve" ? dialog.preview.preview.members.filter((x) => x.outcome === "removed") : [];
+  if (live.error && m === null) return html`<section><h1>Mapping</h1><${ProblemView} error=${live.error} /><p><a href="#/">Back to the mappings</a></p></section>`;
+  if (m === null) return html`<section><h1>Mapping</h1><p aria-live="polite">Loading…</p></section>`;
+  const s = m.state;
+  const hideUnchanged = query.get("hideUnchanged") === "1";
+  const asked = Number(query.get("runs"));
+  const historySize = (HISTORY_PAGE_SIZES as readonly number[]).includes(asked) ? asked : 50;
 
   return html`<section>
     <p class="crumbs"><a href="#/">Mappings</a> ›</p>
     <h1>${m.collectionName ?? m.collectionId} → ${m.groupName ?? m.groupId}</h1>
     <dl class="facts">
-      <dt>Collection</dt><dd>${m.collectionName ?? ""} <span class="mono">${m.collectionId}</span> (${m.memberType}s)</dd>
-      <dt>Group</dt><dd>${m.groupName ?? ""} <span class="mono">${m.groupId}</span></dd>
-      <dt>Health</dt><dd><${Badge} text=${m.state.health} />${m.state.syncing ? html` <span class="badge badge-info">syncing</span>` : null}</dd>
-      <dt>Last run</dt><dd>${m.state.lastRunStatus ? html`<${Badge} text=${m.state.lastRunStatus} /> ${when(m.state.lastRunAt)}` : "never"}</dd>
+      <dt>Status</dt><dd><${StatusBadge} status=${s.status} label=${s.statusLabel} />${s.syncing ? html` <span class="badge badge-info">syncing</span>` : null}
+        ${s.consecutiveFailures > 0 ? html` <span class="muted">${s.consecutiveFailures} failed run(s) in a row</span>` : null}</dd>
+      <dt>Collection</dt><dd>${m.collectionName ?? ""} <span class="mono">${m.collectionId}</span> · ${m.memberType} collection · ${count(s.collectionSize)} members</dd>
+      <dt>Group</dt><dd>${m.groupName ?? ""} <${ObjectId} id=${m.groupId} label="group id" /> · ${count(s.groupSize)} members</dd>
+      <dt>Mode</dt><dd>${m.mode}${m.enabled ? "" : " (disabled: not synced on the schedule)"}</dd>
+      <dt>Last run</dt><dd><${RunFact} collectionId=${m.collectionId} groupId=${m.groupId} run=${s.lastRun} now=${now} /></dd>
+      <dt>Last change</dt><dd><${RunFact} collectionId=${m.collectionId} groupId=${m.groupId} run=${s.lastChange} now=${now} /></dd>
+      <dt>Changed</dt><dd>${when(m.updatedAt)} by ${m.updatedBy} · <a href=${auditHref({ collectionId: m.collectionId, groupId: m.groupId })}>audit trail</a></dd>
     </dl>
-    ${blocked
-      ? html`<div class="blocked" role="status"><strong>Removals blocked (${blocked.guard}).</strong> ${blocked.message} ${blocked.removeCount} member(s) would be removed.</div>`
-      : null}
+    ${live.error ? html`<${ProblemView} error=${live.error}><p>Showing what was last read; the page keeps trying.</p></${ProblemView}>` : null}
+    <${BlockedPanel} mapping=${m} canWrite=${me.canWrite} onApproved=${onApproved} />
     <div class="actions">
       ${me.canWrite ? html`<button type="button" class="primary" disabled=${busy || !m.enabled} onClick=${syncNow}>Sync now</button>` : null}
       <button type="button" disabled=${busy} onClick=${runPreview}>Preview</button>
-      ${me.canWrite && blocked ? html`<button type="button" disabled=${busy} onClick=${startApprove}>Approve</button>` : null}
-      ${me.canWrite ? html`<button type="button" class="danger" disabled=${busy} onClick=${() => setDialog({ kind: "delete" })}>Delete</button>` : null}
+      ${me.canWrite ? html`<button type="button" class="danger" disabled=${busy} onClick=${() => setDeleting(true)}>Delete</button>` : null}
     </div>
     <p aria-live="polite" class="notice">${notice}</p>
     ${actionError ? html`<${ProblemView} error=${actionError} />` : null}
-    ${preview
-      ? html`<section aria-labelledby="preview-title" class="panel">
-          <h2 id="preview-title">Preview</h2>
-          <p>${preview.message}</p>
-          <p>Would add <strong>${preview.preview.toAddCount}</strong>, remove <strong>${preview.blockedBy ? 0 : preview.preview.toRemoveCount}</strong>${preview.blockedBy ? ` (${preview.preview.toRemoveCount} blocked by ${preview.blockedBy})` : ""}, skip <strong>${preview.preview.skippedCount}</strong>. Nothing has been written.</p>
-          ${preview.preview.truncated ? html`<p class="muted">The list shows the first members only.</p>` : null}
-          <${MemberTable} members=${preview.preview.members} label="Preview members" />
-        </section>`
+    ${preview ? html`<${PreviewPanel} preview=${preview} title="Preview" id="preview-title" />` : null}
+    ${form !== null
+      ? html`<${MappingSettings} key=${form.version} mapping=${form.mapping} etag=${form.mapping.etag} path=${path} canWrite=${me.canWrite} onEdit=${() => setDirty(true)}
+          onSaved=${(saved: MappingView, consequence: PreviewView | null) => {
+            setNotice(consequence === null ? "Settings saved." : `Settings saved. ${previewSentence(consequence)}`);
+            reopenForm(saved);
+            live.refresh();
+          }}
+          onReload=${() => act(async () => reopenForm(await get<MappingView>(path)))} />`
       : null}
-    <${MappingSettings} key=${mapping.etag} mapping=${m} etag=${mapping.etag} path=${path} canWrite=${me.canWrite}
-      onSaved=${() => {
-        setNotice("Settings saved.");
-        load().catch(setError);
-      }} onReload=${() => setReloads(reloads + 1)} />
-    <section aria-labelledby="history-title">
-      <h2 id="history-title">Run history</h2>
-      ${runs.length === 0
-        ? html`<p>No runs yet.</p>`
-        : html`<${RunChart} runs=${runs} />
-          <div class="table-wrap"><table aria-label="Run history">
-            <thead><tr><th scope="col">Run</th><th scope="col">Trigger</th><th scope="col">Added</th><th scope="col">Removed</th><th scope="col">Skipped</th><th scope="col">Failed</th><th scope="col">Duration</th></tr></thead>
-            <tbody>${runs.map((run) => html`<tr>
-              <td><a href=${runHref(m.collectionId, m.groupId, run.runId)}>${run.status} — ${when(run.startedAt)}</a></td>
-              <td>${run.trigger}</td><td>${run.counts.added}</td><td>${run.counts.removed}</td><td>${skippedTotal(run.counts)}</td><td>${run.counts.failed}</td>
-              <td>${(run.durationMs / 1000).toFixed(1)} s</td>
-            </tr>`)}</tbody>
-          </table></div>`}
-    </section>
-    ${dialog?.kind === "delete"
-      ? html`<${ConfirmDialog} title="Delete this mapping?" confirmLabel="Delete mapping" busy=${busy} onConfirm=${remove} onCancel=${() => setDialog(null)}>
+    <${RunHistory} collectionId=${m.collectionId} groupId=${m.groupId} path=${path} latestRunId=${lastRun?.runId ?? null}
+      hideUnchanged=${hideUnchanged} pageSize=${historySize}
+      onView=${(view: { hideUnchanged: boolean; pageSize: number }) =>
+        setQuery(mappingHref(m.collectionId, m.groupId), { hideUnchanged: view.hideUnchanged ? "1" : "", runs: view.pageSize === 50 ? "" : String(view.pageSize) })} />
+    ${deleting
+      ? html`<${ConfirmDialog} title="Delete this mapping?" confirmLabel="Delete mapping" busy=${busy} onConfirm=${remove} onCancel=${() => setDeleting(false)}>
           <p>The mapping, its state and its run history are deleted. <strong>The group and its members stay as they are</strong>: nobody is removed from ${m.groupName ?? "the group"}.</p>
-        </${ConfirmDialog}>`
-      : null}
-    ${dialog?.kind === "approve"
-      ? html`<${ConfirmDialog} title=${`Approve removing ${removals.length} member(s)?`} confirmLabel=${`Approve ${removals.length} removal(s)`} busy=${busy} onConfirm=${approve} onCancel=${() => setDialog(null)}>
-          <p>${dialog.preview.message}</p>
-          <p>Approving lets exactly this change through once; these members leave ${m.groupName ?? "the group"} on the next sync:</p>
-          <${MemberTable} members=${removals} label="Removals to approve" />
         </${ConfirmDialog}>`
       : null}
   </section>`;

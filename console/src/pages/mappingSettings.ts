@@ -1,8 +1,9 @@
-import { ApiError, call } from "../api.js";
+import { ApiError, call, get } from "../api.js";
 import { ProblemView } from "../components/problem.js";
 import { MODE_SENTENCES } from "../format.js";
-import type { Mapping, Mode } from "../types.js";
+import type { MappingView, Mode, PreviewView } from "../types.js";
 import { html, useState, type VNode } from "../vendor/htm-preact.js";
+import { PreviewPanel } from "./previewPanel.js";
 
 interface Draft {
   mode: Mode;
@@ -12,7 +13,7 @@ interface Draft {
   removalThresholdCount: string;
 }
 
-const draftOf = (m: Mapping): Draft => ({
+const draftOf = (m: MappingView): Draft => ({
   mode: m.mode,
   includeHybridJoined: m.includeHybridJoined,
   enabled: m.enabled,
@@ -22,25 +23,74 @@ const draftOf = (m: Mapping): Draft => ({
 
 const numberOrNull = (text: string): number | null => (text.trim() === "" ? null : Number(text));
 
+const REMOVES: Record<Mode, number> = { additive: 0, managed: 1, mirror: 2 };
+
+/** A threshold set lower than before (or set where the app default applied) lets more removals through. */
+const lowered = (before: number | null, after: string): boolean => {
+  const next = numberOrNull(after);
+  return next !== null && Number.isFinite(next) && (before === null || next < before);
+};
+
 /**
- * The mapping's settings. Saving sends the ETag the page was loaded with: if someone changed the mapping in
- * between, the API answers 412 and the form offers to reload instead of overwriting their change.
+ * Whether saving could make the next sync remove members it would not remove today: a mode that removes more
+ * (additive → managed → mirror), a lower threshold, or switching an idle mapping on.
  */
-export function MappingSettings(props: { mapping: Mapping; etag: string | null; path: string; canWrite: boolean; onSaved: () => void; onReload: () => void }): VNode {
+function mayRemoveMore(m: MappingView, draft: Draft): boolean {
+  if (REMOVES[draft.mode] > REMOVES[m.mode]) return true;
+  if (draft.mode === "additive") return false;
+  return lowered(m.removalThresholdPercent, draft.removalThresholdPercent) || lowered(m.removalThresholdCount, draft.removalThresholdCount) || (draft.enabled && !m.enabled);
+}
+
+/** The preview query for the draft's settings (an empty threshold: the app default). */
+function previewQuery(draft: Draft): string {
+  return new URLSearchParams({
+    mode: draft.mode,
+    includeHybridJoined: String(draft.includeHybridJoined),
+    removalThresholdPercent: draft.removalThresholdPercent.trim(),
+    removalThresholdCount: draft.removalThresholdCount.trim(),
+  }).toString();
+}
+
+/**
+ * The mapping's settings. A change that could remove more members (managed or mirror, a lower threshold) first
+ * shows, by name, what the next sync would remove with the new settings, and is saved only when confirmed.
+ * Saving sends the ETag the page was loaded with: if someone changed the mapping in between, the API answers 412
+ * and the form offers to reload instead of overwriting their change.
+ */
+export function MappingSettings(props: { mapping: MappingView; etag: string | null; path: string; canWrite: boolean; onEdit: () => void; onSaved: (saved: MappingView, preview: PreviewView | null) => void; onReload: () => void }): VNode {
   const [draft, setDraft] = useState<Draft>(draftOf(props.mapping));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [consequence, setConsequence] = useState<PreviewView | null>(null);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft({ ...draft, [key]: value });
+    setConsequence(null);
+    props.onEdit();
   };
   const readOnly = !props.canWrite;
 
-  const save = async (event: Event) => {
+  const submit = async (event: Event) => {
     event.preventDefault();
+    if (consequence !== null || !mayRemoveMore(props.mapping, draft)) {
+      await save();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      await call("PATCH", props.path, {
+      setConsequence(await get<PreviewView>(`${props.path}/preview?${previewQuery(draft)}`));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await call<MappingView>("PATCH", props.path, {
         ifMatch: props.etag,
         body: {
           mode: draft.mode,
@@ -50,7 +100,8 @@ export function MappingSettings(props: { mapping: Mapping; etag: string | null; 
           removalThresholdCount: numberOrNull(draft.removalThresholdCount),
         },
       });
-      props.onSaved();
+      props.onSaved(saved.body, consequence);
+      setConsequence(null);
     } catch (failure) {
       setError(failure);
     } finally {
@@ -59,7 +110,7 @@ export function MappingSettings(props: { mapping: Mapping; etag: string | null; 
   };
 
   const stale = error instanceof ApiError && error.status === 412;
-  return html`<form class="settings" onSubmit=${save} aria-labelledby="settings-title">
+  return html`<form class="settings" onSubmit=${submit} aria-labelledby="settings-title">
     <h2 id="settings-title">Settings</h2>
     <fieldset disabled=${readOnly}>
       <legend>Mode</legend>
@@ -84,7 +135,17 @@ export function MappingSettings(props: { mapping: Mapping; etag: string | null; 
       <div class="field"><label for="threshold-count">Removal threshold (members)</label>
         <input id="threshold-count" type="number" min="0" placeholder="app default" value=${draft.removalThresholdCount} onInput=${(e: Event) => set("removalThresholdCount", (e.target as HTMLInputElement).value)} /></div>
     </fieldset>
-    ${props.canWrite ? html`<div class="actions"><button type="submit" disabled=${busy}>Save settings</button></div>` : null}
+    ${consequence !== null
+      ? html`<${PreviewPanel} preview=${consequence} id="settings-preview-title" title="Before you save: the next sync with these settings"
+          label="Members the change affects" note="Nothing is saved yet.">
+          <div class="actions">
+            <button type="submit" class="primary" disabled=${busy}>Save with this effect</button>
+            <button type="button" onClick=${() => setConsequence(null)}>Keep editing</button>
+          </div>
+        </${PreviewPanel}>`
+      : props.canWrite
+        ? html`<div class="actions"><button type="submit" disabled=${busy}>Save settings</button></div>`
+        : null}
     ${error
       ? html`<${ProblemView} error=${error}>
           ${stale ? html`<p>Someone changed this mapping after you opened it. Reload to see their change, then make yours again.</p>

@@ -1,11 +1,11 @@
 import { call, get, mappingPath } from "../api.js";
-import { Combobox, type Option } from "../components/combobox.js";
+import { Combobox, type Found, type Option } from "../components/combobox.js";
 import { ProblemView } from "../components/problem.js";
 import { MODE_SENTENCES } from "../format.js";
 import { go, mappingHref } from "../router.js";
-import type { Member, Mode } from "../types.js";
+import type { GroupSearchItem, GroupSearchView, Mode, PreviewView } from "../types.js";
 import { html, useState, type VNode } from "../vendor/htm-preact.js";
-import { MemberTable } from "./memberTable.js";
+import { PreviewPanel } from "./previewPanel.js";
 
 interface CollectionHit {
   readonly id: string;
@@ -14,18 +14,20 @@ interface CollectionHit {
   readonly memberCount: number;
 }
 
-interface GroupHit {
-  readonly id: string;
-  readonly displayName: string;
-  readonly eligible: boolean;
-  readonly reason?: string;
-  readonly message?: string;
+const COLLECTION_LIMIT = 25;
+
+/** Why a group cannot be picked for this collection: not eligible, or already filled from it (a 409 otherwise). */
+function groupBlocker(group: GroupSearchItem, collectionId: string | undefined): string | null {
+  if (!group.eligible) return group.message ?? group.reason ?? "cannot be a target";
+  const mappedFrom = group.mappedFrom ?? [];
+  if (collectionId !== undefined && mappedFrom.some((m) => m.collectionId === collectionId)) return "already mapped from this collection; open that mapping instead";
+  return null;
 }
 
-interface Preview {
-  readonly message: string;
-  readonly blockedBy: string | null;
-  readonly preview: { toAddCount: number; toRemoveCount: number; skippedCount: number; members: Member[] };
+function groupDetail(group: GroupSearchItem): string {
+  const mappedFrom = group.mappedFrom ?? [];
+  if (mappedFrom.length === 0) return group.id;
+  return `${group.id} · already filled from ${mappedFrom.map((m) => m.collectionName ?? m.collectionId).join(", ")}`;
 }
 
 /** Choose a collection and a group by name (never by typing an id), a mode, look at the preview, create. */
@@ -34,19 +36,25 @@ export function NewMappingPage(): VNode {
   const [group, setGroup] = useState<Option | null>(null);
   const [mode, setMode] = useState<Mode>("additive");
   const [hybrid, setHybrid] = useState(false);
-  const [preview, setPreview] = useState<Preview | null>(null);
+  const [preview, setPreview] = useState<PreviewView | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const memberType = collection?.type ?? "device";
 
-  const searchCollections = async (text: string): Promise<(Option & { type: "device" | "user" })[]> => {
-    const answer = await get<{ items: CollectionHit[] }>(`/collections?${new URLSearchParams({ search: text })}`);
-    return answer.items.map((c) => ({ id: c.id, label: c.name, detail: `${c.id} · ${c.type} collection · ${c.memberCount} members`, type: c.type }));
+  const searchCollections = async (text: string): Promise<Found & { options: (Option & { type: "device" | "user" })[] }> => {
+    const answer = await get<{ items: CollectionHit[] }>(`/collections?${new URLSearchParams({ search: text, limit: String(COLLECTION_LIMIT) })}`);
+    return {
+      options: answer.items.map((c) => ({ id: c.id, label: c.name, detail: `${c.id} · ${c.type} collection · ${c.memberCount.toLocaleString()} members`, type: c.type })),
+      more: answer.items.length >= COLLECTION_LIMIT ? `Showing the first ${COLLECTION_LIMIT}; type more of the name to narrow the list.` : null,
+    };
   };
 
-  const searchGroups = async (text: string): Promise<Option[]> => {
-    const answer = await get<{ items: GroupHit[] }>(`/groups?${new URLSearchParams({ search: text, memberType })}`);
-    return answer.items.map((g) => ({ id: g.id, label: g.displayName, detail: g.id, disabledReason: g.eligible ? null : (g.message ?? g.reason ?? "cannot be a target") }));
+  const searchGroups = async (text: string): Promise<Found> => {
+    const answer = await get<GroupSearchView>(`/groups?${new URLSearchParams({ search: text, memberType })}`);
+    return {
+      options: answer.items.map((g) => ({ id: g.id, label: g.displayName, detail: groupDetail(g), disabledReason: groupBlocker(g, collection?.id) })),
+      more: answer.truncated ? `More groups match than the ${answer.items.length} shown; type more of the name.` : null,
+    };
   };
 
   const body = () => ({
@@ -70,7 +78,7 @@ export function NewMappingPage(): VNode {
 
   const showPreview = () =>
     run(async () => {
-      setPreview((await call<Preview>("POST", "/mappings/preview", { body: body() })).body);
+      setPreview((await call<PreviewView>("POST", "/mappings/preview", { body: body() })).body);
     });
 
   const create = () =>
@@ -87,10 +95,10 @@ export function NewMappingPage(): VNode {
     <p class="crumbs"><a href="#/">Mappings</a> ›</p>
     <h1>New mapping</h1>
     <form class="new-mapping" onSubmit=${(e: Event) => { e.preventDefault(); void create(); }}>
-      <${Combobox} id="collection" label="Collection" hint="Type the start of a ConfigMgr collection's name, or its id."
+      <${Combobox} id="collection" label="Collection" hint="Type part of a ConfigMgr collection's name, or its id."
         search=${searchCollections} selected=${collection}
         onSelect=${(option: (Option & { type: "device" | "user" }) | null) => { setCollection(option); setPreview(null); }} />
-      <${Combobox} id="group" label="Group" hint=${`Type the start of an Entra group's name. Groups that cannot take ${memberType}s from this app are shown greyed out, with the reason.`}
+      <${Combobox} id="group" label="Group" hint=${`Type the start of an Entra group's name. Groups that cannot take ${memberType}s from this app, or that this collection already fills, are shown greyed out, with the reason.`}
         search=${searchGroups} selected=${group} onSelect=${(option: Option | null) => { setGroup(option); setPreview(null); }} />
       <fieldset>
         <legend>Mode</legend>
@@ -113,13 +121,6 @@ export function NewMappingPage(): VNode {
       ${!ready ? html`<p class="hint">Choose a collection and a group first.</p>` : null}
     </form>
     ${error ? html`<${ProblemView} error=${error} />` : null}
-    ${preview
-      ? html`<section class="panel" aria-labelledby="new-preview-title">
-          <h2 id="new-preview-title">Preview of the first sync</h2>
-          <p>${preview.message}</p>
-          <p>Would add <strong>${preview.preview.toAddCount}</strong>, remove <strong>${preview.preview.toRemoveCount}</strong>, skip <strong>${preview.preview.skippedCount}</strong>. Nothing has been written.</p>
-          <${MemberTable} members=${preview.preview.members} label="Preview members" />
-        </section>`
-      : null}
+    ${preview ? html`<${PreviewPanel} preview=${preview} title="Preview of the first sync" id="new-preview-title" />` : null}
   </section>`;
 }
