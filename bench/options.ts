@@ -130,7 +130,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       continue;
     }
     const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];
-    const key = NUMERIC[flag as string];
+    const key = NUMERIC[flag];
     if (key === undefined) throw new Error(`Unknown option ${arg}\n${USAGE}`);
     const raw = inline ?? argv[++i];
     const value = Number(raw);

@@ -16,7 +16,7 @@ import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
 import { runListScenario, runReportServingScenario } from "./consoleScenarios.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
-import { judgeTargets, median, type MeasuredScenarios } from "./targets.js";
+import { judgeTargets, median } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -111,7 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios,
       targets: [
         ...judgeTargets({
-          scenarios: scenarios as MeasuredScenarios,
+          scenarios,
           joining: options.joining,
           collectionAfterS3: options.devices + options.withoutEntraId + options.hybrid + options.joining,
           joiningUsers: options.joiningUsers,

@@ -38,7 +38,7 @@ export const PEAK_RSS_MIB = 512;
 export const SCHEDULER_MS = 10_000;
 /** 429 answers (reads and writes) per 100 write (sub-)requests: the engine paces, it does not probe. */
 export const THROTTLED_PERCENT = 5;
-/** Membership rows per AdminService window, and ids per `eq` chain (docs/performance.md "AdminService"). */
+/** Membership rows per AdminService window, and ids per `eq` chain (docs/performance.md "What a run costs"). */
 export const MEMBERSHIP_WINDOW = 1000;
 export const IDS_PER_LOOKUP = 15;
 

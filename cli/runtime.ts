@@ -44,7 +44,7 @@ export interface RuntimeOptions {
 }
 
 /**
- * Builds the product for one machine: the settings of README "Configuration" where given, embedded defaults otherwise —
+ * Builds the product for one machine: the settings of docs/configuration.md where given, embedded defaults otherwise —
  * in-process Azurite for storage and the built-in simulated tenant for Graph and the AdminService.
  */
 export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
@@ -67,14 +67,17 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       : settings;
     // The loopback simulator takes no token; anything else authenticates (managed identity, az login, …).
     const graphIsLoopback = isLoopbackHttp(new URL(effective.GRAPH_BASE_URL));
+    // Set once the services exist; the queue's handler, built first because the services need the queue, reads it.
+    // eslint-disable-next-line prefer-const -- declared before the handler that closes over it, assigned after
     let services: AppServices | undefined;
     const queue = createInProcessJobQueue({
       clock: systemClock,
       log,
       concurrency: options.workers ?? 2,
       handler: async (job) => {
-        if (!services) throw new Error("services not ready");
-        await processSyncJob({ runSync: services.runSync, queue, clock: systemClock, log }, job);
+        const ready = services;
+        if (!ready) throw new Error("services not ready");
+        await processSyncJob({ runSync: (request) => ready.runSync(request), queue, clock: systemClock, log }, job);
       },
     });
     closers.push(() => queue.close());

@@ -33,7 +33,7 @@ Usage:
                                checks every dependency (storage, queue, AdminService, Graph roles and groups,
                                snapshots; on a collector host the app and its token), one line each
 
-Settings come from the environment (see README: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
+Settings come from the environment (see docs/configuration.md: GRAPH_BASE_URL, ADMINSERVICE_URL, TABLES_CONNECTION, ...).
 Without ADMINSERVICE_URL the CLI uses the built-in simulated tenant; without TABLES_CONNECTION/TABLES_ENDPOINT
 it keeps its data in an embedded Azurite under ./.collection-sync/.
 

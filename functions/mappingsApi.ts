@@ -57,7 +57,7 @@ app.http("mappingsApi", {
   route: "{*path}",
   methods: METHODS,
   // App Service Authentication (Easy Auth) stands in front and the API checks app roles itself; with
-  // API_AUTH=function-key the host checks function keys instead (README, "Authorization").
+  // API_AUTH=function-key the host checks function keys instead (docs/api.md "Authorization").
   authLevel: apiFunctionAuthLevel(),
   handler: makeMappingsApiFunction(
     () => import("./azureServices.js").then(async (m) => (await m.getAppServices()).api),

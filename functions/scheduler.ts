@@ -16,7 +16,7 @@ export function makeSchedulerHandler(getServices: () => Promise<SchedulerService
     const services = await getServices();
     const log = loggerFor(context);
     const tick = new Date(services.sync.clock.now());
-    // A missed tick runs once, late (docs/service-facts.md "Timer"); planning then is right: the mappings are due.
+    // A missed tick runs once, late (docs/service-facts.md "Service Bus and the Functions host"); planning then is right: the mappings are due.
     if (timer.isPastDue) log.warn("scheduler tick is late; planning now", { tick: tick.toISOString() });
     const { mappings, state, clock } = services.sync;
     const result = await planScheduledJobs({ mappings, state, clock, queue: services.queue, log }, tick);

@@ -135,7 +135,7 @@ param notifyLinkBaseUrl string = ''
 @description('NODE_EXTRA_CA_CERTS: path of a PEM file of extra root certificates (a private CA); empty = none.')
 param nodeExtraCaCerts string = ''
 
-@description('VNet integration: resource id of an empty subnet delegated to Microsoft.App/environments (negotiate reaches the SMS Provider and the KDCs through it); empty = none. docs/deploy.md "VNet integration".')
+@description('VNet integration: resource id of an empty subnet delegated to Microsoft.App/environments (negotiate reaches the SMS Provider and the KDCs through it); empty = none. docs/deploy.md "VNet integration for `negotiate`".')
 param virtualNetworkSubnetId string = ''
 
 @description('Grant the identity Azure Service Bus Data Owner on the job queue (only), so the scale controller reads the exact queue length; false = Sender + Receiver only, and scaling estimates the backlog by peeking.')

@@ -46,6 +46,9 @@ const DEVICE_ID = 0xd1;
 const USER_OBJECT = 0xe0;
 const GROUP = 0x90;
 
+/** Device kinds other than Entra-joined, in the order they take the first indexes. */
+const SPECIAL_KINDS = ["without", "missing", "hybrid", "registered", "disabled"] as const;
+
 export function buildLargeSeed(options: LargeSeedOptions): LargeSeed {
   const tenantId = options.tenantId ?? "7e4a0000-0000-4000-8000-00000000b16e";
   const counts = {
@@ -56,6 +59,9 @@ export function buildLargeSeed(options: LargeSeedOptions): LargeSeed {
     missing: options.notInEntra ?? 0,
   };
   const special = counts.without + counts.hybrid + counts.registered + counts.disabled + counts.missing;
+  // Special kinds take the first indexes, in a fixed order, so benchmarks can predict the outcome.
+  let end = 0;
+  const kindEnds = SPECIAL_KINDS.map((kind) => ({ kind, end: (end += counts[kind]) }));
   if (special > options.devices) throw new Error("buildLargeSeed: the special device counts exceed `devices`.");
 
   const devices: { id: string; deviceId: string; displayName: string; trustType: "AzureAd" | "ServerAd" | "Workplace"; accountEnabled: boolean }[] = [];
@@ -68,9 +74,7 @@ export function buildLargeSeed(options: LargeSeedOptions): LargeSeed {
     const resourceId = 16_777_216 + i;
     const objectId = guid(DEVICE_OBJECT, i);
     const deviceId = guid(DEVICE_ID, i);
-    // Special kinds take the first indexes, in a fixed order, so benchmarks can predict the outcome.
-    let k = i;
-    const kind = (k -= counts.without) < 0 ? "without" : (k -= counts.missing) < 0 ? "missing" : (k -= counts.hybrid) < 0 ? "hybrid" : (k -= counts.registered) < 0 ? "registered" : (k -= counts.disabled) < 0 ? "disabled" : "joined";
+    const kind = kindEnds.find((bound) => i < bound.end)?.kind ?? "joined";
     systems.push({ ResourceId: resourceId, Name: name, AADDeviceID: kind === "without" ? null : deviceId, AADTenantID: kind === "without" ? null : tenantId });
     collectionMembers.push(resourceId);
     if (kind === "without" || kind === "missing") continue;

@@ -205,6 +205,8 @@ export type PropertyReader = (name: string) => unknown;
 function compareValues(actual: unknown, expected: Literal): number | null {
   if (actual === null || actual === undefined || expected === null) return null;
   if (typeof actual === "number" && typeof expected === "number") return actual - expected;
+  // A collection or complex value equals no literal, and orders before or after none.
+  if (typeof actual !== "string" && typeof actual !== "number" && typeof actual !== "boolean") return null;
   if (typeof actual === "boolean" || typeof expected === "boolean") return String(actual) === String(expected) ? 0 : null;
   const a = String(actual).toLowerCase();
   const b = String(expected).toLowerCase();

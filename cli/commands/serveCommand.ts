@@ -66,7 +66,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   });
   const consoleFiles = loadConsoleFiles(options.consoleDir ?? defaultConsoleDir(import.meta.url));
   let allowedHosts: ReadonlySet<string> | null = new Set<string>();
-  const listener = createNodeHttpListener(createMappingsApi(runtime.services.api), { allowedHosts: () => allowedHosts, outside: consoleFiles.answer });
+  const listener = createNodeHttpListener(createMappingsApi(runtime.services.api), { allowedHosts: () => allowedHosts, outside: (method, path) => consoleFiles.answer(method, path) });
   const server: Server = createApiServer(listener, { log, ...(options.slowClientMs === undefined ? {} : { slowClientMs: options.slowClientMs }) });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -125,7 +125,7 @@ function hostsServedAs(listen: string, port: number): ReadonlySet<string> | null
 /** `--host` as a URL: a bare host name or IP address; anything else (a path, a port, spaces) is a usage error. */
 function listenHost(host: string): URL {
   const bracketed = host.includes(":") ? `[${host}]` : host;
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = new URL(`http://${bracketed}`);
   } catch {

@@ -119,7 +119,7 @@ fi
 # 4. pushed: the collector's identity, holding Snapshots.Write (and nothing else) on the API. Either a principal the
 # operator names (COLLECTOR_PRINCIPAL_ID: say an Azure Arc machine's managed identity), or an app registration
 # of its own, found again by uniqueName. It gets no secret here: install-collector.ps1 makes a certificate on the
-# site server, whose public half is added to this registration (docs/deploy.md "The collector's identity").
+# site server, whose public half is added to this registration (docs/deploy.md "The collector's identity: a certificate made on the server").
 if [ "$source_mode" = pushed ] && [ -n "$env_name" ]; then
   collector_client_id=""
   collector_sp=${COLLECTOR_PRINCIPAL_ID:-}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The azd postprovision hook: grants the managed identity its Microsoft Graph permissions
 # (infra/grant-graph-permissions.sh), then, with SOURCE_MODE=pushed, prints the exact install-collector.ps1
-# command line to run on the site server, filled in from the azd environment (docs/deploy.md "Pushed mode").
+# command line to run on the site server, filled in from the azd environment (docs/deploy.md "Pushed mode: the on-premises collector, end to end").
 # The command is printed even when the Graph grant fails (it needs a Privileged Role Administrator), and the hook
 # then still fails, so `azd up` stops there. POSIX sh on purpose: azd runs posix hooks with sh.
 set -eu

@@ -25,7 +25,7 @@ const previewLimitSchema = z.coerce.number().int("must be a whole number from 0 
 const blockedLimitSchema = z.coerce.number().int("must be a whole number from 1 to 1000").min(1).max(1000);
 const booleanSchema = z.enum(["true", "false"]).transform((value) => value === "true");
 
-/** Settings a preview may try before they are saved (query parameters; docs/api.md "Preview a settings change"). */
+/** Settings a preview may try before they are saved (query parameters; docs/api.md "`GET /mappings/{collectionId}/{groupId}/preview` — dry run"). */
 const previewOverrides = {
   mode: z.enum(["additive", "managed", "mirror"]),
   removalThresholdPercent: z.coerce.number().int("must be a whole number from 0 to 100").min(0).max(100),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../core/ports/clock.js";
 
-/** What a person (or a script) changed; docs/api.md "GET /audit" lists them. */
+/** What a person (or a script) changed; docs/api.md "`GET /audit` — who changed what" lists them. */
 export type AuditAction =
   | "mapping.create"
   | "mapping.update"

@@ -51,7 +51,7 @@ function asEntry(c: Awaited<ReturnType<CatalogSource["listAll"]>>[number]): Cata
   return [
     {
       id: c.id,
-      name: c.name.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, SNAPSHOT_LIMITS.nameLength),
+      name: c.name.replace(/\p{Cc}/gu, " ").slice(0, SNAPSHOT_LIMITS.nameLength),
       type: c.type,
       memberCount: c.memberCount,
       lastMemberChangeTime: changed === null ? null : new Date(changed).toISOString(),

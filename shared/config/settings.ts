@@ -148,7 +148,7 @@ export function serviceBusNamespaceName(resourceId: string): string {
 
 /**
  * Every setting of the product, the same names as Azure app settings and CLI environment variables
- * (README "Configuration"). Parsed once per process by the composition root; no other module reads process.env.
+ * (docs/configuration.md). Parsed once per process by the composition root; no other module reads process.env.
  */
 export const settingsSchema = z.object({
   GRAPH_BASE_URL: serviceUrl("GRAPH_BASE_URL").default("https://graph.microsoft.com"),

@@ -17,7 +17,7 @@ export interface WebhookReceiver {
 }
 
 /**
- * Hosts whose webhooks are known (docs/operating.md, "Notifications"): Power Automate / Teams Workflows URLs
+ * Hosts whose webhooks are known (docs/operating.md "Notifications"): Power Automate / Teams Workflows URLs
  * live on `*.logic.azure.com` (older flows) and `*.environment.api.powerplatform.com` (flows since 2025), and
  * also appear as `api.powerautomate.com`, `api.powerplatform.com`, `flow.microsoft.com`; the retired Office 365
  * connectors on `*.webhook.office.com`; Slack on `hooks.slack.com`. Anything else gets the generic JSON document

@@ -14,7 +14,7 @@ export function adminServiceSources(
   return createAdminServiceSourceProvider({
     baseUrl,
     auth,
-    // Remembered member identities: a collection change looks up only members not seen before (README).
+    // Remembered member identities: a collection change looks up only members not seen before (docs/adminservice-queries.md "Source identity cache").
     ...(identities === undefined
       ? {}
       : {

@@ -1,6 +1,6 @@
 /**
  * What the AdminService told us about each collection member (SMS_R_System / SMS_R_User), remembered by
- * ResourceID so a collection change looks up only members not seen before (README "Source identity cache").
+ * ResourceID so a collection change looks up only members not seen before (docs/adminservice-queries.md "Source identity cache").
  * Adapters: Table Storage (shared/storage/sourceIdentityTable.ts) and the collector's data folder
  * (shared/storage/sourceIdentityFile.ts). The store keeps and returns identities as given; when one is due for a
  * fresh look is decided by identityRefresh.ts.

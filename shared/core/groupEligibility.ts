@@ -11,7 +11,7 @@ const ok: GroupVerdict = { eligible: true, reason: null, message: null };
 const refuse = (reason: GroupRefusal, message: string): GroupVerdict => ({ eligible: false, reason, message });
 
 /**
- * Whether we may write a group's membership (docs/service-facts.md "Groups that cannot take members from us"). One rule
+ * Whether we may write a group's membership (docs/graph.md "Groups that cannot take members from us"). One rule
  * used by mapping creation, group search and every sync run, so the three never disagree.
  * `memberType` is the collection's type (Microsoft 365 groups take no devices at all; we refuse them for users
  * too, because the product's promise is assigned security groups).

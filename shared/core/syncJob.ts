@@ -13,7 +13,7 @@ export interface SyncJob {
   readonly attempt: number;
 }
 
-/** Service Bus caps `messageId` at 128 characters (docs/service-facts.md "Service Bus"); our ids stay well below. */
+/** Service Bus caps `messageId` at 128 characters (docs/service-facts.md "Service Bus and the Functions host"); our ids stay well below. */
 export const MAX_JOB_ID_LENGTH = 128;
 
 /**

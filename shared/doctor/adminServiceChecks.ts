@@ -112,7 +112,7 @@ async function signInAndRead(http: AdminServiceHttp, url: string, auth: AdminSer
 /** `PS100012 "All Pilot"` from a row whose property names may come in any case. */
 function describeRow(row: unknown): string {
   if (row === null || typeof row !== "object") return "a record";
-  const field = (name: string) => Object.entries(row).find(([key]) => key.toLowerCase() === name)?.[1];
+  const field = (name: string) => Object.entries(row as Record<string, unknown>).find(([key]) => key.toLowerCase() === name)?.[1];
   const id = field("collectionid");
   const name = field("name");
   return `${typeof id === "string" ? id : "?"}${typeof name === "string" ? ` "${name}"` : ""}`;

@@ -18,7 +18,7 @@ export interface GraphDoctorDeps {
   readonly mappings: readonly Mapping[];
 }
 
-/** README "Graph permissions": what each kind of mapping needs, and nothing wider. */
+/** docs/deploy.md "Microsoft Graph permissions": what each kind of mapping needs, and nothing wider. */
 const ALWAYS = "GroupMember.ReadWrite.All";
 const FOR_DEVICES = "Device.ReadWrite.All";
 const FOR_USERS = "User.Read.All";

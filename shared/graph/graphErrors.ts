@@ -9,7 +9,7 @@ export interface GraphErrorInfo {
 /** `{"error":{"code":…,"message":…}}` as Graph answers it; anything else becomes an empty code. */
 export function errorInfo(body: unknown): GraphErrorInfo {
   if (typeof body === "object" && body !== null && "error" in body) {
-    const error = (body as { error: unknown }).error;
+    const error = body.error;
     if (typeof error === "object" && error !== null) {
       const { code, message } = error as { code?: unknown; message?: unknown };
       return { code: typeof code === "string" ? code : "", message: typeof message === "string" ? message : "" };

@@ -1,5 +1,5 @@
 /**
- * Adding and removing group members (docs/service-facts.md, groups and members; README "How it works" step 7).
+ * Adding and removing group members (docs/service-facts.md "Microsoft Graph v1.0: groups and members"; README "How it works" step 6).
  *
  * Add: `PATCH /groups/{id}` with up to 20 `members@odata.bind` references, 20 PATCHes per `$batch`. The PATCH is
  * all-or-nothing, so a 400 "already exist" (someone added a member by hand, or the listing lagged) is split in

@@ -13,7 +13,7 @@ export interface Page {
 export function readPage(body: unknown): Page {
   const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const value = Array.isArray(record["value"]) ? (record["value"] as unknown[]) : [];
-  const link = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : null);
+  const link = (key: string) => (typeof record[key] === "string" ? record[key] : null);
   return { value, nextLink: link("@odata.nextLink"), deltaLink: link("@odata.deltaLink") };
 }
 

@@ -42,7 +42,8 @@ export class BearerTokenMiddleware implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
-    const url = typeof context.request === "string" ? context.request : context.request.url;
+    // The SDK types the request as the DOM's RequestInfo, which a Node build does not load: a string or a Request.
+    const url = typeof context.request === "string" ? context.request : (context.request as { readonly url: string }).url;
     if (new URL(url).origin !== this.origin) {
       throw new GraphClientError(`Refusing to send a Graph request outside ${this.origin}`);
     }

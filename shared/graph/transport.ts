@@ -156,14 +156,16 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
     // No single answer may be awaited past the caller's deadline (the SDK passes the signal on to fetch).
     const limit = deadline === undefined ? options.requestTimeoutMs : Math.max(1, Math.min(options.requestTimeoutMs, deadline - clock.now()));
     request = request.option("signal", AbortSignal.timeout(limit));
-    const response: Response =
+    // The SDK types every answer `any`; with ResponseType.RAW it is fetch's Response.
+    const response = (
       call.method === "GET"
         ? await request.get()
         : call.method === "POST"
           ? await request.post(call.body)
           : call.method === "PATCH"
             ? await request.patch(call.body)
-            : await request.delete();
+            : await request.delete()
+    ) as Response;
     return { status: response.status, header: (name) => response.headers.get(name), body: await readBody(response), sentAt: 0 };
   }
 

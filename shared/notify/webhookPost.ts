@@ -63,7 +63,8 @@ export function createWebhookPoster(options: { readonly timeoutMs: number; reado
 /** The first ANSWER_BYTES of an answer; the rest is never read (the stream is cancelled, closing the connection). */
 async function answerStart(response: Response): Promise<string> {
   if (response.body === null) return "";
-  const reader = response.body.getReader();
+  // Node's fetch types the body as ReadableStream<any>; its chunks are bytes.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let text = "";
   let bytes = 0;

@@ -5,7 +5,7 @@ import type { Clock } from "../core/ports/clock.js";
 import type { JobQueue } from "../core/ports/jobQueue.js";
 import type { SyncJob } from "../core/syncJob.js";
 
-/** Service Bus defaults, copied so `serve` and the CLI behave like the cloud (docs/service-facts.md "Service Bus"). */
+/** Service Bus defaults, copied so `serve` and the CLI behave like the cloud (docs/service-facts.md "Service Bus and the Functions host"). */
 export const DEFAULT_MAX_DELIVERY_COUNT = 10;
 export const DEFAULT_DUPLICATE_WINDOW_MS = 10 * 60_000;
 /** setTimeout fires at once for delays above 2^31−1 ms; no back-off is that long anyway. */

@@ -24,7 +24,7 @@ const entrySchema = z
     name: z
       .string()
       .max(SNAPSHOT_LIMITS.nameLength)
-      .refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), "must not contain control characters"),
+      .refine((value) => !/\p{Cc}/u.test(value), "must not contain control characters"),
     type: z.enum(["device", "user"]),
     memberCount: z.number().int().min(0).max(100_000_000),
     lastMemberChangeTime: z

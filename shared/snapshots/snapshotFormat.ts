@@ -24,7 +24,7 @@ const printable = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), "must not contain control characters");
+    .refine((value) => !/\p{Cc}/u.test(value), "must not contain control characters");
 
 const resourceIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const deviceSchema = z

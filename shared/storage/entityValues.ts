@@ -68,5 +68,6 @@ export function parseEntity<T extends z.ZodType>(
   if (result.success) return result.data;
   const detail = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
   const { partitionKey, rowKey } = entity as { partitionKey?: unknown; rowKey?: unknown };
-  throw new CorruptEntityError(table, String(partitionKey ?? "?"), String(rowKey ?? "?"), detail);
+  const key = (value: unknown) => (typeof value === "string" ? value : "?");
+  throw new CorruptEntityError(table, key(partitionKey), key(rowKey), detail);
 }

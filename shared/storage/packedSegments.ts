@@ -74,7 +74,7 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
   }
 
   async function writeRows(client: TableClient, partitionKey: string, records: readonly T[]): Promise<void> {
-    const rows = packRows(records, recordsPerRow, codec.encode);
+    const rows = packRows(records, recordsPerRow, (list) => codec.encode(list));
     await pMap(rows, (data) => client.createEntity({ partitionKey, rowKey: newRowKey(), ...toProperties(data) }), { concurrency: IN_FLIGHT });
   }
 

@@ -5,7 +5,7 @@ import { ValidationError } from "../errors.js";
  * The service would answer 400 for some and silently mis-route others (`#`, `?` end the URL path), so every key
  * is checked here before it reaches the SDK.
  */
-const FORBIDDEN_KEY_CHARACTER = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+const FORBIDDEN_KEY_CHARACTER = /[/\\#?\p{Cc}]/u;
 
 /** Keys may be 1 KiB; strings travel as UTF-16, so 512 characters is the safe bound. */
 export const MAX_KEY_LENGTH = 512;
@@ -20,7 +20,7 @@ export function assertTableKey(value: unknown, what: string): string {
   }
   const bad = FORBIDDEN_KEY_CHARACTER.exec(value);
   if (bad !== null) {
-    const shown = /[\u0000-\u001f\u007f-\u009f]/.test(bad[0]) ? `control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0")}` : `"${bad[0]}"`;
+    const shown = /\p{Cc}/u.test(bad[0]) ? `control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0")}` : `"${bad[0]}"`;
     throw new ValidationError(`${what} contains ${shown}, which Table Storage does not allow in keys (/ \\ # ? and control characters)`);
   }
   return value;

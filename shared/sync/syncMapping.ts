@@ -165,7 +165,7 @@ function takeWatermark(ctx: RunContext, collection: CollectionInfo): Watermark {
   };
 }
 
-/** Members not in Entra may have joined it since: the skip ends at `recheckAt` (README "Source identity cache"). */
+/** Members not in Entra may have joined it since: the skip ends at `recheckAt` (docs/adminservice-queries.md "Source identity cache"). */
 function recheckDue(mark: Watermark, now: number): boolean {
   return mark.recheckAt !== undefined && mark.recheckAt !== null && now >= mark.recheckAt;
 }

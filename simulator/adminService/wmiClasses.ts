@@ -1,5 +1,5 @@
 /**
- * The WMI classes the AdminService exposes to the product (docs/service-facts.md, "ConfigMgr AdminService"): their
+ * The WMI classes the AdminService exposes to the product (docs/service-facts.md "ConfigMgr AdminService"): their
  * properties (spelled as the class reference does) and how to find matching rows fast (indexes for
  * `CollectionID eq`, and `ResourceID` chains of `eq`, `in` and `ge`/`le` ranges).
  */

@@ -1,6 +1,6 @@
 /**
  * Devices and users: `GET /devices` (with `deviceId eq|in` filters and the `devices(deviceId='…')` alternate
- * key), `GET /users[/{id|upn}]`, `POST /directoryObjects/getByIds` (docs/service-facts.md, "devices and users").
+ * key), `GET /users[/{id|upn}]`, `POST /directoryObjects/getByIds` (docs/service-facts.md "Microsoft Graph: devices and users").
  */
 import { equalityValues, evaluate, type FilterNode } from "../odataFilter.js";
 import { jsonResponse, RouteError, type SimRequest, type SimResponse } from "../http/types.js";

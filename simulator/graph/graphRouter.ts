@@ -90,7 +90,7 @@ export function routeGraph(req: SimRequest, tenant: DirectoryState, now: () => n
     }
     if (root !== "devices") return unknown(root);
     if (segs.length === 1) return m === "GET" ? read(req, 1, () => listDevices(req, tenant)) : notAllowed(req);
-    if (segs.length === 2) return m === "GET" ? read(req, 1, () => getDevice(req, tenant, { id: a as string })) : notAllowed(req);
+    if (segs.length === 2) return m === "GET" ? read(req, 1, () => getDevice(req, tenant, { id: a })) : notAllowed(req);
     return unknown(b);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Membership writes with Graph's rules (docs/service-facts.md, "groups and members"): `PATCH /groups/{id}` with
+ * Membership writes with Graph's rules (docs/service-facts.md "Microsoft Graph v1.0: groups and members"): `PATCH /groups/{id}` with
  * `members@odata.bind` (≤ 20, all-or-nothing), `POST …/members/$ref`, `DELETE …/members/{id}/$ref`.
  */
 import { noContent, RouteError, type SimRequest, type SimResponse } from "../http/types.js";

@@ -1,5 +1,5 @@
 /**
- * Graph's identity-and-access throttling as token buckets (docs/service-facts.md, "`$batch`, throttling"): per app+tenant
+ * Graph's identity-and-access throttling as token buckets (docs/service-facts.md "Microsoft Graph: `$batch`, throttling, SDK"): per app+tenant
  * 3,500 / 5,000 / 8,000 resource units per 10 s by tenant size and 3,000 writes per 2.5 min; per tenant 18,000
  * writes per 5 min. The simulator is one app, so the per-app-across-tenants limits (150,000 RU / 20 s, 35,000
  * writes / 5 min) are modelled too, shared by all seeded tenants.

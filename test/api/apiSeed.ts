@@ -2,7 +2,7 @@ import type { SimulatorSeed } from "../../simulator/seed.js";
 
 export const TENANT = "11111111-1111-4111-8111-111111111111";
 
-/** One group of every kind the API must tell apart (docs/service-facts.md, "Groups that cannot take members from us"). */
+/** One group of every kind the API must tell apart (docs/graph.md "Groups that cannot take members from us"). */
 export const GROUPS = {
   assigned: "a0000000-0000-4000-8000-000000000001",
   assigned2: "a0000000-0000-4000-8000-000000000002",

@@ -10,7 +10,7 @@ import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
 import { COLLECTIONS, GROUPS } from "./apiSeed.js";
 import { READER, WRITER } from "./principals.js";
 
-// In ESM the classes are reachable only through the default export (docs/service-facts.md, "Node toolchain").
+// In ESM the classes are reachable only through the default export (docs/service-facts.md "Node toolchain").
 const { HttpRequest, InvocationContext } = functions;
 
 const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: true } });
@@ -127,7 +127,7 @@ describe("the Functions HTTP trigger outside /api", () => {
       new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/assets/b1/main.js", params: { path: "assets/b1/main.js" }, headers: { "accept-encoding": "gzip, br" } }),
       new InvocationContext({ functionName: "mappingsApi" }),
     );
-    const headers = new Headers(asset.headers as Record<string, string>);
+    const headers = new Headers(asset.headers);
     expect(headers.get("content-encoding")).toBe("br");
     expect(headers.get("vary")).toBe("Accept-Encoding");
     expect(brotliDecompressSync(asset.body as Uint8Array).toString("utf8")).toBe(script);

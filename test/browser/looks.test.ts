@@ -24,10 +24,10 @@ const mappingPage = `/#/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}`;
 /** A computed style in the page (the function runs in the browser, where getComputedStyle exists). */
 const styleOf = (locator: Locator, property: string, pseudo?: string): Promise<string> =>
   locator.evaluate(
-    (el, [name, element]) => (globalThis as unknown as { getComputedStyle(e: unknown, p?: string): Record<string, string> }).getComputedStyle(el, element ?? undefined)[name!] ?? "",
+    (el, [name, element]) => (globalThis as unknown as { getComputedStyle(e: unknown, p?: string): Record<string, string> }).getComputedStyle(el, element ?? undefined)[name] ?? "",
     [property, pseudo ?? null] as const,
   );
-const overflow = () => page.evaluate("document.documentElement.scrollWidth - window.innerWidth") as Promise<number>;
+const overflow = () => page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
 
 describe("the console in a browser, keyboard, window size and colour scheme", () => {
   it("sends its files compressed when the browser accepts it, and has a favicon", async () => {
@@ -44,14 +44,14 @@ describe("the console in a browser, keyboard, window size and colour scheme", ()
     for (const script of scripts) expect(script).toEqual({ encoding: "br", vary: "Accept-Encoding" });
     page.removeAllListeners("response");
 
-    const icon = await page.evaluate("document.querySelector('link[rel=icon]').href") as string;
+    const icon = await page.evaluate<string>("document.querySelector('link[rel=icon]').href");
     for (const path of [new URL(icon).pathname, "/favicon.ico"]) {
       const answer = await fetch(`${world.serve.url}${path}`);
       expect(answer.status, path).toBe(200);
       expect(answer.headers.get("content-type"), path).toBe("image/svg+xml");
     }
     // A client that asks for gzip only gets gzip; one that asks for nothing gets the plain file.
-    const script = (await page.evaluate("document.querySelector('script[type=module]').src")) as string;
+    const script = await page.evaluate<string>("document.querySelector('script[type=module]').src");
     const gzip = await fetch(script, { headers: { "accept-encoding": "gzip" } });
     expect(gzip.headers.get("content-encoding")).toBe("gzip");
   });

@@ -81,7 +81,7 @@ describe("the collector's source identity cache (its data folder)", () => {
     tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId));
     const second = await (await collector()).once();
     expect(second.collections[0]).toMatchObject({ result: "uploaded", members: n + joined });
-    // The bound the app's own cache keeps (README "Source identity cache"): membership pages + lookups + 3.
+    // The bound the app's own cache keeps (docs/adminservice-queries.md "Source identity cache"): membership pages + lookups + 3.
     expect(second.collections[0]?.adminServiceRequests).toBeLessThanOrEqual(Math.ceil((n + joined) / 1000) + Math.ceil(joined / 15) + 3);
     // Only the joined members were looked up (every ResourceID the SMS_R_System filters name is a new one).
     const asked = tenant.requestLog

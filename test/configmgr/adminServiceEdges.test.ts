@@ -167,7 +167,7 @@ describe("AdminService source at the edges", () => {
   it("sends the Entra token for ADMINSERVICE_SCOPE to an https Cloud Management Gateway", async () => {
     const sent: { url: string; authorization: string | null }[] = [];
     const fakeFetch: typeof fetch = async (input, init) => {
-      sent.push({ url: String(input), authorization: new Headers(init?.headers).get("authorization") });
+      sent.push({ url: input instanceof Request ? input.url : String(input), authorization: new Headers(init?.headers).get("authorization") });
       return new Response(JSON.stringify({ value: [] }), { status: 200, headers: { "content-type": "application/json" } });
     };
     const scopes: string[] = [];

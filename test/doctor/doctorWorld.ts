@@ -12,7 +12,7 @@ import { freshStores } from "../storage/freshStores.js";
 import { DEVICE_COLLECTION, GROUP_ID, USER_COLLECTION, USER_GROUP_ID, entraDevice, entraUser, range, scenarioSeed } from "../support/fixtures.js";
 import { newMapping } from "../support/newMapping.js";
 
-/** The roles README "Graph permissions" lists: what a correctly granted app's token carries. */
+/** The roles docs/deploy.md "Microsoft Graph permissions" lists: what a correctly granted app's token carries. */
 export const ALL_ROLES = ["GroupMember.ReadWrite.All", "Device.ReadWrite.All", "User.Read.All"];
 
 /**

@@ -93,7 +93,7 @@ export async function startHarness(
   simulator: { throttle?: Parameters<typeof startSimulatedTenant>[0]["throttle"] } = {},
 ): Promise<GraphHarness> {
   const clock = fakeClock();
-  const tenant = await startSimulatedTenant({ seed, now: clock.now, ...simulator });
+  const tenant = await startSimulatedTenant({ seed, now: () => clock.now(), ...simulator });
   const credentials = new Map<string, FakeCredential>();
   const provider = createGraphDirectoryProvider({
     baseUrl: tenant.graphBaseUrl,

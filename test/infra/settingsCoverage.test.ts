@@ -6,7 +6,7 @@ import { deployedAppSettings, INFRA, moduleParam } from "./support/deployment.js
 
 /**
  * A Bicep appSettings list replaces the app's whole settings collection on every `azd provision`
- * (docs/service-facts.md "Deployment"), so a setting added by hand in the portal is silently dropped. Hence: every
+ * (docs/deploy.md "App settings the deployment sets"), so a setting added by hand in the portal is silently dropped. Hence: every
  * setting of the code is deployed by infra, fed from the azd environment, or listed as local-only with a reason.
  */
 const settingNames = Object.keys(settingsSchema.shape);
@@ -99,7 +99,7 @@ describe("every setting of the code reaches Azure, or says why it need not (infr
       const bicepDefault = declared?.replace(/^'(.*)'$/, "$1");
       if (bicepDefault !== fed.fallback) wrong.push(`${param}: azd default ${fed.fallback}, main.bicep default ${String(declared)}`);
       if (setting === "ADMINSERVICE_AUTH") continue; // `none`: checked below
-      if (loadSettings({ [setting]: fed.fallback })[setting] !== defaults[setting]) wrong.push(`${param}: azd default ${fed.fallback}, the app's default ${String(defaults[setting])}`);
+      if (loadSettings({ [setting]: fed.fallback })[setting] !== defaults[setting]) wrong.push(`${param}: azd default ${fed.fallback}, the app's default ${JSON.stringify(defaults[setting])}`);
     }
     expect(wrong).toEqual([]);
   });

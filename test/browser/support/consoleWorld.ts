@@ -97,9 +97,9 @@ interface AxeViolation {
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   await page.evaluate(AXE_SOURCE);
   // A string, so this Node-side file needs no DOM types: it runs in the page.
-  const violations = (await page.evaluate(
+  const violations = await page.evaluate<AxeViolation[]>(
     "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target) })))",
-  )) as AxeViolation[];
+  );
   expect(violations, `${what}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
 }
 

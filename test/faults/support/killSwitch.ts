@@ -14,7 +14,7 @@ export interface KillSwitch {
   /** The worker's clock: reading it or sleeping after the kill throws, so its code stops where it stands. */
   readonly clock: Clock;
   /** Wraps a worker's dependencies so that every store call after the kill throws too (no run record, no state, no ledger). */
-  wrap(deps: SyncDeps): SyncDeps;
+  readonly wrap: (deps: SyncDeps) => SyncDeps;
 }
 
 /**

@@ -32,7 +32,8 @@ export function recordOutgoing(): Outgoing {
   };
   const onHttp = (message: unknown) => {
     const { request } = message as { request: NodeRequest };
-    seen.push(new URL(request.path, `${request.protocol ?? "http:"}//${String(request.getHeader("host") ?? request.host)}`));
+    const host = request.getHeader("host");
+    seen.push(new URL(request.path, `${request.protocol ?? "http:"}//${typeof host === "string" ? host : request.host}`));
   };
   diagnostics.subscribe("undici:request:create", onFetch);
   diagnostics.subscribe("http.client.request.start", onHttp);

@@ -82,7 +82,7 @@ export async function startFaultWorld(
     clock,
     log,
     policy: { timeBudgetMs: TIME_BUDGET_MS, leaseMs: TIME_BUDGET_MS + 60_000, ...options.policy },
-    simulator: { now: clock.now },
+    simulator: { now: () => clock.now() },
     maxConcurrency: options.maxConcurrency ?? 4,
   });
   await harness.addMapping({ ...REF, mode: scenario.mode });
