@@ -25,12 +25,25 @@ export interface BenchOptions {
   readonly fleetMappings: number;
   readonly fleetDevices: number;
   readonly jobsPerWorker: number;
+  /** S8: seconds the write phase of each grid cell lasts at the least (writes = burst + rate × this). */
+  readonly pacingSeconds: number;
+  /** S8: the write budgets Graph grants, one grid cell each. */
+  readonly pacingGrid: readonly PacingCell[];
   /** Scenario groups to run (`S1` = S1–S3 with the naive baseline, `S3u` = S1u and S3u, `S4`, `S5`); empty = all. */
   readonly only: readonly ScenarioGroup[];
   readonly json: boolean;
 }
 
-export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6"] as const;
+/** A write budget smaller than (or equal to) the documented one: sustained writes per second and burst. */
+export interface PacingCell {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Sustained 5–20 writes/s × burst 100–3,000 (issue 20): 20/s and 3,000 is the documented budget. */
+export const DEFAULT_PACING_GRID: readonly PacingCell[] = [5, 10, 20].flatMap((perSecond) => [100, 1_000, 3_000].map((burst) => ({ perSecond, burst })));
+
+export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S8"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 /** Whether a scenario group is to run. */
@@ -55,6 +68,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   fleetDevices: 2_500,
   // host.json's serviceBus.maxConcurrentCalls
   jobsPerWorker: 8,
+  pacingSeconds: 60,
+  pacingGrid: DEFAULT_PACING_GRID,
   only: [],
   json: false,
 };
@@ -75,12 +90,14 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--fleet-mappings": "fleetMappings",
   "--fleet-devices": "fleetDevices",
   "--jobs-per-worker": "jobsPerWorker",
+  "--pacing-seconds": "pacingSeconds",
 };
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
-  --only <S1,S3u,S4,S5,S6>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
-                         S6 = the collector end to end on --devices and --joining; default all)
+  --only <S1,S3u,S4,S5,S6,S8>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
+                         S6 = the collector end to end on --devices and --joining, S8 = pacing against smaller
+                         write budgets; default all)
   --latency <ms>         simulated latency per HTTP request (default 40)
   --scale <x>            multiply Graph's throttling budget (default 1 = docs/service-facts.md as documented)
   --devices <n>          Entra-joined devices in the collection (default 100000)
@@ -95,12 +112,25 @@ export const USAGE = `npm run bench [-- options]
   --workers <n>          S5: worker processes sharing the tenant's budget (default 8)
   --fleet-mappings <n>   S5: mappings, each of its own collection and group (default 40)
   --fleet-devices <n>    S5: new devices per mapping (default 2500)
-  --jobs-per-worker <n>  S5: jobs a worker runs at once (host.json maxConcurrentCalls, default 8)`;
+  --jobs-per-worker <n>  S5: jobs a worker runs at once (host.json maxConcurrentCalls, default 8)
+  --pacing-seconds <n>   S8: least write-phase time of each cell, seconds (writes = burst + rate × n; default 60)
+  --pacing-grid <list>   S8: granted write budgets as rate/burst pairs, e.g. 5/100,20/3000 (default 5,10,20 × 100,1000,3000)`;
 
-const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker"]);
+const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker", "pacingSeconds"]);
+
+/** `5/100,20/3000`: positive rates per second and whole bursts ≥ 1. */
+function parsePacingGrid(raw: string | undefined): PacingCell[] {
+  const cells = (raw ?? "").split(",").map((pair) => {
+    const [rate, burst] = pair.split("/").map((n) => Number(n.trim()));
+    if (rate === undefined || burst === undefined || !(rate > 0) || !Number.isInteger(burst) || burst < 1) return null;
+    return { perSecond: rate, burst };
+  });
+  if (raw === undefined || cells.some((c) => c === null)) throw new Error(`--pacing-grid takes rate/burst pairs such as 5/100,20/3000, got ${raw ?? "nothing"}\n${USAGE}`);
+  return cells as PacingCell[];
+}
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const options: Record<string, number | boolean | readonly ScenarioGroup[]> = { ...DEFAULT_OPTIONS };
+  const options: Record<string, number | boolean | readonly ScenarioGroup[] | readonly PacingCell[]> = { ...DEFAULT_OPTIONS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--json") {
@@ -113,6 +143,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       const unknown = groups.filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
       if (raw === undefined || unknown.length > 0) throw new Error(`--only takes a list of ${SCENARIO_GROUPS.join(", ")}, got ${raw ?? "nothing"}\n${USAGE}`);
       options["only"] = groups as ScenarioGroup[];
+      continue;
+    }
+    if (arg === "--pacing-grid" || arg.startsWith("--pacing-grid=")) {
+      options["pacingGrid"] = parsePacingGrid(arg.includes("=") ? arg.slice("--pacing-grid=".length) : argv[++i]);
       continue;
     }
     const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];

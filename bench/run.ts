@@ -14,6 +14,7 @@ import { formatTable, type BenchReport } from "./report.js";
 import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
+import { runPacingScenario } from "./pacingScenario.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median, type MeasuredScenarios } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
@@ -92,6 +93,13 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios["S6"] = s6.figures;
       checks.push(...s6.targets);
       notes.push(...s6.notes);
+    }
+    if (runs(options, "S8")) {
+      progress(`S8: pacing against ${options.pacingGrid.length} granted write budgets…`);
+      const s8 = await runPacingScenario(azurite, options, progress);
+      Object.assign(scenarios, s8.cells);
+      checks.push(...s8.targets);
+      notes.push(...s8.notes);
     }
     notes.push(
       `Graph throttling budget ×${options.throttleScale} of docs/service-facts.md (${tenantSizeFor(0)} tenant: ${Math.round(3_500 * options.throttleScale)} RU / 10 s, ${Math.round(3_000 * options.throttleScale)} writes / 2.5 min per app and tenant); latency ${options.latencyMs} ms per request.`,
