@@ -60,7 +60,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   joining: 1_000,
   users: 50_000,
   joiningUsers: 1_000,
-  mappings: 1_000,
+  mappings: 10_000,
   naiveSlice: 2_000,
   graphConcurrency: 4,
   workers: 8,
@@ -106,7 +106,7 @@ export const USAGE = `npm run bench [-- options]
   --joining <n>          devices joining the collection before S3 (default 1000)
   --users <n>            users in the S1u/S3u user collection (default 50000)
   --joining-users <n>    users joining it before S3u, scattered ResourceIDs (default 1000)
-  --mappings <n>         mappings planned by the scheduler in S4 (default 1000)
+  --mappings <n>         mappings planned by the scheduler in S4 (default 10000)
   --naive-slice <n>      devices in the naive baseline's measured slice (default 2000)
   --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)
   --workers <n>          S5: worker processes sharing the tenant's budget (default 8)

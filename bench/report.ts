@@ -13,6 +13,7 @@ const COLUMNS: ReadonlyArray<[string, (f: ScenarioFigures) => string]> = [
   ["Graph writes", (f) => count(f.graphWrites)],
   ["429s", (f) => count(f.throttled)],
   ["AdminService", (f) => count(f.adminServiceRequests)],
+  ["Tables", (f) => (f.tableRequests === undefined ? "—" : count(f.tableRequests))],
   ["wall", (f) => seconds(f.wallMs)],
   ["write phase", (f) => seconds(f.writePhaseMs)],
   ["throttle min", (f) => seconds(f.throttleMinMs)],

@@ -15,6 +15,7 @@ import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
 import { runPacingScenario } from "./pacingScenario.js";
+import { startCountingProxy } from "./countingProxy.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median, type MeasuredScenarios } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
@@ -71,7 +72,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (runs(options, "S4")) {
       progress("S4 scheduler tick…");
-      const scheduler = await runSchedulerScenario(createTableStores({ connectionString: azurite.connectionString }, { tablePrefix: "benchsched" }), options.mappings);
+      const proxy = await startCountingProxy(azurite);
+      const scheduler = await runSchedulerScenario(createTableStores({ connectionString: proxy.connectionString }, { tablePrefix: "benchsched" }), options.mappings, proxy).finally(() => proxy.close());
       scenarios["S4"] = scheduler.figures;
       checks.push(check({ name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }));
     }
@@ -114,6 +116,7 @@ async function main(argv: readonly string[]): Promise<number> {
           joiningUsers: options.joiningUsers,
           userCollectionAfterS3u: options.users + options.joiningUsers,
           fleetMappingMs,
+          mappings: options.mappings,
           checks: [],
         }),
         ...checks,

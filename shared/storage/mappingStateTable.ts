@@ -1,3 +1,4 @@
+import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { ConcurrencyError, NotFoundError } from "../errors.js";
 import type { Approval, BlockedChange, GroupSnapshot, MappingHealth, MappingState, MappingStateStore, Watermark } from "../sync/mappingState.js";
@@ -7,6 +8,7 @@ import { createMemberSnapshotTable } from "./memberSnapshotTable.js";
 import type { LazyTable } from "./tableAccess.js";
 import { tableStatus, translateWriteError } from "./tableErrors.js";
 import { assertTableKey } from "./tableKeys.js";
+import { readAllEntities } from "./tablePaging.js";
 
 /** `mappingState`: PartitionKey mappingKey, RowKey "state" (docs/storage.md). */
 const STATE_ROW = "state";
@@ -31,6 +33,8 @@ const stateEntitySchema = z.object({
   approval: absentAsNull(jsonProperty(written<Approval>(isObject))),
   groupSnapshot: absentAsNull(jsonProperty(written<GroupSnapshot>(isObject))),
 });
+
+const schedulingEntitySchema = stateEntitySchema.pick({ partitionKey: true, leaseOwner: true, leaseExpiresAt: true, health: true });
 
 function fromEntity(entity: object): MappingState {
   const { partitionKey, leaseOwner, leaseExpiresAt, ...rest } = parseEntity(stateEntitySchema, "mappingState", entity);
@@ -110,6 +114,15 @@ export function createMappingStateTable(table: LazyTable): MappingStateStore {
         }
       }
       throw new ConcurrencyError(`${what(mappingKey)} kept changing while taking the lease (${LEASE_ATTEMPTS} attempts)`);
+    },
+
+    async *listSchedulingStates() {
+      const client = await table.ready();
+      const select = ["PartitionKey", "health", "leaseOwner", "leaseExpiresAt"];
+      for await (const entity of readAllEntities(client, { filter: odata`RowKey eq ${STATE_ROW}`, select })) {
+        const { partitionKey, leaseOwner, leaseExpiresAt, health } = parseEntity(schedulingEntitySchema, "mappingState", entity);
+        yield { mappingKey: partitionKey, health, lease: leaseOwner === null || leaseExpiresAt === null ? null : { owner: leaseOwner, expiresAt: leaseExpiresAt } };
+      }
     },
 
     async delete(mappingKey) {

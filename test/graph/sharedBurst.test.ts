@@ -29,14 +29,16 @@ const withInstances = (n: number): BudgetState => ({
 });
 
 describe("Graph's burst is spent at a bounded pace, alone or shared", () => {
-  it("one instance alone spends the burst at most at three times the sustained rate, so a smaller real burst is found with one batch in flight", () => {
+  it("one instance alone starts the burst at three times the sustained rate and speeds up as it proves itself", () => {
     const sent = spend(initialBudget(DOCUMENTED_LIMITS, T0), 10_000);
     const inFirstSecond = sent.filter((at) => at < T0 + 1_000).length * batch.writes;
+    // A smaller real burst is met with about one batch in flight …
     expect(inFirstSecond).toBeLessThanOrEqual(BURST_PACE * DOCUMENTED_LIMITS.writes.rate + batch.writes);
-    expect(sent.length * batch.writes).toBeGreaterThanOrEqual(BURST_PACE * DOCUMENTED_LIMITS.writes.rate * 10 - 2 * batch.writes);
+    // … and the documented one is spent within seconds, not held back to the sustained rate.
+    expect(sent.filter((at) => at < T0 + 7_000).length * batch.writes).toBeGreaterThanOrEqual(3_000);
   });
 
-  it("alone, spending the burst slowly costs no total time either", () => {
+  it("alone, starting the burst slowly costs no total time", () => {
     // 5,000 writes need at least 100 s (3,000 at once, then 20/s).
     const sent = spend(initialBudget(DOCUMENTED_LIMITS, T0), 101_000);
     expect(sent.length * batch.writes).toBeGreaterThanOrEqual(5_000);
