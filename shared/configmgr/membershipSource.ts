@@ -40,6 +40,12 @@ export interface SourceUser {
  */
 export interface MembershipSource {
   getCollection(collectionId: string): Promise<CollectionInfo | null>;
+  /**
+   * Several collections' watermarks at once (a collector pass checks every mapped collection): keyed by collection
+   * id in upper case; a collection that does not exist (or may not be read) is absent. Optional: without it, each
+   * collection is read with getCollection.
+   */
+  getCollections?(collectionIds: readonly string[]): Promise<Map<string, CollectionInfo>>;
   readDeviceMembers(collectionId: string): Promise<SourceDevice[]>;
   readUserMembers(collectionId: string): Promise<SourceUser[]>;
   /** Requests sent through this view (for run records and benchmarks). */
