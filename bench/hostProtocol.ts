@@ -9,6 +9,7 @@ export type HostRequest =
   | { readonly op: "acceptedWrites"; readonly afterSeq: number }
   | { readonly op: "minimalWriteTimeMs"; readonly writes: number }
   | { readonly op: "groupSize"; readonly groupId: string }
-  | { readonly op: "grantWrites"; readonly granted: GrantedWrites | null };
+  | { readonly op: "grantWrites"; readonly granted: GrantedWrites | null }
+  | { readonly op: "growCollection"; readonly members: number };
 
 export type HostReply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };

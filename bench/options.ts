@@ -25,6 +25,10 @@ export interface BenchOptions {
   readonly fleetMappings: number;
   readonly fleetDevices: number;
   readonly jobsPerWorker: number;
+  /** S9: collection changes measured, devices each joins with, and the collector's pass interval (seconds). */
+  readonly latencyChanges: number;
+  readonly latencyChangeSize: number;
+  readonly collectorInterval: number;
   /** S8: seconds the write phase of each grid cell lasts at the least (writes = burst + rate × this). */
   readonly pacingSeconds: number;
   /** S8: the write budgets Graph grants, one grid cell each. */
@@ -43,7 +47,7 @@ export interface PacingCell {
 /** Sustained 5–20 writes/s × burst 100–3,000 (issue 20): 20/s and 3,000 is the documented budget. */
 export const DEFAULT_PACING_GRID: readonly PacingCell[] = [5, 10, 20].flatMap((perSecond) => [100, 1_000, 3_000].map((burst) => ({ perSecond, burst })));
 
-export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S8"] as const;
+export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S8", "S9"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 /** Whether a scenario group is to run. */
@@ -68,6 +72,10 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   fleetDevices: 2_500,
   // host.json's serviceBus.maxConcurrentCalls
   jobsPerWorker: 8,
+  latencyChanges: 20,
+  latencyChangeSize: 10,
+  // shared/config/settings.ts COLLECTOR_INTERVAL_SECONDS
+  collectorInterval: 15,
   pacingSeconds: 60,
   pacingGrid: DEFAULT_PACING_GRID,
   only: [],
@@ -91,13 +99,16 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--fleet-devices": "fleetDevices",
   "--jobs-per-worker": "jobsPerWorker",
   "--pacing-seconds": "pacingSeconds",
+  "--changes": "latencyChanges",
+  "--change-size": "latencyChangeSize",
+  "--collector-interval": "collectorInterval",
 };
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
-  --only <S1,S3u,S4,S5,S6,S8>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
+  --only <S1,S3u,S4,S5,S6,S8,S9>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
                          S6 = the collector end to end on --devices and --joining, S8 = pacing against smaller
-                         write budgets; default all)
+                         write budgets, S9 = latency of collection changes with the collector; default all)
   --latency <ms>         simulated latency per HTTP request (default 40)
   --scale <x>            multiply Graph's throttling budget (default 1 = docs/service-facts.md as documented)
   --devices <n>          Entra-joined devices in the collection (default 100000)
@@ -113,10 +124,12 @@ export const USAGE = `npm run bench [-- options]
   --fleet-mappings <n>   S5: mappings, each of its own collection and group (default 40)
   --fleet-devices <n>    S5: new devices per mapping (default 2500)
   --jobs-per-worker <n>  S5: jobs a worker runs at once (host.json maxConcurrentCalls, default 8)
+  --changes <n>          S9: collection changes measured (default 20), each of --change-size devices (default 10)
+  --collector-interval <s>  S9: the collector's pass interval (default 15, COLLECTOR_INTERVAL_SECONDS)
   --pacing-seconds <n>   S8: least write-phase time of each cell, seconds (writes = burst + rate × n; default 60)
   --pacing-grid <list>   S8: granted write budgets as rate/burst pairs, e.g. 5/100,20/3000 (default 5,10,20 × 100,1000,3000)`;
 
-const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker", "pacingSeconds"]);
+const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker", "pacingSeconds", "latencyChanges", "latencyChangeSize", "collectorInterval"]);
 
 /** `5/100,20/3000`: positive rates per second and whole bursts ≥ 1. */
 function parsePacingGrid(raw: string | undefined): PacingCell[] {

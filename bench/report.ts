@@ -30,6 +30,7 @@ const LABELS: Record<string, string> = {
   S3u: "S3u after user joins",
   S5: "S5 8 instances, one tenant",
   naiveS1: "naive S1 (extrapolated)",
+  S9: "S9 change → group (p95)",
 };
 
 export function formatTable(report: BenchReport, notes: readonly string[]): string {

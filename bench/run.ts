@@ -15,6 +15,7 @@ import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
 import { runPacingScenario } from "./pacingScenario.js";
+import { runLatencyScenario } from "./latencyScenario.js";
 import { startCountingProxy } from "./countingProxy.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median, type MeasuredScenarios } from "./targets.js";
@@ -95,6 +96,12 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios["S6"] = s6.figures;
       checks.push(...s6.targets);
       notes.push(...s6.notes);
+    }
+    if (runs(options, "S9")) {
+      const s9 = await runLatencyScenario(options, progress);
+      scenarios["S9"] = s9.figures;
+      checks.push(...s9.targets);
+      notes.push(...s9.notes);
     }
     if (runs(options, "S8")) {
       progress(`S8: pacing against ${options.pacingGrid.length} granted write budgets…`);

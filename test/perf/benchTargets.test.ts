@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ScenarioFigures } from "../../bench/figures.js";
+import { percentile } from "../../bench/latencyScenario.js";
 import { judgePacingCell } from "../../bench/pacingScenario.js";
 import { adminServiceBound, judgeTargets, median, type MeasuredScenarios } from "../../bench/targets.js";
 
@@ -123,5 +124,14 @@ describe("S8 pacing grid cells", () => {
     const documented = { perSecond: 20, burst: 3_000 };
     expect(judgePacingCell(documented, figures(75_000, 0), 8_000, 8_000)[0]?.holds).toBe(false);
     expect(judgePacingCell(documented, figures(60_000, 30), 8_000, 8_000)[1]?.holds).toBe(false);
+  });
+});
+
+describe("S9 latency percentile", () => {
+  it("takes the nearest rank: of 20 changes, p95 is the 19th slowest-but-one, so one straggler does not decide it", () => {
+    const latencies = Array.from({ length: 20 }, (_, i) => (i + 1) * 1_000);
+    expect(percentile(latencies, 0.95)).toBe(19_000);
+    expect(percentile(latencies, 0.5)).toBe(10_000);
+    expect(percentile([], 0.95)).toBe(0);
   });
 });
