@@ -1,17 +1,17 @@
 /**
  * What the sync scenarios run on: the simulated tenant (realistic latency, docs/service-facts.md throttling; in a child
  * process), Table Storage in an embedded in-memory Azurite, and the product's real adapters and engine wired the
- * way `shared/compose.ts` does.
+ * way `functions/composeServices.ts` does.
  */
 import { createAdminServiceSourceProvider } from "../shared/configmgr/adminServiceSource.js";
 import { createGraphDirectoryProvider } from "../shared/graph/graphDirectoryProvider.js";
 import { sharedBudgetBook } from "../shared/graph/sharedBudgetBook.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
-import type { Mapping } from "../shared/mappings/mapping.js";
+import type { Mapping } from "../shared/core/mapping.js";
 import { createMappingSchema } from "../shared/mappings/mappingInput.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
 import { createTableStores, type TableStores } from "../shared/storage/tableStores.js";
-import { systemClock } from "../shared/sync/clock.js";
+import { systemClock } from "../shared/core/ports/clock.js";
 import type { SyncDeps } from "../shared/sync/syncDeps.js";
 import { measureDirectories, type DirectoryWatch } from "./measuredDirectories.js";
 import type { BenchOptions } from "./options.js";

@@ -3,7 +3,7 @@
  * engine spent writing members (the write phase), and how many Graph requests member resolution took. Nothing
  * in the product is changed by it; every call goes straight through.
  */
-import type { Directory, DirectoryProvider } from "../shared/graph/directory.js";
+import type { Directory, DirectoryProvider } from "../shared/core/ports/directory.js";
 
 export interface DirectoryWatch {
   /** Wall time spent inside addMembers/removeMembers since the last reset, ms. */

@@ -4,12 +4,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { silentLogger } from "../shared/logger.js";
-import { mappingKeyOf } from "../shared/mappings/ids.js";
+import { mappingKeyOf } from "../shared/core/ids.js";
 import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
 import { planScheduledJobs } from "../shared/scheduling/planScheduledJobs.js";
 import type { TableStores } from "../shared/storage/tableStores.js";
-import { systemClock } from "../shared/sync/clock.js";
-import { initialState } from "../shared/sync/mappingState.js";
+import { systemClock } from "../shared/core/ports/clock.js";
+import { initialState } from "../shared/core/ports/mappingState.js";
 import { benchMapping } from "./benchRig.js";
 import type { ScenarioFigures } from "./figures.js";
 import { sampleMemory } from "./memorySampler.js";

@@ -4,7 +4,7 @@
  * S1u/S3u: the same for a 50,000-user collection (initial sync, then a tick after users joined).
  */
 import { syncMapping } from "../shared/sync/syncMapping.js";
-import type { SyncRun } from "../shared/sync/syncRun.js";
+import type { SyncRun } from "../shared/core/syncRun.js";
 import { figuresOf, type ScenarioFigures } from "./figures.js";
 import { benchMapping, type Rig } from "./benchRig.js";
 import { sampleMemory } from "./memorySampler.js";

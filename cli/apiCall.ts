@@ -1,4 +1,5 @@
-import type { ApiResponse, MappingsApi } from "../shared/api/apiTypes.js";
+import type { MappingsApi } from "../shared/api/apiTypes.js";
+import type { ApiResponse } from "../shared/api/apiMessages.js";
 import { UsageError } from "./usage.js";
 
 /** A problem the API answered with; the CLI maps 4xx to exit 2 (the input was wrong) and 5xx to exit 1. */

@@ -1,4 +1,4 @@
-import type { SyncRun } from "../shared/sync/syncRun.js";
+import type { SyncRun } from "../shared/core/syncRun.js";
 
 /** A fixed-width table for terminals; JSON output is the machine-readable form. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {

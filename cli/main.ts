@@ -1,19 +1,11 @@
 import { pathToFileURL } from "node:url";
-import { createMappingsApi } from "../shared/api/router.js";
 import { ConfigError } from "../shared/errors.js";
 import { ApiFailure } from "./apiCall.js";
-import { adminServiceCommand } from "./commands/adminServiceCommand.js";
-import { collectCommand } from "./commands/collectCommand.js";
-import { demoCommand } from "./commands/demoCommand.js";
-import { doctorCommand } from "./commands/doctorCommand.js";
-import { groupsCommand } from "./commands/groupsCommand.js";
-import { mappingsCommand } from "./commands/mappingsCommand.js";
-import { runsCommand } from "./commands/runsCommand.js";
-import { serveCommand } from "./commands/serveCommand.js";
-import { syncCommand } from "./commands/syncCommand.js";
 import { processIo, type CliIo } from "./io.js";
-import { openLocalRuntime } from "./runtime.js";
 import { USAGE, UsageError } from "./usage.js";
+
+// Each command is loaded when it runs (dynamic import), so `collect` on a site server loads the AdminService
+// adapter and the app client, never the cloud side (Table Storage, Service Bus, the simulated tenant): docs/collector.md.
 
 export interface CliContext {
   readonly io: CliIo;
@@ -35,15 +27,15 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
         io.out(USAGE);
         return command === undefined ? 2 : 0;
       case "demo":
-        return await demoCommand(args, io);
+        return await (await import("./commands/demoCommand.js")).demoCommand(args, io);
       case "serve":
-        return await serveCommand(args, io, context.env);
+        return await (await import("./commands/serveCommand.js")).serveCommand(args, io, context.env);
       case "collect":
-        return await collectCommand(args, io, context.env, context.dataDir === undefined ? {} : { dataDir: context.dataDir });
+        return await (await import("./commands/collectCommand.js")).collectCommand(args, io, context.env, context.dataDir === undefined ? {} : { dataDir: context.dataDir });
       case "adminservice":
-        return await adminServiceCommand(args, io, context.env, context.dataDir);
+        return await (await import("./commands/adminServiceCommand.js")).adminServiceCommand(args, io, context.env, context.dataDir);
       case "doctor":
-        return await doctorCommand(args, io, context.env, context.dataDir);
+        return await (await import("./commands/doctorCommand.js")).doctorCommand(args, io, context.env, context.dataDir);
       case "mappings":
       case "groups":
       case "runs":
@@ -71,13 +63,14 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
 }
 
 async function withRuntime(command: string, args: readonly string[], context: CliContext): Promise<number> {
+  const [{ openLocalRuntime }, { createMappingsApi }] = await Promise.all([import("./runtime.js"), import("../shared/api/router.js")]);
   const runtime = await openLocalRuntime({ env: context.env, io: context.io, ...(context.dataDir === undefined ? {} : { dataDir: context.dataDir }) });
   try {
     const api = createMappingsApi(runtime.services.api);
-    if (command === "mappings") return await mappingsCommand(api, args, context.io);
-    if (command === "groups") return await groupsCommand(api, args, context.io);
-    if (command === "runs") return await runsCommand(api, args, context.io);
-    return await syncCommand(runtime.services, args, context.io);
+    if (command === "mappings") return await (await import("./commands/mappingsCommand.js")).mappingsCommand(api, args, context.io);
+    if (command === "groups") return await (await import("./commands/groupsCommand.js")).groupsCommand(api, args, context.io);
+    if (command === "runs") return await (await import("./commands/runsCommand.js")).runsCommand(api, args, context.io);
+    return await (await import("./commands/syncCommand.js")).syncCommand(runtime.services, args, context.io);
   } finally {
     await runtime.close();
   }

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { demoSeed, loadSeedFile, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
 import { isLoopbackHttp, loadSettings, type Settings } from "../shared/config/settings.js";
-import { composeServices, type AppServices } from "../shared/compose.js";
+import { composeServices, type AppServices } from "../functions/composeServices.js";
 import { openAdminServiceAuth } from "../shared/configmgr/openAdminServiceAuth.js";
 import { openAdminServiceSignIn } from "../shared/configmgr/signIn/adminServiceSignIn.js";
 import { createTenantCredentials } from "../shared/identity/credentials.js";
@@ -12,8 +12,9 @@ import { silentLogger, type Logger } from "../shared/logger.js";
 import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
 import type { TablesConnection } from "../shared/storage/tableStores.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
-import { systemClock } from "../shared/sync/clock.js";
+import { systemClock } from "../shared/core/ports/clock.js";
 import { processSyncJob } from "../shared/scheduling/processSyncJob.js";
+import { localDataDir } from "./dataDir.js";
 import type { CliIo } from "./io.js";
 
 export interface LocalRuntime {
@@ -106,11 +107,6 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
 }
 
 const TENANT_FILE = "simulated-tenant.json";
-
-/** The CLI's data folder: --data-dir / the caller's choice, else ./.collection-sync (README "Configuration"). */
-export function localDataDir(options: { readonly dataDir?: string }): string {
-  return options.dataDir ?? join(process.cwd(), ".collection-sync");
-}
 
 /**
  * The built-in simulated tenant starts from the demo seed and, when the CLI keeps data on disk, from where the

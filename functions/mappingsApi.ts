@@ -1,7 +1,8 @@
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import type { ApiDeps, ApiResponse, MappingsApi } from "../shared/api/apiTypes.js";
+import type { ApiDeps, MappingsApi } from "../shared/api/apiTypes.js";
+import type { ApiResponse } from "../shared/api/apiMessages.js";
 import { createMappingsApi } from "../shared/api/router.js";
-import { apiFunctionAuthLevel } from "../shared/compose.js";
+import { apiFunctionAuthLevel } from "./apiAuthLevel.js";
 import { defaultConsoleDir, loadConsoleFiles, type ConsoleFiles } from "../shared/console/consoleFiles.js";
 
 const METHODS: HttpMethod[] = ["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"];
@@ -52,7 +53,7 @@ app.http("mappingsApi", {
   // API_AUTH=function-key the host checks function keys instead (README, "Authorization").
   authLevel: apiFunctionAuthLevel(),
   handler: makeMappingsApiFunction(
-    () => import("../shared/compose.js").then(async (m) => (await m.getAppServices()).api),
+    () => import("./azureServices.js").then(async (m) => (await m.getAppServices()).api),
     loadConsoleFiles(defaultConsoleDir(import.meta.url)),
   ),
 });

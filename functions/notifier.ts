@@ -21,5 +21,5 @@ export function makeNotifierHandler(getServices: () => Promise<NotifierServices>
 app.timer("notifier", {
   // Fixed, not a setting: back-off steps are 30 s and up, so a minute's delay is the granularity that matters.
   schedule: "0 * * * * *",
-  handler: makeNotifierHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
+  handler: makeNotifierHandler(() => import("./azureServices.js").then((m) => m.getAppServices())),
 });

@@ -1,5 +1,5 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
-import type { JobQueue } from "../shared/queue/jobQueue.js";
+import type { JobQueue } from "../shared/core/ports/jobQueue.js";
 import { loggerFor } from "../shared/scheduling/invocationLogger.js";
 import { planScheduledJobs, type ScheduleResult } from "../shared/scheduling/planScheduledJobs.js";
 import type { SyncDeps } from "../shared/sync/syncDeps.js";
@@ -28,5 +28,5 @@ export function makeSchedulerHandler(getServices: () => Promise<SchedulerService
 app.timer("scheduler", {
   // An app setting, so the schedule can change without a deployment; it must be set in the app's settings.
   schedule: "%SYNC_SCHEDULE%",
-  handler: makeSchedulerHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
+  handler: makeSchedulerHandler(() => import("./azureServices.js").then((m) => m.getAppServices())),
 });

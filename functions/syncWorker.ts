@@ -1,9 +1,9 @@
 import { app, type InvocationContext } from "@azure/functions";
-import type { JobQueue } from "../shared/queue/jobQueue.js";
+import type { JobQueue } from "../shared/core/ports/jobQueue.js";
 import { loggerFor } from "../shared/scheduling/invocationLogger.js";
 import { processSyncJob, type WorkerOutcome } from "../shared/scheduling/processSyncJob.js";
 import type { SyncDeps, SyncRequest } from "../shared/sync/syncDeps.js";
-import type { SyncRun } from "../shared/sync/syncRun.js";
+import type { SyncRun } from "../shared/core/syncRun.js";
 
 /** What the worker needs from the composition root's services. */
 export interface SyncWorkerServices {
@@ -29,5 +29,5 @@ app.serviceBusQueue("syncWorker", {
   connection: "SERVICEBUS_CONNECTION",
   // The same app setting the scheduler and the API send to, so the two can never drift apart.
   queueName: "%SERVICEBUS_QUEUE%",
-  handler: makeSyncWorkerHandler(() => import("../shared/compose.js").then((m) => m.getAppServices())),
+  handler: makeSyncWorkerHandler(() => import("./azureServices.js").then((m) => m.getAppServices())),
 });

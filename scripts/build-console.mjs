@@ -7,7 +7,10 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const compiled = join(root, "dist", "console-build");
+// tsc compiles from the repository root (the console type-checks against the API's wire types in shared/,
+// type-only): the console's own modules are under console/src, and nothing else is shipped.
+const buildDir = join(root, "dist", "console-build");
+const compiled = join(buildDir, "console", "src");
 const out = join(root, "dist", "console");
 const vendor = join(root, "node_modules", "htm", "preact", "standalone.module.js");
 
@@ -29,5 +32,5 @@ for (const [name, body] of assets) {
   writeFileSync(target, body);
 }
 writeFileSync(join(out, "index.html"), readFileSync(join(root, "console", "index.html"), "utf8").replaceAll("%BUILD%", build));
-rmSync(compiled, { recursive: true, force: true });
+rmSync(buildDir, { recursive: true, force: true });
 console.log(`console built: dist/console (assets/${build}, ${assets.size} files)`);

@@ -8,7 +8,7 @@ afterEach(() => {
 
 async function freshCompose() {
   vi.resetModules();
-  return import("../shared/compose.js");
+  return import("../functions/azureServices.js");
 }
 
 describe("the Azure Functions composition root", () => {

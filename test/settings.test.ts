@@ -119,7 +119,7 @@ describe("API authentication in Azure", () => {
     expect(loadSettings({}).API_AUTH).toBe("easyauth");
     expect(loadSettings({ API_AUTH: "function-key" }).API_AUTH).toBe("function-key");
     expect(issuesOf({ API_AUTH: "none" })).toEqual(['API_AUTH must be "easyauth" or "function-key"']);
-    const { apiFunctionAuthLevel } = await import("../shared/compose.js");
+    const { apiFunctionAuthLevel } = await import("../functions/apiAuthLevel.js");
     expect(apiFunctionAuthLevel({})).toBe("anonymous");
     expect(apiFunctionAuthLevel({ API_AUTH: "function-key" })).toBe("function");
   });

@@ -5,7 +5,7 @@ import { openAdminServiceSignIn, SIGN_IN_COMMAND, type AdminServiceSignIn } from
 import { createTenantCredentials } from "../../shared/identity/credentials.js";
 import { parse } from "../args.js";
 import type { CliIo } from "../io.js";
-import { localDataDir } from "../runtime.js";
+import { localDataDir } from "../dataDir.js";
 import { UsageError } from "../usage.js";
 
 /**

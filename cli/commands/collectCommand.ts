@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { adminServiceSources } from "../../shared/compose.js";
+import { adminServiceSources } from "../../shared/configmgr/adminServiceSources.js";
 import { apiKeyAuth, createAppClient, entraAuth, noAuth, type AppAuth, type AppClientOptions, type CollectorAppClient } from "../../shared/collector/appClient.js";
 import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type PassSummary } from "../../shared/collector/collectPass.js";
 import { runCollector } from "../../shared/collector/collectorLoop.js";
@@ -13,10 +13,10 @@ import { openAdminServiceSignIn } from "../../shared/configmgr/signIn/adminServi
 import { createTenantCredentials } from "../../shared/identity/credentials.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { createSourceIdentityFile } from "../../shared/storage/sourceIdentityFile.js";
-import { systemClock, type Clock } from "../../shared/sync/clock.js";
+import { systemClock, type Clock } from "../../shared/core/ports/clock.js";
 import { optionalInteger, optionalString, parse } from "../args.js";
 import type { CliIo } from "../io.js";
-import { localDataDir } from "../runtime.js";
+import { localDataDir } from "../dataDir.js";
 
 export interface CollectorOptions {
   readonly env: Record<string, string | undefined>;

@@ -1,6 +1,5 @@
 import type { MappingsApi } from "../../shared/api/apiTypes.js";
-import type { MemberReportEntry } from "../../shared/sync/memberReport.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
+import type { MemberReportEntry, SyncRun } from "../../shared/core/syncRun.js";
 import { callApi } from "../apiCall.js";
 import { mappingPath, mappingRefOptions, optionalString, parse } from "../args.js";
 import { runSummary, skippedText, table } from "../format.js";

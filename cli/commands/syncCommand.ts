@@ -1,7 +1,7 @@
-import { collectionIdSchema, guidSchema } from "../../shared/mappings/ids.js";
-import type { Mapping } from "../../shared/mappings/mapping.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
-import type { AppServices } from "../../shared/compose.js";
+import { collectionIdSchema, guidSchema } from "../../shared/core/ids.js";
+import type { Mapping } from "../../shared/core/mapping.js";
+import type { SyncRun } from "../../shared/core/syncRun.js";
+import type { AppServices } from "../../functions/composeServices.js";
 import { optionalString, parse } from "../args.js";
 import { runSummary } from "../format.js";
 import type { CliIo } from "../io.js";

@@ -1,6 +1,6 @@
 import { approveBlockedChange } from "../sync/approval.js";
 import { DEFAULT_SOURCE_RECHECK_MS, type SyncDeps, type SyncRequest } from "../sync/syncDeps.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import type { SnapshotStore } from "../snapshots/snapshotStore.js";
 import { createSnapshotService } from "../snapshots/snapshotService.js";

@@ -1,47 +1,22 @@
 import type { CollectionCatalog } from "../configmgr/collectionCatalog.js";
-import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
-import type { DirectoryProvider } from "../graph/directory.js";
+import type { MembershipSourceProvider } from "../core/ports/membershipSource.js";
+import type { DirectoryProvider } from "../core/ports/directory.js";
 import type { Logger } from "../logger.js";
-import type { MappingRef } from "../mappings/ids.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
+import type { MappingRef } from "../core/ids.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
 import type { NotificationHealth } from "../notify/notifications.js";
-import type { JobQueue } from "../queue/jobQueue.js";
-import type { Clock } from "../sync/clock.js";
-import type { Ledger } from "../sync/ledger.js";
-import type { MappingState, MappingStateStore } from "../sync/mappingState.js";
-import type { RunStore } from "../sync/runStore.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { Ledger } from "../core/ports/ledger.js";
+import type { MappingState, MappingStateStore } from "../core/ports/mappingState.js";
+import type { RunStore } from "../core/ports/runStore.js";
 import type { SyncRequest } from "../sync/syncDeps.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 import type { Access, AuthConfig } from "./auth.js";
-import type { HealthReport } from "./health.js";
+import type { HealthReport } from "../doctor/health.js";
 import type { Diagnosis } from "../doctor/diagnosis.js";
 import type { SnapshotService } from "../snapshots/snapshotService.js";
-
-/**
- * One HTTP request as the API core sees it, whatever carried it (the Functions host or `node:http`).
- * `path` is the part below the `/api` prefix, still percent-encoded (e.g. `/mappings/PS100012/0f3c…`).
- */
-export interface ApiRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  /** Lower-case header names. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  /**
-   * The body: already-read text, or a byte stream the core reads only when the route takes a body, and then
-   * no further than the size limit (so an oversized body is refused without being read in full).
-   */
-  readonly body?: string | Uint8Array | AsyncIterable<Uint8Array> | null;
-}
-
-export interface ApiResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  /** Serialised as JSON by the transport; absent for 204. */
-  readonly jsonBody?: unknown;
-  /** A body sent as it is (CSV), instead of jsonBody. */
-  readonly textBody?: string;
-}
+import type { ApiRequest, ApiResponse } from "./apiMessages.js";
 
 /** Everything the API talks to; built once per process by the composition root. */
 export interface ApiDeps {
@@ -60,7 +35,7 @@ export interface ApiDeps {
   readonly sync: (request: SyncRequest) => Promise<SyncRun>;
   /** Approves the currently blocked change once; throws NotFoundError when nothing is blocked. */
   readonly approve: (ref: MappingRef, by: string) => Promise<MappingState>;
-  /** Storage / queue / Graph probes (see `probeAll` in ./health.ts). */
+  /** Storage / queue / Graph probes (see `probeAll` in ../doctor/health.ts). */
   readonly health: () => Promise<HealthReport>;
   /** The deeper checks of `GET /health?verbose=true` (shared/doctor); absent: verbose health is not offered. */
   readonly diagnose?: () => Promise<Diagnosis>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ApiDeps } from "./apiTypes.js";
 import { optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 /** The text becomes an OData string literal (escaped); control characters have no business in a name. */
 const searchTextSchema = z

@@ -1,4 +1,4 @@
-import type { ApiRequest } from "./apiTypes.js";
+import type { ApiRequest } from "./apiMessages.js";
 import { ApiProblem } from "./problems.js";
 
 /** Methods that change something; a browser sends some of them cross-site without any preflight. */

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { guidSchema } from "../mappings/ids.js";
+import { guidSchema } from "../core/ids.js";
 import { searchGroupCandidates } from "../mappings/groupSearch.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 /**
  * Search text goes into Graph's `$search="displayName:…"`: a double quote or backslash would end or escape

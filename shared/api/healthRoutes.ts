@@ -1,8 +1,8 @@
 import { ensureError } from "../errors.js";
 import type { NotificationHealth } from "../notify/notifications.js";
 import type { ApiDeps } from "./apiTypes.js";
-import type { HealthCheck } from "./health.js";
-import { json, type Route } from "./router.js";
+import type { HealthCheck } from "../doctor/health.js";
+import { json, type Route } from "./route.js";
 import { mappedCollections } from "../snapshots/mappedCollections.js";
 import { z } from "zod";
 import { optionalQueryParam } from "./params.js";

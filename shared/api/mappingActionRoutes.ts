@@ -1,17 +1,17 @@
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
-import { mappingKeyOf } from "../mappings/ids.js";
+import { mappingKeyOf } from "../core/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import type { SyncJob } from "../queue/jobQueue.js";
-import type { MemberOutcome } from "../sync/memberReport.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import { newSyncJob } from "../core/syncJob.js";
+import type { MemberOutcome, SyncRun } from "../core/syncRun.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { createMappingSchema } from "../mappings/mappingInput.js";
 import { mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
 import { readJsonBody } from "./requestInput.js";
 import { ApiProblem } from "./problems.js";
 import { mappingLocation, stateSummary } from "./representations.js";
-import { json, type Route } from "./router.js";
+import type { Page } from "./apiWire.js";
+import { json, type Route } from "./route.js";
 
 const DEFAULT_PREVIEW_LIMIT = 1000;
 const OUTCOME_ORDER: Record<MemberOutcome, number> = { removed: 0, added: 1, failed: 2, skipped: 3 };
@@ -68,7 +68,8 @@ export function mappingActionRoutes(deps: ApiDeps): Route[] {
         const paging = pagingFrom(request.query, 20);
         await service.get(ref);
         const page = await deps.runs.list(mappingKeyOf(ref), paging);
-        return json(200, { items: page.items, continuationToken: page.continuationToken ?? null });
+        const runs: Page<SyncRun> = { items: page.items, continuationToken: page.continuationToken ?? null };
+        return json(200, runs);
       },
     },
     {
@@ -98,14 +99,7 @@ export function mappingActionRoutes(deps: ApiDeps): Route[] {
         const now = deps.clock.now();
         const mappingKey = mappingKeyOf(ref);
         // The job id doubles as the Service Bus messageId: a double click in the same millisecond is sent once.
-        const job: SyncJob = {
-          jobId: `${mappingKey}_manual_${now}`,
-          collectionId: ref.collectionId,
-          groupId: ref.groupId,
-          trigger: "manual",
-          enqueuedAt: new Date(now).toISOString(),
-          attempt: 0,
-        };
+        const job = newSyncJob(ref, { trigger: "manual", at: now }, new Date(now).toISOString());
         await deps.queue.send([job]);
         deps.log.info("manual sync queued", { mappingKey, jobId: job.jobId, by: principal.name });
         const runs = `${mappingLocation(mapping)}/runs`;

@@ -1,15 +1,16 @@
 import pMap from "p-map";
-import { collectionIdSchema, mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
+import { collectionIdSchema, mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
 import { createMappingSchema, updateMappingSchema } from "../mappings/mappingInput.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
-import { initialState } from "../sync/mappingState.js";
+import { initialState } from "../core/ports/mappingState.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { ifMatchFrom, mappingRefFrom, optionalQueryParam, pagingFrom } from "./params.js";
 import { mappingLocation, mappingView, sourceSummary, type SourceSummary } from "./representations.js";
 import { snapshotView } from "../snapshots/mappedCollections.js";
 import { readJsonBody } from "./requestInput.js";
-import { json, type Route } from "./router.js";
+import type { MappingView, Page } from "./apiWire.js";
+import { json, type Route } from "./route.js";
 
 /** State reads per list page run this many at a time: a 200-item page must not open 200 connections at once. */
 const STATE_READS_IN_FLIGHT = 16;
@@ -25,7 +26,7 @@ export function mappingRoutes(deps: ApiDeps): Route[] {
     return sourceSummary(snapshot === null ? null : snapshotView(snapshot, deps.clock.now(), deps.snapshots.maxAgeMs));
   }
 
-  async function withState(mapping: Mapping): Promise<Record<string, unknown>> {
+  async function withState(mapping: Mapping): Promise<MappingView> {
     const [state, source] = await Promise.all([deps.state.get(mappingKeyOf(mapping)), sourceOf(mapping)]);
     return mappingView(mapping, state, deps.clock.now(), source);
   }
@@ -41,7 +42,8 @@ export function mappingRoutes(deps: ApiDeps): Route[] {
         const paging = pagingFrom(request.query);
         const collectionId = optionalQueryParam(request.query, "collectionId", collectionIdSchema);
         const page = await service.list({ ...paging, ...(collectionId === undefined ? {} : { collectionId }) });
-        return json(200, { items: await allWithState(page.items), continuationToken: page.continuationToken ?? null });
+        const mappings: Page<MappingView> = { items: await allWithState(page.items), continuationToken: page.continuationToken ?? null };
+        return json(200, mappings);
       },
     },
     {

@@ -1,4 +1,5 @@
-import { json, type Route } from "./router.js";
+import type { MeView } from "./apiWire.js";
+import { json, type Route } from "./route.js";
 
 /** `GET /me`: who the caller is and what they may do, so a client shows only the actions it may take. */
 export function meRoutes(): Route[] {
@@ -9,7 +10,8 @@ export function meRoutes(): Route[] {
       access: "read",
       async handle({ principal }) {
         const roles = [...principal.roles].sort();
-        return json(200, { name: principal.name, roles, canWrite: principal.roles.has("Mappings.ReadWrite") });
+        const me: MeView = { name: principal.name, roles, canWrite: principal.roles.has("Mappings.ReadWrite") };
+        return json(200, me);
       },
     },
   ];

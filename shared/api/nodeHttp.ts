@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
+import type { MappingsApi } from "./apiTypes.js";
+import type { ApiRequest, ApiResponse } from "./apiMessages.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
 import { declaredTooLarge, MAX_UPLOAD_BYTES, tooLarge } from "./requestInput.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { collectionIdSchema, guidSchema, type MappingRef } from "../mappings/ids.js";
+import { collectionIdSchema, guidSchema, type MappingRef } from "../core/ids.js";
 import { ApiProblem, type FieldError } from "./problems.js";
 import { parseParam } from "./requestInput.js";
 

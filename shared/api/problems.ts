@@ -16,7 +16,7 @@ import type { Logger } from "../logger.js";
 import { CollectionNotUsableError, type CollectionRefusal } from "../mappings/targetChecks.js";
 import { SnapshotRefusedError, type SnapshotRefusal } from "../snapshots/snapshotErrors.js";
 import { PartRejected } from "../snapshots/snapshotFormat.js";
-import type { ApiResponse } from "./apiTypes.js";
+import type { ApiResponse } from "./apiMessages.js";
 
 /** Stable problem type URIs (RFC 9457 `type`): clients branch on these, never on `title` or `detail`. */
 export const PROBLEM_BASE = "https://collection-sync.dev/problems/";

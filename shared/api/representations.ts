@@ -1,18 +1,7 @@
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingState } from "../sync/mappingState.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingState } from "../core/ports/mappingState.js";
 import type { SnapshotView } from "../snapshots/mappedCollections.js";
-
-/** What an admin needs at a glance: is it healthy, is it blocked, how did the last run go. */
-export interface StateSummary {
-  readonly health: MappingState["health"];
-  readonly blocked: { guard: string; message: string; removeCount: number; at: string } | null;
-  readonly lastRunStatus: string | null;
-  readonly lastRunAt: string | null;
-  readonly lastSuccessAt: string | null;
-  readonly consecutiveFailures: number;
-  /** A worker holds the mapping's lease right now. */
-  readonly syncing: boolean;
-}
+import type { MappingView, StateSummary } from "./apiWire.js";
 
 export function stateSummary(state: MappingState, now: number): StateSummary {
   const blocked = state.blocked;
@@ -41,7 +30,7 @@ export function sourceSummary(snapshot: SnapshotView | null): SourceSummary {
 }
 
 /** A mapping as the API returns it (all fields, plus its state summary, plus its snapshot when pushed). */
-export function mappingView(mapping: Mapping, state: MappingState, now: number, source?: SourceSummary): Record<string, unknown> {
+export function mappingView(mapping: Mapping, state: MappingState, now: number, source?: SourceSummary): MappingView & { readonly source?: SourceSummary } {
   return { ...mapping, state: stateSummary(state, now), ...(source === undefined ? {} : { source }) };
 }
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ApiRequest } from "./apiTypes.js";
+import type { ApiRequest } from "./apiMessages.js";
 import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
 import { ApiProblem, type FieldError } from "./problems.js";
 

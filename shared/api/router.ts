@@ -1,5 +1,6 @@
-import type { ApiDeps, ApiRequest, ApiResponse, MappingsApi } from "./apiTypes.js";
-import { assertAuthConfig, authenticate, authorize, type Access, type Principal } from "./auth.js";
+import type { ApiDeps, MappingsApi } from "./apiTypes.js";
+import type { ApiRequest, ApiResponse } from "./apiMessages.js";
+import { assertAuthConfig, authenticate, authorize } from "./auth.js";
 import { collectionRoutes } from "./collectionRoutes.js";
 import { refuseCrossSiteWrites } from "./crossSiteGuard.js";
 import { groupRoutes } from "./groupRoutes.js";
@@ -10,27 +11,9 @@ import { meRoutes } from "./meRoutes.js";
 import { runReportRoutes } from "./runReportRoutes.js";
 import { snapshotRoutes } from "./snapshotRoutes.js";
 import { ApiProblem, problemFromError, problemResponse } from "./problems.js";
-
-export interface RouteContext {
-  readonly request: ApiRequest;
-  readonly principal: Principal;
-  /** Decoded path parameters, still unvalidated (handlers check them against ids.ts). */
-  readonly params: Readonly<Record<string, string>>;
-}
-
-export interface Route {
-  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  /** Segments below /api; `:name` captures one segment. */
-  readonly pattern: string;
-  readonly access: Access;
-  handle(context: RouteContext): Promise<ApiResponse>;
-}
+import type { Route } from "./route.js";
 
 const BASE_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
-
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
-  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, jsonBody: body };
-}
 
 function splitPath(path: string): string[] {
   const segments = path.split("/").filter((segment) => segment !== "");

@@ -1,13 +1,15 @@
 import { z } from "zod";
-import { mappingKeyOf } from "../mappings/ids.js";
+import { mappingKeyOf } from "../core/ids.js";
 import { createMappingsService } from "../mappings/mappingsService.js";
 import { membersCsv } from "../reports/memberCsv.js";
-import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../sync/memberReport.js";
-import type { ApiDeps, ApiResponse } from "./apiTypes.js";
+import { countOutcomes, MEMBER_OUTCOMES, type MemberReportEntry } from "../core/syncRun.js";
+import type { ApiDeps } from "./apiTypes.js";
+import type { ApiResponse } from "./apiMessages.js";
 import { mappingRefFrom, optionalQueryParam } from "./params.js";
 import { ApiProblem } from "./problems.js";
 import { parseParam } from "./requestInput.js";
-import { json, type Route, type RouteContext } from "./router.js";
+import type { RunDetailView, RunMembersView } from "./apiWire.js";
+import { json, type Route, type RouteContext } from "./route.js";
 
 /** Run ids are UUIDs we generate; anything else cannot name a run. */
 const runIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be a run id from the run history");
@@ -38,8 +40,8 @@ export function runReportRoutes(deps: ApiDeps): Route[] {
       async handle(context) {
         const { ref, run } = await findRun(context);
         const report = await deps.runs.report(mappingKeyOf(ref), run.runId);
-        const reportSummary = report === null ? null : { counts: countOutcomes(report.entries), truncated: report.truncated };
-        return json(200, { ...run, report: reportSummary });
+        const detail: RunDetailView = { ...run, report: report === null ? null : { counts: countOutcomes(report.entries), truncated: report.truncated } };
+        return json(200, detail);
       },
     },
     {
@@ -57,7 +59,7 @@ export function runReportRoutes(deps: ApiDeps): Route[] {
         const report = await deps.runs.report(mappingKeyOf(ref), run.runId);
         const entries = (report?.entries ?? []).filter((entry) => (outcome === undefined || entry.outcome === outcome) && matches(entry, search));
         if (format === "csv") return csv(entries, `run-${run.startedAt.slice(0, 10)}-${run.runId}${outcome === undefined ? "" : `-${outcome}`}.csv`);
-        return json(200, {
+        const members: RunMembersView = {
           runId: run.runId,
           status: run.status,
           alreadyPresent: run.counts.alreadyPresent,
@@ -67,7 +69,8 @@ export function runReportRoutes(deps: ApiDeps): Route[] {
           page,
           pageSize,
           items: entries.slice((page - 1) * pageSize, page * pageSize),
-        });
+        };
+        return json(200, members);
       },
     },
   ];

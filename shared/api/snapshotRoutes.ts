@@ -1,11 +1,11 @@
-import { collectionIdSchema } from "../mappings/ids.js";
+import { collectionIdSchema } from "../core/ids.js";
 import { mappedCollections, snapshotView } from "../snapshots/mappedCollections.js";
 import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
 import { commitSchema, confirmSchema, partNumberSchema, SNAPSHOT_PART_CONTENT_TYPE, snapshotIdSchema } from "../snapshots/snapshotFormat.js";
 import type { ApiDeps } from "./apiTypes.js";
 import { ApiProblem, type FieldError } from "./problems.js";
 import { readBodyBytes, readJsonBody } from "./requestInput.js";
-import { json, type Route } from "./router.js";
+import { json, type Route } from "./route.js";
 
 /** Collection id and snapshot id (and part number) from the path, each checked against its strict pattern. */
 function snapshotRefFrom(params: Readonly<Record<string, string>>, withPart: boolean): { collectionId: string; snapshotId: string; part: number } {

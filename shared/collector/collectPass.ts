@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { CollectionInfo, MembershipSourceProvider } from "../configmgr/membershipSource.js";
+import type { CollectionInfo, MembershipSourceProvider } from "../core/ports/membershipSource.js";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { sameWatermark, type SnapshotMember } from "../snapshots/snapshot.js";
 import { encodeParts, type SnapshotCommit } from "../snapshots/snapshotFormat.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { AppRequestError, type AppSnapshotView, type CollectorAppClient } from "./appClient.js";
 
 /** A read whose upload did not finish: resumed on the next pass while ConfigMgr's watermark still matches it. */

@@ -1,7 +1,8 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "../notify/webhookReceiver.js";
+import { LEASE_MARGIN_SECONDS } from "../core/ports/mappingState.js";
+import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "./webhookReceiver.js";
 
 /** ADMINSERVICE_AUTH values (see the schema below). */
 export const ADMINSERVICE_AUTH_MODES = ["negotiate", "entra-user", "entra-app"] as const;
@@ -56,7 +57,6 @@ const intSetting = (name: string, min: number, max: number, fallback: number, wh
  * be cut off by the host mid-write, before it could save progress and re-schedule itself.
  */
 export const FUNCTION_TIMEOUT_SECONDS = 30 * 60;
-export const LEASE_MARGIN_SECONDS = 60;
 const MAX_SYNC_TIME_BUDGET_SECONDS = FUNCTION_TIMEOUT_SECONDS - LEASE_MARGIN_SECONDS;
 
 const syncTimeBudgetSetting = intSetting(

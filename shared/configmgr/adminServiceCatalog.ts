@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SourceReadError } from "../errors.js";
-import { COLLECTION_ID_PATTERN } from "../mappings/ids.js";
+import { COLLECTION_ID_PATTERN } from "../core/ids.js";
 import { odataString } from "../odata.js";
 import { NOT_FOUND } from "./adminServiceHttp.js";
 import { parsePage } from "./adminServiceRows.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SourceReadError } from "../errors.js";
-import { GUID_PATTERN } from "../mappings/ids.js";
+import { GUID_PATTERN } from "../core/ids.js";
 import { noAdminServiceAuth, type AdminServiceAuth } from "./adminServiceAuth.js";
 import { AdminServiceHttp, AdminServiceStatusError, NOT_FOUND } from "./adminServiceHttp.js";
 import { readAllRows } from "./adminServicePaging.js";
@@ -8,7 +8,7 @@ import { keyedEntity, parseRows, withSchemaKeys } from "./adminServiceRows.js";
 import { AdminServiceUrls } from "./adminServiceUrls.js";
 import { DEFAULT_IDENTITY_REFRESH, type IdentityRefreshPolicy } from "./identityRefresh.js";
 import { memberIdentities, type IdentityCacheUse, type MemberRef } from "./memberIdentities.js";
-import type { CollectionInfo, MembershipSource, MembershipSourceProvider, SourceDevice, SourceUser } from "./membershipSource.js";
+import type { CollectionInfo, MembershipSource, MembershipSourceProvider, SourceDevice, SourceUser } from "../core/ports/membershipSource.js";
 import { confirmAbsent, defaultFilterBudget, lookupResources, type FilterBudget } from "./resourceLookup.js";
 import type { SourceIdentity, SourceIdentityCache } from "./sourceIdentityCache.js";
 

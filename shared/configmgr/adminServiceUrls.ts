@@ -1,5 +1,5 @@
 import { SourceReadError, ValidationError } from "../errors.js";
-import { COLLECTION_ID_PATTERN } from "../mappings/ids.js";
+import { COLLECTION_ID_PATTERN } from "../core/ids.js";
 import { odataString } from "../odata.js";
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ApiResponse } from "../api/apiTypes.js";
+import type { ApiResponse } from "../api/apiMessages.js";
 import { ApiProblem, problemResponse } from "../api/problems.js";
 
 /**

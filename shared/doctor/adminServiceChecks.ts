@@ -6,7 +6,7 @@ import { AdminServiceAccessDeniedError, AdminServiceStatusError, type AdminServi
 import { keyedEntity } from "../configmgr/adminServiceRows.js";
 import { adminServiceHttpFrom, createAdminServiceSourceProvider } from "../configmgr/adminServiceSource.js";
 import { AdminServiceUrls } from "../configmgr/adminServiceUrls.js";
-import type { MembershipSource } from "../configmgr/membershipSource.js";
+import type { MembershipSource } from "../core/ports/membershipSource.js";
 import { errorLine, failed, notApplicable, passed, type DiagnosticCheck } from "./diagnosis.js";
 import { reach, reachFix } from "./httpReach.js";
 

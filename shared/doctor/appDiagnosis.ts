@@ -1,7 +1,7 @@
-import type { Probe } from "../api/health.js";
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { JobQueue } from "../queue/jobQueue.js";
+import type { Probe } from "./health.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
 import type { MappedCollection } from "../snapshots/mappedCollections.js";
 import { adminServiceChecks, type AdminServiceDoctorDeps } from "./adminServiceChecks.js";
 import { diagnosisOf, errorLine, failed, type DiagnosticCheck, type Diagnosis } from "./diagnosis.js";

@@ -1,9 +1,9 @@
 import type { TokenCredential } from "@azure/identity";
 import pMap from "p-map";
 import { GroupNotWritableError, type GroupRefusal } from "../errors.js";
-import type { DirectoryProvider } from "../graph/directory.js";
+import type { DirectoryProvider } from "../core/ports/directory.js";
 import { graphScopeFor } from "../graph/tokenMiddleware.js";
-import type { Mapping } from "../mappings/mapping.js";
+import type { Mapping } from "../core/mapping.js";
 import { checkGroup } from "../mappings/targetChecks.js";
 import { errorLine, failed, notApplicable, passed, type DiagnosticCheck } from "./diagnosis.js";
 import { readTokenClaims, type TokenClaims } from "./tokenClaims.js";

@@ -1,5 +1,5 @@
-import { probeAll, type Probe } from "../api/health.js";
-import type { JobQueue } from "../queue/jobQueue.js";
+import { probeAll, type Probe } from "./health.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
 import { errorLine, failed, notApplicable, passed, type DiagnosticCheck } from "./diagnosis.js";
 
 /** Table Storage through the same probe as GET /api/health (with its time limit). */

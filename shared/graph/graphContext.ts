@@ -1,5 +1,5 @@
 /** What every Graph operation of one run needs: the tenant's connection and this run's counters. */
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { GraphRequestError, PERMISSIONS_MESSAGE, errorInfo } from "./graphErrors.js";
 import { PermanentSyncError } from "../errors.js";
 import type { GraphAnswer, RetryPolicy, StatsSink, TenantConnection } from "./transport.js";

@@ -13,7 +13,7 @@ import type {
   MembershipChanges,
   MemberWriteResult,
   WriteOptions,
-} from "./directory.js";
+} from "../core/ports/directory.js";
 import type { GraphContext } from "./graphContext.js";
 import { getGroup, listMemberIds, searchGroups } from "./groupReads.js";
 import { findDevicesByDeviceId, findUsers } from "./lookups.js";
@@ -21,7 +21,7 @@ import { readMembershipChanges } from "./membershipChanges.js";
 import { membershipToken } from "./membershipDelta.js";
 import { addMembers, removeMembers, type WriteDeps } from "./memberWrites.js";
 import type { RetryPolicy, StatsSink, TenantConnection } from "./transport.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 
 export interface TenantRuntime {
   readonly connection: TenantConnection;

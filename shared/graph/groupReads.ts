@@ -1,6 +1,6 @@
 /** Reading groups: one group, a displayName search, and a group's member ids (docs/service-facts.md, groups and members). */
 import { z } from "zod";
-import type { GroupInfo, MemberKind } from "./directory.js";
+import type { GroupInfo, MemberKind } from "../core/ports/directory.js";
 import { readFailure, type GraphContext } from "./graphContext.js";
 import { errorInfo, groupNotFound } from "./graphErrors.js";
 import { odataString } from "../odata.js";

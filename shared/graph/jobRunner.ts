@@ -7,7 +7,7 @@
  * wait, and the deadline stops the waiting (the rest comes back deferred). A job's follow-ups (e.g. a split) join
  * the queue too. Only transient failures and replication lag wait for the next round, after a pause.
  */
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { missingAnswer, sendBatch, type SubRequest } from "./batch.js";
 import type { BudgetKind } from "./budgetModel.js";
 import {

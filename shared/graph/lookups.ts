@@ -6,7 +6,7 @@
  * many are wanted that reading the whole list is cheaper.
  */
 import { z } from "zod";
-import type { DirectoryDevice, DirectoryUser, TrustType } from "./directory.js";
+import type { DirectoryDevice, DirectoryUser, TrustType } from "../core/ports/directory.js";
 import type { SubRequest } from "./batch.js";
 import { runJobs } from "./jobRunner.js";
 import { readFailure, type GraphContext } from "./graphContext.js";

@@ -9,7 +9,7 @@
  * PermanentSyncError instead of failing member by member.
  */
 import { PermanentSyncError } from "../errors.js";
-import type { GroupInfo, MemberFailure, MemberWriteResult, WriteOptions } from "./directory.js";
+import type { GroupInfo, MemberFailure, MemberWriteResult, WriteOptions } from "../core/ports/directory.js";
 import type { SubRequest } from "./batch.js";
 import { runJobs, type JobContext } from "./jobRunner.js";
 import type { GraphContext } from "./graphContext.js";

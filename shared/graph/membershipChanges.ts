@@ -4,7 +4,7 @@
  * something changed, its `members@delta` listing added members and removed ones (with `@removed`), each with its
  * `@odata.type`. A large change spans pages; the last one carries the next deltaLink.
  */
-import type { MemberChange, MemberKind, MembershipChanges } from "./directory.js";
+import type { MemberChange, MemberKind, MembershipChanges } from "../core/ports/directory.js";
 import type { GraphContext } from "./graphContext.js";
 import { readFailure } from "./graphContext.js";
 import { isExpired } from "./membershipDelta.js";

@@ -13,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { ConcurrencyError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { offlineShare, type BudgetState } from "./budgetModel.js";
 import { localBudgetBook, type BudgetBook } from "./tenantBudget.js";
 

@@ -4,7 +4,7 @@
  * memory, or one Table Storage row shared by every instance of the app (sharedBudgetBook.ts), so that eight
  * instances together send what one tenant's budget sustains instead of eight times that.
  */
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { acceptedWrites, initialBudget, release as releaseReservation, reserve, throttled, type BudgetKind, type BudgetLimits, type BudgetState, type Cost } from "./budgetModel.js";
 import type { Admission } from "./throttle.js";
 

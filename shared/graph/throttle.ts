@@ -8,7 +8,7 @@
  * the same way (halved, then doubled back to 20): after a wait Graph's bucket has room for a few requests, not
  * for 20 × the batches in flight, and every throttled sub-request is a wasted request.
  */
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 
 /** Sub-requests per `$batch` at most (docs/service-facts.md). */
 export const MAX_BATCH_SIZE = 20;

@@ -9,7 +9,7 @@
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { GraphClientError, type Context, type Middleware } from "@microsoft/microsoft-graph-client";
 import { CredentialUnavailableError } from "../errors.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 
 /** Tokens are renewed this long before they expire. */
 const REFRESH_MARGIN_MS = 5 * 60_000;

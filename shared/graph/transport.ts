@@ -11,7 +11,7 @@
 import { Client, GraphClientError, HTTPMessageHandler, ResponseType } from "@microsoft/microsoft-graph-client";
 import { CredentialUnavailableError, RunDeadlineError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { BudgetKind, Cost } from "./budgetModel.js";
 import { errorInfo, GraphRequestError } from "./graphErrors.js";
 import type { TenantBudget } from "./tenantBudget.js";

@@ -1,5 +1,5 @@
-import type { DirectoryProvider, GroupInfo } from "../graph/directory.js";
-import { judgeGroup } from "./groupEligibility.js";
+import type { DirectoryProvider, GroupInfo } from "../core/ports/directory.js";
+import { judgeGroup } from "../core/groupEligibility.js";
 
 /** A search hit, marked with whether a mapping could target it. */
 export interface GroupCandidate extends Omit<GroupInfo, "membershipRule"> {

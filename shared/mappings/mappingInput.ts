@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { collectionIdSchema, guidSchema } from "./ids.js";
-import type { SyncMode } from "./mapping.js";
+import { collectionIdSchema, guidSchema } from "../core/ids.js";
+import type { SyncMode } from "../core/mapping.js";
 
 /**
  * What a caller may send to create or change a mapping. `.strict()` rejects unknown fields, so a typo

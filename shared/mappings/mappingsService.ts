@@ -1,15 +1,15 @@
-import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
+import type { MembershipSourceProvider } from "../core/ports/membershipSource.js";
 import { AlreadyExistsError, ConcurrencyError, NotFoundError, ValidationError } from "../errors.js";
-import type { DirectoryProvider } from "../graph/directory.js";
+import type { DirectoryProvider } from "../core/ports/directory.js";
 import type { Logger } from "../logger.js";
-import type { Clock } from "../sync/clock.js";
-import type { Ledger } from "../sync/ledger.js";
-import type { MappingStateStore } from "../sync/mappingState.js";
-import type { RunStore } from "../sync/runStore.js";
-import { mappingKeyOf, type MappingRef } from "./ids.js";
-import type { Mapping, NewMapping } from "./mapping.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { Ledger } from "../core/ports/ledger.js";
+import type { MappingStateStore } from "../core/ports/mappingState.js";
+import type { RunStore } from "../core/ports/runStore.js";
+import { mappingKeyOf, type MappingRef } from "../core/ids.js";
+import type { Mapping, NewMapping } from "../core/mapping.js";
 import type { CreateMappingInput, UpdateMappingInput } from "./mappingInput.js";
-import type { ListMappingsOptions, MappingPage, MappingStore } from "./mappingStore.js";
+import type { ListMappingsOptions, MappingPage, MappingStore } from "../core/ports/mappingStore.js";
 import { checkCollection, checkGroup } from "./targetChecks.js";
 import { reinstateMapping } from "../sync/reinstate.js";
 

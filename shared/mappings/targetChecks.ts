@@ -1,7 +1,7 @@
-import type { CollectionInfo, MembershipSourceProvider } from "../configmgr/membershipSource.js";
+import { CollectionAwaitedError, type CollectionInfo, type MembershipSourceProvider } from "../core/ports/membershipSource.js";
 import { CollectionSyncError, GroupNotWritableError, ValidationError } from "../errors.js";
-import type { DirectoryProvider, GroupInfo } from "../graph/directory.js";
-import { judgeGroup } from "./groupEligibility.js";
+import type { DirectoryProvider, GroupInfo } from "../core/ports/directory.js";
+import { judgeGroup } from "../core/groupEligibility.js";
 
 export type CollectionRefusal = "collection-not-found" | "unsupported-collection-type";
 
@@ -31,8 +31,11 @@ export async function checkCollection(
   collectionId: string,
   memberType?: "device" | "user",
 ): Promise<UsableCollection> {
-  const info = await sources.open().getCollection(collectionId);
-  if (info === null && sources.kind === "pushed") {
+  let info: CollectionInfo | null;
+  try {
+    info = await sources.open().getCollection(collectionId);
+  } catch (error) {
+    if (!(error instanceof CollectionAwaitedError)) throw error;
     if (memberType === undefined) {
       throw new ValidationError(
         `memberType is required: collection ${collectionId} awaits its first snapshot from the on-premises collector, so the app cannot tell whether it holds devices or users`,

@@ -1,4 +1,4 @@
-import type { JobQueue } from "../queue/jobQueue.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
 import type { Notification } from "./notification.js";
 import type { NotificationOutbox } from "./outbox.js";
 

@@ -1,9 +1,9 @@
 import type { Logger } from "../logger.js";
-import type { Clock } from "../sync/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { NotificationOutbox, OutboxEntry } from "./outbox.js";
 import { renderNotification } from "./renderNotification.js";
 import type { PostResult, WebhookPoster } from "./webhookPost.js";
-import { describeReceiver, receiverId, type WebhookReceiver } from "./webhookReceiver.js";
+import { describeReceiver, receiverId, type WebhookReceiver } from "../config/webhookReceiver.js";
 
 export interface DeliveryPolicy {
   /** Delivery rounds per notification before giving up on the receivers that have not taken it. */

@@ -1,4 +1,4 @@
-import type { MappingRef } from "../mappings/ids.js";
+import type { MappingRef } from "../core/ids.js";
 import type { NotificationAction } from "./notification.js";
 
 export interface NotificationLinks {

@@ -1,18 +1,23 @@
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { JobQueue } from "../queue/jobQueue.js";
-import type { Clock } from "../sync/clock.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { StateChangeSink } from "../core/ports/stateChanges.js";
 import { checkDeadLetters } from "./deadLetterWatch.js";
 import { deliverNotifications, type DeliveryPolicy, type DeliveryReport } from "./deliverNotifications.js";
 import type { Notification } from "./notification.js";
 import type { NotificationLinks } from "./notificationLinks.js";
 import type { NotificationOutbox } from "./outbox.js";
+import { stateChangeNotifications } from "./stateChanges.js";
 import { checkStaleSnapshots, type SnapshotFreshness } from "./snapshotWatch.js";
 import type { WebhookPoster } from "./webhookPost.js";
-import { describeReceiver, type WebhookReceiver } from "./webhookReceiver.js";
+import { describeReceiver, type WebhookReceiver } from "../config/webhookReceiver.js";
 
-/** What the sync engine (and the collector's freshness check) hands notifications to. */
-export interface Notifier {
+/**
+ * What the sync engine hands its state changes to (the core's StateChangeSink: rendered here into the
+ * notifications they call for), and the collector's freshness check its notifications.
+ */
+export interface Notifier extends StateChangeSink {
   readonly links: NotificationLinks;
   /**
    * Stores notifications for delivery. Never throws and never waits for a receiver: a notification must not
@@ -61,6 +66,10 @@ export function createNotifications(deps: NotificationsDeps): Notifications {
   const { outbox, clock, log } = deps;
   const notifier: Notifier = {
     links: deps.links,
+    async stateChanged(change) {
+      const notifications = stateChangeNotifications(change, deps.links);
+      if (notifications.length > 0) await notifier.publish(notifications);
+    },
     async publish(notifications) {
       for (const notification of notifications) {
         try {

@@ -1,6 +1,6 @@
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { JobQueue } from "../queue/jobQueue.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
 import type { DeliveryReport } from "./deliverNotifications.js";
 import type { Notifications } from "./notifications.js";
 import type { SnapshotFreshness } from "./snapshotWatch.js";

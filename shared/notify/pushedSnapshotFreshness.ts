@@ -1,4 +1,4 @@
-import type { MappingStore } from "../mappings/mappingStore.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
 import { mappedCollections } from "../snapshots/mappedCollections.js";
 import type { SnapshotService } from "../snapshots/snapshotService.js";
 import type { SnapshotFreshness } from "./snapshotWatch.js";

@@ -1,21 +1,13 @@
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingState } from "../sync/mappingState.js";
-import type { Guard, SyncRun } from "../sync/syncRun.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingState } from "../core/ports/mappingState.js";
+import type { StateChange } from "../core/ports/stateChanges.js";
+import type { Guard } from "../core/syncRun.js";
 import { mappingActions, type NotificationLinks } from "./notificationLinks.js";
 import type { Notification, NotificationFact, NotificationKind, NotifiedMapping, Severity } from "./notification.js";
 
 /** The collector's freshness guard (a pushed snapshot too old for removals) gets its own notification kind. */
 const STALE_SNAPSHOT_GUARD: Guard = "source-stale";
-
-export interface StateChange {
-  /** The state the run started from (lease taken). */
-  readonly before: MappingState;
-  /** The state the run saved. */
-  readonly after: MappingState;
-  readonly run: SyncRun;
-  readonly mapping: Mapping;
-}
 
 /**
  * The notifications one run's state change calls for: none when the mapping stays as it was (a second blocked

@@ -1,8 +1,9 @@
 import { ensureError, ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { Clock } from "../sync/clock.js";
-import type { JobQueue, SyncJob } from "./jobQueue.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import type { SyncJob } from "../core/syncJob.js";
 
 /** Service Bus defaults, copied so `serve` and the CLI behave like the cloud (docs/service-facts.md "Service Bus"). */
 export const DEFAULT_MAX_DELIVERY_COUNT = 10;

@@ -1,7 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { MetricsQueryClient, type MetricsQueryOptions } from "@azure/monitor-query";
 import { ensureError } from "../errors.js";
-import { systemClock, type Clock } from "../sync/clock.js";
+import { systemClock, type Clock } from "../core/ports/clock.js";
 import type { DeadLetterCounter } from "./serviceBusJobQueue.js";
 
 /**

@@ -1,7 +1,8 @@
 import { ServiceBusAdministrationClient, ServiceBusClient, type ServiceBusMessage, type TokenCredential } from "@azure/service-bus";
 import { ValidationError } from "../errors.js";
-import type { JobQueue, SyncJob } from "./jobQueue.js";
-import { jobBody, MAX_JOB_ID_LENGTH } from "./syncJobMessage.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import type { SyncJob } from "../core/syncJob.js";
+import { jobBody, MAX_JOB_ID_LENGTH } from "../core/syncJob.js";
 
 /** The part of a `ServiceBusMessageBatch` we use. */
 export interface JobMessageBatch {

@@ -1,4 +1,4 @@
-import type { MemberReportEntry } from "../sync/memberReport.js";
+import type { MemberReportEntry } from "../core/syncRun.js";
 
 export const MEMBER_CSV_COLUMNS = ["outcome", "reason", "resourceId", "name", "entraId", "objectId", "error"] as const;
 

@@ -1,12 +1,13 @@
 import pMap from "p-map";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
-import type { Clock } from "../sync/clock.js";
-import type { MappingState, MappingStateStore, SchedulingState } from "../sync/mappingState.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import { newSyncJob, type SyncJob } from "../core/syncJob.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { MappingState, MappingStateStore, SchedulingState } from "../core/ports/mappingState.js";
 
 export interface SchedulerDeps {
   readonly mappings: MappingStore;
@@ -61,12 +62,6 @@ export async function planScheduledJobs(deps: SchedulerDeps, tick: Date): Promis
   return result;
 }
 
-/** `${mappingKey}_${yyyyMMddHHmm}` (UTC): the same mapping and minute always give the same id. */
-export function scheduledJobId(mappingKey: string, tick: Date): string {
-  const minute = tick.toISOString().slice(0, 16).replace(/[-T:]/g, "");
-  return `${mappingKey}_${minute}`;
-}
-
 /**
  * Every state's health and lease in one paged query, when the store can list them; null when it cannot (or the
  * listing fails: then each mapping's state is read on its own, as before).
@@ -107,8 +102,7 @@ async function planChunk(
     } else if (state?.lease != null && state.lease.expiresAt > now) {
       result.skippedLeased += 1;
     } else {
-      const mappingKey = mappingKeyOf(mapping);
-      jobs.push({ jobId: scheduledJobId(mappingKey, tick), collectionId: mapping.collectionId, groupId: mapping.groupId, trigger: "schedule", enqueuedAt, attempt: 0 });
+      jobs.push(newSyncJob(mapping, { trigger: "schedule", tick }, enqueuedAt));
     }
   });
   return jobs;

@@ -1,10 +1,10 @@
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
-import { MAX_JOB_ID_LENGTH, parseSyncJobMessage } from "../queue/syncJobMessage.js";
-import type { Clock } from "../sync/clock.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import { parseSyncJobMessage, retryJob, type SyncJob } from "../core/syncJob.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { SyncRequest } from "../sync/syncDeps.js";
-import type { SyncRun } from "../sync/syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 export interface WorkerDeps {
   readonly runSync: (request: SyncRequest) => Promise<SyncRun>;
@@ -63,17 +63,6 @@ export async function processSyncJob(deps: WorkerDeps, message: unknown): Promis
   await deps.queue.schedule(next, at);
   logRun(deps.log, job, run, { nextJobId: next.jobId, retryAt: new Date(at).toISOString() });
   return { kind: "rescheduled", run, next, at };
-}
-
-/**
- * The follow-up of a throttled job. Its id is derived from the job's (`…_r1`, `…_r2`), so if the host
- * delivers this message twice, the second schedule carries the same id and duplicate detection drops it.
- */
-export function retryJob(job: SyncJob, enqueuedAt: string): SyncJob {
-  const attempt = job.attempt + 1;
-  const suffix = `_r${attempt}`;
-  const base = job.jobId.replace(/_r\d+$/, "").slice(0, MAX_JOB_ID_LENGTH - suffix.length);
-  return { ...job, jobId: `${base}${suffix}`, trigger: "retry", enqueuedAt, attempt };
 }
 
 /** One line per job: ids, status and counts — never member lists. */

@@ -1,5 +1,5 @@
 import pMap from "p-map";
-import type { MappingStore } from "../mappings/mappingStore.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
 import { snapshotAgeMs, type CurrentSnapshot } from "./snapshot.js";
 import type { SnapshotService } from "./snapshotService.js";
 

@@ -1,5 +1,5 @@
 import { SourceReadError } from "../errors.js";
-import type { CollectionInfo, MembershipSource, MembershipSourceProvider, SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
+import { CollectionAwaitedError, type CollectionInfo, type MembershipSource, type MembershipSourceProvider, type SourceDevice, type SourceUser } from "../core/ports/membershipSource.js";
 import type { CurrentSnapshot, SnapshotMember } from "./snapshot.js";
 import { decodePart, PartRejected } from "./snapshotFormat.js";
 import type { SnapshotStore } from "./snapshotStore.js";
@@ -16,9 +16,9 @@ export function createPushedSourceProvider(store: SnapshotStore): MembershipSour
   return { kind: "pushed", open: () => openView(store) };
 }
 
-export function noSnapshotYet(collectionId: string): SourceReadError {
-  return new SourceReadError(
-    "unavailable",
+export function noSnapshotYet(collectionId: string): CollectionAwaitedError {
+  return new CollectionAwaitedError(
+    collectionId,
     `No snapshot of collection ${collectionId} has arrived yet (SOURCE_MODE=pushed): the on-premises collector (collection-sync collect) uploads it on its next pass. Check that the collector runs and can reach the app (docs/collector.md).`,
   );
 }
@@ -83,7 +83,8 @@ function openView(store: SnapshotStore): MembershipSource {
   return {
     async getCollection(collectionId) {
       const snapshot = await readCurrent(collectionId);
-      return snapshot === null ? null : collectionInfoOf(snapshot);
+      if (snapshot === null) throw noSnapshotYet(collectionId);
+      return collectionInfoOf(snapshot);
     },
     async readDeviceMembers(collectionId) {
       return (await readMembers(collectionId, "device")) as SourceDevice[];

@@ -1,4 +1,4 @@
-import type { SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
+import type { SourceDevice, SourceUser } from "../core/ports/membershipSource.js";
 
 /**
  * A collection snapshot: what an on-premises collector read from the AdminService, uploaded in parts and made

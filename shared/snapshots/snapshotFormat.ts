@@ -1,7 +1,7 @@
 import { promisify } from "node:util";
 import { gunzip, gzip, constants as zlibConstants } from "node:zlib";
 import { z } from "zod";
-import { collectionIdSchema, guidSchema } from "../mappings/ids.js";
+import { collectionIdSchema, guidSchema } from "../core/ids.js";
 import { SNAPSHOT_LIMITS, type PartSummary, type SnapshotMember, type SnapshotMemberType } from "./snapshot.js";
 
 const inflate = promisify(gunzip);

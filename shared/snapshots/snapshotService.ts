@@ -1,9 +1,9 @@
 import { ConcurrencyError, AlreadyExistsError, ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { JobQueue, SyncJob } from "../queue/jobQueue.js";
-import type { Clock } from "../sync/clock.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { JobQueue } from "../core/ports/jobQueue.js";
+import { newSyncJob, type SyncJob } from "../core/syncJob.js";
+import type { Clock } from "../core/ports/clock.js";
 import { isNewer, sameWatermark, type CurrentSnapshot, type PartSummary } from "./snapshot.js";
 import { SnapshotRefusedError } from "./snapshotErrors.js";
 import { decodePart, PartRejected, summariseMembers, type SnapshotCommit, type SnapshotConfirm } from "./snapshotFormat.js";
@@ -100,7 +100,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     const jobs: SyncJob[] = [];
     for await (const mapping of deps.mappings.listAll({ collectionId: snapshot.collectionId, enabledOnly: true })) {
       // Derived from the snapshot: a retried commit sends the same ids and duplicate detection drops them.
-      jobs.push({ jobId: `${mappingKeyOf(mapping)}_snapshot_${snapshot.snapshotId}`, collectionId: mapping.collectionId, groupId: mapping.groupId, trigger: "snapshot", enqueuedAt, attempt: 0 });
+      jobs.push(newSyncJob(mapping, { trigger: "snapshot", snapshotId: snapshot.snapshotId }, enqueuedAt));
     }
     if (jobs.length > 0) await deps.queue.send(jobs);
     return jobs.length;

@@ -1,4 +1,4 @@
-import type { Ledger } from "../sync/ledger.js";
+import type { Ledger } from "../core/ports/ledger.js";
 import { byBucket, deleteBuckets, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
 import { decodeIds, encodeIds } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";

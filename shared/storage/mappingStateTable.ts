@@ -1,8 +1,8 @@
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { ConcurrencyError, NotFoundError } from "../errors.js";
-import type { Approval, BlockedChange, GroupSnapshot, MappingHealth, MappingState, MappingStateStore, Watermark } from "../sync/mappingState.js";
-import { initialState } from "../sync/mappingState.js";
+import type { Approval, BlockedChange, GroupSnapshot, MappingHealth, MappingState, MappingStateStore, Watermark } from "../core/ports/mappingState.js";
+import { initialState } from "../core/ports/mappingState.js";
 import { absentAsNull, epochMs, isObject, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
 import { createMemberSnapshotTable } from "./memberSnapshotTable.js";
 import type { LazyTable } from "./tableAccess.js";

@@ -1,10 +1,10 @@
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { ValidationError } from "../errors.js";
-import type { MappingRef } from "../mappings/ids.js";
-import type { Mapping, NewMapping } from "../mappings/mapping.js";
-import { SYNC_MODES } from "../mappings/mapping.js";
-import type { ListMappingsOptions, MappingPage, MappingStore } from "../mappings/mappingStore.js";
+import type { MappingRef } from "../core/ids.js";
+import type { Mapping, NewMapping } from "../core/mapping.js";
+import { SYNC_MODES } from "../core/mapping.js";
+import type { ListMappingsOptions, MappingPage, MappingStore } from "../core/ports/mappingStore.js";
 import { absentAsNull, parseEntity, withoutNulls } from "./entityValues.js";
 import type { LazyTable } from "./tableAccess.js";
 import { conditionalWrite, readOrNull } from "./tableErrors.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
-import type { MemberSnapshotStore } from "../sync/mappingState.js";
+import type { MemberSnapshotStore } from "../core/ports/mappingState.js";
 import { decodeIds, encodeIds, entitySized, fromProperties, PackingError, toProperties } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 import pMap from "p-map";

@@ -1,4 +1,4 @@
-import type { ResolutionCache, ResolutionEntry } from "../sync/resolutionCache.js";
+import type { ResolutionCache, ResolutionEntry } from "../core/ports/resolutionCache.js";
 import { segmentStore } from "./packedSegments.js";
 import { ByteReader, ByteWriter } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ValidationError } from "../errors.js";
-import type { RunCounts, RunError, RunPreview, SkippedMember, SyncRun } from "../sync/syncRun.js";
+import type { RunCounts, RunError, RunPreview, SkippedMember, SyncRun } from "../core/syncRun.js";
 import { absentAsNull, epochMs, isObject, isString, jsonProperty, parseEntity, withoutNulls, written } from "./entityValues.js";
 import { assertTableKey } from "./tableKeys.js";
 

@@ -1,8 +1,7 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import pMap from "p-map";
-import { MEMBER_OUTCOMES, type MemberReportEntry } from "../sync/memberReport.js";
-import type { StoredReport } from "../sync/runStore.js";
-import { emptyCounts, type SkipReason } from "../sync/syncRun.js";
+import type { StoredReport } from "../core/ports/runStore.js";
+import { emptyCounts, MEMBER_OUTCOMES, type MemberReportEntry, type SkipReason } from "../core/syncRun.js";
 import { ByteReader, ByteWriter, ENTITY_BYTES, entitySized, fromProperties, PackingError, toProperties } from "./packing.js";
 import { deleteAllRows } from "./tableBatches.js";
 import { readAllEntities } from "./tablePaging.js";

@@ -1,5 +1,5 @@
 import { odata } from "@azure/data-tables";
-import type { RunStore } from "../sync/runStore.js";
+import type { RunStore } from "../core/ports/runStore.js";
 import type { LazyTable } from "./tableAccess.js";
 import { deleteAllRows } from "./tableBatches.js";
 import { assertTableKey } from "./tableKeys.js";

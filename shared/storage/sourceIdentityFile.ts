@@ -3,7 +3,7 @@ import { z } from "zod";
 import { knownAmong, type SourceIdentity, type SourceIdentityCache, type SourceKind } from "../configmgr/sourceIdentityCache.js";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { writeFileAtomically } from "./atomicFile.js";
+import { writeFileAtomically } from "../atomicFile.js";
 
 export interface SourceIdentityFileOptions {
   /** The file in the collector's data folder (`source-identities.json`). */

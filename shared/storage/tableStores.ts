@@ -1,11 +1,11 @@
 import type { BudgetStore } from "../graph/sharedBudgetBook.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
 import type { NotificationOutbox } from "../notify/outbox.js";
-import type { Ledger } from "../sync/ledger.js";
-import type { MappingStateStore } from "../sync/mappingState.js";
-import type { ResolutionCache } from "../sync/resolutionCache.js";
+import type { Ledger } from "../core/ports/ledger.js";
+import type { MappingStateStore } from "../core/ports/mappingState.js";
+import type { ResolutionCache } from "../core/ports/resolutionCache.js";
 import type { SourceIdentityCache } from "../configmgr/sourceIdentityCache.js";
-import type { RunStore } from "../sync/runStore.js";
+import type { RunStore } from "../core/ports/runStore.js";
 import { createBudgetTable } from "./budgetTable.js";
 import { createLedgerTable } from "./ledgerTable.js";
 import { createMappingStateTable } from "./mappingStateTable.js";

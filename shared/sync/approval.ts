@@ -1,8 +1,8 @@
 import { NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { mappingKeyOf, type MappingRef } from "../mappings/ids.js";
-import type { Clock } from "./clock.js";
-import type { MappingState, MappingStateStore } from "./mappingState.js";
+import { mappingKeyOf, type MappingRef } from "../core/ids.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { MappingState, MappingStateStore } from "../core/ports/mappingState.js";
 
 /**
  * Lets exactly the change a guard blocked through, once: the approval carries the blocked change's

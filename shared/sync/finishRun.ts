@@ -1,11 +1,10 @@
 import { ConcurrencyError } from "../errors.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import { stateChangeNotifications } from "../notify/stateChanges.js";
-import type { MappingState } from "./mappingState.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { MappingState } from "../core/ports/mappingState.js";
 import { countRequests, keepState, type Outcome, type RunContext } from "./runContext.js";
 import { logRun } from "./runLog.js";
 import { stateAfterRun } from "./stateAfterRun.js";
-import type { SyncRun } from "./syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 /** Records the run, moves the mapping state on (lease released), logs it. */
 export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<SyncRun> {
@@ -31,13 +30,12 @@ export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<Sync
 }
 
 /**
- * Reports the change this run made to the mapping's state (blocked, degraded, quarantined, recovered), once:
- * only a saved state counts, and a run that leaves the state as it was reports nothing. Storing the
- * notification is all that happens here; the notifier timer delivers it, so a slow receiver never slows a sync.
+ * Hands the state this run saved to the state-change port, once: only a saved state counts. Whether it calls
+ * for a notification (a run that leaves the state as it was calls for none) is decided, stored and delivered
+ * behind the port (notify/), so a slow receiver never slows a sync.
  */
 async function notifyStateChange(ctx: RunContext, saved: MappingState, run: SyncRun): Promise<void> {
   const { notifier } = ctx.deps;
   if (notifier === undefined || !ctx.mapping.notify) return;
-  const notifications = stateChangeNotifications({ before: ctx.state, after: saved, run, mapping: ctx.mapping }, notifier.links);
-  if (notifications.length > 0) await notifier.publish(notifications);
+  await notifier.stateChanged({ before: ctx.state, after: saved, run, mapping: ctx.mapping });
 }

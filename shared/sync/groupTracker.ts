@@ -13,9 +13,9 @@
  * `foreignChange`, so the next tick does not skip.
  */
 import { PermanentSyncError, ensureError } from "../errors.js";
-import type { Directory, MemberChange, MemberKind } from "../graph/directory.js";
+import type { Directory, MemberChange, MemberKind } from "../core/ports/directory.js";
 import type { Logger } from "../logger.js";
-import type { GroupSnapshot, MemberSnapshotStore } from "./mappingState.js";
+import type { GroupSnapshot, MemberSnapshotStore } from "../core/ports/mappingState.js";
 
 /** A snapshot is refreshed by a full read of the group once a day, whatever the delta says (drift insurance). */
 export const GROUP_REFRESH_MS = 24 * 60 * 60 * 1000;

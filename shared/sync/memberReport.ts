@@ -1,25 +1,4 @@
-import type { SkipReason } from "./syncRun.js";
-
-/** What one run did with one member. Members already in the group are counted on the run, never listed. */
-export type MemberOutcome = "added" | "removed" | "skipped" | "failed";
-
-export const MEMBER_OUTCOMES: readonly MemberOutcome[] = ["added", "removed", "skipped", "failed"];
-
-/** One line of a run's per-member report (also one CSV row). */
-export interface MemberReportEntry {
-  readonly outcome: MemberOutcome;
-  /** Why a member was skipped; null for the other outcomes. */
-  readonly reason: SkipReason | null;
-  /** ConfigMgr ResourceID; null for a member known only from the group (removed by mirror, added by hand). */
-  readonly resourceId: number | null;
-  readonly name: string | null;
-  /** The Entra id ConfigMgr knows the member by: device id (AADDeviceID), user object id or UPN. */
-  readonly entraId: string | null;
-  /** The Entra directory object id (group membership is by this id). */
-  readonly objectId: string | null;
-  /** Graph's error for a failed write (`code: message`). */
-  readonly error: string | null;
-}
+import type { MemberReportEntry, SkipReason } from "../core/syncRun.js";
 
 /** A collection member as the run knows it, by the Entra object id it resolved to. */
 export interface KnownMember {
@@ -54,11 +33,4 @@ export class MemberReport {
     const member = this.known.get(objectId);
     return member === undefined ? { resourceId: null, name: null, entraId: null } : member;
   }
-}
-
-/** Counts by outcome (what the report holds; the run's own counts also say how many were already present). */
-export function countOutcomes(entries: readonly MemberReportEntry[]): Record<MemberOutcome, number> {
-  const counts: Record<MemberOutcome, number> = { added: 0, removed: 0, skipped: 0, failed: 0 };
-  for (const entry of entries) counts[entry.outcome] += 1;
-  return counts;
 }

@@ -1,4 +1,4 @@
-import type { SyncMode } from "../mappings/mapping.js";
+import type { SyncMode } from "../core/mapping.js";
 
 export interface PlannedChanges {
   readonly toAdd: string[];

@@ -1,7 +1,7 @@
-import type { CollectionInfo } from "../configmgr/membershipSource.js";
+import type { CollectionInfo } from "../core/ports/membershipSource.js";
 import { PermanentSyncError } from "../errors.js";
-import { judgeGroup } from "../mappings/groupEligibility.js";
-import { mappingKeyOf } from "../mappings/ids.js";
+import { judgeGroup } from "../core/groupEligibility.js";
+import { mappingKeyOf } from "../core/ids.js";
 import type { MemberReport } from "./memberReport.js";
 import { planChanges } from "./planChanges.js";
 import { resolveDevices, resolveUsers, type Resolution } from "./resolveMembers.js";

@@ -1,11 +1,11 @@
 import { PermanentSyncError } from "../errors.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
 import { checkGroup, planRun, rememberLookups } from "./planRun.js";
 import { countRequests, failure, trackGroup, type RunContext } from "./runContext.js";
 import type { RunRecord } from "./runRecord.js";
 import type { SyncDeps } from "./syncDeps.js";
-import type { SyncRun } from "./syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 /** Plan without lease or writes: exactly what a run would do now, and which guard would block it. */
 export async function previewMapping(deps: SyncDeps, mapping: Mapping, record: RunRecord): Promise<SyncRun> {

@@ -1,5 +1,5 @@
 import { ConcurrencyError } from "../errors.js";
-import type { MappingState, MappingStateStore } from "./mappingState.js";
+import type { MappingState, MappingStateStore } from "../core/ports/mappingState.js";
 
 /**
  * Re-enabling a mapping is how an admin says "I fixed it": a quarantined or degraded mapping starts over with

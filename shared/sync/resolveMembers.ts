@@ -1,8 +1,8 @@
-import type { SourceDevice, SourceUser } from "../configmgr/membershipSource.js";
-import type { Directory } from "../graph/directory.js";
+import type { SourceDevice, SourceUser } from "../core/ports/membershipSource.js";
+import type { Directory } from "../core/ports/directory.js";
 import type { KnownMember } from "./memberReport.js";
-import type { ResolutionCache, ResolutionEntry } from "./resolutionCache.js";
-import { emptyCounts, type SkipReason, type SkippedMember } from "./syncRun.js";
+import type { ResolutionCache, ResolutionEntry } from "../core/ports/resolutionCache.js";
+import { emptyCounts, type SkipReason, type SkippedMember } from "../core/syncRun.js";
 
 /** The collection translated into Entra object ids, plus everything we could not (or may not) sync and why. */
 export interface Resolution {

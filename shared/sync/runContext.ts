@@ -1,14 +1,14 @@
-import type { MembershipSource } from "../configmgr/membershipSource.js";
+import type { MembershipSource } from "../core/ports/membershipSource.js";
 import { CredentialUnavailableError, PermanentSyncError, RunDeadlineError, SourceReadError, ensureError } from "../errors.js";
-import type { Directory } from "../graph/directory.js";
-import { mappingKeyOf } from "../mappings/ids.js";
-import type { Mapping } from "../mappings/mapping.js";
+import type { Directory } from "../core/ports/directory.js";
+import { mappingKeyOf } from "../core/ids.js";
+import type { Mapping } from "../core/mapping.js";
 import { GroupTracker, GROUP_REFRESH_MS } from "./groupTracker.js";
-import type { GroupSnapshot, MappingState } from "./mappingState.js";
+import type { GroupSnapshot, MappingState } from "../core/ports/mappingState.js";
 import type { RunRecord } from "./runRecord.js";
 import type { RunEffects } from "./stateAfterRun.js";
 import type { SyncDeps } from "./syncDeps.js";
-import type { RunStatus } from "./syncRun.js";
+import type { RunStatus } from "../core/syncRun.js";
 
 /** Everything one run (or preview) of one mapping works with. */
 export interface RunContext {

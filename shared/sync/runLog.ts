@@ -1,5 +1,5 @@
 import type { SyncDeps } from "./syncDeps.js";
-import type { SyncRun } from "./syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 /** One structured line per run and the per-run metrics: ids and counts, never member lists. */
 export function logRun(deps: SyncDeps, run: SyncRun): void {

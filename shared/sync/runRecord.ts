@@ -1,7 +1,7 @@
-import type { Mapping } from "../mappings/mapping.js";
-import { mappingKeyOf } from "../mappings/ids.js";
+import type { Mapping } from "../core/mapping.js";
+import { mappingKeyOf } from "../core/ids.js";
 import { MemberReport } from "./memberReport.js";
-import { emptyCounts, type Guard, type RunCounts, type RunError, type RunPreview, type RunStatus, type RunTrigger, type SyncRun } from "./syncRun.js";
+import { emptyCounts, type Guard, type RunCounts, type RunError, type RunPreview, type RunStatus, type RunTrigger, type SyncRun } from "../core/syncRun.js";
 
 const MAX_ERRORS = 20;
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { SyncMode } from "../mappings/mapping.js";
-import type { Guard } from "./syncRun.js";
+import type { SyncMode } from "../core/mapping.js";
+import type { Guard } from "../core/syncRun.js";
 
 export interface GuardInput {
   readonly mode: SyncMode;

@@ -1,5 +1,5 @@
-import type { MappingState, Watermark } from "./mappingState.js";
-import type { SyncRun } from "./syncRun.js";
+import type { MappingState, Watermark } from "../core/ports/mappingState.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 /** Failed runs in a row before a mapping shows as degraded, and before the scheduler stops planning it. */
 export const DEGRADED_AFTER = 3;

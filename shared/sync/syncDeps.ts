@@ -1,16 +1,15 @@
-import type { Mapping } from "../mappings/mapping.js";
-import type { MembershipSourceProvider } from "../configmgr/membershipSource.js";
-import type { DirectoryProvider } from "../graph/directory.js";
-import { LEASE_MARGIN_SECONDS } from "../config/settings.js";
+import type { Mapping } from "../core/mapping.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { DirectoryProvider } from "../core/ports/directory.js";
+import type { Ledger } from "../core/ports/ledger.js";
+import { LEASE_MARGIN_SECONDS, type MappingStateStore } from "../core/ports/mappingState.js";
+import type { MappingStore } from "../core/ports/mappingStore.js";
+import type { MembershipSourceProvider } from "../core/ports/membershipSource.js";
+import type { ResolutionCache } from "../core/ports/resolutionCache.js";
+import type { RunStore } from "../core/ports/runStore.js";
+import type { StateChangeSink } from "../core/ports/stateChanges.js";
+import type { RunTrigger } from "../core/syncRun.js";
 import type { Logger } from "../logger.js";
-import type { Notifier } from "../notify/notifications.js";
-import type { MappingStore } from "../mappings/mappingStore.js";
-import type { Clock } from "./clock.js";
-import type { Ledger } from "./ledger.js";
-import type { MappingStateStore } from "./mappingState.js";
-import type { ResolutionCache } from "./resolutionCache.js";
-import type { RunStore } from "./runStore.js";
-import type { RunTrigger } from "./syncRun.js";
 
 /** App-wide defaults a mapping may override. */
 export interface SyncPolicy {
@@ -46,7 +45,7 @@ export interface SyncDeps {
   readonly log: Logger;
   readonly policy: SyncPolicy;
   /** Where state changes (blocked, degraded, quarantined, recovered) are reported; absent: notifications off. */
-  readonly notifier?: Notifier;
+  readonly notifier?: StateChangeSink;
 }
 
 export interface SyncRequest {

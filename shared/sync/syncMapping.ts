@@ -1,17 +1,16 @@
 import { randomUUID } from "node:crypto";
-import type { CollectionInfo } from "../configmgr/membershipSource.js";
+import type { CollectionInfo } from "../core/ports/membershipSource.js";
 import { PermanentSyncError } from "../errors.js";
-import type { MemberWriteResult } from "../graph/directory.js";
-import { mappingKeyOf } from "../mappings/ids.js";
+import type { MemberWriteResult } from "../core/ports/directory.js";
+import { mappingKeyOf } from "../core/ids.js";
 import { finishRun } from "./finishRun.js";
-import type { Watermark } from "./mappingState.js";
+import type { Watermark } from "../core/ports/mappingState.js";
 import { checkGroup, planRun, rememberLookups } from "./planRun.js";
 import { previewMapping } from "./previewMapping.js";
-import { noSnapshotYet } from "../snapshots/pushedSource.js";
 import { failure, keepState, mappingFingerprint, trackGroup, type Outcome, type RunContext } from "./runContext.js";
 import { RunRecord, summarise } from "./runRecord.js";
 import { DEFAULT_SOURCE_RECHECK_MS, type SyncDeps, type SyncRequest } from "./syncDeps.js";
-import type { SyncRun } from "./syncRun.js";
+import type { SyncRun } from "../core/syncRun.js";
 
 /**
  * One sync of one mapping (README "How it works"): lease → watermark check → read source → resolve → read group → diff →
@@ -54,10 +53,7 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
 async function runSync(ctx: RunContext): Promise<Outcome> {
   const { mapping, source, directory, state, record, deps } = ctx;
   const collection = await source.getCollection(mapping.collectionId);
-  if (!collection) {
-    if (deps.sources.kind === "pushed") throw noSnapshotYet(mapping.collectionId);
-    throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
-  }
+  if (!collection) throw new PermanentSyncError("collection-not-found", `Collection ${mapping.collectionId} does not exist in ConfigMgr.`);
 
   if (await checkUnchanged(ctx, collection)) {
     const effects = keepState(state);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PROBLEM_BASE } from "../../shared/api/problems.js";
-import { mappingKeyOf } from "../../shared/mappings/ids.js";
+import { mappingKeyOf } from "../../shared/core/ids.js";
 import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
 import { COLLECTIONS, GROUPS } from "./apiSeed.js";
 

@@ -1,4 +1,5 @@
-import type { JobQueue, SyncJob } from "../../shared/queue/jobQueue.js";
+import type { JobQueue } from "../../shared/core/ports/jobQueue.js";
+import type { SyncJob } from "../../shared/core/syncJob.js";
 
 /** Stands in for Service Bus (which cannot run here): records what was sent, sends nothing. */
 export interface FakeJobQueue extends JobQueue {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { probeAll } from "../../shared/api/health.js";
+import { probeAll } from "../../shared/doctor/health.js";
 import { createMappingsApi } from "../../shared/api/router.js";
 import { harnessPerTest } from "./apiHarness.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PROBLEM_BASE } from "../../shared/api/problems.js";
-import { mappingKeyOf } from "../../shared/mappings/ids.js";
-import { initialState } from "../../shared/sync/mappingState.js";
+import { mappingKeyOf } from "../../shared/core/ids.js";
+import { initialState } from "../../shared/core/ports/mappingState.js";
 import { harnessPerTest, type ApiHarness } from "./apiHarness.js";
 import { COLLECTIONS, DEVICES, GROUPS } from "./apiSeed.js";
 import { WRITER } from "./principals.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { PROBLEM_BASE } from "../../shared/api/problems.js";
 import { harnessPerTest } from "./apiHarness.js";
-import { mappingKeyOf } from "../../shared/mappings/ids.js";
-import { initialState } from "../../shared/sync/mappingState.js";
+import { mappingKeyOf } from "../../shared/core/ids.js";
+import { initialState } from "../../shared/core/ports/mappingState.js";
 import { COLLECTIONS, DEVICES, GROUPS } from "./apiSeed.js";
 import { finishedRun } from "./runFixture.js";
 import { WRITER } from "./principals.js";

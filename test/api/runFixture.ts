@@ -1,5 +1,5 @@
-import { mappingKeyOf, type MappingRef } from "../../shared/mappings/ids.js";
-import { emptyCounts, type SyncRun } from "../../shared/sync/syncRun.js";
+import { mappingKeyOf, type MappingRef } from "../../shared/core/ids.js";
+import { emptyCounts, type SyncRun } from "../../shared/core/syncRun.js";
 
 /** A finished scheduled run of `ref` that started at `startedAt` (epoch ms). */
 export function finishedRun(ref: MappingRef, startedAt: number, runId: string): SyncRun {

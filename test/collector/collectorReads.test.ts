@@ -6,7 +6,7 @@ import { buildCollector, SOURCE_IDENTITY_FILE, type Collector } from "../../cli/
 import type { ServeHandle } from "../../cli/commands/serveCommand.js";
 import type { Logger } from "../../shared/logger.js";
 import { silentLogger } from "../../shared/logger.js";
-import { systemClock, type Clock } from "../../shared/sync/clock.js";
+import { systemClock, type Clock } from "../../shared/core/ports/clock.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed, type DeviceFixture } from "../support/fixtures.js";
 import { groupBecomes as groupBecomesIn } from "../support/groupPolling.js";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminServiceSource.js";
-import type { MembershipSource } from "../../shared/configmgr/membershipSource.js";
+import type { MembershipSource } from "../../shared/core/ports/membershipSource.js";
 import { LENIENT_ADMINSERVICE, STRICT_ADMINSERVICE, startSimulatedTenant, type AdminServiceProfile, type SimulatedTenant, type SimulatorSeed } from "../../simulator/index.js";
 
 const DEVICE_ID = (n: number) => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, "0")}`;

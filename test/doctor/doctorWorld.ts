@@ -6,7 +6,7 @@ import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryP
 import { silentLogger } from "../../shared/logger.js";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
-import { systemClock } from "../../shared/sync/clock.js";
+import { systemClock } from "../../shared/core/ports/clock.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { freshStores } from "../storage/freshStores.js";
 import { DEVICE_COLLECTION, GROUP_ID, USER_COLLECTION, USER_GROUP_ID, entraDevice, entraUser, range, scenarioSeed } from "../support/fixtures.js";

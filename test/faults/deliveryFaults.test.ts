@@ -3,7 +3,7 @@ import { processSyncJob } from "../../shared/scheduling/processSyncJob.js";
 import { silentLogger } from "../../shared/logger.js";
 import type { SyncDeps } from "../../shared/sync/syncDeps.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
+import type { SyncRun } from "../../shared/core/syncRun.js";
 import { range } from "../support/fixtures.js";
 import { killSwitch, WorkerKilled } from "./support/killSwitch.js";
 import { expectCleanEnd, type Prepare } from "./support/oracle.js";

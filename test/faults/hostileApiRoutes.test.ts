@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ApiRequest } from "../../shared/api/apiTypes.js";
-import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/mappings/ids.js";
+import type { ApiRequest } from "../../shared/api/apiMessages.js";
+import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/core/ids.js";
 import { startApiHarness } from "../api/apiHarness.js";
 import { clientPrincipal } from "../api/principals.js";
 import { EXISTING, expectProblem, hostileApiSuite, rawRequest, show } from "./support/apiProbe.js";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "../../cli/io.js";
 import { main } from "../../cli/main.js";
 import { isLoopbackHttp } from "../../shared/config/settings.js";
-import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/mappings/ids.js";
+import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/core/ids.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../../shared/storage/embeddedAzurite.js";
 import { createTableStores } from "../../shared/storage/tableStores.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBLEM_CONTENT_TYPE } from "../../shared/api/problems.js";
-import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/mappings/ids.js";
+import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/core/ids.js";
 import { apiSeed } from "../api/apiSeed.js";
 import { EXISTING, show } from "./support/apiProbe.js";
 import { FC_SEED, hostileIdNot, hostileNumberText } from "./support/hostile.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { SyncMode } from "../../shared/mappings/mapping.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
+import type { SyncMode } from "../../shared/core/mapping.js";
+import type { SyncRun } from "../../shared/core/syncRun.js";
 import { GROUP_ID, range } from "../support/fixtures.js";
 import { killSwitch } from "./support/killSwitch.js";
 import { tallyScenario } from "./support/tally.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { SyncMode } from "../../shared/mappings/mapping.js";
+import type { SyncMode } from "../../shared/core/mapping.js";
 import type { FaultSpec } from "../../simulator/index.js";
 import { range } from "../support/fixtures.js";
 import { cleanOutcome, expectCleanEnd, lastSeq, removedSince, type Prepare } from "./support/oracle.js";

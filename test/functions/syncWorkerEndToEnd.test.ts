@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { makeSyncWorkerHandler } from "../../functions/syncWorker.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
-import { systemClock } from "../../shared/sync/clock.js";
+import { systemClock } from "../../shared/core/ports/clock.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
 import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";

@@ -2,9 +2,9 @@
 import { randomUUID } from "node:crypto";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { createGraphDirectoryProvider, type GraphDirectoryProviderOptions } from "../../shared/graph/graphDirectoryProvider.js";
-import type { DirectoryProvider } from "../../shared/graph/directory.js";
+import type { DirectoryProvider } from "../../shared/core/ports/directory.js";
 import { silentLogger } from "../../shared/logger.js";
-import type { Clock } from "../../shared/sync/clock.js";
+import type { Clock } from "../../shared/core/ports/clock.js";
 import { simulatorToken, startSimulatedTenant, type SimulatedTenant, type SimulatorSeed } from "../../simulator/index.js";
 
 export interface FakeClock extends Clock {

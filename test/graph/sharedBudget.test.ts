@@ -7,7 +7,7 @@ import { createTenantBudget, type TenantBudget } from "../../shared/graph/tenant
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import { createBudgetTable } from "../../shared/storage/budgetTable.js";
 import { openTable } from "../../shared/storage/tableAccess.js";
-import { systemClock } from "../../shared/sync/clock.js";
+import { systemClock } from "../../shared/core/ports/clock.js";
 import { testTablesConnection, uniqueTablePrefix } from "../support/tables.js";
 
 /** A small budget so the tests run in real time: 40 writes at once, then 100 per second. */

@@ -93,7 +93,7 @@ describe("the Functions deployment package", () => {
   it("holds the built app, host.json and the manifests — no sources, tests, docs, infra, local settings or node_modules", () => {
     if (!existsSync(join(root, "dist/functions/index.js"))) throw new Error("dist/ is missing: run npm run build (npm install does it)");
     const files = packageFiles();
-    expect(files).toEqual(expect.arrayContaining(["host.json", "package.json", "package-lock.json", "dist/functions/index.js", "dist/shared/compose.js", "scripts/build.mjs"]));
+    expect(files).toEqual(expect.arrayContaining(["host.json", "package.json", "package-lock.json", "dist/functions/index.js", "dist/functions/composeServices.js", "scripts/build.mjs"]));
     const unwanted = files.filter((file) => /^(node_modules|test|docs|infra|bench|simulator|cli|shared|functions|bin|dist\/(bench|simulator|cli))\//.test(file) || /\.ts$/.test(file) || /^local\.settings/.test(file));
     expect(unwanted).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { FUNCTION_TIMEOUT_SECONDS, LEASE_MARGIN_SECONDS, loadSettings } from "../../shared/config/settings.js";
+import { FUNCTION_TIMEOUT_SECONDS, loadSettings } from "../../shared/config/settings.js";
+import { LEASE_MARGIN_SECONDS } from "../../shared/core/ports/mappingState.js";
 import { durationSeconds, onlyResource, params, pathValue, readRepoFile, stringLiteral } from "./support/bicep.js";
 import { INFRA } from "./support/deployment.js";
 

@@ -3,7 +3,7 @@ import { silentLogger } from "../../shared/logger.js";
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from "../../shared/notify/deliverNotifications.js";
 import type { Notification } from "../../shared/notify/notification.js";
 import type { Notifications } from "../../shared/notify/notifications.js";
-import type { WebhookReceiver } from "../../shared/notify/webhookReceiver.js";
+import type { WebhookReceiver } from "../../shared/config/webhookReceiver.js";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
 import { fakeClock, type FakeClock } from "../scheduling/fakeClock.js";

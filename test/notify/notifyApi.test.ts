@@ -5,7 +5,7 @@ import { harnessPerTest } from "../api/apiHarness.js";
 import { COLLECTIONS, GROUPS } from "../api/apiSeed.js";
 import { WRITER } from "../api/principals.js";
 import { finishedRun } from "../api/runFixture.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
+import type { SyncRun } from "../../shared/core/syncRun.js";
 import { testNotifications } from "./testNotifications.js";
 import { startLocalReceiver, type LocalReceiver } from "./localReceiver.js";
 

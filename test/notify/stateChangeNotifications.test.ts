@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../shared/logger.js";
 import type { Notification } from "../../shared/notify/notification.js";
 import type { Notifications } from "../../shared/notify/notifications.js";
-import type { WebhookReceiver } from "../../shared/notify/webhookReceiver.js";
+import type { WebhookReceiver } from "../../shared/config/webhookReceiver.js";
 import type { TableStores } from "../../shared/storage/tableStores.js";
 import { approveBlockedChange } from "../../shared/sync/approval.js";
 import { fakeClock, type FakeClock } from "../scheduling/fakeClock.js";

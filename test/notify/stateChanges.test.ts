@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Mapping } from "../../shared/mappings/mapping.js";
+import type { Mapping } from "../../shared/core/mapping.js";
 import { stateChangeNotifications } from "../../shared/notify/stateChanges.js";
-import { initialState, type BlockedChange, type MappingState } from "../../shared/sync/mappingState.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
+import { initialState, type BlockedChange, type MappingState } from "../../shared/core/ports/mappingState.js";
+import type { SyncRun } from "../../shared/core/syncRun.js";
 import { finishedRun } from "../api/runFixture.js";
 import { newMapping } from "../support/newMapping.js";
 

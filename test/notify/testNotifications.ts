@@ -4,8 +4,8 @@ import type { NotificationLinks } from "../../shared/notify/notificationLinks.js
 import { createNotifications, type Notifications } from "../../shared/notify/notifications.js";
 import type { NotificationOutbox } from "../../shared/notify/outbox.js";
 import { createWebhookPoster } from "../../shared/notify/webhookPost.js";
-import type { WebhookReceiver } from "../../shared/notify/webhookReceiver.js";
-import type { Clock } from "../../shared/sync/clock.js";
+import type { WebhookReceiver } from "../../shared/config/webhookReceiver.js";
+import type { Clock } from "../../shared/core/ports/clock.js";
 
 /** Notifications as the composition root builds them: the real poster (with a short timeout) and an outbox in Azurite. */
 export function testNotifications(options: {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TableClient } from "@azure/data-tables";
 import { createTableStores } from "../../shared/storage/tableStores.js";
-import type { ResolutionEntry } from "../../shared/sync/resolutionCache.js";
+import type { ResolutionEntry } from "../../shared/core/ports/resolutionCache.js";
 import { fakeClock } from "../scheduling/fakeClock.js";
 import { freshStores } from "../storage/freshStores.js";
 import { testTablesConnection, uniqueTablePrefix } from "../support/tables.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
-import type { SyncJob } from "../../shared/queue/jobQueue.js";
+import type { SyncJob } from "../../shared/core/syncJob.js";
 import { fakeClock } from "../scheduling/fakeClock.js";
 import { logRecorder } from "../scheduling/logRecorder.js";
 import { syncJob } from "../scheduling/mappingFixtures.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createMappingsApi } from "../../shared/api/router.js";
 import { createMonitorDeadLetterCounter, resourceManagerFor } from "../../shared/queue/monitorDeadLetterCounter.js";
 import { createServiceBusJobQueue } from "../../shared/queue/serviceBusJobQueue.js";
-import type { Clock } from "../../shared/sync/clock.js";
+import type { Clock } from "../../shared/core/ports/clock.js";
 import { harnessPerTest } from "../api/apiHarness.js";
 import { deadLetterSeries, fakeMetricsClient, restError } from "./fakeMetricsClient.js";
 import { fakeServiceBusSender } from "./fakeServiceBusSender.js";

@@ -1,4 +1,4 @@
-import type { Clock } from "../../shared/sync/clock.js";
+import type { Clock } from "../../shared/core/ports/clock.js";
 
 /** A clock the test moves by hand; sleeping advances it at once, so no test waits for real time. */
 export interface FakeClock extends Clock {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { makeSchedulerHandler } from "../../functions/scheduler.js";
 import { makeSyncWorkerHandler } from "../../functions/syncWorker.js";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
-import type { SyncJob } from "../../shared/queue/jobQueue.js";
+import type { SyncJob } from "../../shared/core/syncJob.js";
 import { freshStores } from "../storage/freshStores.js";
 import { fakeClock } from "./fakeClock.js";
 import { logRecorder } from "./logRecorder.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { uniqueCollectionId } from "../support/newMapping.js";
-import type { SyncJob } from "../../shared/queue/jobQueue.js";
+import type { SyncJob } from "../../shared/core/syncJob.js";
 
 export { newMapping, uniqueCollectionId } from "../support/newMapping.js";
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { mappingKeyOf } from "../../shared/mappings/ids.js";
-import type { Mapping } from "../../shared/mappings/mapping.js";
+import { mappingKeyOf } from "../../shared/core/ids.js";
+import type { Mapping } from "../../shared/core/mapping.js";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
-import type { SyncJob } from "../../shared/queue/jobQueue.js";
-import { planScheduledJobs, scheduledJobId } from "../../shared/scheduling/planScheduledJobs.js";
-import type { MappingStateStore } from "../../shared/sync/mappingState.js";
-import { initialState } from "../../shared/sync/mappingState.js";
+import type { SyncJob } from "../../shared/core/syncJob.js";
+import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
+import { scheduledJobId } from "../../shared/core/syncJob.js";
+import type { MappingStateStore } from "../../shared/core/ports/mappingState.js";
+import { initialState } from "../../shared/core/ports/mappingState.js";
 import { freshStores } from "../storage/freshStores.js";
 import { fakeClock } from "./fakeClock.js";
 import { logRecorder } from "./logRecorder.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createInProcessJobQueue } from "../../shared/queue/inProcessJobQueue.js";
 import { BUSY_SNAPSHOT_RETRY_MS, MAX_RESCHEDULES, processSyncJob } from "../../shared/scheduling/processSyncJob.js";
 import type { SyncRequest } from "../../shared/sync/syncDeps.js";
-import type { SyncRun } from "../../shared/sync/syncRun.js";
+import type { SyncRun } from "../../shared/core/syncRun.js";
 import { fakeClock } from "./fakeClock.js";
 import { logRecorder } from "./logRecorder.js";
 import { syncJob } from "./mappingFixtures.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mappingKeyOf } from "../../shared/mappings/ids.js";
+import { mappingKeyOf } from "../../shared/core/ids.js";
 import type { SyncRequest } from "../../shared/sync/syncDeps.js";
-import type { RunStatus, SyncRun } from "../../shared/sync/syncRun.js";
-import { emptyCounts } from "../../shared/sync/syncRun.js";
+import type { RunStatus, SyncRun } from "../../shared/core/syncRun.js";
+import { emptyCounts } from "../../shared/core/syncRun.js";
 
 /**
  * Stands in for the sync engine in the worker's tests. The worker decides only from the run the engine returns

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { SourceDevice } from "../../shared/configmgr/membershipSource.js";
+import type { SourceDevice } from "../../shared/core/ports/membershipSource.js";
 import type { SnapshotMember } from "../../shared/snapshots/snapshot.js";
 import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
 import type { ApiHarness, CallResult } from "../api/apiHarness.js";

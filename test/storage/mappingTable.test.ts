@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AlreadyExistsError, ConcurrencyError, NotFoundError, ValidationError } from "../../shared/errors.js";
-import type { Mapping, NewMapping } from "../../shared/mappings/mapping.js";
+import type { Mapping, NewMapping } from "../../shared/core/mapping.js";
 import { freshStores } from "./freshStores.js";
 import { newMapping as baseMapping } from "../support/newMapping.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../shared/errors.js";
-import type { ResolutionEntry } from "../../shared/sync/resolutionCache.js";
+import type { ResolutionEntry } from "../../shared/core/ports/resolutionCache.js";
 import { freshStores } from "./freshStores.js";
 
 const HOUR = 60 * 60 * 1000;

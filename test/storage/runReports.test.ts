@@ -1,7 +1,6 @@
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
-import type { MemberReportEntry } from "../../shared/sync/memberReport.js";
-import { emptyCounts, type SyncRun } from "../../shared/sync/syncRun.js";
+import { emptyCounts, type MemberReportEntry, type SyncRun } from "../../shared/core/syncRun.js";
 import { createTableStores } from "../../shared/storage/tableStores.js";
 import { testTablesConnection, uniqueTablePrefix } from "../support/tables.js";
 

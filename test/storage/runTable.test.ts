@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../shared/errors.js";
 import { runToEntity, type StoredRunPreview } from "../../shared/storage/runEntity.js";
-import { emptyCounts, type SyncRun } from "../../shared/sync/syncRun.js";
+import { emptyCounts, type SyncRun } from "../../shared/core/syncRun.js";
 import { freshStores } from "./freshStores.js";
 
 const KEY = "PS100012_0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5";

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeAll } from "../../shared/api/health.js";
+import { probeAll } from "../../shared/doctor/health.js";
 import { DependencyTimeoutError } from "../../shared/errors.js";
 import { createTableStores, type TableStores } from "../../shared/storage/tableStores.js";
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { NewMapping } from "../../shared/mappings/mapping.js";
+import type { NewMapping } from "../../shared/core/mapping.js";
 
 /** A collection id no other test uses: site code "T" + 2 hex digits, then 5 hex digits. */
 export function uniqueCollectionId(): string {

@@ -2,13 +2,13 @@ import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminSe
 import { createPushedSourceProvider } from "../../shared/snapshots/pushedSource.js";
 import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryProvider.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
-import type { Mapping } from "../../shared/mappings/mapping.js";
+import type { Mapping } from "../../shared/core/mapping.js";
 import type { Notifier } from "../../shared/notify/notifications.js";
 import type { TableStores, TableStoresOptions } from "../../shared/storage/tableStores.js";
-import { systemClock, type Clock } from "../../shared/sync/clock.js";
+import { systemClock, type Clock } from "../../shared/core/ports/clock.js";
 import { syncDepsFrom, type SyncDeps, type SyncPolicy } from "../../shared/sync/syncDeps.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
-import type { RunTrigger, SyncRun } from "../../shared/sync/syncRun.js";
+import type { RunTrigger, SyncRun } from "../../shared/core/syncRun.js";
 import { startSimulatedTenant, type SimulatedTenant, type SimulatedTenantOptions, type SimulatorSeed } from "../../simulator/index.js";
 import { freshStores } from "../storage/freshStores.js";
 import { newMapping } from "./newMapping.js";

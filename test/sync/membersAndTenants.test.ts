@@ -3,7 +3,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminServiceSource.js";
 import { createGraphDirectoryProvider } from "../../shared/graph/graphDirectoryProvider.js";
 import { silentLogger } from "../../shared/logger.js";
-import { systemClock } from "../../shared/sync/clock.js";
+import { systemClock } from "../../shared/core/ports/clock.js";
 import { syncMapping } from "../../shared/sync/syncMapping.js";
 import type { SyncDeps } from "../../shared/sync/syncDeps.js";
 import { simulatorToken, startSimulatedTenant } from "../../simulator/index.js";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { approveBlockedChange } from "../../shared/sync/approval.js";
-import type { SyncMode } from "../../shared/mappings/mapping.js";
+import type { SyncMode } from "../../shared/core/mapping.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed, type DeviceFixture } from "../support/fixtures.js";
 import { fakeClock as steppingClock } from "../scheduling/fakeClock.js";
 import { startSyncHarness, type SyncHarness } from "../support/syncHarness.js";

@@ -1,5 +1,5 @@
 import { readFile, rm } from "node:fs/promises";
-import { writeFileAtomically } from "../../storage/atomicFile.js";
+import { writeFileAtomically } from "../../atomicFile.js";
 import type { TokenCacheStore } from "./tokenCacheStore.js";
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect } from "vitest";
-import type { ApiRequest, ApiResponse } from "../../../shared/api/apiTypes.js";
+import type { ApiRequest, ApiResponse } from "../../../shared/api/apiMessages.js";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "../../../shared/api/problems.js";
 import { COLLECTIONS, GROUPS } from "../../api/apiSeed.js";
 import { startApiHarness, type ApiHarness } from "../../api/apiHarness.js";

@@ -1,4 +1,4 @@
-import type { Clock } from "../../../shared/sync/clock.js";
+import type { Clock } from "../../../shared/core/ports/clock.js";
 import type { SyncDeps } from "../../../shared/sync/syncDeps.js";
 
 /** What a worker process sees after the host killed it: nothing it calls answers any more. */

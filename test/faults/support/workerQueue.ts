@@ -1,8 +1,8 @@
 import { silentLogger } from "../../../shared/logger.js";
-import type { SyncJob } from "../../../shared/queue/jobQueue.js";
+import type { SyncJob } from "../../../shared/core/syncJob.js";
 import { createInProcessJobQueue, type InProcessJobQueue } from "../../../shared/queue/inProcessJobQueue.js";
 import { processSyncJob, type WorkerOutcome } from "../../../shared/scheduling/processSyncJob.js";
-import { scheduledJobId } from "../../../shared/scheduling/planScheduledJobs.js";
+import { scheduledJobId } from "../../../shared/core/syncJob.js";
 import type { SyncDeps } from "../../../shared/sync/syncDeps.js";
 import { syncMapping } from "../../../shared/sync/syncMapping.js";
 import { MAPPING_KEY, REF, type FaultWorld } from "./world.js";

@@ -3,11 +3,11 @@ import { createAdminServiceSourceProvider } from "../../../shared/configmgr/admi
 import { createGraphDirectoryProvider } from "../../../shared/graph/graphDirectoryProvider.js";
 import type { Logger } from "../../../shared/logger.js";
 import { silentLogger } from "../../../shared/logger.js";
-import type { SyncMode } from "../../../shared/mappings/mapping.js";
-import type { Clock } from "../../../shared/sync/clock.js";
+import type { SyncMode } from "../../../shared/core/mapping.js";
+import type { Clock } from "../../../shared/core/ports/clock.js";
 import type { SyncDeps, SyncPolicy } from "../../../shared/sync/syncDeps.js";
 import { syncMapping } from "../../../shared/sync/syncMapping.js";
-import type { RunTrigger, SyncRun } from "../../../shared/sync/syncRun.js";
+import type { RunTrigger, SyncRun } from "../../../shared/core/syncRun.js";
 import type { FaultHandle, FaultSpec, SimulatorSeed } from "../../../simulator/index.js";
 import { fakeClock, type FakeClock } from "../../scheduling/fakeClock.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, scenarioSeed } from "../../support/fixtures.js";

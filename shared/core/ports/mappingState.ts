@@ -1,6 +1,12 @@
-import type { Guard } from "./syncRun.js";
+import type { Guard } from "../syncRun.js";
 
 export type MappingHealth = "healthy" | "degraded" | "quarantined";
+
+/**
+ * A worker records its result within this margin after its time budget, so a lease lasts budget + margin
+ * (settings check that this fits inside the Functions host's timeout).
+ */
+export const LEASE_MARGIN_SECONDS = 60;
 
 export interface Lease {
   readonly owner: string;

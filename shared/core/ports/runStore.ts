@@ -1,5 +1,4 @@
-import type { MemberReportEntry } from "./memberReport.js";
-import type { SyncRun } from "./syncRun.js";
+import type { MemberReportEntry, SyncRun } from "../syncRun.js";
 
 export interface RunPage {
   readonly items: SyncRun[];

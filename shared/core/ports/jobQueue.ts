@@ -1,15 +1,4 @@
-import type { RunTrigger } from "../sync/syncRun.js";
-
-/** One queued sync of one mapping. Ids only, never membership (docs/queue.md). */
-export interface SyncJob {
-  readonly jobId: string;
-  readonly collectionId: string;
-  readonly groupId: string;
-  readonly trigger: RunTrigger;
-  readonly enqueuedAt: string;
-  /** How many times this job was re-scheduled after throttling. */
-  readonly attempt: number;
-}
+import type { SyncJob } from "../syncJob.js";
 
 export interface JobQueue {
   /** Sends jobs (batched by the adapter); `messageId` = jobId so a double send is dropped. */

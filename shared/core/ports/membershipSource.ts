@@ -1,3 +1,5 @@
+import { SourceReadError } from "../../errors.js";
+
 /** What ConfigMgr says about a collection (SMS_Collection). */
 export interface CollectionInfo {
   readonly id: string;
@@ -35,10 +37,24 @@ export interface SourceUser {
 }
 
 /**
+ * The source has no picture of this collection yet, though it may get one (SOURCE_MODE=pushed: the collector
+ * has not uploaded it): a failed read that a later run retries, never "the collection does not exist".
+ */
+export class CollectionAwaitedError extends SourceReadError {
+  constructor(
+    readonly collectionId: string,
+    message: string,
+  ) {
+    super("unavailable", message);
+  }
+}
+
+/**
  * The ConfigMgr side (AdminService). Reads are all-or-nothing: a failed, timed-out or truncated read throws
  * SourceReadError, never returns partial data (README "How it works" step 3).
  */
 export interface MembershipSource {
+  /** null: the collection does not exist; CollectionAwaitedError: the source cannot tell yet. */
   getCollection(collectionId: string): Promise<CollectionInfo | null>;
   /**
    * Several collections' watermarks at once (a collector pass checks every mapped collection): keyed by collection

@@ -1,5 +1,5 @@
 import type { GroupRefusal } from "../errors.js";
-import type { GroupInfo } from "../graph/directory.js";
+import type { GroupInfo } from "./ports/directory.js";
 
 export interface GroupVerdict {
   readonly eligible: boolean;

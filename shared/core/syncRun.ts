@@ -1,5 +1,3 @@
-import type { MemberReportEntry } from "./memberReport.js";
-
 /** Why a collection member was not put into the group. */
 export type SkipReason =
   /** ConfigMgr knows no Entra id for it (no AADDeviceID / UPN). */
@@ -114,4 +112,32 @@ export function emptyCounts(): RunCounts {
     failed: 0,
     groupBefore: 0,
   };
+}
+
+/** What one run did with one member. Members already in the group are counted on the run, never listed. */
+export type MemberOutcome = "added" | "removed" | "skipped" | "failed";
+
+export const MEMBER_OUTCOMES: readonly MemberOutcome[] = ["added", "removed", "skipped", "failed"];
+
+/** One line of a run's per-member report (also one CSV row). */
+export interface MemberReportEntry {
+  readonly outcome: MemberOutcome;
+  /** Why a member was skipped; null for the other outcomes. */
+  readonly reason: SkipReason | null;
+  /** ConfigMgr ResourceID; null for a member known only from the group (removed by mirror, added by hand). */
+  readonly resourceId: number | null;
+  readonly name: string | null;
+  /** The Entra id ConfigMgr knows the member by: device id (AADDeviceID), user object id or UPN. */
+  readonly entraId: string | null;
+  /** The Entra directory object id (group membership is by this id). */
+  readonly objectId: string | null;
+  /** Graph's error for a failed write (`code: message`). */
+  readonly error: string | null;
+}
+
+/** Counts by outcome (what the report holds; the run's own counts also say how many were already present). */
+export function countOutcomes(entries: readonly MemberReportEntry[]): Record<MemberOutcome, number> {
+  const counts: Record<MemberOutcome, number> = { added: 0, removed: 0, skipped: 0, failed: 0 };
+  for (const entry of entries) counts[entry.outcome] += 1;
+  return counts;
 }

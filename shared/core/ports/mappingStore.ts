@@ -1,5 +1,5 @@
-import type { MappingRef } from "./ids.js";
-import type { Mapping, NewMapping } from "./mapping.js";
+import type { MappingRef } from "../ids.js";
+import type { Mapping, NewMapping } from "../mapping.js";
 
 export interface MappingPage {
   readonly items: Mapping[];
