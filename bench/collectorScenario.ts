@@ -133,7 +133,12 @@ interface RunItem {
 export async function runsFinished(serve: ServeHandle, collectionId: string, groupId: string, count: number): Promise<RunItem[]> {
   const deadline = Date.now() + SYNC_WAIT_MS;
   for (;;) {
-    const page = (await api(serve, "GET", `/mappings/${collectionId}/${groupId}/runs`)) as { items: RunItem[] };
+    // A poll the app did not answer (its keep-alive socket closed as a long sync held the event loop) is asked
+    // again; the deadline still bounds the wait.
+    const page = (await api(serve, "GET", `/mappings/${collectionId}/${groupId}/runs`).catch((error: unknown) => {
+      if (error instanceof TypeError && Date.now() < deadline) return { items: [] };
+      throw error;
+    })) as { items: RunItem[] };
     const finished = page.items.filter((run) => run.status !== "running" && run.status !== "skipped-leased");
     if (finished.length >= count) return finished;
     if (Date.now() > deadline) throw new Error(`S6: the app's sync did not finish within ${SYNC_WAIT_MS / 60_000} minutes`);
