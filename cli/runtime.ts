@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { demoSeed, loadSeedFile, startSimulatedTenant, type SimulatedTenant } from "../simulator/index.js";
-import { isLoopbackHttp, loadSettings, type Settings } from "../shared/config/settings.js";
+import { loadSettings, type Settings } from "../shared/config/settings.js";
+import { isLoopbackHttp } from "../shared/config/loopback.js";
 import { composeServices, type AppServices } from "../functions/composeServices.js";
 import { openAdminServiceAuth } from "../shared/configmgr/openAdminServiceAuth.js";
 import { openAdminServiceSignIn } from "../shared/configmgr/signIn/adminServiceSignIn.js";
@@ -12,6 +13,7 @@ import { silentLogger, type Logger } from "../shared/logger.js";
 import { createInProcessJobQueue } from "../shared/queue/inProcessJobQueue.js";
 import type { TablesConnection } from "../shared/storage/tableStores.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
+import { privateFolder } from "../shared/storage/privateFolder.js";
 import { systemClock } from "../shared/core/ports/clock.js";
 import { processSyncJob } from "../shared/scheduling/processSyncJob.js";
 import { localDataDir } from "./dataDir.js";
@@ -134,6 +136,7 @@ async function openTables(
     return { tables: { endpoint: settings.TABLES_ENDPOINT, credential }, dataDir: null };
   }
   const dataDir = options.inMemoryStorage ? null : localDataDir(options);
+  if (dataDir !== null) privateFolder(dataDir); // the simulated tenant's file and the sign-in cache live here too
   const azurite: EmbeddedAzurite = await startEmbeddedAzurite(dataDir === null ? {} : { location: join(dataDir, "azurite") });
   closers.push(() => azurite.close());
   return { tables: { connectionString: azurite.connectionString }, dataDir };

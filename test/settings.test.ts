@@ -34,6 +34,15 @@ describe("settings", () => {
     expect(settings.ADMINSERVICE_URL).toBe("http://localhost:9/AdminService");
   });
 
+  it("counts only 127.0.0.0/8, ::1 and localhost as loopback, not host names that merely look like them", () => {
+    for (const url of ["http://127.0.0.1:8123", "http://127.45.6.7", "http://[::1]:9", "http://localhost:9", "http://LOCALHOST"]) {
+      expect(issuesOf({ GRAPH_BASE_URL: url }), url).toEqual([]);
+    }
+    for (const url of ["http://127.evil.example", "http://127.0.0.1.evil.example", "http://localhost.evil.example", "http://[::2]", "http://128.0.0.1"]) {
+      expect(issuesOf({ GRAPH_BASE_URL: url }), url).toEqual([expect.stringMatching(/GRAPH_BASE_URL must use https/)]);
+    }
+  });
+
   it("reports every bad value at once", () => {
     const issues = issuesOf({
       GRAPH_BASE_URL: "not a url",

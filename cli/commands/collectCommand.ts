@@ -4,7 +4,8 @@ import { adminServiceSources } from "../../shared/configmgr/adminServiceSources.
 import { apiKeyAuth, createAppClient, entraAuth, noAuth, type AppAuth, type AppClientOptions, type CollectorAppClient } from "../../shared/collector/appClient.js";
 import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type PassSummary } from "../../shared/collector/collectPass.js";
 import { runCollector } from "../../shared/collector/collectorLoop.js";
-import { isLoopbackHttp, loadSettings, type Settings } from "../../shared/config/settings.js";
+import { loadSettings, type Settings } from "../../shared/config/settings.js";
+import { isLoopbackHttp } from "../../shared/config/loopback.js";
 import { ConfigError } from "../../shared/errors.js";
 import type { AdminServiceAuth } from "../../shared/configmgr/adminServiceAuth.js";
 import { openAdminServiceAuth } from "../../shared/configmgr/openAdminServiceAuth.js";

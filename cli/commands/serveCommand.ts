@@ -1,10 +1,10 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CronExpressionParser } from "cron-parser";
 import { createMappingsApi } from "../../shared/api/router.js";
-import { answerClientErrors, createNodeHttpListener } from "../../shared/api/nodeHttp.js";
+import { createApiServer, createNodeHttpListener } from "../../shared/api/nodeHttp.js";
 import { defaultConsoleDir, loadConsoleFiles } from "../../shared/console/consoleFiles.js";
-import { isLoopbackHttp } from "../../shared/config/settings.js";
+import { isLoopbackHttp } from "../../shared/config/loopback.js";
 import { consoleLogger, type Logger } from "../../shared/logger.js";
 import { planScheduledJobs } from "../../shared/scheduling/planScheduledJobs.js";
 import { runNotifierTick } from "../../shared/notify/notifierTick.js";
@@ -35,6 +35,8 @@ export interface ServeOptions {
   readonly consoleDir?: string;
   /** How often the notifier delivers (default every 10 s). */
   readonly notifyEveryMs?: number;
+  /** How long a client may take to send a request before it gets 408 (default SLOW_CLIENT_MS, 30 s). */
+  readonly slowClientMs?: number;
 }
 
 /** The Functions app's notifier runs every minute; on one machine a shorter round costs one local query. */
@@ -64,8 +66,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   });
   const consoleFiles = loadConsoleFiles(options.consoleDir ?? defaultConsoleDir(import.meta.url));
   let allowedHosts: ReadonlySet<string> | null = new Set<string>();
-  const server: Server = createServer(createNodeHttpListener(createMappingsApi(runtime.services.api), { allowedHosts: () => allowedHosts, outside: consoleFiles.answer }));
-  answerClientErrors(server);
+  const listener = createNodeHttpListener(createMappingsApi(runtime.services.api), { allowedHosts: () => allowedHosts, outside: consoleFiles.answer });
+  const server: Server = createApiServer(listener, { log, ...(options.slowClientMs === undefined ? {} : { slowClientMs: options.slowClientMs }) });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

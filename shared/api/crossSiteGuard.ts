@@ -13,7 +13,8 @@ const OWN_CONTEXTS = new Set(["same-origin", "none"]);
  *
  * Browsers announce where a request comes from in `Sec-Fetch-Site` and `Origin`; a request carrying neither comes
  * from curl, the CLI or the collector and is left to authentication. `Origin` must name the host the request
- * was sent to (`Host`, or `X-Forwarded-Host` set by a proxy in front), which is what the app's own console sends.
+ * was sent to (`Host`, or `X-Forwarded-Host` set by the platform's front end in Azure; `serve` has no proxy in front
+ * and drops that header), which is what the app's own console sends.
  */
 export function refuseCrossSiteWrites(request: ApiRequest): void {
   if (!STATE_CHANGING.has(request.method.toUpperCase())) return;

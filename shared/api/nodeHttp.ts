@@ -1,9 +1,10 @@
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { MappingsApi } from "./apiTypes.js";
 import type { ApiRequest, ApiResponse } from "./apiMessages.js";
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemResponse } from "./problems.js";
-import { declaredTooLarge, MAX_UPLOAD_BYTES, tooLarge } from "./requestInput.js";
+import { declaredTooLarge, MAX_UPLOAD_BYTES, requestTimedOut, tooLarge } from "./requestInput.js";
+import type { Logger } from "../logger.js";
 
 const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
@@ -31,10 +32,16 @@ function misdirected(headers: Readonly<Record<string, string>>, allowed: Readonl
   return new ApiProblem(421, "misdirected-request", `This server answers only for ${[...allowed].join(", ")}, not for Host "${host.slice(0, 200)}".`);
 }
 
+/**
+ * A server reached directly (no proxy in front, as `serve` is) gets `X-Forwarded-*` from the client itself: a
+ * claim, not a fact, so it is dropped before anything (the cross-site check) can trust it.
+ */
+const CLIENT_CLAIMED = /^x-forwarded-/;
+
 function headerRecord(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+    if (value !== undefined && !CLIENT_CLAIMED.test(name)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
 }
@@ -51,7 +58,7 @@ function send(request: IncomingMessage, response: ServerResponse, result: ApiRes
 
 /**
  * A `node:http` request listener serving the API (for `collection-sync serve`):
- * `http.createServer(createNodeHttpListener(createMappingsApi(deps)))`. Bodies are streamed into the core,
+ * `createApiServer(createNodeHttpListener(createMappingsApi(deps)), { log })`. Bodies are streamed into the core,
  * which stops reading at the route's size limit (64 KiB; 4 MiB for a snapshot part); a declared Content-Length
  * over the largest limit is refused unread.
  */
@@ -106,22 +113,52 @@ export function createNodeHttpListener(
 }
 
 /**
- * Requests Node's HTTP parser refuses before any listener sees them — a URL or headers over its 16 KiB limit, a
- * malformed request line — get a problem document too, instead of Node's bare status line.
+ * How long a client may take to send its headers, and its whole request. Node's defaults (60 s, 5 min) let a
+ * client that trickles bytes hold a connection for minutes; the largest body (a 4 MiB snapshot part) needs only
+ * ~1 Mbit/s to arrive within this.
  */
-export function answerClientErrors(server: Server): void {
+export const SLOW_CLIENT_MS = 30_000;
+
+/**
+ * The `node:http` server for `serve`: `listener` answers requests, slow clients get 408 once `slowClientMs`
+ * passes, and requests Node's parser refuses get a problem document (see answerClientErrors).
+ */
+export function createApiServer(
+  listener: (request: IncomingMessage, response: ServerResponse) => void,
+  options: { readonly log: Logger; readonly slowClientMs?: number },
+): Server {
+  const slowClientMs = options.slowClientMs ?? SLOW_CLIENT_MS;
+  const server = createServer(
+    // Node checks the timeouts only every connectionsCheckingInterval (30 s by default): check often enough to keep them.
+    { headersTimeout: slowClientMs, requestTimeout: slowClientMs, connectionsCheckingInterval: Math.max(50, Math.min(5_000, slowClientMs / 5)) },
+    listener,
+  );
+  answerClientErrors(server, options.log, slowClientMs);
+  return server;
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any listener sees them — a URL or headers over its 16 KiB limit, a
+ * malformed request line — get a problem document too, instead of Node's bare status line. A client too slow to
+ * send its request (headers or body) gets 408: an ordinary network event, logged as a warning.
+ */
+function answerClientErrors(server: Server, log: Logger, slowClientMs: number): void {
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || error.code === "ECONNRESET") {
       socket.destroy();
       return;
     }
-    const problem =
-      error.code === "HPE_HEADER_OVERFLOW"
-        ? new ApiProblem(431, "headers-too-large", "The URL and headers must stay under 16 KiB.")
-        : ApiProblem.validation([{ name: "", message: "the request is not valid HTTP" }]);
+    const problem = clientErrorProblem(error.code, slowClientMs);
+    if (problem.status === 408) log.warn("A client was too slow sending its request: answered 408 and closed the connection", { timeoutMs: slowClientMs });
     const response = problemResponse(problem, "/");
     const body = JSON.stringify(response.jsonBody);
     const headers = [`Content-Type: ${PROBLEM_CONTENT_TYPE}`, `Content-Length: ${Buffer.byteLength(body)}`, "Connection: close"];
     socket.end(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ""}\r\n${headers.join("\r\n")}\r\n\r\n${body}`);
   });
+}
+
+function clientErrorProblem(code: string | undefined, slowClientMs: number): ApiProblem {
+  if (code === "HPE_HEADER_OVERFLOW") return new ApiProblem(431, "headers-too-large", "The URL and headers must stay under 16 KiB.");
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return requestTimedOut(`The request did not arrive within ${slowClientMs / 1000} s.`);
+  return ApiProblem.validation([{ name: "", message: "the request is not valid HTTP" }]);
 }

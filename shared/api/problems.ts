@@ -26,6 +26,7 @@ export type ProblemKind =
   | "invalid-json"
   | "unsupported-media-type"
   | "payload-too-large"
+  | "request-timeout"
   | "headers-too-large"
   | "unauthorized"
   | "forbidden"
@@ -53,6 +54,7 @@ const TITLES: Record<ProblemKind, string> = {
   "invalid-json": "The body is not valid JSON",
   "unsupported-media-type": "The body must be JSON",
   "payload-too-large": "The body is too large",
+  "request-timeout": "The request did not arrive in time",
   "headers-too-large": "The URL or the headers are too large",
   unauthorized: "Sign-in required",
   forbidden: "Not allowed",

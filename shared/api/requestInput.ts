@@ -12,6 +12,10 @@ export function tooLarge(limit: number = MAX_BODY_BYTES): ApiProblem {
   return new ApiProblem(413, "payload-too-large", `The body must not exceed ${limit} bytes.`, [], { connection: "close" });
 }
 
+export function requestTimedOut(detail: string): ApiProblem {
+  return new ApiProblem(408, "request-timeout", detail, [], { connection: "close" });
+}
+
 /** Refuses by the declared Content-Length alone, before a byte of the body is read. */
 export function declaredTooLarge(contentLength: string | undefined, limit: number = MAX_BODY_BYTES): boolean {
   if (contentLength === undefined) return false;
@@ -33,10 +37,16 @@ export async function readBodyBytes(request: ApiRequest, limit: number = MAX_BOD
   if (declaredTooLarge(request.headers["content-length"], limit)) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of body) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ApiProblem) throw error;
+    // The client stopped sending (or was cut off for being too slow): its request, not our failure.
+    throw requestTimedOut("The request body did not arrive completely.");
   }
   return Buffer.concat(chunks);
 }

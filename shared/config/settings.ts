@@ -1,19 +1,13 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { isLoopbackHttp } from "./loopback.js";
 import { LEASE_MARGIN_SECONDS } from "../core/ports/mappingState.js";
 import { detectFormat, RECEIVER_FORMATS, type ReceiverFormat, type WebhookReceiver } from "./webhookReceiver.js";
 
 /** ADMINSERVICE_AUTH values (see the schema below). */
 export const ADMINSERVICE_AUTH_MODES = ["negotiate", "entra-user", "entra-app"] as const;
 export type AdminServiceAuthMode = (typeof ADMINSERVICE_AUTH_MODES)[number];
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-/** Only the loopback simulator may be reached over plain http (no token is ever sent there). */
-export function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === "http:" && (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith("127."));
-}
 
 const serviceUrl = (name: string) =>
   z

@@ -1,5 +1,6 @@
 import type { TokenCredential } from "@azure/identity";
-import { isLoopbackHttp, type AdminServiceAuthMode } from "../config/settings.js";
+import { type AdminServiceAuthMode } from "../config/settings.js";
+import { isLoopbackHttp } from "../config/loopback.js";
 import { SourceReadError } from "../errors.js";
 
 /**

@@ -1,10 +1,9 @@
 import type { TokenCredential } from "@azure/identity";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { isLoopbackHttp, type Settings } from "../config/settings.js";
+import { type Settings } from "../config/settings.js";
+import { isLoopbackHttp } from "../config/loopback.js";
 import { ConfigError } from "../errors.js";
 import { bearerAdminServiceAuth, noAdminServiceAuth, type AdminServiceAuth } from "./adminServiceAuth.js";
+import { writeDecodedKeytab } from "./decodedKeytab.js";
 import { keytabPrincipal } from "./keytab.js";
 import { loadKerberos, negotiateAdminServiceAuth, useClientKeytab, type KerberosModule } from "./negotiateAuth.js";
 
@@ -55,14 +54,12 @@ export async function openAdminServiceAuth(settings: Settings, adminServiceUrl: 
   return negotiateAdminServiceAuth(kerberos, () => identity);
 }
 
-/** The client keytab as a file (GSSAPI reads files only): the configured path, or the base64 secret written to a private temp file. */
+/** The client keytab as a file (GSSAPI reads files only): the configured path, or the base64 secret written to a private temp file removed on exit. */
 async function keytabFile(settings: Settings): Promise<{ path: string; source: string; principal: string } | null> {
   let path = settings.ADMINSERVICE_KEYTAB;
   let source = path ?? "";
   if (settings.ADMINSERVICE_KEYTAB_BASE64 !== undefined) {
-    const dir = await mkdtemp(join(tmpdir(), "collection-sync-keytab-"));
-    path = join(dir, "adminservice.keytab");
-    await writeFile(path, Buffer.from(settings.ADMINSERVICE_KEYTAB_BASE64.replace(/\s+/g, ""), "base64"), { mode: 0o600 });
+    path = await writeDecodedKeytab(settings.ADMINSERVICE_KEYTAB_BASE64);
     source = "from ADMINSERVICE_KEYTAB_BASE64";
   }
   if (path === undefined) return null;

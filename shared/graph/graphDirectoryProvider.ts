@@ -5,7 +5,7 @@
  * `open()` of that tenant in this process; `open()` itself is cheap (a view with its own counters).
  */
 import type { TokenCredential } from "@azure/identity";
-import { isLoopbackHttp } from "../config/settings.js";
+import { isLoopbackHttp } from "../config/loopback.js";
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../core/ports/clock.js";

@@ -18,6 +18,8 @@ export type WebhookPoster = (url: string, body: unknown) => Promise<PostResult>;
 
 /** Longest piece of a receiver's error answer kept (Slack answers `invalid_payload`, `channel_is_archived`…). */
 const ERROR_TEXT_CHARS = 120;
+/** The most of an answer ever read: enough for ERROR_TEXT_CHARS in any UTF-8, however much the receiver sends. */
+const ANSWER_BYTES = 4 * 1024;
 
 /**
  * POSTs JSON with a hard time limit covering the answer's body too, so a receiver that accepts the connection
@@ -36,8 +38,11 @@ export function createWebhookPoster(options: { readonly timeoutMs: number; reado
         redirect: "manual",
         signal,
       });
-      const text = (await response.text()).trim().slice(0, ERROR_TEXT_CHARS);
-      if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
+      if (response.status >= 200 && response.status < 300) {
+        await response.body?.cancel();
+        return { ok: true, status: response.status };
+      }
+      const text = (await answerStart(response)).trim().slice(0, ERROR_TEXT_CHARS);
       const retry = response.status === 408 || response.status === 429 || response.status >= 500;
       return {
         ok: false,
@@ -53,6 +58,27 @@ export function createWebhookPoster(options: { readonly timeoutMs: number; reado
       return { ok: false, retry: true, status: null, retryAfterMs: null, error: reason };
     }
   };
+}
+
+/** The first ANSWER_BYTES of an answer; the rest is never read (the stream is cancelled, closing the connection). */
+async function answerStart(response: Response): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  try {
+    while (bytes < ANSWER_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      const piece = value.subarray(0, ANSWER_BYTES - bytes);
+      bytes += piece.byteLength;
+      text += decoder.decode(piece, { stream: true });
+    }
+    return text;
+  } finally {
+    await reader.cancel();
+  }
 }
 
 /** fetch hides the socket error in `cause` (ECONNREFUSED, ENOTFOUND, a certificate problem). */

@@ -1,15 +1,24 @@
 import { ConfigError } from "../errors.js";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { privateFolder } from "./privateFolder.js";
 
 /**
  * Azurite's well-known development account. Public by design (documented by Microsoft for the emulator),
- * so it is not a secret.
+ * so it is not a secret — and so it protects nothing: a store kept on disk gets its own key (below).
  */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
 export const AZURITE_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+/** The store's own account key, made on first start and kept beside its data (0600). */
+const ACCOUNT_KEY_FILE = "account-key";
+/** Azurite's documented way to set account keys (`account:key`); it reads the variable at start and every minute. */
+const ACCOUNTS_ENV = "AZURITE_ACCOUNTS";
+
+/** The key the process's embedded Azurites accept while a store on disk runs (AZURITE_ACCOUNTS is per process). */
+let diskKey: string | null = null;
 
 export interface EmbeddedAzurite {
   readonly connectionString: string;
@@ -52,10 +61,13 @@ export async function startEmbeddedAzurite(options: { location?: string; port?: 
   const { TableConfiguration, TableServer } = loadAzurite();
   const inMemory = options.location === undefined;
   let dbPath = "azurite-table-memory.json";
+  let releaseKey = () => {};
   if (options.location !== undefined) {
-    mkdirSync(options.location, { recursive: true });
+    privateFolder(options.location);
+    releaseKey = useAccountKey(accountKeyIn(options.location));
     dbPath = join(options.location, "__azurite_db_table__.json");
   }
+  const key = diskKey ?? AZURITE_KEY;
   const config = new TableConfiguration(
     "127.0.0.1",
     options.port ?? 0,
@@ -75,12 +87,52 @@ export async function startEmbeddedAzurite(options: { location?: string; port?: 
     inMemory,
   );
   const server = new TableServer(config);
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    releaseKey();
+    throw error;
+  }
   const endpoint = `${server.getHttpServerAddress()}/${AZURITE_ACCOUNT}`;
   return {
     endpoint,
-    connectionString: azuriteConnectionString(endpoint),
-    close: () => server.close(),
+    connectionString: azuriteConnectionString(endpoint, key),
+    close: async () => {
+      await server.close();
+      releaseKey();
+    },
+  };
+}
+
+/** The store's key: read from its folder, or made (64 random bytes) on first start. */
+function accountKeyIn(location: string): string {
+  const path = join(location, ACCOUNT_KEY_FILE);
+  try {
+    writeFileSync(path, randomBytes(64).toString("base64"), { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  chmodSync(path, 0o600);
+  const key = readFileSync(path, "utf8").trim();
+  if (!/^[A-Za-z0-9+/]{20,}={0,2}$/.test(key)) throw new ConfigError([`${path} does not hold an account key (base64): delete it to make a new one`]);
+  return key;
+}
+
+/**
+ * AZURITE_ACCOUNTS applies to every Azurite in the process, so one store on disk at a time sets it, and in-memory
+ * stores started meanwhile use the same key. Closing the store puts the variable back.
+ */
+function useAccountKey(key: string): () => void {
+  if (diskKey !== null && diskKey !== key) {
+    throw new ConfigError(["Another embedded store with its own account key runs in this process: close it first"]);
+  }
+  const previous = process.env[ACCOUNTS_ENV];
+  diskKey = key;
+  process.env[ACCOUNTS_ENV] = `${AZURITE_ACCOUNT}:${key}`;
+  return () => {
+    diskKey = null;
+    if (previous === undefined) delete process.env[ACCOUNTS_ENV];
+    else process.env[ACCOUNTS_ENV] = previous;
   };
 }
 
@@ -102,6 +154,6 @@ function loadAzurite(): { TableConfiguration: TableConfigurationCtor; TableServe
   }
 }
 
-export function azuriteConnectionString(tableEndpoint: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=${tableEndpoint};`;
+export function azuriteConnectionString(tableEndpoint: string, key: string = AZURITE_KEY): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${key};TableEndpoint=${tableEndpoint};`;
 }

@@ -1,6 +1,6 @@
 import { TableClient } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
-import { isLoopbackHttp } from "../config/settings.js";
+import { isLoopbackHttp } from "../config/loopback.js";
 import { ValidationError } from "../errors.js";
 import { tableStatus } from "./tableErrors.js";
 import { DEFAULT_TABLE_TIMEOUT_MS, tableTimeoutPolicy } from "./tableTimeout.js";

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startServe, type ServeHandle } from "../../cli/commands/serveCommand.js";
 import { bufferIo } from "../../cli/io.js";
-import { silentLogger } from "../../shared/logger.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
 
@@ -50,6 +51,25 @@ function rawCall(url: string, method: string, path: string, headers: Record<stri
     req.on("error", reject);
     req.end();
   });
+}
+
+/** Sends `text` over a raw socket and never finishes the request; resolves with what the server answered before it hung up. */
+function stall(url: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (answer += chunk));
+    socket.on("close", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}
+
+function recordingLogger(): Logger & { readonly lines: Array<{ level: string; message: string }> } {
+  const lines: Array<{ level: string; message: string }> = [];
+  const record = (level: string) => (message: string) => void lines.push({ level, message });
+  return { lines, info: record("info"), warn: record("warn"), error: record("error") };
 }
 
 /** Polls until the check passes; bounded so a broken worker fails the test instead of hanging it. */
@@ -117,8 +137,48 @@ describe("collection-sync serve", () => {
     expect((await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", { host })).status).toBe(404);
   });
 
+  it("ignores X-Forwarded-Host (no proxy stands in front of serve): a cross-site write naming its own origin there is still refused", async () => {
+    const url = await start();
+    const host = `127.0.0.1:${new URL(url).port}`;
+    const forged = await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", {
+      host,
+      origin: "http://attacker.example",
+      "x-forwarded-host": "attacker.example",
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.body.type).toMatch(/cross-site-request$/);
+  });
+
+  it("answers a client too slow to send its headers or body with 408 and closes the connection, logging a warning, not an error", async () => {
+    const log = recordingLogger();
+    serve = await startServe({ port: 0, host: "127.0.0.1", env: { GRAPH_BASE_URL: tenant.graphBaseUrl, ADMINSERVICE_URL: tenant.adminServiceUrl }, io: bufferIo(), log, dataDir, slowClientMs: 500 });
+    const host = new URL(serve.url).host;
+    const started = Date.now();
+    const [slowHeaders, slowBody] = await Promise.all([
+      stall(serve.url, `GET /api/mappings HTTP/1.1\r\nHost: ${host}\r\n`),
+      stall(serve.url, `POST /api/mappings HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"coll`),
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    for (const answer of [slowHeaders, slowBody]) {
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain("/problems/request-timeout");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the abandoned body's read settles
+    expect(log.lines.filter((line) => line.level === "error")).toEqual([]);
+    expect(log.lines.filter((line) => line.level === "warn" && /too slow/.test(line.message))).toHaveLength(2);
+  });
+
+  it("keeps its data folder private (0700) and its embedded store on a key of its own", async () => {
+    chmodSync(dataDir, 0o755);
+    await start();
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, "azurite", "account-key")).mode & 0o777).toBe(0o600);
+  });
+
   it("refuses to listen beyond loopback without an API key, and requires the key when one is set", async () => {
     await expect(start({}, "0.0.0.0")).rejects.toThrow(/API_KEY/);
+    // A name that merely starts like a loopback address resolves wherever its owner wants.
+    await expect(start({}, "127.evil.example")).rejects.toThrow(/API_KEY/);
     const url = await start({ API_KEY: "correct horse battery staple" }, "0.0.0.0");
     const port = new URL(url).port;
     expect((await fetch(`http://127.0.0.1:${port}/api/mappings`)).status).toBe(401);

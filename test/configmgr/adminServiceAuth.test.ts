@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { TokenCredential } from "@azure/identity";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadSettings } from "../../shared/config/settings.js";
@@ -123,6 +125,76 @@ describe("opening ADMINSERVICE_AUTH at start-up", () => {
     const settings = loadSettings({ ADMINSERVICE_URL: "https://cm01.contoso.com/AdminService", ADMINSERVICE_AUTH: "negotiate", ADMINSERVICE_KEYTAB: path });
     await expect(openAdminServiceAuth(settings, settings.ADMINSERVICE_URL ?? "", deps)).rejects.toThrow(ConfigError);
     await expect(openAdminServiceAuth(settings, settings.ADMINSERVICE_URL ?? "", deps)).rejects.toThrow(/is not a Kerberos keytab \(make it with ktpass/);
+  });
+});
+
+describe("the keytab decoded from ADMINSERVICE_KEYTAB_BASE64", () => {
+  const loader = fileURLToPath(new URL("../support/typescriptLoader.mjs", import.meta.url));
+  const child = fileURLToPath(new URL("./support/keytabChild.ts", import.meta.url));
+  const secret = keytabBytes("CONTOSO.COM", ["svc-csync"]).toString("base64");
+  let parent: string;
+  afterEach(() => rmSync(parent, { recursive: true, force: true }));
+
+  /** A real process that decodes the keytab with TMPDIR=parent; resolves with the path it printed. */
+  function startProcess(mode: "exit" | "wait") {
+    const proc = spawn(process.execPath, ["--import", loader, child, mode, secret], { env: { ...process.env, TMPDIR: parent }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("close", (code, signal) => resolve({ code, signal })));
+    const path = new Promise<string>((resolve, reject) => {
+      proc.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+      void ended.then(({ code }) => reject(new Error(`the process ended (${code}) before printing the keytab path: ${stderr}`)));
+    });
+    return { proc, path, ended };
+  }
+
+  function freshParent(): string {
+    parent = mkdtempSync(join(tmpdir(), "csync-keytab-parent-"));
+    return parent;
+  }
+
+  it("is readable by its own user only (a 0600 file in a 0700 folder) and removed when the process exits", async () => {
+    freshParent();
+    const run = startProcess("exit");
+    const path = await run.path;
+    expect(path.startsWith(`${parent}/`)).toBe(true);
+    expect((await run.ended).code).toBe(0);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(parent)).toEqual([]);
+
+    const writing = startProcess("wait");
+    const held = await writing.path;
+    expect(statSync(held).mode & 0o777).toBe(0o600);
+    expect(statSync(join(held, "..")).mode & 0o777).toBe(0o700);
+    writing.proc.kill("SIGKILL");
+    await writing.ended;
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("is removed when the process is stopped with %s, which still ends it", async (signal) => {
+    freshParent();
+    const run = startProcess("wait");
+    const path = await run.path;
+    expect(existsSync(path)).toBe(true);
+    run.proc.kill(signal);
+    expect((await run.ended).signal).toBe(signal);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("left behind by a killed process (SIGKILL) is removed at the next start", async () => {
+    freshParent();
+    const killed = startProcess("wait");
+    const abandoned = await killed.path;
+    killed.proc.kill("SIGKILL");
+    await killed.ended;
+    expect(existsSync(abandoned)).toBe(true);
+    const another = join(parent, "another-app");
+    mkdirSync(another);
+
+    const next = startProcess("exit");
+    await next.path;
+    await next.ended;
+    expect(existsSync(abandoned)).toBe(false);
+    expect(readdirSync(parent)).toEqual(["another-app"]);
   });
 });
 

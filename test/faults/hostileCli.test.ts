@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "../../cli/io.js";
 import { main } from "../../cli/main.js";
-import { isLoopbackHttp } from "../../shared/config/settings.js";
+import { isLoopbackHttp } from "../../shared/config/loopback.js";
 import { COLLECTION_ID_PATTERN, GUID_PATTERN } from "../../shared/core/ids.js";
 import { startEmbeddedAzurite, type EmbeddedAzurite } from "../../shared/storage/embeddedAzurite.js";
 import { createTableStores } from "../../shared/storage/tableStores.js";

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import { bufferIo } from "../../cli/io.js";
@@ -68,6 +68,20 @@ describe("the AdminService behind Windows authentication (Negotiate / Kerberos)"
     expect(synced.stdout + synced.stderr).toContain("added 5");
     expect(synced.code).toBe(0);
     expect(tenant.groupMemberIds(GROUP_ID).sort()).toEqual(collection.map((device) => device.objectId).sort());
+  });
+
+  it("syncs with the keytab given as base64 (ADMINSERVICE_KEYTAB_BASE64, as Key Vault hands it over), decoded to a file only its user can read", async () => {
+    const { ADMINSERVICE_KEYTAB: _file, ...rest } = negotiateEnv(bed.clientKeytab);
+    const env = { ...rest, ADMINSERVICE_KEYTAB_BASE64: readFileSync(bed.clientKeytab).toString("base64") };
+    const synced = await syncOnce(env, env);
+
+    // The bed's tenant is shared by this file's tests: the group may already hold the members.
+    expect(synced.stdout + synced.stderr).toMatch(/\[additive\]: succeeded\n.*\n.*\n {2}collection members 5, resolved 5/);
+    expect(synced.code).toBe(0);
+    expect(tenant.groupMemberIds(GROUP_ID).sort()).toEqual(collection.map((device) => device.objectId).sort());
+    const decoded = (process.env["KRB5_CLIENT_KTNAME"] ?? "").replace(/^FILE:/, "");
+    expect(statSync(decoded).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(decoded)).mode & 0o777).toBe(0o700);
   });
 
   it("answers 401 to a request without a ticket (the bed really demands Kerberos)", async () => {

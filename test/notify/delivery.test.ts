@@ -96,6 +96,46 @@ describe("notification delivery", () => {
     expect(byPath["/json"]?.body).toMatchObject({ type: "collection-sync.notification", version: 1, kind: "blocked", details: { removeCount: 25 } });
   });
 
+  it("shows hostile collection and group names as plain text in Teams and Slack: no @channel, no link, no formatting", async () => {
+    const { notifications, receiver: local } = await setup([
+      { format: "teams", path: "/teams" },
+      { format: "slack", path: "/slack" },
+    ]);
+    const name = "<!channel> [Approve now](https://evil.example) **urgent** _x_ `y` ~z~ & <https://evil.example>";
+    const base = blockedNotification(1);
+    await notifications.notifier.publish([
+      {
+        ...base,
+        title: `Removals held back: ${name} → Group 1`,
+        text: `Removing 25 members from ${name}.`,
+        facts: [{ name: "Collection", value: name }, { name: "Group", value: "- 1. #not a list" }, { name: "Version", value: "1.5" }],
+        actions: [...base.actions, { title: "Approve once", command: `collection-sync mappings approve --collection ${name}` }],
+      },
+    ]);
+    expect(await notifications.deliver()).toMatchObject({ attempted: 1, sent: 1 });
+    const byPath = Object.fromEntries(local.delivered.map((post) => [post.path, post.body]));
+
+    // Slack: &, < and > are its control characters, in the top-level text as in every mrkdwn block.
+    const slack = byPath["/slack"] as { text: string; blocks: unknown[] };
+    const slackEscaped = "&lt;!channel&gt; [Approve now](https://evil.example) **urgent** _x_ `y` ~z~ &amp; &lt;https://evil.example&gt;";
+    expect(slack.text).toBe(`Removals held back: ${slackEscaped} → Group 1: Removing 25 members from ${slackEscaped}.`);
+    // A header is plain_text, shown as typed; every mrkdwn text carries the escaped name.
+    const mrkdwn = JSON.stringify(slack.blocks).match(/"type":"mrkdwn","text":"(?:[^"\\]|\\.)*"/g) ?? [];
+    expect(mrkdwn.filter((text) => text.includes("!channel"))).toHaveLength(3);
+    for (const text of mrkdwn) expect(text).not.toMatch(/<!channel>|<https:\/\/evil/);
+
+    // Teams: TextBlock text and FactSet titles and values are markdown; each metacharacter is backslash-escaped.
+    const card = (byPath["/teams"] as { attachments: Array<{ content: { body: Array<Record<string, unknown>> } }> }).attachments[0]!.content;
+    const teamsEscaped = "\\<!channel\\> \\[Approve now\\](https://evil.example) \\*\\*urgent\\*\\* \\_x\\_ \\`y\\` \\~z\\~ \\& \\<https://evil.example\\>";
+    const texts = card.body.flatMap((element) => (element.type === "TextBlock" ? [element.text] : ((element.facts as Array<{ title: string; value: string }> | undefined) ?? []).flatMap((fact) => [fact.title, fact.value])));
+    expect(texts).toContain(`Removals held back: ${teamsEscaped} → Group 1`);
+    expect(texts).toContain(`Removing 25 members from ${teamsEscaped}.`);
+    expect(texts).toContain(teamsEscaped);
+    expect(texts).toContain("\\- 1. #not a list");
+    expect(texts).toContain("1.5");
+    expect(texts).toContain(`collection-sync mappings approve --collection ${teamsEscaped}`);
+  });
+
   it("retries a failing receiver (500) with growing back-off, then gives up and records it", async () => {
     const { notifications, clock, receiver: local } = await setup([{ format: "json", path: "/hook" }], { maxAttempts: 3, baseDelayMs: 30_000 });
     local.behave({ answer: "fail", status: 500 });
@@ -150,6 +190,18 @@ describe("notification delivery", () => {
     expect(elapsed).toBeLessThan(TIMEOUT_MS * 3);
     expect(local.requests).toHaveLength(1);
     expect((await notifications.health()).lastFailure?.error).toContain(`no answer within ${TIMEOUT_MS} ms`);
+  });
+
+  it("records a receiver's endless answer by its status at once, reading only its first few KB", async () => {
+    const { notifications, clock, receiver: local } = await setup();
+    local.behave({ answer: "flood", status: 500 });
+    await notifications.notifier.publish([blockedNotification(1)]);
+    expect(await notifications.deliver()).toMatchObject({ attempted: 1, retrying: 1 });
+    const error = (await notifications.health()).lastFailure?.error ?? "";
+    expect(error).toMatch(/answered 500 "x{120}"$/);
+    local.behave({ answer: "flood", status: 202 });
+    clock.advance(60 * 60_000);
+    expect(await notifications.deliver()).toMatchObject({ attempted: 1, sent: 1 });
   });
 
   it("posts again only to the receiver that failed, not to the one that already took it", async () => {

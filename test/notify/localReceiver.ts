@@ -6,6 +6,8 @@ export type ReceiverBehaviour =
   | { readonly answer: "ok"; readonly status?: number }
   | { readonly answer: "fail"; readonly status: number; readonly body?: string }
   | { readonly answer: "hang" }
+  /** Answers `status` with a body that never ends (until the poster hangs up). */
+  | { readonly answer: "flood"; readonly status: number }
   | { readonly answer: "throttle"; readonly retryAfter: string };
 
 export interface ReceivedPost {
@@ -54,6 +56,17 @@ export async function startLocalReceiver(): Promise<LocalReceiver> {
         case "hang":
           hanging.add(res); // never answered; released when the receiver closes
           return;
+        case "flood": {
+          hanging.add(res);
+          res.writeHead(behaviour.status, { "content-type": "text/plain" });
+          const chunk = Buffer.alloc(64 * 1024, "x");
+          const pour = () => {
+            while (!res.destroyed && res.write(chunk));
+          };
+          res.on("drain", pour);
+          pour();
+          return;
+        }
       }
     });
   });

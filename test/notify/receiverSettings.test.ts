@@ -44,6 +44,7 @@ describe("NOTIFY_WEBHOOK_URL", () => {
   it("allows plain http only on loopback", () => {
     expect(receivers("http://127.0.0.1:8080/hook")).toEqual([["json", "http://127.0.0.1:8080/hook"]]);
     expect(refusal("http://hooks.contoso.example/hook?sig=topsecret")).toContain("NOTIFY_WEBHOOK_URL must use https://");
+    expect(refusal("http://127.evil.example/hook?sig=topsecret")).toContain("NOTIFY_WEBHOOK_URL must use https://");
   });
 
   it("refuses an unknown format or a non-URL without echoing the receiver's secret", () => {

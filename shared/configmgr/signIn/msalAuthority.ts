@@ -1,5 +1,5 @@
 import type { INetworkModule, NodeAuthOptions } from "@azure/msal-node";
-import { isLoopbackHttp } from "../../config/settings.js";
+import { isLoopbackHttp } from "../../config/loopback.js";
 
 /** How MSAL reaches the authority: the authority URL, and for the loopback simulator the extra options it needs. */
 export interface MsalAuthority {

@@ -6,7 +6,11 @@ const HEADER_CHARS = 150;
 const FIELD_CHARS = 2000;
 const MAX_FIELDS = 10;
 
-/** Slack's mrkdwn treats &, < and > as control characters; everything we did not write ourselves is escaped. */
+/**
+ * Slack treats &, < and > as control characters (`<!channel>`, `<url|text>`) in every text it parses, the
+ * top-level `text` included; only those three are escaped, as entities. Everything we did not write ourselves
+ * goes through here (docs/service-facts.md "Notification receivers").
+ */
 function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
@@ -29,5 +33,5 @@ export function slackWebhookBody(notification: Notification): unknown {
   }
   const footer = [...links, ...commands];
   if (footer.length > 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: footer.join("\n") } });
-  return { text: `${notification.title}: ${notification.text}`, blocks };
+  return { text: escape(`${notification.title}: ${notification.text}`), blocks };
 }
