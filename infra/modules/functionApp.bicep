@@ -50,11 +50,12 @@ param apiClientId string
 @description('ADMINSERVICE_URL: the AdminService root, direct or through a Cloud Management Gateway (https); empty with SOURCE_MODE=pushed.')
 param adminServiceUrl string
 
-@description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG) or entra-app (app-only token, not documented by Microsoft).')
+@description('ADMINSERVICE_AUTH: how the app signs in to the AdminService: negotiate (Kerberos, keytab from Key Vault), entra-user (a ConfigMgr administrative user through a CMG), entra-app (app-only token, not documented by Microsoft) or none (SOURCE_MODE=pushed: the app never calls the AdminService).')
 @allowed([
   'negotiate'
   'entra-user'
   'entra-app'
+  'none'
 ])
 param adminServiceAuth string
 
@@ -63,6 +64,9 @@ param adminServiceScope string
 
 @description('ADMINSERVICE_CLIENT_ID: entra-user only: the public client app registration the administrative user signs in with.')
 param adminServiceClientId string
+
+@description('ADMINSERVICE_AUTHORITY_HOST: entra-user: the Entra sign-in host (national clouds differ).')
+param adminServiceAuthorityHost string
 
 @description('negotiate: the Key Vault secret (https://<vault>.vault.azure.net/secrets/<name>) holding the keytab as base64 text; empty otherwise.')
 param adminServiceKeytabSecretUri string
@@ -104,6 +108,36 @@ param maximumInstanceCount int
 @description('Instance memory in MB.')
 param instanceMemoryMB int
 
+@description('GRAPH_MAX_CONCURRENCY: Graph $batch requests in flight at once per tenant.')
+param graphMaxConcurrency int
+
+@description('TABLES_TIMEOUT_SECONDS: longest wait for one Table Storage operation.')
+param tablesTimeoutSeconds int
+
+@description('RESOLUTION_CACHE_TTL_MINUTES: how long a resolved member id is trusted before Graph is asked again.')
+param resolutionCacheTtlMinutes int
+
+@description('SOURCE_IDENTITY_REFRESH_MINUTES: how long a remembered ConfigMgr identity with an Entra id is trusted.')
+param sourceIdentityRefreshMinutes int
+
+@description('SOURCE_IDENTITY_RECHECK_MINUTES: how long one without an Entra id is trusted.')
+param sourceIdentityRecheckMinutes int
+
+@description('RUN_RETENTION_DAYS: how long run history and run reports are kept.')
+param runRetentionDays int
+
+@description('NOTIFY_WEBHOOK_URL as a Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>); empty = notifications off.')
+param notifyWebhookSecretUri string
+
+@description('NOTIFY_LINK_BASE_URL: the app\'s public address for links in notifications; empty = the app\'s default host name.')
+param notifyLinkBaseUrl string
+
+@description('NODE_EXTRA_CA_CERTS: a PEM file of extra root certificates Node trusts (a private CA in front of the AdminService or a proxy); empty = none.')
+param nodeExtraCaCerts string
+
+@description('Resource id of a subnet delegated to Microsoft.App/environments for VNet integration (negotiate reaches the SMS Provider through it); empty = no VNet integration.')
+param virtualNetworkSubnetId string
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -143,10 +177,17 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // Key Vault references in app settings (the negotiate keytab) are resolved as the user-assigned identity, the
     // one holding Key Vault Secrets User on the AdminService vault (adminServiceVault.bicep).
     keyVaultReferenceIdentity: identityId
+    // Flex Consumption: outbound traffic to private addresses goes through the delegated subnet (docs/deploy.md
+    // "VNet integration"); null leaves the app without one.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME,
       // FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE and WEBSITE_CONTENT* must not be set.
+      // This list replaces the app's whole settings collection on every deployment (docs/service-facts.md): every
+      // setting an operator may change is a parameter here, fed from the azd environment (main.parameters.json), and
+      // test/infra/settingsCoverage.test.ts fails for a setting of the code that is neither here nor listed in
+      // infra/local-only-settings.json.
       appSettings: [
         // Host storage through the managed identity (no connection string: shared keys are off).
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
@@ -170,9 +211,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // The API trusts the principal App Service Authentication passes on (authsettingsV2 below).
         { name: 'API_AUTH', value: 'easyauth' }
         { name: 'ADMINSERVICE_URL', value: adminServiceUrl }
-        { name: 'ADMINSERVICE_AUTH', value: adminServiceAuth }
+        // none (pushed mode) is not a value the app knows: an empty setting counts as unset.
+        { name: 'ADMINSERVICE_AUTH', value: adminServiceAuth == 'none' ? '' : adminServiceAuth }
         { name: 'ADMINSERVICE_SCOPE', value: adminServiceScope }
         { name: 'ADMINSERVICE_CLIENT_ID', value: adminServiceClientId }
+        { name: 'ADMINSERVICE_AUTHORITY_HOST', value: adminServiceAuthorityHost }
         // negotiate: App Service resolves the reference and hands the app the keytab's base64 text, which the app
         // writes to a private temp file for GSSAPI (shared/configmgr/openAdminServiceAuth.ts). The trailing slash
         // asks for the newest version. Empty for the other modes: an empty setting counts as unset.
@@ -193,6 +236,21 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SYNC_TIME_BUDGET_SECONDS', value: string(syncTimeBudgetSeconds) }
         { name: 'REMOVAL_THRESHOLD_PERCENT', value: string(removalThresholdPercent) }
         { name: 'REMOVAL_THRESHOLD_COUNT', value: string(removalThresholdCount) }
+        { name: 'GRAPH_MAX_CONCURRENCY', value: string(graphMaxConcurrency) }
+        { name: 'TABLES_TIMEOUT_SECONDS', value: string(tablesTimeoutSeconds) }
+        { name: 'RESOLUTION_CACHE_TTL_MINUTES', value: string(resolutionCacheTtlMinutes) }
+        { name: 'SOURCE_IDENTITY_REFRESH_MINUTES', value: string(sourceIdentityRefreshMinutes) }
+        { name: 'SOURCE_IDENTITY_RECHECK_MINUTES', value: string(sourceIdentityRecheckMinutes) }
+        { name: 'RUN_RETENTION_DAYS', value: string(runRetentionDays) }
+        // Teams and Slack webhook URLs carry their signature: the URL lives in Key Vault (appSecretsVault.bicep) and
+        // App Service resolves the reference as the identity. Empty: notifications off.
+        {
+          name: 'NOTIFY_WEBHOOK_URL'
+          value: empty(notifyWebhookSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifyWebhookSecretUri}/)'
+        }
+        { name: 'NOTIFY_LINK_BASE_URL', value: notifyLinkBaseUrl }
+        // Read by Node itself at start-up (not by the code): empty is ignored.
+        { name: 'NODE_EXTRA_CA_CERTS', value: nodeExtraCaCerts }
       ]
     }
     functionAppConfig: {

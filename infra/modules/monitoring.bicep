@@ -45,5 +45,6 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 output workspaceId string = workspace.id
 output applicationInsightsName string = appInsights.name
+output applicationInsightsId string = appInsights.id
 // The connection string names the component; with local auth off it cannot ingest without an Entra token.
 output connectionString string = appInsights.properties.ConnectionString

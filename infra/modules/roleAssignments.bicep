@@ -5,10 +5,11 @@
 // - Storage Queue Data Contributor: the host needs queues only for blob triggers (and Durable Functions);
 //   this app has an HTTP, a timer and a Service Bus trigger. Blob Data Owner covers host storage and the
 //   timer's locks.
-// - Azure Service Bus Data Owner: it would let the scale controller read the queue length (more exact
-//   scaling) and the app read the dead-letter count from the queue's runtime properties, but it also allows
-//   managing the entity. /api/health reads the DeadletteredMessages metric from Azure Monitor instead, which
-//   needs only Monitoring Reader on the namespace (below).
+// - Azure Service Bus Data Owner on the namespace. On the job queue alone it is granted unless exactQueueScaling
+//   is false: the Functions scale controller reads the queue's message count through the queue's runtime
+//   properties, a management operation (SAS: the Manage right; Entra: Data Owner). Without it the extension falls
+//   back to peeking and scales on an estimate (docs/service-facts.md). /api/health does not rely on it: it reads
+//   the DeadletteredMessages metric through Azure Monitor (Monitoring Reader on the namespace, below).
 
 @description('Principal (object) id of the managed identity.')
 param principalId string
@@ -25,11 +26,15 @@ param queueName string
 @description('Application Insights component the app sends telemetry to.')
 param applicationInsightsName string
 
+@description('Grant Azure Service Bus Data Owner on the job queue, so the scale controller reads its exact length.')
+param exactQueueScaling bool
+
 // Built-in role definition ids (Azure RBAC built-in roles reference).
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 var serviceBusDataReceiver = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+var serviceBusDataOwner = '090c5cfd-751d-490a-894a-3ce6f1109419'
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 var monitoringReader = '43d0d8ad-25c7-4714-9337-8ba259a9fe05'
 
@@ -95,6 +100,20 @@ resource queueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     description: 'collection-sync: receive sync jobs'
+  }
+}
+
+// The scale controller's view of the backlog: the queue's runtime properties (active message count) need the
+// Manage claim, which only Data Owner carries. Scoped to the one queue the app already sends to and receives from:
+// what it adds is managing that queue's own settings, nothing on other entities or the namespace.
+resource queueOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (exactQueueScaling) {
+  name: guid(queue.id, principalId, serviceBusDataOwner)
+  scope: queue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', serviceBusDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'collection-sync: let the Functions scale controller read the job queue length'
   }
 }
 

@@ -9,8 +9,9 @@ Windows). App roles Mappings.Read / Mappings.ReadWrite (users and applications) 
 on-premises collector, applications only), a user_impersonation scope
 pre-authorized for the Azure CLI, v2 access tokens, identifier URI api://<client-id>, and a service principal
 that hands out tokens only to principals holding one of the roles. Idempotent: found again by uniqueName.
-As the azd hook it checks the AdminService settings (ADMINSERVICE_URL, ADMINSERVICE_AUTH and what that mode needs) and
-stores API_CLIENT_ID in the azd environment.
+As the azd hook it checks the settings SOURCE_MODE needs (adminservice: ADMINSERVICE_URL, ADMINSERVICE_AUTH and what
+that mode needs; pushed: none), stores API_CLIENT_ID in the azd environment and, in pushed mode, creates (or finds
+again) the collector's identity with the Snapshots.Write role.
 
 .PARAMETER UniqueName
 The registration's uniqueName. Default: collection-sync-api-$env:AZURE_ENV_NAME.
@@ -31,23 +32,32 @@ $ScopeId = 'd7c8cb3a-74f1-4824-83f1-9cd5dfca1d44'
 $AzureCliAppId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'
 
 $envName = $env:AZURE_ENV_NAME
-# What each ADMINSERVICE_AUTH mode needs (the app refuses to start without it): a scope for the Entra modes only,
-# and a sign-in client for entra-user.
+$sourceMode = if ($env:SOURCE_MODE) { $env:SOURCE_MODE } else { 'adminservice' }
+# What each mode needs (the app refuses to start without it): pushed needs nothing of the AdminService (the collector
+# reads it); adminservice needs ADMINSERVICE_URL and ADMINSERVICE_AUTH, a scope for the Entra modes and a sign-in
+# client for entra-user.
 if ($envName) {
     $missing = @()
-    if (-not $env:ADMINSERVICE_URL) { $missing += '  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService' }
-    switch -Exact ("$env:ADMINSERVICE_AUTH") {
-        'negotiate' { }
-        { $_ -in @('entra-user', 'entra-app') } {
-            if (-not $env:ADMINSERVICE_SCOPE) { $missing += '  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default' }
-            if ($_ -eq 'entra-user' -and -not $env:ADMINSERVICE_CLIENT_ID) {
-                $missing += '  azd env set ADMINSERVICE_CLIENT_ID <client id of the public client app the administrative user signs in with>'
+    switch -Exact ($sourceMode) {
+        'pushed' { }
+        'adminservice' {
+            if (-not $env:ADMINSERVICE_URL) { $missing += '  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService' }
+            switch -Exact ("$env:ADMINSERVICE_AUTH") {
+                'negotiate' { }
+                { $_ -in @('entra-user', 'entra-app') } {
+                    if (-not $env:ADMINSERVICE_SCOPE) { $missing += '  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default' }
+                    if ($_ -eq 'entra-user' -and -not $env:ADMINSERVICE_CLIENT_ID) {
+                        $missing += '  azd env set ADMINSERVICE_CLIENT_ID <client id of the public client app the administrative user signs in with>'
+                    }
+                }
+                default { $missing += '  azd env set ADMINSERVICE_AUTH negotiate   (or entra-user, or entra-app: not documented by Microsoft)' }
             }
+            if ($missing.Count -gt 0) { $missing += '  (or, if Azure cannot reach the SMS Provider: azd env set SOURCE_MODE pushed — an on-premises collector)' }
         }
-        default { $missing += '  azd env set ADMINSERVICE_AUTH negotiate   (or entra-user, or entra-app: not documented by Microsoft)' }
+        default { $missing += '  azd env set SOURCE_MODE adminservice   (the app reads ConfigMgr) or pushed (an on-premises collector uploads)' }
     }
     if ($missing.Count -gt 0) {
-        [Console]::Error.WriteLine('Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:')
+        [Console]::Error.WriteLine('Tell collection-sync where its ConfigMgr data comes from, then run azd up again:')
         foreach ($line in $missing) { [Console]::Error.WriteLine($line) }
         exit 1
     }
@@ -119,6 +129,35 @@ Invoke-AzRest -Method patch -Url "$api/servicePrincipals(appId='$clientId')" -Up
 if ($envName -and (Get-Command azd -ErrorAction SilentlyContinue)) {
     & azd env set API_CLIENT_ID $clientId
     if ($LASTEXITCODE -ne 0) { throw 'azd env set API_CLIENT_ID failed' }
+}
+# 4. pushed: the collector's identity, holding Snapshots.Write (and nothing else) on the API: the principal the
+# operator names (COLLECTOR_PRINCIPAL_ID, e.g. an Azure Arc machine's identity) or an app registration of its own,
+# found again by uniqueName. No secret here: install-collector.ps1 makes a certificate on the site server.
+if ($sourceMode -eq 'pushed' -and $envName) {
+    $collectorClientId = ''
+    $collectorSp = "$env:COLLECTOR_PRINCIPAL_ID"
+    if (-not $collectorSp) {
+        $collectorName = "collection-sync-collector-$envName"
+        Invoke-AzRest -Method patch -Url "$api/applications(uniqueName='$collectorName')" -Upsert -Body @{
+            displayName = "collection-sync collector ($envName)"; signInAudience = 'AzureADMyOrg'
+        } | Out-Null
+        $collectorClientId = (Invoke-AzRest -Method get -Url "$api/applications(uniqueName='$collectorName')?`$select=appId").appId
+        Invoke-AzRest -Method patch -Url "$api/servicePrincipals(appId='$collectorClientId')" -Upsert -Body @{} | Out-Null
+        $collectorSp = (Invoke-AzRest -Method get -Url "$api/servicePrincipals(appId='$collectorClientId')?`$select=id").id
+    }
+    $apiSp = (Invoke-AzRest -Method get -Url "$api/servicePrincipals(appId='$clientId')?`$select=id").id
+    $assigned = (Invoke-AzRest -Method get -Url "$api/servicePrincipals/$apiSp/appRoleAssignedTo").value |
+        Where-Object { $_.principalId -eq $collectorSp -and $_.appRoleId -eq $RoleSnapshotsId }
+    if (-not $assigned) {
+        Invoke-AzRest -Method post -Url "$api/servicePrincipals/$apiSp/appRoleAssignedTo" -Body @{
+            principalId = $collectorSp; resourceId = $apiSp; appRoleId = $RoleSnapshotsId
+        } | Out-Null
+    }
+    # COLLECTOR_PRINCIPAL_ID stays the operator's own choice; the registration is found again by its name.
+    if ($collectorClientId -and (Get-Command azd -ErrorAction SilentlyContinue)) {
+        & azd env set COLLECTOR_CLIENT_ID $collectorClientId
+    }
+    Write-Host "Collector identity: $(if ($collectorClientId) { $collectorClientId } else { "principal $collectorSp" }) holds Snapshots.Write (the install command follows after provisioning)."
 }
 Write-Host "API app registration: $displayName"
 Write-Host "  API_CLIENT_ID (apiClientId) = $clientId"

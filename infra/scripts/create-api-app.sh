@@ -13,8 +13,9 @@
 # Idempotent: the registration is found again by its uniqueName (Graph upsert), never duplicated.
 # Usage: create-api-app.sh [unique-name]     default: collection-sync-api-$AZURE_ENV_NAME
 #   GRAPH_BASE_URL  Graph root for national clouds (default https://graph.microsoft.com)
-# As the azd preprovision hook it also checks the AdminService settings (ADMINSERVICE_URL, ADMINSERVICE_AUTH and what
-# that mode needs) and stores API_CLIENT_ID in the azd environment. Needs the Azure CLI signed in as someone who may register applications (Application
+# As the azd preprovision hook it also checks the settings SOURCE_MODE needs (adminservice: ADMINSERVICE_URL,
+# ADMINSERVICE_AUTH and what that mode needs; pushed: none) and stores API_CLIENT_ID in the azd environment; in
+# pushed mode it also creates (or finds again) the collector's identity with the Snapshots.Write role. Needs the Azure CLI signed in as someone who may register applications (Application
 # Developer or Cloud Application Administrator). POSIX sh on purpose: azd runs posix hooks with sh.
 set -eu
 
@@ -26,23 +27,34 @@ SCOPE_ID=d7c8cb3a-74f1-4824-83f1-9cd5dfca1d44
 AZURE_CLI_APP_ID=04b07795-8ddb-461a-bbee-02f9e1bf7b46
 
 env_name=${AZURE_ENV_NAME:-}
-# What each ADMINSERVICE_AUTH mode needs (the app refuses to start without it; docs/deploy.md "Reaching the ConfigMgr
-# AdminService"): a scope for the Entra modes only, and a sign-in client for entra-user.
+source_mode=${SOURCE_MODE:-adminservice}
+# What each mode needs (the app refuses to start without it; docs/deploy.md): pushed needs nothing of the
+# AdminService (the collector reads it); adminservice needs ADMINSERVICE_URL and ADMINSERVICE_AUTH, a scope for
+# the Entra modes and a sign-in client for entra-user.
 if [ -n "$env_name" ]; then
   missing=""
-  [ -n "${ADMINSERVICE_URL:-}" ] || missing="$missing  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService\n"
-  case "${ADMINSERVICE_AUTH:-}" in
-    negotiate) ;;
-    entra-user | entra-app)
-      [ -n "${ADMINSERVICE_SCOPE:-}" ] || missing="$missing  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default\n"
-      if [ "$ADMINSERVICE_AUTH" = entra-user ] && [ -z "${ADMINSERVICE_CLIENT_ID:-}" ]; then
-        missing="$missing  azd env set ADMINSERVICE_CLIENT_ID <client id of the public client app the administrative user signs in with>\n"
+  case "$source_mode" in
+    pushed) ;;
+    adminservice)
+      [ -n "${ADMINSERVICE_URL:-}" ] || missing="$missing  azd env set ADMINSERVICE_URL https://<sms-provider-or-cmg>/AdminService\n"
+      case "${ADMINSERVICE_AUTH:-}" in
+        negotiate) ;;
+        entra-user | entra-app)
+          [ -n "${ADMINSERVICE_SCOPE:-}" ] || missing="$missing  azd env set ADMINSERVICE_SCOPE <ConfigMgr server app Application ID URI>/.default\n"
+          if [ "$ADMINSERVICE_AUTH" = entra-user ] && [ -z "${ADMINSERVICE_CLIENT_ID:-}" ]; then
+            missing="$missing  azd env set ADMINSERVICE_CLIENT_ID <client id of the public client app the administrative user signs in with>\n"
+          fi
+          ;;
+        *) missing="$missing  azd env set ADMINSERVICE_AUTH negotiate   (or entra-user, or entra-app: not documented by Microsoft)\n" ;;
+      esac
+      if [ -n "$missing" ]; then
+        missing="$missing  (or, if Azure cannot reach the SMS Provider: azd env set SOURCE_MODE pushed — an on-premises collector)\n"
       fi
       ;;
-    *) missing="$missing  azd env set ADMINSERVICE_AUTH negotiate   (or entra-user, or entra-app: not documented by Microsoft)\n" ;;
+    *) missing="  azd env set SOURCE_MODE adminservice   (the app reads ConfigMgr) or pushed (an on-premises collector uploads)\n" ;;
   esac
   if [ -n "$missing" ]; then
-    echo "Tell collection-sync where the ConfigMgr AdminService is and how to sign in to it, then run azd up again:" >&2
+    echo "Tell collection-sync where its ConfigMgr data comes from, then run azd up again:" >&2
     printf '%b' "$missing" >&2
     exit 1
   fi
@@ -102,6 +114,40 @@ az rest --method patch --url "$api/servicePrincipals(appId='$client_id')" \
 
 if [ -n "$env_name" ] && command -v azd >/dev/null 2>&1; then
   azd env set API_CLIENT_ID "$client_id"
+fi
+
+# 4. pushed: the collector's identity, holding Snapshots.Write (and nothing else) on the API. Either a principal the
+# operator names (COLLECTOR_PRINCIPAL_ID: say an Azure Arc machine's managed identity), or an app registration
+# of its own, found again by uniqueName. It gets no secret here: install-collector.ps1 makes a certificate on the
+# site server, whose public half is added to this registration (docs/deploy.md "The collector's identity").
+if [ "$source_mode" = pushed ] && [ -n "$env_name" ]; then
+  collector_client_id=""
+  collector_sp=${COLLECTOR_PRINCIPAL_ID:-}
+  if [ -z "$collector_sp" ]; then
+    collector_name="collection-sync-collector-$env_name"
+    az rest --method patch --url "$api/applications(uniqueName='$collector_name')" \
+      --headers "Content-Type=application/json" "Prefer=create-if-missing" \
+      --body "{\"displayName\":\"collection-sync collector ($env_name)\",\"signInAudience\":\"AzureADMyOrg\"}" \
+      --output none
+    collector_client_id=$(az_tsv rest --method get --url "$api/applications(uniqueName='$collector_name')?\$select=appId" --query appId)
+    az rest --method patch --url "$api/servicePrincipals(appId='$collector_client_id')" \
+      --headers "Content-Type=application/json" "Prefer=create-if-missing" --body '{}' --output none
+    collector_sp=$(az_tsv rest --method get --url "$api/servicePrincipals(appId='$collector_client_id')?\$select=id" --query id)
+  fi
+  api_sp=$(az_tsv rest --method get --url "$api/servicePrincipals(appId='$client_id')?\$select=id" --query id)
+  held=$(az_tsv rest --method get --url "$api/servicePrincipals/$api_sp/appRoleAssignedTo" \
+    --query "value[?principalId=='$collector_sp' && appRoleId=='$ROLE_SNAPSHOTS_ID'].id")
+  if [ -z "$held" ]; then
+    az rest --method post --url "$api/servicePrincipals/$api_sp/appRoleAssignedTo" \
+      --headers "Content-Type=application/json" \
+      --body "{\"principalId\":\"$collector_sp\",\"resourceId\":\"$api_sp\",\"appRoleId\":\"$ROLE_SNAPSHOTS_ID\"}" \
+      --output none
+  fi
+  # COLLECTOR_PRINCIPAL_ID stays the operator's own choice; the registration is found again by its name.
+  if [ -n "$collector_client_id" ] && command -v azd >/dev/null 2>&1; then
+    azd env set COLLECTOR_CLIENT_ID "$collector_client_id"
+  fi
+  echo "Collector identity: ${collector_client_id:-principal $collector_sp} holds Snapshots.Write (the install command follows after provisioning)."
 fi
 echo "API app registration: $display_name"
 echo "  API_CLIENT_ID (apiClientId) = $client_id"

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadSettings } from "../../shared/config/settings.js";
 import { declarations, objectEntries, onlyResource, pathValue, readRepoFile, stringLiteral, stringVars, withoutComments } from "./support/bicep.js";
 import { deployedAppSettings, functionAppSite, INFRA, moduleParam } from "./support/deployment.js";
+import { evaluate } from "./support/bicepExpression.js";
 
 /** Azure built-in role definition ids (Azure RBAC built-in roles reference: Security) and the mode that needs each. */
 const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -29,32 +30,6 @@ function conditions(bicep: string): Map<string, string> {
 /** `output name type = <expression>` lines, by name. */
 function outputs(bicep: string): Map<string, string> {
   return new Map([...withoutComments(bicep).matchAll(/^output (\w+) \w+ = (.+)$/gm)].map((match) => [match[1] ?? "", (match[2] ?? "").trim()]));
-}
-
-/**
- * Evaluates the small Bicep boolean / ternary expressions used here (`a == 'x' && (b == 'y' || …)`,
- * `cond ? 'x' : ''`, `'${a}…'` interpolation) with the given parameter values. A test helper, not a Bicep engine:
- * it throws on anything else, so a change the tests cannot follow fails loudly.
- */
-function evaluate(expression: string, values: Readonly<Record<string, string | boolean>>): string | boolean {
-  const code = (text: string) =>
-    text
-      .replace(/==/g, "===")
-      .replace(/\b[A-Za-z_]\w*(?:\.\w+)*\b/g, (name) => {
-        if (name === "true" || name === "false") return name;
-        if (name in values) return JSON.stringify(values[name]);
-        throw new Error(`no value for ${name} in ${expression}`);
-      });
-  let js = "";
-  let last = 0;
-  for (const match of expression.matchAll(/'((?:[^'\\]|\\.)*)'/g)) {
-    js += code(expression.slice(last, match.index));
-    const body = (match[1] ?? "").replace(/`/g, "\\`").replace(/\$\{([^}]*)\}/g, (_whole, inner: string) => "${" + code(inner) + "}");
-    js += "`" + body + "`";
-    last = match.index + match[0].length;
-  }
-  js += code(expression.slice(last));
-  return new Function(`return (${js});`)() as string | boolean;
 }
 
 const roleVar = (expression: string | undefined) =>
@@ -147,7 +122,10 @@ describe("who may read the AdminService secret", () => {
 
 describe("when the vault is deployed and what the app is told (infra/resources.bicep → functionApp.bicep)", () => {
   const resources = () => readRepoFile(INFRA.resources);
-  const needed = () => /^var adminServiceVaultNeeded = (.+)$/m.exec(withoutComments(resources()))?.[1] ?? "unresolved";
+  const variable = (name: string) => new RegExp(`^var ${name} = (.+)$`, "m").exec(withoutComments(resources()))?.[1] ?? "unresolved";
+  /** adminServiceVaultNeeded for these parameters (through adminServiceInUse: pushed mode deploys no AdminService setting). */
+  const vaultNeeded = (values: { sourceMode: string; adminServiceAuth: string }) =>
+    evaluate(variable("adminServiceVaultNeeded"), { ...values, adminServiceInUse: evaluate(variable("adminServiceInUse"), values) });
 
   it.each([
     ["adminservice", "negotiate", true],
@@ -155,8 +133,9 @@ describe("when the vault is deployed and what the app is told (infra/resources.b
     ["adminservice", "entra-app", false],
     ["pushed", "negotiate", false],
     ["pushed", "entra-user", false],
+    ["pushed", "none", false],
   ] as const)("with SOURCE_MODE=%s and ADMINSERVICE_AUTH=%s creates a vault: %s", (sourceMode, adminServiceAuth, expected) => {
-    expect(evaluate(needed(), { sourceMode, adminServiceAuth })).toBe(expected);
+    expect(vaultNeeded({ sourceMode, adminServiceAuth })).toBe(expected);
     expect(conditions(resources()).get("adminServiceVault")).toBe("adminServiceVaultNeeded");
   });
 
@@ -167,7 +146,7 @@ describe("when the vault is deployed and what the app is told (infra/resources.b
     const moduleValues = { adminServiceAuth: mode, "vault.properties.vaultUri": vaultUri, ...Object.fromEntries(stringVars(vaultBicep())) };
     const fromModule = (output: string) => evaluate(vaultOutputs.get(output) ?? "unresolved", moduleValues);
     const resourceValues = {
-      adminServiceVaultNeeded: evaluate(needed(), { sourceMode, adminServiceAuth: mode }),
+      adminServiceVaultNeeded: vaultNeeded({ sourceMode, adminServiceAuth: mode }),
       "adminServiceVault.outputs.keytabSecretUri": fromModule("keytabSecretUri"),
       "adminServiceVault.outputs.tokenCacheSecretUri": fromModule("tokenCacheSecretUri"),
     };

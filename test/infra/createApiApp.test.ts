@@ -117,4 +117,78 @@ describe("registering the API app (infra/scripts/create-api-app.sh)", () => {
     const powershell = readRepoFile("infra/scripts/create-api-app.ps1");
     for (const id of ids(first)) expect(powershell).toContain(`'${id}'`);
   });
+
+  describe("in pushed mode (azd env set SOURCE_MODE pushed)", () => {
+    const PUSHED_ENV = { AZURE_ENV_NAME: "dev", SOURCE_MODE: "pushed" };
+    const COLLECTOR_CLIENT = "c011ec70-0000-4000-8000-000000000003";
+    const COLLECTOR_SP = "c011ec70-0000-4000-8000-000000000004";
+    const API_SP = "a9150000-0000-4000-8000-000000000005";
+    const SNAPSHOTS_WRITE = "36ecf3d5-e45e-480a-9c4f-3056f1355ff1";
+    function pushedRoutes(assigned: { principalId: string; appRoleId: string; id: string }[] = []): FakeRoute[] {
+      const collector = `${API}/applications(uniqueName='collection-sync-collector-dev')`;
+      return [
+        ...routes("collection-sync-api-dev"),
+        { method: "patch", url: collector, response: {} },
+        { method: "get", url: `${collector}?$select=appId`, response: { appId: COLLECTOR_CLIENT } },
+        { method: "patch", url: `${API}/servicePrincipals(appId='${COLLECTOR_CLIENT}')`, response: {} },
+        { method: "get", url: `${API}/servicePrincipals(appId='${COLLECTOR_CLIENT}')?$select=id`, response: { id: COLLECTOR_SP } },
+        { method: "get", url: `${API}/servicePrincipals(appId='${CLIENT_ID}')?$select=id`, response: { id: API_SP } },
+        { method: "get", url: `${API}/servicePrincipals/${API_SP}/appRoleAssignedTo`, response: { value: assigned } },
+        { method: "post", url: `${API}/servicePrincipals/${API_SP}/appRoleAssignedTo`, response: {} },
+      ];
+    }
+
+    it("asks nothing about the AdminService: no ADMINSERVICE_URL or ADMINSERVICE_AUTH needed", () => {
+      const result = runScript(SCRIPT, [], { routes: pushedRoutes(), env: PUSHED_ENV, withAzd: true });
+      expect(result.status, result.stderr).toBe(0);
+    });
+
+    it("creates the collector's own registration and gives it Snapshots.Write on the API, and nothing else", () => {
+      const result = runScript(SCRIPT, [], { routes: pushedRoutes(), env: PUSHED_ENV, withAzd: true });
+      expect(result.status, result.stderr).toBe(0);
+      const upsert = patches(result.calls).find((call) => call.url?.includes("collection-sync-collector-dev"));
+      expect(upsert?.headers).toContain("Prefer=create-if-missing");
+      expect(bodyOf(upsert)).toEqual({ displayName: "collection-sync collector (dev)", signInAudience: "AzureADMyOrg" });
+      const grants = result.calls.filter((call) => call.method === "post");
+      expect(grants.map((call) => call.body)).toEqual([{ principalId: COLLECTOR_SP, resourceId: API_SP, appRoleId: SNAPSHOTS_WRITE }]);
+      const stored = result.calls.filter((call) => call.tool === "azd").map((call) => call.args);
+      expect(stored).toEqual([["env", "set", "API_CLIENT_ID", CLIENT_ID], ["env", "set", "COLLECTOR_CLIENT_ID", COLLECTOR_CLIENT]]);
+    });
+
+    it("finds the collector and its role again on a re-run, granting nothing twice", () => {
+      const held = [{ principalId: COLLECTOR_SP, appRoleId: SNAPSHOTS_WRITE, id: "assignment-1" }];
+      const result = runScript(SCRIPT, [], { routes: pushedRoutes(held), env: PUSHED_ENV, withAzd: true });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.calls.filter((call) => call.method === "post")).toEqual([]);
+    });
+
+    it("uses a principal the operator names (an Azure Arc machine identity) instead of creating a registration", () => {
+      const arc = "a7c00000-0000-4000-8000-000000000006";
+      const result = runScript(SCRIPT, [], { routes: pushedRoutes(), env: { ...PUSHED_ENV, COLLECTOR_PRINCIPAL_ID: arc }, withAzd: true });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.calls.filter((call) => call.url?.includes("collection-sync-collector"))).toEqual([]);
+      expect(result.calls.filter((call) => call.method === "post").map((call) => call.body?.principalId)).toEqual([arc]);
+    });
+
+    it("creates no collector identity in adminservice mode", () => {
+      const result = runScript(SCRIPT, [], { routes: routes("collection-sync-api-dev"), env: HOOK_ENV, withAzd: true });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.calls.filter((call) => call.url?.includes("collector") || call.method === "post")).toEqual([]);
+    });
+
+    it("stops on a SOURCE_MODE the app does not know", () => {
+      const result = runScript(SCRIPT, [], { routes: pushedRoutes(), env: { ...PUSHED_ENV, SOURCE_MODE: "push" }, withAzd: true });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("azd env set SOURCE_MODE");
+      expect(result.calls).toEqual([]);
+    });
+
+    it("does the same in the PowerShell twin (pwsh is not installed here: the same steps are checked by reading it)", () => {
+      const powershell = readRepoFile("infra/scripts/create-api-app.ps1");
+      expect(powershell).toContain("'pushed' { }");
+      expect(powershell).toContain("collection-sync-collector-$envName");
+      expect(powershell).toMatch(/appRoleAssignedTo" -Body @\{\s*principalId = \$collectorSp; resourceId = \$apiSp; appRoleId = \$RoleSnapshotsId/);
+      expect(powershell).toContain("azd env set COLLECTOR_CLIENT_ID");
+    });
+  });
 });

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { removePackageNpmrc, writePackageNpmrc } from "../../infra/scripts/package-npmrc.mjs";
+import { funcignoreRules } from "../../scripts/funcignore.mjs";
 
 /**
  * The Functions deployment package as azd builds it (docs/deploy.md "What gets deployed"): the repository tree
@@ -12,32 +14,13 @@ import { describe, expect, it } from "vitest";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
 
-/** .funcignore follows gitignore syntax; this reads the subset it uses (no negations). */
-function ignoreRules(text: string): ((path: string, isDir: boolean) => boolean)[] {
-  return text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"))
-    .map((line) => {
-      if (line.startsWith("!")) throw new Error(`.funcignore negation not understood by this test: ${line}`);
-      const dirOnly = line.endsWith("/");
-      const body = line.replace(/^\//, "").replace(/\/$/, "");
-      const anchored = line.startsWith("/") || body.includes("/");
-      const glob = new RegExp(`^${body.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
-      return (path: string, isDir: boolean) => {
-        if (dirOnly && !isDir) return false;
-        return anchored ? glob.test(path) : path.split("/").some((segment) => glob.test(segment));
-      };
-    });
-}
-
 function packageFiles(): string[] {
-  const rules = ignoreRules(read(".funcignore"));
+  const ignored = funcignoreRules(read(".funcignore"));
   const walk = (dir: string): string[] =>
     readdirSync(join(root, dir)).flatMap((name) => {
       const path = dir === "" ? name : `${dir}/${name}`;
       const isDir = statSync(join(root, path)).isDirectory();
-      if (name === ".git" || rules.some((ignored) => ignored(path, isDir))) return [];
+      if (name === ".git" || ignored(path, isDir)) return [];
       return isDir ? walk(path) : [path];
     });
   return walk("");
@@ -127,5 +110,59 @@ describe("the Functions deployment package", () => {
     } finally {
       rmSync(pkg, { recursive: true, force: true });
     }
+  });
+
+  describe("installs production dependencies only in Azure's remote build", () => {
+    const devDependencies = Object.keys((JSON.parse(read("package.json")) as { devDependencies: Record<string, string> }).devDependencies);
+
+    /** The package as Oryx receives it (manifests, lock file, build script, a prebuilt dist/), and what `npm install` would add there. */
+    function remoteInstall(withHook: boolean): string[] {
+      const pkg = mkdtempSync(join(tmpdir(), "csync-remote-"));
+      try {
+        for (const file of ["package.json", "package-lock.json", "scripts/build.mjs"]) {
+          mkdirSync(dirname(join(pkg, file)), { recursive: true });
+          copyFileSync(join(root, file), join(pkg, file));
+        }
+        mkdirSync(join(pkg, "dist/functions"), { recursive: true });
+        writeFileSync(join(pkg, "dist/functions/index.js"), "");
+        if (withHook) writePackageNpmrc(pkg);
+        const plan = execFileSync("npm", ["install", "--dry-run", "--no-audit", "--no-fund"], { cwd: pkg, encoding: "utf8", timeout: 120_000 });
+        return [...plan.matchAll(/^add (\S+) /gm)].map((match) => match[1] ?? "");
+      } finally {
+        rmSync(pkg, { recursive: true, force: true });
+      }
+    }
+
+    it("with the .npmrc azd's postbuild hook writes, a plain `npm install` adds no devDependency", { timeout: 240_000 }, () => {
+      const added = remoteInstall(true);
+      expect(added).toEqual(expect.arrayContaining(["@azure/functions", "@azure/data-tables", "zod"]));
+      // (@types/node is also a dependency of a production package, so it installs either way.)
+      const productionAnyway = productionClosure();
+      expect(added.filter((name) => devDependencies.includes(name) && !productionAnyway.has(name))).toEqual([]);
+      // Without it, the same install brings azurite, vitest and typescript along: the hook is what keeps them out.
+      expect(remoteInstall(false)).toEqual(expect.arrayContaining(["azurite", "vitest", "typescript"]));
+    });
+
+    it("writes the .npmrc only into the package, after azd's own build, and takes it away once zipped", () => {
+      const yaml = read("azure.yaml");
+      expect(yaml).toMatch(/postbuild:\s*\n\s*posix:\s*\n\s*shell: sh\s*\n\s*run: node \.\/infra\/scripts\/package-npmrc\.mjs write/);
+      expect(yaml).toMatch(/postpackage:\s*\n\s*posix:\s*\n\s*shell: sh\s*\n\s*run: node \.\/infra\/scripts\/package-npmrc\.mjs remove/);
+      // The developer's `npm install` at the root keeps its devDependencies: no .npmrc is committed there.
+      expect(existsSync(join(root, ".npmrc")) && readFileSync(join(root, ".npmrc"), "utf8").includes("omit=dev")).toBe(false);
+      expect(read(".gitignore").split("\n")).toContain("/.npmrc");
+      expect(read(".funcignore").split("\n")).not.toContain(".npmrc");
+    });
+
+    it("never replaces or removes an .npmrc the developer keeps", () => {
+      const dir = mkdtempSync(join(tmpdir(), "csync-npmrc-"));
+      try {
+        writeFileSync(join(dir, ".npmrc"), "registry=https://npm.contoso.example/\n");
+        expect(() => writePackageNpmrc(dir)).toThrow(/exists and is not the deployment's/);
+        removePackageNpmrc(dir);
+        expect(readFileSync(join(dir, ".npmrc"), "utf8")).toContain("npm.contoso.example");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

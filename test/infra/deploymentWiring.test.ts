@@ -26,14 +26,14 @@ describe("how the deployment fits together", () => {
     }
   });
 
-  it("asks for the AdminService URL and how to sign in to it at deployment: the app refuses a remote AdminService without ADMINSERVICE_AUTH", () => {
+  it("asks for the API registration at deployment, and for the AdminService only in adminservice mode (none = pushed)", () => {
     for (const file of [INFRA.main, INFRA.resources]) {
       const declared = params(readRepoFile(file));
-      for (const name of ["adminServiceUrl", "adminServiceAuth", "apiClientId"]) {
-        expect(declared.find((p) => p.name === name)?.defaultValue, `${file} ${name}`).toBeUndefined();
-      }
+      expect(declared.find((p) => p.name === "apiClientId")?.defaultValue, `${file} apiClientId`).toBeUndefined();
+      expect(declared.find((p) => p.name === "adminServiceUrl")?.defaultValue, `${file} adminServiceUrl`).toBe("''");
       const auth = declared.find((p) => p.name === "adminServiceAuth");
-      expect(auth?.decorators.join("\n"), file).toMatch(/@allowed\(\[\s*'negotiate'\s*'entra-user'\s*'entra-app'\s*\]\)/);
+      expect(auth?.decorators.join("\n"), file).toMatch(/@allowed\(\[\s*'negotiate'\s*'entra-user'\s*'entra-app'\s*'none'\s*\]\)/);
+      expect(auth?.defaultValue, file).toBe("'none'");
     }
   });
 
@@ -45,7 +45,7 @@ describe("how the deployment fits together", () => {
       }
     }
     expect(mainParameters().adminServiceClientId?.value).toBe("${ADMINSERVICE_CLIENT_ID}");
-    expect(mainParameters().adminServiceAuth?.value).toBe("${ADMINSERVICE_AUTH}");
+    expect(mainParameters().adminServiceAuth?.value).toBe("${ADMINSERVICE_AUTH=none}");
   });
 
   it("points every module at a file that exists", () => {
@@ -67,7 +67,7 @@ describe("how the deployment fits together", () => {
 
   it("runs azd's hooks from scripts that exist and are executable", () => {
     const scripts = [...readRepoFile("azure.yaml").matchAll(/run: \.\/(\S+)/g)].map((match) => match[1] ?? "");
-    expect(scripts).toEqual(expect.arrayContaining(["infra/scripts/create-api-app.sh", "infra/grant-graph-permissions.sh"]));
+    expect(scripts).toEqual(expect.arrayContaining(["infra/scripts/create-api-app.sh", "infra/scripts/postprovision.sh"]));
     for (const script of scripts) {
       expect(existsSync(`${repoRoot}${script}`), script).toBe(true);
       if (script.endsWith(".sh")) expect(() => accessSync(`${repoRoot}${script}`, constants.X_OK), script).not.toThrow();

@@ -21,12 +21,16 @@ function parameter(name: string): { default: string | null; allowed: string[] } 
 describe("installing the collector (infra/scripts/install-collector.ps1)", () => {
   it("writes only settings the collector knows: where the app is, how to get its token, where the AdminService is", () => {
     const settings = writtenSettings();
-    const known = new Set(Object.keys(settingsSchema.shape));
+    // AZURE_CLIENT_CERTIFICATE_PATH is read by @azure/identity's environment credential, not by the code.
+    const known = new Set([...Object.keys(settingsSchema.shape), "AZURE_CLIENT_CERTIFICATE_PATH"]);
     expect([...settings.keys()].filter((name) => !known.has(name))).toEqual([]);
     expect([...settings.keys()].sort()).toEqual([
       "ADMINSERVICE_AUTH",
       "ADMINSERVICE_SCOPE",
       "ADMINSERVICE_URL",
+      "AZURE_CLIENT_CERTIFICATE_PATH",
+      "AZURE_CLIENT_ID",
+      "AZURE_TENANT_ID",
       "COLLECTOR_APP_ID_URI",
       "COLLECTOR_APP_URL",
       "COLLECTOR_INTERVAL_SECONDS",
@@ -43,6 +47,17 @@ describe("installing the collector (infra/scripts/install-collector.ps1)", () =>
     expect(settingsSchema.shape.ADMINSERVICE_AUTH.safeParse(auth.default).success).toBe(true);
     // entra-app needs its scope, or the collector would refuse to start.
     expect(readRepoFile(SCRIPT)).toMatch(/if \(\$AdminServiceAuth -eq 'entra-app' -and -not \$AdminServiceScope\) \{\s*throw/);
+  });
+
+  it("with -ClientId signs the collector in with a certificate made on the server, its key readable by the gMSA only", () => {
+    const script = readRepoFile(SCRIPT);
+    const settings = writtenSettings();
+    expect([settings.get("AZURE_CLIENT_ID"), settings.get("AZURE_TENANT_ID"), settings.get("AZURE_CLIENT_CERTIFICATE_PATH")]).toEqual(["ClientId", "TenantId", "certificatePem"]);
+    // The folder is locked down before the key is written into it, and an existing key is kept on a re-run.
+    expect(script.indexOf("icacls.exe $certDir /inheritance:r")).toBeLessThan(script.indexOf("$rsa.ExportPkcs8PrivateKeyPem()"));
+    expect(script).toMatch(/if \(-not \(Test-Path \$certificatePem\)\)/);
+    // Only the public half is handed out, with the command that adds it to the registration.
+    expect(script).toContain("az ad app credential reset --id $ClientId --cert @collector.cer --append");
   });
 
   it("runs `collect` as the gMSA with the settings file, installing Node 20 or later when missing", () => {

@@ -13,11 +13,14 @@ const NEEDED = [
   { role: "Monitoring Reader", id: "43d0d8ad-25c7-4714-9337-8ba259a9fe05", scope: "Microsoft.ServiceBus/namespaces" },
 ];
 
-/** Roles that would also work for the dead-letter count but allow far more (managing or reading the queue's data). */
-const TOO_WIDE = [
-  { role: "Azure Service Bus Data Owner", id: "090c5cfd-751d-490a-894a-3ce6f1109419" },
-  { role: "Monitoring Contributor", id: "749f88d5-cbae-40b8-bcfc-e573ddc772fa" },
-];
+/**
+ * Only with exactQueueScaling (the default): the Functions scale controller reads the queue's message count from its
+ * runtime properties, which need the Manage claim — Data Owner — and it is granted on the job queue alone.
+ */
+const SCALING = { role: "Azure Service Bus Data Owner", id: "090c5cfd-751d-490a-894a-3ce6f1109419", scope: "Microsoft.ServiceBus/namespaces/queues" };
+
+/** Roles that would also work for the dead-letter count but allow far more. */
+const TOO_WIDE = [{ role: "Monitoring Contributor", id: "749f88d5-cbae-40b8-bcfc-e573ddc772fa" }];
 
 interface Assignment {
   readonly symbol: string;
@@ -54,7 +57,7 @@ function assignments(): Assignment[] {
 
 describe("the managed identity's role assignments (infra/modules/roleAssignments.bicep)", () => {
   it("grants exactly the data-plane roles the app needs, each once", () => {
-    expect(assignments().map((a) => a.roleId).sort()).toEqual(NEEDED.map((n) => n.id).sort());
+    expect(assignments().map((a) => a.roleId).sort()).toEqual([...NEEDED, SCALING].map((n) => n.id).sort());
   });
 
   it.each(NEEDED)("grants $role on the $scope", ({ id, scope }) => {
@@ -64,6 +67,13 @@ describe("the managed identity's role assignments (infra/modules/roleAssignments
 
   it.each(TOO_WIDE)("does not grant $role: Monitoring Reader on the namespace is enough to count dead letters", ({ id }) => {
     expect(assignments().map((a) => a.roleId)).not.toContain(id);
+  });
+
+  it("lets the scale controller read the queue length: Data Owner on the job queue only, unless exactQueueScaling is off", () => {
+    const owner = assignments().filter((a) => a.roleId === SCALING.id);
+    expect(owner.map((a) => a.scopeType)).toEqual([SCALING.scope]);
+    expect(readRepoFile(INFRA.roles)).toMatch(/resource queueOwner '[^']+' = if \(exactQueueScaling\)/);
+    expect(moduleParam(INFRA.resources, "roles", "exactQueueScaling")).toBe("exactQueueScaling");
   });
 
   it("names each assignment guid(scope, principal, role), so a redeployment finds it instead of failing", () => {
