@@ -25,7 +25,7 @@ export interface CollectorScenarioResult {
 }
 
 // Once a year: the sync must owe nothing to the timer.
-const NO_TICK = "0 0 0 1 1 *";
+export const NO_TICK = "0 0 0 1 1 *";
 /** Longest wait for the app's sync to show in the group before the scenario gives up. */
 const SYNC_WAIT_MS = 15 * 60_000;
 
@@ -113,7 +113,7 @@ export async function runCollectorScenario(options: BenchOptions, progress: (mes
   }
 }
 
-async function api(serve: ServeHandle, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function api(serve: ServeHandle, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${serve.url}/api${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
@@ -130,10 +130,15 @@ interface RunItem {
 }
 
 /** The mapping's runs, newest first, once at least `count` of them finished. */
-async function runsFinished(serve: ServeHandle, collectionId: string, groupId: string, count: number): Promise<RunItem[]> {
+export async function runsFinished(serve: ServeHandle, collectionId: string, groupId: string, count: number): Promise<RunItem[]> {
   const deadline = Date.now() + SYNC_WAIT_MS;
   for (;;) {
-    const page = (await api(serve, "GET", `/mappings/${collectionId}/${groupId}/runs`)) as { items: RunItem[] };
+    // A poll the app did not answer (its keep-alive socket closed as a long sync held the event loop) is asked
+    // again; the deadline still bounds the wait.
+    const page = (await api(serve, "GET", `/mappings/${collectionId}/${groupId}/runs`).catch((error: unknown) => {
+      if (error instanceof TypeError && Date.now() < deadline) return { items: [] };
+      throw error;
+    })) as { items: RunItem[] };
     const finished = page.items.filter((run) => run.status !== "running" && run.status !== "skipped-leased");
     if (finished.length >= count) return finished;
     if (Date.now() > deadline) throw new Error(`S6: the app's sync did not finish within ${SYNC_WAIT_MS / 60_000} minutes`);
@@ -141,7 +146,7 @@ async function runsFinished(serve: ServeHandle, collectionId: string, groupId: s
   }
 }
 
-async function groupHolds(tenant: BenchTenant, groupId: string, members: number): Promise<void> {
+export async function groupHolds(tenant: BenchTenant, groupId: string, members: number): Promise<void> {
   const deadline = Date.now() + SYNC_WAIT_MS;
   while ((await tenant.groupSize(groupId)) < members) {
     if (Date.now() > deadline) throw new Error(`S6: the group did not reach ${members} members within ${SYNC_WAIT_MS / 60_000} minutes`);

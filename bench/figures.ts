@@ -21,6 +21,8 @@ export interface ScenarioFigures {
   readonly peakHeapMiB: number | null;
   /** Graph HTTP requests spent resolving members (device/user look-ups). */
   readonly resolutionRequests: number;
+  /** Table Storage HTTP requests (where the scenario counts them). */
+  readonly tableRequests?: number;
   /** The run's status (scenarios through the engine). */
   readonly status?: string;
   /** Figures multiplied up from a measured slice. */

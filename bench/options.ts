@@ -29,12 +29,29 @@ export interface BenchOptions {
   readonly listMappings: number;
   readonly reportMembers: number;
   readonly downloads: number;
+  /** S9: collection changes measured, devices each joins with, and the collector's pass interval (seconds). */
+  readonly latencyChanges: number;
+  readonly latencyChangeSize: number;
+  readonly collectorInterval: number;
+  /** S8: seconds the write phase of each grid cell lasts at the least (writes = burst + rate × this). */
+  readonly pacingSeconds: number;
+  /** S8: the write budgets Graph grants, one grid cell each. */
+  readonly pacingGrid: readonly PacingCell[];
   /** Scenario groups to run (`S1` = S1–S3 with the naive baseline, `S3u` = S1u and S3u, `S4`, `S5`); empty = all. */
   readonly only: readonly ScenarioGroup[];
   readonly json: boolean;
 }
 
-export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S10", "S11"] as const;
+/** A write budget smaller than (or equal to) the documented one: sustained writes per second and burst. */
+export interface PacingCell {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Sustained 5–20 writes/s × burst 100–3,000 (issue 20): 20/s and 3,000 is the documented budget. */
+export const DEFAULT_PACING_GRID: readonly PacingCell[] = [5, 10, 20].flatMap((perSecond) => [100, 1_000, 3_000].map((burst) => ({ perSecond, burst })));
+
+export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S8", "S9", "S10", "S11"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 /** Whether a scenario group is to run. */
@@ -51,7 +68,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   joining: 1_000,
   users: 50_000,
   joiningUsers: 1_000,
-  mappings: 1_000,
+  mappings: 10_000,
   naiveSlice: 2_000,
   graphConcurrency: 4,
   workers: 8,
@@ -62,6 +79,12 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   listMappings: 10_000,
   reportMembers: 100_000,
   downloads: 100,
+  latencyChanges: 20,
+  latencyChangeSize: 10,
+  // shared/config/settings.ts COLLECTOR_INTERVAL_SECONDS
+  collectorInterval: 15,
+  pacingSeconds: 60,
+  pacingGrid: DEFAULT_PACING_GRID,
   only: [],
   json: false,
 };
@@ -85,13 +108,19 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--list-mappings": "listMappings",
   "--report-members": "reportMembers",
   "--downloads": "downloads",
+  "--pacing-seconds": "pacingSeconds",
+  "--changes": "latencyChanges",
+  "--change-size": "latencyChangeSize",
+  "--collector-interval": "collectorInterval",
 };
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
-  --only <S1,S3u,S4,S5,S6,S10,S11>  run only these scenario groups (S1 = S1–S3 and the naive baseline, S3u = S1u and S3u,
-                         S6 = the collector end to end on --devices and --joining, S10 = the console's mapping list
-                         of --list-mappings, S11 = --downloads CSV downloads of a --report-members report; default all)
+  --only <S1,S3u,S4,S5,S6,S8,S9,S10,S11>  run only these scenario groups (S1 = S1–S3 and the naive baseline,
+                         S3u = S1u and S3u, S6 = the collector end to end on --devices and --joining, S8 = pacing
+                         against smaller write budgets, S9 = latency of collection changes with the collector,
+                         S10 = the console's mapping list of --list-mappings, S11 = --downloads CSV downloads of a
+                         --report-members report; default all)
   --list-mappings <n>    mappings in S10's list (default 10000)
   --report-members <n>   members in S11's run report (default 100000)
   --downloads <n>        S11's concurrent CSV downloads (default 100)
@@ -103,18 +132,33 @@ export const USAGE = `npm run bench [-- options]
   --joining <n>          devices joining the collection before S3 (default 1000)
   --users <n>            users in the S1u/S3u user collection (default 50000)
   --joining-users <n>    users joining it before S3u, scattered ResourceIDs (default 1000)
-  --mappings <n>         mappings planned by the scheduler in S4 (default 1000)
+  --mappings <n>         mappings planned by the scheduler in S4 (default 10000)
   --naive-slice <n>      devices in the naive baseline's measured slice (default 2000)
   --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)
   --workers <n>          S5: worker processes sharing the tenant's budget (default 8)
   --fleet-mappings <n>   S5: mappings, each of its own collection and group (default 40)
   --fleet-devices <n>    S5: new devices per mapping (default 2500)
-  --jobs-per-worker <n>  S5: jobs a worker runs at once (host.json maxConcurrentCalls, default 8)`;
+  --jobs-per-worker <n>  S5: jobs a worker runs at once (host.json maxConcurrentCalls, default 8)
+  --changes <n>          S9: collection changes measured (default 20), each of --change-size devices (default 10)
+  --collector-interval <s>  S9: the collector's pass interval (default 15, COLLECTOR_INTERVAL_SECONDS)
+  --pacing-seconds <n>   S8: least write-phase time of each cell, seconds (writes = burst + rate × n; default 60)
+  --pacing-grid <list>   S8: granted write budgets as rate/burst pairs, e.g. 5/100,20/3000 (default 5,10,20 × 100,1000,3000)`;
 
-const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker"]);
+const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker", "pacingSeconds", "latencyChanges", "latencyChangeSize", "collectorInterval"]);
+
+/** `5/100,20/3000`: positive rates per second and whole bursts ≥ 1. */
+function parsePacingGrid(raw: string | undefined): PacingCell[] {
+  const cells = (raw ?? "").split(",").map((pair) => {
+    const [rate, burst] = pair.split("/").map((n) => Number(n.trim()));
+    if (rate === undefined || burst === undefined || !(rate > 0) || !Number.isInteger(burst) || burst < 1) return null;
+    return { perSecond: rate, burst };
+  });
+  if (raw === undefined || cells.some((c) => c === null)) throw new Error(`--pacing-grid takes rate/burst pairs such as 5/100,20/3000, got ${raw ?? "nothing"}\n${USAGE}`);
+  return cells as PacingCell[];
+}
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const options: Record<string, number | boolean | readonly ScenarioGroup[]> = { ...DEFAULT_OPTIONS };
+  const options: Record<string, number | boolean | readonly ScenarioGroup[] | readonly PacingCell[]> = { ...DEFAULT_OPTIONS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--json") {
@@ -127,6 +171,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       const unknown = groups.filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
       if (raw === undefined || unknown.length > 0) throw new Error(`--only takes a list of ${SCENARIO_GROUPS.join(", ")}, got ${raw ?? "nothing"}\n${USAGE}`);
       options["only"] = groups as ScenarioGroup[];
+      continue;
+    }
+    if (arg === "--pacing-grid" || arg.startsWith("--pacing-grid=")) {
+      options["pacingGrid"] = parsePacingGrid(arg.includes("=") ? arg.slice("--pacing-grid=".length) : argv[++i]);
       continue;
     }
     const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];

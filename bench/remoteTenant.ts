@@ -1,6 +1,6 @@
 /** The bench's handle on a simulated tenant running in a child process (simulatorHost.ts). */
 import { fork, type ChildProcess } from "node:child_process";
-import type { LargeSeedIds, SimulatorCounters } from "../simulator/index.js";
+import type { GrantedWrites, LargeSeedIds, SimulatorCounters } from "../simulator/index.js";
 import type { HostReply, HostRequest } from "./hostProtocol.js";
 import type { BenchOptions } from "./options.js";
 import type { SeedKind } from "./seeds.js";
@@ -23,6 +23,10 @@ export interface BenchTenant {
   /** S3 / S3u: the joining devices or users become collection members. */
   joinCollection(): Promise<void>;
   groupSize(groupId: string): Promise<number>;
+  /** S9: the joining collection holds its first `members` members (of those it will have after joinCollection). */
+  growCollection(members: number): Promise<void>;
+  /** S8: Graph grants this app a smaller write budget from now on (null = the documented one), buckets full. */
+  grantWrites(granted: GrantedWrites | null): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,8 @@ export async function startRemoteTenant(kind: SeedKind, options: BenchOptions): 
     minimalWriteTimeMs: async (writes) => (await call({ op: "minimalWriteTimeMs", writes })) as number,
     joinCollection: async () => void (await call({ op: "joinCollection" })),
     groupSize: async (groupId) => (await call({ op: "groupSize", groupId })) as number,
+    growCollection: async (members) => void (await call({ op: "growCollection", members })),
+    grantWrites: async (granted) => void (await call({ op: "grantWrites", granted })),
     async close() {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       await call({ op: "close" });

@@ -13,6 +13,7 @@ const COLUMNS: ReadonlyArray<[string, (f: ScenarioFigures) => string]> = [
   ["Graph writes", (f) => count(f.graphWrites)],
   ["429s", (f) => count(f.throttled)],
   ["AdminService", (f) => count(f.adminServiceRequests)],
+  ["Tables", (f) => (f.tableRequests === undefined ? "—" : count(f.tableRequests))],
   ["wall", (f) => seconds(f.wallMs)],
   ["write phase", (f) => seconds(f.writePhaseMs)],
   ["throttle min", (f) => seconds(f.throttleMinMs)],
@@ -29,6 +30,7 @@ const LABELS: Record<string, string> = {
   S3u: "S3u after user joins",
   S5: "S5 8 instances, one tenant",
   naiveS1: "naive S1 (extrapolated)",
+  S9: "S9 change → group (p95)",
 };
 
 export function formatTable(report: BenchReport, notes: readonly string[]): string {

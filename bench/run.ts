@@ -15,6 +15,9 @@ import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
 import { runListScenario, runReportServingScenario } from "./consoleScenarios.js";
+import { runPacingScenario } from "./pacingScenario.js";
+import { runLatencyScenario } from "./latencyScenario.js";
+import { startCountingProxy } from "./countingProxy.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median } from "./targets.js";
 import type { ScenarioFigures, Target } from "./figures.js";
@@ -71,7 +74,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (runs(options, "S4")) {
       progress("S4 scheduler tick…");
-      const scheduler = await runSchedulerScenario(createTableStores({ connectionString: azurite.connectionString }, { tablePrefix: "benchsched" }), options.mappings);
+      const proxy = await startCountingProxy(azurite);
+      const scheduler = await runSchedulerScenario(createTableStores({ connectionString: proxy.connectionString }, { tablePrefix: "benchsched" }), options.mappings, proxy).finally(() => proxy.close());
       scenarios["S4"] = scheduler.figures;
       checks.push(check({ name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }));
     }
@@ -93,6 +97,19 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios["S6"] = s6.figures;
       checks.push(...s6.targets);
       notes.push(...s6.notes);
+    }
+    if (runs(options, "S9")) {
+      const s9 = await runLatencyScenario(options, progress);
+      scenarios["S9"] = s9.figures;
+      checks.push(...s9.targets);
+      notes.push(...s9.notes);
+    }
+    if (runs(options, "S8")) {
+      progress(`S8: pacing against ${options.pacingGrid.length} granted write budgets…`);
+      const s8 = await runPacingScenario(azurite, options, progress);
+      Object.assign(scenarios, s8.cells);
+      checks.push(...s8.targets);
+      notes.push(...s8.notes);
     }
     if (runs(options, "S10")) {
       const s10 = await runListScenario(azurite, options.listMappings, progress);
@@ -117,6 +134,7 @@ async function main(argv: readonly string[]): Promise<number> {
           joiningUsers: options.joiningUsers,
           userCollectionAfterS3u: options.users + options.joiningUsers,
           fleetMappingMs,
+          mappings: options.mappings,
           checks: [],
         }),
         ...checks,

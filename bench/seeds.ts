@@ -1,9 +1,9 @@
 /** The simulated tenants the bench runs against (built inside the simulator's process, see simulatorHost.ts). */
 import { buildLargeSeed, type LargeSeed } from "../simulator/index.js";
 import { collectorSeed } from "./collectorSeed.js";
-import type { BenchOptions } from "./options.js";
+import type { BenchOptions, PacingCell } from "./options.js";
 
-export type SeedKind = "sync" | "users" | "naive" | "fleet" | "collector";
+export type SeedKind = "sync" | "users" | "naive" | "fleet" | "collector" | "pacing";
 
 export interface BenchSeed {
   readonly seed: LargeSeed;
@@ -93,6 +93,23 @@ function fleetSeed(options: BenchOptions): BenchSeed {
   return { seed, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
 }
 
+/** S8: enough Entra-joined devices for the largest grid cell, and one empty group per cell (in `fleet`). */
+function pacingSeed(options: BenchOptions): BenchSeed {
+  const devices = Math.max(...options.pacingGrid.map((cell) => pacingWrites(cell, options.pacingSeconds))) * MEMBERS_PER_WRITE;
+  const built = buildLargeSeed({ devices });
+  const fleet = options.pacingGrid.map((_, i) => ({ collectionId: built.ids.deviceCollectionId, groupId: `00000098-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}` }));
+  const tenants = (built.tenants ?? []).map((t) => ({ ...t, groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Pacing ${i + 1} - Cloud Sync`, members: [] })) }));
+  return { seed: { ...built, tenants }, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
+}
+
+/** Members one `PATCH` adds (docs/performance.md): one write. */
+export const MEMBERS_PER_WRITE = 20;
+
+/** Writes of an S8 cell: the whole burst, then `seconds` of the sustained rate. */
+export function pacingWrites(cell: PacingCell, seconds: number): number {
+  return cell.burst + Math.round(cell.perSecond * seconds);
+}
+
 export function buildBenchSeed(kind: SeedKind, options: BenchOptions): BenchSeed {
   switch (kind) {
     case "sync":
@@ -105,5 +122,7 @@ export function buildBenchSeed(kind: SeedKind, options: BenchOptions): BenchSeed
       return fleetSeed(options);
     case "collector":
       return collectorSeed(options);
+    case "pacing":
+      return pacingSeed(options);
   }
 }

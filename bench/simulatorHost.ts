@@ -46,6 +46,12 @@ async function handle(request: HostRequest): Promise<unknown> {
       const { tenant: t, built: b } = live();
       return t.setCollectionMembers(b.joiningCollectionId, b.allMembers);
     }
+    case "growCollection": {
+      const { tenant: t, built: b } = live();
+      return t.setCollectionMembers(b.joiningCollectionId, b.allMembers.slice(0, request.members));
+    }
+    case "grantWrites":
+      return live().tenant.grantWrites(request.granted);
     case "groupSize":
       return live().tenant.groupMemberIds(request.groupId).length;
     case "close":

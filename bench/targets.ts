@@ -21,6 +21,8 @@ export interface TargetInputs {
   /** Users that joined the user collection before S3u, and its size after. */
   readonly joiningUsers: number;
   readonly userCollectionAfterS3u: number;
+  /** S4: mappings the tick planned. */
+  readonly mappings?: number;
   /** S5: each mapping's time from being queued to its run's end (empty when S5 did not run). */
   readonly fleetMappingMs?: readonly number[];
   /** Correctness checks the bench made on the group afterwards (name → passed). */
@@ -35,6 +37,7 @@ export const FLEET_WRITE_PHASE_RATIO = 1.3;
 /** S5: no mapping starved: the slowest finishes within this multiple of the median mapping's time. */
 export const FLEET_SPREAD = 2;
 export const PEAK_RSS_MIB = 512;
+/** S4: one tick plans and enqueues 10,000 jobs in this time. */
 export const SCHEDULER_MS = 10_000;
 /** 429 answers (reads and writes) per 100 write (sub-)requests: the engine paces, it does not probe. */
 export const THROTTLED_PERCENT = 5;
@@ -72,7 +75,13 @@ export function judgeTargets(inputs: TargetInputs): Target[] {
   if (S3u !== undefined) {
     targets.push(atMost("S3u AdminService requests (⌈N/1,000⌉ + ⌈joined/15⌉ + 3)", S3u.adminServiceRequests, adminServiceBound(inputs.userCollectionAfterS3u, inputs.joiningUsers)));
   }
-  if (S4 !== undefined) targets.push(atMost("S4 scheduler tick (ms)", S4.wallMs, SCHEDULER_MS));
+  if (S4 !== undefined) {
+    targets.push(atMost("S4 scheduler tick (ms)", S4.wallMs, SCHEDULER_MS));
+    // Mappings and their states are each read in pages of 1,000 (one query each), whatever their number.
+    if (S4.tableRequests !== undefined && inputs.mappings !== undefined) {
+      targets.push(atMost("S4 Table Storage requests (3 × ⌈mappings / 1,000⌉)", S4.tableRequests, 3 * Math.ceil(inputs.mappings / 1_000)));
+    }
+  }
   if (S5 !== undefined) {
     const times = [...(inputs.fleetMappingMs ?? [])].sort((a, b) => a - b);
     targets.push(

@@ -42,6 +42,11 @@ const guid = (kind: number, n: number): string =>
   `${kind.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
 const DEVICE_OBJECT = 0xd0;
+
+/** The object id of the seed's `index`-th device (0-based), as group membership uses it. */
+export function largeSeedDeviceObjectId(index: number): string {
+  return guid(DEVICE_OBJECT, index);
+}
 const DEVICE_ID = 0xd1;
 const USER_OBJECT = 0xe0;
 const GROUP = 0x90;

@@ -11,7 +11,7 @@ import type { RequestLogEntry, SimulatorCounters } from "./requestLog.js";
 import { normalizeSeed, type NormalizedSeed, type SeedCmUser, type SeedDevice, type SeedGroup, type SeedSystem, type SeedUser, type SimulatorSeed } from "./seed.js";
 import type { CollectionRecord, ConfigMgrState } from "./state/configMgrState.js";
 import type { DirectoryState, GroupPatch } from "./state/directoryState.js";
-import { minimalWriteTimeMs, type ThrottleOptions } from "./graph/throttle.js";
+import type { GrantedWrites, ThrottleOptions } from "./graph/throttle.js";
 import { STRICT_ADMINSERVICE, type AdminServiceProfile } from "./adminService/profile.js";
 import { seedDeviceSchema, seedGroupSchema, seedSystemSchema, seedUserSchema, seedCmUserSchema } from "./seed.js";
 
@@ -97,6 +97,11 @@ export interface SimulatedTenant {
   exportSeed(): NormalizedSeed;
   /** Least time the write budget allows for `writes` member writes (0 when throttling is off). */
   minimalWriteTimeMs(writes: number, tenantId?: string): number;
+  /**
+   * Grants this app a write budget smaller than documented from now on (other apps spending the tenant's budget),
+   * or the documented one again (null); every tenant's buckets start full. Throws when throttling is off.
+   */
+  grantWrites(granted: GrantedWrites | null): void;
 }
 
 function exportSeed(tenants: readonly DirectoryState[], configMgr: ConfigMgrState): NormalizedSeed {
@@ -192,6 +197,10 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
       return () => void core.listeners.delete(listener);
     },
     exportSeed: () => exportSeed(seed.tenants.map((t) => dir(t.tenantId)), core.configMgr),
-    minimalWriteTimeMs: (writes, tenantId) => (throttle === false ? 0 : minimalWriteTimeMs(writes, throttle, dir(tenantId).users.size)),
+    minimalWriteTimeMs: (writes, tenantId) => core.throttle?.minimalWriteTimeMs(writes, dir(tenantId).users.size) ?? 0,
+    grantWrites(granted) {
+      if (core.throttle === null) throw new Error("grantWrites needs the simulator's throttling on (option `throttle`).");
+      core.throttle.grantWrites(granted);
+    },
   };
 }

@@ -41,7 +41,7 @@ param(
     # The group managed service account the collector runs as, e.g. CONTOSO\gmsa-csync$ (a ConfigMgr Read-only Analyst).
     [Parameter(Mandatory)] [ValidatePattern('\$$')] [string] $Gmsa,
     [Parameter(Mandatory)] [string] $Package,
-    [ValidateRange(5, 86400)] [int] $IntervalSeconds = 60,
+    [ValidateRange(5, 86400)] [int] $IntervalSeconds = 15,
     [string] $InstallDir = (Join-Path $env:ProgramFiles 'collection-sync'),
     [string] $DataDir = (Join-Path $env:ProgramData 'collection-sync'),
     [string] $TaskName = 'collection-sync collector',

@@ -74,7 +74,7 @@ const mappedSchema = z.object({
     }),
   ),
   // An older app keeps no catalog: then the collector does not send one.
-  catalog: z.object({ hash: z.string(), readAt: z.string() }).nullable().optional(),
+  catalog: z.object({ hash: z.string(), readAt: z.string(), collections: z.number().int().nonnegative().optional() }).nullable().optional(),
 });
 export type MappedCollections = z.infer<typeof mappedSchema>;
 export type AppSnapshotView = z.infer<typeof snapshotViewSchema>;

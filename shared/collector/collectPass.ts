@@ -60,6 +60,8 @@ export interface PassSummary {
   readonly collections: readonly CollectionOutcome[];
   /** The collection catalog: uploaded, unchanged, failed (why) or not offered (an older app, adminservice mode). */
   readonly catalog?: CatalogOutcome;
+  /** AdminService requests of the whole pass: the watermark read of every mapped collection and each one's own. */
+  readonly adminServiceRequests: number;
   /** The app could not even tell which collections are mapped. */
   readonly error: string | null;
   readonly ok: boolean;
@@ -81,19 +83,54 @@ export async function collectOnce(deps: CollectorDeps): Promise<PassSummary> {
   } catch (error) {
     const message = `Could not ask the app which collections are mapped: ${ensureError(error).message}`;
     deps.log.error("collector pass failed", { error: message });
-    return { collections: [], error: message, ok: false };
+    return { collections: [], adminServiceRequests: 0, error: message, ok: false };
   }
   if (mapped.sourceMode !== "pushed") {
     deps.log.warn("the app reads ConfigMgr itself (SOURCE_MODE=adminservice): it takes no snapshots", {});
   }
   const catalog = mapped.sourceMode === "pushed" && mapped.catalog !== undefined && deps.catalog !== undefined ? await sendCatalog(deps, deps.catalog, mapped.catalog) : undefined;
+  const watermarks = await readWatermarks(deps, mapped.items.map((item) => item.collectionId));
   const collections: CollectionOutcome[] = [];
-  for (const item of mapped.items) collections.push(await collectOne(deps, item.collectionId, item.snapshot, item.refresh ? item.refreshReason ?? "asked" : null));
-  return { collections, ...(catalog === undefined ? {} : { catalog }), error: null, ok: mapped.sourceMode === "pushed" && collections.every((c) => c.result !== "failed") };
+  for (const item of mapped.items) {
+    const known = watermarks === null ? undefined : (watermarks.info.get(item.collectionId.toUpperCase()) ?? null);
+    collections.push(await collectOne(deps, item.collectionId, item.snapshot, item.refresh ? item.refreshReason ?? "asked" : null, known));
+  }
+  return {
+    collections,
+    ...(catalog === undefined ? {} : { catalog }),
+    adminServiceRequests: (watermarks?.requests ?? 0) + collections.reduce((sum, c) => sum + c.adminServiceRequests, 0),
+    error: null,
+    ok: mapped.sourceMode === "pushed" && collections.every((c) => c.result !== "failed"),
+  };
 }
 
-/** `refresh`: why the app wants a read in full regardless of the watermark (null: it does not). */
-async function collectOne(deps: CollectorDeps, collectionId: string, current: AppSnapshotView | null, refresh: string | null): Promise<CollectionOutcome> {
+/**
+ * Every mapped collection's watermark in one request (per 15 collections), so that a pass where nothing changed
+ * costs the SMS Provider one request, whatever the number of mapped collections. null when the source cannot read
+ * them together, or the read failed: each collection is then read on its own.
+ */
+async function readWatermarks(deps: CollectorDeps, collectionIds: readonly string[]): Promise<{ info: Map<string, CollectionInfo>; requests: number } | null> {
+  const source = deps.sources.open();
+  if (source.getCollections === undefined || collectionIds.length === 0) return null;
+  try {
+    return { info: await source.getCollections(collectionIds), requests: source.requestCount() };
+  } catch (error) {
+    deps.log.warn("could not read the mapped collections' watermarks together; reading them one by one", { error: ensureError(error).message });
+    return null;
+  }
+}
+
+/**
+ * `refresh`: why the app wants a read in full regardless of the watermark (null: it does not). `known`: the
+ * collection's watermark from this pass's read of them all (null: not found there; undefined: not read).
+ */
+async function collectOne(
+  deps: CollectorDeps,
+  collectionId: string,
+  current: AppSnapshotView | null,
+  refresh: string | null,
+  known?: CollectionInfo | null,
+): Promise<CollectionOutcome> {
   const started = deps.clock.now();
   const lookAgain = refresh !== null && refresh !== "first-snapshot";
   const source = (lookAgain ? deps.recheckSources ?? deps.sources : deps.sources).open();
@@ -113,13 +150,16 @@ async function collectOne(deps: CollectorDeps, collectionId: string, current: Ap
   };
   try {
     const checkedAt = new Date(deps.clock.now()).toISOString();
-    const info = await source.getCollection(collectionId);
+    // Not among the watermarks read together: asked on its own (the together read is a saving, not a verdict).
+    let info = known ?? (await source.getCollection(collectionId));
     if (info === null) return outcome("failed", `Collection ${collectionId} does not exist in ConfigMgr (or this account may not read it).`);
     if (info.type === "other") return outcome("failed", `Collection ${collectionId} is neither a device nor a user collection.`);
     if (current !== null && refresh === null && sameWatermark(info, current) && !deps.pending.has(collectionId)) {
       const confirmed = await confirm(deps, collectionId, current.snapshotId, info, checkedAt);
       if (confirmed) return outcome("unchanged", `Unchanged since snapshot ${current.snapshotId}.`, { members: current.members });
     }
+    // A read in full checks its members against the count its own view read just before (all or nothing).
+    if (known !== undefined && known !== null) info = (await source.getCollection(collectionId)) ?? info;
     const upload = await pendingOrRead(deps, source, info);
     const answer = await uploadSnapshot(deps, collectionId, upload);
     const bytes = upload.parts.reduce((sum, part) => sum + part.length, 0);
@@ -213,7 +253,7 @@ export function summaryLine(summary: PassSummary, traffic: { requests: number; u
   if (summary.error !== null) return `collect: failed: ${summary.error}`;
   const failures = summary.collections.filter((c) => c.result === "failed").map((c) => `\n  ${c.collectionId}: ${c.message}`);
   const count = (result: CollectionResult) => summary.collections.filter((c) => c.result === result).length;
-  const adminService = summary.collections.reduce((sum, c) => sum + c.adminServiceRequests, 0);
+  const adminService = summary.adminServiceRequests;
   const members = summary.collections.filter((c) => c.result === "uploaded").reduce((sum, c) => sum + (c.members ?? 0), 0);
   return (
     `collect: ${summary.collections.length} mapped collection(s): ${count("uploaded")} uploaded (${members} members), ` +

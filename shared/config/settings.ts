@@ -250,7 +250,7 @@ export const settingsSchema = z.object({
   /** The collector: the app's root URL (`https://<app>.azurewebsites.net`, or `serve`'s URL). */
   COLLECTOR_APP_URL: serviceUrl("COLLECTOR_APP_URL").optional(),
   /** The collector: seconds between two passes over the mapped collections. */
-  COLLECTOR_INTERVAL_SECONDS: intSetting("COLLECTOR_INTERVAL_SECONDS", 5, 24 * 3600, 60),
+  COLLECTOR_INTERVAL_SECONDS: intSetting("COLLECTOR_INTERVAL_SECONDS", 5, 24 * 3600, 15),
   /**
    * The collector: the app's Application ID URI (e.g. `api://<client id>`); the collector asks Entra for
    * `<uri>/.default` with DefaultAzureCredential and holds the app role `Snapshots.Write`.

@@ -35,6 +35,8 @@ export interface AdminServiceSourceOptions {
 /** ResourceType in SMS_FullCollectionMembership: 5 system, 4 user (docs/service-facts.md). */
 const SYSTEM = 5;
 const USER = 4;
+/** `CollectionID eq '…'` clauses per watermark request: 5 OData nodes each, under ASP.NET OData's limit of 100. */
+const COLLECTIONS_PER_REQUEST = 15;
 
 const collectionSchema = z.object({
   CollectionID: z.string(),
@@ -111,12 +113,28 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
     const body = await http.getJson(urls.collection(collectionId), count, true);
     if (body === NOT_FOUND) return null;
     const row = keyedEntity(body, "SMS_Collection");
-    if (row === null) return null;
+    return row === null ? null : collectionInfo(row);
+  }
+
+  async function getCollections(collectionIds: readonly string[]): Promise<Map<string, CollectionInfo>> {
+    const found = new Map<string, CollectionInfo>();
+    const unique = [...new Set(collectionIds.map((id) => id.toUpperCase()))];
+    for (let i = 0; i < unique.length; i += COLLECTIONS_PER_REQUEST) {
+      const { rows } = await readAllRows(http, urls, urls.collections(unique.slice(i, i + COLLECTIONS_PER_REQUEST)), pageSize, count);
+      for (const row of rows) {
+        const info = collectionInfo(row);
+        found.set(info.id.toUpperCase(), info);
+      }
+    }
+    return found;
+  }
+
+  function collectionInfo(row: unknown): CollectionInfo {
     const parsed = collectionSchema.safeParse(withSchemaKeys(row, collectionSchema));
     if (!parsed.success) throw new SourceReadError("bad-response", "AdminService returned an SMS_Collection of an unexpected shape");
     const collection = parsed.data;
     const memberCount = collection.MemberCount ?? 0;
-    memberCounts.set(collectionId.toUpperCase(), memberCount);
+    memberCounts.set(collection.CollectionID.toUpperCase(), memberCount);
     return {
       id: collection.CollectionID,
       name: collection.Name,
@@ -179,6 +197,7 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
 
   return {
     getCollection,
+    getCollections,
 
     async readDeviceMembers(collectionId) {
       const members = await readMembers(collectionId, SYSTEM);

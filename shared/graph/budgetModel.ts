@@ -38,7 +38,12 @@ export interface Bucket {
   /** When the last 429 was seen (null: none since the budget last rested full) and granted − refused then. */
   readonly throttledAt: number | null;
   readonly acceptedAtThrottle: number;
-  /** Writes only, while instances share the budget: the earliest time the next write may go (epoch ms). */
+  /**
+   * Writes only: what Graph accepted in total, as reported from its answers (every instance adds its own). The
+   * rate between two 429s is measured from it; without it (a row written before it existed), from granted − refused.
+   */
+  readonly accepted?: number;
+  /** Writes only: the earliest time the next write may go (epoch ms), spending the burst at BURST_PACE × rate. */
   readonly paceAt?: number;
 }
 
@@ -76,7 +81,7 @@ export const DOCUMENTED_LIMITS: BudgetLimits = {
   units: { rate: 3_500 / 10, capacity: 3_500 },
   horizonMs: 2_000,
   recoverMs: 900_000,
-  minMeasureMs: 5_000,
+  minMeasureMs: 1_000,
 };
 
 /**
@@ -87,12 +92,24 @@ const MEASURED_SHARE = 0.9;
 /** A 429 with nothing to measure against (the first since the budget rested) cuts the pace by a tenth. */
 const FIRST_CUT = 0.9;
 /**
- * While several instances share a budget, its burst is spent at no more than this multiple of the sustained write
- * rate. Spent at once, the burst goes to whichever runs write first and the others wait for the refill; spread
- * over a minute (3,000 writes at 60/s), it is shared by every run that reaches its writes in that minute. Total time
- * does not change: Graph's bucket refills whenever it is not full, and it stops being full at the first write.
+ * The burst is spent at no more than this multiple of the sustained write rate. Total time does not change: Graph's
+ * bucket refills whenever it is not full, and it stops being full at the first write, so by the time the refill
+ * alone would have allowed the writes they are all out (3,000 writes at 60/s: the bucket is empty after 75 s and
+ * 4,500 writes, as fast as spending it at once and then 20/s). What it buys:
+ * - a burst smaller than the mirror believes (other apps spend the tenant's budget) is found with about one
+ *   `$batch` in flight, so Graph refuses a few writes, not every sub-request of every batch in flight;
+ * - while several instances share the budget, it goes to every run that reaches its writes in that minute, not to
+ *   whichever writes first.
+ * Alone, an instance speeds up as the burst proves itself (SLOW_START_MS below).
  */
-export const SHARED_BURST_PACE = 3;
+export const BURST_PACE = 3;
+/**
+ * One instance alone speeds up as the burst proves itself (slow start): it may spend, per this time, what it has
+ * already spent of the burst without a 429. 60 writes in the first second, then about e-fold every second: 3,000
+ * writes take ~5 s, so a large burst is not held back behind a small sustained rate (3,000 at 5/s would take a
+ * minute at 3× the rate), while a burst of 100 is still found with a batch or two in flight.
+ */
+const SLOW_START_MS = 1_000;
 /** The most one 429 cuts the pace to. */
 const MAX_CUT = 0.25;
 
@@ -171,7 +188,7 @@ export function reserve(state: BudgetState, cost: Cost, now: number, limits: Bud
       continue;
     }
     let paceAt = b.paceAt;
-    if (kind === "writes" && shared) {
+    if (kind === "writes") {
       const paceWait = Math.max(0, (b.paceAt ?? 0) - now);
       if (paceWait > limits.horizonMs) {
         waitMs = Math.max(waitMs, paceWait - limits.horizonMs);
@@ -179,7 +196,8 @@ export function reserve(state: BudgetState, cost: Cost, now: number, limits: Bud
         continue;
       }
       delayMs = Math.max(delayMs, paceWait);
-      paceAt = now + paceWait + (amount / (SHARED_BURST_PACE * b.rate)) * 1000;
+      const proven = shared ? 0 : ((b.capacity - b.tokens) * 1000) / SLOW_START_MS;
+      paceAt = now + paceWait + (amount / Math.max(BURST_PACE * b.rate, proven)) * 1000;
     }
     const tokens = b.tokens - amount;
     next[kind] = { ...b, tokens, granted: b.granted + amount, ...(paceAt === undefined ? {} : { paceAt }) };
@@ -187,6 +205,24 @@ export function reserve(state: BudgetState, cost: Cost, now: number, limits: Bud
   }
   if (waitMs > 0) return { granted: false, waitMs: Math.ceil(waitMs), readyInMs: Math.ceil(readyInMs) };
   return { granted: true, state: { ...current, ...next }, delayMs: Math.ceil(delayMs) };
+}
+
+/**
+ * Gives back a reservation that was not sent: a 429 came between reserving and sending, so the wait it asked for
+ * voids every reservation made before it (sent all together once it has passed, they would meet a bucket that
+ * refilled for a moment only). The request reserves again, behind the 429.
+ */
+export function release(state: BudgetState, cost: Cost, now: number, limits: BudgetLimits): BudgetState {
+  const current = advance(state, now, limits);
+  // Only a debt is given back: the 429 emptied the balance, and what it was paid from is gone with it.
+  const giveBack = (b: Bucket, amount: number): Bucket => (amount <= 0 ? b : { ...b, tokens: b.tokens < 0 ? Math.min(0, b.tokens + amount) : b.tokens, granted: b.granted - amount });
+  return { ...current, writes: giveBack(current.writes, cost.writes), units: giveBack(current.units, cost.units) };
+}
+
+/** Graph accepted `writes` more write (sub-)requests (answers other than 429). */
+export function acceptedWrites(state: BudgetState, writes: number): BudgetState {
+  if (writes <= 0) return state;
+  return { ...state, writes: { ...state.writes, accepted: (state.writes.accepted ?? 0) + writes } };
 }
 
 export interface Refusal {
@@ -204,7 +240,7 @@ export function throttled(state: BudgetState, kind: BudgetKind, refusal: Refusal
   const limit = limits[kind];
   const refusedTotal = b.refused + refused;
   // Reserved but not yet due (a negative balance) has not reached Graph: it counts in the next window.
-  const accepted = b.granted - refusedTotal - Math.max(0, -b.tokens);
+  const accepted = b.accepted ?? b.granted - refusedTotal - Math.max(0, -b.tokens);
   const sameEvent = b.throttledAt !== null && (refusal.sentAt <= b.throttledAt || now - b.throttledAt < limits.minMeasureMs);
   let rate = b.rate;
   let capacity = b.capacity;
@@ -220,6 +256,7 @@ export function throttled(state: BudgetState, kind: BudgetKind, refusal: Refusal
   rate = Math.max(limit.rate / 1_000, rate);
   capacity = Math.max(rate, capacity);
   const bucket: Bucket = {
+    ...b,
     rate,
     capacity,
     tokens: Math.min(b.tokens, 0),
@@ -227,8 +264,11 @@ export function throttled(state: BudgetState, kind: BudgetKind, refusal: Refusal
     granted: b.granted,
     refused: refusedTotal,
     throttledAt: sameEvent ? b.throttledAt : now,
-    // Refusals of the same event were sent before it (in flight together): they belong before the next window.
-    acceptedAtThrottle: accepted,
+    // A new event starts the window at what Graph has accepted so far. Refusals of the same event that were sent
+    // before it (in flight together) were counted as accepted when it started: they come off its start. Refusals
+    // sent after it came off `accepted` already; the writes accepted since it still count in the window.
+    // (Counted from Graph's answers, writes accepted are never refusals: nothing to take back.)
+    acceptedAtThrottle: !sameEvent ? accepted : b.accepted !== undefined ? b.acceptedAtThrottle : b.acceptedAtThrottle - (b.throttledAt !== null && refusal.sentAt <= b.throttledAt ? refused : 0),
   };
   return { ...current, [kind]: bucket };
 }

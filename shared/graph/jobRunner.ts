@@ -85,6 +85,8 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
       let throttledCount = 0;
       let sentAt = 0;
       const refused: Record<BudgetKind, number> = { writes: 0, units: 0 };
+      // What Graph charged to its write budget: the pacer measures the rate it really grants from these.
+      connection.budget.accepted(batch.filter((e, index) => e.job.request.kind === "write" && !isThrottleStatus((answers[index] ?? missingAnswer).status)).length);
       for (const [index, entry] of batch.entries()) {
         const answer = answers[index] ?? missingAnswer;
         if (isThrottleStatus(answer.status)) {

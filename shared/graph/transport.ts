@@ -172,11 +172,16 @@ export function createTenantConnection(options: ConnectionOptions): TenantConnec
   async function send(call: GraphCall, stats: StatsSink, deadline?: number): Promise<GraphAnswer> {
     const cost = costOf(call);
     for (let attempt = 0; ; attempt += 1) {
-      // Paced first (the tenant's budget, maybe shared with other instances), then a free slot in this process.
-      const reserved = await budget.reserve(cost, deadline);
-      if (!reserved.admitted) throw new ThrottleDeferral(reserved.waitMs);
-      const admission = await throttle.acquire(deadline);
-      if (!admission.admitted) throw new ThrottleDeferral(admission.waitMs);
+      // Paced first (the tenant's budget, maybe shared with other instances), then a free slot in this process;
+      // a 429 heard while waiting for either voids the reservation, and the request reserves again behind it.
+      for (;;) {
+        const reserved = await budget.reserve(cost, deadline);
+        if (!reserved.admitted) throw new ThrottleDeferral(reserved.waitMs);
+        const admission = await throttle.acquire(deadline);
+        if (!admission.admitted) throw new ThrottleDeferral(admission.waitMs);
+        if (await budget.keep(reserved.ticket)) break;
+        throttle.release();
+      }
       let answer: GraphAnswer | null = null;
       let failure: unknown = null;
       try {

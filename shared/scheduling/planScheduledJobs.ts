@@ -7,7 +7,7 @@ import type { MappingStore } from "../core/ports/mappingStore.js";
 import type { JobQueue } from "../core/ports/jobQueue.js";
 import { newSyncJob, type SyncJob } from "../core/syncJob.js";
 import type { Clock } from "../core/ports/clock.js";
-import type { MappingState, MappingStateStore } from "../core/ports/mappingState.js";
+import type { MappingState, MappingStateStore, SchedulingState } from "../core/ports/mappingState.js";
 
 export interface SchedulerDeps {
   readonly mappings: MappingStore;
@@ -44,9 +44,10 @@ const STATE_READS_IN_FLIGHT = 16;
 export async function planScheduledJobs(deps: SchedulerDeps, tick: Date): Promise<ScheduleResult> {
   const result: ScheduleResult = { planned: 0, skippedLeased: 0, skippedQuarantined: 0, skippedDisabled: 0, sent: 0 };
   const enqueuedAt = new Date(deps.clock.now()).toISOString();
+  const known = await readSchedulingStates(deps);
   let chunk: Mapping[] = [];
   const flush = async () => {
-    const jobs = await planChunk(deps, chunk, tick, enqueuedAt, result);
+    const jobs = await planChunk(deps, chunk, tick, enqueuedAt, result, known);
     chunk = [];
     result.planned += jobs.length;
     if (jobs.length === 0) return;
@@ -61,12 +62,37 @@ export async function planScheduledJobs(deps: SchedulerDeps, tick: Date): Promis
   return result;
 }
 
-async function planChunk(deps: SchedulerDeps, mappings: readonly Mapping[], tick: Date, enqueuedAt: string, result: ScheduleResult): Promise<SyncJob[]> {
+/**
+ * Every state's health and lease in one paged query, when the store can list them; null when it cannot (or the
+ * listing fails: then each mapping's state is read on its own, as before).
+ */
+async function readSchedulingStates(deps: SchedulerDeps): Promise<Map<string, SchedulingState> | null> {
+  if (deps.state.listSchedulingStates === undefined) return null;
+  const states = new Map<string, SchedulingState>();
+  try {
+    for await (const state of deps.state.listSchedulingStates()) states.set(state.mappingKey, state);
+    return states;
+  } catch (thrown) {
+    deps.log.warn("scheduler could not list the mappings' states; reading them one by one", { error: ensureError(thrown).message });
+    return null;
+  }
+}
+
+async function planChunk(
+  deps: SchedulerDeps,
+  mappings: readonly Mapping[],
+  tick: Date,
+  enqueuedAt: string,
+  result: ScheduleResult,
+  known: ReadonlyMap<string, SchedulingState> | null,
+): Promise<SyncJob[]> {
   const enabled = mappings.filter((mapping) => {
     if (!mapping.enabled) result.skippedDisabled += 1;
     return mapping.enabled;
   });
-  const states = await pMap(enabled, (mapping) => readState(deps, mappingKeyOf(mapping)), { concurrency: STATE_READS_IN_FLIGHT });
+  // A mapping created since the listing has no state yet: it is due, as one with an initial state.
+  const states: (SchedulingState | undefined)[] =
+    known === null ? await pMap(enabled, (mapping) => readState(deps, mappingKeyOf(mapping)), { concurrency: STATE_READS_IN_FLIGHT }) : enabled.map((mapping) => known.get(mappingKeyOf(mapping)));
   const now = deps.clock.now();
   const jobs: SyncJob[] = [];
   enabled.forEach((mapping, index) => {

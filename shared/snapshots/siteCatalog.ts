@@ -15,6 +15,13 @@ export const CATALOG_LIMITS = {
   uploadBytes: 8 * 1024 * 1024,
 } as const;
 
+/**
+ * A collector reads the site's collections for the catalog at most this often: a pass where nothing changed then
+ * costs the SMS Provider one request (the mapped collections' watermarks), and a new collection is offered by name
+ * within five minutes.
+ */
+export const CATALOG_READ_EVERY_MS = 5 * 60_000;
+
 /** A collector re-sends an unchanged catalog this often, so its age in health shows a live collector. */
 export const CATALOG_REFRESH_MS = 60 * 60_000;
 

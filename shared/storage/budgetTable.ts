@@ -25,6 +25,7 @@ const bucketSchema = z.object({
   throttledAt: z.number().nullable(),
   acceptedAtThrottle: z.number(),
   paceAt: z.number().optional(),
+  accepted: z.number().optional(),
 });
 
 const entitySchema = z.object({

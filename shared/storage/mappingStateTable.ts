@@ -39,6 +39,8 @@ const stateEntitySchema = z.object({
   collectionSize: absentAsNull(z.number()),
 });
 
+const schedulingEntitySchema = stateEntitySchema.pick({ partitionKey: true, leaseOwner: true, leaseExpiresAt: true, health: true });
+
 function fromEntity(entity: object): MappingState {
   const { partitionKey, leaseOwner, leaseExpiresAt, ...rest } = parseEntity(stateEntitySchema, "mappingState", entity);
   const lease = leaseOwner === null || leaseExpiresAt === null ? null : { owner: leaseOwner, expiresAt: leaseExpiresAt };
@@ -121,6 +123,15 @@ export function createMappingStateTable(table: LazyTable): MappingStateStore {
         }
       }
       throw new ConcurrencyError(`${what(mappingKey)} kept changing while taking the lease (${LEASE_ATTEMPTS} attempts)`);
+    },
+
+    async *listSchedulingStates() {
+      const client = await table.ready();
+      const select = ["PartitionKey", "health", "leaseOwner", "leaseExpiresAt"];
+      for await (const entity of readAllEntities(client, { filter: odata`RowKey eq ${STATE_ROW}`, select })) {
+        const { partitionKey, leaseOwner, leaseExpiresAt, health } = parseEntity(schedulingEntitySchema, "mappingState", entity);
+        yield { mappingKey: partitionKey, health, lease: leaseOwner === null || leaseExpiresAt === null ? null : { owner: leaseOwner, expiresAt: leaseExpiresAt } };
+      }
     },
 
     async delete(mappingKey) {

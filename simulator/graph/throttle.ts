@@ -12,6 +12,17 @@ export interface ThrottleOptions {
   readonly scale?: number;
   /** Overrides the size derived from the tenant's user count (<50 small, 50–500 medium, >500 large). */
   readonly tenantSize?: TenantSize;
+  /**
+   * The write budget this app actually gets in every tenant, when other apps spend part of the tenant's 18,000
+   * writes / 5 min: a bucket of `burst` writes refilled at `perSecond`, on top of (never above) the documented
+   * ones. Not scaled by `scale`. Graph does not announce it; a client learns it only from its 429s.
+   */
+  readonly grantedWrites?: GrantedWrites;
+}
+
+export interface GrantedWrites {
+  readonly perSecond: number;
+  readonly burst: number;
 }
 
 export interface RequestCost {
@@ -85,6 +96,7 @@ export class GraphThrottle {
   private readonly appBuckets: NamedBucket[];
   private readonly tenantBuckets = new Map<string, NamedBucket[]>();
   private readonly scale: number;
+  private granted: GrantedWrites | null;
 
   constructor(
     private readonly options: ThrottleOptions,
@@ -92,6 +104,7 @@ export class GraphThrottle {
     private readonly userCountOf: (tenantId: string) => number,
   ) {
     this.scale = options.scale ?? 1;
+    this.granted = options.grantedWrites ?? null;
     const t = now();
     const appScope = `Application/ReadWrite/${SIMULATED_APP_ID}`;
     this.appBuckets = [
@@ -122,6 +135,20 @@ export class GraphThrottle {
     return null;
   }
 
+  /**
+   * Grants a different write budget from now on (null = the documented one) and starts every tenant's buckets
+   * afresh, full: what other apps leave this app changed.
+   */
+  grantWrites(granted: GrantedWrites | null): void {
+    this.granted = granted;
+    this.tenantBuckets.clear();
+  }
+
+  /** Least time the current budget allows for `writes` writes into a tenant with `userCount` users (see below). */
+  minimalWriteTimeMs(writes: number, userCount: number): number {
+    return minimalWriteTimeMs(writes, { ...this.options, grantedWrites: this.granted ?? undefined }, userCount);
+  }
+
   private bucketsFor(tenantId: string, now: number): NamedBucket[] {
     let buckets = this.tenantBuckets.get(tenantId);
     if (!buckets) {
@@ -132,6 +159,10 @@ export class GraphThrottle {
         { bucket: new TokenBucket(APP_TENANT_WRITES.amount * this.scale, APP_TENANT_WRITES.windowMs, now), unit: "writes", scope: appTenant },
         { bucket: new TokenBucket(TENANT_WRITES.amount * this.scale, TENANT_WRITES.windowMs, now), unit: "writes", scope: `Tenant/ReadWrite/${tenantId}` },
       ];
+      if (this.granted !== null) {
+        const { burst, perSecond } = this.granted;
+        buckets.push({ bucket: new TokenBucket(burst, (burst / perSecond) * 1000, now), unit: "writes", scope: `Tenant/ReadWrite/${tenantId}` });
+      }
       this.tenantBuckets.set(tenantId, buckets);
     }
     return buckets;
@@ -152,10 +183,13 @@ export function minimalWriteTimeMs(writes: number, options: ThrottleOptions = {}
     TENANT_WRITES,
     APP_RU,
     APP_WRITES,
-  ];
+  ].map((l) => ({ amount: l.amount * scale, windowMs: l.windowMs }));
+  if (options.grantedWrites !== undefined) {
+    const { burst, perSecond } = options.grantedWrites;
+    limits.push({ amount: burst, windowMs: (burst / perSecond) * 1000 });
+  }
   let worst = 0;
-  for (const { amount, windowMs } of limits) {
-    const capacity = amount * scale;
+  for (const { amount: capacity, windowMs } of limits) {
     const excess = writes - capacity;
     if (excess > 0) worst = Math.max(worst, (excess * windowMs) / capacity);
   }

@@ -70,7 +70,8 @@ describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
 
     // Nothing changed: one SMS_Collection read and a confirmation, no member read, no upload.
     const third = await (await collector()).once();
-    expect(third.collections[0]).toMatchObject({ result: "unchanged", adminServiceRequests: 1, uploadBytes: 0 });
+    expect(third.collections[0]).toMatchObject({ result: "unchanged", uploadBytes: 0 });
+    expect(third.adminServiceRequests).toBe(1);
     const health = await api("GET", "/health");
     expect(health.body.snapshots).toEqual([expect.objectContaining({ collectionId: DEVICE_COLLECTION, status: "current", collector: "CM01" })]);
   });

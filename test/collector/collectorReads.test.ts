@@ -131,7 +131,9 @@ describe("reads the app asks for", () => {
     expect(refreshed.collections[0]?.message).toContain("read in full: requested");
     // The request is answered: the next pass is back to the one-request check.
     expect((await api("GET", "/collections/mapped")).body.items[0]).toMatchObject({ refresh: false, snapshot: { refreshRequestedAt: null } });
-    expect((await (await collector()).once()).collections[0]).toMatchObject({ result: "unchanged", adminServiceRequests: 1 });
+    const quiet = await (await collector()).once();
+    expect(quiet.collections[0]).toMatchObject({ result: "unchanged" });
+    expect(quiet.adminServiceRequests).toBe(1);
   });
 
   it("refuses a refresh of a malformed collection id", async () => {
@@ -165,6 +167,8 @@ describe("reads the app asks for", () => {
     await world(devices, { SOURCE_IDENTITY_RECHECK_MINUTES: "1" });
     const past: Clock = { ...systemClock, now: () => Date.now() - 61_000 };
     await (await collector({ clock: past })).once();
-    expect((await (await collector()).once()).collections[0]).toMatchObject({ result: "unchanged", adminServiceRequests: 1 });
+    const quiet = await (await collector()).once();
+    expect(quiet.collections[0]).toMatchObject({ result: "unchanged" });
+    expect(quiet.adminServiceRequests).toBe(1);
   });
 });

@@ -56,6 +56,23 @@ describe("AdminService source over the simulated tenant", () => {
     expect((await source.getCollection("PS100002"))?.type).toBe("user");
   });
 
+  it("reads the watermarks of several collections with one request; one ConfigMgr does not have is absent", async () => {
+    const { source } = await sourceOver();
+    const watermarks = await source.getCollections?.(["PS100001", "ps100003", "PS1000FF"]);
+    expect(source.requestCount()).toBe(1);
+    expect([...(watermarks?.keys() ?? [])].sort()).toEqual(["PS100001", "PS100003"]);
+    expect(watermarks?.get("PS100001")).toMatchObject({ type: "device", memberCount: 10, lastMemberChangeTime: "2026-01-10T08:00:00Z" });
+    expect(watermarks?.get("PS100003")).toMatchObject({ type: "device", memberCount: 0 });
+  });
+
+  it("asks for at most 15 collections per watermark request, under the SMS Provider's 100-node filter limit", async () => {
+    const { source } = await sourceOver();
+    const ids = Array.from({ length: 31 }, (_, i) => `PS1${(0x100 + i).toString(16).toUpperCase().padStart(5, "0")}`);
+    const watermarks = await source.getCollections?.([...ids, "PS100002"]);
+    expect(source.requestCount()).toBe(3);
+    expect(watermarks?.get("PS100002")).toMatchObject({ type: "user", memberCount: 3 });
+  });
+
   it("answers null for a collection ConfigMgr does not have", async () => {
     const { source } = await sourceOver();
     expect(await source.getCollection("PS1FFFFF")).toBeNull();

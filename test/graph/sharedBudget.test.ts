@@ -154,7 +154,7 @@ describe("the budget row deleted while an instance uses it (an operator resettin
     await client.deleteEntity("home", "graph");
 
     await expect(store.write("home", stale!.state, stale!.etag)).rejects.toBeInstanceOf(ConcurrencyError);
-    await expect(budget.reserve(batch, Date.now() + 5_000)).resolves.toEqual({ admitted: true });
+    await expect(budget.reserve(batch, Date.now() + 5_000)).resolves.toMatchObject({ admitted: true });
     const recreated = await store.read("home");
     expect(recreated?.state.writes.granted).toBe(batch.writes);
     expect(warnings).toEqual([]);
@@ -219,6 +219,6 @@ describe("when Table Storage cannot be reached", () => {
     const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
     const budget = instance(createBudgetTable(openTable({ connectionString }, "graphBudget"), 300));
 
-    await expect(budget.reserve(batch, Date.now() + 5_000)).resolves.toEqual({ admitted: true });
+    await expect(budget.reserve(batch, Date.now() + 5_000)).resolves.toMatchObject({ admitted: true });
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ScenarioFigures } from "../../bench/figures.js";
+import { percentile } from "../../bench/latencyScenario.js";
+import { judgePacingCell } from "../../bench/pacingScenario.js";
 import { adminServiceBound, judgeTargets, median, type MeasuredScenarios } from "../../bench/targets.js";
 
 const base: ScenarioFigures = {
@@ -87,5 +89,49 @@ describe("bench targets", () => {
       expect(median([5])).toBe(5);
       expect(median([])).toBe(0);
     });
+  });
+});
+
+describe("S4 at 10,000 mappings", () => {
+  const judged = (tableRequests: number) =>
+    judgeTargets({ scenarios: { S4: { ...base, wallMs: 4_000, tableRequests } }, ...sizes, mappings: 10_000, checks: [] }).find((t) => t.name.startsWith("S4 Table Storage"));
+
+  it("holds with a paged read of mappings and one of their states (about 20 requests for 10,000)", () => {
+    expect(judged(22)).toMatchObject({ holds: true, limit: 30 });
+  });
+
+  it("misses when each mapping's state is read on its own", () => {
+    expect(judged(10_020)?.holds).toBe(false);
+  });
+});
+
+describe("S8 pacing grid cells", () => {
+  const cell = { perSecond: 5, burst: 100 };
+  const figures = (writePhaseMs: number, throttled: number): ScenarioFigures => ({ ...base, graphWrites: 400, throttled, writePhaseMs, throttleMinMs: 60_000 });
+
+  it("holds within 1.3× the minimum the granted budget allows and 10 % of writes refused", () => {
+    expect(judgePacingCell(cell, figures(75_000, 39), 8_000, 8_000).every((t) => t.holds)).toBe(true);
+  });
+
+  it("misses a slow cell, a cell with too many 429s, and a group short of members, each on its own", () => {
+    const names = (targets: { name: string; holds: boolean }[]) => targets.filter((t) => !t.holds).map((t) => t.name);
+    expect(names(judgePacingCell(cell, figures(80_000, 0), 8_000, 8_000))).toEqual(["S8 5/s burst 100: write phase ÷ minimum (×)"]);
+    expect(names(judgePacingCell(cell, figures(60_000, 60), 8_000, 8_000))).toEqual(["S8 5/s burst 100: 429s ÷ write requests (%)"]);
+    expect(names(judgePacingCell(cell, figures(60_000, 0), 8_000, 7_999))).toEqual(["S8 5/s burst 100: group holds the 8000 members"]);
+  });
+
+  it("holds the documented budget to S1's targets (1.2×, 5 %)", () => {
+    const documented = { perSecond: 20, burst: 3_000 };
+    expect(judgePacingCell(documented, figures(75_000, 0), 8_000, 8_000)[0]?.holds).toBe(false);
+    expect(judgePacingCell(documented, figures(60_000, 30), 8_000, 8_000)[1]?.holds).toBe(false);
+  });
+});
+
+describe("S9 latency percentile", () => {
+  it("takes the nearest rank: of 20 changes, p95 is the 19th slowest-but-one, so one straggler does not decide it", () => {
+    const latencies = Array.from({ length: 20 }, (_, i) => (i + 1) * 1_000);
+    expect(percentile(latencies, 0.95)).toBe(19_000);
+    expect(percentile(latencies, 0.5)).toBe(10_000);
+    expect(percentile([], 0.95)).toBe(0);
   });
 });

@@ -79,15 +79,30 @@ describe("scheduler", () => {
     expect(delivered).toHaveLength(4);
   });
 
-  it("plans 1,000 mappings, reading their states several at a time", async () => {
-    const { stores, deps, queue, delivered } = setup();
-    await createMappings(stores.mappings, 1000);
+  it("plans 1,000 mappings from one paged listing of their states, not a read per mapping", async () => {
+    const { stores, deps, queue, delivered, clock } = setup();
+    const created = await createMappings(stores.mappings, 1000);
+    for (const mapping of created.slice(0, 10)) await stores.state.acquireLease(mappingKeyOf(mapping), "worker-3", 10 * 60_000, clock.now());
     const counting = countingStates(stores.state);
 
     const result = await planScheduledJobs({ ...deps, state: counting.store }, TICK);
     await queue.drain();
 
-    expect(result).toEqual({ planned: 1000, skippedLeased: 0, skippedQuarantined: 0, skippedDisabled: 0, sent: 1000 });
+    expect(result).toEqual({ planned: 990, skippedLeased: 10, skippedQuarantined: 0, skippedDisabled: 0, sent: 990 });
+    expect(new Set(delivered.map((job) => job.jobId)).size).toBe(990);
+    expect(counting.reads).toBe(0);
+    expect(counting.listings).toBe(1);
+  });
+
+  it("reads the states several at a time where the store cannot list them", async () => {
+    const { stores, deps, queue, delivered } = setup();
+    await createMappings(stores.mappings, 1000);
+    const counting = countingStates({ ...stores.state, listSchedulingStates: undefined });
+
+    const result = await planScheduledJobs({ ...deps, state: counting.store }, TICK);
+    await queue.drain();
+
+    expect(result.planned).toBe(1000);
     expect(new Set(delivered.map((job) => job.jobId)).size).toBe(1000);
     expect(counting.reads).toBe(1000);
     expect(counting.mostInFlight).toBeGreaterThan(1);
@@ -97,7 +112,14 @@ describe("scheduler", () => {
   it("still queues a mapping whose state cannot be read, and says so", async () => {
     const { stores, deps, queue, delivered, log } = setup();
     const [mapping] = await createMappings(stores.mappings, 1);
-    const broken: MappingStateStore = { ...stores.state, get: async () => Promise.reject(new Error("ServiceUnavailable")) };
+    const broken: MappingStateStore = {
+      ...stores.state,
+      get: async () => Promise.reject(new Error("ServiceUnavailable")),
+      listSchedulingStates: async function* () {
+        yield* [];
+        throw new Error("ServiceUnavailable");
+      },
+    };
 
     const result = await planScheduledJobs({ ...deps, state: broken }, TICK);
     await queue.drain();
@@ -114,11 +136,19 @@ describe("scheduler", () => {
   });
 });
 
-/** Wraps the real state table to count reads and how many were in flight at once. */
+/** Wraps the real state table to count reads, listings, and how many reads were in flight at once. */
 function countingStates(store: MappingStateStore) {
-  const counter = { reads: 0, inFlight: 0, mostInFlight: 0, store };
+  const counter = { reads: 0, listings: 0, inFlight: 0, mostInFlight: 0, store };
+  const list = store.listSchedulingStates;
   counter.store = {
     ...store,
+    listSchedulingStates:
+      list === undefined
+        ? undefined
+        : () => {
+            counter.listings += 1;
+            return list();
+          },
     get: async (key) => {
       counter.reads += 1;
       counter.inFlight += 1;

@@ -109,6 +109,30 @@ describe("simulated Graph: throttling", () => {
     expect(write.status).toBe(204);
   });
 
+  it("can grant the app less than the documented write budget (other apps spend the tenant's), answering 429 with Retry-After past it", async () => {
+    let clock = 2_000_000;
+    // 5 writes per second, a burst of 3: what other apps left this one; Graph does not say so up front.
+    const tenant = await startTenant({ seed: smallSeed({ devices: 6 }), throttle: { scale: 1, grantedWrites: { perSecond: 5, burst: 3 } }, now: () => clock });
+    const requests = [0, 1, 2, 3, 4].map((i) => patchStep(String(i), [deviceObjectId(i)]));
+    const answer = await graphJson(tenant, "POST", "/$batch", { requests });
+    const responses = answer.body.responses as { status: number; headers: Record<string, string> }[];
+    expect(responses.filter((r) => r.status === 204)).toHaveLength(3);
+    const throttled = responses.filter((r) => r.status === 429);
+    expect(throttled).toHaveLength(2);
+    expect(throttled[0]?.headers["Retry-After"]).toBe("1");
+    expect(throttled[0]?.headers["x-ms-throttle-information"]).toBe("WriteLimitExceeded");
+    // 3 up front, then 5 per second: 13 writes take 2 s at the least.
+    expect(tenant.minimalWriteTimeMs(13)).toBe(2_000);
+
+    clock += 1_000;
+    const again = await graphJson(tenant, "POST", "/$batch", { requests: [5, 3, 4].map((i) => patchStep(String(i), [deviceObjectId(i)])) });
+    expect((again.body.responses as { status: number }[]).every((r) => r.status === 204)).toBe(true);
+
+    // The documented budget again, buckets full.
+    tenant.grantWrites(null);
+    expect(tenant.minimalWriteTimeMs(13)).toBe(0);
+  });
+
   it("computes the least time the write budget allows", () => {
     expect(minimalWriteTimeMs(3_000)).toBe(0);
     // 3,000 up front, then 20 writes/s: 6,000 more take 300 s.

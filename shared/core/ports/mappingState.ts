@@ -124,6 +124,13 @@ export function initialState(mappingKey: string): MappingState {
   };
 }
 
+/** What the scheduler needs of a mapping's state: whether it may be planned. */
+export interface SchedulingState {
+  readonly mappingKey: string;
+  readonly health: MappingHealth;
+  readonly lease: Lease | null;
+}
+
 export interface MappingStateStore {
   /** The stored state, or initialState (etag null) when none is stored yet. */
   get(mappingKey: string): Promise<MappingState>;
@@ -141,6 +148,11 @@ export interface MappingStateStore {
   delete(mappingKey: string): Promise<void>;
   /** Every stored state (all mappings), or those written at or after `changedSince` (the store's write time). */
   listAll(options?: { readonly changedSince?: Date }): AsyncIterable<MappingState>;
+  /**
+   * Health and lease of every stored state, in pages (one query per ~1,000 mappings): a scheduler tick over
+   * 10,000 mappings reads them in ten requests, not 10,000. Mappings without a stored state are absent.
+   */
+  listSchedulingStates?(): AsyncIterable<SchedulingState>;
   /** Group snapshots kept with the state; without it every run that is not skipped reads the group in full. */
   readonly snapshots?: MemberSnapshotStore;
 }

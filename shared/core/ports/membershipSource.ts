@@ -56,6 +56,12 @@ export class CollectionAwaitedError extends SourceReadError {
 export interface MembershipSource {
   /** null: the collection does not exist; CollectionAwaitedError: the source cannot tell yet. */
   getCollection(collectionId: string): Promise<CollectionInfo | null>;
+  /**
+   * Several collections' watermarks at once (a collector pass checks every mapped collection): keyed by collection
+   * id in upper case; a collection that does not exist (or may not be read) is absent. Optional: without it, each
+   * collection is read with getCollection.
+   */
+  getCollections?(collectionIds: readonly string[]): Promise<Map<string, CollectionInfo>>;
   readDeviceMembers(collectionId: string): Promise<SourceDevice[]>;
   readUserMembers(collectionId: string): Promise<SourceUser[]>;
   /**
