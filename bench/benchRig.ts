@@ -55,11 +55,14 @@ export type Engine = Omit<Rig, "tenant">;
 /** The real adapters and engine over one Azurite and one simulated tenant, as one app instance has them. */
 export function createEngine(site: EngineSite): Engine {
   const tablePrefix = site.tablePrefix;
-  const stores = createTableStores({ connectionString: site.connectionString }, {
-    tablePrefix,
-    resolutionTtlMs: DAY_MS,
-    ...(site.tableTimeoutMs === undefined ? {} : { operationTimeoutMs: site.tableTimeoutMs }),
-  });
+  const stores = createTableStores(
+    { connectionString: site.connectionString },
+    {
+      tablePrefix,
+      resolutionTtlMs: DAY_MS,
+      ...(site.tableTimeoutMs === undefined ? {} : { operationTimeoutMs: site.tableTimeoutMs }),
+    },
+  );
   const warnings = new Map<string, number>();
   const log: Logger = { ...silentLogger, warn: (message) => void warnings.set(message, (warnings.get(message) ?? 0) + 1) };
   const graph = createGraphDirectoryProvider({

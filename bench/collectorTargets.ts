@@ -27,7 +27,11 @@ export function judgeCollectorScenario(figures: CollectorFigures, collection: { 
   return [
     atMost("S6 upload (MiB, gzip)", figures.uploadBytes / (1024 * 1024), S6_UPLOAD_MIB),
     atMost("S6 end to end (s, ≤ 2 × write-budget minimum + 10 s)", figures.wallMs / 1000, endToEndLimit / 1000),
-    atMost("S6 collector AdminService requests (⌈N/1,000⌉ + ⌈changed/15⌉ + 3)", figures.adminServiceRequests, adminServiceBound(collection.members, collection.changed)),
+    atMost(
+      "S6 collector AdminService requests (⌈N/1,000⌉ + ⌈changed/15⌉ + 3)",
+      figures.adminServiceRequests,
+      adminServiceBound(collection.members, collection.changed),
+    ),
     {
       name: `S6 collector uploaded a snapshot of ${collection.members} members`,
       value: figures.collectorResult === "uploaded" && figures.members === collection.members ? 1 : 0,

@@ -87,7 +87,20 @@ async function seedFleet(stores: TableStores, count: number): Promise<void> {
       };
       await stores.mappings.create(mapping);
       const finished = new Date(now - (i % 40) * 60_000).toISOString();
-      const summary = { runId: randomUUID(), status: "succeeded", trigger: "schedule", startedAt: finished, finishedAt: finished, durationMs: 900, added: i % 7, removed: 0, failed: 0, skipped: 1, heldBack: 0, message: "" };
+      const summary = {
+        runId: randomUUID(),
+        status: "succeeded",
+        trigger: "schedule",
+        startedAt: finished,
+        finishedAt: finished,
+        durationMs: 900,
+        added: i % 7,
+        removed: 0,
+        failed: 0,
+        skipped: 1,
+        heldBack: 0,
+        message: "",
+      };
       await stores.state.save({
         ...(await stores.state.get(mappingKeyOf(mapping))),
         lastRunAt: finished,
@@ -148,7 +161,12 @@ async function measureList(serve: ServeChild, mappings: number): Promise<Console
 }
 
 /** S11: 100 downloads of a 100,000-member report at once while the console keeps asking who the user is. */
-export async function runReportServingScenario(azurite: EmbeddedAzurite, members: number, downloads: number, progress: (message: string) => void): Promise<ConsoleFigures> {
+export async function runReportServingScenario(
+  azurite: EmbeddedAzurite,
+  members: number,
+  downloads: number,
+  progress: (message: string) => void,
+): Promise<ConsoleFigures> {
   const stores = createTableStores({ connectionString: azurite.connectionString });
   progress(`S11: recording a run with a ${members}-member report…`);
   const mapping = benchMapping("BR100001", randomUUID());
@@ -189,7 +207,12 @@ export async function runReportServingScenario(azurite: EmbeddedAzurite, members
   const serve = await startServeChild(azurite.connectionString);
   try {
     progress(`S11: ${downloads} concurrent CSV downloads while GET /api/me is timed…`);
-    return await measureDownloads(serve, `${serve.url}/api/mappings/${mapping.collectionId}/${mapping.groupId}/runs/${run.runId}/members?format=csv`, members, downloads);
+    return await measureDownloads(
+      serve,
+      `${serve.url}/api/mappings/${mapping.collectionId}/${mapping.groupId}/runs/${run.runId}/members?format=csv`,
+      members,
+      downloads,
+    );
   } finally {
     await serve.close();
   }

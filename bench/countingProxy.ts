@@ -19,13 +19,10 @@ export async function startCountingProxy(azurite: EmbeddedAzurite): Promise<Coun
   let requests = 0;
   const server: Server = createServer((incoming, outgoing) => {
     requests += 1;
-    const forward = request(
-      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
+    const forward = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
     forward.on("error", () => outgoing.destroy());
     incoming.pipe(forward);
   });

@@ -78,7 +78,10 @@ export async function runFleetScenario(azurite: EmbeddedAzurite, options: BenchO
 
     const sizes = await Promise.all(tenant.fleet.map((f) => tenant.groupSize(f.groupId)));
     const checks = [
-      { name: `S5 ran all ${options.fleetMappings} mappings to success`, passed: outcomes.length === options.fleetMappings && outcomes.every((o) => o.status === "succeeded") },
+      {
+        name: `S5 ran all ${options.fleetMappings} mappings to success`,
+        passed: outcomes.length === options.fleetMappings && outcomes.every((o) => o.status === "succeeded"),
+      },
       { name: `S5 every group holds its ${options.fleetDevices} devices`, passed: sizes.every((n) => n === options.fleetDevices) },
     ];
     return { S5, mappingMs: outcomes.map((o) => o.finishedAt - queuedAt), checks, warnings };

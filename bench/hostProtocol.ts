@@ -12,4 +12,5 @@ export type HostRequest =
   | { readonly op: "grantWrites"; readonly granted: GrantedWrites | null }
   | { readonly op: "growCollection"; readonly members: number };
 
-export type HostReply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+export type HostReply =
+  { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };

@@ -144,7 +144,20 @@ export const USAGE = `npm run bench [-- options]
   --pacing-seconds <n>   S8: least write-phase time of each cell, seconds (writes = burst + rate × n; default 60)
   --pacing-grid <list>   S8: granted write budgets as rate/burst pairs, e.g. 5/100,20/3000 (default 5,10,20 × 100,1000,3000)`;
 
-const ONE_OR_MORE = new Set<keyof BenchOptions>(["devices", "users", "naiveSlice", "graphConcurrency", "workers", "fleetMappings", "fleetDevices", "jobsPerWorker", "pacingSeconds", "latencyChanges", "latencyChangeSize", "collectorInterval"]);
+const ONE_OR_MORE = new Set<keyof BenchOptions>([
+  "devices",
+  "users",
+  "naiveSlice",
+  "graphConcurrency",
+  "workers",
+  "fleetMappings",
+  "fleetDevices",
+  "jobsPerWorker",
+  "pacingSeconds",
+  "latencyChanges",
+  "latencyChangeSize",
+  "collectorInterval",
+]);
 
 /** `5/100,20/3000`: positive rates per second and whole bursts ≥ 1. */
 function parsePacingGrid(raw: string | undefined): PacingCell[] {
@@ -153,7 +166,8 @@ function parsePacingGrid(raw: string | undefined): PacingCell[] {
     if (rate === undefined || burst === undefined || !(rate > 0) || !Number.isInteger(burst) || burst < 1) return null;
     return { perSecond: rate, burst };
   });
-  if (raw === undefined || cells.some((c) => c === null)) throw new Error(`--pacing-grid takes rate/burst pairs such as 5/100,20/3000, got ${raw ?? "nothing"}\n${USAGE}`);
+  if (raw === undefined || cells.some((c) => c === null))
+    throw new Error(`--pacing-grid takes rate/burst pairs such as 5/100,20/3000, got ${raw ?? "nothing"}\n${USAGE}`);
   return cells as PacingCell[];
 }
 

@@ -42,8 +42,18 @@ export function judgePacingCell(cell: PacingCell, figures: ScenarioFigures, expe
   const name = cellName(cell);
   return [
     atMost(`${name}: write phase ÷ minimum (×)`, figures.writePhaseMs / Math.max(1, figures.throttleMinMs), documented ? DOCUMENTED_RATIO : PACING_RATIO),
-    atMost(`${name}: 429s ÷ write requests (%)`, (100 * figures.throttled) / Math.max(1, figures.graphWrites), documented ? DOCUMENTED_THROTTLED_PERCENT : PACING_THROTTLED_PERCENT),
-    { name: `${name}: group holds the ${expectedMembers} members`, value: groupSize === expectedMembers ? 1 : 0, comparison: ">=", limit: 1, holds: groupSize === expectedMembers },
+    atMost(
+      `${name}: 429s ÷ write requests (%)`,
+      (100 * figures.throttled) / Math.max(1, figures.graphWrites),
+      documented ? DOCUMENTED_THROTTLED_PERCENT : PACING_THROTTLED_PERCENT,
+    ),
+    {
+      name: `${name}: group holds the ${expectedMembers} members`,
+      value: groupSize === expectedMembers ? 1 : 0,
+      comparison: ">=",
+      limit: 1,
+      holds: groupSize === expectedMembers,
+    },
   ];
 }
 
@@ -59,7 +69,12 @@ export async function runPacingScenario(azurite: EmbeddedAzurite, options: Bench
       progress(`${cellName(cell)}: ${members} members…`);
       await tenant.grantWrites(cell);
       // A fresh instance: its own budget row, so it starts from the documented budget, as a new deployment does.
-      const engine = createEngine({ ...tenant, connectionString: azurite.connectionString, tablePrefix: `benchpace${i}`, graphConcurrency: options.graphConcurrency });
+      const engine = createEngine({
+        ...tenant,
+        connectionString: azurite.connectionString,
+        tablePrefix: `benchpace${i}`,
+        graphConcurrency: options.graphConcurrency,
+      });
       const directory = engine.deps.directories.open(null);
       const ids = Array.from({ length: members }, (_, n) => largeSeedDeviceObjectId(n));
       await tenant.resetCounters();
@@ -81,7 +96,9 @@ export async function runPacingScenario(azurite: EmbeddedAzurite, options: Bench
       targets.push(...judgePacingCell(cell, figures, members, await tenant.groupSize(groupId)));
       const learned = (await engine.stores.budget.read("home"))?.state.writes;
       if (learned !== undefined) {
-        notes.push(`${cellName(cell)}: paced at ${learned.rate.toFixed(1)} writes/s with a burst of ${Math.round(learned.capacity)} at the end (granted ${cell.perSecond}/s, ${cell.burst}).`);
+        notes.push(
+          `${cellName(cell)}: paced at ${learned.rate.toFixed(1)} writes/s with a burst of ${Math.round(learned.capacity)} at the end (granted ${cell.perSecond}/s, ${cell.burst}).`,
+        );
       }
     }
   } finally {

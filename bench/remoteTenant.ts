@@ -34,7 +34,13 @@ export async function startRemoteTenant(kind: SeedKind, options: BenchOptions): 
   // The child's output goes to stderr: stdout carries only the bench's table or JSON document.
   const child = fork(new URL("./simulatorHost.js", import.meta.url), [], { stdio: ["ignore", 2, 2, "ipc"] });
   const call = ipcCaller<HostRequest>(child, "simulated tenant");
-  const started = (await call({ op: "start", kind, options })) as { graphBaseUrl: string; adminServiceUrl: string; ids: LargeSeedIds; fleet: BenchTenant["fleet"]; sliceMembers: number };
+  const started = (await call({ op: "start", kind, options })) as {
+    graphBaseUrl: string;
+    adminServiceUrl: string;
+    ids: LargeSeedIds;
+    fleet: BenchTenant["fleet"];
+    sliceMembers: number;
+  };
   return {
     ...started,
     counters: async () => (await call({ op: "counters" })) as SimulatorCounters,

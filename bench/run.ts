@@ -75,9 +75,18 @@ async function main(argv: readonly string[]): Promise<number> {
     if (runs(options, "S4")) {
       progress("S4 scheduler tick…");
       const proxy = await startCountingProxy(azurite);
-      const scheduler = await runSchedulerScenario(createTableStores({ connectionString: proxy.connectionString }, { tablePrefix: "benchsched" }), options.mappings, proxy).finally(() => proxy.close());
+      const scheduler = await runSchedulerScenario(
+        createTableStores({ connectionString: proxy.connectionString }, { tablePrefix: "benchsched" }),
+        options.mappings,
+        proxy,
+      ).finally(() => proxy.close());
       scenarios["S4"] = scheduler.figures;
-      checks.push(check({ name: `S4 planned and delivered ${options.mappings} jobs`, passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings }));
+      checks.push(
+        check({
+          name: `S4 planned and delivered ${options.mappings} jobs`,
+          passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings,
+        }),
+      );
     }
     const fleetMappingMs: number[] = [];
     if (runs(options, "S5")) {
@@ -179,7 +188,13 @@ function settingsOf(
     collection: { entraJoined: options.devices, withoutEntraId: options.withoutEntraId, hybridJoined: options.hybrid, joiningBeforeS3: options.joining },
     userCollection: { users: options.users, joiningBeforeS3u: options.joiningUsers },
     mappingsS4: options.mappings,
-    fleetS5: { workers: options.workers, mappings: options.fleetMappings, devicesPerMapping: options.fleetDevices, jobsPerWorker: options.jobsPerWorker, mappingSeconds: fleetSeconds },
+    fleetS5: {
+      workers: options.workers,
+      mappings: options.fleetMappings,
+      devicesPerMapping: options.fleetDevices,
+      jobsPerWorker: options.jobsPerWorker,
+      mappingSeconds: fleetSeconds,
+    },
     graphMaxConcurrency: options.graphConcurrency,
     naive: { sliceMembers: slice, factor: Math.round(factor * 100) / 100, linear: true },
     engineWarnings: Object.fromEntries(warnings),

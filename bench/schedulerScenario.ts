@@ -28,7 +28,11 @@ export interface SchedulerResult {
  * Mappings (each with a stored state, as after its first run) are set up first; only the tick is timed. `tables`
  * counts the Table Storage requests the stores make (they are pointed at its proxy).
  */
-export async function runSchedulerScenario(stores: TableStores, mappings: number, tables: { readonly requests: number; reset(): void }): Promise<SchedulerResult> {
+export async function runSchedulerScenario(
+  stores: TableStores,
+  mappings: number,
+  tables: { readonly requests: number; reset(): void },
+): Promise<SchedulerResult> {
   await inParallel(mappings, CREATE_IN_FLIGHT, async (i) => {
     const collectionId = `BEN${(0x10000 + i).toString(16).toUpperCase().slice(-5)}`;
     const mapping = await stores.mappings.create(benchMapping(collectionId, randomUUID()));

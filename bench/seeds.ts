@@ -53,7 +53,13 @@ function userSeed(options: BenchOptions): BenchSeed {
   const userCollection = collections.find((c) => c.CollectionID === built.ids.userCollectionId);
   const everyone = [...(userCollection?.members ?? [])];
   const initial = everyone.slice(0, options.users);
-  const allMembers = [...initial, ...everyone.slice(options.users).filter((_, i) => i % 3 === 0).slice(0, options.joiningUsers)];
+  const allMembers = [
+    ...initial,
+    ...everyone
+      .slice(options.users)
+      .filter((_, i) => i % 3 === 0)
+      .slice(0, options.joiningUsers),
+  ];
   const seed: LargeSeed = {
     ...built,
     configMgr: { ...built.configMgr, collections: collections.map((c) => (c === userCollection ? { ...c, members: initial } : c)) },
@@ -88,7 +94,10 @@ function fleetSeed(options: BenchOptions): BenchSeed {
     LastMemberChangeTime: "2024-06-01T00:00:00Z",
     members: members.slice(i * options.fleetDevices, (i + 1) * options.fleetDevices),
   }));
-  const tenants = (built.tenants ?? []).map((t) => ({ ...t, groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Fleet ${i + 1} - Cloud Sync`, members: [] })) }));
+  const tenants = (built.tenants ?? []).map((t) => ({
+    ...t,
+    groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Fleet ${i + 1} - Cloud Sync`, members: [] })),
+  }));
   const seed: LargeSeed = { ...built, tenants, configMgr: { ...built.configMgr, collections } };
   return { seed, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
 }
@@ -97,8 +106,14 @@ function fleetSeed(options: BenchOptions): BenchSeed {
 function pacingSeed(options: BenchOptions): BenchSeed {
   const devices = Math.max(...options.pacingGrid.map((cell) => pacingWrites(cell, options.pacingSeconds))) * MEMBERS_PER_WRITE;
   const built = buildLargeSeed({ devices });
-  const fleet = options.pacingGrid.map((_, i) => ({ collectionId: built.ids.deviceCollectionId, groupId: `00000098-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}` }));
-  const tenants = (built.tenants ?? []).map((t) => ({ ...t, groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Pacing ${i + 1} - Cloud Sync`, members: [] })) }));
+  const fleet = options.pacingGrid.map((_, i) => ({
+    collectionId: built.ids.deviceCollectionId,
+    groupId: `00000098-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}`,
+  }));
+  const tenants = (built.tenants ?? []).map((t) => ({
+    ...t,
+    groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Pacing ${i + 1} - Cloud Sync`, members: [] })),
+  }));
   return { seed: { ...built, tenants }, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
 }
 

@@ -14,7 +14,13 @@ let built: BenchSeed | null = null;
 async function start(kind: SeedKind, options: BenchOptions) {
   built = buildBenchSeed(kind, options);
   tenant = await startSimulatedTenant({ seed: built.seed, latencyMs: options.latencyMs, throttle: { scale: options.throttleScale } });
-  return { graphBaseUrl: tenant.graphBaseUrl, adminServiceUrl: tenant.adminServiceUrl, ids: built.seed.ids, fleet: built.fleet, sliceMembers: built.sliceMembers };
+  return {
+    graphBaseUrl: tenant.graphBaseUrl,
+    adminServiceUrl: tenant.adminServiceUrl,
+    ids: built.seed.ids,
+    fleet: built.fleet,
+    sliceMembers: built.sliceMembers,
+  };
 }
 
 function live(): { tenant: SimulatedTenant; built: BenchSeed } {

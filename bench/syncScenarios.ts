@@ -56,7 +56,10 @@ export async function runUserScenarios(rig: Rig, options: BenchOptions): Promise
   const afterS3u = await rig.tenant.groupSize(ref.groupId);
   const checks = [
     { name: `S1u group holds the ${options.users} users`, passed: afterS1u === options.users && S1u.status === "succeeded" },
-    { name: `S3u group holds ${options.users + options.joiningUsers} users`, passed: afterS3u === options.users + options.joiningUsers && S3u.status === "succeeded" },
+    {
+      name: `S3u group holds ${options.users + options.joiningUsers} users`,
+      passed: afterS3u === options.users + options.joiningUsers && S3u.status === "succeeded",
+    },
   ];
   return { S1u, S3u, checks };
 }

@@ -73,7 +73,13 @@ export function judgeTargets(inputs: TargetInputs): Target[] {
     );
   }
   if (S3u !== undefined) {
-    targets.push(atMost("S3u AdminService requests (⌈N/1,000⌉ + ⌈joined/15⌉ + 3)", S3u.adminServiceRequests, adminServiceBound(inputs.userCollectionAfterS3u, inputs.joiningUsers)));
+    targets.push(
+      atMost(
+        "S3u AdminService requests (⌈N/1,000⌉ + ⌈joined/15⌉ + 3)",
+        S3u.adminServiceRequests,
+        adminServiceBound(inputs.userCollectionAfterS3u, inputs.joiningUsers),
+      ),
+    );
   }
   if (S4 !== undefined) {
     targets.push(atMost("S4 scheduler tick (ms)", S4.wallMs, SCHEDULER_MS));

@@ -27,7 +27,12 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     }
     case "stats": {
       const { watch, warnings } = live();
-      return { firstWriteAt: watch.firstWriteAt, lastWriteAt: watch.lastWriteAt, resolutionRequests: watch.resolutionRequests, warnings: Object.fromEntries(warnings) } satisfies WorkerStats;
+      return {
+        firstWriteAt: watch.firstWriteAt,
+        lastWriteAt: watch.lastWriteAt,
+        resolutionRequests: watch.resolutionRequests,
+        warnings: Object.fromEntries(warnings),
+      } satisfies WorkerStats;
     }
     case "close":
       setImmediate(() => process.exit(0));
@@ -38,6 +43,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
 process.on("message", (message: { id: number; request: WorkerRequest }) => {
   handle(message.request).then(
     (value) => process.send?.({ id: message.id, ok: true, value } satisfies WorkerReply),
-    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply),
+    (error: unknown) =>
+      process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply),
   );
 });

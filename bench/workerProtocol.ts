@@ -24,4 +24,5 @@ export interface WorkerStats {
   readonly warnings: Record<string, number>;
 }
 
-export type WorkerReply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+export type WorkerReply =
+  { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };

@@ -16,7 +16,12 @@ export class ApiFailure extends Error {
  * The CLI drives the same transport-neutral API core as the HTTP trigger, in-process: one set of validation
  * rules and error messages for both doors.
  */
-export async function callApi(api: MappingsApi, method: string, path: string, options: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+export async function callApi(
+  api: MappingsApi,
+  method: string,
+  path: string,
+  options: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
   const response = await api.handle({
     method,
     path,

@@ -31,7 +31,9 @@ export async function main(argv: readonly string[], context: CliContext = { io: 
       case "serve":
         return await (await import("./commands/serveCommand.js")).serveCommand(args, io, context.env);
       case "collect":
-        return await (await import("./commands/collectCommand.js")).collectCommand(args, io, context.env, context.dataDir === undefined ? {} : { dataDir: context.dataDir });
+        return await (
+          await import("./commands/collectCommand.js")
+        ).collectCommand(args, io, context.env, context.dataDir === undefined ? {} : { dataDir: context.dataDir });
       case "adminservice":
         return await (await import("./commands/adminServiceCommand.js")).adminServiceCommand(args, io, context.env, context.dataDir);
       case "doctor":

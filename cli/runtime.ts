@@ -62,9 +62,7 @@ export async function openLocalRuntime(options: RuntimeOptions): Promise<LocalRu
       if (dataDir !== null) closers.push(() => saveBuiltInTenant(dataDir, simulator));
       options.io.err(`No ADMINSERVICE_URL configured: using the built-in simulated tenant (Graph and AdminService at ${simulator.graphBaseUrl}).`);
     }
-    const effective: Settings = simulator
-      ? { ...settings, GRAPH_BASE_URL: simulator.graphBaseUrl, ADMINSERVICE_URL: simulator.adminServiceUrl }
-      : settings;
+    const effective: Settings = simulator ? { ...settings, GRAPH_BASE_URL: simulator.graphBaseUrl, ADMINSERVICE_URL: simulator.adminServiceUrl } : settings;
     // The loopback simulator takes no token; anything else authenticates (managed identity, az login, …).
     const graphIsLoopback = isLoopbackHttp(new URL(effective.GRAPH_BASE_URL));
     // Set once the services exist; the queue's handler, built first because the services need the queue, reads it.

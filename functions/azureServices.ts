@@ -39,9 +39,7 @@ export function getAppServices(): Promise<AppServices> {
     const credentialFor = createTenantCredentials(settings);
     const credential = credentialFor(null);
     const tables: TablesConnection =
-      settings.TABLES_CONNECTION !== undefined
-        ? { connectionString: settings.TABLES_CONNECTION }
-        : { endpoint: settings.TABLES_ENDPOINT ?? "", credential };
+      settings.TABLES_CONNECTION !== undefined ? { connectionString: settings.TABLES_CONNECTION } : { endpoint: settings.TABLES_ENDPOINT ?? "", credential };
     return composeServices({
       settings,
       tables,

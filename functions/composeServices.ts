@@ -139,12 +139,16 @@ export function composeServices(wiring: Wiring): AppServices {
     catalogStore: stores.catalog,
     stagingMaxBytes: settings.SNAPSHOT_STAGING_MAX_MB * 1024 * 1024,
     audit: stores.audit,
-    collections: pushed ? createSnapshotCatalog(stores.snapshots, stores.catalog) : createAdminServiceCatalog({ baseUrl: wiring.adminServiceUrl, auth: wiring.adminServiceAuth }),
+    collections: pushed
+      ? createSnapshotCatalog(stores.snapshots, stores.catalog)
+      : createAdminServiceCatalog({ baseUrl: wiring.adminServiceUrl, auth: wiring.adminServiceAuth }),
     ...(notifications === null ? {} : { notificationHealth: () => notifications.health() }),
   });
   const notifierSources: NotifierSources = {
     queue,
-    ...(pushed ? { snapshots: () => pushedSnapshotFreshness({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs) } : {}),
+    ...(pushed
+      ? { snapshots: () => pushedSnapshotFreshness({ mappings: sync.mappings, snapshots: api.snapshots }, clock.now(), sync.policy.snapshotMaxAgeMs) }
+      : {}),
   };
   return { settings, stores, sync, queue, api, log, clock, notifications, notifierSources, runSync, diagnose };
 }

@@ -33,7 +33,8 @@ export function makeMappingsApiFunction(getDeps: () => Promise<ApiDeps>, console
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     const path = `/${request.params.path ?? ""}`;
     if (path !== "/api" && !path.startsWith("/api/")) {
-      if (consoleFiles !== undefined) return toHttpResponse(consoleFiles.answer(request.method, path, { "accept-encoding": request.headers.get("accept-encoding") ?? undefined }));
+      if (consoleFiles !== undefined)
+        return toHttpResponse(consoleFiles.answer(request.method, path, { "accept-encoding": request.headers.get("accept-encoding") ?? undefined }));
       return toHttpResponse({ status: 404, headers: { "content-type": "text/plain; charset=utf-8" }, textBody: "The API lives under /api/." });
     }
     const deps = await getDeps();

@@ -12,7 +12,12 @@ export function funcignoreRules(text) {
       const dirOnly = line.endsWith("/");
       const body = line.replace(/^\//, "").replace(/\/$/, "");
       const anchored = line.startsWith("/") || body.includes("/");
-      const glob = new RegExp(`^${body.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+      const glob = new RegExp(
+        `^${body
+          .split("*")
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join("[^/]*")}$`,
+      );
       return (path, isDir) => {
         if (dirOnly && !isDir) return false;
         return anchored ? glob.test(path) : path.split("/").some((segment) => glob.test(segment));

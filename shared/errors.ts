@@ -36,13 +36,7 @@ export class ConcurrencyError extends CollectionSyncError {}
 
 /** Why a group cannot be a target; stable strings used as problem types and CLI messages. */
 export type GroupRefusal =
-  | "group-not-found"
-  | "dynamic-membership"
-  | "on-premises-synced"
-  | "mail-enabled"
-  | "microsoft-365-group"
-  | "role-assignable"
-  | "not-security-enabled";
+  "group-not-found" | "dynamic-membership" | "on-premises-synced" | "mail-enabled" | "microsoft-365-group" | "role-assignable" | "not-security-enabled";
 
 export class GroupNotWritableError extends CollectionSyncError {
   constructor(
@@ -55,12 +49,7 @@ export class GroupNotWritableError extends CollectionSyncError {
 
 /** Why a sync cannot proceed until a person acts; recorded on the run, the job is not retried. */
 export type PermanentReason =
-  | "mapping-not-found"
-  | "collection-not-found"
-  | "group-not-found"
-  | GroupRefusal
-  | "insufficient-privileges"
-  | "unsupported-collection-type";
+  "mapping-not-found" | "collection-not-found" | "group-not-found" | GroupRefusal | "insufficient-privileges" | "unsupported-collection-type";
 
 export class PermanentSyncError extends CollectionSyncError {
   constructor(

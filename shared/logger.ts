@@ -20,6 +20,8 @@ export function consoleLogger(stream: NodeJS.WritableStream = process.stderr, op
     info: (m, p) => write("info", m, p),
     warn: (m, p) => write("warn", m, p),
     error: (m, p) => write("error", m, p),
-    ...(options.metrics === false ? {} : { metric: (name: string, value: number, p?: Record<string, unknown>) => write("metric", name, { metric: name, value, ...p }) }),
+    ...(options.metrics === false
+      ? {}
+      : { metric: (name: string, value: number, p?: Record<string, unknown>) => write("metric", name, { metric: name, value, ...p }) }),
   };
 }

@@ -46,10 +46,7 @@ export interface AdminServiceBearer {
 }
 
 /** What a scripted fault asks the service handler to do instead of (or on top of) the normal answer. */
-export type FaultOutcome =
-  | { readonly kind: "respond"; readonly response: SimResponse }
-  | { readonly kind: "modify"; readonly spec: FaultSpec }
-  | null;
+export type FaultOutcome = { readonly kind: "respond"; readonly response: SimResponse } | { readonly kind: "modify"; readonly spec: FaultSpec } | null;
 
 export class SimulatorCore {
   readonly tenants = new Map<string, DirectoryState>();
@@ -78,10 +75,7 @@ export class SimulatorCore {
     this.random = seededRandom(options.randomSeed);
     this.entra = new EntraTokens(options.entra, options.now);
     this.faults = new FaultRegistry(this.random);
-    this.throttle =
-      options.throttle === false
-        ? null
-        : new GraphThrottle(options.throttle, options.now, (id) => this.tenant(id).users.size);
+    this.throttle = options.throttle === false ? null : new GraphThrottle(options.throttle, options.now, (id) => this.tenant(id).users.size);
   }
 
   tenant(tenantId?: string): DirectoryState {

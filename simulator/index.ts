@@ -7,17 +7,7 @@ export type { RequestKind, RequestLogEntry, SimulatorCounters } from "./requestL
 export { minimalWriteTimeMs, SIMULATED_APP_ID, tenantSizeFor } from "./graph/throttle.js";
 export type { GrantedWrites, TenantSize, ThrottleOptions } from "./graph/throttle.js";
 export { bundledSeedPath, loadSeedFile, normalizeSeed } from "./seed.js";
-export type {
-  NormalizedSeed,
-  SeedCmUser,
-  SeedCollection,
-  SeedDevice,
-  SeedGroup,
-  SeedSystem,
-  SeedTenant,
-  SeedUser,
-  SimulatorSeed,
-} from "./seed.js";
+export type { NormalizedSeed, SeedCmUser, SeedCollection, SeedDevice, SeedGroup, SeedSystem, SeedTenant, SeedUser, SimulatorSeed } from "./seed.js";
 export type { GroupPatch } from "./state/directoryState.js";
 export { DEFAULT_PERMISSIONS } from "./state/directoryState.js";
 export { FilterSyntaxError, parseFilter } from "./odataFilter.js";

@@ -38,8 +38,7 @@ export type LargeSeed = SimulatorSeed & { readonly ids: LargeSeedIds };
 
 type CollectionInput = NonNullable<NonNullable<SimulatorSeed["configMgr"]>["collections"]>[number];
 
-const guid = (kind: number, n: number): string =>
-  `${kind.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+const guid = (kind: number, n: number): string => `${kind.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
 const DEVICE_OBJECT = 0xd0;
 
@@ -103,7 +102,12 @@ export function buildLargeSeed(options: LargeSeedOptions): LargeSeed {
     displayName: `Bench User ${i + 1}`,
     accountEnabled: true,
   }));
-  const cmUsers = users.map((u, i) => ({ ResourceId: 2_063_597_568 + i, Name: `BENCH\\user${i + 1}`, UserPrincipalName: u.userPrincipalName, AADUserID: u.id }));
+  const cmUsers = users.map((u, i) => ({
+    ResourceId: 2_063_597_568 + i,
+    Name: `BENCH\\user${i + 1}`,
+    UserPrincipalName: u.userPrincipalName,
+    AADUserID: u.id,
+  }));
 
   const ids: LargeSeedIds = {
     tenantId,
@@ -112,9 +116,23 @@ export function buildLargeSeed(options: LargeSeedOptions): LargeSeed {
     deviceGroupId: guid(GROUP, 1),
     userGroupId: guid(GROUP, 2),
   };
-  const collections: CollectionInput[] = [{ CollectionID: ids.deviceCollectionId, Name: `Benchmark devices (${options.devices})`, CollectionType: 2, LastMemberChangeTime: "2024-06-01T00:00:00Z", members: collectionMembers }];
+  const collections: CollectionInput[] = [
+    {
+      CollectionID: ids.deviceCollectionId,
+      Name: `Benchmark devices (${options.devices})`,
+      CollectionType: 2,
+      LastMemberChangeTime: "2024-06-01T00:00:00Z",
+      members: collectionMembers,
+    },
+  ];
   if (ids.userCollectionId) {
-    collections.push({ CollectionID: ids.userCollectionId, Name: `Benchmark users (${userCount})`, CollectionType: 1, LastMemberChangeTime: "2024-06-01T00:00:00Z", members: cmUsers.map((u) => u.ResourceId) });
+    collections.push({
+      CollectionID: ids.userCollectionId,
+      Name: `Benchmark users (${userCount})`,
+      CollectionType: 1,
+      LastMemberChangeTime: "2024-06-01T00:00:00Z",
+      members: cmUsers.map((u) => u.ResourceId),
+    });
   }
   return {
     ids,

@@ -8,7 +8,16 @@ import type { EntraOptions } from "./entra/entraTokens.js";
 import type { FaultHandle, FaultSpec } from "./faults.js";
 import { startHttpFront, TOKEN_PREFIX } from "./http/server.js";
 import type { RequestLogEntry, SimulatorCounters } from "./requestLog.js";
-import { normalizeSeed, type NormalizedSeed, type SeedCmUser, type SeedDevice, type SeedGroup, type SeedSystem, type SeedUser, type SimulatorSeed } from "./seed.js";
+import {
+  normalizeSeed,
+  type NormalizedSeed,
+  type SeedCmUser,
+  type SeedDevice,
+  type SeedGroup,
+  type SeedSystem,
+  type SeedUser,
+  type SimulatorSeed,
+} from "./seed.js";
 import type { CollectionRecord, ConfigMgrState } from "./state/configMgrState.js";
 import type { DirectoryState, GroupPatch } from "./state/directoryState.js";
 import type { GrantedWrites, ThrottleOptions } from "./graph/throttle.js";
@@ -196,7 +205,11 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
       core.listeners.add(listener);
       return () => void core.listeners.delete(listener);
     },
-    exportSeed: () => exportSeed(seed.tenants.map((t) => dir(t.tenantId)), core.configMgr),
+    exportSeed: () =>
+      exportSeed(
+        seed.tenants.map((t) => dir(t.tenantId)),
+        core.configMgr,
+      ),
     minimalWriteTimeMs: (writes, tenantId) => core.throttle?.minimalWriteTimeMs(writes, dir(tenantId).users.size) ?? 0,
     grantWrites(granted) {
       if (core.throttle === null) throw new Error("grantWrites needs the simulator's throttling on (option `throttle`).");

@@ -80,7 +80,11 @@ describe("settings for remote services", () => {
   const CMG = "https://cmg.contoso.com/CCM_Proxy_MutualAuth/72057594037927942/AdminService";
 
   it("requires ADMINSERVICE_AUTH for a remote AdminService, but not for the loopback simulator", () => {
-    expect(issuesOf({ ADMINSERVICE_URL: CMG })).toEqual([expect.stringMatching(/^ADMINSERVICE_AUTH is required for a remote AdminService: "negotiate".*"entra-user".*"entra-app" \(app-only token, not documented by Microsoft\)/)]);
+    expect(issuesOf({ ADMINSERVICE_URL: CMG })).toEqual([
+      expect.stringMatching(
+        /^ADMINSERVICE_AUTH is required for a remote AdminService: "negotiate".*"entra-user".*"entra-app" \(app-only token, not documented by Microsoft\)/,
+      ),
+    ]);
     expect(issuesOf({ ADMINSERVICE_URL: "http://127.0.0.1:5000/AdminService" })).toEqual([]);
   });
 
@@ -89,7 +93,9 @@ describe("settings for remote services", () => {
   });
 
   it("needs the Entra scope for the entra modes and the sign-in app and tenant for entra-user", () => {
-    expect(issuesOf({ ADMINSERVICE_URL: CMG, ADMINSERVICE_AUTH: "entra-app" })).toEqual([expect.stringMatching(/^ADMINSERVICE_AUTH=entra-app needs ADMINSERVICE_SCOPE/)]);
+    expect(issuesOf({ ADMINSERVICE_URL: CMG, ADMINSERVICE_AUTH: "entra-app" })).toEqual([
+      expect.stringMatching(/^ADMINSERVICE_AUTH=entra-app needs ADMINSERVICE_SCOPE/),
+    ]);
     expect(issuesOf({ ADMINSERVICE_URL: CMG, ADMINSERVICE_AUTH: "entra-user", ADMINSERVICE_SCOPE: "https://ConfigMgrService/.default" })).toEqual([
       expect.stringMatching(/^ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_CLIENT_ID/),
       expect.stringMatching(/^ADMINSERVICE_AUTH=entra-user needs AZURE_TENANT_ID/),
@@ -99,7 +105,9 @@ describe("settings for remote services", () => {
   it("takes negotiate without an Entra scope, with a keytab file or its base64 text but not both", () => {
     const negotiate = { ADMINSERVICE_URL: "https://cm01.contoso.com/AdminService", ADMINSERVICE_AUTH: "negotiate" };
     expect(issuesOf(negotiate)).toEqual([]);
-    expect(issuesOf({ ...negotiate, ADMINSERVICE_KEYTAB: "/k", ADMINSERVICE_KEYTAB_BASE64: "BQI=" })).toEqual(["Set ADMINSERVICE_KEYTAB or ADMINSERVICE_KEYTAB_BASE64, not both"]);
+    expect(issuesOf({ ...negotiate, ADMINSERVICE_KEYTAB: "/k", ADMINSERVICE_KEYTAB_BASE64: "BQI=" })).toEqual([
+      "Set ADMINSERVICE_KEYTAB or ADMINSERVICE_KEYTAB_BASE64, not both",
+    ]);
     expect(issuesOf({ ...negotiate, ADMINSERVICE_KEYTAB_BASE64: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/k/)" })[0]).toMatch(
       /ADMINSERVICE_KEYTAB_BASE64 is not base64 text \(in Azure: is the Key Vault reference resolved/,
     );
@@ -195,6 +203,14 @@ describe("sync policy from settings", () => {
   it("turns the settings' seconds and minutes into the engine's policy; a lease outlives the run's budget by a minute", async () => {
     const { syncPolicyFrom } = await import("../shared/sync/syncDeps.js");
     const policy = syncPolicyFrom(loadSettings({ SYNC_TIME_BUDGET_SECONDS: "600", RESOLUTION_CACHE_TTL_MINUTES: "30", REMOVAL_THRESHOLD_PERCENT: "10" }));
-    expect(policy).toEqual({ removalThresholdPercent: 10, removalThresholdCount: 500, timeBudgetMs: 600_000, leaseMs: 660_000, resolutionTtlMs: 1_800_000, snapshotMaxAgeMs: 1_800_000, sourceRecheckMs: 3_600_000 });
+    expect(policy).toEqual({
+      removalThresholdPercent: 10,
+      removalThresholdCount: 500,
+      timeBudgetMs: 600_000,
+      leaseMs: 660_000,
+      resolutionTtlMs: 1_800_000,
+      snapshotMaxAgeMs: 1_800_000,
+      sourceRecheckMs: 3_600_000,
+    });
   });
 });

@@ -17,7 +17,9 @@ export async function adminServiceCommand(args: readonly string[], io: CliIo, en
   parse(rest, {});
   const settings = loadSettings(env);
   if (settings.ADMINSERVICE_AUTH !== "entra-user") {
-    throw new ConfigError([`adminservice ${action ?? ""} is for ADMINSERVICE_AUTH=entra-user (now ${settings.ADMINSERVICE_AUTH ?? "unset"}); see docs/deploy.md "Reaching the ConfigMgr AdminService"`]);
+    throw new ConfigError([
+      `adminservice ${action ?? ""} is for ADMINSERVICE_AUTH=entra-user (now ${settings.ADMINSERVICE_AUTH ?? "unset"}); see docs/deploy.md "Reaching the ConfigMgr AdminService"`,
+    ]);
   }
   const signIn = openAdminServiceSignIn(settings, {
     dataDir: localDataDir(dataDir === undefined ? {} : { dataDir }),
@@ -29,7 +31,11 @@ export async function adminServiceCommand(args: readonly string[], io: CliIo, en
       return signInNow(signIn, io);
     case "sign-out": {
       const user = await signIn.signOut();
-      io.out(user === null ? `Nobody was signed in; the token cache (${signIn.cacheLocation}) is empty.` : `Signed out ${user}: the token cache (${signIn.cacheLocation}) no longer holds a refresh token.`);
+      io.out(
+        user === null
+          ? `Nobody was signed in; the token cache (${signIn.cacheLocation}) is empty.`
+          : `Signed out ${user}: the token cache (${signIn.cacheLocation}) no longer holds a refresh token.`,
+      );
       return 0;
     }
     case "status":
@@ -64,7 +70,9 @@ async function status(signIn: AdminServiceSignIn, io: CliIo): Promise<number> {
   }
   try {
     const token = await signIn.credential().credential.getToken([]);
-    io.out(`Signed in as ${account.username}; the current AdminService token is valid until ${new Date(token?.expiresOnTimestamp ?? 0).toISOString()} (token cache ${signIn.cacheLocation}).`);
+    io.out(
+      `Signed in as ${account.username}; the current AdminService token is valid until ${new Date(token?.expiresOnTimestamp ?? 0).toISOString()} (token cache ${signIn.cacheLocation}).`,
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof SourceReadError)) throw error;

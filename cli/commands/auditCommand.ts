@@ -21,7 +21,14 @@ export async function auditCommand(api: MappingsApi, args: readonly string[], io
     json: { type: "boolean" },
   });
   const filter: Record<string, string> = {};
-  for (const [option, name] of [["collection", "collectionId"], ["group", "groupId"], ["actor", "actor"], ["action", "action"], ["from", "from"], ["to", "to"]] as const) {
+  for (const [option, name] of [
+    ["collection", "collectionId"],
+    ["group", "groupId"],
+    ["actor", "actor"],
+    ["action", "action"],
+    ["from", "from"],
+    ["to", "to"],
+  ] as const) {
     const value = optionalString(values, option);
     if (value !== undefined) filter[name] = value;
   }
@@ -43,7 +50,13 @@ export async function auditCommand(api: MappingsApi, args: readonly string[], io
     io.out("No changes recorded (for these filters).");
     return 0;
   }
-  const rows = shown.map((e) => [e.at, e.actor.name, e.actionLabel, e.collectionId === null ? "" : `${e.collectionId}${e.groupId === null ? "" : ` → ${e.groupId}`}`, e.summary]);
+  const rows = shown.map((e) => [
+    e.at,
+    e.actor.name,
+    e.actionLabel,
+    e.collectionId === null ? "" : `${e.collectionId}${e.groupId === null ? "" : ` → ${e.groupId}`}`,
+    e.summary,
+  ]);
   io.out(table(["WHEN", "WHO", "WHAT", "MAPPING", "CHANGE"], rows));
   return 0;
 }

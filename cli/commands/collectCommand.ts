@@ -2,7 +2,15 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { adminServiceSources } from "../../shared/configmgr/adminServiceSources.js";
 import { createAdminServiceCatalog } from "../../shared/configmgr/adminServiceCatalog.js";
-import { apiKeyAuth, createAppClient, entraAuth, noAuth, type AppAuth, type AppClientOptions, type CollectorAppClient } from "../../shared/collector/appClient.js";
+import {
+  apiKeyAuth,
+  createAppClient,
+  entraAuth,
+  noAuth,
+  type AppAuth,
+  type AppClientOptions,
+  type CollectorAppClient,
+} from "../../shared/collector/appClient.js";
 import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type PassSummary } from "../../shared/collector/collectPass.js";
 import { runCollector } from "../../shared/collector/collectorLoop.js";
 import { loadSettings, type Settings } from "../../shared/config/settings.js";
@@ -57,7 +65,8 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
   const settings = loadSettings({ ...options.env, ...(options.appUrl === undefined ? {} : { COLLECTOR_APP_URL: options.appUrl }) });
   const problems: string[] = [];
   if (settings.COLLECTOR_APP_URL === undefined) problems.push("Name the app: --app <url> or COLLECTOR_APP_URL (e.g. https://<app>.azurewebsites.net)");
-  if (settings.ADMINSERVICE_URL === undefined) problems.push("ADMINSERVICE_URL is required: the collector reads the AdminService (https://<SMS Provider>/AdminService)");
+  if (settings.ADMINSERVICE_URL === undefined)
+    problems.push("ADMINSERVICE_URL is required: the collector reads the AdminService (https://<SMS Provider>/AdminService)");
   if (problems.length > 0) throw new ConfigError(problems);
   const appUrl = settings.COLLECTOR_APP_URL ?? "";
   const adminServiceUrl = settings.ADMINSERVICE_URL ?? "";
@@ -110,7 +119,12 @@ function appAuth(settings: Settings, appUrl: string, credentialFor: ReturnType<t
 }
 
 /** `collect [--app URL] [--once]`: 0 when every mapped collection was uploaded or unchanged (--once), 1 otherwise. */
-export async function collectCommand(args: readonly string[], io: CliIo, env: Record<string, string | undefined>, options: Omit<CollectorOptions, "env" | "appUrl"> = {}): Promise<number> {
+export async function collectCommand(
+  args: readonly string[],
+  io: CliIo,
+  env: Record<string, string | undefined>,
+  options: Omit<CollectorOptions, "env" | "appUrl"> = {},
+): Promise<number> {
   const { values } = parse(args, { app: { type: "string" }, once: { type: "boolean" }, interval: { type: "string" } });
   const appUrl = optionalString(values, "app");
   const interval = optionalInteger(values, "interval");
@@ -124,7 +138,9 @@ export async function collectCommand(args: readonly string[], io: CliIo, env: Re
     io.out(summaryLine(summary, collector.app.traffic()));
     return summary.ok ? 0 : 1;
   }
-  io.out(`collection-sync collect: reading ${collector.settings.ADMINSERVICE_URL} for ${collector.settings.COLLECTOR_APP_URL} every ${collector.settings.COLLECTOR_INTERVAL_SECONDS} s. Press Ctrl+C to stop.`);
+  io.out(
+    `collection-sync collect: reading ${collector.settings.ADMINSERVICE_URL} for ${collector.settings.COLLECTOR_APP_URL} every ${collector.settings.COLLECTOR_INTERVAL_SECONDS} s. Press Ctrl+C to stop.`,
+  );
   const stop = new AbortController();
   const abort = () => stop.abort();
   process.once("SIGINT", abort);

@@ -28,7 +28,8 @@ export async function doctorCommand(args: readonly string[], io: CliIo, env: Rec
   const { values } = parse(args, { app: { type: "string" }, json: { type: "boolean" } });
   const appUrl = optionalString(values, "app");
   const hostEnv = appUrl === undefined ? env : { ...env, COLLECTOR_APP_URL: appUrl };
-  const diagnosis = loadSettings(hostEnv).COLLECTOR_APP_URL === undefined ? await diagnoseApp(hostEnv, io, dataDir) : await diagnoseCollectorHost(hostEnv, dataDir);
+  const diagnosis =
+    loadSettings(hostEnv).COLLECTOR_APP_URL === undefined ? await diagnoseApp(hostEnv, io, dataDir) : await diagnoseCollectorHost(hostEnv, dataDir);
   io.out(values.json === true ? JSON.stringify(diagnosis, null, 2) : diagnosisText(diagnosis));
   return diagnosis.ok ? 0 : 1;
 }

@@ -33,6 +33,11 @@ export async function groupsCommand(api: MappingsApi, args: readonly string[], i
     io.out(`No group name has a word starting with "${text}".`);
     return 0;
   }
-  io.out(table(["GROUP ID", "NAME", "CAN BE A TARGET"], items.map((g) => [g.id, g.displayName, g.eligible ? "yes" : `no: ${g.reason ?? ""}`])));
+  io.out(
+    table(
+      ["GROUP ID", "NAME", "CAN BE A TARGET"],
+      items.map((g) => [g.id, g.displayName, g.eligible ? "yes" : `no: ${g.reason ?? ""}`]),
+    ),
+  );
   return 0;
 }

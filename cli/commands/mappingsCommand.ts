@@ -128,10 +128,15 @@ async function set(api: MappingsApi, args: readonly string[], io: CliIo): Promis
   const notify = optionalBoolean(values, "notify");
   if (notify !== undefined) body.notify = notify;
   addThresholds(values, body);
-  if (Object.keys(body).length === 0) throw new UsageError("mappings set needs at least one of --mode, --include-hybrid-joined, --enabled, --notify, --removal-threshold-percent, --removal-threshold-count");
+  if (Object.keys(body).length === 0)
+    throw new UsageError(
+      "mappings set needs at least one of --mode, --include-hybrid-joined, --enabled, --notify, --removal-threshold-percent, --removal-threshold-count",
+    );
   const response = await callApi(api, "PATCH", mappingPath(values), { body });
   const updated = response.jsonBody as MappingView;
-  io.out(`Updated mapping ${updated.collectionId} → ${updated.groupId}: mode ${updated.mode}, ${updated.enabled ? "enabled" : "disabled"}, hybrid-joined ${updated.includeHybridJoined ? "included" : "excluded"}, notifications ${updated.notify ? "on" : "off"}.`);
+  io.out(
+    `Updated mapping ${updated.collectionId} → ${updated.groupId}: mode ${updated.mode}, ${updated.enabled ? "enabled" : "disabled"}, hybrid-joined ${updated.includeHybridJoined ? "included" : "excluded"}, notifications ${updated.notify ? "on" : "off"}.`,
+  );
   return 0;
 }
 

@@ -20,14 +20,31 @@ export async function runsCommand(api: MappingsApi, args: readonly string[], io:
     io.out("No runs yet.");
     return 0;
   }
-  const rows = runs.map((r) => [r.startedAt, r.trigger, r.status, String(r.counts.added), String(r.counts.alreadyPresent), String(r.counts.removed), skippedText(r), String(r.counts.failed), `${r.durationMs} ms`, r.runId]);
+  const rows = runs.map((r) => [
+    r.startedAt,
+    r.trigger,
+    r.status,
+    String(r.counts.added),
+    String(r.counts.alreadyPresent),
+    String(r.counts.removed),
+    skippedText(r),
+    String(r.counts.failed),
+    `${r.durationMs} ms`,
+    r.runId,
+  ]);
   io.out(table(["STARTED", "TRIGGER", "STATUS", "ADDED", "PRESENT", "REMOVED", "SKIPPED", "FAILED", "DURATION", "RUN"], rows));
   return 0;
 }
 
 /** `runs show --collection ID --group ID [--run ID] [--outcome O] [--csv | --json]`: the newest run unless --run. */
 async function showRun(api: MappingsApi, args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { ...mappingRefOptions, run: { type: "string" }, outcome: { type: "string" }, csv: { type: "boolean" }, json: { type: "boolean" } });
+  const { values } = parse(args, {
+    ...mappingRefOptions,
+    run: { type: "string" },
+    outcome: { type: "string" },
+    csv: { type: "boolean" },
+    json: { type: "boolean" },
+  });
   const base = `${mappingPath(values)}/runs`;
   const runId = optionalString(values, "run") ?? (await newestRunId(api, base));
   if (runId === null) {
@@ -54,7 +71,15 @@ async function showRun(api: MappingsApi, args: readonly string[], io: CliIo): Pr
     io.out("No members were added, removed, skipped or failed in this run.");
     return 0;
   }
-  const rows = members.map((m) => [m.outcome, m.reason ?? "", m.resourceId === null ? "" : String(m.resourceId), m.name ?? "", m.entraId ?? "", m.objectId ?? "", m.error ?? ""]);
+  const rows = members.map((m) => [
+    m.outcome,
+    m.reason ?? "",
+    m.resourceId === null ? "" : String(m.resourceId),
+    m.name ?? "",
+    m.entraId ?? "",
+    m.objectId ?? "",
+    m.error ?? "",
+  ]);
   io.out(table(["OUTCOME", "REASON", "RESOURCEID", "NAME", "ENTRA ID", "OBJECT ID", "ERROR"], rows));
   return 0;
 }
@@ -74,7 +99,10 @@ async function newestRunId(api: MappingsApi, base: string): Promise<string | nul
 async function allMembers(api: MappingsApi, path: string, filter: Record<string, string>): Promise<MemberReportEntry[]> {
   const members: MemberReportEntry[] = [];
   for (let page = 1; ; page++) {
-    const body = (await callApi(api, "GET", path, { query: { ...filter, page: String(page), pageSize: "1000" } })).jsonBody as { items: MemberReportEntry[]; total: number };
+    const body = (await callApi(api, "GET", path, { query: { ...filter, page: String(page), pageSize: "1000" } })).jsonBody as {
+      items: MemberReportEntry[];
+      total: number;
+    };
     members.push(...body.items);
     if (body.items.length === 0 || members.length >= body.total) return members;
   }

@@ -60,13 +60,19 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     io: options.io,
     log,
     workers: 2,
-    auth: apiKey === undefined ? { mode: "none", localActor: { name: `local:${osUserName()}`, kind: "local" } } : { mode: "key", apiKey, ...(readKey === undefined ? {} : { readKey }) },
+    auth:
+      apiKey === undefined
+        ? { mode: "none", localActor: { name: `local:${osUserName()}`, kind: "local" } }
+        : { mode: "key", apiKey, ...(readKey === undefined ? {} : { readKey }) },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.inMemoryStorage ? { inMemoryStorage: true } : {}),
   });
   const consoleFiles = loadConsoleFiles(options.consoleDir ?? defaultConsoleDir(import.meta.url));
   let allowedHosts: ReadonlySet<string> | null = new Set<string>();
-  const listener = createNodeHttpListener(createMappingsApi(runtime.services.api), { allowedHosts: () => allowedHosts, outside: (method, path) => consoleFiles.answer(method, path) });
+  const listener = createNodeHttpListener(createMappingsApi(runtime.services.api), {
+    allowedHosts: () => allowedHosts,
+    outside: (method, path) => consoleFiles.answer(method, path),
+  });
   const server: Server = createApiServer(listener, { log, ...(options.slowClientMs === undefined ? {} : { slowClientMs: options.slowClientMs }) });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -146,19 +152,24 @@ function startTimer(runtime: LocalRuntime, log: Logger): () => void {
   let stopped = false;
   const arm = () => {
     if (stopped) return;
-    const next = CronExpressionParser.parse(services.settings.SYNC_SCHEDULE, { currentDate: new Date(services.clock.now()), tz: "UTC" }).next().toDate();
+    const next = CronExpressionParser.parse(services.settings.SYNC_SCHEDULE, { currentDate: new Date(services.clock.now()), tz: "UTC" })
+      .next()
+      .toDate();
     const delay = next.getTime() - services.clock.now();
     // setTimeout fires at once for delays past 2^31−1 ms (~24.8 days): wait in steps instead of ticking early.
     if (delay > MAX_TIMER_DELAY_MS) {
       timer = setTimeout(arm, MAX_TIMER_DELAY_MS);
       return;
     }
-    timer = setTimeout(() => {
-      planScheduledJobs({ mappings: services.sync.mappings, state: services.sync.state, queue: services.queue, clock: services.clock, log }, next)
-        .then((result) => log.info("Scheduler tick", { ...result, tick: next.toISOString() }))
-        .catch((error: unknown) => log.error("Scheduler tick failed", { error: error instanceof Error ? error.message : String(error) }))
-        .finally(arm);
-    }, Math.max(0, next.getTime() - services.clock.now()));
+    timer = setTimeout(
+      () => {
+        planScheduledJobs({ mappings: services.sync.mappings, state: services.sync.state, queue: services.queue, clock: services.clock, log }, next)
+          .then((result) => log.info("Scheduler tick", { ...result, tick: next.toISOString() }))
+          .catch((error: unknown) => log.error("Scheduler tick failed", { error: error instanceof Error ? error.message : String(error) }))
+          .finally(arm);
+      },
+      Math.max(0, next.getTime() - services.clock.now()),
+    );
   };
   arm();
   return () => {
@@ -221,7 +232,9 @@ export async function serveCommand(args: readonly string[], io: CliIo, env: Reco
     io.out(`  curl ${handle.url}/api/mappings`);
     io.out(`  curl "${handle.url}/api/groups?search=Autopilot"`);
     io.out(`  curl "${handle.url}/api/groups?search=Sales&memberType=user"`);
-    io.out(`  curl -X POST ${handle.url}/api/mappings -H 'content-type: application/json' -d '{"collectionId":"PS100013","groupId":"6d4c16af-74ec-4bc4-8b9b-6fc790bd1bc8","mode":"managed"}'`);
+    io.out(
+      `  curl -X POST ${handle.url}/api/mappings -H 'content-type: application/json' -d '{"collectionId":"PS100013","groupId":"6d4c16af-74ec-4bc4-8b9b-6fc790bd1bc8","mode":"managed"}'`,
+    );
     io.out(`  curl -X POST ${handle.url}/api/mappings/PS100012/f95be452-cf2b-48a6-8e18-9745e9150fe0/sync`);
     io.out(`  curl ${handle.url}/api/mappings/PS100012/f95be452-cf2b-48a6-8e18-9745e9150fe0/runs`);
   }

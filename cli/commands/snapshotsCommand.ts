@@ -11,7 +11,8 @@ import { UsageError } from "../usage.js";
 export async function snapshotsCommand(api: MappingsApi, args: readonly string[], io: CliIo): Promise<number> {
   const [action, collectionId, ...rest] = args;
   if (action !== "discard") throw new UsageError(`snapshots: unknown action ${JSON.stringify(action ?? "")} (expected "discard <collectionId>")`);
-  if (collectionId === undefined || collectionId.startsWith("-") || rest.length > 0) throw new UsageError("snapshots discard takes exactly one collection id, e.g. snapshots discard PS100020");
+  if (collectionId === undefined || collectionId.startsWith("-") || rest.length > 0)
+    throw new UsageError("snapshots discard takes exactly one collection id, e.g. snapshots discard PS100020");
   const response = await callApi(api, "DELETE", `/collections/${encodeURIComponent(collectionId)}/snapshots/current`);
   const { discarded } = response.jsonBody as { discarded: { snapshotId: string; members: number; collector: string; committedAt: string } };
   io.out(

@@ -57,12 +57,18 @@ async function deliverNotifications(services: AppServices, io: CliIo): Promise<v
   io.err(`Notifications: ${report.sent} sent${waiting}${failed}.`);
 }
 
-function idOption(values: Record<string, string | boolean | undefined>, name: string, check: (v: string) => { success: boolean; data?: string }): string | undefined {
+function idOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  check: (v: string) => { success: boolean; data?: string },
+): string | undefined {
   const raw = optionalString(values, name);
   if (raw === undefined) return undefined;
   const result = check(raw);
   if (!result.success || result.data === undefined) {
-    throw new UsageError(name === "collection" ? `--collection "${raw}" is not a ConfigMgr collection id (e.g. PS100012)` : `--group "${raw}" is not a group object id (a GUID)`);
+    throw new UsageError(
+      name === "collection" ? `--collection "${raw}" is not a ConfigMgr collection id (e.g. PS100012)` : `--group "${raw}" is not a group object id (a GUID)`,
+    );
   }
   return result.data;
 }

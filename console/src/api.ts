@@ -23,7 +23,11 @@ export interface Answer<T> {
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /** `ifNoneMatch`: a GET answered 304 resolves to null (nothing changed since that ETag). */
-export async function call<T>(method: Method, path: string, options: { body?: unknown; ifMatch?: string | null; ifNoneMatch?: string | null } = {}): Promise<Answer<T>> {
+export async function call<T>(
+  method: Method,
+  path: string,
+  options: { body?: unknown; ifMatch?: string | null; ifNoneMatch?: string | null } = {},
+): Promise<Answer<T>> {
   const answer = await send<T>(method, path, options);
   if (answer === null) throw new ApiError(304, "Not modified", "", "not-modified");
   return answer;
@@ -34,7 +38,11 @@ export function getIfChanged<T>(path: string, etag: string | null): Promise<Answ
   return send<T>("GET", path, { ifNoneMatch: etag });
 }
 
-async function send<T>(method: Method, path: string, options: { body?: unknown; ifMatch?: string | null; ifNoneMatch?: string | null }): Promise<Answer<T> | null> {
+async function send<T>(
+  method: Method,
+  path: string,
+  options: { body?: unknown; ifMatch?: string | null; ifNoneMatch?: string | null },
+): Promise<Answer<T> | null> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (options.ifMatch) headers["if-match"] = options.ifMatch;

@@ -36,7 +36,12 @@ export function count(n: number | null | undefined): string {
 
 /** What a run changed, in a few characters: "+4 −1 3 held back 2 failed" ("" when nothing). */
 export function runChanges(run: { added: number; removed: number; heldBack: number; failed: number }): string {
-  return [run.added > 0 ? `+${run.added}` : "", run.removed > 0 ? `−${run.removed}` : "", run.heldBack > 0 ? `${run.heldBack} held back` : "", run.failed > 0 ? `${run.failed} failed` : ""]
+  return [
+    run.added > 0 ? `+${run.added}` : "",
+    run.removed > 0 ? `−${run.removed}` : "",
+    run.heldBack > 0 ? `${run.heldBack} held back` : "",
+    run.failed > 0 ? `${run.failed} failed` : "",
+  ]
     .filter(Boolean)
     .join(" ");
 }

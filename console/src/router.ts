@@ -16,7 +16,10 @@ export function parseRoute(hash: string): Route {
   const [rawPath = "", rawQuery = ""] = hash.replace(/^#/, "").split("?", 2);
   const path = rawPath || "/";
   const query = new URLSearchParams(rawQuery);
-  const parts = path.split("/").filter((part) => part !== "").map(decodeURIComponent);
+  const parts = path
+    .split("/")
+    .filter((part) => part !== "")
+    .map(decodeURIComponent);
   if (parts.length === 0) return { page: "mappings", query };
   if (parts.length === 1 && parts[0] === "new") return { page: "new" };
   if (parts.length === 1 && parts[0] === "health") return { page: "health" };

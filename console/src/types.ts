@@ -34,9 +34,17 @@ export interface Counts {
 }
 
 export function countsOf(counts: Readonly<Record<string, unknown>>): Counts {
-  const n = (key: string) => (typeof counts[key] === "number" ? (counts[key]) : 0);
+  const n = (key: string) => (typeof counts[key] === "number" ? counts[key] : 0);
   const skipped = counts.skipped !== null && typeof counts.skipped === "object" ? (counts.skipped as Record<string, number>) : {};
-  return { source: n("source"), resolved: n("resolved"), skipped, alreadyPresent: n("alreadyPresent"), added: n("added"), removed: n("removed"), failed: n("failed") };
+  return {
+    source: n("source"),
+    resolved: n("resolved"),
+    skipped,
+    alreadyPresent: n("alreadyPresent"),
+    added: n("added"),
+    removed: n("removed"),
+    failed: n("failed"),
+  };
 }
 
 export function skippedTotal(counts: Counts): number {

@@ -10,10 +10,19 @@ import { json, type Route } from "./route.js";
 const actionsSchema = z
   .string()
   .max(500)
-  .transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part !== ""))
+  .transform((text) =>
+    text
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== ""),
+  )
   .pipe(z.array(z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]])).min(1, "name at least one action"));
 const timeSchema = z.iso.datetime({ offset: true, message: "must be an ISO 8601 time such as 2025-03-01T09:00:00Z" }).transform((text) => new Date(text));
-const actorSchema = z.string().trim().max(200, "must be at most 200 characters").regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+const actorSchema = z
+  .string()
+  .trim()
+  .max(200, "must be at most 200 characters")
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 
 export function auditEntryView(entry: AuditEntry): Record<string, unknown> {
   return { ...entry, actionLabel: labelOf(AUDIT_ACTION_LABELS, entry.action) };

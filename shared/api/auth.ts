@@ -133,8 +133,10 @@ export function authenticate(headers: Readonly<Record<string, string | undefined
       return { name: "function-key", roles: FULL_ACCESS, objectId: null, kind: "function-key" };
     case "key": {
       const given = headers[API_KEY_HEADER];
-      if (given !== undefined && auth.apiKey !== undefined && keysEqual(given, auth.apiKey)) return { name: "api-key", roles: FULL_ACCESS, objectId: null, kind: "api-key" };
-      if (given !== undefined && auth.readKey !== undefined && keysEqual(given, auth.readKey)) return { name: "api-read-key", roles: READ_ONLY, objectId: null, kind: "api-key" };
+      if (given !== undefined && auth.apiKey !== undefined && keysEqual(given, auth.apiKey))
+        return { name: "api-key", roles: FULL_ACCESS, objectId: null, kind: "api-key" };
+      if (given !== undefined && auth.readKey !== undefined && keysEqual(given, auth.readKey))
+        return { name: "api-read-key", roles: READ_ONLY, objectId: null, kind: "api-key" };
       throw unauthorized("Send the API key in the x-api-key header.");
     }
     case "easyauth": {

@@ -113,7 +113,12 @@ export interface PreviewView {
   readonly blockedByLabel: string | null;
   readonly counts: Readonly<Record<string, unknown>>;
   /** The settings the preview was computed with (the stored ones, overridden by the query). */
-  readonly settings: { readonly mode: string; readonly removalThresholdPercent: number | null; readonly removalThresholdCount: number | null; readonly includeHybridJoined: boolean };
+  readonly settings: {
+    readonly mode: string;
+    readonly removalThresholdPercent: number | null;
+    readonly removalThresholdCount: number | null;
+    readonly includeHybridJoined: boolean;
+  };
   readonly wouldAdd: number;
   /** Removals the run would make now. */
   readonly wouldRemove: number;
@@ -177,19 +182,19 @@ export interface RunView {
   readonly counts: Readonly<Record<string, unknown>>;
   readonly message: string;
   /** `GET …/runs/{runId}` only: the mapping the run belongs to, named. */
-  readonly mapping?: { readonly collectionId: string; readonly collectionName: string | null; readonly groupId: string; readonly groupName: string | null; readonly memberType: string; readonly mode: string };
+  readonly mapping?: {
+    readonly collectionId: string;
+    readonly collectionName: string | null;
+    readonly groupId: string;
+    readonly groupName: string | null;
+    readonly memberType: string;
+    readonly mode: string;
+  };
   readonly report?: { readonly counts: Readonly<Record<string, number>>; readonly truncated: number } | null;
 }
 
 export type AuditAction =
-  | "mapping.create"
-  | "mapping.update"
-  | "mapping.delete"
-  | "mapping.approve"
-  | "mapping.sync"
-  | "collection.refresh"
-  | "snapshot.discard"
-  | "settings.update";
+  "mapping.create" | "mapping.update" | "mapping.delete" | "mapping.approve" | "mapping.sync" | "collection.refresh" | "snapshot.discard" | "settings.update";
 
 export interface AuditActor {
   /** UPN (Easy Auth), `app:<appId>`, the API key's label, or `local:<OS user>` for `serve`. */

@@ -16,7 +16,7 @@ const searchTextSchema = z
   .trim()
   .min(1, "give at least one character")
   .max(120, "must be at most 120 characters")
-  .regex(/^[^"\\\p{Cc}]+$/u, 'must not contain double quotes, backslashes or control characters');
+  .regex(/^[^"\\\p{Cc}]+$/u, "must not contain double quotes, backslashes or control characters");
 
 const memberTypeSchema = z.enum(["device", "user"]);
 const limitSchema = z.coerce.number().int("must be a whole number from 1 to 100").min(1).max(100);

@@ -73,7 +73,9 @@ function previewView(run: SyncRun, mapping: Mapping, limit: number): Record<stri
       toRemove: preview.toRemove.slice(0, limit),
       skipped: preview.skipped.slice(0, limit),
       /** Named rows (outcome, reason, ResourceID, name, Entra id, object id), removals first. */
-      members: byDecisionOrder(preview.members ?? []).slice(0, limit).map(memberView),
+      members: byDecisionOrder(preview.members ?? [])
+        .slice(0, limit)
+        .map(memberView),
       truncated: Math.max(preview.toAdd.length, preview.toRemove.length, preview.skipped.length, preview.members?.length ?? 0) > limit,
     },
   };

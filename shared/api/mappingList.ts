@@ -10,11 +10,20 @@ export type MappingSort = (typeof MAPPING_SORTS)[number];
 const statusFilterSchema = z
   .string()
   .max(200)
-  .transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part !== ""))
+  .transform((text) =>
+    text
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== ""),
+  )
   .pipe(z.array(z.enum(["needs-attention", ...MAPPING_STATUSES])).min(1, "name at least one status"));
 
 export const mappingListQuerySchemas = {
-  search: z.string().trim().max(200, "must be at most 200 characters").regex(/^[^\p{Cc}]*$/u, "must not contain control characters"),
+  search: z
+    .string()
+    .trim()
+    .max(200, "must be at most 200 characters")
+    .regex(/^[^\p{Cc}]*$/u, "must not contain control characters"),
   status: statusFilterSchema,
   sort: z.enum(MAPPING_SORTS),
   order: z.enum(["asc", "desc"]),
@@ -95,7 +104,13 @@ export function listMappings(fleet: Fleet, query: MappingListQuery, now: number)
     if (query.collectionId !== undefined && entry.mapping.collectionId !== query.collectionId) continue;
     const status = mappingStatus(entry.mapping, entry.state, now);
     // The status is searched as its label says it ("blocked", "never run"), the rest as stored.
-    if (needle !== "" && !(ready.text[index] as string).includes(needle) && !MAPPING_STATUS_LABELS[status].toLowerCase().includes(needle) && !status.includes(needle)) continue;
+    if (
+      needle !== "" &&
+      !(ready.text[index] as string).includes(needle) &&
+      !MAPPING_STATUS_LABELS[status].toLowerCase().includes(needle) &&
+      !status.includes(needle)
+    )
+      continue;
     counts[status] += 1;
     if (NEEDS_ATTENTION.includes(status)) counts["needs-attention"] += 1;
     counts.all += 1;

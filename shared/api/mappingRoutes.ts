@@ -26,7 +26,8 @@ const UPDATABLE = ["mode", "enabled", "includeHybridJoined", "removalThresholdPe
 function pageFromToken(token: string | undefined): number | undefined {
   if (token === undefined) return undefined;
   const match = /^p([1-9][0-9]{0,6})$/.exec(token);
-  if (match === null) throw ApiProblem.validation([{ in: "query", name: "continuationToken", message: "must be a continuationToken returned by a previous page" }]);
+  if (match === null)
+    throw ApiProblem.validation([{ in: "query", name: "continuationToken", message: "must be a continuationToken returned by a previous page" }]);
   return Number(match[1]);
 }
 

@@ -82,10 +82,7 @@ async function pipeBody(response: ServerResponse, pieces: AsyncIterable<string |
  * which stops reading at the route's size limit (64 KiB; 4 MiB for a snapshot part); a declared Content-Length
  * over the largest limit is refused unread.
  */
-export function createNodeHttpListener(
-  api: MappingsApi,
-  options: NodeHttpOptions = {},
-): (request: IncomingMessage, response: ServerResponse) => void {
+export function createNodeHttpListener(api: MappingsApi, options: NodeHttpOptions = {}): (request: IncomingMessage, response: ServerResponse) => void {
   const basePath = (options.basePath ?? "/api").replace(/\/+$/, "");
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -146,7 +146,10 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   if (error instanceof CollectionNotUsableError) return new ApiProblem(422, error.reason, error.message);
   if (error instanceof PartRejected) {
     if (error.tooLarge) return new ApiProblem(413, "payload-too-large", error.message);
-    return ApiProblem.validation([{ in: "body", name: "", message: error.message }, ...error.issues.map((issue) => ({ in: "body" as const, name: issue.path, message: issue.message }))]);
+    return ApiProblem.validation([
+      { in: "body", name: "", message: error.message },
+      ...error.issues.map((issue) => ({ in: "body" as const, name: issue.path, message: issue.message })),
+    ]);
   }
   if (error instanceof SnapshotRefusedError) {
     // Inconsistent parts are the body's fault (400); a full staging area is a size limit (413); the others
@@ -171,7 +174,13 @@ export function problemFromError(error: unknown, log: Logger, context: { method:
   }
   if (error instanceof CredentialUnavailableError) {
     log.warn("No Graph token during an API request", { ...context, error: error.message });
-    return new ApiProblem(503, "credential-unavailable", "The app could not get a token for Microsoft Graph (managed identity or app registration). Try again later.", [], { "retry-after": "60" });
+    return new ApiProblem(
+      503,
+      "credential-unavailable",
+      "The app could not get a token for Microsoft Graph (managed identity or app registration). Try again later.",
+      [],
+      { "retry-after": "60" },
+    );
   }
   const err = ensureError(error);
   // Internals (stack, SDK messages that may carry URLs) go to the log only, never to the caller.

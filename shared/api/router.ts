@@ -84,7 +84,10 @@ export function createMappingsApi(apiDeps: ApiDeps): MappingsApi {
       } catch (error) {
         const problem = problemFromError(error, deps.log, { method: request.method, path: instance });
         if (problem.kind === "authentication-not-enabled") {
-          deps.log.error("API refused: API_AUTH=easyauth but App Service Authentication is not enabled (WEBSITE_AUTH_ENABLED)", { method: request.method, path: instance });
+          deps.log.error("API refused: API_AUTH=easyauth but App Service Authentication is not enabled (WEBSITE_AUTH_ENABLED)", {
+            method: request.method,
+            path: instance,
+          });
         }
         response = problemResponse(problem, instance);
       }

@@ -36,8 +36,16 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
       pattern: "/collections/mapped",
       access: "read-or-push",
       async handle() {
-        const [items, catalog] = await Promise.all([mappedCollections({ mappings: deps.mappings, snapshots: service }, deps.clock.now(), service.maxAgeMs), deps.siteCatalog.current()]);
-        return json(200, { sourceMode: service.pushed ? "pushed" : "adminservice", maxAgeMinutes: service.maxAgeMs / 60_000, items, catalog: catalog === null ? null : stateOf(catalog) });
+        const [items, catalog] = await Promise.all([
+          mappedCollections({ mappings: deps.mappings, snapshots: service }, deps.clock.now(), service.maxAgeMs),
+          deps.siteCatalog.current(),
+        ]);
+        return json(200, {
+          sourceMode: service.pushed ? "pushed" : "adminservice",
+          maxAgeMinutes: service.maxAgeMs / 60_000,
+          items,
+          catalog: catalog === null ? null : stateOf(catalog),
+        });
       },
     },
     {
@@ -105,7 +113,11 @@ export function snapshotRoutes(deps: ApiDeps): Route[] {
         const ref = snapshotRefFrom(params, true);
         const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
         if (contentType !== SNAPSHOT_PART_CONTENT_TYPE) {
-          throw new ApiProblem(415, "unsupported-media-type", `Send a part as ${SNAPSHOT_PART_CONTENT_TYPE} (gzip-compressed JSON), not ${contentType ?? "no content type"}.`);
+          throw new ApiProblem(
+            415,
+            "unsupported-media-type",
+            `Send a part as ${SNAPSHOT_PART_CONTENT_TYPE} (gzip-compressed JSON), not ${contentType ?? "no content type"}.`,
+          );
         }
         const data = await readBodyBytes(request, SNAPSHOT_LIMITS.partBytes);
         const summary = await service.acceptPart(ref.collectionId, ref.snapshotId, ref.part, data);

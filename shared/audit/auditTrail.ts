@@ -3,14 +3,7 @@ import type { Clock } from "../core/ports/clock.js";
 
 /** What a person (or a script) changed; docs/api.md "`GET /audit` — who changed what" lists them. */
 export type AuditAction =
-  | "mapping.create"
-  | "mapping.update"
-  | "mapping.delete"
-  | "mapping.approve"
-  | "mapping.sync"
-  | "collection.refresh"
-  | "snapshot.discard"
-  | "settings.update";
+  "mapping.create" | "mapping.update" | "mapping.delete" | "mapping.approve" | "mapping.sync" | "collection.refresh" | "snapshot.discard" | "settings.update";
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   "mapping.create",
@@ -109,11 +102,19 @@ export function describeChange(before: Readonly<Record<string, unknown>> | null,
     return keys.map((key) => `${key} ${show(before[key])} → ${show(after[key])}`).join(", ");
   }
   const only = after ?? before;
-  return only === null ? "" : Object.entries(only).map(([key, value]) => `${key} ${show(value)}`).join(", ");
+  return only === null
+    ? ""
+    : Object.entries(only)
+        .map(([key, value]) => `${key} ${show(value)}`)
+        .join(", ");
 }
 
 /** The fields of an update that really changed, before and after. */
-export function changedFields<T extends object>(before: T, after: T, fields: readonly (keyof T & string)[]): { before: Record<string, unknown>; after: Record<string, unknown> } {
+export function changedFields<T extends object>(
+  before: T,
+  after: T,
+  fields: readonly (keyof T & string)[],
+): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const was: Record<string, unknown> = {};
   const now: Record<string, unknown> = {};
   for (const field of fields) {

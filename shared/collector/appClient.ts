@@ -145,7 +145,7 @@ export function createAppClient(options: AppClientOptions): CollectorAppClient {
       throw new AppRequestError(null, `The app did not answer ${method} ${path}: ${ensureError(error).message}`, true);
     }
     const text = await response.text().catch(() => "");
-    if (response.status >= 300 && response.status < 400 || response.type === "opaqueredirect") {
+    if ((response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {
       const location = response.headers.get("location");
       throw new AppRequestError(
         response.status,
@@ -199,7 +199,8 @@ export function createAppClient(options: AppClientOptions): CollectorAppClient {
   }
 
   const json = (value: unknown) => ({ type: "application/json", data: JSON.stringify(value) });
-  const snapshotPath = (collectionId: string, snapshotId: string) => `/collections/${encodeURIComponent(collectionId)}/snapshots/${encodeURIComponent(snapshotId)}`;
+  const snapshotPath = (collectionId: string, snapshotId: string) =>
+    `/collections/${encodeURIComponent(collectionId)}/snapshots/${encodeURIComponent(snapshotId)}`;
 
   return {
     async mapped() {
@@ -227,7 +228,10 @@ export function createAppClient(options: AppClientOptions): CollectorAppClient {
 
 /** The API root for the app's root URL or its /api address, with or without a trailing slash. */
 export function apiRootOf(appUrl: string): string {
-  return `${appUrl.trim().replace(/\/+$/, "").replace(/\/api$/i, "")}/api`;
+  return `${appUrl
+    .trim()
+    .replace(/\/+$/, "")
+    .replace(/\/api$/i, "")}/api`;
 }
 
 function problemOf(text: string): { type: string | null; detail: string | null } {

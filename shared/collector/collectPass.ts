@@ -88,12 +88,18 @@ export async function collectOnce(deps: CollectorDeps): Promise<PassSummary> {
   if (mapped.sourceMode !== "pushed") {
     deps.log.warn("the app reads ConfigMgr itself (SOURCE_MODE=adminservice): it takes no snapshots", {});
   }
-  const catalog = mapped.sourceMode === "pushed" && mapped.catalog !== undefined && deps.catalog !== undefined ? await sendCatalog(deps, deps.catalog, mapped.catalog) : undefined;
-  const watermarks = await readWatermarks(deps, mapped.items.map((item) => item.collectionId));
+  const catalog =
+    mapped.sourceMode === "pushed" && mapped.catalog !== undefined && deps.catalog !== undefined
+      ? await sendCatalog(deps, deps.catalog, mapped.catalog)
+      : undefined;
+  const watermarks = await readWatermarks(
+    deps,
+    mapped.items.map((item) => item.collectionId),
+  );
   const collections: CollectionOutcome[] = [];
   for (const item of mapped.items) {
     const known = watermarks === null ? undefined : (watermarks.info.get(item.collectionId.toUpperCase()) ?? null);
-    collections.push(await collectOne(deps, item.collectionId, item.snapshot, item.refresh ? item.refreshReason ?? "asked" : null, known));
+    collections.push(await collectOne(deps, item.collectionId, item.snapshot, item.refresh ? (item.refreshReason ?? "asked") : null, known));
   }
   return {
     collections,
@@ -133,7 +139,7 @@ async function collectOne(
 ): Promise<CollectionOutcome> {
   const started = deps.clock.now();
   const lookAgain = refresh !== null && refresh !== "first-snapshot";
-  const source = (lookAgain ? deps.recheckSources ?? deps.sources : deps.sources).open();
+  const source = (lookAgain ? (deps.recheckSources ?? deps.sources) : deps.sources).open();
   const outcome = (result: CollectionResult, message: string, extra: { members?: number; uploadBytes?: number } = {}): CollectionOutcome => {
     const done: CollectionOutcome = {
       collectionId,
@@ -165,10 +171,14 @@ async function collectOne(
     const bytes = upload.parts.reduce((sum, part) => sum + part.length, 0);
     const result = answer.status === "current" ? "uploaded" : "superseded";
     const why = refresh === null || refresh === "first-snapshot" ? "" : ` (read in full: ${refresh})`;
-    return outcome(result, result === "uploaded" ? `Snapshot ${upload.snapshotId} is current${why}.` : `A newer snapshot (${answer.current.snapshotId}) was already current.`, {
-      members: upload.commit.members,
-      uploadBytes: bytes,
-    });
+    return outcome(
+      result,
+      result === "uploaded" ? `Snapshot ${upload.snapshotId} is current${why}.` : `A newer snapshot (${answer.current.snapshotId}) was already current.`,
+      {
+        members: upload.commit.members,
+        uploadBytes: bytes,
+      },
+    );
   } catch (error) {
     return outcome("failed", ensureError(error).message);
   }
@@ -259,7 +269,9 @@ export function summaryLine(summary: PassSummary, traffic: { requests: number; u
     `collect: ${summary.collections.length} mapped collection(s): ${count("uploaded")} uploaded (${members} members), ` +
     `${count("unchanged")} unchanged, ${count("superseded")} superseded, ${count("failed")} failed; ` +
     `${adminService} AdminService requests, ${traffic.requests} app requests, ${traffic.uploadBytes} bytes uploaded` +
-    (summary.catalog === undefined ? "" : `; catalog ${summary.catalog.result}${summary.catalog.result === "failed" ? `: ${summary.catalog.message}` : ` (${summary.catalog.collections} collections)`}`) +
+    (summary.catalog === undefined
+      ? ""
+      : `; catalog ${summary.catalog.result}${summary.catalog.result === "failed" ? `: ${summary.catalog.message}` : ` (${summary.catalog.collections} collections)`}`) +
     failures.join("")
   );
 }

@@ -5,7 +5,12 @@ import { collectOnce, type CollectorDeps, type PassSummary } from "./collectPass
  * `collect` without --once: a pass every `intervalMs` until `signal` aborts. A failed pass (app down, SMS Provider
  * unreachable) is logged and the next one tries again; the process itself never gives up.
  */
-export async function runCollector(deps: CollectorDeps, intervalMs: number, signal: AbortSignal, onPass: (summary: PassSummary) => void = () => {}): Promise<void> {
+export async function runCollector(
+  deps: CollectorDeps,
+  intervalMs: number,
+  signal: AbortSignal,
+  onPass: (summary: PassSummary) => void = () => {},
+): Promise<void> {
   while (!signal.aborted) {
     const started = deps.clock.now();
     try {

@@ -112,7 +112,10 @@ const webhookReceivers = z
   .string()
   .optional()
   .transform((value, ctx): WebhookReceiver[] => {
-    const tokens = (value ?? "").trim().split(/[\s,]+(?=(?:[a-z]+:)?https?:\/\/)/i).map((token) => token.trim().replace(/,+$/, ""));
+    const tokens = (value ?? "")
+      .trim()
+      .split(/[\s,]+(?=(?:[a-z]+:)?https?:\/\/)/i)
+      .map((token) => token.trim().replace(/,+$/, ""));
     const receivers: WebhookReceiver[] = [];
     for (const token of tokens.filter((t) => t !== "")) {
       const receiver = webhookReceiver(token);
@@ -158,9 +161,7 @@ export const settingsSchema = z.object({
    * `entra-user` (a delegated token of a ConfigMgr administrative user, through a Cloud Management Gateway) or
    * `entra-app` (an app-only token; not documented by Microsoft). Required for a remote AdminService.
    */
-  ADMINSERVICE_AUTH: z
-    .enum(ADMINSERVICE_AUTH_MODES, { message: 'ADMINSERVICE_AUTH must be "negotiate", "entra-user" or "entra-app"' })
-    .optional(),
+  ADMINSERVICE_AUTH: z.enum(ADMINSERVICE_AUTH_MODES, { message: 'ADMINSERVICE_AUTH must be "negotiate", "entra-user" or "entra-app"' }).optional(),
   ADMINSERVICE_SCOPE: optionalText,
   /** negotiate on Linux: the client keytab of the ConfigMgr administrative account (a file path). */
   ADMINSERVICE_KEYTAB: optionalText,
@@ -316,7 +317,9 @@ function adminServiceAuthProblems(settings: Settings): string[] {
     problems.push(`ADMINSERVICE_AUTH=${mode} needs ADMINSERVICE_SCOPE: the Entra scope of the ConfigMgr server app, e.g. https://ConfigMgrService/.default`);
   }
   if (mode === "entra-user" && settings.ADMINSERVICE_CLIENT_ID === undefined) {
-    problems.push("ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_CLIENT_ID: the public client app registration used to sign the ConfigMgr administrative user in");
+    problems.push(
+      "ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_CLIENT_ID: the public client app registration used to sign the ConfigMgr administrative user in",
+    );
   }
   if (mode === "entra-user" && settings.AZURE_TENANT_ID === undefined) {
     problems.push("ADMINSERVICE_AUTH=entra-user needs AZURE_TENANT_ID: the tenant the ConfigMgr administrative user signs in to");
@@ -360,7 +363,9 @@ export function requireCloudSettings(settings: Settings): void {
     problems.push("SERVICEBUS_CONNECTION__fullyQualifiedNamespace is required (the Service Bus namespace)");
   }
   if (settings.ADMINSERVICE_AUTH === "entra-user" && settings.SOURCE_MODE === "adminservice" && settings.ADMINSERVICE_TOKEN_CACHE_SECRET_URI === undefined) {
-    problems.push("ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_TOKEN_CACHE_SECRET_URI in Azure: the Key Vault secret that keeps the signed-in user's token cache (docs/deploy.md)");
+    problems.push(
+      "ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_TOKEN_CACHE_SECRET_URI in Azure: the Key Vault secret that keeps the signed-in user's token cache (docs/deploy.md)",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -56,11 +56,16 @@ export function bearerAdminServiceAuth(options: {
         // Already says what to do (e.g. sign the administrative user in again).
         if (error instanceof SourceReadError) throw error;
         const reason = error instanceof Error ? `: ${error.message.split("\n")[0]?.slice(0, 300) ?? ""}` : "";
-        throw new SourceReadError("access-denied", `Could not get a token for the AdminService as ${options.identity()} (ADMINSERVICE_AUTH=${mode}, scope ${scope})${reason}`, {
-          cause: error,
-        });
+        throw new SourceReadError(
+          "access-denied",
+          `Could not get a token for the AdminService as ${options.identity()} (ADMINSERVICE_AUTH=${mode}, scope ${scope})${reason}`,
+          {
+            cause: error,
+          },
+        );
       }
-      if (token === null) throw new SourceReadError("access-denied", `No token for the AdminService as ${options.identity()} (ADMINSERVICE_AUTH=${mode}, scope ${scope})`);
+      if (token === null)
+        throw new SourceReadError("access-denied", `No token for the AdminService as ${options.identity()} (ADMINSERVICE_AUTH=${mode}, scope ${scope})`);
       return { authorization: `Bearer ${token.token}`, verify: NOTHING_TO_VERIFY };
     },
   };

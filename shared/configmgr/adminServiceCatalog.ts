@@ -59,7 +59,11 @@ export function createAdminServiceCatalog(options: AdminServiceSourceOptions): A
 
   async function byName(text: string, limit: number): Promise<ListedCollection[]> {
     if (!containsRefused) {
-      const url = withQuery(`${urls.root}/wmi/SMS_Collection`, { $filter: `contains(Name,${odataString(text)}) and ${SYNCABLE}`, $select: COLUMNS, $top: limit });
+      const url = withQuery(`${urls.root}/wmi/SMS_Collection`, {
+        $filter: `contains(Name,${odataString(text)}) and ${SYNCABLE}`,
+        $select: COLUMNS,
+        $top: limit,
+      });
       try {
         return summaries(parsePage(await http.getJson(url, ignore), "SMS_Collection").value);
       } catch (error) {
@@ -83,7 +87,8 @@ export function createAdminServiceCatalog(options: AdminServiceSourceOptions): A
     async search(text, limit) {
       const [exact, named] = await Promise.all([byId(text), byName(text, limit)]);
       const found = new Map<string, CollectionSummary>();
-      for (const c of [...exact, ...named]) if (!found.has(c.id.toUpperCase())) found.set(c.id.toUpperCase(), { id: c.id, name: c.name, type: c.type, memberCount: c.memberCount });
+      for (const c of [...exact, ...named])
+        if (!found.has(c.id.toUpperCase())) found.set(c.id.toUpperCase(), { id: c.id, name: c.name, type: c.type, memberCount: c.memberCount });
       return rankFound([...found.values()], text, limit);
     },
     listAll,

@@ -89,10 +89,7 @@ export class AdminServiceHttp {
     return new AdminServiceAccessDeniedError(response.status, `${accessDeniedAdvice(this.options.auth, response.status)} (${describe(url)}${detail})`);
   }
 
-  private async send(
-    url: string,
-    headers: Record<string, string>,
-  ): Promise<{ kind: "response"; response: Response } | { kind: "network"; error: Error }> {
+  private async send(url: string, headers: Record<string, string>): Promise<{ kind: "response"; response: Response } | { kind: "network"; error: Error }> {
     try {
       const response = await this.options.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs) });
       return { kind: "response", response };

@@ -54,7 +54,14 @@ export async function readAllRows(
   };
 
   const known = expected ?? 0;
-  const first = known > pageSize ? await pMap(Array.from({ length: Math.ceil(known / pageSize) }, (_, i) => i * pageSize), readWindow, { concurrency: WINDOWS_IN_FLIGHT }) : [];
+  const first =
+    known > pageSize
+      ? await pMap(
+          Array.from({ length: Math.ceil(known / pageSize) }, (_, i) => i * pageSize),
+          readWindow,
+          { concurrency: WINDOWS_IN_FLIGHT },
+        )
+      : [];
   const rows: unknown[] = [];
   let announced: number | undefined;
   let previousFirst: string | undefined;

@@ -57,7 +57,10 @@ const userSchema = z.object({
 /** An Entra id as ConfigMgr stores it: a GUID, lower-cased; anything else (empty, all zeros, junk) is unknown. */
 function entraId(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  const id = value.trim().replace(/^\{|\}$/g, "").toLowerCase();
+  const id = value
+    .trim()
+    .replace(/^\{|\}$/g, "")
+    .toLowerCase();
   return GUID_PATTERN.test(id) && !/^[0-]+$/.test(id) ? id : null;
 }
 
@@ -162,10 +165,24 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
   }
 
   async function lookupSystems(members: readonly MemberRef[], checkedAt: number): Promise<SourceIdentity[]> {
-    const rows = await lookupResources(http, urls, "SMS_R_System", ["ResourceID", "Name", "AADDeviceID"], members.map((m) => m.resourceId), site.filters, count);
+    const rows = await lookupResources(
+      http,
+      urls,
+      "SMS_R_System",
+      ["ResourceID", "Name", "AADDeviceID"],
+      members.map((m) => m.resourceId),
+      site.filters,
+      count,
+    );
     const systems = new Map(parseRows(systemSchema, rows, "SMS_R_System").map((s) => [s.ResourceID, s]));
     // A member without a system record (an "Unknown Computer" in All Systems) has no Entra identity to sync.
-    await confirmAbsent(http, urls, "SMS_R_System", members.filter((m) => !systems.has(m.resourceId)).map((m) => m.resourceId), count);
+    await confirmAbsent(
+      http,
+      urls,
+      "SMS_R_System",
+      members.filter((m) => !systems.has(m.resourceId)).map((m) => m.resourceId),
+      count,
+    );
     return members.map((m) => {
       const system = systems.get(m.resourceId);
       return { resourceId: m.resourceId, name: system?.Name ?? m.name, entraId: entraId(system?.AADDeviceID), userPrincipalName: null, checkedAt };
@@ -188,10 +205,22 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
   async function lookupUsers(members: readonly MemberRef[], checkedAt: number): Promise<SourceIdentity[]> {
     const rows = await lookupUserRows(members.map((m) => m.resourceId));
     const users = new Map(parseRows(userSchema, rows, "SMS_R_User").map((u) => [u.ResourceID, u]));
-    await confirmAbsent(http, urls, "SMS_R_User", members.filter((m) => !users.has(m.resourceId)).map((m) => m.resourceId), count);
+    await confirmAbsent(
+      http,
+      urls,
+      "SMS_R_User",
+      members.filter((m) => !users.has(m.resourceId)).map((m) => m.resourceId),
+      count,
+    );
     return members.map((m) => {
       const user = users.get(m.resourceId);
-      return { resourceId: m.resourceId, name: user?.Name ?? m.name, entraId: entraId(user?.AADUserID), userPrincipalName: nonEmpty(user?.UserPrincipalName), checkedAt };
+      return {
+        resourceId: m.resourceId,
+        name: user?.Name ?? m.name,
+        entraId: entraId(user?.AADUserID),
+        userPrincipalName: nonEmpty(user?.UserPrincipalName),
+        checkedAt,
+      };
     });
   }
 

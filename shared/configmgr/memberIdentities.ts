@@ -29,11 +29,20 @@ export async function memberIdentities(
   use: IdentityCacheUse | null,
 ): Promise<Map<number, SourceIdentity>> {
   const now = use?.now() ?? Date.now();
-  const known = use === null ? new Map<number, SourceIdentity>() : await use.cache.getMany(kind, members.map((m) => m.resourceId));
-  const toLookUp = use === null ? members : members.filter((m) => {
-    const identity = known.get(m.resourceId);
-    return identity === undefined || isDue(identity, now, use.refresh);
-  });
+  const known =
+    use === null
+      ? new Map<number, SourceIdentity>()
+      : await use.cache.getMany(
+          kind,
+          members.map((m) => m.resourceId),
+        );
+  const toLookUp =
+    use === null
+      ? members
+      : members.filter((m) => {
+          const identity = known.get(m.resourceId);
+          return identity === undefined || isDue(identity, now, use.refresh);
+        });
   const fresh = toLookUp.length === 0 ? [] : await lookup(toLookUp, now);
   if (use !== null && fresh.length > 0) await use.cache.putMany(kind, fresh);
   for (const identity of fresh) known.set(identity.resourceId, identity);

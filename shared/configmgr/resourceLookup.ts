@@ -75,8 +75,7 @@ export async function confirmAbsent(
   ids: readonly number[],
   onAttempt: () => void,
 ): Promise<void> {
-  const truncated = () =>
-    new SourceReadError("truncated", `AdminService left ${ids.length} ${wmiClass} records out of its answers; the read is not trusted`);
+  const truncated = () => new SourceReadError("truncated", `AdminService left ${ids.length} ${wmiClass} records out of its answers; the read is not trusted`);
   if (ids.length > MAX_ABSENT) throw truncated();
   await pMap(
     ids,

@@ -73,7 +73,10 @@ export function loadConsoleFiles(dir: string): ConsoleFiles {
       const name = `/${relative(dir, file).split(sep).join("/")}`;
       const dot = name.lastIndexOf(".");
       const bodies = new Map<ContentCoding, Buffer>([["identity", readFileSync(file)]]);
-      for (const [coding, suffix] of [["br", ".br"], ["gzip", ".gz"]] as const) {
+      for (const [coding, suffix] of [
+        ["br", ".br"],
+        ["gzip", ".gz"],
+      ] as const) {
         if (existsSync(file + suffix)) bodies.set(coding, readFileSync(file + suffix));
       }
       files.set(name, { type: TYPES[name.slice(dot)] ?? "application/octet-stream", bodies });
@@ -99,16 +102,19 @@ export function loadConsoleFiles(dir: string): ConsoleFiles {
 
   return {
     answer(method, path, headers = {}) {
-      if (method !== "GET" && method !== "HEAD") return problem(new ApiProblem(405, "method-not-allowed", "Only GET and HEAD are served here.", [], { allow: "GET, HEAD" }), path);
+      if (method !== "GET" && method !== "HEAD")
+        return problem(new ApiProblem(405, "method-not-allowed", "Only GET and HEAD are served here.", [], { allow: "GET, HEAD" }), path);
       const index = files.get("/index.html");
-      if (index === undefined) return problem(new ApiProblem(503, "internal", "The console is not built: run `npm run build`. The API under /api/ works without it."), path);
+      if (index === undefined)
+        return problem(new ApiProblem(503, "internal", "The console is not built: run `npm run build`. The API under /api/ works without it."), path);
       const acceptEncoding = headers["accept-encoding"];
       if (path === "/" || path === "/index.html") {
         return send(index, { "cache-control": "no-cache", "content-security-policy": CONSOLE_CSP }, acceptEncoding);
       }
       // The page links /favicon.svg; browsers and tools that do not read its <link rel="icon"> ask for /favicon.ico.
       const favicon = files.get("/favicon.svg");
-      if ((path === "/favicon.svg" || path === "/favicon.ico") && favicon !== undefined) return send(favicon, { "cache-control": "public, max-age=86400" }, acceptEncoding);
+      if ((path === "/favicon.svg" || path === "/favicon.ico") && favicon !== undefined)
+        return send(favicon, { "cache-control": "public, max-age=86400" }, acceptEncoding);
       const file = path.startsWith("/assets/") ? files.get(path) : undefined;
       if (file === undefined) return problem(new ApiProblem(404, "not-found", "Nothing here. The console lives at / and the API under /api/."), path);
       return send(file, { "cache-control": "public, max-age=31536000, immutable" }, acceptEncoding);

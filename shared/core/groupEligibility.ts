@@ -18,7 +18,10 @@ const refuse = (reason: GroupRefusal, message: string): GroupVerdict => ({ eligi
  */
 export function judgeGroup(group: GroupInfo, memberType: "device" | "user"): GroupVerdict {
   if (group.groupTypes.includes("DynamicMembership")) {
-    return refuse("dynamic-membership", `Group "${group.displayName}" has dynamic membership; Entra computes its members from a rule, so they cannot be added.`);
+    return refuse(
+      "dynamic-membership",
+      `Group "${group.displayName}" has dynamic membership; Entra computes its members from a rule, so they cannot be added.`,
+    );
   }
   if (group.onPremisesSyncEnabled === true) {
     return refuse("on-premises-synced", `Group "${group.displayName}" is synced from on-premises Active Directory; its members can only be changed there.`);
@@ -28,13 +31,22 @@ export function judgeGroup(group: GroupInfo, memberType: "device" | "user"): Gro
     return refuse("microsoft-365-group", `Group "${group.displayName}" is a Microsoft 365 group; ${why}.`);
   }
   if (group.mailEnabled) {
-    return refuse("mail-enabled", `Group "${group.displayName}" is mail-enabled (a mail-enabled security group or distribution list); Graph cannot change its members.`);
+    return refuse(
+      "mail-enabled",
+      `Group "${group.displayName}" is mail-enabled (a mail-enabled security group or distribution list); Graph cannot change its members.`,
+    );
   }
   if (group.isAssignableToRole === true) {
-    return refuse("role-assignable", `Group "${group.displayName}" can be assigned to Entra roles; changing its members needs role-management rights this app deliberately does not have.`);
+    return refuse(
+      "role-assignable",
+      `Group "${group.displayName}" can be assigned to Entra roles; changing its members needs role-management rights this app deliberately does not have.`,
+    );
   }
   if (!group.securityEnabled) {
-    return refuse("not-security-enabled", `Group "${group.displayName}" is not a security group; Intune, Conditional Access and app assignment need a security group.`);
+    return refuse(
+      "not-security-enabled",
+      `Group "${group.displayName}" is not a security group; Intune, Conditional Access and app assignment need a security group.`,
+    );
   }
   return ok;
 }

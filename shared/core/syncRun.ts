@@ -11,7 +11,6 @@ export type SkipReason =
   /** The Entra object is disabled (accountEnabled false). */
   | "disabled";
 
-
 export type RunStatus =
   /** Everything planned was done. */
   | "succeeded"

@@ -46,12 +46,23 @@ export async function adminServiceChecks(deps: AdminServiceDoctorDeps): Promise<
   const reachable = await reachability(firstCollection, deps, timeoutMs);
   if (reachable.status === "fail") {
     const skipped = "not checked: the AdminService cannot be reached";
-    return [reachable, notApplicable(SIGN_IN, skipped), notApplicable(COLLECTIONS, skipped), notApplicable(AAD_DEVICE_ID, skipped), ...deps.mappedCollections.map((id) => notApplicable(collectionName(id), skipped))];
+    return [
+      reachable,
+      notApplicable(SIGN_IN, skipped),
+      notApplicable(COLLECTIONS, skipped),
+      notApplicable(AAD_DEVICE_ID, skipped),
+      ...deps.mappedCollections.map((id) => notApplicable(collectionName(id), skipped)),
+    ];
   }
   const first = await signInAndRead(http, firstCollection, deps.auth);
   if (first.refused) {
     const skipped = "not checked: the AdminService refused the sign-in";
-    return [reachable, ...first.checks, notApplicable(AAD_DEVICE_ID, skipped), ...deps.mappedCollections.map((id) => notApplicable(collectionName(id), skipped))];
+    return [
+      reachable,
+      ...first.checks,
+      notApplicable(AAD_DEVICE_ID, skipped),
+      ...deps.mappedCollections.map((id) => notApplicable(collectionName(id), skipped)),
+    ];
   }
   const aadDeviceId = await aadDeviceIdCheck(http, urls);
   const source = createAdminServiceSourceProvider(options).open();
@@ -63,7 +74,13 @@ async function reachability(url: string, deps: AdminServiceDoctorDeps, timeoutMs
   const target = new URL(url);
   const answer = await reach(url, { timeoutMs, ...(deps.fetchImpl === undefined ? {} : { fetchImpl: deps.fetchImpl }) });
   if (answer.kind === "unreachable") {
-    const layer = { dns: "name does not resolve", tcp: "connection refused or unreachable", tls: "TLS handshake failed", timeout: "no answer", network: "no answer" }[answer.layer];
+    const layer = {
+      dns: "name does not resolve",
+      tcp: "connection refused or unreachable",
+      tls: "TLS handshake failed",
+      timeout: "no answer",
+      network: "no answer",
+    }[answer.layer];
     return failed(REACHABLE, `${target.host}: ${layer} (${answer.code ?? answer.message})`, reachFix(answer.layer, target, "ADMINSERVICE_URL"));
   }
   const offers = answer.challenges.length === 0 ? "" : `; it offers ${answer.challenges.join(", ")} sign-in`;
@@ -73,7 +90,8 @@ async function reachability(url: string, deps: AdminServiceDoctorDeps, timeoutMs
 /** One SMS_Collection record read with the configured sign-in: proves the identity is accepted and the class readable. */
 async function signInAndRead(http: AdminServiceHttp, url: string, auth: AdminServiceAuth): Promise<{ refused: boolean; checks: DiagnosticCheck[] }> {
   const who = `${auth.identity()} (ADMINSERVICE_AUTH=${auth.mode})`;
-  const accepted = auth.mode === "none" ? notApplicable(SIGN_IN, "the loopback simulated AdminService takes no credentials") : passed(SIGN_IN, `accepted ${who}`);
+  const accepted =
+    auth.mode === "none" ? notApplicable(SIGN_IN, "the loopback simulated AdminService takes no credentials") : passed(SIGN_IN, `accepted ${who}`);
   let body: unknown;
   try {
     body = await http.getJson(url, () => undefined);
@@ -119,15 +137,19 @@ function describeRow(row: unknown): string {
 }
 
 function signInFix(auth: AdminServiceAuth): string {
-  if (auth.mode === "entra-user") return "Sign the administrative user in again (collection-sync adminservice sign-in); its refresh token was revoked or expired.";
-  if (auth.mode === "entra-app") return "Check ADMINSERVICE_SCOPE (the ConfigMgr server app's Application ID URI + /.default) and that the app's identity can get tokens here.";
+  if (auth.mode === "entra-user")
+    return "Sign the administrative user in again (collection-sync adminservice sign-in); its refresh token was revoked or expired.";
+  if (auth.mode === "entra-app")
+    return "Check ADMINSERVICE_SCOPE (the ConfigMgr server app's Application ID URI + /.default) and that the app's identity can get tokens here.";
   if (auth.mode === "negotiate") return "Check the keytab (klist -k) and that the KDC is reachable; a password change of the account invalidates the keytab.";
   return NEEDS_ROLE(auth);
 }
 
 function readFix(error: unknown): string {
-  if (error instanceof SourceReadError && error.kind === "timeout") return "The SMS Provider is slow or overloaded: check its IIS and WMI health, then try again.";
-  if (error instanceof AdminServiceStatusError && error.status >= 500) return "The SMS Provider failed the request: see its AdminService log (adminservice.log on the SMS Provider).";
+  if (error instanceof SourceReadError && error.kind === "timeout")
+    return "The SMS Provider is slow or overloaded: check its IIS and WMI health, then try again.";
+  if (error instanceof AdminServiceStatusError && error.status >= 500)
+    return "The SMS Provider failed the request: see its AdminService log (adminservice.log on the SMS Provider).";
   return "Check that ADMINSERVICE_URL is the AdminService root and that the SMS Provider's AdminService is running.";
 }
 

@@ -46,6 +46,9 @@ async function enabledMappings(store: MappingStore): Promise<{ mappings: Mapping
     for await (const mapping of store.listAll({ enabledOnly: true })) mappings.push(mapping);
     return { mappings, checks: [] };
   } catch (error) {
-    return { mappings: [], checks: [failed("Mappings", `cannot be listed, so no mapped collection or group is checked: ${errorLine(error)}`, "Fix Table Storage (above) first.")] };
+    return {
+      mappings: [],
+      checks: [failed("Mappings", `cannot be listed, so no mapped collection or group is checked: ${errorLine(error)}`, "Fix Table Storage (above) first.")],
+    };
   }
 }

@@ -33,7 +33,9 @@ export async function diagnoseCollector(deps: CollectorDoctorDeps): Promise<Diag
   const checks: DiagnosticCheck[] = [];
   let mapped: MappedCollections | null = null;
   if (answer.kind === "unreachable") {
-    checks.push(failed(REACHABLE, `${new URL(mappedUrl).host}: ${answer.code ?? answer.message}`, reachFix(answer.layer, new URL(mappedUrl), "COLLECTOR_APP_URL")));
+    checks.push(
+      failed(REACHABLE, `${new URL(mappedUrl).host}: ${answer.code ?? answer.message}`, reachFix(answer.layer, new URL(mappedUrl), "COLLECTOR_APP_URL")),
+    );
     checks.push(await tokenCheck(deps.appAuth), notApplicable(ACCEPTS, "not checked: the app cannot be reached"));
   } else {
     checks.push(passed(REACHABLE, `${new URL(mappedUrl).host} answered HTTP ${answer.status} in ${answer.ms} ms without credentials`));
@@ -75,12 +77,19 @@ async function acceptsCheck(deps: CollectorDoctorDeps): Promise<{ check: Diagnos
     const mapped = await deps.app.mapped();
     if (mapped.sourceMode !== "pushed") {
       return {
-        check: failed(ACCEPTS, `the app reads the AdminService itself (SOURCE_MODE=${mapped.sourceMode}) and refuses snapshots`, "Set SOURCE_MODE=pushed on the app, or stop the collector."),
+        check: failed(
+          ACCEPTS,
+          `the app reads the AdminService itself (SOURCE_MODE=${mapped.sourceMode}) and refuses snapshots`,
+          "Set SOURCE_MODE=pushed on the app, or stop the collector.",
+        ),
         mapped,
       };
     }
     const via = deps.appAuth.kind === "api-key" ? "API_KEY accepted; " : "";
-    return { check: passed(ACCEPTS, `${via}${mapped.items.length} mapped collection(s): ${mapped.items.map((i) => i.collectionId).join(", ") || "none yet"}`), mapped };
+    return {
+      check: passed(ACCEPTS, `${via}${mapped.items.length} mapped collection(s): ${mapped.items.map((i) => i.collectionId).join(", ") || "none yet"}`),
+      mapped,
+    };
   } catch (error) {
     if (error instanceof AppRequestError && error.status === 401) {
       const fix =
@@ -89,7 +98,8 @@ async function acceptsCheck(deps: CollectorDoctorDeps): Promise<{ check: Diagnos
           : "COLLECTOR_APP_ID_URI must be the app's Application ID URI (api://<API_CLIENT_ID>), and the app's Authentication must accept tokens for it.";
       return { check: failed(ACCEPTS, `the app refused the collector's credentials (401)`, fix), mapped: null };
     }
-    if (error instanceof AppRequestError && error.status === 403) return { check: failed(ACCEPTS, "the app answered 403: the collector's identity lacks the role the upload needs", ASSIGN_ROLE), mapped: null };
+    if (error instanceof AppRequestError && error.status === 403)
+      return { check: failed(ACCEPTS, "the app answered 403: the collector's identity lacks the role the upload needs", ASSIGN_ROLE), mapped: null };
     return { check: failed(ACCEPTS, errorLine(error), "Check COLLECTOR_APP_URL (the app's root URL or its /api address) and the app's health."), mapped: null };
   }
 }

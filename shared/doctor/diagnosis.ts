@@ -32,5 +32,8 @@ export function diagnosisOf(checks: readonly DiagnosticCheck[]): Diagnosis {
 /** A check's error as one short line (messages of our adapters are written for admins already). */
 export function errorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ").trim().slice(0, 400);
+  return message
+    .replace(/\s*\n\s*/g, " ")
+    .trim()
+    .slice(0, 400);
 }

@@ -23,7 +23,8 @@ const ALWAYS = "GroupMember.ReadWrite.All";
 const FOR_DEVICES = "Device.ReadWrite.All";
 const FOR_USERS = "User.Read.All";
 const TOO_BROAD = (role: string) => role === "Group.ReadWrite.All" || role === "Directory.ReadWrite.All" || role.startsWith("RoleManagement.");
-const GRANT = "Grant them to the app's identity as application permissions (infra/grant-graph-permissions.sh); tokens are cached for up to 24 h, so a new grant shows up late.";
+const GRANT =
+  "Grant them to the app's identity as application permissions (infra/grant-graph-permissions.sh); tokens are cached for up to 24 h, so a new grant shows up late.";
 
 /**
  * Graph per tenant the mappings write to: a token can be had, its `roles` claim holds the app roles the
@@ -43,18 +44,30 @@ export async function graphChecks(deps: GraphDoctorDeps): Promise<DiagnosticChec
 
 const inTenant = (name: string, tenantId: string | null) => (tenantId === null ? name : `${name} (tenant ${tenantId})`);
 
-async function tokenChecks(deps: GraphDoctorDeps, tenantId: string | null, mappings: readonly Mapping[]): Promise<{ checks: DiagnosticCheck[]; usable: boolean }> {
+async function tokenChecks(
+  deps: GraphDoctorDeps,
+  tenantId: string | null,
+  mappings: readonly Mapping[],
+): Promise<{ checks: DiagnosticCheck[]; usable: boolean }> {
   const tokenName = inTenant("Graph token", tenantId);
   const rolesName = inTenant("Graph app roles", tenantId);
   let credential: TokenCredential | null;
   try {
     credential = deps.credentialFor(tenantId);
   } catch (error) {
-    return { checks: [failed(tokenName, errorLine(error), "Set MULTITENANT_CLIENT_ID to the multi-tenant app registration consented in that tenant (docs/deploy.md).")], usable: false };
+    return {
+      checks: [
+        failed(tokenName, errorLine(error), "Set MULTITENANT_CLIENT_ID to the multi-tenant app registration consented in that tenant (docs/deploy.md)."),
+      ],
+      usable: false,
+    };
   }
   if (credential === null) {
     const why = "the loopback simulated tenant issues no tokens";
-    return { checks: [notApplicable(tokenName, `${why}: Graph is called without one`), notApplicable(rolesName, `${why}: no roles claim to read`)], usable: true };
+    return {
+      checks: [notApplicable(tokenName, `${why}: Graph is called without one`), notApplicable(rolesName, `${why}: no roles claim to read`)],
+      usable: true,
+    };
   }
   const scope = graphScopeFor(new URL(deps.baseUrl));
   let token: string;
@@ -71,10 +84,19 @@ async function tokenChecks(deps: GraphDoctorDeps, tenantId: string | null, mappi
   }
   const claims = readTokenClaims(token);
   if (claims === null) {
-    return { checks: [passed(tokenName, `a token for ${scope} (not a JWT)`), notApplicable(rolesName, "the token is not a JWT: its roles cannot be read")], usable: true };
+    return {
+      checks: [passed(tokenName, `a token for ${scope} (not a JWT)`), notApplicable(rolesName, "the token is not a JWT: its roles cannot be read")],
+      usable: true,
+    };
   }
   const who = `${claims.subject ?? "an unnamed identity"}${claims.appId === null || claims.subject === claims.appId ? "" : ` (app ${claims.appId})`}`;
-  return { checks: [passed(tokenName, `a token for ${scope} as ${who}${claims.tenantId === null ? "" : ` in tenant ${claims.tenantId}`}`), ...roleChecks(rolesName, claims, mappings, tenantId)], usable: true };
+  return {
+    checks: [
+      passed(tokenName, `a token for ${scope} as ${who}${claims.tenantId === null ? "" : ` in tenant ${claims.tenantId}`}`),
+      ...roleChecks(rolesName, claims, mappings, tenantId),
+    ],
+    usable: true,
+  };
 }
 
 function roleChecks(name: string, claims: TokenClaims, mappings: readonly Mapping[], tenantId: string | null): DiagnosticCheck[] {
@@ -94,7 +116,10 @@ function roleChecks(name: string, claims: TokenClaims, mappings: readonly Mappin
   const why = `${devices} device and ${users} user mapping${users === 1 ? "" : "s"}${tenantId === null ? "" : " in this tenant"}`;
   const checks: DiagnosticCheck[] = [];
   if (missing.length > 0) {
-    const readOnly = missing.includes(FOR_DEVICES) && claims.roles.includes("Device.Read.All") ? " Device.Read.All is not enough: Graph adds a device to a group only if the app may write the device." : "";
+    const readOnly =
+      missing.includes(FOR_DEVICES) && claims.roles.includes("Device.Read.All")
+        ? " Device.Read.All is not enough: Graph adds a device to a group only if the app may write the device."
+        : "";
     checks.push(failed(name, `missing ${missing.join(", ")} (needed for ${why}; the token has: ${has})`, `${GRANT}${readOnly}`));
   } else {
     checks.push(passed(name, `${needed.join(", ")} (needed for ${why})`));

@@ -24,9 +24,17 @@ export async function queueChecks(queue: JobQueue): Promise<DiagnosticCheck[]> {
         ? notApplicable("Dead-lettered jobs", "unknown: set SERVICEBUS_RESOURCE_ID (and Monitoring Reader on the namespace) to count them")
         : count === 0
           ? passed("Dead-lettered jobs", "none")
-          : failed("Dead-lettered jobs", `${count} job(s) failed 10 deliveries in a row`, "See why in Application Insights (exceptions), fix the cause, then clear the dead-letter queue (docs/queue.md); the next tick plans every mapping again anyway.");
+          : failed(
+              "Dead-lettered jobs",
+              `${count} job(s) failed 10 deliveries in a row`,
+              "See why in Application Insights (exceptions), fix the cause, then clear the dead-letter queue (docs/queue.md); the next tick plans every mapping again anyway.",
+            );
   } catch (error) {
-    deadLetters = failed("Dead-lettered jobs", errorLine(error), "Check SERVICEBUS_RESOURCE_ID and that the identity holds Monitoring Reader on the namespace.");
+    deadLetters = failed(
+      "Dead-lettered jobs",
+      errorLine(error),
+      "Check SERVICEBUS_RESOURCE_ID and that the identity holds Monitoring Reader on the namespace.",
+    );
   }
   return [reached, deadLetters];
 }

@@ -215,7 +215,8 @@ export function reserve(state: BudgetState, cost: Cost, now: number, limits: Bud
 export function release(state: BudgetState, cost: Cost, now: number, limits: BudgetLimits): BudgetState {
   const current = advance(state, now, limits);
   // Only a debt is given back: the 429 emptied the balance, and what it was paid from is gone with it.
-  const giveBack = (b: Bucket, amount: number): Bucket => (amount <= 0 ? b : { ...b, tokens: b.tokens < 0 ? Math.min(0, b.tokens + amount) : b.tokens, granted: b.granted - amount });
+  const giveBack = (b: Bucket, amount: number): Bucket =>
+    amount <= 0 ? b : { ...b, tokens: b.tokens < 0 ? Math.min(0, b.tokens + amount) : b.tokens, granted: b.granted - amount };
   return { ...current, writes: giveBack(current.writes, cost.writes), units: giveBack(current.units, cost.units) };
 }
 
@@ -268,7 +269,11 @@ export function throttled(state: BudgetState, kind: BudgetKind, refusal: Refusal
     // before it (in flight together) were counted as accepted when it started: they come off its start. Refusals
     // sent after it came off `accepted` already; the writes accepted since it still count in the window.
     // (Counted from Graph's answers, writes accepted are never refusals: nothing to take back.)
-    acceptedAtThrottle: !sameEvent ? accepted : b.accepted !== undefined ? b.acceptedAtThrottle : b.acceptedAtThrottle - (b.throttledAt !== null && refusal.sentAt <= b.throttledAt ? refused : 0),
+    acceptedAtThrottle: !sameEvent
+      ? accepted
+      : b.accepted !== undefined
+        ? b.acceptedAtThrottle
+        : b.acceptedAtThrottle - (b.throttledAt !== null && refusal.sentAt <= b.throttledAt ? refused : 0),
   };
   return { ...current, [kind]: bucket };
 }

@@ -56,16 +56,10 @@ export function namesObject(info: GraphErrorInfo, objectId: string): boolean {
  */
 export function permanentGroupError400(groupId: string, info: GraphErrorInfo): PermanentSyncError | null {
   if (/on-premises mastered Directory Sync objects/i.test(info.message)) {
-    return new PermanentSyncError(
-      "on-premises-synced",
-      `Group ${groupId} is synced from on-premises Active Directory; its members can only be changed there.`,
-    );
+    return new PermanentSyncError("on-premises-synced", `Group ${groupId} is synced from on-premises Active Directory; its members can only be changed there.`);
   }
   if (/originated within an external service/i.test(info.message)) {
-    return new PermanentSyncError(
-      "mail-enabled",
-      `Group ${groupId} is mail-enabled (managed by Exchange); Graph cannot change its members.`,
-    );
+    return new PermanentSyncError("mail-enabled", `Group ${groupId} is mail-enabled (managed by Exchange); Graph cannot change its members.`);
   }
   return null;
 }

@@ -7,8 +7,7 @@ import { odataString } from "../odata.js";
 import { queryValue, searchable, searchClause, segment } from "./odata.js";
 import { forEachPage, readPage } from "./paging.js";
 
-export const GROUP_SELECT =
-  "id,displayName,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled,isAssignableToRole,membershipRule";
+export const GROUP_SELECT = "id,displayName,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled,isAssignableToRole,membershipRule";
 
 /** Graph's page size maximum; `$top=1000` is refused (docs/service-facts.md). */
 export const PAGE_SIZE = 999;

@@ -76,7 +76,13 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
       if (fullyThrottled > giveUpAfter) return defer(batch, lastThrottleWait);
       let answers: GraphAnswer[];
       try {
-        answers = await sendBatch(connection, stats, batch.map((e) => e.job.request), options.operation, deadline);
+        answers = await sendBatch(
+          connection,
+          stats,
+          batch.map((e) => e.job.request),
+          options.operation,
+          deadline,
+        );
       } catch (error) {
         if (error instanceof ThrottleDeferral) return defer(batch, error.retryAfterMs);
         throw error;
@@ -86,7 +92,9 @@ export async function runJobs<J extends { readonly request: SubRequest }>(
       let sentAt = 0;
       const refused: Record<BudgetKind, number> = { writes: 0, units: 0 };
       // What Graph charged to its write budget: the pacer measures the rate it really grants from these.
-      connection.budget.accepted(batch.filter((e, index) => e.job.request.kind === "write" && !isThrottleStatus((answers[index] ?? missingAnswer).status)).length);
+      connection.budget.accepted(
+        batch.filter((e, index) => e.job.request.kind === "write" && !isThrottleStatus((answers[index] ?? missingAnswer).status)).length,
+      );
       for (const [index, entry] of batch.entries()) {
         const answer = answers[index] ?? missingAnswer;
         if (isThrottleStatus(answer.status)) {

@@ -165,12 +165,7 @@ function byOriginalKeys<T>(wanted: Map<string, string[]>, found: Map<string, T>)
 }
 
 /** GET sub-requests in `$batch`; a page with a nextLink (rare for ≤ 15 values) is followed outside the batch. */
-async function batchedReads(
-  context: GraphContext,
-  requests: readonly SubRequest[],
-  operation: string,
-  onPage: (page: Page) => void,
-): Promise<void> {
+async function batchedReads(context: GraphContext, requests: readonly SubRequest[], operation: string, onPage: (page: Page) => void): Promise<void> {
   if (requests.length === 0) return;
   const more: string[] = [];
   const handle = (_job: { request: SubRequest }, answer: GraphAnswer) => {
@@ -180,12 +175,18 @@ async function batchedReads(
     if (page.nextLink !== null) more.push(context.connection.relativePath(page.nextLink));
     return [];
   };
-  const result = await runJobs(context.connection, context.stats, requests.map((request) => ({ request })), handle, {
-    operation,
-    parallel: context.parallel,
-    clock: context.clock,
-    retry: context.retry,
-  });
+  const result = await runJobs(
+    context.connection,
+    context.stats,
+    requests.map((request) => ({ request })),
+    handle,
+    {
+      operation,
+      parallel: context.parallel,
+      clock: context.clock,
+      retry: context.retry,
+    },
+  );
   if (result.deferred.length > 0) {
     throw new GraphRequestError(429, "TooManyRequests", "Graph kept throttling; giving up for now", operation);
   }

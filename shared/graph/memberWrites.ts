@@ -59,12 +59,7 @@ function referenceRoot(graphRoot: string): string {
   return graphRoot.startsWith("https://") ? graphRoot : "https://graph.microsoft.com";
 }
 
-export async function addMembers(
-  deps: WriteDeps,
-  groupId: string,
-  objectIds: readonly string[],
-  options: WriteOptions = {},
-): Promise<MemberWriteResult> {
+export async function addMembers(deps: WriteDeps, groupId: string, objectIds: readonly string[], options: WriteOptions = {}): Promise<MemberWriteResult> {
   const { connection } = deps.context;
   const directoryObjects = `${referenceRoot(connection.graphRoot)}/${connection.version}/directoryObjects/`;
   const job = (ids: readonly string[], lagRetries = 0): WriteJob => ({
@@ -80,12 +75,7 @@ export async function addMembers(
   return write(deps, groupId, objectIds, { action: "add", perRequest: MEMBERS_PER_PATCH, makeJob: job, outcomeOf: addOutcome }, options);
 }
 
-export async function removeMembers(
-  deps: WriteDeps,
-  groupId: string,
-  objectIds: readonly string[],
-  options: WriteOptions = {},
-): Promise<MemberWriteResult> {
+export async function removeMembers(deps: WriteDeps, groupId: string, objectIds: readonly string[], options: WriteOptions = {}): Promise<MemberWriteResult> {
   const job = (ids: readonly string[], lagRetries = 0): WriteJob => ({
     ids,
     lagRetries,
@@ -128,13 +118,7 @@ interface WritePlan {
   readonly outcomeOf: (job: WriteJob, groupId: string, status: number, info: GraphErrorInfo) => Outcome;
 }
 
-async function write(
-  deps: WriteDeps,
-  groupId: string,
-  objectIds: readonly string[],
-  plan: WritePlan,
-  options: WriteOptions,
-): Promise<MemberWriteResult> {
+async function write(deps: WriteDeps, groupId: string, objectIds: readonly string[], plan: WritePlan, options: WriteOptions): Promise<MemberWriteResult> {
   const { makeJob, outcomeOf } = plan;
   const done: string[] = [];
   const alreadyDone: string[] = [];
@@ -216,10 +200,7 @@ async function groupLevelError(
     if (known !== null || isAlreadyExists(status, info) || isReplicationLag(status, info)) return known;
     // Any other refusal from a Microsoft 365 group: it takes users only and is not a target (docs/service-facts.md).
     if ((await readGroup())?.groupTypes.some((t) => t.toLowerCase() === "unified") === true) {
-      return new PermanentSyncError(
-        "microsoft-365-group",
-        `Group ${groupId} is a Microsoft 365 group; collection-sync fills security groups only.`,
-      );
+      return new PermanentSyncError("microsoft-365-group", `Group ${groupId} is a Microsoft 365 group; collection-sync fills security groups only.`);
     }
     return null;
   }

@@ -22,12 +22,7 @@ type Item = Record<string, unknown>;
  * after 7 days: 410 Gone or `syncStateNotFound`; issued for another Graph root) or when a change came without a
  * member type (it cannot be told apart): the caller reads the group in full.
  */
-export async function readMembershipChanges(
-  context: GraphContext,
-  groupId: string,
-  kind: MemberKind,
-  token: string,
-): Promise<MembershipChanges | null> {
+export async function readMembershipChanges(context: GraphContext, groupId: string, kind: MemberKind, token: string): Promise<MembershipChanges | null> {
   let path: string;
   try {
     path = context.connection.relativePath(token);

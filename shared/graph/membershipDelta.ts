@@ -32,10 +32,7 @@ export async function membershipToken(context: GraphContext, groupId: string, pr
     // A token from another Graph root (the setting changed): start over.
     return { changed: true, token: await latestToken(context, groupId) };
   }
-  const first = await context.connection.send(
-    { method: "GET", path, reads: 1, writes: 0, operation: "check group changes" },
-    context.stats,
-  );
+  const first = await context.connection.send({ method: "GET", path, reads: 1, writes: 0, operation: "check group changes" }, context.stats);
   if (isExpired(first.status, first.body)) return { changed: true, token: await latestToken(context, groupId) };
   if (first.status !== 200) throw readFailure(first, "check group changes");
 

@@ -1,7 +1,6 @@
 /** Building Graph query text safely: literals, `in` lists and `$search` phrases (docs/service-facts.md, Graph). */
 import { odataString } from "../odata.js";
 
-
 /** `property in ('a','b')` — callers keep lists at ≤ 15 values (Graph refuses 16 child clauses). */
 export function inFilter(property: string, values: readonly string[]): string {
   return `${property} in (${values.map(odataString).join(",")})`;

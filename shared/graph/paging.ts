@@ -30,19 +30,19 @@ export interface PagingOptions {
  * A link that comes back a second time would loop for ever (nothing documents that Graph never does it, and a
  * proxy or a bug can), so it ends the read with an error: like a truncated read, never a silent partial result.
  */
-export async function forEachPage(
-  context: GraphContext,
-  firstPath: string,
-  onPage: (page: Page) => void,
-  options: PagingOptions,
-): Promise<string | null> {
+export async function forEachPage(context: GraphContext, firstPath: string, onPage: (page: Page) => void, options: PagingOptions): Promise<string | null> {
   let path: string | null = firstPath;
   const visited = new Set<string>();
   let first = true;
   let deltaLink: string | null = null;
   while (path !== null) {
     if (visited.has(path)) {
-      throw new GraphRequestError(0, "RepeatedNextLink", `Graph sent a nextLink it had already sent (${path.split("?")[0]}); stopped instead of reading in a loop`, options.operation);
+      throw new GraphRequestError(
+        0,
+        "RepeatedNextLink",
+        `Graph sent a nextLink it had already sent (${path.split("?")[0]}); stopped instead of reading in a loop`,
+        options.operation,
+      );
     }
     visited.add(path);
     const answer = await context.connection.send(

@@ -5,7 +5,17 @@
  * instances together send what one tenant's budget sustains instead of eight times that.
  */
 import type { Clock } from "../core/ports/clock.js";
-import { acceptedWrites, initialBudget, release as releaseReservation, reserve, throttled, type BudgetKind, type BudgetLimits, type BudgetState, type Cost } from "./budgetModel.js";
+import {
+  acceptedWrites,
+  initialBudget,
+  release as releaseReservation,
+  reserve,
+  throttled,
+  type BudgetKind,
+  type BudgetLimits,
+  type BudgetState,
+  type Cost,
+} from "./budgetModel.js";
 import type { Admission } from "./throttle.js";
 
 /** Where a budget's state is kept. `change` applies `step` atomically; a null state from `step` writes nothing. */
@@ -50,7 +60,9 @@ export function createTenantBudget(book: BudgetBook, limits: BudgetLimits, clock
 
   // Times are absolute, and each sleep is measured from the clock right before it: callers that were answered
   // together must not add their waits up.
-  type Step = { readonly admitted: true; readonly sendAt: number; readonly reservedAt: number } | { readonly admitted: false; readonly waitMs: number; readonly askAt: number; readonly final: boolean };
+  type Step =
+    | { readonly admitted: true; readonly sendAt: number; readonly reservedAt: number }
+    | { readonly admitted: false; readonly waitMs: number; readonly askAt: number; readonly final: boolean };
 
   async function reserveOnce(cost: Cost, deadline: number | undefined): Promise<Step> {
     const owed = owedUnits;
@@ -85,7 +97,10 @@ export function createTenantBudget(book: BudgetBook, limits: BudgetLimits, clock
   // others write.
   const turns: Record<"reads" | "writes", Promise<void>> = { reads: Promise.resolve(), writes: Promise.resolve() };
 
-  async function admit(cost: Cost, deadline: number | undefined): Promise<{ readonly admitted: true; readonly sendAt: number; readonly reservedAt: number } | Exclude<Admission, { readonly admitted: true }>> {
+  async function admit(
+    cost: Cost,
+    deadline: number | undefined,
+  ): Promise<{ readonly admitted: true; readonly sendAt: number; readonly reservedAt: number } | Exclude<Admission, { readonly admitted: true }>> {
     for (;;) {
       const step = await reserveOnce(cost, deadline);
       if (step.admitted) return step;
@@ -128,7 +143,10 @@ export function createTenantBudget(book: BudgetBook, limits: BudgetLimits, clock
       const reporting = unreported;
       await book.change((state) => {
         const now = clock.now();
-        return { state: throttled(acceptedWrites(state ?? initialBudget(limits, now), reporting), kind, { refused, retryAfterMs, sentAt }, now, limits), result: undefined };
+        return {
+          state: throttled(acceptedWrites(state ?? initialBudget(limits, now), reporting), kind, { refused, retryAfterMs, sentAt }, now, limits),
+          result: undefined,
+        };
       });
       unreported -= reporting;
     },

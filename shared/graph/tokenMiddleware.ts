@@ -94,8 +94,7 @@ function withAuthorization(headers: RequestInit["headers"], token: string): Reco
   if (headers instanceof Headers) headers.forEach((value, key) => (out[key] = value));
   else if (Array.isArray(headers)) {
     for (const [key, value] of headers) if (key !== undefined && value !== undefined) out[key] = value;
-  }
-  else if (headers !== undefined) Object.assign(out, headers);
+  } else if (headers !== undefined) Object.assign(out, headers);
   for (const key of Object.keys(out)) if (key.toLowerCase() === "authorization") delete out[key];
   out["Authorization"] = `Bearer ${token}`;
   return out;

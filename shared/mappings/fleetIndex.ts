@@ -115,10 +115,16 @@ export function createFleetIndex(
     }
     if (now - loadedAt >= reloadEveryMs && reloading === null) {
       reloading = shared(null, fullLoad, () => (reloading = null));
-      reloading.catch((error: unknown) => deps.log.warn("Re-reading every mapping for the list failed; the next request tries again", { error: ensureError(error).message }));
+      reloading.catch((error: unknown) =>
+        deps.log.warn("Re-reading every mapping for the list failed; the next request tries again", { error: ensureError(error).message }),
+      );
     }
     if (now - checkedAt >= checkEveryMs) {
-      checking = shared(checking, () => check(checkedAt), () => (checking = null));
+      checking = shared(
+        checking,
+        () => check(checkedAt),
+        () => (checking = null),
+      );
       await checking;
     }
   }

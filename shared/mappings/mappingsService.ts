@@ -130,8 +130,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
         mode: changes.mode ?? before.mode,
         enabled: changes.enabled ?? before.enabled,
         includeHybridJoined: changes.includeHybridJoined ?? before.includeHybridJoined,
-        removalThresholdPercent:
-          changes.removalThresholdPercent === undefined ? before.removalThresholdPercent : changes.removalThresholdPercent,
+        removalThresholdPercent: changes.removalThresholdPercent === undefined ? before.removalThresholdPercent : changes.removalThresholdPercent,
         removalThresholdCount: changes.removalThresholdCount === undefined ? before.removalThresholdCount : changes.removalThresholdCount,
         notify: changes.notify ?? before.notify,
         updatedAt: new Date(deps.clock.now()).toISOString(),
@@ -161,11 +160,7 @@ export function createMappingsService(deps: MappingsServiceDeps): MappingsServic
       deps.log.info("mapping deleted", { mappingKey, by: options.by });
       // The mapping is gone either way; leftovers are reported, not hidden, and a failure here must not
       // turn a completed delete into an error the caller would retry against a 404.
-      const cleanups = await Promise.allSettled([
-        deps.state.delete(mappingKey),
-        deps.ledger.deleteAll(mappingKey),
-        deps.runs.deleteAll(mappingKey),
-      ]);
+      const cleanups = await Promise.allSettled([deps.state.delete(mappingKey), deps.ledger.deleteAll(mappingKey), deps.runs.deleteAll(mappingKey)]);
       const failed = cleanups.flatMap((result, index) =>
         result.status === "rejected" ? [{ part: ["state", "ledger", "runs"][index], error: String(result.reason) }] : [],
       );

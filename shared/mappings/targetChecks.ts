@@ -48,7 +48,10 @@ export async function checkCollection(
     const listed = (await catalog?.find(collectionId)) ?? null;
     if (listed !== null) {
       if (memberType !== undefined && memberType !== listed.type) {
-        throw new CollectionNotUsableError("unsupported-collection-type", `Collection ${collectionId} ("${listed.name}") is a ${listed.type} collection, not a ${memberType} collection.`);
+        throw new CollectionNotUsableError(
+          "unsupported-collection-type",
+          `Collection ${collectionId} ("${listed.name}") is a ${listed.type} collection, not a ${memberType} collection.`,
+        );
       }
       return { info: null, memberType: listed.type, name: listed.name };
     }
@@ -63,24 +66,19 @@ export async function checkCollection(
     throw new CollectionNotUsableError("collection-not-found", `Collection ${collectionId} does not exist in ConfigMgr.`);
   }
   if (memberType !== undefined && info.type !== "other" && info.type !== memberType) {
-    throw new CollectionNotUsableError("unsupported-collection-type", `Collection ${collectionId} ("${info.name}") is a ${info.type} collection, not a ${memberType} collection.`);
-  }
-  if (info.type === "other") {
     throw new CollectionNotUsableError(
       "unsupported-collection-type",
-      `Collection ${collectionId} ("${info.name}") is neither a device nor a user collection.`,
+      `Collection ${collectionId} ("${info.name}") is a ${info.type} collection, not a ${memberType} collection.`,
     );
+  }
+  if (info.type === "other") {
+    throw new CollectionNotUsableError("unsupported-collection-type", `Collection ${collectionId} ("${info.name}") is neither a device nor a user collection.`);
   }
   return { info, memberType: info.type };
 }
 
 /** The group must exist and pass the one eligibility rule (groupEligibility.ts), else GroupNotWritableError. */
-export async function checkGroup(
-  directories: DirectoryProvider,
-  tenantId: string | null,
-  groupId: string,
-  memberType: "device" | "user",
-): Promise<GroupInfo> {
+export async function checkGroup(directories: DirectoryProvider, tenantId: string | null, groupId: string, memberType: "device" | "user"): Promise<GroupInfo> {
   const group = await directories.open(tenantId).getGroup(groupId);
   if (group === null) {
     const where = tenantId === null ? "the home tenant" : `tenant ${tenantId}`;

@@ -10,7 +10,11 @@ const MARK = "deadLetters";
  * queue) is only remembered, so the next rise is news again. An unknown count (null) changes nothing. The mark
  * is written by ETag before the notification is returned, so two watchers never both report the same rise.
  */
-export async function checkDeadLetters(deps: { readonly queue: JobQueue; readonly outbox: NotificationOutbox; readonly now: number }): Promise<Notification | null> {
+export async function checkDeadLetters(deps: {
+  readonly queue: JobQueue;
+  readonly outbox: NotificationOutbox;
+  readonly now: number;
+}): Promise<Notification | null> {
   const count = await deps.queue.deadLetterCount();
   if (count === null) return null;
   const mark = await deps.outbox.readMark(MARK);

@@ -110,7 +110,14 @@ async function deliverEntry(deps: DeliveryDeps, entry: OutboxEntry, down: Set<st
     }
     lastError = `${describeReceiver(receiver)} ${result.error}`;
     lastErrorAt = at;
-    const facts = { key: notification.key, kind: notification.kind, receiver: describeReceiver(receiver), status: result.status, attempt: attempts, error: result.error };
+    const facts = {
+      key: notification.key,
+      kind: notification.kind,
+      receiver: describeReceiver(receiver),
+      status: result.status,
+      attempt: attempts,
+      error: result.error,
+    };
     if (result.retry && attempts < deps.policy.maxAttempts) {
       retryable = true;
       down.add(receiverId(receiver));

@@ -7,7 +7,10 @@ export interface NotificationLinks {
 }
 
 /** The app's public address from NOTIFY_LINK_BASE_URL, else the host name App Service sets (WEBSITE_HOSTNAME). */
-export function notificationLinks(settings: { readonly NOTIFY_LINK_BASE_URL?: string | undefined; readonly WEBSITE_HOSTNAME?: string | undefined }): NotificationLinks {
+export function notificationLinks(settings: {
+  readonly NOTIFY_LINK_BASE_URL?: string | undefined;
+  readonly WEBSITE_HOSTNAME?: string | undefined;
+}): NotificationLinks {
   if (settings.NOTIFY_LINK_BASE_URL !== undefined) return { baseUrl: settings.NOTIFY_LINK_BASE_URL };
   return { baseUrl: settings.WEBSITE_HOSTNAME === undefined ? null : `https://${settings.WEBSITE_HOSTNAME}` };
 }
@@ -31,7 +34,10 @@ export function mappingActions(ref: MappingRef, links: NotificationLinks, kinds:
       case "runs":
         return { title: "Run history", ...url("/runs"), command: `collection-sync runs ${target}` };
       case "reenable":
-        return { title: "Re-enable after fixing", command: `collection-sync mappings set ${target} --enabled true  (or PATCH ${links.baseUrl ?? ""}${path} {"enabled": true})` };
+        return {
+          title: "Re-enable after fixing",
+          command: `collection-sync mappings set ${target} --enabled true  (or PATCH ${links.baseUrl ?? ""}${path} {"enabled": true})`,
+        };
     }
   });
 }

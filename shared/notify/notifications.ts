@@ -95,7 +95,12 @@ export function createNotifications(deps: NotificationsDeps): Notifications {
       const entries = await outbox.list();
       const failures = entries.filter((entry) => entry.lastErrorAt !== null).sort((a, b) => (b.lastErrorAt ?? "").localeCompare(a.lastErrorAt ?? ""));
       const latest = failures[0];
-      const lastSentAt = entries.map((entry) => entry.sentAt).filter((at): at is string => at !== null).sort().at(-1) ?? null;
+      const lastSentAt =
+        entries
+          .map((entry) => entry.sentAt)
+          .filter((at): at is string => at !== null)
+          .sort()
+          .at(-1) ?? null;
       const lastFailure =
         latest === undefined || latest.lastErrorAt === null
           ? null

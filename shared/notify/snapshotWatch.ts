@@ -18,7 +18,11 @@ const markName = (collectionId: string) => `snapshotStale_${collectionId}`;
  * news even while nothing waits to be removed. One notification when a snapshot turns stale, one when a fresh
  * one arrives; the per-collection mark (ETag) keeps two watchers from both reporting it.
  */
-export async function checkStaleSnapshots(deps: { readonly outbox: NotificationOutbox; readonly now: number; readonly snapshots: readonly SnapshotFreshness[] }): Promise<Notification[]> {
+export async function checkStaleSnapshots(deps: {
+  readonly outbox: NotificationOutbox;
+  readonly now: number;
+  readonly snapshots: readonly SnapshotFreshness[];
+}): Promise<Notification[]> {
   const notifications: Notification[] = [];
   for (const snapshot of deps.snapshots) {
     const mark = await deps.outbox.readMark(markName(snapshot.collectionId));

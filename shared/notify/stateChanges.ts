@@ -80,7 +80,12 @@ function blockedNotification(change: StateChange, links: NotificationLinks): Not
       { name: "Removals held back", value: String(blocked.removeCount) },
       ...(change.heldBack === undefined || change.heldBack.length === 0
         ? []
-        : [{ name: blocked.removeCount > change.heldBack.length ? `First ${change.heldBack.length} held back` : "Held back", value: change.heldBack.join(", ") }]),
+        : [
+            {
+              name: blocked.removeCount > change.heldBack.length ? `First ${change.heldBack.length} held back` : "Held back",
+              value: change.heldBack.join(", "),
+            },
+          ]),
       { name: "Group members before the run", value: String(run.counts.groupBefore) },
       { name: "Collection members", value: String(run.counts.source) },
       { name: "Added by this run", value: String(run.counts.added) },

@@ -37,8 +37,7 @@ export interface DeadLetterCounter {
 
 export type ServiceBusConnection =
   /** Managed identity (DefaultAzureCredential in Azure): needs "Azure Service Bus Data Sender" on the queue. */
-  | { readonly fullyQualifiedNamespace: string; readonly credential: TokenCredential }
-  | { readonly sender: JobSender; readonly runtime?: QueueRuntimeReader };
+  { readonly fullyQualifiedNamespace: string; readonly credential: TokenCredential } | { readonly sender: JobSender; readonly runtime?: QueueRuntimeReader };
 
 export type ServiceBusJobQueueOptions = ServiceBusConnection & {
   readonly queueName: string;

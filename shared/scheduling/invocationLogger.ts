@@ -13,8 +13,7 @@ export interface LogSink {
 
 /** One line per entry: the message, then its properties as JSON (queryable with parse_json). */
 export function loggerFor(sink: LogSink): Logger {
-  const line = (message: string, properties?: Record<string, unknown>) =>
-    properties === undefined ? message : `${message} ${JSON.stringify(properties)}`;
+  const line = (message: string, properties?: Record<string, unknown>) => (properties === undefined ? message : `${message} ${JSON.stringify(properties)}`);
   return {
     info: (message, properties) => sink.info(line(message, properties)),
     warn: (message, properties) => sink.warn(line(message, properties)),

@@ -92,7 +92,9 @@ async function planChunk(
   });
   // A mapping created since the listing has no state yet: it is due, as one with an initial state.
   const states: (SchedulingState | undefined)[] =
-    known === null ? await pMap(enabled, (mapping) => readState(deps, mappingKeyOf(mapping)), { concurrency: STATE_READS_IN_FLIGHT }) : enabled.map((mapping) => known.get(mappingKeyOf(mapping)));
+    known === null
+      ? await pMap(enabled, (mapping) => readState(deps, mappingKeyOf(mapping)), { concurrency: STATE_READS_IN_FLIGHT })
+      : enabled.map((mapping) => known.get(mappingKeyOf(mapping)));
   const now = deps.clock.now();
   const jobs: SyncJob[] = [];
   enabled.forEach((mapping, index) => {
@@ -120,4 +122,3 @@ async function readState(deps: SchedulerDeps, mappingKey: string): Promise<Mappi
     return undefined;
   }
 }
-

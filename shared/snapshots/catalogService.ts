@@ -34,7 +34,8 @@ export function stateOf(catalog: StoredCatalog): CatalogState {
 export function createSiteCatalogService(deps: SiteCatalogDeps): SiteCatalogService {
   return {
     async accept(upload, by) {
-      if (!deps.pushed) throw new SnapshotRefusedError("pushed-mode-off", "This app reads ConfigMgr itself (SOURCE_MODE=adminservice); it takes no collection catalog.");
+      if (!deps.pushed)
+        throw new SnapshotRefusedError("pushed-mode-off", "This app reads ConfigMgr itself (SOURCE_MODE=adminservice); it takes no collection catalog.");
       const stored: StoredCatalog = {
         collections: upload.collections,
         hash: catalogHash(upload.collections),

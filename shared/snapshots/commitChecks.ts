@@ -24,7 +24,10 @@ export function checkParts(commit: SnapshotCommit, parts: readonly StoredPart[])
   }
   const wrongType = parts.find((part) => part.memberType !== commit.collection.type);
   if (wrongType !== undefined) {
-    throw new SnapshotRefusedError("snapshot-inconsistent", `Part ${wrongType.part} holds ${wrongType.memberType}s but the collection is a ${commit.collection.type} collection.`);
+    throw new SnapshotRefusedError(
+      "snapshot-inconsistent",
+      `Part ${wrongType.part} holds ${wrongType.memberType}s but the collection is a ${commit.collection.type} collection.`,
+    );
   }
   const total = parts.reduce((sum, part) => sum + part.members, 0);
   if (total !== commit.members) {
@@ -34,7 +37,10 @@ export function checkParts(commit: SnapshotCommit, parts: readonly StoredPart[])
     const before = parts[i - 1] as StoredPart;
     const part = parts[i] as StoredPart;
     if (part.firstResourceId <= before.lastResourceId) {
-      throw new SnapshotRefusedError("snapshot-inconsistent", `Parts ${before.part} and ${part.part} overlap: members must be sorted by resource id across parts, each once.`);
+      throw new SnapshotRefusedError(
+        "snapshot-inconsistent",
+        `Parts ${before.part} and ${part.part} overlap: members must be sorted by resource id across parts, each once.`,
+      );
     }
   }
 }

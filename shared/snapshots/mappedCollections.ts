@@ -61,7 +61,8 @@ export function snapshotView(snapshot: CurrentSnapshot, now: number, maxAgeMs: n
     ageSeconds: Math.floor(age / 1000),
     stale: age > maxAgeMs,
     withoutEntraId: snapshot.withoutEntraId ?? 0,
-    refreshRequestedAt: snapshot.refreshRequestedAt === undefined || snapshot.refreshRequestedAt === null ? null : new Date(snapshot.refreshRequestedAt).toISOString(),
+    refreshRequestedAt:
+      snapshot.refreshRequestedAt === undefined || snapshot.refreshRequestedAt === null ? null : new Date(snapshot.refreshRequestedAt).toISOString(),
   };
 }
 

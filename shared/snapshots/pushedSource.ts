@@ -1,5 +1,12 @@
 import { SourceReadError } from "../errors.js";
-import { CollectionAwaitedError, type CollectionInfo, type MembershipSource, type MembershipSourceProvider, type SourceDevice, type SourceUser } from "../core/ports/membershipSource.js";
+import {
+  CollectionAwaitedError,
+  type CollectionInfo,
+  type MembershipSource,
+  type MembershipSourceProvider,
+  type SourceDevice,
+  type SourceUser,
+} from "../core/ports/membershipSource.js";
 import type { CurrentSnapshot, SnapshotMember } from "./snapshot.js";
 import { decodePart, PartRejected } from "./snapshotFormat.js";
 import type { SnapshotStore } from "./snapshotStore.js";
@@ -83,7 +90,8 @@ function openView(store: SnapshotStore): MembershipSource {
       try {
         members.push(...(await decodePart(data)).members);
       } catch (error) {
-        if (error instanceof PartRejected) throw new SourceReadError("bad-response", `A stored part of snapshot ${snapshot.snapshotId} is unreadable: ${error.message}`);
+        if (error instanceof PartRejected)
+          throw new SourceReadError("bad-response", `A stored part of snapshot ${snapshot.snapshotId} is unreadable: ${error.message}`);
         throw error;
       }
     }

@@ -82,7 +82,10 @@ export interface CurrentSnapshot {
 }
 
 /** The watermark of a snapshot: a collector compares it with SMS_Collection to skip unchanged collections. */
-export function sameWatermark(a: Pick<SnapshotCollection, "memberCount" | "lastMemberChangeTime">, b: Pick<SnapshotCollection, "memberCount" | "lastMemberChangeTime">): boolean {
+export function sameWatermark(
+  a: Pick<SnapshotCollection, "memberCount" | "lastMemberChangeTime">,
+  b: Pick<SnapshotCollection, "memberCount" | "lastMemberChangeTime">,
+): boolean {
   return a.memberCount === b.memberCount && changeTime(a.lastMemberChangeTime) === changeTime(b.lastMemberChangeTime);
 }
 
@@ -90,7 +93,10 @@ export function sameWatermark(a: Pick<SnapshotCollection, "memberCount" | "lastM
  * Newest wins between two snapshots of one collection: the later LastMemberChangeTime, then the later read.
  * Equal keys are a tie, and a tie keeps the snapshot that is current (two collectors reading the same change).
  */
-export function isNewer(candidate: Pick<CurrentSnapshot, "collection" | "readStartedAt">, current: Pick<CurrentSnapshot, "collection" | "readStartedAt">): boolean {
+export function isNewer(
+  candidate: Pick<CurrentSnapshot, "collection" | "readStartedAt">,
+  current: Pick<CurrentSnapshot, "collection" | "readStartedAt">,
+): boolean {
   const change = changeTime(candidate.collection.lastMemberChangeTime) - changeTime(current.collection.lastMemberChangeTime);
   if (change !== 0) return change > 0;
   return Date.parse(candidate.readStartedAt) > Date.parse(current.readStartedAt);

@@ -17,7 +17,8 @@ export function createSnapshotCatalog(snapshots: SnapshotStore, catalog: Catalog
         if (found.has(key)) return;
         if (summary.name.toLowerCase().includes(needle) || summary.id.toLowerCase() === needle) found.set(key, summary);
       };
-      for (const entry of (await catalog.get())?.collections ?? []) consider({ id: entry.id, name: entry.name, type: entry.type, memberCount: entry.memberCount });
+      for (const entry of (await catalog.get())?.collections ?? [])
+        consider({ id: entry.id, name: entry.name, type: entry.type, memberCount: entry.memberCount });
       for await (const current of snapshots.listCurrent()) {
         const { collection } = current;
         consider({ id: current.collectionId, name: collection.name, type: collection.type, memberCount: collection.memberCount });

@@ -27,9 +27,7 @@ const printable = (max: number) =>
     .refine((value) => !/\p{Cc}/u.test(value), "must not contain control characters");
 
 const resourceIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const deviceSchema = z
-  .object({ resourceId: resourceIdSchema, name: printable(SNAPSHOT_LIMITS.nameLength), entraDeviceId: guidSchema.nullable() })
-  .strict();
+const deviceSchema = z.object({ resourceId: resourceIdSchema, name: printable(SNAPSHOT_LIMITS.nameLength), entraDeviceId: guidSchema.nullable() }).strict();
 const userSchema = z
   .object({
     resourceId: resourceIdSchema,
@@ -42,7 +40,11 @@ const userSchema = z
 const partHead = {
   collectionId: collectionIdSchema,
   snapshotId: snapshotIdSchema,
-  part: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts - 1),
+  part: z
+    .number()
+    .int()
+    .min(0)
+    .max(SNAPSHOT_LIMITS.parts - 1),
 };
 const membersOf = <T extends z.ZodType<{ resourceId: number }>>(member: T) =>
   z
@@ -83,7 +85,11 @@ export const commitSchema = z
       })
       .strict(),
     /** Members in all parts together; must equal the sum the parts hold. */
-    members: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts * SNAPSHOT_LIMITS.membersPerPart),
+    members: z
+      .number()
+      .int()
+      .min(0)
+      .max(SNAPSHOT_LIMITS.parts * SNAPSHOT_LIMITS.membersPerPart),
     /** SMS_FullCollectionMembership rows read (user groups included): what a user collection's count is checked against. */
     rowsRead: z.number().int().min(0).max(100_000_000).optional(),
     parts: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts),
@@ -96,7 +102,10 @@ export const commitSchema = z
     message: "readStartedAt must not be after readFinishedAt",
     path: ["readStartedAt"],
   })
-  .refine((commit) => (commit.members === 0) === (commit.parts === 0), { message: "an empty snapshot has 0 parts, and 0 parts hold 0 members", path: ["parts"] });
+  .refine((commit) => (commit.members === 0) === (commit.parts === 0), {
+    message: "an empty snapshot has 0 parts, and 0 parts hold 0 members",
+    path: ["parts"],
+  });
 export type SnapshotCommit = z.output<typeof commitSchema>;
 
 export const confirmSchema = z

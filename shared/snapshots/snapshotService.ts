@@ -69,21 +69,30 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
 
   function requirePushed(): void {
     if (!deps.pushed) {
-      throw new SnapshotRefusedError("pushed-mode-off", "This app reads ConfigMgr itself (SOURCE_MODE=adminservice); set SOURCE_MODE=pushed to take collector snapshots.");
+      throw new SnapshotRefusedError(
+        "pushed-mode-off",
+        "This app reads ConfigMgr itself (SOURCE_MODE=adminservice); set SOURCE_MODE=pushed to take collector snapshots.",
+      );
     }
   }
 
   async function refuseCommitted(collectionId: string, snapshotId: string): Promise<void> {
     const current = await store.current(collectionId);
     if (current?.snapshot.snapshotId === snapshotId) {
-      throw new SnapshotRefusedError("snapshot-committed", `Snapshot ${snapshotId} of ${collectionId} is already committed; its parts cannot change. Upload a new snapshot.`);
+      throw new SnapshotRefusedError(
+        "snapshot-committed",
+        `Snapshot ${snapshotId} of ${collectionId} is already committed; its parts cannot change. Upload a new snapshot.`,
+      );
     }
   }
 
   /** Nothing is staged for a collection no mapping reads: a collector (or anyone with the role) cannot fill storage with it. */
   async function requireMapped(collectionId: string): Promise<void> {
     for await (const _mapping of deps.mappings.listAll({ collectionId })) return;
-    throw new SnapshotRefusedError("collection-not-mapped", `No mapping reads collection ${collectionId}: the app takes snapshots only of mapped collections (GET /api/collections/mapped lists them).`);
+    throw new SnapshotRefusedError(
+      "collection-not-mapped",
+      `No mapping reads collection ${collectionId}: the app takes snapshots only of mapped collections (GET /api/collections/mapped lists them).`,
+    );
   }
 
   /** Uncommitted bytes of the collection after this part would be stored (an upload of the same part replaces its earlier row). */
@@ -140,7 +149,12 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
   }
 
   /** A confirmation or a tie moves `freshAt` forward (never back), with the pointer's ETag. */
-  function refresh(collectionId: string, snapshotId: string, freshAt: number, matches: (snapshot: CurrentSnapshot) => boolean): Promise<CurrentSnapshot | null> {
+  function refresh(
+    collectionId: string,
+    snapshotId: string,
+    freshAt: number,
+    matches: (snapshot: CurrentSnapshot) => boolean,
+  ): Promise<CurrentSnapshot | null> {
     return updatePointer(collectionId, (snapshot) => {
       if (snapshot.snapshotId !== snapshotId || !matches(snapshot)) return null;
       return snapshot.freshAt >= freshAt ? snapshot : { ...snapshot, freshAt };
@@ -184,7 +198,11 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         part.part !== partNumber ? `part ${part.part} is not the part number in the URL (${partNumber})` : null,
       ].filter((issue): issue is string => issue !== null);
       if (mismatch.length > 0) {
-        throw new PartRejected(false, `The part does not belong here: ${mismatch.join("; ")}.`, mismatch.map((message) => ({ path: "", message })));
+        throw new PartRejected(
+          false,
+          `The part does not belong here: ${mismatch.join("; ")}.`,
+          mismatch.map((message) => ({ path: "", message })),
+        );
       }
       await refuseCommitted(collectionId, snapshotId);
       await requireMapped(collectionId);
@@ -195,7 +213,10 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       // digest), so this upload changed nothing a sync reads, and the collector must not think it counted.
       const after = await store.current(collectionId);
       if (after?.snapshot.snapshotId === snapshotId && after.snapshot.digests[partNumber] !== stored.digest.slice(0, 16)) {
-        throw new SnapshotRefusedError("snapshot-committed", `Snapshot ${snapshotId} of ${collectionId} was committed while part ${partNumber} was uploaded; the committed snapshot keeps the part it was committed with.`);
+        throw new SnapshotRefusedError(
+          "snapshot-committed",
+          `Snapshot ${snapshotId} of ${collectionId} was committed while part ${partNumber} was uploaded; the committed snapshot keeps the part it was committed with.`,
+        );
       }
       return summary;
     },
@@ -219,7 +240,10 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       // Parts about to be deleted as abandoned cannot be committed: the janitor could remove them under the pointer.
       const oldest = Math.min(...parts.map((part) => part.writtenAt));
       if (parts.length > 0 && clock.now() - oldest > ABANDONED_UPLOAD_MS - COMMIT_MARGIN_MS) {
-        throw new SnapshotRefusedError("snapshot-incomplete", `Parts of snapshot ${snapshotId} were uploaded more than ${(ABANDONED_UPLOAD_MS - COMMIT_MARGIN_MS) / 60_000} minutes ago and are about to be deleted as abandoned; upload them again and commit.`);
+        throw new SnapshotRefusedError(
+          "snapshot-incomplete",
+          `Parts of snapshot ${snapshotId} were uploaded more than ${(ABANDONED_UPLOAD_MS - COMMIT_MARGIN_MS) / 60_000} minutes ago and are about to be deleted as abandoned; upload them again and commit.`,
+        );
       }
       const now = clock.now();
       const candidate: CurrentSnapshot = {
@@ -273,7 +297,10 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       checkTimes(confirm, clock.now());
       const fresh = await refresh(collectionId, snapshotId, vouchedAt(confirm.checkedAt), (snapshot) => sameWatermark(confirm, snapshot.collection));
       if (fresh === null) {
-        throw new SnapshotRefusedError("snapshot-outdated", `Snapshot ${snapshotId} is not the current snapshot of ${collectionId} with that watermark; read the collection and upload a new snapshot.`);
+        throw new SnapshotRefusedError(
+          "snapshot-outdated",
+          `Snapshot ${snapshotId} is not the current snapshot of ${collectionId} with that watermark; read the collection and upload a new snapshot.`,
+        );
       }
       return fresh;
     },
@@ -285,7 +312,9 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     async requestRefresh(collectionId) {
       requirePushed();
       const at = clock.now();
-      return updatePointer(collectionId, (snapshot) => ((snapshot.refreshRequestedAt ?? 0) > Date.parse(snapshot.readStartedAt) ? snapshot : { ...snapshot, refreshRequestedAt: at }));
+      return updatePointer(collectionId, (snapshot) =>
+        (snapshot.refreshRequestedAt ?? 0) > Date.parse(snapshot.readStartedAt) ? snapshot : { ...snapshot, refreshRequestedAt: at },
+      );
     },
 
     async discard(collectionId, by) {

@@ -41,6 +41,7 @@ export function canonicalSourceTime(value: string | null): string | null {
 export function sourceTimeProblem(value: string, now: number): string | null {
   const ms = parseSourceTime(value);
   if (ms === null) return `"${value.slice(0, 64)}" is not an ISO 8601 date and time`;
-  if (ms > now + FUTURE_TOLERANCE_MS) return `${value.slice(0, 64)} is in the future (the app's clock reads ${new Date(now).toISOString()}; at most ${FUTURE_TOLERANCE_MS / 60_000} minutes ahead are tolerated)`;
+  if (ms > now + FUTURE_TOLERANCE_MS)
+    return `${value.slice(0, 64)} is in the future (the app's clock reads ${new Date(now).toISOString()}; at most ${FUTURE_TOLERANCE_MS / 60_000} minutes ahead are tolerated)`;
   return null;
 }

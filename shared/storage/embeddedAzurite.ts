@@ -10,8 +10,7 @@ import { privateFolder } from "./privateFolder.js";
  * so it is not a secret — and so it protects nothing: a store kept on disk gets its own key (below).
  */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
-export const AZURITE_KEY =
-  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+export const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 /** The store's own account key, made on first start and kept beside its data (0600). */
 const ACCOUNT_KEY_FILE = "account-key";
 /** Azurite's documented way to set account keys (`account:key`); it reads the variable at start and every minute. */

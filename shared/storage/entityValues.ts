@@ -59,11 +59,7 @@ export function jsonProperty<T extends z.ZodType>(schema: T) {
 }
 
 /** Parses a stored entity with `schema`; a mismatch is a CorruptEntityError naming the entity. */
-export function parseEntity<T extends z.ZodType>(
-  schema: T,
-  table: string,
-  entity: object,
-): z.infer<T> {
+export function parseEntity<T extends z.ZodType>(schema: T, table: string, entity: object): z.infer<T> {
   const result = schema.safeParse(entity);
   if (result.success) return result.data;
   const detail = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");

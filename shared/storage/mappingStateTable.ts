@@ -16,7 +16,6 @@ const STATE_ROW = "state";
 /** Re-reads after losing a write race before giving up with ConcurrencyError. */
 const LEASE_ATTEMPTS = 5;
 
-
 const stateEntitySchema = z.object({
   partitionKey: z.string(),
   etag: z.string(),
@@ -96,8 +95,7 @@ export function createMappingStateTable(table: LazyTable): MappingStateStore {
     const entity = toEntity(state);
     const client = await table.ready();
     try {
-      const response =
-        state.etag === null ? await client.createEntity(entity) : await client.updateEntity(entity, "Replace", { etag: state.etag });
+      const response = state.etag === null ? await client.createEntity(entity) : await client.updateEntity(entity, "Replace", { etag: state.etag });
       if (response.etag === undefined) throw new Error(`Table Storage returned no etag for ${what(state.mappingKey)}`);
       return { ...state, etag: response.etag };
     } catch (error) {
@@ -130,7 +128,11 @@ export function createMappingStateTable(table: LazyTable): MappingStateStore {
       const select = ["PartitionKey", "health", "leaseOwner", "leaseExpiresAt"];
       for await (const entity of readAllEntities(client, { filter: odata`RowKey eq ${STATE_ROW}`, select })) {
         const { partitionKey, leaseOwner, leaseExpiresAt, health } = parseEntity(schedulingEntitySchema, "mappingState", entity);
-        yield { mappingKey: partitionKey, health, lease: leaseOwner === null || leaseExpiresAt === null ? null : { owner: leaseOwner, expiresAt: leaseExpiresAt } };
+        yield {
+          mappingKey: partitionKey,
+          health,
+          lease: leaseOwner === null || leaseExpiresAt === null ? null : { owner: leaseOwner, expiresAt: leaseExpiresAt },
+        };
       }
     },
 

@@ -11,7 +11,6 @@ import { conditionalWrite, readOrNull } from "./tableErrors.js";
 import { assertTableKey } from "./tableKeys.js";
 import { pageSizeOf, readAllEntities, readEntityPage, unwrapContinuationToken, wrapContinuationToken } from "./tablePaging.js";
 
-
 /** `mappings`: PartitionKey collectionId, RowKey groupId (docs/storage.md). */
 const mappingEntitySchema = z.object({
   partitionKey: z.string(),
@@ -24,7 +23,10 @@ const mappingEntitySchema = z.object({
   removalThresholdPercent: absentAsNull(z.number()),
   removalThresholdCount: absentAsNull(z.number()),
   // Mappings stored before the opt-out existed notify.
-  notify: z.boolean().optional().transform((value) => value ?? true),
+  notify: z
+    .boolean()
+    .optional()
+    .transform((value) => value ?? true),
   collectionName: absentAsNull(z.string()),
   groupName: absentAsNull(z.string()),
   memberType: z.enum(["device", "user"]),

@@ -41,7 +41,8 @@ function fromEntity(entity: object): OutboxEntry {
 
 function toEntity(entry: Omit<OutboxEntry, "etag">) {
   const notification = JSON.stringify(entry.notification);
-  if (notification.length > MAX_NOTIFICATION_CHARS) throw new Error(`Notification ${entry.notification.key} is too large to store (${notification.length} characters)`);
+  if (notification.length > MAX_NOTIFICATION_CHARS)
+    throw new Error(`Notification ${entry.notification.key} is too large to store (${notification.length} characters)`);
   return {
     partitionKey: OUTBOX,
     rowKey: assertTableKey(entry.notification.key, "notification key"),
@@ -111,7 +112,11 @@ export function createNotificationTable(table: LazyTable): NotificationOutbox {
 
     async remove(keys) {
       const client = await table.ready();
-      await deleteAllRows(client, OUTBOX, keys.map((key) => assertTableKey(key, "notification key")));
+      await deleteAllRows(
+        client,
+        OUTBOX,
+        keys.map((key) => assertTableKey(key, "notification key")),
+      );
     },
 
     async readMark(name) {

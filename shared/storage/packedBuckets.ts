@@ -113,29 +113,34 @@ export async function updateBuckets(
   // that changed since is read again on its own after the conflict.
   const prefetched = touched.length > PREFETCH_ABOVE ? await readPartition(client, partitionKey) : null;
   const created = prefetched === null ? new Set<number>() : await createMissing(client, partitionKey, touched, prefetched, change);
-  await pMap(touched.filter((bucket) => !created.has(bucket)), async (bucket) => {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-      const current = attempt === 0 && prefetched?.has(bucket) ? (prefetched.get(bucket) ?? null) : await readOne(client, partitionKey, bucket);
-      const next = change(bucket, current?.data ?? null);
-      if (next === (current?.data ?? null)) return;
-      try {
-        await writeOne(client, partitionKey, bucket, current?.etag ?? null, next);
-        return;
-      } catch (error) {
-        const status = tableStatus(error);
-        // Someone else changed (409 created, 412 replaced, 404 deleted) the bucket first: read it again.
-        if (status !== 409 && status !== 412 && status !== 404) throw error;
+  await pMap(
+    touched.filter((bucket) => !created.has(bucket)),
+    async (bucket) => {
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        const current = attempt === 0 && prefetched?.has(bucket) ? (prefetched.get(bucket) ?? null) : await readOne(client, partitionKey, bucket);
+        const next = change(bucket, current?.data ?? null);
+        if (next === (current?.data ?? null)) return;
+        try {
+          await writeOne(client, partitionKey, bucket, current?.etag ?? null, next);
+          return;
+        } catch (error) {
+          const status = tableStatus(error);
+          // Someone else changed (409 created, 412 replaced, 404 deleted) the bucket first: read it again.
+          if (status !== 409 && status !== 412 && status !== 404) throw error;
+        }
       }
-    }
-    if (!options.mayGiveUp) throw new ConcurrencyError(`Bucket ${rowKeyOf(bucket)} of ${partitionKey} kept changing (${ATTEMPTS} attempts)`);
-  }, { concurrency: IN_FLIGHT });
+      if (!options.mayGiveUp) throw new ConcurrencyError(`Bucket ${rowKeyOf(bucket)} of ${partitionKey} kept changing (${ATTEMPTS} attempts)`);
+    },
+    { concurrency: IN_FLIGHT },
+  );
 }
 
 /** Deletes every bucket of the partition. */
 export async function deleteBuckets(client: TableClient, partitionKey: string): Promise<void> {
   const rows: string[] = [];
-  for await (const entity of readAllEntities(client, { filter: bucketRows(partitionKey), select: ["RowKey"] })) if (entity.rowKey !== undefined) rows.push(entity.rowKey);
+  for await (const entity of readAllEntities(client, { filter: bucketRows(partitionKey), select: ["RowKey"] }))
+    if (entity.rowKey !== undefined) rows.push(entity.rowKey);
   await pMap(rows, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: IN_FLIGHT });
 }
 
@@ -161,7 +166,9 @@ async function createMissing(
   const created = new Set<number>();
   for (const chunk of transactionChunks(creates)) {
     try {
-      await client.submitTransaction(chunk.map(({ bucket, data }): TransactionAction => ["create", { partitionKey, rowKey: rowKeyOf(bucket), ...toProperties(data) }]));
+      await client.submitTransaction(
+        chunk.map(({ bucket, data }): TransactionAction => ["create", { partitionKey, rowKey: rowKeyOf(bucket), ...toProperties(data) }]),
+      );
       for (const { bucket } of chunk) created.add(bucket);
     } catch {
       // A row created meanwhile, or the transaction refused: the one-by-one path reads and merges (and

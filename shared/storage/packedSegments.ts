@@ -124,7 +124,11 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
     let newest = 0;
     for (const record of records.values()) newest = Math.max(newest, record.checkedAt);
     // Written before anything is deleted: a compaction cut short leaves duplicates, never a gap.
-    await writeRows(client, partitionKey, [...records.values()].filter((record) => codec.keep(record, newest)));
+    await writeRows(
+      client,
+      partitionKey,
+      [...records.values()].filter((record) => codec.keep(record, newest)),
+    );
     await pMap(rowKeys, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: IN_FLIGHT });
   }
 

@@ -43,7 +43,11 @@ export function createResolutionTable(table: LazyTable, ttlMs: number, notFoundT
     async putMany(tenant, entries) {
       const partitionKey = partitionOf(tenant);
       if (entries.length === 0) return;
-      await segments.append(await table.ready(), partitionKey, entries.map((e) => ({ ...e, key: e.key.toLowerCase() })));
+      await segments.append(
+        await table.ready(),
+        partitionKey,
+        entries.map((e) => ({ ...e, key: e.key.toLowerCase() })),
+      );
     },
   };
 }

@@ -34,7 +34,15 @@ export async function writeReport(client: TableClient, partitionKey: string, run
     pieces.length === 0 ? [Buffer.alloc(0)] : pieces,
     (piece, index) =>
       client.upsertEntity(
-        { partitionKey, rowKey: reportRowKey(runRowKey, index), version: FORMAT_VERSION, pieces: Math.max(1, pieces.length), entries: stored, truncated, ...toProperties(piece) },
+        {
+          partitionKey,
+          rowKey: reportRowKey(runRowKey, index),
+          version: FORMAT_VERSION,
+          pieces: Math.max(1, pieces.length),
+          entries: stored,
+          truncated,
+          ...toProperties(piece),
+        },
         "Replace",
       ),
     { concurrency: ROWS_IN_FLIGHT },

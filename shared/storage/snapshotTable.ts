@@ -58,7 +58,11 @@ export function createSnapshotTable(table: LazyTable): SnapshotStore {
       const base = `${snapshotKey(snapshotId)}-${partNumber(summary.part)}`;
       await pMap(
         pieces,
-        (piece, index) => client.upsertEntity({ partitionKey, rowKey: `data-${base}-${digest.slice(0, 16)}-${String(index).padStart(2, "0")}`, ...toProperties(piece) }, "Replace"),
+        (piece, index) =>
+          client.upsertEntity(
+            { partitionKey, rowKey: `data-${base}-${digest.slice(0, 16)}-${String(index).padStart(2, "0")}`, ...toProperties(piece) },
+            "Replace",
+          ),
         { concurrency: ROWS_IN_FLIGHT },
       );
       const row: Record<string, unknown> = { ...summaryProperties(summary), digest, pieces: pieces.length, bytes: data.byteLength };

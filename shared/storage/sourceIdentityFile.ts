@@ -65,7 +65,9 @@ export function createSourceIdentityFile(options: SourceIdentityFileOptions): So
       // The identities stay remembered in memory either way; a file that cannot be written only costs a restart.
       writing = writing
         .then(() => writeFileAtomically(options.path, text))
-        .catch((error: unknown) => options.log.warn("the source identity cache could not be written", { path: options.path, error: ensureError(error).message }));
+        .catch((error: unknown) =>
+          options.log.warn("the source identity cache could not be written", { path: options.path, error: ensureError(error).message }),
+        );
       await writing;
     },
   };
@@ -94,7 +96,9 @@ async function load(path: string, log: Logger): Promise<Identities> {
 }
 
 function fromRows(rows: readonly Row[]): Map<number, SourceIdentity> {
-  return new Map(rows.map(([resourceId, name, entraId, userPrincipalName, checkedAt]) => [resourceId, { resourceId, name, entraId, userPrincipalName, checkedAt }]));
+  return new Map(
+    rows.map(([resourceId, name, entraId, userPrincipalName, checkedAt]) => [resourceId, { resourceId, name, entraId, userPrincipalName, checkedAt }]),
+  );
 }
 
 function toRows(identities: Map<number, SourceIdentity>): Row[] {

@@ -71,8 +71,7 @@ async function createIfMissing(client: TableClient): Promise<TableClient> {
 }
 
 function isLoopbackEndpoint(connection: TablesConnection): boolean {
-  const endpoint =
-    "endpoint" in connection ? connection.endpoint : /(?:^|;)\s*TableEndpoint=([^;]+)/i.exec(connection.connectionString)?.[1];
+  const endpoint = "endpoint" in connection ? connection.endpoint : /(?:^|;)\s*TableEndpoint=([^;]+)/i.exec(connection.connectionString)?.[1];
   if (endpoint === undefined) return false;
   try {
     return isLoopbackHttp(new URL(endpoint.trim()));

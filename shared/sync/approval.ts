@@ -8,11 +8,7 @@ import type { MappingState, MappingStateStore } from "../core/ports/mappingState
  * Lets exactly the change a guard blocked through, once: the approval carries the blocked change's
  * fingerprint, and the next run applies it only if it would make that same change (README "Safety guards").
  */
-export async function approveBlockedChange(
-  deps: { state: MappingStateStore; clock: Clock; log: Logger },
-  ref: MappingRef,
-  by: string,
-): Promise<MappingState> {
+export async function approveBlockedChange(deps: { state: MappingStateStore; clock: Clock; log: Logger }, ref: MappingRef, by: string): Promise<MappingState> {
   const key = mappingKeyOf(ref);
   const state = await deps.state.get(key);
   if (!state.blocked) throw new NotFoundError(`Mapping ${ref.collectionId} → ${ref.groupId} has no blocked change to approve.`);

@@ -27,7 +27,9 @@ export async function planRun(ctx: RunContext, collection: CollectionInfo) {
     hasSyncedInThisMode: state.lastSuccessMode === mapping.mode,
     thresholdPercent: mapping.removalThresholdPercent ?? deps.policy.removalThresholdPercent,
     thresholdCount: mapping.removalThresholdCount ?? deps.policy.removalThresholdCount,
-    ...(collection.vouchedAt === undefined ? {} : { sourceAge: { ageMs: Math.max(0, deps.clock.now() - collection.vouchedAt), maxAgeMs: deps.policy.snapshotMaxAgeMs } }),
+    ...(collection.vouchedAt === undefined
+      ? {}
+      : { sourceAge: { ageMs: Math.max(0, deps.clock.now() - collection.vouchedAt), maxAgeMs: deps.policy.snapshotMaxAgeMs } }),
   });
   const approved = guard !== null && state.approval?.fingerprint === guard.fingerprint;
   return { resolution, plan, guard, approved, ledger };
@@ -45,7 +47,10 @@ export async function checkGroup(ctx: RunContext): Promise<void> {
 export async function readAndResolve(ctx: RunContext, collection: CollectionInfo): Promise<Resolution> {
   const { mapping, source, directory, deps, record } = ctx;
   if (collection.type !== mapping.memberType) {
-    throw new PermanentSyncError("unsupported-collection-type", `Collection ${collection.id} is a ${collection.type} collection but the mapping syncs ${mapping.memberType}s.`);
+    throw new PermanentSyncError(
+      "unsupported-collection-type",
+      `Collection ${collection.id} is a ${collection.type} collection but the mapping syncs ${mapping.memberType}s.`,
+    );
   }
   const options = { includeHybridJoined: mapping.includeHybridJoined, cache: deps.resolution, tenantKey: tenantKeyOf(mapping), now: deps.clock.now() };
   let resolution: Resolution;
@@ -84,7 +89,8 @@ function reportResolution(report: MemberReport, resolution: Resolution): void {
   for (const member of resolution.skipped) {
     report.skipped({ resourceId: member.resourceId, name: member.name, entraId: member.entraId ?? null }, member.reason, member.objectId ?? null);
     // A member removed by mirror because it is now disabled or hybrid-joined is still named in the report.
-    if (member.objectId && !known.has(member.objectId)) known.set(member.objectId, { resourceId: member.resourceId, name: member.name, entraId: member.entraId ?? null });
+    if (member.objectId && !known.has(member.objectId))
+      known.set(member.objectId, { resourceId: member.resourceId, name: member.name, entraId: member.entraId ?? null });
   }
   report.know(known);
 }

@@ -29,7 +29,11 @@ export async function previewMapping(deps: SyncDeps, mapping: Mapping, record: R
     record.counts.heldBack = record.blockedBy ? plan.toRemove.length : 0;
     record.preview = { toAdd: plan.toAdd, toRemove: plan.toRemove, skipped: resolution.skipped, members: record.report.entries };
     countRequests(ctx);
-    return record.finish("preview", previewMessage(plan.toAdd.length, plan.toRemove.length, record.blockedBy ? (guard?.message ?? "") : null), deps.clock.now());
+    return record.finish(
+      "preview",
+      previewMessage(plan.toAdd.length, plan.toRemove.length, record.blockedBy ? (guard?.message ?? "") : null),
+      deps.clock.now(),
+    );
   } catch (error) {
     const outcome = failure(record, error);
     countRequests(ctx);

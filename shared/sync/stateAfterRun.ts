@@ -24,11 +24,9 @@ export interface RunEffects {
 export function stateAfterRun(state: MappingState, run: SyncRun, effects: RunEffects): MappingState {
   const failed = run.status === "failed";
   const sawSource = run.status === "succeeded" || run.status === "partial" || run.status === "blocked";
-  const sameBurst =
-    state.lastRunStatus === "failed" && state.lastRunAt !== null && Date.parse(run.startedAt) - Date.parse(state.lastRunAt) < FAILURE_BURST_MS;
+  const sameBurst = state.lastRunStatus === "failed" && state.lastRunAt !== null && Date.parse(run.startedAt) - Date.parse(state.lastRunAt) < FAILURE_BURST_MS;
   const consecutiveFailures = !failed ? 0 : sameBurst && state.consecutiveFailures > 0 ? state.consecutiveFailures : state.consecutiveFailures + 1;
-  const health =
-    consecutiveFailures >= QUARANTINED_AFTER ? "quarantined" : consecutiveFailures >= DEGRADED_AFTER ? "degraded" : "healthy";
+  const health = consecutiveFailures >= QUARANTINED_AFTER ? "quarantined" : consecutiveFailures >= DEGRADED_AFTER ? "degraded" : "healthy";
   return {
     ...state,
     lease: null,

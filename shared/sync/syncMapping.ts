@@ -64,7 +64,8 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   const { plan, guard, approved, ledger, resolution } = await planRun(ctx, collection);
   const blocked = guard !== null && !approved;
   if (approved) record.approvedBy = state.approval?.by ?? null;
-  if (approved) deps.log.info("Applying an approved blocked change", { mappingKey: mappingKeyOf(mapping), guard: guard?.guard, approvedBy: state.approval?.by });
+  if (approved)
+    deps.log.info("Applying an approved blocked change", { mappingKey: mappingKeyOf(mapping), guard: guard?.guard, approvedBy: state.approval?.by });
 
   const deadline = record.startedAt + deps.policy.timeBudgetMs;
   // Recorded as ours before they are written: a worker killed after Graph took the adds but before it could

@@ -15,8 +15,7 @@ export function odataError(status: number, code: string, message: string): SimRe
   return jsonResponse(status, { error: { code, message, details: [] } });
 }
 
-const invalidQuery = (detail: string): RouteError =>
-  new RouteError(odataError(400, "BadRequest", `The query specified in the URI is not valid. ${detail}`));
+const invalidQuery = (detail: string): RouteError => new RouteError(odataError(400, "BadRequest", `The query specified in the URI is not valid. ${detail}`));
 
 function faultBody(status: number): SimResponse {
   if (status === 500) return odataError(500, "InternalServerError", "An error has occurred.");
@@ -54,7 +53,9 @@ function parseQueryFilter(req: SimRequest, cls: WmiClass, profile: AdminServiceP
     );
   }
   if (profile.contains === "refuse" && /\bcontains\s*\(/i.test(raw)) {
-    throw invalidQuery("Function 'contains' is not allowed. To allow it, set the 'AllowedFunctions' property on EnableQueryAttribute or QueryValidationSettings.");
+    throw invalidQuery(
+      "Function 'contains' is not allowed. To allow it, set the 'AllowedFunctions' property on EnableQueryAttribute or QueryValidationSettings.",
+    );
   }
   for (const property of propertiesOf(node)) canonical(cls, property);
   return node;
@@ -65,7 +66,9 @@ function checkCount(req: SimRequest, profile: AdminServiceProfile): boolean {
   const raw = req.query.get("$count");
   if (raw === null) return false;
   if (profile.count === "refuse") {
-    throw invalidQuery("Query option 'Count' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.");
+    throw invalidQuery(
+      "Query option 'Count' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.",
+    );
   }
   if (raw !== "true" && raw !== "false") throw invalidQuery(`Invalid value '${raw}' for $count.`);
   return raw === "true" && profile.count === "answer";
@@ -104,9 +107,14 @@ function list(core: SimulatorCore, req: SimRequest, fault: { truncatePaging?: bo
   const profile = core.options.adminService;
   const { cls, key } = parseTarget(req);
   for (const option of req.query.keys()) {
-    if (option.startsWith("$") && !SUPPORTED_OPTIONS.has(option)) throw invalidQuery(`Query option '${option}' is not supported by the simulated AdminService.`);
+    if (option.startsWith("$") && !SUPPORTED_OPTIONS.has(option))
+      throw invalidQuery(`Query option '${option}' is not supported by the simulated AdminService.`);
   }
-  const select = req.query.get("$select")?.split(",").map((f) => canonical(cls, f)) ?? null;
+  const select =
+    req.query
+      .get("$select")
+      ?.split(",")
+      .map((f) => canonical(cls, f)) ?? null;
   const answer = (row: Row) => spelled(cls, project(row, select), profile);
   const context = `${req.publicBase}/AdminService/wmi/$metadata#${cls.name}`;
   const counted = checkCount(req, profile);

@@ -66,7 +66,10 @@ function resourceIntervals(filter: FilterNode | null): Interval[] | null {
   }
   const values = equalityValues(filter, "ResourceID");
   if (!values) return null;
-  return values.map((v) => Number(v)).filter((n) => Number.isInteger(n)).map((n): Interval => [n, n]);
+  return values
+    .map((v) => Number(v))
+    .filter((n) => Number.isInteger(n))
+    .map((n): Interval => [n, n]);
 }
 
 function collectionRow(c: CollectionRecord): Row {

@@ -71,7 +71,11 @@ export class EntraTokens {
     const scopes = (form.get("scope") ?? "").split(" ").filter((s) => s !== "");
     if (clientId === "") return oauthError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
     if (scopes.length === 0) return oauthError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
-    const userCode = randomBytes(6).toString("base64url").replace(/[^A-Za-z0-9]/g, "X").toUpperCase().slice(0, 8);
+    const userCode = randomBytes(6)
+      .toString("base64url")
+      .replace(/[^A-Za-z0-9]/g, "X")
+      .toUpperCase()
+      .slice(0, 8);
     const grant: DeviceCodeGrant = {
       deviceCode: base64url(randomBytes(48)),
       userCode,
@@ -141,14 +145,20 @@ export class EntraTokens {
     if (!grant || grant.tenant !== tenant || grant.clientId !== form.get("client_id")) {
       return oauthError(400, "invalid_grant", 70000, "The provided value for the 'device_code' is not valid.");
     }
-    if (grant.expiresAt <= this.now()) return oauthError(400, "expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
+    if (grant.expiresAt <= this.now())
+      return oauthError(400, "expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
     switch (grant.state.kind) {
       case "pending":
         return oauthError(400, "authorization_pending", 70016, "The provided request has not yet been authorized by the user. The user must input their code.");
       case "declined":
         return oauthError(400, "authorization_declined", 70019, "The end user denied the authorization request.");
       case "redeemed":
-        return oauthError(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
+        return oauthError(
+          400,
+          "invalid_grant",
+          54005,
+          "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+        );
       case "approved": {
         const userId = grant.state.userId;
         grant.state = { kind: "redeemed" };
@@ -255,14 +265,22 @@ function unsignedJwt(claims: Record<string, unknown>): string {
 }
 
 function tenantNotFound(tenant: string): TokenAnswer {
-  return oauthError(400, "invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+  return oauthError(
+    400,
+    "invalid_request",
+    90002,
+    `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+  );
 }
 
 /** The error body of the v2.0 token endpoint: `error`, `error_description` starting with AADSTS<code>, `error_codes`, ids. */
 function oauthError(status: number, error: string, code: number, description: string): TokenAnswer {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const timestamp = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
   return {
     status,
     body: {

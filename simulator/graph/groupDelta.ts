@@ -87,7 +87,11 @@ function groupItem(group: GroupRecord, sel: string[] | null): Record<string, unk
 }
 
 function memberEntry(tenant: DirectoryState, id: string, removed: boolean): Record<string, unknown> {
-  const type = tenant.devices.has(id.toLowerCase()) ? ODATA_TYPE.device : tenant.users.has(id.toLowerCase()) ? ODATA_TYPE.user : "#microsoft.graph.directoryObject";
+  const type = tenant.devices.has(id.toLowerCase())
+    ? ODATA_TYPE.device
+    : tenant.users.has(id.toLowerCase())
+      ? ODATA_TYPE.user
+      : "#microsoft.graph.directoryObject";
   return removed ? { "@odata.type": type, id, "@removed": { reason: "deleted" } } : { "@odata.type": type, id };
 }
 
@@ -156,7 +160,14 @@ function changedItems(tenant: DirectoryState, state: DeltaState) {
   return items;
 }
 
-function respond(req: SimRequest, tenant: DirectoryState, pages: Record<string, unknown>[][], final: DeltaState, index: number, sessionId: string): SimResponse {
+function respond(
+  req: SimRequest,
+  tenant: DirectoryState,
+  pages: Record<string, unknown>[][],
+  final: DeltaState,
+  index: number,
+  sessionId: string,
+): SimResponse {
   const body: Record<string, unknown> = { "@odata.context": contextUrl(req, "groups") };
   if (index + 1 < pages.length) {
     body["@odata.nextLink"] = `${req.publicBase}/v1.0/groups/delta?${buildQuery([["$skiptoken", `${sessionId}.${index + 1}`]])}`;
@@ -186,7 +197,9 @@ export function groupsDelta(req: SimRequest, tenant: DirectoryState, now: number
     if (now - previous.t > TOKEN_LIFETIME_MS) throw expired();
     if (previous.e !== tenant.deltaEpoch) {
       const restart = `${req.publicBase}/v1.0/groups/delta`;
-      throw new RouteError(graphError(410, "resyncRequired", "The delta token is no longer valid. A full resynchronization is required.", { Location: restart }));
+      throw new RouteError(
+        graphError(410, "resyncRequired", "The delta token is no longer valid. A full resynchronization is required.", { Location: restart }),
+      );
     }
     items = changedItems(tenant, previous);
     state = { ...previous, s: tenant.sequence, t: now };

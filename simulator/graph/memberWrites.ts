@@ -4,22 +4,14 @@
  */
 import { noContent, RouteError, type SimRequest, type SimResponse } from "../http/types.js";
 import type { DirectoryObject, DirectoryState, GroupRecord } from "../state/directoryState.js";
-import {
-  alreadyExists,
-  badRequest,
-  externallyMastered,
-  insufficientPrivileges,
-  notFound,
-  onPremisesMastered,
-} from "./graphErrors.js";
+import { alreadyExists, badRequest, externallyMastered, insufficientPrivileges, notFound, onPremisesMastered } from "./graphErrors.js";
 
 const MAX_LINKS = 20;
 const WRITE_MEMBERS = ["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"];
 const WRITE_DEVICES = ["Device.ReadWrite.All", "Directory.ReadWrite.All"];
 const ROLE_MANAGEMENT = ["RoleManagement.ReadWrite.Directory"];
 
-const holdsAny = (tenant: DirectoryState, permissions: readonly string[]): boolean =>
-  permissions.some((p) => tenant.permissions.has(p));
+const holdsAny = (tenant: DirectoryState, permissions: readonly string[]): boolean => permissions.some((p) => tenant.permissions.has(p));
 
 function requireGroup(tenant: DirectoryState, groupId: string): GroupRecord {
   const group = tenant.getGroup(groupId);

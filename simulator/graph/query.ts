@@ -39,7 +39,8 @@ export function parseGraphFilter(req: SimRequest, properties: readonly string[],
     throw error;
   }
   // Directory objects take no `contains` in $filter (name search goes through $search).
-  if (/\bcontains\s*\(/i.test(raw)) throw new RouteError(badRequest("Unsupported or invalid query filter clause specified for property 'displayName' of resource 'Group'."));
+  if (/\bcontains\s*\(/i.test(raw))
+    throw new RouteError(badRequest("Unsupported or invalid query filter clause specified for property 'displayName' of resource 'Group'."));
   const known = new Set(properties.map((p) => p.toLowerCase()));
   for (const property of propertiesOf(node)) {
     if (!known.has(property.toLowerCase())) throw new RouteError(unknownProperty(property, type));
@@ -95,13 +96,7 @@ export function project(
 }
 
 /** One page of a list response with Graph's paging fields. */
-export function pageResponse(
-  req: SimRequest,
-  context: string,
-  page: unknown[],
-  nextOffset: number | null,
-  count?: number,
-): Record<string, unknown> {
+export function pageResponse(req: SimRequest, context: string, page: unknown[], nextOffset: number | null, count?: number): Record<string, unknown> {
   const body: Record<string, unknown> = { "@odata.context": contextUrl(req, context) };
   if (count !== undefined) body["@odata.count"] = count;
   if (nextOffset !== null) body["@odata.nextLink"] = nextLinkFor(req, nextOffset);

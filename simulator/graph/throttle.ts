@@ -177,13 +177,10 @@ export class GraphThrottle {
 export function minimalWriteTimeMs(writes: number, options: ThrottleOptions = {}, userCount = 0): number {
   const scale = options.scale ?? 1;
   const size = options.tenantSize ?? tenantSizeFor(userCount);
-  const limits = [
-    { amount: RU_PER_10S[size], windowMs: 10_000 },
-    APP_TENANT_WRITES,
-    TENANT_WRITES,
-    APP_RU,
-    APP_WRITES,
-  ].map((l) => ({ amount: l.amount * scale, windowMs: l.windowMs }));
+  const limits = [{ amount: RU_PER_10S[size], windowMs: 10_000 }, APP_TENANT_WRITES, TENANT_WRITES, APP_RU, APP_WRITES].map((l) => ({
+    amount: l.amount * scale,
+    windowMs: l.windowMs,
+  }));
   if (options.grantedWrites !== undefined) {
     const { burst, perSecond } = options.grantedWrites;
     limits.push({ amount: burst, windowMs: (burst / perSecond) * 1000 });

@@ -68,7 +68,15 @@ async function handleGraph(core: SimulatorCore, req: SimRequest, pathTenant: str
     if (req.method !== "POST") return graphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
     const fault = await core.applyFault("graph", req, faultError, true);
     const response = fault?.kind === "respond" ? fault.response : await executeBatch(core, req, tenant);
-    core.log.record({ service: "graph", method: "POST", path: req.pathAndQuery, status: response.status, tenantId: tenant.tenantId, inBatch: false, kind: "batch" });
+    core.log.record({
+      service: "graph",
+      method: "POST",
+      path: req.pathAndQuery,
+      status: response.status,
+      tenantId: tenant.tenantId,
+      inBatch: false,
+      kind: "batch",
+    });
     return response;
   }
   return executeGraphRequest(core, req, tenant);
@@ -105,8 +113,21 @@ export async function startHttpFront(core: SimulatorCore, port: number, latencyM
         const path = pathname.slice(prefix.length);
         const method = (incoming.method ?? "GET").toUpperCase();
         const base = pinned ? `${publicBase}/tenants/${pinned[1]}` : publicBase;
-        const req: SimRequest = { method, path, query: url.searchParams, pathAndQuery: readablePathAndQuery(path + url.search), headers, body, invalidJson, publicBase: base, inBatch: false };
-        const response = service === "graph" ? await handleGraph(core, req, pinned ? decodeURIComponent(pinned[1] as string) : null) : await executeAdminServiceRequest(core, req);
+        const req: SimRequest = {
+          method,
+          path,
+          query: url.searchParams,
+          pathAndQuery: readablePathAndQuery(path + url.search),
+          headers,
+          body,
+          invalidJson,
+          publicBase: base,
+          inBatch: false,
+        };
+        const response =
+          service === "graph"
+            ? await handleGraph(core, req, pinned ? decodeURIComponent(pinned[1] as string) : null)
+            : await executeAdminServiceRequest(core, req);
         // Graph puts x-ms-resource-unit on every response (docs/service-facts.md); uncharged answers (401, 405) carry 0.
         if (service === "graph") response.headers["x-ms-resource-unit"] ??= "0";
         if (core.closed) {

@@ -55,8 +55,10 @@ export async function startApiHarness(
   options: { seed?: SimulatorSeed; auth?: AuthConfig; pushed?: boolean; clock?: Clock; snapshotMaxAgeMs?: number; stagingMaxBytes?: number } = {},
 ): Promise<ApiHarness> {
   const logs: LogEntry[] = [];
-  const record = (level: LogEntry["level"]) => (message: string, properties: Record<string, unknown> = {}) =>
-    void logs.push({ level, message, properties });
+  const record =
+    (level: LogEntry["level"]) =>
+    (message: string, properties: Record<string, unknown> = {}) =>
+      void logs.push({ level, message, properties });
   const log: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
   // Real time, but back-off waits cost nothing: a test against a closed simulator fails fast, not after 8 retries.
   const clock: Clock = options.clock ?? { now: () => Date.now(), sleep: async () => {} };
@@ -83,7 +85,12 @@ export async function startApiHarness(
         mappings: stores.mappings,
         graph: { baseUrl: tenant.graphBaseUrl, credentialFor: () => null, directories },
         adminService: options.pushed ? null : { baseUrl: tenant.adminServiceUrl, auth: noAdminServiceAuth },
-        snapshots: options.pushed ? { mapped: () => mappedCollections({ mappings: stores.mappings, snapshots: deps.snapshots }, clock.now(), snapshotMaxAgeMs), maxAgeMs: snapshotMaxAgeMs } : null,
+        snapshots: options.pushed
+          ? {
+              mapped: () => mappedCollections({ mappings: stores.mappings, snapshots: deps.snapshots }, clock.now(), snapshotMaxAgeMs),
+              maxAgeMs: snapshotMaxAgeMs,
+            }
+          : null,
       }),
     auth: options.auth ?? { mode: "none" },
     collections: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }),

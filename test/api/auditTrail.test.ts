@@ -31,8 +31,17 @@ describe("audit trail", () => {
     const entries = trail.body.items as Entry[];
     expect(entries.map((e) => e.action)).toEqual(["mapping.delete", "mapping.sync", "mapping.update", "mapping.create"]);
     const [deleted, synced, updated, created] = entries;
-    expect(created).toMatchObject({ actionLabel: "Mapping created", actor: { name: "writer@contoso.com", objectId: WRITER_OID, kind: "user" }, before: null, after: { mode: "additive", groupName: "Intune Pilot Devices" } });
-    expect(updated).toMatchObject({ actor: { name: "other@contoso.com", objectId: null }, before: { mode: "additive", removalThresholdPercent: null }, after: { mode: "mirror", removalThresholdPercent: 5 } });
+    expect(created).toMatchObject({
+      actionLabel: "Mapping created",
+      actor: { name: "writer@contoso.com", objectId: WRITER_OID, kind: "user" },
+      before: null,
+      after: { mode: "additive", groupName: "Intune Pilot Devices" },
+    });
+    expect(updated).toMatchObject({
+      actor: { name: "other@contoso.com", objectId: null },
+      before: { mode: "additive", removalThresholdPercent: null },
+      after: { mode: "mirror", removalThresholdPercent: 5 },
+    });
     expect(updated?.summary).toBe("mode additive → mirror, removalThresholdPercent default → 5");
     expect(synced?.after).toMatchObject({ jobId: expect.stringContaining("_manual_") });
     expect(deleted).toMatchObject({ before: { mode: "mirror" }, after: null, collectionId: pilot.collectionId, groupId: pilot.groupId });
@@ -51,7 +60,10 @@ describe("audit trail", () => {
     const times = ["2025-03-01T08:00:00Z", "2025-03-01T09:00:00Z", "2025-03-01T10:00:00Z", "2025-03-01T11:00:00Z"];
     for (const [i, at] of times.entries()) {
       const clock = { now: () => Date.parse(at), sleep: async () => {} };
-      await recordAudit({ audit: h.stores.audit, clock }, { action: i % 2 === 0 ? "snapshot.discard" : "mapping.sync", actor, collectionId: i < 2 ? "PS100001" : "PS100002", groupId: null, after: { n: i } });
+      await recordAudit(
+        { audit: h.stores.audit, clock },
+        { action: i % 2 === 0 ? "snapshot.discard" : "mapping.sync", actor, collectionId: i < 2 ? "PS100001" : "PS100002", groupId: null, after: { n: i } },
+      );
     }
     const byCollection = await h.call("GET", "/audit?collectionId=ps100001", { headers: READER });
     expect(byCollection.body.items.map((e: Entry) => e.after?.n)).toEqual([1, 0]);

@@ -84,7 +84,9 @@ describe("easyauth while App Service Authentication is off (WEBSITE_AUTH_ENABLED
     }
     expect(await harness.storedMappings()).toEqual([]);
     expect(harness.queue.sent).toEqual([]);
-    expect(harness.logs.filter((entry) => entry.level === "error" && /App Service Authentication is not enabled/.test(entry.message)).length).toBeGreaterThan(0);
+    expect(harness.logs.filter((entry) => entry.level === "error" && /App Service Authentication is not enabled/.test(entry.message)).length).toBeGreaterThan(
+      0,
+    );
   });
 
   it("is off unless the platform says True, in any letter case", async () => {
@@ -117,7 +119,13 @@ describe("reading the client principal", () => {
 
   it("names an application caller by its app id", () => {
     const header = Buffer.from(
-      JSON.stringify({ auth_typ: "aad", claims: [{ typ: "appid", val: "9b0f…" }, { typ: "roles", val: "Mappings.ReadWrite" }] }),
+      JSON.stringify({
+        auth_typ: "aad",
+        claims: [
+          { typ: "appid", val: "9b0f…" },
+          { typ: "roles", val: "Mappings.ReadWrite" },
+        ],
+      }),
     ).toString("base64");
     const principal = parseClientPrincipal(header);
     expect(principal?.name).toBe("app:9b0f…");

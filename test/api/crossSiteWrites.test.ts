@@ -18,7 +18,9 @@ function pathOf(pattern: string): string {
 }
 
 function writeRoutes(harness: ApiHarness): { method: string; path: string }[] {
-  return harness.api.routes.filter((route) => route.method !== "GET" && route.method !== "HEAD").map((route) => ({ method: route.method, path: pathOf(route.pattern) }));
+  return harness.api.routes
+    .filter((route) => route.method !== "GET" && route.method !== "HEAD")
+    .map((route) => ({ method: route.method, path: pathOf(route.pattern) }));
 }
 
 /** What a browser sends with a simple POST from a page on another site (no preflight needed). */
@@ -39,7 +41,9 @@ describe("state-changing requests from other sites", () => {
   it("knows the write routes (POST /mappings, PATCH and DELETE a mapping, sync, approve at least)", async () => {
     const routes = writeRoutes(await start()).map((route) => `${route.method} ${route.path}`);
     const mapping = `/mappings/${pilot.collectionId}/${pilot.groupId}`;
-    expect(routes).toEqual(expect.arrayContaining(["POST /mappings", `PATCH ${mapping}`, `DELETE ${mapping}`, `POST ${mapping}/sync`, `POST ${mapping}/approve`]));
+    expect(routes).toEqual(
+      expect.arrayContaining(["POST /mappings", `PATCH ${mapping}`, `DELETE ${mapping}`, `POST ${mapping}/sync`, `POST ${mapping}/approve`]),
+    );
   });
 
   for (const [who, headers] of Object.entries(FOREIGN_BROWSERS)) {
@@ -65,7 +69,9 @@ describe("state-changing requests from other sites", () => {
     expect((await harness.call("PATCH", path, { headers: own, body: { mode: "managed" } })).status).toBe(200);
     expect((await harness.call("POST", `${path}/sync`, { headers: own })).status).toBe(202);
     expect((await harness.call("PATCH", path, { headers: { ...own, origin: `HTTP://${HOST.toUpperCase()}` }, body: { enabled: false } })).status).toBe(200);
-    expect((await harness.call("DELETE", path, { headers: { ...own, "x-forwarded-host": "csync.contoso.com", origin: "https://csync.contoso.com" } })).status).toBe(204);
+    expect(
+      (await harness.call("DELETE", path, { headers: { ...own, "x-forwarded-host": "csync.contoso.com", origin: "https://csync.contoso.com" } })).status,
+    ).toBe(204);
   });
 
   it("lets clients that are not browsers write: no Origin, no Sec-Fetch-Site (curl, the CLI, the collector)", async () => {
@@ -76,6 +82,8 @@ describe("state-changing requests from other sites", () => {
 
   it("lets another site read (reads change nothing; the browser hides the answer from it without CORS)", async () => {
     const harness = await start();
-    expect((await harness.call("GET", "/mappings", { headers: { origin: "http://attacker.example", "sec-fetch-site": "cross-site", host: HOST } })).status).toBe(200);
+    expect(
+      (await harness.call("GET", "/mappings", { headers: { origin: "http://attacker.example", "sec-fetch-site": "cross-site", host: HOST } })).status,
+    ).toBe(200);
   });
 });

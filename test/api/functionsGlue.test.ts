@@ -63,11 +63,20 @@ describe("the Functions HTTP trigger (mappingsApi)", () => {
   it("refuses a signed-in writer's browser posting from another site (403), and accepts the app's own console", async () => {
     const h = await start();
     const host = "collection-sync.azurewebsites.net";
-    const forged = await invoke(h, request("POST", "mappings", { headers: { ...WRITER, host, origin: "https://attacker.example", "sec-fetch-site": "cross-site" }, body: JSON.stringify(pilot) }));
+    const forged = await invoke(
+      h,
+      request("POST", "mappings", {
+        headers: { ...WRITER, host, origin: "https://attacker.example", "sec-fetch-site": "cross-site" },
+        body: JSON.stringify(pilot),
+      }),
+    );
     expect(forged.status).toBe(403);
     expect(forged.json.type).toMatch(/cross-site-request$/);
     expect(await h.storedMappings()).toEqual([]);
-    const own = await invoke(h, request("POST", "mappings", { headers: { ...WRITER, host, origin: `https://${host}`, "sec-fetch-site": "same-origin" }, body: JSON.stringify(pilot) }));
+    const own = await invoke(
+      h,
+      request("POST", "mappings", { headers: { ...WRITER, host, origin: `https://${host}`, "sec-fetch-site": "same-origin" }, body: JSON.stringify(pilot) }),
+    );
     expect(own.status).toBe(201);
   });
 
@@ -100,7 +109,9 @@ describe("the Functions HTTP trigger outside /api", () => {
   it("hands every other path to the console's files, never to the API", async () => {
     const h = await start();
     const answers: string[] = [];
-    const handler = makeMappingsApiFunction(async () => h.deps, { answer: (method, path) => (answers.push(`${method} ${path}`), { status: 200, headers: {}, textBody: "page" }) });
+    const handler = makeMappingsApiFunction(async () => h.deps, {
+      answer: (method, path) => (answers.push(`${method} ${path}`), { status: 200, headers: {}, textBody: "page" }),
+    });
     const page = await handler(
       new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/", params: { path: "" } }),
       new InvocationContext({ functionName: "mappingsApi" }),
@@ -124,7 +135,12 @@ describe("the Functions HTTP trigger outside /api", () => {
     writeFileSync(join(dir, "assets", "b1", "main.js.br"), brotliCompressSync(script));
     const handler = makeMappingsApiFunction(async () => h.deps, loadConsoleFiles(dir));
     const asset = await handler(
-      new HttpRequest({ method: "GET", url: "https://collection-sync.azurewebsites.net/assets/b1/main.js", params: { path: "assets/b1/main.js" }, headers: { "accept-encoding": "gzip, br" } }),
+      new HttpRequest({
+        method: "GET",
+        url: "https://collection-sync.azurewebsites.net/assets/b1/main.js",
+        params: { path: "assets/b1/main.js" },
+        headers: { "accept-encoding": "gzip, br" },
+      }),
       new InvocationContext({ functionName: "mappingsApi" }),
     );
     const headers = new Headers(asset.headers);

@@ -94,9 +94,7 @@ describe("group search", () => {
     const h = await start();
     const answer = await h.call("GET", "/groups?search=Intune");
     expect(answer.status).toBe(200);
-    const byId = new Map<string, { eligible: boolean; reason?: string; message?: string }>(
-      answer.body.items.map((item: { id: string }) => [item.id, item]),
-    );
+    const byId = new Map<string, { eligible: boolean; reason?: string; message?: string }>(answer.body.items.map((item: { id: string }) => [item.id, item]));
     expect(byId.get(GROUPS.assigned)).toMatchObject({ eligible: true, displayName: "Intune Pilot Devices" });
     expect(byId.get(GROUPS.assigned)?.reason).toBeUndefined();
     expect(byId.get(GROUPS.dynamic)).toMatchObject({ eligible: false, reason: "dynamic-membership" });

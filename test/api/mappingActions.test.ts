@@ -93,7 +93,13 @@ describe("approving a blocked change", () => {
   it("records the caller as approver of exactly the blocked change", async () => {
     const h = await startWithPilot({ mode: "managed" });
     const key = mappingKeyOf(pilot);
-    const blocked = { guard: "removal-threshold" as const, message: "Would remove 40 of 100 members.", fingerprint: "f-40", removeCount: 40, at: "2025-03-01T08:00:00.000Z" };
+    const blocked = {
+      guard: "removal-threshold" as const,
+      message: "Would remove 40 of 100 members.",
+      fingerprint: "f-40",
+      removeCount: 40,
+      at: "2025-03-01T08:00:00.000Z",
+    };
     await h.stores.state.save({ ...initialState(key), blocked, health: "degraded" });
 
     const read = await h.call("GET", pilotPath, { headers: WRITER });

@@ -12,10 +12,15 @@ const start = harnessPerTest({ auth: { mode: "easyauth", platformAuthEnabled: tr
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
 /** Mappings stored directly (as another instance or an earlier version of the app would have), with states. */
-async function fleet(h: ApiHarness, rows: { name: string; group?: string; enabled?: boolean; mode?: Mapping["mode"]; state?: Partial<MappingState> }[]): Promise<Mapping[]> {
+async function fleet(
+  h: ApiHarness,
+  rows: { name: string; group?: string; enabled?: boolean; mode?: Mapping["mode"]; state?: Partial<MappingState> }[],
+): Promise<Mapping[]> {
   const stored: Mapping[] = [];
   for (const row of rows) {
-    const mapping = await h.stores.mappings.create(newMapping({ collectionName: row.name, groupName: row.group ?? `${row.name} group`, enabled: row.enabled ?? true, mode: row.mode ?? "additive" }));
+    const mapping = await h.stores.mappings.create(
+      newMapping({ collectionName: row.name, groupName: row.group ?? `${row.name} group`, enabled: row.enabled ?? true, mode: row.mode ?? "additive" }),
+    );
     if (row.state !== undefined) await h.stores.state.save({ ...(await h.stores.state.get(mappingKeyOf(mapping))), ...row.state });
     stored.push(mapping);
   }
@@ -71,7 +76,10 @@ describe("mapping list at fleet scale", () => {
       "G stale": "stale",
       "H healthy": "healthy",
     });
-    expect(all.body.items.find((m: Mapping) => m.collectionName === "C blocked").state).toMatchObject({ statusLabel: "Blocked: needs approval", blocked: { guardLabel: "Too many removals at once", runId: "r-1" } });
+    expect(all.body.items.find((m: Mapping) => m.collectionName === "C blocked").state).toMatchObject({
+      statusLabel: "Blocked: needs approval",
+      blocked: { guardLabel: "Too many removals at once", runId: "r-1" },
+    });
     expect(all.body.statusCounts).toMatchObject({ all: 8, "needs-attention": 5, healthy: 1, "never-run": 1, disabled: 1 });
 
     const attention = await h.call("GET", "/mappings?status=needs-attention&sort=status", { headers: READER });

@@ -135,7 +135,13 @@ describe("mappings API: create, read, change, delete", () => {
     const key = mappingKeyOf(pilot);
     await h.stores.runs.record(finishedRun(pilot, Date.now(), "run-1"));
     await h.stores.ledger.add(key, [DEVICES[0]?.id ?? ""]);
-    const blocked = { guard: "removal-threshold", message: "Would remove 600 members", fingerprint: "f1", removeCount: 600, at: new Date().toISOString() } as const;
+    const blocked = {
+      guard: "removal-threshold",
+      message: "Would remove 600 members",
+      fingerprint: "f1",
+      removeCount: 600,
+      at: new Date().toISOString(),
+    } as const;
     await h.stores.state.save({ ...initialState(key), health: "quarantined", consecutiveFailures: 10, blocked });
     // Table Storage fails every clean-up write of this delete: the mapping goes, its records stay behind.
     const outage = () => Promise.reject(new Error("Table Storage unavailable"));

@@ -5,7 +5,11 @@ import { apiSeed, COLLECTIONS, GROUPS } from "./apiSeed.js";
 import { READER, WRITER } from "./principals.js";
 
 /** Three kiosks put into the pilot group by hand in Entra: not in the collection, so ConfigMgr cannot name them. */
-const KIOSKS = [1, 2, 3].map((n) => ({ id: `d0000000-0000-4000-8000-0000000000a${n}`, deviceId: `e0000000-0000-4000-8000-0000000000a${n}`, name: `KIOSK-0${n}` }));
+const KIOSKS = [1, 2, 3].map((n) => ({
+  id: `d0000000-0000-4000-8000-0000000000a${n}`,
+  deviceId: `e0000000-0000-4000-8000-0000000000a${n}`,
+  name: `KIOSK-0${n}`,
+}));
 
 function seedWithKiosks(): SimulatorSeed {
   const seed = apiSeed();
@@ -81,7 +85,11 @@ describe("names before any removal", () => {
     const removed = await h.call("GET", `${pilotPath}/runs/${applied.runId}/members?outcome=removed`, { headers: READER });
     expect(removed.body.items.map((m: { name: string }) => m.name).sort()).toEqual(kioskNames);
     const run = await h.call("GET", `${pilotPath}/runs/${applied.runId}`, { headers: READER });
-    expect(run.body).toMatchObject({ approvedBy: "writer@contoso.com", statusLabel: "Succeeded", mapping: { collectionName: "All Pilot Workstations", groupName: "Intune Pilot Devices" } });
+    expect(run.body).toMatchObject({
+      approvedBy: "writer@contoso.com",
+      statusLabel: "Succeeded",
+      mapping: { collectionName: "All Pilot Workstations", groupName: "Intune Pilot Devices" },
+    });
   });
 
   it("says there is nothing to approve when no change is blocked", async () => {
@@ -94,12 +102,21 @@ describe("names before any removal", () => {
     const h = await start();
     expect((await h.call("POST", "/mappings", { headers: WRITER, body: { ...pilot, mode: "mirror" } })).status).toBe(201);
     // Once mirror has synced in this mode, the threshold decides.
-    await h.stores.state.save({ ...(await h.stores.state.get(`${pilot.collectionId}_${pilot.groupId}`)), lastSuccessMode: "mirror", lastSuccessSourceCount: 2 });
+    await h.stores.state.save({
+      ...(await h.stores.state.get(`${pilot.collectionId}_${pilot.groupId}`)),
+      lastSuccessMode: "mirror",
+      lastSuccessSourceCount: 2,
+    });
     const loose = await h.call("GET", `${pilotPath}/preview?removalThresholdPercent=100&removalThresholdCount=100`, { headers: READER });
     expect(loose.body).toMatchObject({ wouldRemove: 3, heldBack: 0, blockedBy: null });
     expect(names(loose.body.preview.members, "removed")).toEqual(kioskNames);
     const strict = await h.call("GET", `${pilotPath}/preview?removalThresholdPercent=10&removalThresholdCount=2`, { headers: READER });
-    expect(strict.body).toMatchObject({ wouldRemove: 0, heldBack: 3, blockedBy: "removal-threshold", settings: { removalThresholdPercent: 10, removalThresholdCount: 2 } });
+    expect(strict.body).toMatchObject({
+      wouldRemove: 0,
+      heldBack: 3,
+      blockedBy: "removal-threshold",
+      settings: { removalThresholdPercent: 10, removalThresholdCount: 2 },
+    });
     const bad = await h.call("GET", `${pilotPath}/preview?removalThresholdPercent=150`, { headers: READER });
     expect(bad.status).toBe(400);
   });

@@ -5,7 +5,10 @@ import { silentLogger } from "../../shared/logger.js";
 
 describe("problem mapping", () => {
   it("answers a missing Graph token with 503 credential-unavailable and Retry-After, not a 500", () => {
-    const problem = problemFromError(new CredentialUnavailableError("ManagedIdentityCredential: no endpoint"), silentLogger, { method: "GET", path: "/groups" });
+    const problem = problemFromError(new CredentialUnavailableError("ManagedIdentityCredential: no endpoint"), silentLogger, {
+      method: "GET",
+      path: "/groups",
+    });
     const response = problemResponse(problem, "/api/groups");
     expect(response.status).toBe(503);
     expect(response.headers["retry-after"]).toBe("60");

@@ -53,7 +53,12 @@ describe("member report search and CSV", () => {
     const byName = await h.call("GET", `${pilotPath}/runs/${run.runId}/members?search=pc-002`, { headers: READER });
     expect(byName.body.items.map((m: { name: string }) => m.name)).toEqual(["PC-002"]);
 
-    const csv = await h.api.handle({ method: "GET", path: `${pilotPath}/runs/${run.runId}/members`, query: new URLSearchParams({ format: "csv", search: "pc-002" }), headers: READER });
+    const csv = await h.api.handle({
+      method: "GET",
+      path: `${pilotPath}/runs/${run.runId}/members`,
+      query: new URLSearchParams({ format: "csv", search: "pc-002" }),
+      headers: READER,
+    });
     const lines = (await responseText(csv)).split("\r\n").filter((line) => line !== "");
     expect(lines[0]?.startsWith("\uFEFFoutcome,")).toBe(true);
     expect(lines).toHaveLength(2);
@@ -62,12 +67,28 @@ describe("member report search and CSV", () => {
 
   it("guards every field a spreadsheet would run as a formula, fullwidth forms and line breaks included", () => {
     const names = ["=HYPERLINK(1)", "+1", "-1", "@SUM(1)", "\tTAB", "\rCR", "\nLF", "＝1+1", "＋1", "－1", "＠A1", "PC-01", "Zoë's PC"];
-    const text = membersCsv(names.map((name) => ({ outcome: "skipped", reason: "no-entra-id", resourceId: 1, name, entraId: null, objectId: null, error: null })));
+    const text = membersCsv(
+      names.map((name) => ({ outcome: "skipped", reason: "no-entra-id", resourceId: 1, name, entraId: null, objectId: null, error: null })),
+    );
     const nameFields = text
       .slice(1)
       .split(/\r\n(?=skipped)/)
       .slice(1)
       .map((row) => row.split(",")[3]);
-    expect(nameFields).toEqual(["'=HYPERLINK(1)", "'+1", "'-1", "'@SUM(1)", "'\tTAB", '"\'\rCR"', '"\'\nLF"', "'＝1+1", "'＋1", "'－1", "'＠A1", "PC-01", "Zoë's PC"]);
+    expect(nameFields).toEqual([
+      "'=HYPERLINK(1)",
+      "'+1",
+      "'-1",
+      "'@SUM(1)",
+      "'\tTAB",
+      '"\'\rCR"',
+      '"\'\nLF"',
+      "'＝1+1",
+      "'＋1",
+      "'－1",
+      "'＠A1",
+      "PC-01",
+      "Zoë's PC",
+    ]);
   });
 });

@@ -8,7 +8,12 @@ import { READER, WRITER } from "./principals.js";
 function seedWithSkips() {
   const seed = apiSeed();
   const tenant = seed.tenants[0]!;
-  tenant.devices?.push({ id: "d0000000-0000-4000-8000-000000000003", deviceId: "e0000000-0000-4000-8000-000000000003", displayName: "PC-HYBRID", trustType: "ServerAd" });
+  tenant.devices?.push({
+    id: "d0000000-0000-4000-8000-000000000003",
+    deviceId: "e0000000-0000-4000-8000-000000000003",
+    displayName: "PC-HYBRID",
+    trustType: "ServerAd",
+  });
   seed.configMgr?.systems?.push(
     { ResourceId: 16777301, Name: 'PC-NOID, "lab"', AADDeviceID: null, AADTenantID: null },
     { ResourceId: 16777302, Name: "PC-HYBRID", AADDeviceID: "e0000000-0000-4000-8000-000000000003", AADTenantID: seed.tenants[0]!.tenantId },
@@ -34,7 +39,12 @@ describe("per-member run report", () => {
     const { h, runId } = await syncedPilot();
     const answer = await h.call("GET", `${pilotPath}/runs/${runId}`, { headers: READER });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ runId, status: "succeeded", counts: { added: 2 }, report: { counts: { added: 2, removed: 0, skipped: 2, failed: 0 }, truncated: 0 } });
+    expect(answer.body).toMatchObject({
+      runId,
+      status: "succeeded",
+      counts: { added: 2 },
+      report: { counts: { added: 2, removed: 0, skipped: 2, failed: 0 }, truncated: 0 },
+    });
   });
 
   it("lists every added and skipped member with name, ResourceID, Entra ids and the reason", async () => {
@@ -43,7 +53,17 @@ describe("per-member run report", () => {
     expect(skipped.body.total).toBe(2);
     expect(skipped.body.items).toEqual(
       expect.arrayContaining([
-        { outcome: "skipped", outcomeLabel: "Skipped", reason: "no-entra-id", reasonLabel: "No Entra ID in ConfigMgr", resourceId: 16777301, name: 'PC-NOID, "lab"', entraId: null, objectId: null, error: null },
+        {
+          outcome: "skipped",
+          outcomeLabel: "Skipped",
+          reason: "no-entra-id",
+          reasonLabel: "No Entra ID in ConfigMgr",
+          resourceId: 16777301,
+          name: 'PC-NOID, "lab"',
+          entraId: null,
+          objectId: null,
+          error: null,
+        },
         {
           outcome: "skipped",
           outcomeLabel: "Skipped",
@@ -67,7 +87,12 @@ describe("per-member run report", () => {
 
   it("downloads the report as an RFC 4180 CSV attachment, one row per member", async () => {
     const { h, runId } = await syncedPilot();
-    const response = await h.api.handle({ method: "GET", path: `${pilotPath}/runs/${runId}/members`, query: new URLSearchParams({ format: "csv", outcome: "skipped" }), headers: READER });
+    const response = await h.api.handle({
+      method: "GET",
+      path: `${pilotPath}/runs/${runId}/members`,
+      query: new URLSearchParams({ format: "csv", outcome: "skipped" }),
+      headers: READER,
+    });
     expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toMatch(/^text\/csv/);
     expect(response.headers["content-disposition"]).toMatch(/^attachment; filename=".*skipped\.csv"$/);

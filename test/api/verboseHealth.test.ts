@@ -24,7 +24,11 @@ describe("GET /health?verbose=true", () => {
     expect(plain.status).toBe(200);
     expect(Object.keys(plain.body).sort()).toEqual(["checks", "deadLetterCount", "status"]);
     expect(verbose.status).toBe(200);
-    expect(verbose.body).toMatchObject({ status: "healthy", deadLetterCount: 0, checks: plain.body.checks.map((c: { name: string; ok: boolean }) => ({ name: c.name, ok: c.ok })) });
+    expect(verbose.body).toMatchObject({
+      status: "healthy",
+      deadLetterCount: 0,
+      checks: plain.body.checks.map((c: { name: string; ok: boolean }) => ({ name: c.name, ok: c.ok })),
+    });
     expect(verbose.body.diagnosis.ok).toBe(true);
     const checks = verbose.body.diagnosis.checks as Check[];
     expect(checks.map((c) => [c.name, c.status])).toEqual([
@@ -40,7 +44,8 @@ describe("GET /health?verbose=true", () => {
       ["Graph app roles", "na"],
       [`Group ${GROUPS.assigned} ← ${COLLECTIONS.devices}`, "ok"],
     ]);
-    for (const check of checks) expect(Object.keys(check).sort()).toEqual(check.status === "fail" ? ["detail", "fix", "name", "status"] : ["detail", "name", "status"]);
+    for (const check of checks)
+      expect(Object.keys(check).sort()).toEqual(check.status === "fail" ? ["detail", "fix", "name", "status"] : ["detail", "name", "status"]);
   });
 
   it("reports a failed check with its fix, and keeps the status code of the plain health check", async () => {

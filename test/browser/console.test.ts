@@ -38,7 +38,8 @@ async function readmeImage(name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-const focused = () => page.evaluate("document.activeElement ? (document.activeElement.id || document.activeElement.textContent || document.activeElement.tagName) : null");
+const focused = () =>
+  page.evaluate("document.activeElement ? (document.activeElement.id || document.activeElement.textContent || document.activeElement.tagName) : null");
 
 describe("the console, as a new admin uses it", () => {
   it("lists the mappings in a table whose rows link to their mapping pages, with sizes and a status badge", async () => {
@@ -106,7 +107,9 @@ describe("the console, as a new admin uses it", () => {
     await page.waitForURL(/\/runs\//);
     expect(await page.locator(".subtitle").textContent()).toMatch(/Autopilot devices → Autopilot Devices - Pilot Ring/);
     const runId = decodeURIComponent(page.url().split("/runs/")[1]?.split("?")[0] ?? "");
-    const run = (await api<{ counts: { added: number; skipped: Record<string, number> } }>("GET", `/mappings/${DEMO_DEVICE_COLLECTION}/${PILOT_RING}/runs/${runId}`)).body;
+    const run = (
+      await api<{ counts: { added: number; skipped: Record<string, number> } }>("GET", `/mappings/${DEMO_DEVICE_COLLECTION}/${PILOT_RING}/runs/${runId}`)
+    ).body;
     const members = page.getByRole("table", { name: "Members" });
     await expect.poll(() => members.getByRole("row").count()).toBeGreaterThan(1);
     await expectAccessible(page, "run page");
@@ -193,7 +196,12 @@ describe("the console, as a new admin uses it", () => {
     expect(demo.groupMemberIds(DEMO_GROUP_ID).length).toBe(membersBefore - HAND_ADDED.length);
 
     // The run that applied it says who approved it, and its report names the removed members.
-    const runs = (await api<{ items: { runId: string; approvedBy: string | null; counts: { removed: number } }[] }>("GET", `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/runs?pageSize=1`)).body;
+    const runs = (
+      await api<{ items: { runId: string; approvedBy: string | null; counts: { removed: number } }[] }>(
+        "GET",
+        `/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/runs?pageSize=1`,
+      )
+    ).body;
     expect(runs.items[0]?.counts.removed).toBe(HAND_ADDED.length);
     expect(runs.items[0]?.approvedBy).toBeTruthy();
     await page.goto(`/#/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/runs/${runs.items[0]!.runId}?outcome=removed`);
@@ -249,7 +257,10 @@ describe("the console, as a new admin uses it", () => {
     for (const action of ["Mapping created", "Mapping changed", "Blocked change approved", "Sync requested", "Mapping deleted"]) {
       expect(await table.getByRole("cell", { name: action, exact: true }).count(), action).toBeGreaterThan(0);
     }
-    const changed = table.getByRole("row").filter({ hasText: "Mapping changed" }).filter({ hasText: /mirror/ });
+    const changed = table
+      .getByRole("row")
+      .filter({ hasText: "Mapping changed" })
+      .filter({ hasText: /mirror/ });
     expect(await changed.count()).toBeGreaterThan(0);
     await expectAccessible(page, "audit page");
     await screenshot(page, "audit");

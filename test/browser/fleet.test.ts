@@ -92,7 +92,12 @@ describe("the mappings list at fleet scale", () => {
     await api("PATCH", `/mappings/${DEMO_DEVICE_COLLECTION}/${ringId(1)}`, { mode: "mirror" });
     await api("POST", `/mappings/${DEMO_DEVICE_COLLECTION}/${ringId(1)}/sync`);
     await page.goto("/#/?search=Fleet+ring+0&sort=group");
-    const badge = (n: number) => table().getByRole("row").filter({ hasText: ringName(n) }).locator('[data-label="Status"] .badge').first();
+    const badge = (n: number) =>
+      table()
+        .getByRole("row")
+        .filter({ hasText: ringName(n) })
+        .locator('[data-label="Status"] .badge')
+        .first();
     await expect.poll(() => badge(1).textContent(), { timeout: 30_000 }).toBe("Blocked: needs approval");
     expect(await badge(2).textContent()).toBe("Never run");
     expect(await badge(7).textContent()).toBe("Disabled");
@@ -134,7 +139,7 @@ describe("the mappings list at fleet scale", () => {
     const path = `/mappings/${DEMO_DEVICE_COLLECTION}/${ringId(3)}`;
     // Ring 3 has one run that added members and unchanged ticks after it: enough of them for two pages of 20.
     const runCount = async () => (await api<{ items: unknown[] }>("GET", `${path}/runs?pageSize=200`)).body.items.length;
-    for (let runs = await runCount(); runs < 22; ) {
+    for (let runs = await runCount(); runs < 22;) {
       await api("POST", `${path}/sync`);
       const before = runs;
       await expect.poll(async () => (runs = await runCount()), { timeout: 10_000, interval: 100 }).toBeGreaterThan(before);

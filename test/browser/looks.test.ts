@@ -12,7 +12,13 @@ beforeAll(async () => {
   // Enough groups that the picker's list scrolls.
   const tenant = world.serve.runtime.simulator!;
   for (let n = 1; n <= 20; n++) {
-    tenant.addGroup({ id: `0000c0de-0000-4000-8000-${String(n).padStart(12, "0")}`, displayName: `Autopilot Wave ${String(n).padStart(2, "0")}`, securityEnabled: true, mailEnabled: false, groupTypes: [] });
+    tenant.addGroup({
+      id: `0000c0de-0000-4000-8000-${String(n).padStart(12, "0")}`,
+      displayName: `Autopilot Wave ${String(n).padStart(2, "0")}`,
+      securityEnabled: true,
+      mailEnabled: false,
+      groupTypes: [],
+    });
   }
 });
 
@@ -24,7 +30,8 @@ const mappingPage = `/#/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}`;
 /** A computed style in the page (the function runs in the browser, where getComputedStyle exists). */
 const styleOf = (locator: Locator, property: string, pseudo?: string): Promise<string> =>
   locator.evaluate(
-    (el, [name, element]) => (globalThis as unknown as { getComputedStyle(e: unknown, p?: string): Record<string, string> }).getComputedStyle(el, element ?? undefined)[name] ?? "",
+    (el, [name, element]) =>
+      (globalThis as unknown as { getComputedStyle(e: unknown, p?: string): Record<string, string> }).getComputedStyle(el, element ?? undefined)[name] ?? "",
     [property, pseudo ?? null] as const,
   );
 const overflow = () => page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
@@ -111,7 +118,9 @@ describe("the console in a browser, keyboard, window size and colour scheme", ()
     const preview = page.getByRole("table", { name: "Preview members" });
     await expect.poll(() => preview.getByRole("row").count(), { timeout: 30_000 }).toBeGreaterThan(1);
     expect(await overflow()).toBeLessThanOrEqual(1);
-    const idHeights = await preview.locator(".id-text").evaluateAll((els) => els.map((el) => (el as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height));
+    const idHeights = await preview
+      .locator(".id-text")
+      .evaluateAll((els) => els.map((el) => (el as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height));
     expect(idHeights.length).toBeGreaterThan(0);
     const lineHeight = parseFloat(await styleOf(preview.locator("tbody td").first(), "lineHeight"));
     for (const h of idHeights) expect(h).toBeLessThan(lineHeight * 1.5);
@@ -143,7 +152,12 @@ describe("the console in a browser, keyboard, window size and colour scheme", ()
 
   it("follows a dark colour scheme, and stays free of axe violations there", async () => {
     await page.emulateMedia({ colorScheme: "dark" });
-    for (const [path, what] of [["/", "mappings"], [mappingPage, "mapping"], ["/#/audit", "audit"], ["/#/health", "health"]] as const) {
+    for (const [path, what] of [
+      ["/", "mappings"],
+      [mappingPage, "mapping"],
+      ["/#/audit", "audit"],
+      ["/#/health", "health"],
+    ] as const) {
       await page.goto(path);
       await page.waitForSelector("h1");
       await page.waitForLoadState("networkidle");

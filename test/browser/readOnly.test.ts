@@ -38,7 +38,10 @@ describe("the console for a user with Mappings.Read only", () => {
   });
 
   it("is refused by the API when it writes anyway", async () => {
-    const answer = await fetch(`${world.serve.url}/api/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`, { method: "POST", headers: { "x-api-key": READ_KEY } });
+    const answer = await fetch(`${world.serve.url}/api/mappings/${DEMO_DEVICE_COLLECTION}/${DEMO_GROUP_ID}/sync`, {
+      method: "POST",
+      headers: { "x-api-key": READ_KEY },
+    });
     expect(answer.status).toBe(403);
     expect(world.pageErrors).toEqual([]);
   });

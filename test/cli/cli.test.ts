@@ -15,7 +15,9 @@ let env: Record<string, string>;
 beforeEach(async () => {
   const collection = range(1, 6).map((n) => entraDevice(n));
   const byHand = entraDevice(50);
-  tenant = await startSimulatedTenant({ seed: scenarioSeed({ collection: [...collection, entraDevice(7, { trustType: "ServerAd" })], others: [byHand], groupMembers: [byHand.objectId!] }) });
+  tenant = await startSimulatedTenant({
+    seed: scenarioSeed({ collection: [...collection, entraDevice(7, { trustType: "ServerAd" })], others: [byHand], groupMembers: [byHand.objectId!] }),
+  });
   dataDir = mkdtempSync(join(tmpdir(), "collection-sync-cli-"));
   env = { GRAPH_BASE_URL: tenant.graphBaseUrl, ADMINSERVICE_URL: tenant.adminServiceUrl };
 });

@@ -53,7 +53,9 @@ describe("collection-sync doctor", () => {
     const doctor = await cli("doctor");
 
     expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toMatch(/^✘ AdminService sign-in: the AdminService answered 403 to .*\(ADMINSERVICE_AUTH=none\)\n {4}fix: The AdminService refused .*Read-only Analyst/m);
+    expect(doctor.stdout).toMatch(
+      /^✘ AdminService sign-in: the AdminService answered 403 to .*\(ADMINSERVICE_AUTH=none\)\n {4}fix: The AdminService refused .*Read-only Analyst/m,
+    );
   });
 
   it("exits 1 when a mapped group became dynamic", async () => {

@@ -99,7 +99,10 @@ describe("collection-sync serve", () => {
     expect(sync.status).toBe(202);
 
     const runs = await eventually(
-      async () => (await (await fetch(`${url}/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/runs`)).json()) as { items: Array<{ status: string; counts: { added: number } }> },
+      async () =>
+        (await (await fetch(`${url}/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/runs`)).json()) as {
+          items: Array<{ status: string; counts: { added: number } }>;
+        },
       (body) => body.items.length > 0,
     );
     expect(runs.items[0]).toMatchObject({ status: "succeeded", counts: { added: 25 } });
@@ -121,7 +124,14 @@ describe("collection-sync serve", () => {
       expect(answer.status, host).toBe(421);
       expect(answer.body.type).toMatch(/misdirected-request$/);
     }
-    expect((await rawCall(url, "POST", `/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/sync`, { host: `rebind.attacker.example:${port}`, origin: `http://rebind.attacker.example:${port}` })).status).toBe(421);
+    expect(
+      (
+        await rawCall(url, "POST", `/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/sync`, {
+          host: `rebind.attacker.example:${port}`,
+          origin: `http://rebind.attacker.example:${port}`,
+        })
+      ).status,
+    ).toBe(421);
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
       expect((await rawCall(url, "GET", "/api/mappings", { host })).status, host).toBe(200);
     }
@@ -131,7 +141,10 @@ describe("collection-sync serve", () => {
     const url = await start();
     const port = new URL(url).port;
     const host = `127.0.0.1:${port}`;
-    const crossSite = await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", { host, origin: "http://attacker.example" });
+    const crossSite = await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", {
+      host,
+      origin: "http://attacker.example",
+    });
     expect(crossSite.status).toBe(403);
     expect(crossSite.body.type).toMatch(/cross-site-request$/);
     expect((await rawCall(url, "POST", "/api/mappings/PS100020/00000000-0000-4000-8000-000000000001/sync", { host })).status).toBe(404);
@@ -151,7 +164,15 @@ describe("collection-sync serve", () => {
 
   it("answers a client too slow to send its headers or body with 408 and closes the connection, logging a warning, not an error", async () => {
     const log = recordingLogger();
-    serve = await startServe({ port: 0, host: "127.0.0.1", env: { GRAPH_BASE_URL: tenant.graphBaseUrl, ADMINSERVICE_URL: tenant.adminServiceUrl }, io: bufferIo(), log, dataDir, slowClientMs: 500 });
+    serve = await startServe({
+      port: 0,
+      host: "127.0.0.1",
+      env: { GRAPH_BASE_URL: tenant.graphBaseUrl, ADMINSERVICE_URL: tenant.adminServiceUrl },
+      io: bufferIo(),
+      log,
+      dataDir,
+      slowClientMs: 500,
+    });
     const host = new URL(serve.url).host;
     const started = Date.now();
     const [slowHeaders, slowBody] = await Promise.all([

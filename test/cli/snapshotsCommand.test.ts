@@ -50,7 +50,11 @@ async function storeSnapshot(): Promise<string> {
       return { status: response.status, headers: response.headers, body: response.jsonBody as any };
     };
     expect((await call("POST", "/mappings", { body: { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, memberType: "device" } })).status).toBe(201);
-    const { snapshotId, commit } = await uploadSnapshot({ call }, DEVICE_COLLECTION, range(1, 3).map((n) => snapshotDevice(n)));
+    const { snapshotId, commit } = await uploadSnapshot(
+      { call },
+      DEVICE_COLLECTION,
+      range(1, 3).map((n) => snapshotDevice(n)),
+    );
     expect(commit.status).toBe(200);
     return snapshotId;
   } finally {
@@ -73,7 +77,11 @@ describe("collection-sync snapshots discard", () => {
   });
 
   it("refuses a malformed collection id, a missing one and an unknown action with exit 2", async () => {
-    for (const argv of [["snapshots", "discard", "PS1'0001"], ["snapshots", "discard"], ["snapshots", "drop", DEVICE_COLLECTION]]) {
+    for (const argv of [
+      ["snapshots", "discard", "PS1'0001"],
+      ["snapshots", "discard"],
+      ["snapshots", "drop", DEVICE_COLLECTION],
+    ]) {
       const result = await cli(...argv);
       expect(result.code, argv.join(" ")).toBe(2);
       expect(result.stderr).toMatch(/collection-sync: /);

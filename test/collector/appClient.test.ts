@@ -38,7 +38,9 @@ describe("the collector's client for the app", () => {
     const error = await client.mapped().catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(AppRequestError);
-    expect((error as AppRequestError).message).toMatch(/redirect to http:\/\/127\.0\.0\.1:\d+\/api\/collections\/mapped; the collector does not follow redirects/);
+    expect((error as AppRequestError).message).toMatch(
+      /redirect to http:\/\/127\.0\.0\.1:\d+\/api\/collections\/mapped; the collector does not follow redirects/,
+    );
     expect((error as AppRequestError).message).toContain("COLLECTOR_APP_URL");
     expect(app.seen).toHaveLength(1); // a refusal, not retried
     expect(elsewhere.seen).toEqual([]);

@@ -22,7 +22,14 @@ let serve: ServeHandle;
 let dataDir: string;
 
 async function startApp(env: Record<string, string>): Promise<void> {
-  serve = await startServe({ port: 0, host: "127.0.0.1", env: { GRAPH_BASE_URL: tenant.graphBaseUrl, SYNC_SCHEDULE: NO_TICK, ...env }, io: bufferIo(), log: silentLogger, dataDir });
+  serve = await startServe({
+    port: 0,
+    host: "127.0.0.1",
+    env: { GRAPH_BASE_URL: tenant.graphBaseUrl, SYNC_SCHEDULE: NO_TICK, ...env },
+    io: bufferIo(),
+    log: silentLogger,
+    dataDir,
+  });
 }
 
 beforeEach(async () => {
@@ -116,12 +123,18 @@ describe("collection-sync doctor on a collector host", () => {
 
     const without = await withToken(["Mappings.Read"]);
     const token = without.checks.find((c) => c.name === "Collector token");
-    expect(token).toMatchObject({ status: "fail", detail: "the token for api://collection-sync/.default as CM01 (Arc) lacks the app role Snapshots.Write (it has: Mappings.Read)" });
+    expect(token).toMatchObject({
+      status: "fail",
+      detail: "the token for api://collection-sync/.default as CM01 (Arc) lacks the app role Snapshots.Write (it has: Mappings.Read)",
+    });
     expect(token?.fix).toContain("Assign the app role Snapshots.Write");
     expect(without.ok).toBe(false);
 
     const granted = await withToken(["Snapshots.Write"]);
-    expect(granted.checks.find((c) => c.name === "Collector token")).toMatchObject({ status: "ok", detail: "a token for api://collection-sync/.default as CM01 (Arc) carrying Snapshots.Write" });
+    expect(granted.checks.find((c) => c.name === "Collector token")).toMatchObject({
+      status: "ok",
+      detail: "a token for api://collection-sync/.default as CM01 (Arc) carrying Snapshots.Write",
+    });
     expect(granted.ok).toBe(true);
   });
 });

@@ -12,7 +12,10 @@ import { startPushedServe } from "../support/pushedServe.js";
 
 const devices = range(1, 40).map((n) => entraDevice(n));
 const resourceIds = (from: number, to: number) => range(from, to).map((n) => 16_777_000 + n);
-const objectIds = (from: number, to: number) => range(from, to).map((n) => devices[n - 1]?.objectId).sort();
+const objectIds = (from: number, to: number) =>
+  range(from, to)
+    .map((n) => devices[n - 1]?.objectId)
+    .sort();
 
 let tenant: SimulatedTenant;
 let serve: ServeHandle;
@@ -142,7 +145,15 @@ describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
   it("takes an app URL that ends in /api, with or without a trailing slash", async () => {
     await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" });
     for (const appUrl of [`${serve.url}/api`, `${serve.url}/api/`, `${serve.url}/`]) {
-      const pass = await (await buildCollector({ env: { ADMINSERVICE_URL: tenant.adminServiceUrl }, appUrl, log: silentLogger, name: "CM01", dataDir: join(dataDir, "collector-url") })).once();
+      const pass = await (
+        await buildCollector({
+          env: { ADMINSERVICE_URL: tenant.adminServiceUrl },
+          appUrl,
+          log: silentLogger,
+          name: "CM01",
+          dataDir: join(dataDir, "collector-url"),
+        })
+      ).once();
       expect(pass.ok, appUrl).toBe(true);
     }
   });

@@ -12,7 +12,6 @@ import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed, type Dev
 import { groupBecomes as groupBecomesIn } from "../support/groupPolling.js";
 import { startPushedServe } from "../support/pushedServe.js";
 
-
 let tenant: SimulatedTenant | undefined;
 let serve: ServeHandle | undefined;
 let dataDir: string | undefined;
@@ -78,7 +77,10 @@ describe("the collector's source identity cache (its data folder)", () => {
     expect(readdirSync(collectorDir)).toContain(SOURCE_IDENTITY_FILE);
     const before = tenant.requestLog.length;
 
-    tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId));
+    tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.map((d) => d.system.ResourceId),
+    );
     const second = await (await collector()).once();
     expect(second.collections[0]).toMatchObject({ result: "uploaded", members: n + joined });
     // The bound the app's own cache keeps (docs/adminservice-queries.md "Source identity cache"): membership pages + lookups + 3.
@@ -91,7 +93,10 @@ describe("the collector's source identity cache (its data folder)", () => {
     expect(asked.length).toBeGreaterThan(0);
     expect(Math.min(...asked)).toBe(devices[n]?.system.ResourceId);
     // The first sync (1,200 adds) may still hold the mapping when this commit lands: its job comes back.
-    await groupBecomes(devices.map((d) => d.objectId), 60_000);
+    await groupBecomes(
+      devices.map((d) => d.objectId),
+      60_000,
+    );
   });
 
   it("survives a damaged cache file: warns, reads every member and writes a good file again", async () => {

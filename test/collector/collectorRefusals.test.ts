@@ -54,7 +54,12 @@ describe("the collector refuses to upload a read that does not add up", () => {
     });
     expect(created.status).toBe(201);
     const info: CollectionInfo = { id: USER_COLLECTION, name: "Sales users", type: "user", memberCount: 12, lastMemberChangeTime: "2026-11-01T08:00:00Z" };
-    const users = range(1, 10).map((n): SourceUser => ({ resourceId: 2_063_000 + n, name: `user${n}`, userPrincipalName: `user${n}@contoso.com`, entraObjectId: null }));
+    const users = range(1, 10).map((n): SourceUser => ({
+      resourceId: 2_063_000 + n,
+      name: `user${n}`,
+      userPrincipalName: `user${n}@contoso.com`,
+      entraObjectId: null,
+    }));
     const app = createAppClient({ baseUrl: serve.url, auth: noAuth, retries: 0 });
     const deps = { app, clock: systemClock, log: silentLogger, collectorName: "CM01", pending: newPendingUploads() };
 

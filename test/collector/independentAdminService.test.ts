@@ -18,7 +18,10 @@ import { startPushedServe } from "../support/pushedServe.js";
  * later honest pass is applied.
  */
 const devices = range(1, 40).map((n) => entraDevice(n));
-const objectIds = (from: number, to: number) => range(from, to).map((n) => devices[n - 1]?.objectId ?? "").sort();
+const objectIds = (from: number, to: number) =>
+  range(from, to)
+    .map((n) => devices[n - 1]?.objectId ?? "")
+    .sort();
 
 /** What the fake site says at the moment: the collection's row, and the members it lists. */
 interface Site {
@@ -41,17 +44,30 @@ beforeEach(async () => {
   adminService = await startFakeAdminService((url) => {
     const path = decodeURIComponent(url.pathname);
     const filter = url.searchParams.get("$filter") ?? "";
-    const row = { collectionid: DEVICE_COLLECTION, name: "Autopilot devices", collectiontype: 2, membercount: site.memberCount, lastmemberchangetime: site.lastMemberChangeTime };
+    const row = {
+      collectionid: DEVICE_COLLECTION,
+      name: "Autopilot devices",
+      collectiontype: 2,
+      membercount: site.memberCount,
+      lastmemberchangetime: site.lastMemberChangeTime,
+    };
     if (path.endsWith(`SMS_Collection('${DEVICE_COLLECTION}')`)) return { body: { "@odata.context": "$metadata#SMS_Collection/$entity", ...row } };
     if (path.endsWith("SMS_Collection")) return { body: { value: [row] } };
     const skip = Number(url.searchParams.get("$skip") ?? 0);
     const top = Number(url.searchParams.get("$top") ?? 1000);
     if (path.endsWith("SMS_FullCollectionMembership")) {
-      const rows = site.members.map((n) => ({ collectionid: DEVICE_COLLECTION, resourceid: 16_777_000 + n, resourcetype: 5, name: `PC-${String(n).padStart(5, "0")}` }));
+      const rows = site.members.map((n) => ({
+        collectionid: DEVICE_COLLECTION,
+        resourceid: 16_777_000 + n,
+        resourcetype: 5,
+        name: `PC-${String(n).padStart(5, "0")}`,
+      }));
       return { body: { value: rows.slice(skip, skip + top) } };
     }
     if (path.endsWith("SMS_R_System")) {
-      const rows = devices.filter((d) => askedFor(filter, d.system.ResourceId)).map((d) => ({ resourceid: d.system.ResourceId, name: d.system.Name, aaddeviceid: d.system.AADDeviceID }));
+      const rows = devices
+        .filter((d) => askedFor(filter, d.system.ResourceId))
+        .map((d) => ({ resourceid: d.system.ResourceId, name: d.system.Name, aaddeviceid: d.system.AADDeviceID }));
       return { body: { value: skip > 0 ? [] : rows } };
     }
     return { status: 404, body: { error: { code: "NotFound", message: "no such class" } } };
@@ -76,7 +92,13 @@ function askedFor(filter: string, id: number): boolean {
 }
 
 async function pass() {
-  const collector = await buildCollector({ env: { ADMINSERVICE_URL: adminService.baseUrl }, appUrl: serve.url, log: silentLogger, name: "CM01", dataDir: join(dataDir, "collector") });
+  const collector = await buildCollector({
+    env: { ADMINSERVICE_URL: adminService.baseUrl },
+    appUrl: serve.url,
+    log: silentLogger,
+    name: "CM01",
+    dataDir: join(dataDir, "collector"),
+  });
   return collector.once();
 }
 

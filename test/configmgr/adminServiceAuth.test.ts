@@ -42,7 +42,12 @@ describe("an AdminService that refuses the app's identity", () => {
   it.each([401, 403])("fails the read on %i at once, naming the identity, the auth mode and the ConfigMgr role it needs", async (status) => {
     const fake = await startFakeAdminService(() => ({ status, body: { error: { code: "Forbidden", message: "Access denied" } } }));
     closers.push(fake.close);
-    const auth: AdminServiceAuth = bearerAdminServiceAuth({ mode: "entra-app", credential, scope: "https://ConfigMgrService/.default", identity: () => "the app's managed identity 0000" });
+    const auth: AdminServiceAuth = bearerAdminServiceAuth({
+      mode: "entra-app",
+      credential,
+      scope: "https://ConfigMgrService/.default",
+      identity: () => "the app's managed identity 0000",
+    });
     const source = createAdminServiceSourceProvider({ baseUrl: fake.baseUrl, auth }).open();
 
     const failure = await source.getCollection("PS100001").catch((error: unknown) => error);
@@ -50,7 +55,9 @@ describe("an AdminService that refuses the app's identity", () => {
     expect(failure).toBeInstanceOf(SourceReadError);
     expect((failure as SourceReadError).kind).toBe("access-denied");
     expect((failure as Error).message).toMatch(
-      new RegExp(`^The AdminService refused the app's managed identity 0000 \\(ADMINSERVICE_AUTH=entra-app\\) with ${status}\\. .*administrative user with at least the Read-only Analyst role on the mapped collections.*not a documented way in`),
+      new RegExp(
+        `^The AdminService refused the app's managed identity 0000 \\(ADMINSERVICE_AUTH=entra-app\\) with ${status}\\. .*administrative user with at least the Read-only Analyst role on the mapped collections.*not a documented way in`,
+      ),
     );
     expect((failure as Error).message).toContain("Access denied");
     expect(fake.seen).toHaveLength(1);
@@ -76,7 +83,9 @@ describe("opening ADMINSERVICE_AUTH at start-up", () => {
     const missing = () => loadKerberos("kerberos-package-that-is-not-installed");
     const failure = await openAdminServiceAuth(settings, settings.ADMINSERVICE_URL ?? "", { ...deps, loadKerberos: missing }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
-    expect((failure as ConfigError).issues[0]).toMatch(/^ADMINSERVICE_AUTH=negotiate needs the optional npm package "kerberos".*apt-get install libkrb5-dev.*npm rebuild kerberos/);
+    expect((failure as ConfigError).issues[0]).toMatch(
+      /^ADMINSERVICE_AUTH=negotiate needs the optional npm package "kerberos".*apt-get install libkrb5-dev.*npm rebuild kerberos/,
+    );
   });
 
   it("needs no identity for the loopback simulator", async () => {
@@ -137,10 +146,15 @@ describe("the keytab decoded from ADMINSERVICE_KEYTAB_BASE64", () => {
 
   /** A real process that decodes the keytab with TMPDIR=parent; resolves with the path it printed. */
   function startProcess(mode: "exit" | "wait") {
-    const proc = spawn(process.execPath, ["--import", loader, child, mode, secret], { env: { ...process.env, TMPDIR: parent }, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, ["--import", loader, child, mode, secret], {
+      env: { ...process.env, TMPDIR: parent },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("close", (code, signal) => resolve({ code, signal })));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.on("close", (code, signal) => resolve({ code, signal })),
+    );
     const path = new Promise<string>((resolve, reject) => {
       proc.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
       void ended.then(({ code }) => reject(new Error(`the process ended (${code}) before printing the keytab path: ${stderr}`)));

@@ -152,7 +152,11 @@ describe("AdminService source at the edges", () => {
       sent.push(new Headers(init?.headers).get("authorization"));
       return new Response(JSON.stringify({ value: [] }), { status: 200, headers: { "content-type": "application/json" } });
     };
-    const remote = createAdminServiceSourceProvider({ baseUrl: "http://cm01.contoso.com/AdminService", auth: entraApp(fakeCredential("secret")), fetchImpl: fakeFetch });
+    const remote = createAdminServiceSourceProvider({
+      baseUrl: "http://cm01.contoso.com/AdminService",
+      auth: entraApp(fakeCredential("secret")),
+      fetchImpl: fakeFetch,
+    });
     await remote.open().getCollection("PS100001");
     expect(sent).toEqual([null]);
   });
@@ -186,9 +190,20 @@ describe("AdminService source at the edges", () => {
 
   it("reads users by UPN on a site whose SMS_R_User has no AADUserID", async () => {
     const fake = await serve((url) => {
-      if (url.pathname.endsWith("SMS_FullCollectionMembership")) return { body: { value: [{ ResourceID: 7, ResourceType: 4, Name: "anne" }, { ResourceID: 9, ResourceType: 3, Name: "CONTOSO\\Finance" }] } };
+      if (url.pathname.endsWith("SMS_FullCollectionMembership"))
+        return {
+          body: {
+            value: [
+              { ResourceID: 7, ResourceType: 4, Name: "anne" },
+              { ResourceID: 9, ResourceType: 3, Name: "CONTOSO\\Finance" },
+            ],
+          },
+        };
       if ((url.searchParams.get("$select") ?? "").includes("AADUserID")) {
-        return { status: 400, body: { error: { code: "BadRequest", message: "Could not find a property named 'AADUserID' on type 'AdminService.SMS_R_User'." } } };
+        return {
+          status: 400,
+          body: { error: { code: "BadRequest", message: "Could not find a property named 'AADUserID' on type 'AdminService.SMS_R_User'." } },
+        };
       }
       return { body: { value: [{ ResourceId: 7, Name: "CONTOSO\\anne", UserPrincipalName: "anne@contoso.com" }] } };
     });

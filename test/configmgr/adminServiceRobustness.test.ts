@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createAdminServiceSourceProvider } from "../../shared/configmgr/adminServiceSource.js";
 import type { MembershipSource } from "../../shared/core/ports/membershipSource.js";
-import { LENIENT_ADMINSERVICE, STRICT_ADMINSERVICE, startSimulatedTenant, type AdminServiceProfile, type SimulatedTenant, type SimulatorSeed } from "../../simulator/index.js";
+import {
+  LENIENT_ADMINSERVICE,
+  STRICT_ADMINSERVICE,
+  startSimulatedTenant,
+  type AdminServiceProfile,
+  type SimulatedTenant,
+  type SimulatorSeed,
+} from "../../simulator/index.js";
 
 const DEVICE_ID = (n: number) => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, "0")}`;
 /** Forty systems, every third one scattered far apart, all with an Entra device id except PC-5. */
@@ -14,7 +21,13 @@ const seed: SimulatorSeed = {
   tenants: [{ tenantId: "11111111-1111-4111-8111-111111111111" }],
   configMgr: {
     collections: [
-      { CollectionID: "PS100001", Name: "Scattered devices", CollectionType: 2, LastMemberChangeTime: "2026-01-10T08:00:00Z", members: systems.map((s) => s.ResourceId) },
+      {
+        CollectionID: "PS100001",
+        Name: "Scattered devices",
+        CollectionType: 2,
+        LastMemberChangeTime: "2026-01-10T08:00:00Z",
+        members: systems.map((s) => s.ResourceId),
+      },
       { CollectionID: "PS100002", Name: "Finance users", CollectionType: 1, members: [2063597569, 2063597570] },
     ],
     systems,
@@ -111,7 +124,13 @@ describe("AdminService reads across the answers a site may give", () => {
   it("looks a dense collection up with ResourceID ranges", async () => {
     const denseSystems = Array.from({ length: 300 }, (_, i) => ({ ResourceId: 16777216 + i, Name: `D-${i}`, AADDeviceID: DEVICE_ID(i + 1) }));
     tenant = await startSimulatedTenant({
-      seed: { ...seed, configMgr: { collections: [{ CollectionID: "PS100009", Name: "Dense", CollectionType: 2, members: denseSystems.map((s) => s.ResourceId) }], systems: denseSystems } },
+      seed: {
+        ...seed,
+        configMgr: {
+          collections: [{ CollectionID: "PS100009", Name: "Dense", CollectionType: 2, members: denseSystems.map((s) => s.ResourceId) }],
+          systems: denseSystems,
+        },
+      },
     });
     const source = createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl }).open();
     await source.getCollection("PS100009");

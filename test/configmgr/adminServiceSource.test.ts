@@ -18,7 +18,13 @@ const seed: SimulatorSeed = {
   tenants: [{ tenantId: TENANT }],
   configMgr: {
     collections: [
-      { CollectionID: "PS100001", Name: "Windows 11 devices", CollectionType: 2, LastMemberChangeTime: "2026-01-10T08:00:00Z", members: systems.map((s) => s.ResourceId) },
+      {
+        CollectionID: "PS100001",
+        Name: "Windows 11 devices",
+        CollectionType: 2,
+        LastMemberChangeTime: "2026-01-10T08:00:00Z",
+        members: systems.map((s) => s.ResourceId),
+      },
       { CollectionID: "PS100002", Name: "Finance users", CollectionType: 1, members: [2063597569, 2063597570, 2063597571] },
       { CollectionID: "PS100003", Name: "Empty", CollectionType: 2, members: [] },
     ],

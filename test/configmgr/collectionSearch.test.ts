@@ -12,7 +12,8 @@ afterEach(async () => {
 async function siteWhere(contains: "answer" | "refuse") {
   const tenant = await startSimulatedTenant({ seed: apiSeed(), adminService: { ...STRICT_ADMINSERVICE, contains } });
   tenants.push(tenant);
-  const containsRequests = () => tenant.requestLog.filter((entry) => entry.service === "adminService" && /contains/.test(decodeURIComponent(entry.path))).length;
+  const containsRequests = () =>
+    tenant.requestLog.filter((entry) => entry.service === "adminService" && /contains/.test(decodeURIComponent(entry.path))).length;
   return { catalog: createAdminServiceCatalog({ baseUrl: tenant.adminServiceUrl }), containsRequests };
 }
 

@@ -149,7 +149,9 @@ describe("entra-user: a ConfigMgr administrative user signed in with a device co
     const synced = await cli("sync");
 
     expect(synced.code).toBe(1);
-    expect(synced.stdout).toContain(`The sign-in of ${ADMIN} for the AdminService expired or was revoked (AADSTS50173): run \`collection-sync adminservice sign-in\` again`);
+    expect(synced.stdout).toContain(
+      `The sign-in of ${ADMIN} for the AdminService expired or was revoked (AADSTS50173): run \`collection-sync adminservice sign-in\` again`,
+    );
     expect(synced.stdout).toMatch(/nothing was written/);
     expect(graphWrites()).toBe(before);
     const answer = await health();
@@ -178,7 +180,9 @@ describe("entra-user: a ConfigMgr administrative user signed in with a device co
 
     expect((await signIn("someone@contoso.com")).code).toBe(0);
     const refused = await cli("mappings", "add", "--collection", DEVICE_COLLECTION, "--group", GROUP_ID);
-    expect(refused.stdout + refused.stderr).toMatch(/The AdminService refused user someone@contoso\.com \(delegated token\) \(ADMINSERVICE_AUTH=entra-user\) with 403\. .*Read-only Analyst/);
+    expect(refused.stdout + refused.stderr).toMatch(
+      /The AdminService refused user someone@contoso\.com \(delegated token\) \(ADMINSERVICE_AUTH=entra-user\) with 403\. .*Read-only Analyst/,
+    );
   });
 
   it("fails a declined sign-in clearly and keeps no token", async () => {

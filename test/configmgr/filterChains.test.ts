@@ -20,7 +20,13 @@ const dense = (from: number, count: number) => Array.from({ length: count }, (_,
 describe("ResourceID filter chains", () => {
   it("counts nodes the way ODataValidationSettings does: 15 eq clauses are 89 nodes, a range 11", () => {
     expect(nodesOf("ResourceID eq 16777216")).toBe(5);
-    expect(nodesOf(dense(16_777_216, 15).map((id) => `ResourceID eq ${id}`).join(" or "))).toBe(89);
+    expect(
+      nodesOf(
+        dense(16_777_216, 15)
+          .map((id) => `ResourceID eq ${id}`)
+          .join(" or "),
+      ),
+    ).toBe(89);
     expect(nodesOf("(ResourceID ge 16777216 and ResourceID le 16777300)")).toBe(11);
     expect(nodesOf("CollectionID eq 'PS100012'")).toBe(4);
   });

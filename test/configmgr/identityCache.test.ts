@@ -30,7 +30,12 @@ async function setUp() {
   let now = T0;
   tenant = await startSimulatedTenant({ seed });
   const { sourceIdentities } = freshStores();
-  const provider = createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, identityCache: sourceIdentities, identityRefresh: REFRESH, now: () => now });
+  const provider = createAdminServiceSourceProvider({
+    baseUrl: tenant.adminServiceUrl,
+    identityCache: sourceIdentities,
+    identityRefresh: REFRESH,
+    now: () => now,
+  });
   const sim = tenant;
   return {
     tenant: sim,

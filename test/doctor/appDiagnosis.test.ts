@@ -57,7 +57,9 @@ describe("collection-sync doctor (the app)", () => {
     expect(diagnosis.ok).toBe(false);
     expect(failures(diagnosis)).toEqual(["Graph app roles"]);
     const roles = check(diagnosis, "Graph app roles");
-    expect(roles.detail).toMatch(/^missing Device\.ReadWrite\.All, User\.Read\.All \(needed for 1 device and 1 user mapping; the token has: Device\.Read\.All, GroupMember\.ReadWrite\.All\)$/);
+    expect(roles.detail).toMatch(
+      /^missing Device\.ReadWrite\.All, User\.Read\.All \(needed for 1 device and 1 user mapping; the token has: Device\.Read\.All, GroupMember\.ReadWrite\.All\)$/,
+    );
     expect(roles.fix).toContain("grant-graph-permissions");
     expect(roles.fix).toContain("Device.Read.All is not enough");
   });
@@ -66,7 +68,10 @@ describe("collection-sync doctor (the app)", () => {
     await world.stores.mappings.delete({ collectionId: USER_COLLECTION, groupId: USER_GROUP_ID });
     const diagnosis = await world.diagnose({ graphToken: appToken(["GroupMember.ReadWrite.All", "Device.ReadWrite.All"]) });
 
-    expect(check(diagnosis, "Graph app roles")).toMatchObject({ status: "ok", detail: "GroupMember.ReadWrite.All, Device.ReadWrite.All (needed for 1 device and 0 user mappings)" });
+    expect(check(diagnosis, "Graph app roles")).toMatchObject({
+      status: "ok",
+      detail: "GroupMember.ReadWrite.All, Device.ReadWrite.All (needed for 1 device and 0 user mappings)",
+    });
   });
 
   it("flags roles broader than the product needs", async () => {
@@ -119,7 +124,10 @@ describe("collection-sync doctor (the app)", () => {
 
     expect(check(diagnosis, "AdminService reachable")).toMatchObject({ status: "ok", detail: expect.stringContaining("answered HTTP 403") });
     const signIn = check(diagnosis, "AdminService sign-in");
-    expect(signIn).toMatchObject({ status: "fail", detail: "the AdminService answered 403 to the app's managed identity 6b0e3c41 (app-only token) (ADMINSERVICE_AUTH=entra-app)" });
+    expect(signIn).toMatchObject({
+      status: "fail",
+      detail: "the AdminService answered 403 to the app's managed identity 6b0e3c41 (app-only token) (ADMINSERVICE_AUTH=entra-app)",
+    });
     expect(signIn.fix).toContain("Read-only Analyst");
     expect(signIn.fix).toContain("not a documented way in");
     expect(check(diagnosis, `Collection ${DEVICE_COLLECTION}`)).toMatchObject({ status: "na", detail: "not checked: the AdminService refused the sign-in" });
@@ -129,7 +137,10 @@ describe("collection-sync doctor (the app)", () => {
   it("names the identity the AdminService accepted", async () => {
     const diagnosis = await world.diagnose({ adminServiceAuth: namedAppAuth() });
 
-    expect(check(diagnosis, "AdminService sign-in")).toMatchObject({ status: "ok", detail: "accepted the app's managed identity 6b0e3c41 (app-only token) (ADMINSERVICE_AUTH=entra-app)" });
+    expect(check(diagnosis, "AdminService sign-in")).toMatchObject({
+      status: "ok",
+      detail: "accepted the app's managed identity 6b0e3c41 (app-only token) (ADMINSERVICE_AUTH=entra-app)",
+    });
   });
 
   it("fails when the site's SMS_R_System has no AADDeviceID (a 400 naming it)", async () => {
@@ -149,9 +160,17 @@ describe("collection-sync doctor (the app)", () => {
   });
 
   it("fails when SMS_R_System records come back without AADDeviceID, in any property casing", async () => {
-    world.tenant.faults.add({ service: "adminService", path: /SMS_R_System/, status: 200, body: { "@odata.context": "x", value: [{ resourceid: 16777001, name: "PC-00001" }] } });
+    world.tenant.faults.add({
+      service: "adminService",
+      path: /SMS_R_System/,
+      status: 200,
+      body: { "@odata.context": "x", value: [{ resourceid: 16777001, name: "PC-00001" }] },
+    });
     const without = await world.diagnose();
-    expect(check(without, "SMS_R_System carries AADDeviceID")).toMatchObject({ status: "fail", detail: "the AdminService answered SMS_R_System records without AADDeviceID" });
+    expect(check(without, "SMS_R_System carries AADDeviceID")).toMatchObject({
+      status: "fail",
+      detail: "the AdminService answered SMS_R_System records without AADDeviceID",
+    });
 
     world.tenant.faults.clear();
     world.tenant.faults.add({ service: "adminService", path: /SMS_R_System/, status: 200, body: { ResourceId: 16777001, aaddeviceid: null } });

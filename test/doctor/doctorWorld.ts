@@ -55,7 +55,13 @@ export async function startDoctorWorld(): Promise<DoctorWorld> {
   await stores.mappings.create(newMapping({ ...mapping, collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, memberType: "device" }));
   await stores.mappings.create(newMapping({ ...mapping, collectionId: USER_COLLECTION, groupId: USER_GROUP_ID, memberType: "user" }));
   const queue = createInProcessJobQueue({ clock: systemClock, log: silentLogger, concurrency: 1, handler: async () => undefined });
-  const directories = createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: 2, clock: systemClock, log: silentLogger });
+  const directories = createGraphDirectoryProvider({
+    baseUrl: tenant.graphBaseUrl,
+    credentialFor: () => null,
+    maxConcurrency: 2,
+    clock: systemClock,
+    log: silentLogger,
+  });
   return {
     tenant,
     stores,

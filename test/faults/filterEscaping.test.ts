@@ -34,7 +34,9 @@ afterAll(async () => {
 const searchText = fc.oneof(
   hostileText,
   fc.string({ unit: fc.constantFrom("'", "(", ")", ",", " ", "-", "&", "=", "$", "%", "+", "#", "?", "/", ";", "*", "~", "!"), minLength: 1, maxLength: 30 }),
-  fc.tuple(fc.constantFrom("O'Brien", "x') or (displayName eq 'y", "a' or 1 eq 1 or 'b", "Intune&$top=999", "''"), fc.string({ maxLength: 6 })).map(([a, b]) => `${a}${b}`),
+  fc
+    .tuple(fc.constantFrom("O'Brien", "x') or (displayName eq 'y", "a' or 1 eq 1 or 'b", "Intune&$top=999", "''"), fc.string({ maxLength: 6 }))
+    .map(([a, b]) => `${a}${b}`),
 );
 
 describe("group search text", () => {
@@ -128,7 +130,11 @@ describe("member data from ConfigMgr", () => {
         tried += 1;
         const users = parts.map((part, n) => {
           const upn = `${part}@contoso.com`;
-          return { cmUser: { ResourceId: 2_063_000 + n, Name: `CONTOSO\\u${n}`, UserPrincipalName: upn, AADUserID: `${part}-not-a-guid` }, user: { id: guid(5, n), userPrincipalName: upn, displayName: `User ${n}` }, objectId: guid(5, n) };
+          return {
+            cmUser: { ResourceId: 2_063_000 + n, Name: `CONTOSO\\u${n}`, UserPrincipalName: upn, AADUserID: `${part}-not-a-guid` },
+            user: { id: guid(5, n), userPrincipalName: upn, displayName: `User ${n}` },
+            objectId: guid(5, n),
+          };
         });
         const harness = await startSyncHarness({ seed: scenarioSeed({ users }) });
         try {
@@ -147,7 +153,8 @@ describe("member data from ConfigMgr", () => {
               if (filter.kind === "in") for (const value of filter.values) expect(upns.has(String(value)), String(value)).toBe(true);
             } else if (url.pathname.includes("/AdminService/")) {
               const clauses = orClauses(filter);
-              const resourceBound = (c: FilterNode, op: string) => c.kind === "compare" && c.op === op && c.property === "ResourceID" && typeof c.value === "number";
+              const resourceBound = (c: FilterNode, op: string) =>
+                c.kind === "compare" && c.op === op && c.property === "ResourceID" && typeof c.value === "number";
               const ok = clauses.every(
                 (c) =>
                   (c.kind === "compare" && c.op === "eq" && (resourceBound(c, "eq") || (c.property === "CollectionID" && c.value === USER_COLLECTION))) ||

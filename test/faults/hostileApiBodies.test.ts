@@ -37,7 +37,13 @@ describe("bodies with unknown, missing or wrongly typed fields", () => {
 
   it("PATCH refuses every corrupted change, including attempts to change ids or server-owned fields", async () => {
     const { collectionId: _c, groupId: _g, tenantId: _t, ...changeable } = wrongMappingFields;
-    const immutable = { collectionId: fc.constant("PS100020"), groupId: fc.constant(GROUPS.assigned2), etag: fc.constant("*"), createdBy: fc.constant("mallory"), tenantId: fc.constant(null) };
+    const immutable = {
+      collectionId: fc.constant("PS100020"),
+      groupId: fc.constant(GROUPS.assigned2),
+      etag: fc.constant("*"),
+      createdBy: fc.constant("mallory"),
+      tenantId: fc.constant(null),
+    };
     await fc.assert(
       fc.asyncProperty(corrupted({ enabled: false }, [], { ...changeable, ...immutable }), async (body) => {
         const status = await refused("PATCH", mappingPath, JSON.stringify(body));
@@ -50,8 +56,20 @@ describe("bodies with unknown, missing or wrongly typed fields", () => {
   it("bodies that are not a JSON object (text, arrays, numbers, null, nested junk) are refused on both", async () => {
     const notAnObject = fc.oneof(
       hostileText,
-      fc.jsonValue({ maxDepth: 5 }).filter((v) => typeof v !== "object" || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)),
-      fc.constantFrom("{", "{}}", '{"a":1,}', "{'collectionId':'PS100010'}", "\u0000{}", "\uFEFF{}", '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}'),
+      fc
+        .jsonValue({ maxDepth: 5 })
+        .filter((v) => typeof v !== "object" || v === null || Array.isArray(v))
+        .map((v) => JSON.stringify(v)),
+      fc.constantFrom(
+        "{",
+        "{}}",
+        '{"a":1,}',
+        "{'collectionId':'PS100010'}",
+        "\u0000{}",
+        "\uFEFF{}",
+        '{"__proto__":{"admin":true}}',
+        '{"constructor":{"prototype":{}}}',
+      ),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(["POST", "/mappings"], ["PATCH", mappingPath]), notAnObject, async ([method, path], text) => {
@@ -84,20 +102,25 @@ describe("bodies over the limit", () => {
 
   it("a streamed body is cut off at the limit, with or without a (truthful or lying) Content-Length", async () => {
     await fc.assert(
-      fc.asyncProperty(sizes, fc.integer({ min: 1, max: 16 * 1024 }), fc.constantFrom<"none" | "true" | "lie">("none", "true", "lie"), async (size, chunk, declared) => {
-        let served = 0;
-        async function* stream(): AsyncIterable<Uint8Array> {
-          while (served < size) {
-            const n = Math.min(chunk, size - served);
-            served += n;
-            yield Buffer.alloc(n, 0x61);
+      fc.asyncProperty(
+        sizes,
+        fc.integer({ min: 1, max: 16 * 1024 }),
+        fc.constantFrom<"none" | "true" | "lie">("none", "true", "lie"),
+        async (size, chunk, declared) => {
+          let served = 0;
+          async function* stream(): AsyncIterable<Uint8Array> {
+            while (served < size) {
+              const n = Math.min(chunk, size - served);
+              served += n;
+              yield Buffer.alloc(n, 0x61);
+            }
           }
-        }
-        const length: Record<string, string> = declared === "none" ? {} : { "content-length": String(declared === "true" ? size : 10) };
-        expect(await refused("POST", "/mappings", stream(), { ...json, ...length })).toBe(413);
-        // Never read (much) past the limit: the rest of an attacker's gigabyte stays on the wire.
-        expect(served).toBeLessThanOrEqual(MAX_BODY_BYTES + chunk);
-      }),
+          const length: Record<string, string> = declared === "none" ? {} : { "content-length": String(declared === "true" ? size : 10) };
+          expect(await refused("POST", "/mappings", stream(), { ...json, ...length })).toBe(413);
+          // Never read (much) past the limit: the rest of an attacker's gigabyte stays on the wire.
+          expect(served).toBeLessThanOrEqual(MAX_BODY_BYTES + chunk);
+        },
+      ),
       { seed: FC_SEED, numRuns: 30 },
     );
   });

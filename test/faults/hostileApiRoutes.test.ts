@@ -30,10 +30,7 @@ const ROUTES_ON_A_MAPPING = [
 const badCollection = hostileIdNot(COLLECTION_ID_PATTERN);
 const badGroup = hostileIdNot(GUID_PATTERN);
 /** A pair of ids of which at least one is hostile (the other may be the existing mapping's). */
-const idPair = fc.oneof(
-  fc.tuple(badCollection, fc.oneof(badGroup, fc.constant(EXISTING.groupId))),
-  fc.tuple(fc.constant(EXISTING.collectionId), badGroup),
-);
+const idPair = fc.oneof(fc.tuple(badCollection, fc.oneof(badGroup, fc.constant(EXISTING.groupId))), fc.tuple(fc.constant(EXISTING.collectionId), badGroup));
 
 describe("hostile ids in the path", () => {
   it("every mapping route answers a 4xx problem, whether the ids arrive percent-encoded or raw", async () => {
@@ -100,10 +97,14 @@ describe("hostile query values", () => {
 describe("health", () => {
   it("ignores hostile query text and headers: the probe answers as usual", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(hostileText, hostileText, { maxKeys: 3 }), fc.dictionary(fc.stringMatching(/^x-[a-z-]{1,20}$/), hostileText, { maxKeys: 3 }), async (query, headers) => {
-        const response = await handle(rawRequest("GET", "/health", { query: new URLSearchParams(query).toString(), headers }));
-        expect(response.status).toBe(200);
-      }),
+      fc.asyncProperty(
+        fc.dictionary(hostileText, hostileText, { maxKeys: 3 }),
+        fc.dictionary(fc.stringMatching(/^x-[a-z-]{1,20}$/), hostileText, { maxKeys: 3 }),
+        async (query, headers) => {
+          const response = await handle(rawRequest("GET", "/health", { query: new URLSearchParams(query).toString(), headers }));
+          expect(response.status).toBe(200);
+        },
+      ),
       { seed: FC_SEED, numRuns: 40 },
     );
   });
@@ -113,28 +114,38 @@ describe("hostile headers and methods", () => {
   it("a hostile If-Match on PATCH and DELETE is refused (400 or 412) and changes nothing", async () => {
     const path = `/mappings/${EXISTING.collectionId}/${EXISTING.groupId}`;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("PATCH", "DELETE"), hostileText.filter((t) => t.trim() !== "*"), async (method, ifMatch) => {
-        const headers = { "content-type": "application/json", "if-match": ifMatch };
-        const response = await handle(rawRequest(method, path, { headers, body: method === "PATCH" ? '{"mode":"mirror"}' : null }));
-        expectProblem(response, `${method} If-Match ${show(ifMatch)}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("PATCH", "DELETE"),
+        hostileText.filter((t) => t.trim() !== "*"),
+        async (method, ifMatch) => {
+          const headers = { "content-type": "application/json", "if-match": ifMatch };
+          const response = await handle(rawRequest(method, path, { headers, body: method === "PATCH" ? '{"mode":"mirror"}' : null }));
+          expectProblem(response, `${method} If-Match ${show(ifMatch)}`);
+        },
+      ),
       { seed: FC_SEED, numRuns: 120 },
     );
   });
 
   it("a hostile Content-Type is refused before the body is read", async () => {
     await fc.assert(
-      fc.asyncProperty(hostileText.filter((t) => !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(t.trim())), async (contentType) => {
-        const response = await handle(rawRequest("POST", "/mappings", { headers: { "content-type": contentType }, body: JSON.stringify(EXISTING) }));
-        expectProblem(response, `content-type ${show(contentType)}`);
-      }),
+      fc.asyncProperty(
+        hostileText.filter((t) => !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(t.trim())),
+        async (contentType) => {
+          const response = await handle(rawRequest("POST", "/mappings", { headers: { "content-type": contentType }, body: JSON.stringify(EXISTING) }));
+          expectProblem(response, `content-type ${show(contentType)}`);
+        },
+      ),
       { seed: FC_SEED, numRuns: 100 },
     );
   });
 
   it("an unknown method or path is a 404/405 problem", async () => {
     const methods = fc.constantFrom("PUT", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "get ", "DELETE\r\n", "");
-    const paths = fc.oneof(fc.constantFrom("/", "", "/mappings/", "/health/x", "/../api/mappings", "//mappings"), hostileText.map((t) => `/${t}`));
+    const paths = fc.oneof(
+      fc.constantFrom("/", "", "/mappings/", "/health/x", "/../api/mappings", "//mappings"),
+      hostileText.map((t) => `/${t}`),
+    );
     await fc.assert(
       fc.asyncProperty(methods, paths, async (method, path) => {
         const response = await handle(rawRequest(method, path));
@@ -154,12 +165,18 @@ describe("hostile headers and methods", () => {
         fc.constantFrom(clientPrincipal("", []), clientPrincipal("x", ["Mappings.ReadWriteAll", "Admin"]), "x".repeat(40_000)),
       );
       await fc.assert(
-        fc.asyncProperty(forged, fc.constantFrom(["GET", "/mappings"], ["POST", "/mappings"], ["DELETE", `/mappings/${EXISTING.collectionId}/${EXISTING.groupId}`]), async (principal, [method, path]) => {
+        fc.asyncProperty(
+          forged,
+          fc.constantFrom(["GET", "/mappings"], ["POST", "/mappings"], ["DELETE", `/mappings/${EXISTING.collectionId}/${EXISTING.groupId}`]),
+          async (principal, [method, path]) => {
             suite.tried();
-          const response = await guarded.api.handle(rawRequest(method, path, { headers: { "x-ms-client-principal": principal, "content-type": "application/json" }, body: JSON.stringify(EXISTING) }));
-          expectProblem(response, `principal ${show(principal)}`);
-          expect([401, 403]).toContain(response.status);
-        }),
+            const response = await guarded.api.handle(
+              rawRequest(method, path, { headers: { "x-ms-client-principal": principal, "content-type": "application/json" }, body: JSON.stringify(EXISTING) }),
+            );
+            expectProblem(response, `principal ${show(principal)}`);
+            expect([401, 403]).toContain(response.status);
+          },
+        ),
         { seed: FC_SEED, numRuns: 150 },
       );
       expect(await guarded.storedMappings()).toEqual([]);

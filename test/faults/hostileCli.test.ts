@@ -65,7 +65,11 @@ const badCollection = hostileIdNot(COLLECTION_ID_PATTERN);
 const badGroup = hostileIdNot(GUID_PATTERN);
 /** --collection and --group, at least one hostile. */
 const refArgs = fc
-  .oneof(fc.tuple(badCollection, fc.constant<string>(EXISTING.groupId)), fc.tuple(fc.constant<string>(EXISTING.collectionId), badGroup), fc.tuple(badCollection, badGroup))
+  .oneof(
+    fc.tuple(badCollection, fc.constant<string>(EXISTING.groupId)),
+    fc.tuple(fc.constant<string>(EXISTING.collectionId), badGroup),
+    fc.tuple(badCollection, badGroup),
+  )
   .map(([c, g]) => ["--collection", c, "--group", g]);
 /** Any extra option value, hostile or not: the hostile ids already make the command invalid. */
 const anyValue = fc.oneof(hostileText, fc.constantFrom("mirror", "true", "false", "20", "500"));
@@ -73,7 +77,9 @@ const anyValue = fc.oneof(hostileText, fc.constantFrom("mirror", "true", "false"
 describe("hostile arguments to every command", () => {
   it("mappings add|remove|approve and runs refuse hostile ids", async () => {
     const command = fc.constantFrom(["mappings", "add"], ["mappings", "remove"], ["mappings", "approve"], ["runs"]);
-    const extras = fc.array(fc.tuple(fc.constantFrom("--mode", "--tenant", "--removal-threshold-percent", "--removal-threshold-count"), anyValue), { maxLength: 2 });
+    const extras = fc.array(fc.tuple(fc.constantFrom("--mode", "--tenant", "--removal-threshold-percent", "--removal-threshold-count"), anyValue), {
+      maxLength: 2,
+    });
     await fc.assert(
       fc.asyncProperty(command, refArgs, extras, async (words, ref, more) => {
         const options = words[1] === "add" ? more.flatMap(([name, value]) => [name, value]) : [];
@@ -85,9 +91,18 @@ describe("hostile arguments to every command", () => {
 
   it("mappings set refuses hostile values for every option on the existing mapping", async () => {
     const option = fc.oneof(
-      fc.tuple(fc.constant("--mode"), hostileText.filter((v) => !["additive", "managed", "mirror"].includes(v))),
-      fc.tuple(fc.constantFrom("--enabled", "--include-hybrid-joined"), hostileText.filter((v) => v !== "true" && v !== "false")),
-      fc.tuple(fc.constantFrom("--removal-threshold-percent", "--removal-threshold-count"), hostileText.filter((v) => !/^\d+$/.test(v))),
+      fc.tuple(
+        fc.constant("--mode"),
+        hostileText.filter((v) => !["additive", "managed", "mirror"].includes(v)),
+      ),
+      fc.tuple(
+        fc.constantFrom("--enabled", "--include-hybrid-joined"),
+        hostileText.filter((v) => v !== "true" && v !== "false"),
+      ),
+      fc.tuple(
+        fc.constantFrom("--removal-threshold-percent", "--removal-threshold-count"),
+        hostileText.filter((v) => !/^\d+$/.test(v)),
+      ),
       fc.tuple(fc.constantFrom("--removal-threshold-percent"), fc.integer({ min: 101, max: 10 ** 9 }).map(String)),
     );
     await fc.assert(
@@ -110,12 +125,19 @@ describe("hostile arguments to every command", () => {
 
   it("groups search answers or refuses hostile text, and refuses a hostile --tenant", async () => {
     await fc.assert(
-      fc.asyncProperty(hostileText.filter((t) => !t.startsWith("-")), fc.option(badGroup.filter((t) => t.trim() !== ""), { nil: undefined }), async (text, tenantId) => {
-        const argv = ["groups", "search", text, ...(tenantId === undefined ? [] : ["--tenant", tenantId])];
-        if (tenantId !== undefined || text.trim() === "") return refused(argv);
-        const result = await cli(argv);
-        expect([0, 2], `${show(text)} → ${show(result.stderr)}`).toContain(result.code);
-      }),
+      fc.asyncProperty(
+        hostileText.filter((t) => !t.startsWith("-")),
+        fc.option(
+          badGroup.filter((t) => t.trim() !== ""),
+          { nil: undefined },
+        ),
+        async (text, tenantId) => {
+          const argv = ["groups", "search", text, ...(tenantId === undefined ? [] : ["--tenant", tenantId])];
+          if (tenantId !== undefined || text.trim() === "") return refused(argv);
+          const result = await cli(argv);
+          expect([0, 2], `${show(text)} → ${show(result.stderr)}`).toContain(result.code);
+        },
+      ),
       { seed: FC_SEED, numRuns: 120 },
     );
   });
@@ -130,9 +152,12 @@ describe("hostile arguments to every command", () => {
     };
     const port = hostileText.filter((p) => !(/^\d+$/.test(p.trim()) && Number(p) <= 65535));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.tuple(fc.constant("--port"), port), fc.tuple(fc.constant("--host"), hostileText.filter(notLoopback))), async ([name, value]) => {
-        await refused(["serve", name, value]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.tuple(fc.constant("--port"), port), fc.tuple(fc.constant("--host"), hostileText.filter(notLoopback))),
+        async ([name, value]) => {
+          await refused(["serve", name, value]);
+        },
+      ),
       { seed: FC_SEED, numRuns: 80 },
     );
   });
@@ -140,10 +165,32 @@ describe("hostile arguments to every command", () => {
   it("unknown commands, subcommands and options are usage errors", async () => {
     const known = new Set(["help", "--help", "-h", "demo", "serve", "mappings", "groups", "runs", "sync"]);
     const argv = fc.oneof(
-      fc.tuple(hostileText.filter((w) => !known.has(w)), fc.array(hostileText, { maxLength: 3 })).map(([head, rest]) => [head, ...rest]),
-      fc.tuple(fc.constantFrom("demo", "sync", "runs"), hostileText.filter((w) => !w.startsWith("-"))).map((words) => [...words]),
-      fc.tuple(fc.constantFrom("mappings", "groups"), hostileText.filter((w) => !["list", "add", "set", "remove", "approve", "search"].includes(w))).map((words) => [...words]),
-      fc.tuple(fc.constantFrom("demo", "serve", "mappings list", "runs", "sync", "groups search x"), fc.string({ minLength: 1, maxLength: 12 }).filter((o) => /^[a-z]/i.test(o) && !["json", "collection", "group", "dry-run", "tenant", "port", "host"].includes(o))).map(([words, option]) => [...words.split(" "), `--${option}`, "x"]),
+      fc
+        .tuple(
+          hostileText.filter((w) => !known.has(w)),
+          fc.array(hostileText, { maxLength: 3 }),
+        )
+        .map(([head, rest]) => [head, ...rest]),
+      fc
+        .tuple(
+          fc.constantFrom("demo", "sync", "runs"),
+          hostileText.filter((w) => !w.startsWith("-")),
+        )
+        .map((words) => [...words]),
+      fc
+        .tuple(
+          fc.constantFrom("mappings", "groups"),
+          hostileText.filter((w) => !["list", "add", "set", "remove", "approve", "search"].includes(w)),
+        )
+        .map((words) => [...words]),
+      fc
+        .tuple(
+          fc.constantFrom("demo", "serve", "mappings list", "runs", "sync", "groups search x"),
+          fc
+            .string({ minLength: 1, maxLength: 12 })
+            .filter((o) => /^[a-z]/i.test(o) && !["json", "collection", "group", "dry-run", "tenant", "port", "host"].includes(o)),
+        )
+        .map(([words, option]) => [...words.split(" "), `--${option}`, "x"]),
     );
     await fc.assert(
       fc.asyncProperty(argv, async (words) => {

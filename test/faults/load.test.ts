@@ -23,7 +23,11 @@ const groupOf = (client: number) => guid(9, 100 + client);
 
 function loadSeed(): SimulatorSeed {
   const groups = Array.from({ length: CLIENTS }, (_, client) => ({ id: groupOf(client), displayName: `Load group ${client}` }));
-  const collections = Array.from({ length: COLLECTIONS_PER_CLIENT }, (_, n) => ({ CollectionID: collectionId(n), Name: `Load ${n}`, CollectionType: 2 as const }));
+  const collections = Array.from({ length: COLLECTIONS_PER_CLIENT }, (_, n) => ({
+    CollectionID: collectionId(n),
+    Name: `Load ${n}`,
+    CollectionType: 2 as const,
+  }));
   return {
     tenants: [{ tenantId: TENANT_ID, groups: [...groups, { id: SHARED_GROUP, displayName: "Contended group" }] }],
     configMgr: { collections: [...collections, { CollectionID: SHARED_COLLECTION, Name: "Contended", CollectionType: 2 }] },
@@ -43,7 +47,11 @@ const latencies: number[] = [];
 const statuses = new Map<number, number>();
 const networkErrors: string[] = [];
 
-async function call(method: string, path: string, options: { body?: unknown; ifMatch?: string } = {}): Promise<{ status: number; body: any; etag: string | null }> {
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; ifMatch?: string } = {},
+): Promise<{ status: number; body: any; etag: string | null }> {
   const headers: Record<string, string> = {};
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (options.ifMatch !== undefined) headers["if-match"] = options.ifMatch;
@@ -105,7 +113,8 @@ async function storedMappings(): Promise<Map<string, Stored>> {
   do {
     const page = await call("GET", `/mappings?pageSize=200${token ? `&continuationToken=${encodeURIComponent(token)}` : ""}`);
     expect(page.status).toBe(200);
-    for (const m of page.body.items) stored.set(`${m.collectionId}/${m.groupId}`, { etag: m.etag, mode: m.mode, enabled: m.enabled, removalThresholdCount: m.removalThresholdCount });
+    for (const m of page.body.items)
+      stored.set(`${m.collectionId}/${m.groupId}`, { etag: m.etag, mode: m.mode, enabled: m.enabled, removalThresholdCount: m.removalThresholdCount });
     token = page.body.continuationToken;
   } while (token);
   return stored;

@@ -133,7 +133,11 @@ async function checkAgainstModel(mode: SyncMode, initial: number[], handAdded: n
       }
     }
   } finally {
-    tallyScenario(`ownership model (${mode}, ${steps.length} steps)`, { faultsInjected: world.faultsInjected(), membersLost: lost, wrongfulRemovals: wrongful });
+    tallyScenario(`ownership model (${mode}, ${steps.length} steps)`, {
+      faultsInjected: world.faultsInjected(),
+      membersLost: lost,
+      wrongfulRemovals: wrongful,
+    });
     await world.close();
   }
 }
@@ -152,12 +156,17 @@ describe("ownership under faults", () => {
   });
 
   it("managed: a member we added, taken out by hand while still in the collection, is added back and stays ours", async () => {
-    await checkAgainstModel("managed", range(1, 5), [], [
-      { kind: "sync", fault: "none" },
-      { kind: "hand-remove", device: 3 },
-      { kind: "sync", fault: "none" },
-      { kind: "collection", leave: [3], join: [] },
-      { kind: "sync", fault: "none" },
-    ]);
+    await checkAgainstModel(
+      "managed",
+      range(1, 5),
+      [],
+      [
+        { kind: "sync", fault: "none" },
+        { kind: "hand-remove", device: 3 },
+        { kind: "sync", fault: "none" },
+        { kind: "collection", leave: [3], join: [] },
+        { kind: "sync", fault: "none" },
+      ],
+    );
   });
 });

@@ -27,7 +27,10 @@ import { tallyScenario } from "./support/tally.js";
 
 const devices = range(1, 40).map((n) => entraDevice(n));
 const resourceIds = (from: number, to: number) => range(from, to).map((n) => 16_777_000 + n);
-const objectIds = (from: number, to: number) => range(from, to).map((n) => devices[n - 1]?.objectId ?? "").sort();
+const objectIds = (from: number, to: number) =>
+  range(from, to)
+    .map((n) => devices[n - 1]?.objectId ?? "")
+    .sort();
 const MEMBERSHIP = /SMS_FullCollectionMembership/;
 const COLLECTION_ROW = /SMS_Collection\(/;
 
@@ -85,7 +88,7 @@ async function startWorld(env: Record<string, string> = {}): Promise<PushedWorld
       const runsPath = `/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/runs`;
       const before = (await api("GET", runsPath)).body.items.length;
       expect((await api("POST", `/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/sync`)).status).toBe(202);
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
         const runs = (await api("GET", runsPath)).body.items;
         if (runs.length > before) return runs[0];
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -103,7 +106,8 @@ async function startWorld(env: Record<string, string> = {}): Promise<PushedWorld
 async function pushByHand(w: PushedWorld, members: readonly SnapshotMember[], collection: { memberCount?: number; lastMemberChangeTime?: string }) {
   const snapshotId = randomUUID();
   const parts = await encodeParts({ collectionId: DEVICE_COLLECTION, snapshotId, memberType: "device" }, members, 10);
-  for (const [n, data] of parts.entries()) expect((await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/parts/${n}`, data)).status).toBe(200);
+  for (const [n, data] of parts.entries())
+    expect((await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/parts/${n}`, data)).status).toBe(200);
   const body = commitBody(DEVICE_COLLECTION, members, parts.length, collection);
   return w.api("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/commit`, body);
 }
@@ -139,12 +143,22 @@ describe("a read short of the collection's MemberCount never costs the group a m
   it("SMS_Collection reports more members than the membership holds: refused by the collector, and by the app from anyone else (409)", async () => {
     const w = await startWorld();
     const from = w.seq();
-    const row = { CollectionID: DEVICE_COLLECTION, Name: "Autopilot devices", CollectionType: 2, MemberCount: 30, LastMemberChangeTime: new Date().toISOString() };
+    const row = {
+      CollectionID: DEVICE_COLLECTION,
+      Name: "Autopilot devices",
+      CollectionType: 2,
+      MemberCount: 30,
+      LastMemberChangeTime: new Date().toISOString(),
+    };
     const inflated = w.tenant.faults.add({ service: "adminService", path: COLLECTION_ROW, status: 200, body: row });
     expect((await (await w.collector()).once()).collections[0]).toMatchObject({ result: "failed" });
     inflated.remove();
     // The same shortfall sent by hand: 10 of the 25 members, the collection saying 25.
-    const short = await pushByHand(w, resourceIds(1, 10).map((id) => snapshotDevice(id - 16_777_000)), { memberCount: 25, lastMemberChangeTime: new Date().toISOString() });
+    const short = await pushByHand(
+      w,
+      resourceIds(1, 10).map((id) => snapshotDevice(id - 16_777_000)),
+      { memberCount: 25, lastMemberChangeTime: new Date().toISOString() },
+    );
     expect(short.status).toBe(409);
     expect(short.body.type).toMatch(/snapshot-short$/);
     expect(["succeeded", "skipped-unchanged"]).toContain((await w.syncNow()).status);
@@ -156,13 +170,23 @@ describe("a change time far in the future never holds a collection (pushed mode)
   it("from the AdminService: the collector refuses it; by hand: 400; honest commits after it are current, not superseded", async () => {
     const w = await startWorld();
     const from = w.seq();
-    const row = { CollectionID: DEVICE_COLLECTION, Name: "Autopilot devices", CollectionType: 2, MemberCount: 25, LastMemberChangeTime: "9999-12-31T23:59:59.9999999+00:00" };
+    const row = {
+      CollectionID: DEVICE_COLLECTION,
+      Name: "Autopilot devices",
+      CollectionType: 2,
+      MemberCount: 25,
+      LastMemberChangeTime: "9999-12-31T23:59:59.9999999+00:00",
+    };
     const future = w.tenant.faults.add({ service: "adminService", path: COLLECTION_ROW, status: 200, body: row });
     const pass = await (await w.collector()).once();
     expect(pass.collections[0]?.message).toMatch(/Not uploaded: .*9999-12-31.* is in the future/);
     future.remove();
     for (const time of ["9999-12-31T23:59:59Z", "not-a-date", new Date(Date.now() + 3_600_000).toISOString()]) {
-      const pushed = await pushByHand(w, resourceIds(1, 25).map((id) => snapshotDevice(id - 16_777_000)), { lastMemberChangeTime: time });
+      const pushed = await pushByHand(
+        w,
+        resourceIds(1, 25).map((id) => snapshotDevice(id - 16_777_000)),
+        { lastMemberChangeTime: time },
+      );
       expect(pushed.status, time).toBe(400);
     }
     await honestPassApplied(w, "LastMemberChangeTime in the future", from, 4);
@@ -187,16 +211,25 @@ describe("staging is bounded (pushed mode)", () => {
     const w = await startWorld({ SNAPSHOT_STAGING_MAX_MB: "1" });
     const from = w.seq();
     const stray = randomUUID();
-    const unmapped = await w.api("PUT", `/collections/PS100099/snapshots/${stray}/parts/0`, (await encodeParts({ collectionId: "PS100099", snapshotId: stray, memberType: "device" }, [snapshotDevice(1)]))[0]);
+    const unmapped = await w.api(
+      "PUT",
+      `/collections/PS100099/snapshots/${stray}/parts/0`,
+      (await encodeParts({ collectionId: "PS100099", snapshotId: stray, memberType: "device" }, [snapshotDevice(1)]))[0],
+    );
     expect(unmapped.status).toBe(409);
     // Incompressible names: a part of ~200 KB is taken; one of more than 1 MB on top of it is not.
     const snapshotId = randomUUID();
     const bulky = range(1, 1500).map((n) => ({ ...snapshotDevice(n), name: randomBytes(96).toString("base64") }));
     const parts = await encodeParts({ collectionId: DEVICE_COLLECTION, snapshotId, memberType: "device" }, bulky, 1500);
     const statuses: number[] = [];
-    for (const [n, data] of parts.entries()) statuses.push((await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/parts/${n}`, data)).status);
+    for (const [n, data] of parts.entries())
+      statuses.push((await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/parts/${n}`, data)).status);
     const second = randomUUID();
-    const oneBig = await encodeParts({ collectionId: DEVICE_COLLECTION, snapshotId: second, memberType: "device" }, range(1, 9000).map((n) => ({ ...snapshotDevice(n), name: randomBytes(120).toString("base64") })), 9000);
+    const oneBig = await encodeParts(
+      { collectionId: DEVICE_COLLECTION, snapshotId: second, memberType: "device" },
+      range(1, 9000).map((n) => ({ ...snapshotDevice(n), name: randomBytes(120).toString("base64") })),
+      9000,
+    );
     expect(oneBig).toHaveLength(1);
     const again = await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${second}/parts/0`, oneBig[0]);
     expect(again.status).toBe(413);
@@ -206,7 +239,16 @@ describe("staging is bounded (pushed mode)", () => {
     expect((await w.serve.runtime.services.api.snapshots.pruneStaging()).deleted).toBe(0);
     // The janitor an hour later: the same service over the same store, its clock 61 minutes ahead.
     const later = { now: () => Date.now() + 61 * 60_000, sleep: async () => {} };
-    const janitor = createSnapshotService({ store: stores.snapshots, mappings: sync.mappings, queue, clock: later, log: silentLogger, pushed: true, maxAgeMs: 30 * 60_000, recheckMs: 60 * 60_000 });
+    const janitor = createSnapshotService({
+      store: stores.snapshots,
+      mappings: sync.mappings,
+      queue,
+      clock: later,
+      log: silentLogger,
+      pushed: true,
+      maxAgeMs: 30 * 60_000,
+      recheckMs: 60 * 60_000,
+    });
     expect((await janitor.pruneStaging()).deleted).toBe(1);
     expect((await stores.snapshots.listStoredSnapshots(DEVICE_COLLECTION)).size).toBe(1);
     await honestPassApplied(w, "staging flooded", from, statuses.length + 2);
@@ -234,7 +276,13 @@ describe("a committed snapshot never changes (pushed mode)", () => {
       const [commit, racing] = await Promise.all([w.api("POST", `${path}/commit`, body), w.api("PUT", `${path}/parts/0`, partB)]);
       expect(commit.status).toBe(200);
       expect([200, 409]).toContain(racing.status);
-      const read = async () => JSON.stringify(await source.open().readDeviceMembers(DEVICE_COLLECTION).catch(() => null));
+      const read = async () =>
+        JSON.stringify(
+          await source
+            .open()
+            .readDeviceMembers(DEVICE_COLLECTION)
+            .catch(() => null),
+        );
       const first = await read();
       // The racing upload may still land after the commit answered: the snapshot must not change then either.
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -254,10 +302,12 @@ describe("the collector never follows a redirect (pushed mode)", () => {
     const w = await startWorld();
     const from = w.seq();
     const elsewhere: IncomingHttpHeaders[] = [];
-    const trap = await listen(createServer((req, res) => {
-      elsewhere.push(req.headers);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ sourceMode: "pushed", items: [] }));
-    }));
+    const trap = await listen(
+      createServer((req, res) => {
+        elsewhere.push(req.headers);
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ sourceMode: "pushed", items: [] }));
+      }),
+    );
     const redirector = await listen(createServer((req, res) => res.writeHead(307, { location: `${trap.url}${req.url ?? "/"}` }).end()));
     const pass = await (await w.collector({ appUrl: redirector.url, env: { API_KEY: "collector-key-of-the-site" } })).once();
     expect(pass.ok).toBe(false);

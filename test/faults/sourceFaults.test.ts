@@ -103,7 +103,11 @@ describe("a collection that really reads empty", () => {
     expect(removed).toBe(0);
     expect(world.members()).toEqual(before);
     // The fault is the emptied collection itself: one, as long as it really held members before.
-    tallyScenario(`collection reads empty (${mode})`, { faultsInjected: before.size > 0 ? 1 : 0, membersLost: before.size - world.members().size, wrongfulRemovals: removed });
+    tallyScenario(`collection reads empty (${mode})`, {
+      faultsInjected: before.size > 0 ? 1 : 0,
+      membersLost: before.size - world.members().size,
+      wrongfulRemovals: removed,
+    });
   });
 });
 
@@ -111,25 +115,30 @@ describe("property: whatever the AdminService does wrong, no removal happens tha
   const faultKind = fc.constantFrom(...Object.values(SOURCE_FAULTS));
   it("holds for random faults, modes and fault durations", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<SyncMode>("mirror", "managed"), fc.array(faultKind, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 6 }), async (mode, faults, times) => {
-        const scenario = churnScenario(mode);
-        const reference = await cleanOutcome(scenario, churn);
-        const w = await startFaultWorld(scenario);
-        try {
-          await churn(w);
-          const from = lastSeq(w);
-          const handles = faults.map((spec) => w.fault({ ...spec, times }));
-          for (let attempt = 0; attempt < 3; attempt += 1) {
+      fc.asyncProperty(
+        fc.constantFrom<SyncMode>("mirror", "managed"),
+        fc.array(faultKind, { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (mode, faults, times) => {
+          const scenario = churnScenario(mode);
+          const reference = await cleanOutcome(scenario, churn);
+          const w = await startFaultWorld(scenario);
+          try {
+            await churn(w);
+            const from = lastSeq(w);
+            const handles = faults.map((spec) => w.fault({ ...spec, times }));
+            for (let attempt = 0; attempt < 3; attempt += 1) {
+              await w.run();
+              expect([...removedSince(w, from)].every((id) => reference.removed.has(id))).toBe(true);
+            }
+            for (const handle of handles) handle.remove();
             await w.run();
-            expect([...removedSince(w, from)].every((id) => reference.removed.has(id))).toBe(true);
+            await expectCleanEnd(`random AdminService faults (${mode})`, w, reference, from);
+          } finally {
+            await w.close();
           }
-          for (const handle of handles) handle.remove();
-          await w.run();
-          await expectCleanEnd(`random AdminService faults (${mode})`, w, reference, from);
-        } finally {
-          await w.close();
-        }
-      }),
+        },
+      ),
       { seed: 7_000_001, numRuns: 12 },
     );
   });

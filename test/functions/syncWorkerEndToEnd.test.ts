@@ -30,7 +30,14 @@ describe("the syncWorker function, end to end", () => {
     });
     // As the Service Bus SDK delivers a JSON body: bytes.
     const body = Buffer.from(
-      JSON.stringify({ jobId: `${DEVICE_COLLECTION}_${GROUP_ID}_202611250905`, collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, trigger: "schedule", enqueuedAt: "2026-11-25T09:05:00Z", attempt: 0 }),
+      JSON.stringify({
+        jobId: `${DEVICE_COLLECTION}_${GROUP_ID}_202611250905`,
+        collectionId: DEVICE_COLLECTION,
+        groupId: GROUP_ID,
+        trigger: "schedule",
+        enqueuedAt: "2026-11-25T09:05:00Z",
+        attempt: 0,
+      }),
     );
 
     const outcome = await handler(body, context);

@@ -17,7 +17,10 @@ describe("adding members", () => {
     harness = await startHarness(seedOf({ groups: [{ id: groupId, displayName: "Kiosks" }], devices: pcs }));
     const directory = harness.provider.open(null);
 
-    const result = await directory.addMembers(groupId, pcs.map((d) => d.id));
+    const result = await directory.addMembers(
+      groupId,
+      pcs.map((d) => d.id),
+    );
 
     expect(result.done.sort()).toEqual(pcs.map((d) => d.id).sort());
     expect(result).toMatchObject({ alreadyDone: [], failed: [], deferred: [], retryAfterMs: null });
@@ -45,10 +48,18 @@ describe("adding members", () => {
       }
     });
 
-    const result = await h.provider.open(null).addMembers(groupId, pcs.map((d) => d.id));
+    const result = await h.provider.open(null).addMembers(
+      groupId,
+      pcs.map((d) => d.id),
+    );
 
     expect(result.alreadyDone).toEqual([byHand]);
-    expect(result.done.sort()).toEqual(pcs.map((d) => d.id).filter((id) => id !== byHand).sort());
+    expect(result.done.sort()).toEqual(
+      pcs
+        .map((d) => d.id)
+        .filter((id) => id !== byHand)
+        .sort(),
+    );
     expect(result.failed).toEqual([]);
     expect(h.tenant.groupMemberIds(groupId).sort()).toEqual(pcs.map((d) => d.id).sort());
     const rejected = graphLog(h).filter((e) => e.method === "PATCH" && e.status === 400);
@@ -64,9 +75,7 @@ describe("adding members", () => {
     const result = await harness.provider.open(null).addMembers(groupId, [...pcs.map((d) => d.id), ghost]);
 
     expect(result.done.sort()).toEqual(pcs.map((d) => d.id).sort());
-    expect(result.failed).toEqual([
-      expect.objectContaining({ id: ghost, status: 404, code: "Request_ResourceNotFound" }),
-    ]);
+    expect(result.failed).toEqual([expect.objectContaining({ id: ghost, status: 404, code: "Request_ResourceNotFound" })]);
   });
 
   test("the same id asked twice is written once", async () => {
@@ -85,9 +94,7 @@ describe("removing members", () => {
   test("removes through /members/{id}/$ref; a member already gone counts as done already", async () => {
     const pcs = devices(3);
     const groupId = guid();
-    harness = await startHarness(
-      seedOf({ groups: [{ id: groupId, displayName: "Lab", members: [pcs[0]!.id, pcs[1]!.id] }], devices: pcs }),
-    );
+    harness = await startHarness(seedOf({ groups: [{ id: groupId, displayName: "Lab", members: [pcs[0]!.id, pcs[1]!.id] }], devices: pcs }));
 
     const result = await harness.provider.open(null).removeMembers(groupId, [pcs[0]!.id, pcs[1]!.id, pcs[2]!.id]);
 
@@ -101,8 +108,11 @@ describe("removing members", () => {
 });
 
 describe("groups that cannot take members from us", () => {
-  const cases: { reason: PermanentReason; group: { groupTypes?: string[]; membershipRule?: string; onPremisesSyncEnabled?: boolean; mailEnabled?: boolean } }[] = [
-    { reason: "dynamic-membership", group: { groupTypes: ["DynamicMembership"], membershipRule: "(device.deviceOSType -eq \"Windows\")" } },
+  const cases: {
+    reason: PermanentReason;
+    group: { groupTypes?: string[]; membershipRule?: string; onPremisesSyncEnabled?: boolean; mailEnabled?: boolean };
+  }[] = [
+    { reason: "dynamic-membership", group: { groupTypes: ["DynamicMembership"], membershipRule: '(device.deviceOSType -eq "Windows")' } },
     { reason: "on-premises-synced", group: { onPremisesSyncEnabled: true } },
     { reason: "mail-enabled", group: { mailEnabled: true } },
     { reason: "microsoft-365-group", group: { groupTypes: ["Unified"], mailEnabled: true } },
@@ -116,7 +126,10 @@ describe("groups that cannot take members from us", () => {
 
       const error = await harness.provider
         .open(null)
-        .addMembers(groupId, pcs.map((d) => d.id))
+        .addMembers(
+          groupId,
+          pcs.map((d) => d.id),
+        )
         .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(PermanentSyncError);
@@ -143,7 +156,10 @@ describe("groups that cannot take members from us", () => {
 
     const error = await harness.provider
       .open(null)
-      .addMembers(groupId, pcs.map((d) => d.id))
+      .addMembers(
+        groupId,
+        pcs.map((d) => d.id),
+      )
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PermanentSyncError);

@@ -25,9 +25,7 @@ describe("connecting to Graph", () => {
   test("a real Graph cannot be called without a credential; the loopback simulator can", async () => {
     const real = createGraphDirectoryProvider({ ...baseOptions, baseUrl: "https://graph.microsoft.com", credentialFor: () => null });
     expect(() => real.open(null)).toThrow(ConfigError);
-    expect(() => createGraphDirectoryProvider({ ...baseOptions, baseUrl: "http://graph.example.com", credentialFor: () => null })).toThrow(
-      ConfigError,
-    );
+    expect(() => createGraphDirectoryProvider({ ...baseOptions, baseUrl: "http://graph.example.com", credentialFor: () => null })).toThrow(ConfigError);
 
     const groupId = guid();
     harness = await startHarness(seedOf({ groups: [{ id: groupId, displayName: "Home" }] }), { credentialFor: () => null });

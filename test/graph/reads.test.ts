@@ -15,7 +15,9 @@ describe("reading a group", () => {
   test("reads the properties that decide whether a group can be a target; an unknown group is null", async () => {
     const groupId = guid();
     harness = await startHarness(
-      seedOf({ groups: [{ id: groupId, displayName: "All Windows", groupTypes: ["DynamicMembership"], membershipRule: "(device.deviceOSType -eq \"Windows\")" }] }),
+      seedOf({
+        groups: [{ id: groupId, displayName: "All Windows", groupTypes: ["DynamicMembership"], membershipRule: '(device.deviceOSType -eq "Windows")' }],
+      }),
     );
     const directory = harness.provider.open(null);
 
@@ -27,7 +29,7 @@ describe("reading a group", () => {
       mailEnabled: false,
       onPremisesSyncEnabled: null,
       isAssignableToRole: null,
-      membershipRule: "(device.deviceOSType -eq \"Windows\")",
+      membershipRule: '(device.deviceOSType -eq "Windows")',
     });
     expect(await directory.getGroup(guid())).toBeNull();
   });
@@ -66,7 +68,12 @@ describe("searching groups", () => {
   test("finds groups by word prefix with ConsistencyLevel: eventual", async () => {
     const [finance, sales] = [guid(), guid()];
     harness = await startHarness(
-      seedOf({ groups: [{ id: finance, displayName: "Finance Laptops" }, { id: sales, displayName: "Sales Desktops" }] }),
+      seedOf({
+        groups: [
+          { id: finance, displayName: "Finance Laptops" },
+          { id: sales, displayName: "Sales Desktops" },
+        ],
+      }),
     );
 
     const found = await harness.provider.open(null).searchGroups("lapt", 10);
@@ -79,12 +86,17 @@ describe("searching groups", () => {
   test("quotes in the search text are escaped and cannot widen the search", async () => {
     const [obrien, other] = [guid(), guid()];
     harness = await startHarness(
-      seedOf({ groups: [{ id: obrien, displayName: "O'Brien \"Lab\" PCs" }, { id: other, displayName: "Finance Laptops" }] }),
+      seedOf({
+        groups: [
+          { id: obrien, displayName: 'O\'Brien "Lab" PCs' },
+          { id: other, displayName: "Finance Laptops" },
+        ],
+      }),
     );
     const directory = harness.provider.open(null);
 
     const injected = await directory.searchGroups('Nothing" OR "displayName:Finance', 10);
-    const quoted = await directory.searchGroups("O'Brien \"Lab\"", 10);
+    const quoted = await directory.searchGroups('O\'Brien "Lab"', 10);
 
     expect(injected).toEqual([]);
     expect(quoted.map((g) => g.id)).toEqual([obrien]);
@@ -94,7 +106,14 @@ describe("searching groups", () => {
 
   test("text with no word to search for falls back to startswith, single quotes doubled", async () => {
     const id = guid();
-    harness = await startHarness(seedOf({ groups: [{ id, displayName: "'#' ops" }, { id: guid(), displayName: "#-ops" }] }));
+    harness = await startHarness(
+      seedOf({
+        groups: [
+          { id, displayName: "'#' ops" },
+          { id: guid(), displayName: "#-ops" },
+        ],
+      }),
+    );
 
     const found = await harness.provider.open(null).searchGroups("'#'", 5);
 
@@ -131,7 +150,12 @@ describe("looking devices and users up", () => {
 
     const found = await harness.provider.open(null).findDevicesByDeviceId(pcs.slice(0, 30).map((d) => d.deviceId));
 
-    expect([...found.keys()].sort()).toEqual(pcs.slice(0, 30).map((d) => d.deviceId).sort());
+    expect([...found.keys()].sort()).toEqual(
+      pcs
+        .slice(0, 30)
+        .map((d) => d.deviceId)
+        .sort(),
+    );
     const lookups = harness.tenant.requestLog.filter((e) => e.path.startsWith("/devices"));
     expect(lookups).toHaveLength(1);
     expect(decoded(lookups[0]!.path)).not.toContain("$filter");
@@ -159,7 +183,11 @@ describe("looking devices and users up", () => {
     const upnLookups = log.filter((e) => e.path.startsWith("/users?") && decoded(e.path).includes("userPrincipalName in ("));
     expect(idLookups).toHaveLength(1); // 10 ids
     expect(upnLookups).toHaveLength(3); // 32 UPNs / 15
-    expect(log.filter((e) => e.path.startsWith("/users?")).every((e) => e.inBatch && e.status === 200 && decoded(e.path).includes("$select=id,userPrincipalName,accountEnabled"))).toBe(true);
+    expect(
+      log
+        .filter((e) => e.path.startsWith("/users?"))
+        .every((e) => e.inBatch && e.status === 200 && decoded(e.path).includes("$select=id,userPrincipalName,accountEnabled")),
+    ).toBe(true);
     expect(Math.max(...[...idLookups, ...upnLookups].map((e) => inListSize(e.path)))).toBeLessThanOrEqual(15);
     expect(upnLookups.some((e) => decoded(e.path).includes("'o''neil@contoso.com'"))).toBe(true);
   });

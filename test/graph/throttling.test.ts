@@ -65,7 +65,10 @@ describe("under Graph's write budget", () => {
     const h = harness;
     const directory = h.provider.open(null);
 
-    const result = await directory.addMembers(groupId, pcs.map((d) => d.id));
+    const result = await directory.addMembers(
+      groupId,
+      pcs.map((d) => d.id),
+    );
 
     expect(result.done).toHaveLength(1_500);
     expect(result.deferred).toEqual([]);
@@ -125,8 +128,16 @@ describe("tenants", () => {
     const h = harness;
     h.tenant.faults.add({ service: "graph", method: "PATCH", path: new RegExp(groupA), status: 429, retryAfterSeconds: 600, times: 1 });
 
-    const a = await h.provider.open(tenantA).addMembers(groupA, pcsA.map((d) => d.id), { deadline: h.clock.now() + 60_000 });
-    const b = await h.provider.open(tenantB).addMembers(groupB, pcsB.map((d) => d.id), { deadline: h.clock.now() + 60_000 });
+    const a = await h.provider.open(tenantA).addMembers(
+      groupA,
+      pcsA.map((d) => d.id),
+      { deadline: h.clock.now() + 60_000 },
+    );
+    const b = await h.provider.open(tenantB).addMembers(
+      groupB,
+      pcsB.map((d) => d.id),
+      { deadline: h.clock.now() + 60_000 },
+    );
 
     expect(a.deferred).toHaveLength(3);
     expect(b.done).toHaveLength(3);

@@ -179,7 +179,10 @@ describe("when the vault is deployed and what the app is told (infra/resources.b
     expect([parsed.vaultUrl, parsed.name, parsed.version]).toEqual(["https://kv-csync-sample.vault.azure.net", "adminservice-token-cache", undefined]);
   });
 
-  it.each([["entra-app", "adminservice"], ["negotiate", "pushed"]] as const)("%s with SOURCE_MODE=%s: neither secret setting is set", (mode, sourceMode) => {
+  it.each([
+    ["entra-app", "adminservice"],
+    ["negotiate", "pushed"],
+  ] as const)("%s with SOURCE_MODE=%s: neither secret setting is set", (mode, sourceMode) => {
     expect(deployed(mode, sourceMode)).toEqual({ keytab: "", tokenCache: "" });
   });
 

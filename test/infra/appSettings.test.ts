@@ -38,7 +38,8 @@ const isSettingName = (name: string): name is SettingName => schemaKeys.has(name
 /** Stand-ins for values Azure fills in that must agree with each other (the same Service Bus namespace). */
 const SAMPLES: Readonly<Record<string, string>> = {
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb-csync-sample.servicebus.windows.net",
-  SERVICEBUS_RESOURCE_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-sample/providers/Microsoft.ServiceBus/namespaces/sb-csync-sample",
+  SERVICEBUS_RESOURCE_ID:
+    "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-sample/providers/Microsoft.ServiceBus/namespaces/sb-csync-sample",
 };
 
 const MODES = ["negotiate", "entra-user", "entra-app"] as const;

@@ -29,7 +29,11 @@ function routes(uniqueName: string): FakeRoute[] {
 const patches = (calls: readonly FakeCall[]) => calls.filter((call) => call.method === "patch");
 type Body = Record<string, unknown> & {
   appRoles?: { id: string; value: string; allowedMemberTypes: string[]; isEnabled: boolean }[];
-  api?: { requestedAccessTokenVersion: number; oauth2PermissionScopes: { id: string }[]; preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[] };
+  api?: {
+    requestedAccessTokenVersion: number;
+    oauth2PermissionScopes: { id: string }[];
+    preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[];
+  };
 };
 const bodyOf = (call: FakeCall | undefined) => (call?.body ?? {}) as Body;
 
@@ -152,7 +156,10 @@ describe("registering the API app (infra/scripts/create-api-app.sh)", () => {
       const grants = result.calls.filter((call) => call.method === "post");
       expect(grants.map((call) => call.body)).toEqual([{ principalId: COLLECTOR_SP, resourceId: API_SP, appRoleId: SNAPSHOTS_WRITE }]);
       const stored = result.calls.filter((call) => call.tool === "azd").map((call) => call.args);
-      expect(stored).toEqual([["env", "set", "API_CLIENT_ID", CLIENT_ID], ["env", "set", "COLLECTOR_CLIENT_ID", COLLECTOR_CLIENT]]);
+      expect(stored).toEqual([
+        ["env", "set", "API_CLIENT_ID", CLIENT_ID],
+        ["env", "set", "COLLECTOR_CLIENT_ID", COLLECTOR_CLIENT],
+      ]);
     });
 
     it("finds the collector and its role again on a re-run, granting nothing twice", () => {

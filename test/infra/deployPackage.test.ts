@@ -44,7 +44,9 @@ function functionsImportGraph(): Map<string, string[]> {
 
 /** The production dependency closure from package-lock.json, resolved the way Node resolves node_modules. */
 function productionClosure(): Set<string> {
-  const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }> };
+  const lock = JSON.parse(read("package-lock.json")) as {
+    packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }>;
+  };
   const manifest = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
   const closure = new Set<string>();
   const locate = (from: string, name: string): string | null => {
@@ -76,8 +78,22 @@ describe("the Functions deployment package", () => {
   it("holds the built app, host.json and the manifests — no sources, tests, docs, infra, local settings or node_modules", () => {
     if (!existsSync(join(root, "dist/functions/index.js"))) throw new Error("dist/ is missing: run npm run build (npm install does it)");
     const files = packageFiles();
-    expect(files).toEqual(expect.arrayContaining(["host.json", "package.json", "package-lock.json", "dist/functions/index.js", "dist/functions/composeServices.js", "scripts/build.mjs"]));
-    const unwanted = files.filter((file) => /^(node_modules|test|docs|infra|bench|simulator|cli|shared|functions|bin|dist\/(bench|simulator|cli))\//.test(file) || /\.ts$/.test(file) || /^local\.settings/.test(file));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "host.json",
+        "package.json",
+        "package-lock.json",
+        "dist/functions/index.js",
+        "dist/functions/composeServices.js",
+        "scripts/build.mjs",
+      ]),
+    );
+    const unwanted = files.filter(
+      (file) =>
+        /^(node_modules|test|docs|infra|bench|simulator|cli|shared|functions|bin|dist\/(bench|simulator|cli))\//.test(file) ||
+        /\.ts$/.test(file) ||
+        /^local\.settings/.test(file),
+    );
     expect(unwanted).toEqual([]);
   });
 

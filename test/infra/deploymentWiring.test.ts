@@ -5,8 +5,7 @@ import { TABLE_NAMES } from "../../shared/storage/tableStores.js";
 import { arrayItems, declarations, onlyResource, params, pathValue, readRepoFile, repoRoot, stringLiteral } from "./support/bicep.js";
 import { authSettings, functionAppSite, INFRA, moduleParam } from "./support/deployment.js";
 
-const mainParameters = () =>
-  (JSON.parse(readRepoFile("infra/main.parameters.json")) as { parameters: Record<string, { value: string }> }).parameters;
+const mainParameters = () => (JSON.parse(readRepoFile("infra/main.parameters.json")) as { parameters: Record<string, { value: string }> }).parameters;
 
 describe("how the deployment fits together", () => {
   it("declares every parameter main.parameters.json passes, and passes every parameter azd cannot leave out", () => {
@@ -112,7 +111,11 @@ describe("how the deployment fits together", () => {
 
   it("creates the tables the code uses (shared/storage/tableStores.ts)", () => {
     const declared = /var tableNames = (\[[\s\S]*?\n\])/.exec(readRepoFile(INFRA.resources))?.[1] ?? "[]";
-    expect(arrayItems(declared).map((item) => stringLiteral(item)).sort()).toEqual(Object.values(TABLE_NAMES).sort());
+    expect(
+      arrayItems(declared)
+        .map((item) => stringLiteral(item))
+        .sort(),
+    ).toEqual(Object.values(TABLE_NAMES).sort());
   });
 
   it("puts App Service Authentication in front of the API: no valid Entra token, 401", () => {

@@ -48,9 +48,7 @@ function graphRoutes(base: string, heldRoleIds: readonly string[], appRoles: rea
 function requestedPermissions(file: string): string[] {
   const text = readRepoFile(file);
   const list =
-    /^PERMISSIONS="([^"]*)"/m.exec(text)?.[1] ??
-    /^\$Permissions = @\(([^)]*)\)/m.exec(text)?.[1] ??
-    /^var permissions = \[([^\]]*)\]/m.exec(text)?.[1];
+    /^PERMISSIONS="([^"]*)"/m.exec(text)?.[1] ?? /^\$Permissions = @\(([^)]*)\)/m.exec(text)?.[1] ?? /^var permissions = \[([^\]]*)\]/m.exec(text)?.[1];
   if (list === undefined) throw new Error(`${file} has no permission list`);
   return (list.match(/[\w.]+\.All\b/g) ?? []).sort();
 }

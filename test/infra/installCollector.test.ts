@@ -14,7 +14,11 @@ function writtenSettings(): Map<string, string> {
 function parameter(name: string): { default: string | null; allowed: string[] } {
   const script = readRepoFile(SCRIPT);
   const line = script.split("\n").find((l) => l.includes(`[string] $${name}`)) ?? "";
-  const allowed = /ValidateSet\(([^)]*)\)/.exec(line)?.[1]?.split(",").map((v) => v.trim().replace(/'/g, "")) ?? [];
+  const allowed =
+    /ValidateSet\(([^)]*)\)/
+      .exec(line)?.[1]
+      ?.split(",")
+      .map((v) => v.trim().replace(/'/g, "")) ?? [];
   return { default: /=\s*'([^']*)'/.exec(line)?.[1] ?? null, allowed };
 }
 
@@ -52,7 +56,11 @@ describe("installing the collector (infra/scripts/install-collector.ps1)", () =>
   it("with -ClientId signs the collector in with a certificate made on the server, its key readable by the gMSA only", () => {
     const script = readRepoFile(SCRIPT);
     const settings = writtenSettings();
-    expect([settings.get("AZURE_CLIENT_ID"), settings.get("AZURE_TENANT_ID"), settings.get("AZURE_CLIENT_CERTIFICATE_PATH")]).toEqual(["ClientId", "TenantId", "certificatePem"]);
+    expect([settings.get("AZURE_CLIENT_ID"), settings.get("AZURE_TENANT_ID"), settings.get("AZURE_CLIENT_CERTIFICATE_PATH")]).toEqual([
+      "ClientId",
+      "TenantId",
+      "certificatePem",
+    ]);
     // The folder is locked down before the key is written into it, and an existing key is kept on a re-run.
     expect(script.indexOf("icacls.exe $certDir /inheritance:r")).toBeLessThan(script.indexOf("$rsa.ExportPkcs8PrivateKeyPem()"));
     expect(script).toMatch(/if \(-not \(Test-Path \$certificatePem\)\)/);
@@ -74,6 +82,8 @@ describe("installing the collector (infra/scripts/install-collector.ps1)", () =>
     // The task's working directory is $DataDir, so the collector's data folder is $DataDir\.collection-sync.
     expect(script).toMatch(/New-ScheduledTaskAction .* -WorkingDirectory \$DataDir/);
     expect(script).toContain("$stateDir = Join-Path $DataDir '.collection-sync'");
-    expect(script).toMatch(/icacls\.exe \$stateDir \/inheritance:r \/grant:r 'BUILTIN\\Administrators:\(OI\)\(CI\)F' 'NT AUTHORITY\\SYSTEM:\(OI\)\(CI\)F' "\$\{Gmsa\}:\(OI\)\(CI\)M"/);
+    expect(script).toMatch(
+      /icacls\.exe \$stateDir \/inheritance:r \/grant:r 'BUILTIN\\Administrators:\(OI\)\(CI\)F' 'NT AUTHORITY\\SYSTEM:\(OI\)\(CI\)F' "\$\{Gmsa\}:\(OI\)\(CI\)M"/,
+    );
   });
 });

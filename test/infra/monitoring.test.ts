@@ -55,14 +55,34 @@ function logged(event: { operator: "==" | "startswith"; text: string }, messages
 /** What one sync run really logs, through the same line format Application Insights receives. */
 function runLines(status: SyncRun["status"]): Record<string, unknown>[] {
   const lines: string[] = [];
-  const sink = { info: (line: unknown) => lines.push(String(line)), warn: (line: unknown) => lines.push(String(line)), error: (line: unknown) => lines.push(String(line)) };
+  const sink = {
+    info: (line: unknown) => lines.push(String(line)),
+    warn: (line: unknown) => lines.push(String(line)),
+    error: (line: unknown) => lines.push(String(line)),
+  };
   const log: Logger = loggerFor(sink);
   const counts = { ...emptyCounts(), added: 3, removed: 1, skipped: { ...emptyCounts().skipped, "no-entra-id": 2 } };
   const run: SyncRun = {
-    runId: "run-1", mappingKey: "SMS00001_g", collectionId: "SMS00001", groupId: "g", tenantId: null, mode: "managed",
-    trigger: "schedule", status, startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:01Z", durationMs: 1000,
-    counts, graphRequests: 4, adminServiceRequests: 2, throttledWaitMs: 0, blockedBy: status === "blocked" ? "removal-threshold" : null,
-    message: "why", errors: [], preview: null, retryAfterMs: null,
+    runId: "run-1",
+    mappingKey: "SMS00001_g",
+    collectionId: "SMS00001",
+    groupId: "g",
+    tenantId: null,
+    mode: "managed",
+    trigger: "schedule",
+    status,
+    startedAt: "2026-01-01T00:00:00Z",
+    finishedAt: "2026-01-01T00:00:01Z",
+    durationMs: 1000,
+    counts,
+    graphRequests: 4,
+    adminServiceRequests: 2,
+    throttledWaitMs: 0,
+    blockedBy: status === "blocked" ? "removal-threshold" : null,
+    message: "why",
+    errors: [],
+    preview: null,
+    retryAfterMs: null,
   };
   logRun({ log } as unknown as SyncDeps, run);
   return lines.map((line) => JSON.parse(line.slice(line.indexOf("{"))) as Record<string, unknown>);
@@ -85,9 +105,13 @@ describe("the alert and workbook queries read what the app logs", () => {
   });
 
   it("reads run fields a failed, blocked or finished run really carries", () => {
-    const runQueries = queryFiles().map(query).filter((kql) => /event startswith "Sync run/.test(kql));
+    const runQueries = queryFiles()
+      .map(query)
+      .filter((kql) => /event startswith "Sync run/.test(kql));
     // props.metric only tells metric lines apart (a run's own line has none).
-    const fields = new Set(runQueries.flatMap((kql) => [...kql.matchAll(/props\.(\w+)/g)].map((match) => match[1] ?? "")).filter((field) => field !== "metric"));
+    const fields = new Set(
+      runQueries.flatMap((kql) => [...kql.matchAll(/props\.(\w+)/g)].map((match) => match[1] ?? "")).filter((field) => field !== "metric"),
+    );
     expect([...fields]).toEqual(expect.arrayContaining(["mappingKey", "blockedBy", "skippedByReason"]));
     for (const status of ["failed", "blocked", "succeeded"] as const) {
       const line = runLines(status).find((entry) => entry.status === status && entry.metric === undefined);
@@ -121,7 +145,8 @@ describe("the alert and workbook queries read what the app logs", () => {
   it("finds a collector's confirm and commit calls under the routes the API serves", () => {
     const routes = readRepoFile("shared/api/snapshotRoutes.ts");
     const pattern = /url matches regex @"([^"]+)"/.exec(query("snapshot-age.kql"))?.[1] ?? "";
-    const asUrl = (route: string) => `https://func-csync-x.azurewebsites.net/api${route.replace(":collectionId", "SMS00042").replace(":snapshotId", "0123abcd")}`;
+    const asUrl = (route: string) =>
+      `https://func-csync-x.azurewebsites.net/api${route.replace(":collectionId", "SMS00042").replace(":snapshotId", "0123abcd")}`;
     for (const action of ["confirm", "commit"]) {
       const route = new RegExp(`pattern: "(/collections/:collectionId/snapshots/:snapshotId/${action})"`).exec(routes)?.[1];
       expect(route, action).toBeDefined();
@@ -141,7 +166,9 @@ describe("the alerts (infra/modules/alerts.bicep)", () => {
   });
 
   it("resolve themselves when the condition clears", () => {
-    const rules = alerts().split(/^resource /m).filter((block) => /Microsoft\.Insights\/(scheduledQueryRules|metricAlerts)/.test(block));
+    const rules = alerts()
+      .split(/^resource /m)
+      .filter((block) => /Microsoft\.Insights\/(scheduledQueryRules|metricAlerts)/.test(block));
     expect(rules.length).toBe(2);
     for (const rule of rules) expect(rule).toMatch(/^\s+autoMitigate: true$/m);
   });

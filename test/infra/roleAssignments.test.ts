@@ -57,7 +57,11 @@ function assignments(): Assignment[] {
 
 describe("the managed identity's role assignments (infra/modules/roleAssignments.bicep)", () => {
   it("grants exactly the data-plane roles the app needs, each once", () => {
-    expect(assignments().map((a) => a.roleId).sort()).toEqual([...NEEDED, SCALING].map((n) => n.id).sort());
+    expect(
+      assignments()
+        .map((a) => a.roleId)
+        .sort(),
+    ).toEqual([...NEEDED, SCALING].map((n) => n.id).sort());
   });
 
   it.each(NEEDED)("grants $role on the $scope", ({ id, scope }) => {

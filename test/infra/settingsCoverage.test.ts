@@ -12,11 +12,9 @@ import { deployedAppSettings, INFRA, moduleParam } from "./support/deployment.js
 const settingNames = Object.keys(settingsSchema.shape);
 type SettingName = keyof typeof settingsSchema.shape;
 
-const localOnly = () =>
-  (JSON.parse(readRepoFile("infra/local-only-settings.json")) as { settings: Record<string, string> }).settings;
+const localOnly = () => (JSON.parse(readRepoFile("infra/local-only-settings.json")) as { settings: Record<string, string> }).settings;
 
-const mainParameters = () =>
-  (JSON.parse(readRepoFile("infra/main.parameters.json")) as { parameters: Record<string, { value: unknown }> }).parameters;
+const mainParameters = () => (JSON.parse(readRepoFile("infra/main.parameters.json")) as { parameters: Record<string, { value: unknown }> }).parameters;
 
 /** Settings the template computes from the resources it creates (no operator choice), and why. */
 const FIXED_BY_TEMPLATE: Readonly<Record<string, string>> = {
@@ -58,7 +56,10 @@ describe("every setting of the code reaches Azure, or says why it need not (infr
 
   it.each(settingNames)("%s is deployed by infra or listed as local-only", (name) => {
     const listed = localOnly()[name];
-    expect(deployed.has(name) || listed !== undefined, `${name}: deploy it in infra/modules/functionApp.bicep or list it in infra/local-only-settings.json with a reason`).toBe(true);
+    expect(
+      deployed.has(name) || listed !== undefined,
+      `${name}: deploy it in infra/modules/functionApp.bicep or list it in infra/local-only-settings.json with a reason`,
+    ).toBe(true);
     expect(deployed.has(name) && listed !== undefined, `${name} is deployed and also listed as local-only`).toBe(false);
   });
 
@@ -74,7 +75,8 @@ describe("every setting of the code reaches Azure, or says why it need not (infr
     for (const name of settingNames.filter((setting) => deployed.has(setting))) {
       const { main, resourcesOnly } = mainParamsBehind(name);
       if (main.length === 0 && resourcesOnly.length === 0) continue; // computed from the resources it creates
-      if (resourcesOnly.length > 0 && FIXED_BY_TEMPLATE[name] === undefined) unfed.push(`${name}: resources.bicep ${resourcesOnly.join(", ")} is not a main.bicep parameter`);
+      if (resourcesOnly.length > 0 && FIXED_BY_TEMPLATE[name] === undefined)
+        unfed.push(`${name}: resources.bicep ${resourcesOnly.join(", ")} is not a main.bicep parameter`);
       for (const param of main) {
         const fed = azdVariable(param);
         if (fed?.variable !== name) unfed.push(`${name}: main.parameters.json ${param} = ${String(mainParameters()[param]?.value)}`);
@@ -99,7 +101,8 @@ describe("every setting of the code reaches Azure, or says why it need not (infr
       const bicepDefault = declared?.replace(/^'(.*)'$/, "$1");
       if (bicepDefault !== fed.fallback) wrong.push(`${param}: azd default ${fed.fallback}, main.bicep default ${String(declared)}`);
       if (setting === "ADMINSERVICE_AUTH") continue; // `none`: checked below
-      if (loadSettings({ [setting]: fed.fallback })[setting] !== defaults[setting]) wrong.push(`${param}: azd default ${fed.fallback}, the app's default ${JSON.stringify(defaults[setting])}`);
+      if (loadSettings({ [setting]: fed.fallback })[setting] !== defaults[setting])
+        wrong.push(`${param}: azd default ${fed.fallback}, the app's default ${JSON.stringify(defaults[setting])}`);
     }
     expect(wrong).toEqual([]);
   });
@@ -124,15 +127,30 @@ describe("every setting of the code reaches Azure, or says why it need not (infr
 
   it("deploys no AdminService setting in pushed mode, even with leftovers in the azd environment, and the app starts", () => {
     const inUse = /^var adminServiceInUse = (.+)$/m.exec(withoutComments(readRepoFile(INFRA.resources)))?.[1] ?? "unresolved";
-    const leftovers = { adminServiceUrl: "https://cm01.contoso.com/AdminService", adminServiceAuth: "negotiate", adminServiceScope: "https://ConfigMgrService/.default", adminServiceClientId: "00000000-0000-4000-8000-00000000000c" };
+    const leftovers = {
+      adminServiceUrl: "https://cm01.contoso.com/AdminService",
+      adminServiceAuth: "negotiate",
+      adminServiceScope: "https://ConfigMgrService/.default",
+      adminServiceClientId: "00000000-0000-4000-8000-00000000000c",
+    };
     const values = { ...leftovers, adminServiceInUse: evaluate(inUse, { sourceMode: "pushed" }) };
     const env: Record<string, string> = {};
-    for (const [setting, param] of [["ADMINSERVICE_URL", "adminServiceUrl"], ["ADMINSERVICE_AUTH", "adminServiceAuth"], ["ADMINSERVICE_SCOPE", "adminServiceScope"], ["ADMINSERVICE_CLIENT_ID", "adminServiceClientId"]] as const) {
+    for (const [setting, param] of [
+      ["ADMINSERVICE_URL", "adminServiceUrl"],
+      ["ADMINSERVICE_AUTH", "adminServiceAuth"],
+      ["ADMINSERVICE_SCOPE", "adminServiceScope"],
+      ["ADMINSERVICE_CLIENT_ID", "adminServiceClientId"],
+    ] as const) {
       const passed = evaluate(moduleParam(INFRA.resources, "functionApp", param) ?? "unresolved", values);
       env[setting] = String(evaluate(deployed.get(setting) ?? "unresolved", { [param]: passed }));
     }
     expect(env).toEqual({ ADMINSERVICE_URL: "", ADMINSERVICE_AUTH: "", ADMINSERVICE_SCOPE: "", ADMINSERVICE_CLIENT_ID: "" });
-    const settings = loadSettings({ ...env, SOURCE_MODE: "pushed", TABLES_ENDPOINT: "https://st.table.core.windows.net/", SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb.servicebus.windows.net" });
+    const settings = loadSettings({
+      ...env,
+      SOURCE_MODE: "pushed",
+      TABLES_ENDPOINT: "https://st.table.core.windows.net/",
+      SERVICEBUS_CONNECTION__fullyQualifiedNamespace: "sb.servicebus.windows.net",
+    });
     expect(() => requireCloudSettings(settings)).not.toThrow();
   });
 });

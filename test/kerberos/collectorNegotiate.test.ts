@@ -12,7 +12,6 @@ import { startPushedServe } from "../support/pushedServe.js";
 import type { KerberosBed } from "./support/kerberosBed.js";
 import { startKerberosWorld, type KerberosWorld } from "./support/kerberosWorld.js";
 
-
 let world: KerberosWorld;
 let tenant: SimulatedTenant;
 let bed: KerberosBed;
@@ -55,7 +54,9 @@ async function collectOnce(keytab: string) {
 }
 
 async function currentSnapshot(): Promise<{ members: number; collector: string } | null> {
-  const mapped = (await (await fetch(`${serve.url}/api/collections/mapped`)).json()) as { items: { snapshot: { members: number; collector: string } | null }[] };
+  const mapped = (await (await fetch(`${serve.url}/api/collections/mapped`)).json()) as {
+    items: { snapshot: { members: number; collector: string } | null }[];
+  };
   return mapped.items[0]?.snapshot ?? null;
 }
 
@@ -71,7 +72,11 @@ describe("the collector reading the AdminService behind Windows authentication (
     // Every AdminService request reached the simulator through the Kerberos-protected Apache.
     expect(tenant.requestLog.filter((entry) => entry.service === "adminService").length).toBeGreaterThan(before);
     expect(await currentSnapshot()).toMatchObject({ members: 6 });
-    await groupBecomes(tenant, GROUP_ID, collection.map((device) => device.objectId));
+    await groupBecomes(
+      tenant,
+      GROUP_ID,
+      collection.map((device) => device.objectId),
+    );
   });
 
   it("fails the pass clearly and uploads nothing when the keytab is stale", async () => {
@@ -86,7 +91,9 @@ describe("the collector reading the AdminService behind Windows authentication (
     expect(pass.stdout).toMatch(/0 uploaded \(0 members\), 0 unchanged, 0 superseded, 1 failed/);
     expect(pass.stdout).toMatch(/0 bytes uploaded/);
     // Says which collection failed and why, naming the account whose ticket could not be had.
-    expect(pass.stdout).toMatch(new RegExp(`${DEVICE_COLLECTION}: .*Kerberos could not get a ticket for HTTP@localhost as Kerberos principal collector-stale@CSYNC[0-9A-F]+\\.TEST`));
+    expect(pass.stdout).toMatch(
+      new RegExp(`${DEVICE_COLLECTION}: .*Kerberos could not get a ticket for HTTP@localhost as Kerberos principal collector-stale@CSYNC[0-9A-F]+\\.TEST`),
+    );
     expect(await currentSnapshot()).toBeNull();
     expect(graphWrites()).toBe(writesBefore);
   });

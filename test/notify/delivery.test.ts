@@ -31,10 +31,21 @@ function blockedNotification(n: number): Notification {
       { name: "Guard", value: "removal-threshold" },
       { name: "Removals held back", value: "25" },
     ],
-    mapping: { collectionId: "PS100020", groupId: `00000009-0000-4000-8000-00000000000${n}`, collectionName: "Autopilot devices", groupName: `Group ${n}`, tenantId: null, mode: "managed" },
+    mapping: {
+      collectionId: "PS100020",
+      groupId: `00000009-0000-4000-8000-00000000000${n}`,
+      collectionName: "Autopilot devices",
+      groupName: `Group ${n}`,
+      tenantId: null,
+      mode: "managed",
+    },
     details: { guard: "removal-threshold", removeCount: 25 },
     actions: [
-      { title: "Preview the change", url: "https://csync.contoso.example/api/mappings/PS100020/x/preview", command: "collection-sync sync --collection PS100020 --group x --dry-run" },
+      {
+        title: "Preview the change",
+        url: "https://csync.contoso.example/api/mappings/PS100020/x/preview",
+        command: "collection-sync sync --collection PS100020 --group x --dry-run",
+      },
       { title: "Approve once", command: "collection-sync mappings approve --collection PS100020 --group x" },
     ],
   };
@@ -47,7 +58,10 @@ interface Setup {
   readonly receiver: LocalReceiver;
 }
 
-async function setup(paths: ReadonlyArray<Pick<WebhookReceiver, "format"> & { path: string }> = [{ format: "json", path: "/hook" }], policy: Partial<DeliveryPolicy> = {}): Promise<Setup> {
+async function setup(
+  paths: ReadonlyArray<Pick<WebhookReceiver, "format"> & { path: string }> = [{ format: "json", path: "/hook" }],
+  policy: Partial<DeliveryPolicy> = {},
+): Promise<Setup> {
   receiver = await startLocalReceiver();
   const clock = fakeClock();
   const stores = freshStores();
@@ -108,7 +122,11 @@ describe("notification delivery", () => {
         ...base,
         title: `Removals held back: ${name} → Group 1`,
         text: `Removing 25 members from ${name}.`,
-        facts: [{ name: "Collection", value: name }, { name: "Group", value: "- 1. #not a list" }, { name: "Version", value: "1.5" }],
+        facts: [
+          { name: "Collection", value: name },
+          { name: "Group", value: "- 1. #not a list" },
+          { name: "Version", value: "1.5" },
+        ],
         actions: [...base.actions, { title: "Approve once", command: `collection-sync mappings approve --collection ${name}` }],
       },
     ]);
@@ -127,7 +145,11 @@ describe("notification delivery", () => {
     // Teams: TextBlock text and FactSet titles and values are markdown; each metacharacter is backslash-escaped.
     const card = (byPath["/teams"] as { attachments: Array<{ content: { body: Array<Record<string, unknown>> } }> }).attachments[0]!.content;
     const teamsEscaped = "\\<!channel\\> \\[Approve now\\](https://evil.example) \\*\\*urgent\\*\\* \\_x\\_ \\`y\\` \\~z\\~ \\& \\<https://evil.example\\>";
-    const texts = card.body.flatMap((element) => (element.type === "TextBlock" ? [element.text] : ((element.facts as Array<{ title: string; value: string }> | undefined) ?? []).flatMap((fact) => [fact.title, fact.value])));
+    const texts = card.body.flatMap((element) =>
+      element.type === "TextBlock"
+        ? [element.text]
+        : ((element.facts as Array<{ title: string; value: string }> | undefined) ?? []).flatMap((fact) => [fact.title, fact.value]),
+    );
     expect(texts).toContain(`Removals held back: ${teamsEscaped} → Group 1`);
     expect(texts).toContain(`Removing 25 members from ${teamsEscaped}.`);
     expect(texts).toContain(teamsEscaped);
@@ -154,7 +176,12 @@ describe("notification delivery", () => {
     expect(await notifications.deliver()).toMatchObject({ attempted: 0 });
 
     expect(local.requests).toHaveLength(3);
-    expect(await notifications.health()).toMatchObject({ pending: 0, gaveUp: 1, failing: true, lastFailure: { kind: "blocked", error: expect.stringContaining("answered 500") } });
+    expect(await notifications.health()).toMatchObject({
+      pending: 0,
+      gaveUp: 1,
+      failing: true,
+      lastFailure: { kind: "blocked", error: expect.stringContaining("answered 500") },
+    });
   });
 
   it("gives up at once on a refusal that will not change (404: the flow was deleted)", async () => {
@@ -205,7 +232,11 @@ describe("notification delivery", () => {
   });
 
   it("posts again only to the receiver that failed, not to the one that already took it", async () => {
-    const { notifications, clock, receiver: local } = await setup([
+    const {
+      notifications,
+      clock,
+      receiver: local,
+    } = await setup([
       { format: "json", path: "/first" },
       { format: "slack", path: "/second" },
     ]);
@@ -231,7 +262,14 @@ describe("dead-letter notifications", () => {
         throw new Error("storage unreachable");
       },
     });
-    const job = (n: number) => ({ jobId: `job${n}`, collectionId: "PS100020", groupId: "00000009-0000-4000-8000-000000000001", trigger: "schedule" as const, enqueuedAt: new Date(clock.now()).toISOString(), attempt: 0 });
+    const job = (n: number) => ({
+      jobId: `job${n}`,
+      collectionId: "PS100020",
+      groupId: "00000009-0000-4000-8000-000000000001",
+      trigger: "schedule" as const,
+      enqueuedAt: new Date(clock.now()).toISOString(),
+      attempt: 0,
+    });
     const tick = async () => {
       await notifications.watchDeadLetters(queue);
       await notifications.deliver();
@@ -254,7 +292,9 @@ describe("dead-letter notifications", () => {
 describe("collector snapshot notifications", () => {
   it("reports a snapshot turning stale once, and once when a fresh one arrives", async () => {
     const { notifications, receiver: local } = await setup();
-    const snapshot = (stale: boolean, confirmedAt: string) => [{ collectionId: "PS100020", collectionName: "Autopilot devices", stale, confirmedAt, maxAgeMinutes: 60 }];
+    const snapshot = (stale: boolean, confirmedAt: string) => [
+      { collectionId: "PS100020", collectionName: "Autopilot devices", stale, confirmedAt, maxAgeMinutes: 60 },
+    ];
     const round = async (stale: boolean, confirmedAt = "2025-03-10T07:00:00.000Z") => {
       const before = local.delivered.length;
       await notifications.watchSnapshots(snapshot(stale, confirmedAt));

@@ -27,8 +27,23 @@ describe("the notifier timer function", () => {
   it("reports new dead letters and delivers them in the same tick", async () => {
     receiver = await startLocalReceiver();
     const clock = fakeClock();
-    const queue = createInProcessJobQueue({ clock, log: silentLogger, concurrency: 1, maxDeliveryCount: 1, handler: async () => Promise.reject(new Error("down")) });
-    await queue.send([{ jobId: "j1", collectionId: "PS100020", groupId: "00000009-0000-4000-8000-000000000001", trigger: "schedule", enqueuedAt: new Date(clock.now()).toISOString(), attempt: 0 }]);
+    const queue = createInProcessJobQueue({
+      clock,
+      log: silentLogger,
+      concurrency: 1,
+      maxDeliveryCount: 1,
+      handler: async () => Promise.reject(new Error("down")),
+    });
+    await queue.send([
+      {
+        jobId: "j1",
+        collectionId: "PS100020",
+        groupId: "00000009-0000-4000-8000-000000000001",
+        trigger: "schedule",
+        enqueuedAt: new Date(clock.now()).toISOString(),
+        attempt: 0,
+      },
+    ]);
     await queue.drain();
     const notifications = testNotifications({ receivers: [{ format: "teams", url: `${receiver.url}/flow` }], outbox: freshStores().notifications, clock });
     const result = await makeNotifierHandler(async () => ({ notifications, notifierSources: { queue } }))(timer, context());

@@ -46,11 +46,20 @@ describe("notifications in /api/health", () => {
     const h = await start();
     receiver = await startLocalReceiver();
     receiver.behave({ answer: "fail", status: 500 });
-    const notifications = testNotifications({ receivers: [{ format: "slack", url: `${receiver.url}/services/T000/B000/secret` }], outbox: h.stores.notifications, clock: h.deps.clock });
+    const notifications = testNotifications({
+      receivers: [{ format: "slack", url: `${receiver.url}/services/T000/B000/secret` }],
+      outbox: h.stores.notifications,
+      clock: h.deps.clock,
+    });
     const api = createMappingsApi({ ...h.deps, notificationHealth: () => notifications.health() });
     const mapping = (await h.call("POST", "/mappings", { headers: WRITER, body: pilot })).body;
     const state = await h.stores.state.get(`${pilot.collectionId}_${pilot.groupId}`);
-    const failedRun: SyncRun = { ...finishedRun(pilot, Date.now(), "r1"), status: "failed", message: "Group gone.", errors: [{ code: "group-not-found", message: "gone" }] };
+    const failedRun: SyncRun = {
+      ...finishedRun(pilot, Date.now(), "r1"),
+      status: "failed",
+      message: "Group gone.",
+      errors: [{ code: "group-not-found", message: "gone" }],
+    };
     await notifications.notifier.publish(
       stateChangeNotifications({ before: state, after: { ...state, health: "degraded", consecutiveFailures: 3 }, run: failedRun, mapping }, { baseUrl: null }),
     );

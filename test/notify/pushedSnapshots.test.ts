@@ -20,7 +20,11 @@ describe("collector snapshot notifications (SOURCE_MODE=pushed)", () => {
   it("tells the channel once when a mapped collection's snapshot goes stale, and once when the collector confirms it again", async () => {
     const h = await start();
     receiver = await startLocalReceiver();
-    const notifications = testNotifications({ receivers: [{ format: "json", url: `${receiver.url}/hook` }], outbox: h.stores.notifications, clock: h.deps.clock });
+    const notifications = testNotifications({
+      receivers: [{ format: "json", url: `${receiver.url}/hook` }],
+      outbox: h.stores.notifications,
+      clock: h.deps.clock,
+    });
     const local = receiver;
     const tick = async () => {
       const before = local.delivered.length;
@@ -31,10 +35,15 @@ describe("collector snapshot notifications (SOURCE_MODE=pushed)", () => {
     await h.call("POST", "/mappings", { body: { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" } });
     expect(await tick()).toEqual([]); // awaiting its first snapshot is not stale
 
-    const { snapshotId } = await uploadSnapshot(h, DEVICE_COLLECTION, range(1, 5).map((n) => snapshotDevice(n)), {
-      lastMemberChangeTime: "2026-11-01T08:00:00Z",
-      readStartedAt: new Date(Date.now() - 45 * 60_000).toISOString(),
-    });
+    const { snapshotId } = await uploadSnapshot(
+      h,
+      DEVICE_COLLECTION,
+      range(1, 5).map((n) => snapshotDevice(n)),
+      {
+        lastMemberChangeTime: "2026-11-01T08:00:00Z",
+        readStartedAt: new Date(Date.now() - 45 * 60_000).toISOString(),
+      },
+    );
     const [stale, ...more] = await tick();
     expect(more).toEqual([]);
     expect(stale).toMatchObject({ kind: "snapshot-stale", details: { collectionId: DEVICE_COLLECTION, maxAgeMinutes: 30 } });

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { loadSettings } from "../../shared/config/settings.js";
 import { ConfigError } from "../../shared/errors.js";
 
-const TEAMS_OLD = "https://prod-12.westeurope.logic.azure.com:443/workflows/7d1f/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbC-dEf_123";
-const TEAMS_NEW = "https://default1234abcd.56.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/0987/triggers/manual/paths/invoke?api-version=1&sig=XyZ";
+const TEAMS_OLD =
+  "https://prod-12.westeurope.logic.azure.com:443/workflows/7d1f/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbC-dEf_123";
+const TEAMS_NEW =
+  "https://default1234abcd.56.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/0987/triggers/manual/paths/invoke?api-version=1&sig=XyZ";
 const SLACK = "https://hooks.slack.com/services/T000/B000/XXXXXXXX";
 
 function receivers(value: string) {
@@ -62,4 +64,3 @@ describe("NOTIFY_LINK_BASE_URL", () => {
     expect(refusal("http://csync.example", "NOTIFY_LINK_BASE_URL")).toContain("NOTIFY_LINK_BASE_URL must use https://");
   });
 });
-

@@ -70,7 +70,10 @@ async function syncLater(w: World) {
 
 /** 25 of 30 members leave the collection: more than 20 % of the group, so managed mode holds the removals back. */
 async function shrinkCollection(w: World) {
-  w.harness.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(0, 5).map((d) => d.system.ResourceId));
+  w.harness.tenant.setCollectionMembers(
+    DEVICE_COLLECTION,
+    devices.slice(0, 5).map((d) => d.system.ResourceId),
+  );
 }
 
 describe("state-change notifications", () => {
@@ -93,8 +96,12 @@ describe("state-change notifications", () => {
     const named = blocked!.facts.find((fact) => fact.name === "First 10 held back");
     const leaving = new Set(devices.slice(5).map((d) => d.system.Name));
     expect(named?.value.split(", ").filter((name) => leaving.has(name))).toHaveLength(10);
-    expect(blocked!.actions).toContainEqual(expect.objectContaining({ command: expect.stringContaining(`collection-sync mappings approve --collection ${DEVICE_COLLECTION} --group ${GROUP_ID}`) }));
-    expect(blocked!.actions).toContainEqual(expect.objectContaining({ url: `https://csync.contoso.example/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/preview` }));
+    expect(blocked!.actions).toContainEqual(
+      expect.objectContaining({ command: expect.stringContaining(`collection-sync mappings approve --collection ${DEVICE_COLLECTION} --group ${GROUP_ID}`) }),
+    );
+    expect(blocked!.actions).toContainEqual(
+      expect.objectContaining({ url: `https://csync.contoso.example/api/mappings/${DEVICE_COLLECTION}/${GROUP_ID}/preview` }),
+    );
 
     expect((await syncLater(w)).status).toBe("blocked");
     expect(await w.deliver()).toEqual([]);

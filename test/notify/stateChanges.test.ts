@@ -7,9 +7,19 @@ import { finishedRun } from "../api/runFixture.js";
 import { newMapping } from "../support/newMapping.js";
 
 const mapping: Mapping = { ...newMapping({ collectionId: "PS100020", groupId: "00000009-0000-4000-8000-000000000001" }), etag: "e" };
-const before: MappingState = { ...initialState("PS100020_00000009-0000-4000-8000-000000000001"), lastRunAt: "2025-03-10T09:00:01.000Z", lastRunStatus: "succeeded" };
+const before: MappingState = {
+  ...initialState("PS100020_00000009-0000-4000-8000-000000000001"),
+  lastRunAt: "2025-03-10T09:00:01.000Z",
+  lastRunStatus: "succeeded",
+};
 const run = (status: SyncRun["status"]): SyncRun => ({ ...finishedRun(mapping, Date.parse("2025-03-10T09:05:00.000Z"), "r2"), status });
-const block = (guard: BlockedChange["guard"]): BlockedChange => ({ guard, message: "Held back.", fingerprint: "f", removeCount: 12, at: "2025-03-10T09:05:01.000Z" });
+const block = (guard: BlockedChange["guard"]): BlockedChange => ({
+  guard,
+  message: "Held back.",
+  fingerprint: "f",
+  removeCount: 12,
+  at: "2025-03-10T09:05:01.000Z",
+});
 const kinds = (after: MappingState, status: SyncRun["status"], from: MappingState = before) =>
   stateChangeNotifications({ before: from, after, run: run(status), mapping }, { baseUrl: null }).map((n) => n.kind);
 
@@ -37,7 +47,10 @@ describe("which state changes notify", () => {
     const key = () => stateChangeNotifications({ before, after, run: run("blocked"), mapping }, { baseUrl: null })[0]?.key;
     expect(key()).toBe(key());
     expect(key()).toBe("blocked_PS100020_00000009-0000-4000-8000-000000000001_20250310090001000");
-    const later = stateChangeNotifications({ before: { ...before, lastRunAt: "2025-03-10T09:10:00.000Z" }, after, run: run("blocked"), mapping }, { baseUrl: null });
+    const later = stateChangeNotifications(
+      { before: { ...before, lastRunAt: "2025-03-10T09:10:00.000Z" }, after, run: run("blocked"), mapping },
+      { baseUrl: null },
+    );
     expect(later[0]?.key).not.toBe(key());
   });
 });

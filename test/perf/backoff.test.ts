@@ -19,7 +19,10 @@ describe("429 back-off", () => {
     const sentAt: number[] = [];
     h.tenant.onRequest((event) => void (event.method === "PATCH" && sentAt.push(h.clock.now())));
 
-    const result = await h.provider.open(null).addMembers(groupId, pcs.map((d) => d.id));
+    const result = await h.provider.open(null).addMembers(
+      groupId,
+      pcs.map((d) => d.id),
+    );
 
     expect(result.done).toHaveLength(60);
     expect(h.clock.sleeps).toEqual([11_000]);
@@ -36,12 +39,19 @@ describe("429 back-off", () => {
     // jumps when any caller sleeps, so with several in flight a request would reach Graph "later" than it was sent.
     const scaled = (limit: { rate: number; capacity: number }) => ({ rate: limit.rate / 100, capacity: limit.capacity / 100 });
     const budgetLimits = { ...DOCUMENTED_LIMITS, writes: scaled(DOCUMENTED_LIMITS.writes), units: scaled(DOCUMENTED_LIMITS.units) };
-    harness = await startHarness(seedOf({ groups: [{ id: groupId, displayName: "Fleet" }], devices: pcs }), { budgetLimits, maxConcurrency: 1 }, { throttle: { scale: 0.01 } });
+    harness = await startHarness(
+      seedOf({ groups: [{ id: groupId, displayName: "Fleet" }], devices: pcs }),
+      { budgetLimits, maxConcurrency: 1 },
+      { throttle: { scale: 0.01 } },
+    );
     const h = harness;
     const started = h.clock.now();
     const directory = h.provider.open(null);
 
-    const result = await directory.addMembers(groupId, pcs.map((d) => d.id));
+    const result = await directory.addMembers(
+      groupId,
+      pcs.map((d) => d.id),
+    );
 
     const elapsed = h.clock.now() - started;
     const accepted = h.tenant.requestLog.filter((e) => e.kind === "write" && e.status !== 429).length;

@@ -94,7 +94,9 @@ describe("bench targets", () => {
 
 describe("S4 at 10,000 mappings", () => {
   const judged = (tableRequests: number) =>
-    judgeTargets({ scenarios: { S4: { ...base, wallMs: 4_000, tableRequests } }, ...sizes, mappings: 10_000, checks: [] }).find((t) => t.name.startsWith("S4 Table Storage"));
+    judgeTargets({ scenarios: { S4: { ...base, wallMs: 4_000, tableRequests } }, ...sizes, mappings: 10_000, checks: [] }).find((t) =>
+      t.name.startsWith("S4 Table Storage"),
+    );
 
   it("holds with a paged read of mappings and one of their states (about 20 requests for 10,000)", () => {
     expect(judged(22)).toMatchObject({ holds: true, limit: 30 });

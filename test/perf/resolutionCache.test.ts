@@ -35,7 +35,11 @@ describe("resolution cache", () => {
     const h = harness;
     await h.addMapping(ref);
     const lookups = () => h.graphCalls("GET", "/devices?");
-    const reevaluate = () => h.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId));
+    const reevaluate = () =>
+      h.tenant.setCollectionMembers(
+        DEVICE_COLLECTION,
+        devices.map((d) => d.system.ResourceId),
+      );
 
     await h.sync(ref);
     const afterFirst = lookups();
@@ -77,7 +81,10 @@ describe("resolution cache", () => {
     expect(groupSizeWhenRemembered).toEqual([30]);
     // And remembered they are: the next change looks none of them up again.
     const lookups = h.graphCalls("GET", "/devices?");
-    h.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(1).map((d) => d.system.ResourceId));
+    h.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(1).map((d) => d.system.ResourceId),
+    );
     await h.sync(ref);
     expect(h.graphCalls("GET", "/devices?")).toBe(lookups);
   });
@@ -89,7 +96,11 @@ describe("resolution cache", () => {
     const entries = range(1, 20_000).map((n) => entry(n, now, n % 10 === 0 ? null : undefined));
 
     await resolution.putMany("home", entries);
-    const found = await resolution.getMany("home", entries.map((e) => e.key), now + HOUR);
+    const found = await resolution.getMany(
+      "home",
+      entries.map((e) => e.key),
+      now + HOUR,
+    );
 
     expect(found.size).toBe(20_000);
     expect(found.get(key(7))).toEqual(entries[6]);
@@ -109,7 +120,15 @@ describe("resolution cache", () => {
 
     await Promise.all(runs.map((entries) => resolution.putMany("home", entries)));
 
-    expect((await resolution.getMany("home", runs.flat().map((e) => e.key), now)).size).toBe(4_000);
+    expect(
+      (
+        await resolution.getMany(
+          "home",
+          runs.flat().map((e) => e.key),
+          now,
+        )
+      ).size,
+    ).toBe(4_000);
     const table = TableClient.fromConnectionString(testTablesConnection(), `${prefix}resolution`, { allowInsecureConnection: true });
     let rows = 0;
     for await (const page of table.listEntities({ queryOptions: { select: ["RowKey"] } }).byPage({ maxPageSize: 1000 })) rows += page.length;
@@ -125,7 +144,15 @@ describe("resolution cache", () => {
 
     await Promise.all([resolution.putMany("home", first), resolution.putMany("home", second)]);
 
-    expect((await resolution.getMany("home", [...first, ...second].map((e) => e.key), now)).size).toBe(3_000);
+    expect(
+      (
+        await resolution.getMany(
+          "home",
+          [...first, ...second].map((e) => e.key),
+          now,
+        )
+      ).size,
+    ).toBe(3_000);
   });
 
   it("never answers entries older than the TTL", async () => {
@@ -136,7 +163,11 @@ describe("resolution cache", () => {
     const fresh = range(301, 600).map((n) => entry(n, t0 + 2 * HOUR));
     await resolution.putMany("home", fresh);
 
-    const answered = await resolution.getMany("home", [...old, ...fresh].map((e) => e.key), t0 + 2 * HOUR);
+    const answered = await resolution.getMany(
+      "home",
+      [...old, ...fresh].map((e) => e.key),
+      t0 + 2 * HOUR,
+    );
 
     expect(answered.size).toBe(300);
     expect([...answered.keys()].every((k) => fresh.some((e) => e.key === k))).toBe(true);

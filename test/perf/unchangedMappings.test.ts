@@ -83,7 +83,10 @@ describe("an unchanged mapping costs O(1)", () => {
   it("writes only the devices that joined the collection, from the snapshot and the group's changes", async () => {
     const devices = range(1, 40).map((n) => entraDevice(n));
     const { h } = await syncedTenant(devices.slice(0, 30), devices.slice(30));
-    h.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId));
+    h.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.map((d) => d.system.ResourceId),
+    );
 
     const listing = await callsDuring(h, "GET", MEMBER_LISTING, async () => callsDuring(h, "PATCH", `/groups/${GROUP_ID}`, () => h.sync(ref)));
 
@@ -116,10 +119,16 @@ describe("an unchanged mapping costs O(1)", () => {
     const { h, clock } = await syncedTenant(devices);
     clock.advance(GROUP_REFRESH_MS + 60_000);
     expect((await h.sync(ref)).status).toBe("skipped-unchanged"); // quiet: the old snapshot still answers "unchanged?"
-    h.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId)); // re-evaluated
+    h.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.map((d) => d.system.ResourceId),
+    ); // re-evaluated
 
     const refreshed = await callsDuring(h, "GET", MEMBER_LISTING, () => h.sync(ref));
-    h.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId));
+    h.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.map((d) => d.system.ResourceId),
+    );
     const afterRefresh = await callsDuring(h, "GET", MEMBER_LISTING, () => h.sync(ref));
 
     expect(refreshed.result.status).toBe("succeeded");

@@ -71,9 +71,15 @@ describe("dead-letter count from Azure Monitor (Monitoring Reader, no Service Bu
 
   it("fails with a sentence naming the missing role when Azure Monitor refuses, without the error body's ids", async () => {
     const metrics = fakeMetricsClient(
-      restError(403, "AuthorizationFailed", `The client 'x' with object id 'y' does not have authorization to perform action 'microsoft.insights/metrics/read' over scope '${NAMESPACE_ID}'`),
+      restError(
+        403,
+        "AuthorizationFailed",
+        `The client 'x' with object id 'y' does not have authorization to perform action 'microsoft.insights/metrics/read' over scope '${NAMESPACE_ID}'`,
+      ),
     );
-    const failure = await counterOver(metrics).deadLetterCount("sync-jobs").catch((error: unknown) => error);
+    const failure = await counterOver(metrics)
+      .deadLetterCount("sync-jobs")
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toMatch(/^Azure Monitor answered 403 AuthorizationFailed reading DeadletteredMessages: .*Monitoring Reader/);
     expect((failure as Error).message).not.toMatch(/subscriptions|object id/);
@@ -81,7 +87,9 @@ describe("dead-letter count from Azure Monitor (Monitoring Reader, no Service Bu
 
   it("fails when Azure Monitor reports an error for the metric itself", async () => {
     const metrics = fakeMetricsClient([{ name: "DeadletteredMessages", errorCode: "BadRequest", errorMessage: "Metric not supported", timeseries: [] }]);
-    await expect(counterOver(metrics).deadLetterCount("sync-jobs")).rejects.toThrow("Azure Monitor could not read DeadletteredMessages: BadRequest Metric not supported");
+    await expect(counterOver(metrics).deadLetterCount("sync-jobs")).rejects.toThrow(
+      "Azure Monitor could not read DeadletteredMessages: BadRequest Metric not supported",
+    );
   });
 
   it("fails as a timeout when the query is aborted for taking too long", async () => {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readImportGraph, type ImportEdge, type ImportGraph } from "./importGraph.js";
-import {
-  collectorLoad,
-  compositionOutsideRoots,
-  consoleRuntimeImports,
-  eagerCommands,
-  engineReachingOut,
-  fileCycles,
-  folderCycles,
-} from "./layeringRules.js";
+import { collectorLoad, compositionOutsideRoots, consoleRuntimeImports, eagerCommands, engineReachingOut, fileCycles, folderCycles } from "./layeringRules.js";
 
 const graph = readImportGraph(["shared", "functions", "cli", "simulator", "console/src"]);
 const COLLECTOR = "cli/commands/collectCommand.ts";
@@ -55,13 +47,23 @@ describe("the collector (collection-sync collect on a site server)", () => {
 
   it("still loads what a pass needs: the AdminService source, the snapshot format and the app client", () => {
     expect(load.modules).toEqual(
-      expect.arrayContaining(["shared/collector/collectPass.ts", "shared/configmgr/adminServiceSource.ts", "shared/snapshots/snapshotFormat.ts", "shared/collector/appClient.ts"]),
+      expect.arrayContaining([
+        "shared/collector/collectPass.ts",
+        "shared/configmgr/adminServiceSource.ts",
+        "shared/snapshots/snapshotFormat.ts",
+        "shared/collector/appClient.ts",
+      ]),
     );
   });
 });
 
 describe("the rules themselves catch a forbidden import", () => {
-  const edge = (from: string, to: string, kind: ImportEdge["kind"] = "static"): ImportEdge => ({ from, to, kind, external: !to.includes("/") || to.startsWith("@") });
+  const edge = (from: string, to: string, kind: ImportEdge["kind"] = "static"): ImportEdge => ({
+    from,
+    to,
+    kind,
+    external: !to.includes("/") || to.startsWith("@"),
+  });
   const synthetic = (edges: ImportEdge[]): ImportGraph => ({
     files: [...new Set(edges.flatMap((e) => (e.external ? [e.from] : [e.from, e.to])))].sort(),
     edges,
@@ -101,7 +103,10 @@ describe("the rules themselves catch a forbidden import", () => {
       edge("functions/composeServices.ts", "shared/queue/serviceBusJobQueue.ts"),
       edge("shared/notify/notifierTick.ts", "functions/azureServices.ts", "dynamic"),
     ]);
-    expect(compositionOutsideRoots(composing).sort()).toEqual(["shared/compose.ts composes shared/graph + shared/storage", "shared/notify/notifierTick.ts imports functions/azureServices.ts"]);
+    expect(compositionOutsideRoots(composing).sort()).toEqual([
+      "shared/compose.ts composes shared/graph + shared/storage",
+      "shared/notify/notifierTick.ts imports functions/azureServices.ts",
+    ]);
   });
 
   it("a collector that loads the cloud side, and a CLI that loads every command up front", () => {

@@ -5,7 +5,15 @@ import type { StoredReport } from "../../shared/core/ports/runStore.js";
 function report(members: number): StoredReport {
   return {
     truncated: 0,
-    entries: Array.from({ length: members }, (_, i) => ({ outcome: "added", reason: null, resourceId: i, name: `PC-${i}`, entraId: null, objectId: null, error: null })),
+    entries: Array.from({ length: members }, (_, i) => ({
+      outcome: "added",
+      reason: null,
+      resourceId: i,
+      name: `PC-${i}`,
+      entraId: null,
+      objectId: null,
+      error: null,
+    })),
   };
 }
 

@@ -139,7 +139,7 @@ describe("scheduler", () => {
 /** Wraps the real state table to count reads, listings, and how many reads were in flight at once. */
 function countingStates(store: MappingStateStore) {
   const counter = { reads: 0, listings: 0, inFlight: 0, mostInFlight: 0, store };
-  const list = store.listSchedulingStates;
+  const list = store.listSchedulingStates?.bind(store);
   counter.store = {
     ...store,
     listSchedulingStates:

@@ -87,7 +87,9 @@ describe("sync worker", () => {
     const outcome = await processSyncJob(deps, job);
 
     expect(outcome.kind).toBe("rescheduled");
-    expect(queue.scheduled()).toEqual([{ job: expect.objectContaining({ jobId: `${job.jobId}_r1`, trigger: "snapshot", attempt: 1 }), at: clock.now() + BUSY_SNAPSHOT_RETRY_MS }]);
+    expect(queue.scheduled()).toEqual([
+      { job: expect.objectContaining({ jobId: `${job.jobId}_r1`, trigger: "snapshot", attempt: 1 }), at: clock.now() + BUSY_SNAPSHOT_RETRY_MS },
+    ]);
   });
 
   it("schedules the mapping again after the engine's retry-after when throttling outlasts the run", async () => {
@@ -147,7 +149,12 @@ describe("sync worker", () => {
       attempts += 1;
       throw new Error("503 Service Unavailable from the AdminService");
     };
-    const queue = createInProcessJobQueue({ clock, log, concurrency: 2, handler: async (job) => void (await processSyncJob({ runSync, queue, clock, log }, job)) });
+    const queue = createInProcessJobQueue({
+      clock,
+      log,
+      concurrency: 2,
+      handler: async (job) => void (await processSyncJob({ runSync, queue, clock, log }, job)),
+    });
 
     await queue.send([syncJob()]);
     await queue.drain();

@@ -73,7 +73,14 @@ describe("simulated AdminService", () => {
 
   it("rejects junk queries with 400 and unknown classes with 404, never a 500", async () => {
     const tenant = await startTenant({ seed: demoSeed() });
-    for (const query of ["$filter=CollectionID eq", "$filter=Colour eq 'red'", "$select=Nope", "$top=-1", "$orderby=Name", "$filter=CollectionID eq 'x' and and"]) {
+    for (const query of [
+      "$filter=CollectionID eq",
+      "$filter=Colour eq 'red'",
+      "$select=Nope",
+      "$top=-1",
+      "$orderby=Name",
+      "$filter=CollectionID eq 'x' and and",
+    ]) {
       const answer = await adminService(tenant, `/wmi/SMS_FullCollectionMembership?${query}`);
       expect(answer.status, query).toBe(400);
     }

@@ -11,7 +11,13 @@ function twoTenants() {
 describe("simulated tenant: tenants and tokens", () => {
   it("attributes requests to the tenant named by the bearer token and logs it", async () => {
     const tenant = await startTenant({ seed: twoTenants() });
-    const answer = await graphJson(tenant, "PATCH", `/groups/${GROUP_ID}`, { "members@odata.bind": [bind(deviceObjectId(1))] }, { Authorization: `Bearer ${simulatorToken(TENANT_B)}` });
+    const answer = await graphJson(
+      tenant,
+      "PATCH",
+      `/groups/${GROUP_ID}`,
+      { "members@odata.bind": [bind(deviceObjectId(1))] },
+      { Authorization: `Bearer ${simulatorToken(TENANT_B)}` },
+    );
     expect(answer.status).toBe(204);
     expect(tenant.groupMemberIds(GROUP_ID, TENANT_B)).toEqual([deviceObjectId(1)]);
     expect(tenant.groupMemberIds(GROUP_ID, TENANT_A)).toEqual([]);
@@ -26,7 +32,9 @@ describe("simulated tenant: tenants and tokens", () => {
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe("InvalidAuthenticationToken");
     expect(refused.headers.get("x-ms-resource-unit")).toBe("0");
-    const otherTenantsUrl = await fetch(`${tenant.graphBaseUrlFor(TENANT_B)}/v1.0/groups/${GROUP_ID}`, { headers: { Authorization: `Bearer ${simulatorToken(TENANT_A)}` } });
+    const otherTenantsUrl = await fetch(`${tenant.graphBaseUrlFor(TENANT_B)}/v1.0/groups/${GROUP_ID}`, {
+      headers: { Authorization: `Bearer ${simulatorToken(TENANT_A)}` },
+    });
     expect(otherTenantsUrl.status).toBe(401);
   });
 });
@@ -102,7 +110,7 @@ describe("simulated tenant: faults and listeners", () => {
 
   it("turns a group dynamic mid-run, after which writes are refused", async () => {
     const tenant = await startTenant({ seed: smallSeed() });
-    tenant.updateGroup(GROUP_ID, { groupTypes: ["DynamicMembership"], membershipRule: "(device.deviceOSType -eq \"Windows\")" });
+    tenant.updateGroup(GROUP_ID, { groupTypes: ["DynamicMembership"], membershipRule: '(device.deviceOSType -eq "Windows")' });
     const answer = await graphJson(tenant, "PATCH", `/groups/${GROUP_ID}`, { "members@odata.bind": [bind(deviceObjectId(1))] });
     expect(answer.status).toBe(403);
     expect((await graph(tenant, `/groups/${GROUP_ID}?$select=groupTypes`)).body.groupTypes).toEqual(["DynamicMembership"]);

@@ -90,7 +90,9 @@ describe("simulated Graph: throttling", () => {
     expect(tenant.counters.throttled).toBe(2);
 
     clock += 50_000;
-    const retry = await graphJson(tenant, "PATCH", `/groups/${GROUP_ID}`, { "members@odata.bind": [bind(deviceObjectId(throttled[0] ? Number(throttled[0].id) : 0))] });
+    const retry = await graphJson(tenant, "PATCH", `/groups/${GROUP_ID}`, {
+      "members@odata.bind": [bind(deviceObjectId(throttled[0] ? Number(throttled[0].id) : 0))],
+    });
     expect(retry.status).toBe(204);
   });
 

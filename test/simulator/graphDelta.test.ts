@@ -25,7 +25,11 @@ describe("simulated Graph: groups delta", () => {
   it("returns the full membership first, then only what changed since the deltaLink", async () => {
     const tenant = await startTenant({ seed: smallSeed({ devices: 6, groupMembers: [0, 1, 2].map(deviceObjectId) }) });
     const first = await drain(`${tenant.graphBaseUrl}/v1.0${deltaPath}`);
-    expect(members(first.items).map((m) => m.id).sort()).toEqual([0, 1, 2].map(deviceObjectId).sort());
+    expect(
+      members(first.items)
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([0, 1, 2].map(deviceObjectId).sort());
     expect(first.deltaLink.startsWith(`${tenant.graphBaseUrl}/v1.0/groups/delta?$deltatoken=`)).toBe(true);
 
     const quiet = await drain(first.deltaLink);

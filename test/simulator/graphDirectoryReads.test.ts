@@ -8,7 +8,10 @@ describe("simulated Graph: devices and users", () => {
     const tenant = await startTenant({ seed: smallSeed({ devices: 20 }) });
     const eq = await graph(tenant, `/devices?$filter=${encodeURIComponent(`deviceId eq '${entraDeviceId(3)}'`)}&$select=id,deviceId,trustType,accountEnabled`);
     expect(eq.body.value).toEqual([{ id: deviceObjectId(3), deviceId: entraDeviceId(3), trustType: "AzureAd", accountEnabled: true }]);
-    const many = await graph(tenant, `/devices?$filter=${inList([1, 2, 99].map((n) => (n === 99 ? "00000000-0000-4000-8000-000000000099" : entraDeviceId(n))))}`);
+    const many = await graph(
+      tenant,
+      `/devices?$filter=${inList([1, 2, 99].map((n) => (n === 99 ? "00000000-0000-4000-8000-000000000099" : entraDeviceId(n))))}`,
+    );
     expect(many.body.value.map((d: { id: string }) => d.id).sort()).toEqual([deviceObjectId(1), deviceObjectId(2)].sort());
     const alternate = await graph(tenant, `/devices(deviceId='${entraDeviceId(5)}')?$select=id`);
     expect(alternate.body.id).toBe(deviceObjectId(5));
@@ -64,7 +67,10 @@ describe("simulated Graph: devices and users", () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe("Authorization_RequestDenied");
     tenant.setPermissions(["Directory.Read.All"]);
-    const answer = await graphJson(tenant, "POST", "/directoryObjects/getByIds", { ids: [userId(0), deviceObjectId(1), "00000000-0000-4000-8000-000000000099"], types: ["user", "device"] });
+    const answer = await graphJson(tenant, "POST", "/directoryObjects/getByIds", {
+      ids: [userId(0), deviceObjectId(1), "00000000-0000-4000-8000-000000000099"],
+      types: ["user", "device"],
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.value.map((o: { "@odata.type": string }) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.device", "#microsoft.graph.user"]);
     expect(tenant.counters.graphReads).toBe(2);

@@ -69,7 +69,9 @@ describe("simulated Graph: reading groups", () => {
     const members = Array.from({ length: 2500 }, (_, i) => deviceObjectId(i));
     const tenant = await startTenant({ seed: smallSeed({ devices: 2500, groupMembers: members }) });
     const first = await graph(tenant, `/groups/${GROUP_ID}/members/microsoft.graph.device?$select=id,deviceId&$top=999`);
-    expect(first.body["@odata.nextLink"]).toMatch(new RegExp(`^${tenant.graphBaseUrl}/v1\\.0/groups/${GROUP_ID}/members/microsoft\\.graph\\.device\\?.*\\$skiptoken=`));
+    expect(first.body["@odata.nextLink"]).toMatch(
+      new RegExp(`^${tenant.graphBaseUrl}/v1\\.0/groups/${GROUP_ID}/members/microsoft\\.graph\\.device\\?.*\\$skiptoken=`),
+    );
     expect(first.headers.get("x-ms-resource-unit")).toBe("2");
     const { items, pages } = await allPages(`${tenant.graphBaseUrl}/v1.0/groups/${GROUP_ID}/members/microsoft.graph.device?$select=id,deviceId&$top=999`);
     expect(pages).toBe(3);

@@ -57,8 +57,18 @@ describe("simulated Graph: adding and removing members", () => {
   it.each([
     ["Autopilot Devices (Dynamic)", 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."],
     ["Autopilot Admins (role-assignable)", 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."],
-    ["Autopilot Devices - Synced from AD", 400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration."],
-    ["Autopilot Device Owners (mail-enabled)", 400, "Request_BadRequest", "Unable to update the specified properties for objects that have originated within an external service."],
+    [
+      "Autopilot Devices - Synced from AD",
+      400,
+      "Request_BadRequest",
+      "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+    ],
+    [
+      "Autopilot Device Owners (mail-enabled)",
+      400,
+      "Request_BadRequest",
+      "Unable to update the specified properties for objects that have originated within an external service.",
+    ],
   ])("refuses writes into %s", async (name, status, code, message) => {
     const tenant = await startTenant({ seed: demoSeed() });
     const device = [...tenant.directory().devices.values()][0]?.id as string;

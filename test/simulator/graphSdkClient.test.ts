@@ -28,7 +28,11 @@ describe("simulated Graph through the real @microsoft/microsoft-graph-client", (
     await sdkClient(tenant.graphBaseUrl, TENANT_B).api(`/groups/${GROUP_ID}`).get();
     // No Authorization arrived, so the request went to the first tenant.
     expect(tenant.requestLog.at(-1)?.tenantId).toBe(TENANT_A);
-    const page = await sdkClient(tenant.graphBaseUrlFor(TENANT_B), TENANT_B).api(`/groups/${GROUP_ID}/members/microsoft.graph.device`).select("id").top(999).get();
+    const page = await sdkClient(tenant.graphBaseUrlFor(TENANT_B), TENANT_B)
+      .api(`/groups/${GROUP_ID}/members/microsoft.graph.device`)
+      .select("id")
+      .top(999)
+      .get();
     expect(page.value).toHaveLength(3);
     expect(tenant.requestLog.at(-1)?.tenantId).toBe(TENANT_B);
   });
@@ -52,7 +56,11 @@ describe("simulated Graph through the real @microsoft/microsoft-graph-client", (
 
   it("surfaces Graph's error code and status as a GraphError", async () => {
     const tenant = await twoTenants(1);
-    const failure = await sdkClient(tenant.graphBaseUrl, TENANT_A).api(`/groups/${GROUP_ID}/members/microsoft.graph.device`).top(1000).get().catch((e: unknown) => e);
+    const failure = await sdkClient(tenant.graphBaseUrl, TENANT_A)
+      .api(`/groups/${GROUP_ID}/members/microsoft.graph.device`)
+      .top(1000)
+      .get()
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(GraphError);
     expect(failure).toMatchObject({ statusCode: 400, code: "Request_BadRequest" });
   });
@@ -61,7 +69,9 @@ describe("simulated Graph through the real @microsoft/microsoft-graph-client", (
     const tenant = await twoTenants(0);
     const client = sdkClient(tenant.graphBaseUrl, TENANT_A);
     // SDK 3.0.7 keeps the version in step URLs taken from full URLs; Graph answers "segment 'v1.0'" (see docs).
-    const withVersion = await new BatchRequestContent([{ id: "1", request: patchRequest(`${tenant.graphBaseUrl}/v1.0/groups/${GROUP_ID}`, deviceObjectId(0)) }]).getContent();
+    const withVersion = await new BatchRequestContent([
+      { id: "1", request: patchRequest(`${tenant.graphBaseUrl}/v1.0/groups/${GROUP_ID}`, deviceObjectId(0)) },
+    ]).getContent();
     const refused = new BatchResponseContent(await client.api("/$batch").post(withVersion)).getResponseById("1");
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toBe("Resource not found for the segment 'v1.0'.");

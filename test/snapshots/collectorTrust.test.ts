@@ -14,9 +14,16 @@ const members = range(1, 10).map((n) => snapshotDevice(n));
 const user = (n: number): SourceUser => ({ resourceId: 2_063_000 + n, name: `user${n}`, userPrincipalName: `user${n}@contoso.com`, entraObjectId: null });
 const inAnHour = () => new Date(Date.now() + 60 * 60_000).toISOString();
 
-async function stageParts(h: ApiHarness, collectionId: string, snapshotId: string, list: readonly SnapshotMember[] = members, type: "device" | "user" = "device") {
+async function stageParts(
+  h: ApiHarness,
+  collectionId: string,
+  snapshotId: string,
+  list: readonly SnapshotMember[] = members,
+  type: "device" | "user" = "device",
+) {
   const parts = await encodeParts({ collectionId, snapshotId, memberType: type }, list, 4);
-  for (const [n, data] of parts.entries()) expect((await h.call("PUT", `/collections/${collectionId}/snapshots/${snapshotId}/parts/${n}`, { body: data })).status).toBe(200);
+  for (const [n, data] of parts.entries())
+    expect((await h.call("PUT", `/collections/${collectionId}/snapshots/${snapshotId}/parts/${n}`, { body: data })).status).toBe(200);
   return parts.length;
 }
 
@@ -48,12 +55,22 @@ describe("a commit becomes current only when it adds up to the collection's own 
     const h = await start();
     await mapCollection(h, USER_COLLECTION, "user");
     const users = range(1, 5).map(user);
-    const withGroups = await uploadSnapshot(h, USER_COLLECTION, users, { type: "user", memberCount: 7, rowsRead: 7, lastMemberChangeTime: "2026-11-01T08:00:00Z" });
+    const withGroups = await uploadSnapshot(h, USER_COLLECTION, users, {
+      type: "user",
+      memberCount: 7,
+      rowsRead: 7,
+      lastMemberChangeTime: "2026-11-01T08:00:00Z",
+    });
     expect(withGroups.commit.status).toBe(200);
 
     const noRows = await uploadSnapshot(h, USER_COLLECTION, users, { type: "user", memberCount: 7, lastMemberChangeTime: "2026-11-02T08:00:00Z" });
     expect(noRows.commit.status).toBe(409);
-    const moreUsersThanRows = await uploadSnapshot(h, USER_COLLECTION, users, { type: "user", memberCount: 4, rowsRead: 4, lastMemberChangeTime: "2026-11-02T08:00:00Z" });
+    const moreUsersThanRows = await uploadSnapshot(h, USER_COLLECTION, users, {
+      type: "user",
+      memberCount: 4,
+      rowsRead: 4,
+      lastMemberChangeTime: "2026-11-02T08:00:00Z",
+    });
     expect(moreUsersThanRows.commit.status).toBe(409);
     expect((await h.stores.snapshots.current(USER_COLLECTION))?.snapshot.snapshotId).toBe(withGroups.snapshotId);
   });
@@ -86,7 +103,14 @@ describe("times a collector reports", () => {
     const h = await start();
     await mapCollection(h, DEVICE_COLLECTION);
     const skewed = new Date(Date.now() + 2 * 60_000).toISOString();
-    for (const time of ["2026-11-01T08:00:00Z", "2026-11-01T08:00:01.1234567Z", "2026-11-01T10:00:02+02:00", "2026-11-01T10:00:03.5+0200", "2026-11-01T08:00:04", skewed]) {
+    for (const time of [
+      "2026-11-01T08:00:00Z",
+      "2026-11-01T08:00:01.1234567Z",
+      "2026-11-01T10:00:02+02:00",
+      "2026-11-01T10:00:03.5+0200",
+      "2026-11-01T08:00:04",
+      skewed,
+    ]) {
       const upload = await uploadSnapshot(h, DEVICE_COLLECTION, members, { lastMemberChangeTime: time });
       expect(upload.commit.status, time).toBe(200);
       expect(upload.commit.body.status, time).toBe("current");
@@ -134,7 +158,12 @@ describe("discarding a collection's current snapshot", () => {
     const audit = await h.call("GET", "/audit?action=snapshot.discard", { headers: READER });
     expect(audit.status).toBe(200);
     expect(audit.body.items).toHaveLength(1);
-    expect(audit.body.items[0]).toMatchObject({ action: "snapshot.discard", collectionId: DEVICE_COLLECTION, before: { snapshotId, memberCount: 10 }, after: null });
+    expect(audit.body.items[0]).toMatchObject({
+      action: "snapshot.discard",
+      collectionId: DEVICE_COLLECTION,
+      before: { snapshotId, memberCount: 10 },
+      after: null,
+    });
     expect(audit.body.items[0].actor.kind).toBe("user");
   });
 });
@@ -190,11 +219,18 @@ describe("a committed snapshot never changes", () => {
     const snapshotId = randomUUID();
     await stageParts(h, DEVICE_COLLECTION, snapshotId);
     const [original] = await h.stores.snapshots.listParts(DEVICE_COLLECTION, snapshotId);
-    expect((await h.call("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/commit`, { body: commitBody(DEVICE_COLLECTION, members, 3) })).status).toBe(200);
+    expect(
+      (await h.call("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/commit`, { body: commitBody(DEVICE_COLLECTION, members, 3) })).status,
+    ).toBe(200);
     // A late part written straight to the store, as a request past the app's committed check would.
     const other = range(101, 104).map((n) => snapshotDevice(n));
     const [late] = await encodeParts({ collectionId: DEVICE_COLLECTION, snapshotId, memberType: "device" }, other, 4);
-    await h.stores.snapshots.putPart(DEVICE_COLLECTION, snapshotId, { ...(original as NonNullable<typeof original>), firstResourceId: other[0]!.resourceId, lastResourceId: other[3]!.resourceId }, late as Buffer);
+    await h.stores.snapshots.putPart(
+      DEVICE_COLLECTION,
+      snapshotId,
+      { ...(original as NonNullable<typeof original>), firstResourceId: other[0]!.resourceId, lastResourceId: other[3]!.resourceId },
+      late as Buffer,
+    );
 
     const read = await createPushedSourceProvider(h.stores.snapshots).open().readDeviceMembers(DEVICE_COLLECTION);
     expect(read.map((m) => m.resourceId)).toEqual(members.map((m) => m.resourceId));

@@ -13,14 +13,24 @@ describe("snapshot freshness (SNAPSHOT_MAX_AGE_MINUTES)", () => {
   it("lets a stale snapshot add members but blocks every removal, marks the mapping degraded, and a confirmation lifts it", async () => {
     const h = await start();
     await h.call("POST", "/mappings", { body: { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" } });
-    await uploadSnapshot(h, DEVICE_COLLECTION, range(1, 20).map((n) => snapshotDevice(n)), { lastMemberChangeTime: "2026-11-01T08:00:00Z" });
+    await uploadSnapshot(
+      h,
+      DEVICE_COLLECTION,
+      range(1, 20).map((n) => snapshotDevice(n)),
+      { lastMemberChangeTime: "2026-11-01T08:00:00Z" },
+    );
     expect((await sync(h)).counts.added).toBe(20);
 
     // Read 45 minutes ago (the collector was cut off since): older than the 30-minute default.
-    const stale = await uploadSnapshot(h, DEVICE_COLLECTION, range(3, 22).map((n) => snapshotDevice(n)), {
-      lastMemberChangeTime: "2026-11-01T09:00:00Z",
-      readStartedAt: minutesAgo(45),
-    });
+    const stale = await uploadSnapshot(
+      h,
+      DEVICE_COLLECTION,
+      range(3, 22).map((n) => snapshotDevice(n)),
+      {
+        lastMemberChangeTime: "2026-11-01T09:00:00Z",
+        readStartedAt: minutesAgo(45),
+      },
+    );
     expect(stale.commit.body.current).toMatchObject({ stale: true });
     const blocked = await sync(h);
     expect(blocked).toMatchObject({ status: "blocked", blockedBy: "source-stale", counts: { added: 2, removed: 0 } });

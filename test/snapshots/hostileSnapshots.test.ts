@@ -118,7 +118,9 @@ describe("hostile snapshot uploads get a 4xx and store nothing", () => {
     const snapshotId = randomUUID();
     const members = [snapshotDevice(1)];
     expect((await h.call("PUT", partPath(snapshotId), { body: part(snapshotId, members) })).status).toBe(200);
-    expect((await h.call("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/commit`, { body: commitBody(DEVICE_COLLECTION, members, 1) })).status).toBe(200);
+    expect(
+      (await h.call("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/commit`, { body: commitBody(DEVICE_COLLECTION, members, 1) })).status,
+    ).toBe(200);
     const changed = await h.call("PUT", partPath(snapshotId), { body: part(snapshotId, [snapshotDevice(2)]) });
     expectProblem(changed, 409);
     expect(changed.body.type).toMatch(/snapshot-committed$/);

@@ -44,7 +44,12 @@ describe("pushed snapshots (SOURCE_MODE=pushed)", () => {
 
     const run = await h.deps.sync({ collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, trigger: "snapshot" });
     expect(run).toMatchObject({ status: "succeeded", counts: { source: 20, added: 20 } });
-    expect(h.tenant.groupMemberIds(GROUP_ID).sort()).toEqual(devices.slice(0, 20).map((d) => d.objectId).sort());
+    expect(h.tenant.groupMemberIds(GROUP_ID).sort()).toEqual(
+      devices
+        .slice(0, 20)
+        .map((d) => d.objectId)
+        .sort(),
+    );
 
     // The same snapshot again: one pointer read on the source side, nothing read in full.
     const again = await h.deps.sync({ collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, trigger: "schedule" });
@@ -60,11 +65,26 @@ describe("pushed snapshots (SOURCE_MODE=pushed)", () => {
   it("removes members that left the collection once a newer snapshot says so, and keeps the newest of two", async () => {
     const h = await start();
     await createMapping(h, { memberType: "device" });
-    await uploadSnapshot(h, DEVICE_COLLECTION, range(1, 20).map((n) => snapshotDevice(n)), { lastMemberChangeTime: "2026-11-01T08:00:00Z" });
+    await uploadSnapshot(
+      h,
+      DEVICE_COLLECTION,
+      range(1, 20).map((n) => snapshotDevice(n)),
+      { lastMemberChangeTime: "2026-11-01T08:00:00Z" },
+    );
     await h.deps.sync({ collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, trigger: "snapshot" });
 
-    const newer = await uploadSnapshot(h, DEVICE_COLLECTION, range(3, 22).map((n) => snapshotDevice(n)), { lastMemberChangeTime: "2026-11-01T09:00:00Z" });
-    const older = await uploadSnapshot(h, DEVICE_COLLECTION, range(1, 5).map((n) => snapshotDevice(n)), { lastMemberChangeTime: "2026-11-01T08:30:00Z" });
+    const newer = await uploadSnapshot(
+      h,
+      DEVICE_COLLECTION,
+      range(3, 22).map((n) => snapshotDevice(n)),
+      { lastMemberChangeTime: "2026-11-01T09:00:00Z" },
+    );
+    const older = await uploadSnapshot(
+      h,
+      DEVICE_COLLECTION,
+      range(1, 5).map((n) => snapshotDevice(n)),
+      { lastMemberChangeTime: "2026-11-01T08:30:00Z" },
+    );
     expect(older.commit.body).toMatchObject({ status: "superseded", queuedSyncs: 0, current: { snapshotId: newer.snapshotId } });
     // The superseded upload is gone; only the current snapshot's rows remain.
     expect([...(await h.stores.snapshots.listStoredSnapshots(DEVICE_COLLECTION)).keys()]).toEqual([newer.snapshotId]);
@@ -74,4 +94,3 @@ describe("pushed snapshots (SOURCE_MODE=pushed)", () => {
     expect(h.tenant.groupMemberIds(GROUP_ID)).toHaveLength(20);
   });
 });
-

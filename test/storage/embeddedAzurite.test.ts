@@ -52,7 +52,16 @@ describe("the embedded store serve keeps on disk", () => {
     chmodSync(location, 0o755);
     writeFileSync(join(location, "left-by-an-older-version.json"), "{}", { mode: 0o644 });
 
-    const run = spawnSync(process.execPath, ["--import", fileURLToPath(new URL("../support/typescriptLoader.mjs", import.meta.url)), fileURLToPath(new URL("./support/diskStoreChild.ts", import.meta.url)), location], { encoding: "utf8" });
+    const run = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        fileURLToPath(new URL("../support/typescriptLoader.mjs", import.meta.url)),
+        fileURLToPath(new URL("./support/diskStoreChild.ts", import.meta.url)),
+        location,
+      ],
+      { encoding: "utf8" },
+    );
     expect(run.status, run.stderr).toBe(0);
 
     expect(statSync(location).mode & 0o777).toBe(0o700);

@@ -51,7 +51,13 @@ describe("resolution cache table", () => {
 
   it("caches guest UPNs holding # and finds them whatever their case", async () => {
     const { resolution } = freshStores({ resolutionTtlMs: HOUR });
-    const guest: ResolutionEntry = { key: "anne_fabrikam.com#EXT#@contoso.onmicrosoft.com", objectId: "c0c0c0c0-0000-4000-8000-000000000004", trustType: null, accountEnabled: true, checkedAt: T0 };
+    const guest: ResolutionEntry = {
+      key: "anne_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+      objectId: "c0c0c0c0-0000-4000-8000-000000000004",
+      trustType: null,
+      accountEnabled: true,
+      checkedAt: T0,
+    };
     const odd: ResolutionEntry = { ...guest, key: "50%/off?\\deal", objectId: null };
     await resolution.putMany("home", [guest, odd]);
     const upper = guest.key.toUpperCase();
@@ -64,7 +70,15 @@ describe("resolution cache table", () => {
     const { resolution } = freshStores({ resolutionTtlMs: HOUR });
     const entries = Array.from({ length: 230 }, (_, i) => ({ ...found, key: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` }));
     await resolution.putMany("home", entries);
-    expect((await resolution.getMany("home", entries.map((e) => e.key), T0)).size).toBe(230);
+    expect(
+      (
+        await resolution.getMany(
+          "home",
+          entries.map((e) => e.key),
+          T0,
+        )
+      ).size,
+    ).toBe(230);
   });
 
   it("refuses a tenant that cannot be a key and writes nothing", async () => {

@@ -10,9 +10,26 @@ const DAY = 24 * 60 * 60 * 1000;
 
 function run(runId: string, startedAt: string): SyncRun {
   return {
-    runId, mappingKey: KEY, collectionId: "PS100012", groupId: "0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5", tenantId: null, mode: "additive",
-    trigger: "schedule", status: "succeeded", startedAt, finishedAt: startedAt, durationMs: 1, counts: emptyCounts(), graphRequests: 0,
-    adminServiceRequests: 0, throttledWaitMs: 0, blockedBy: null, message: "", errors: [], preview: null, retryAfterMs: null,
+    runId,
+    mappingKey: KEY,
+    collectionId: "PS100012",
+    groupId: "0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5",
+    tenantId: null,
+    mode: "additive",
+    trigger: "schedule",
+    status: "succeeded",
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 1,
+    counts: emptyCounts(),
+    graphRequests: 0,
+    adminServiceRequests: 0,
+    throttledWaitMs: 0,
+    blockedBy: null,
+    message: "",
+    errors: [],
+    preview: null,
+    retryAfterMs: null,
   };
 }
 

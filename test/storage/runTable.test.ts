@@ -42,7 +42,10 @@ describe("run table", () => {
     const recorded = run(minute(0), {
       status: "blocked",
       blockedBy: "removal-threshold",
-      errors: [{ id: id(1), code: "Request_ResourceNotFound", message: "gone" }, { code: "x", message: "y" }],
+      errors: [
+        { id: id(1), code: "Request_ResourceNotFound", message: "gone" },
+        { code: "x", message: "y" },
+      ],
       preview: { toAdd: [id(1)], toRemove: [], skipped: [{ resourceId: 16777220, name: "PC-01", reason: "no-entra-id" }] },
       retryAfterMs: 30_000,
     });

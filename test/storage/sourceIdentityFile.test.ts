@@ -9,7 +9,13 @@ import { createSourceIdentityFile } from "../../shared/storage/sourceIdentityFil
 const T0 = Date.parse("2026-03-01T00:00:00.000Z");
 const DAY = 24 * 60 * 60 * 1000;
 
-const laptop: SourceIdentity = { resourceId: 16777301, name: "PC-001", entraId: "6f1b1b1e-3c1d-4f7a-9a3e-2b9f6c1d0e11", userPrincipalName: null, checkedAt: T0 };
+const laptop: SourceIdentity = {
+  resourceId: 16777301,
+  name: "PC-001",
+  entraId: "6f1b1b1e-3c1d-4f7a-9a3e-2b9f6c1d0e11",
+  userPrincipalName: null,
+  checkedAt: T0,
+};
 const unjoined: SourceIdentity = { resourceId: 16777302, name: "PC-002", entraId: null, userPrincipalName: null, checkedAt: T0 };
 const guest: SourceIdentity = { resourceId: 2063597001, name: "CONTOSO\\anne", entraId: null, userPrincipalName: "anne@contoso.com", checkedAt: T0 };
 
@@ -30,7 +36,12 @@ function recordingLog(): Logger & { warnings: string[] } {
 }
 
 function open(path: string, options: { retainMs?: number; maxIdentities?: number; log?: Logger } = {}) {
-  return createSourceIdentityFile({ path, retainMs: options.retainMs ?? 2 * DAY, log: options.log ?? recordingLog(), ...(options.maxIdentities === undefined ? {} : { maxIdentities: options.maxIdentities }) });
+  return createSourceIdentityFile({
+    path,
+    retainMs: options.retainMs ?? 2 * DAY,
+    log: options.log ?? recordingLog(),
+    ...(options.maxIdentities === undefined ? {} : { maxIdentities: options.maxIdentities }),
+  });
 }
 
 describe("source identity file (the collector's data folder)", () => {
@@ -83,7 +94,10 @@ describe("source identity file (the collector's data folder)", () => {
     const cache = open(path, { log });
     await cache.putMany("device", [laptop]);
     expect((await cache.getMany("device", [laptop.resourceId])).get(laptop.resourceId)).toEqual(laptop);
-    expect(log.warnings).toEqual(["the source identity cache could not be read: starting empty (every member is looked up once)", "the source identity cache could not be written"]);
+    expect(log.warnings).toEqual([
+      "the source identity cache could not be read: starting empty (every member is looked up once)",
+      "the source identity cache could not be written",
+    ]);
   });
 
   it("writes through a temporary file it leaves nothing of", async () => {

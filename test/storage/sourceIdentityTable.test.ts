@@ -5,7 +5,13 @@ import { freshStores } from "./freshStores.js";
 const T0 = Date.parse("2026-03-01T00:00:00.000Z");
 const DAY = 24 * 60 * 60 * 1000;
 
-const laptop: SourceIdentity = { resourceId: 16777301, name: "PC-001", entraId: "6f1b1b1e-3c1d-4f7a-9a3e-2b9f6c1d0e11", userPrincipalName: null, checkedAt: T0 };
+const laptop: SourceIdentity = {
+  resourceId: 16777301,
+  name: "PC-001",
+  entraId: "6f1b1b1e-3c1d-4f7a-9a3e-2b9f6c1d0e11",
+  userPrincipalName: null,
+  checkedAt: T0,
+};
 const unjoined: SourceIdentity = { resourceId: 16777302, name: "PC-002", entraId: null, userPrincipalName: null, checkedAt: T0 };
 const guest: SourceIdentity = {
   resourceId: 2063597001,

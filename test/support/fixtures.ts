@@ -30,7 +30,9 @@ export function entraDevice(
   const inEntra = options.inEntra ?? true;
   return {
     system: { ResourceId: 16_777_000 + n, Name: name, AADDeviceID: known ? deviceId : null },
-    device: inEntra ? { id: objectId, deviceId, displayName: name, trustType: options.trustType ?? "AzureAd", accountEnabled: options.accountEnabled ?? true } : null,
+    device: inEntra
+      ? { id: objectId, deviceId, displayName: name, trustType: options.trustType ?? "AzureAd", accountEnabled: options.accountEnabled ?? true }
+      : null,
     objectId: inEntra ? objectId : null,
   };
 }

@@ -49,8 +49,16 @@ export async function startSyncHarness(options: HarnessOptions): Promise<SyncHar
   const tenant = await startSimulatedTenant({ seed: options.seed, ...(options.simulator ?? {}) });
   const stores = freshStores(options.stores);
   const deps: SyncDeps = syncDepsFrom(stores, {
-    sources: options.pushed ? createPushedSourceProvider(stores.snapshots) : createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, identityCache: stores.sourceIdentities, now: () => clock.now() }),
-    directories: createGraphDirectoryProvider({ baseUrl: tenant.graphBaseUrl, credentialFor: () => null, maxConcurrency: options.maxConcurrency ?? 4, clock, log }),
+    sources: options.pushed
+      ? createPushedSourceProvider(stores.snapshots)
+      : createAdminServiceSourceProvider({ baseUrl: tenant.adminServiceUrl, identityCache: stores.sourceIdentities, now: () => clock.now() }),
+    directories: createGraphDirectoryProvider({
+      baseUrl: tenant.graphBaseUrl,
+      credentialFor: () => null,
+      maxConcurrency: options.maxConcurrency ?? 4,
+      clock,
+      log,
+    }),
     clock,
     log,
     ...(options.notifier === undefined ? {} : { notifier: options.notifier(stores) }),

@@ -12,7 +12,9 @@ afterEach(async () => {
 describe("additive sync of a device collection (the seed behaviour)", () => {
   it("ends with the union: collection {A,B} + group {C,D,E} → group {A,B,C,D,E}", async () => {
     const [a, b, c, d, e] = range(1, 5).map((n) => entraDevice(n));
-    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [a!, b!], others: [c!, d!, e!], groupMembers: [c!, d!, e!].map((x) => x.objectId!) }) });
+    harness = await startSyncHarness({
+      seed: scenarioSeed({ collection: [a!, b!], others: [c!, d!, e!], groupMembers: [c!, d!, e!].map((x) => x.objectId!) }),
+    });
     await harness.addMapping(ref);
 
     const run = await harness.sync(ref);
@@ -47,7 +49,10 @@ describe("additive sync of a device collection (the seed behaviour)", () => {
     expect((await harness.sync(ref)).counts.added).toBe(30);
     const patchesAfterFirst = harness.graphCalls("PATCH", `/groups/${GROUP_ID}`);
     // Re-evaluating the collection (same members) moves its watermark, so the second run does a full diff.
-    harness.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.map((d) => d.system.ResourceId));
+    harness.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.map((d) => d.system.ResourceId),
+    );
 
     const second = await harness.sync(ref);
 

@@ -134,7 +134,14 @@ describe("several tenants", () => {
       resolution: stores.resolution,
       clock: systemClock,
       log: silentLogger,
-      policy: { removalThresholdPercent: 20, removalThresholdCount: 500, timeBudgetMs: 60_000, leaseMs: 120_000, resolutionTtlMs: 60_000, snapshotMaxAgeMs: 30 * 60_000 },
+      policy: {
+        removalThresholdPercent: 20,
+        removalThresholdCount: 500,
+        timeBudgetMs: 60_000,
+        leaseMs: 120_000,
+        resolutionTtlMs: 60_000,
+        snapshotMaxAgeMs: 30 * 60_000,
+      },
     };
     try {
       await stores.mappings.create(newMapping({ collectionId: DEVICE_COLLECTION, groupId: GROUP_ID }));

@@ -92,7 +92,10 @@ describe("mirror mode (ConfigMgr's full sync)", () => {
     await harness.addMapping({ ...ref, mode: "mirror" });
     expect((await harness.sync(ref)).status).toBe("succeeded");
     harness.tenant.addMemberByHand(GROUP_ID, byHand.objectId!);
-    harness.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(1).map((d) => d.system.ResourceId));
+    harness.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(1).map((d) => d.system.ResourceId),
+    );
 
     const run = await harness.sync(ref);
 
@@ -128,7 +131,10 @@ describe("safety guards", () => {
     ["truncated paging", { truncatePaging: true }],
   ])("removes nothing after %s", async (_, fault) => {
     await mirrorGroupOf(30);
-    harness!.tenant.setCollectionMembers(DEVICE_COLLECTION, range(1, 5).map((n) => entraDevice(n).system.ResourceId));
+    harness!.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      range(1, 5).map((n) => entraDevice(n).system.ResourceId),
+    );
     harness!.tenant.faults.add({ service: "adminService", path: /SMS_FullCollectionMembership/, ...fault });
 
     const run = await harness!.sync(ref);
@@ -141,7 +147,10 @@ describe("safety guards", () => {
   it("blocks one member over the percentage threshold (with more than 10 removals) and lets exactly that change through once approved", async () => {
     // 100 members, threshold 20 %: removing 20 passes, removing 21 is blocked.
     const devices = await mirrorGroupOf(100);
-    harness!.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(21).map((d) => d.system.ResourceId));
+    harness!.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(21).map((d) => d.system.ResourceId),
+    );
 
     const blocked = await harness!.sync(ref);
     expect(blocked.status).toBe("blocked");
@@ -156,13 +165,19 @@ describe("safety guards", () => {
     expect(approved.counts.removed).toBe(21);
 
     // The approval was used up: the next large removal is blocked again.
-    harness!.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(60).map((d) => d.system.ResourceId));
+    harness!.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(60).map((d) => d.system.ResourceId),
+    );
     expect((await harness!.sync(ref)).status).toBe("blocked");
   });
 
   it("lets exactly the threshold through without approval", async () => {
     const devices = await mirrorGroupOf(100);
-    harness!.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(20).map((d) => d.system.ResourceId));
+    harness!.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(20).map((d) => d.system.ResourceId),
+    );
     const run = await harness!.sync(ref);
     expect(run.status).toBe("succeeded");
     expect(run.counts.removed).toBe(20);
@@ -173,7 +188,10 @@ describe("safety guards", () => {
     harness = await startSyncHarness({ seed: scenarioSeed({ collection: devices }), policy: { removalThresholdCount: 10, removalThresholdPercent: 100 } });
     await harness.addMapping({ ...ref, mode: "mirror" });
     await harness.sync(ref);
-    harness.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(11).map((d) => d.system.ResourceId));
+    harness.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(11).map((d) => d.system.ResourceId),
+    );
 
     const run = await harness.sync(ref);
 
@@ -184,11 +202,17 @@ describe("safety guards", () => {
 
   it("does not apply an approval to a different change than the one that was blocked", async () => {
     const devices = await mirrorGroupOf(100);
-    harness!.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(30).map((d) => d.system.ResourceId));
+    harness!.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(30).map((d) => d.system.ResourceId),
+    );
     expect((await harness!.sync(ref)).status).toBe("blocked");
     await approve();
     // The collection moves on before the approved run: now 50 would go, not the 30 that were approved.
-    harness!.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(50).map((d) => d.system.ResourceId));
+    harness!.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(50).map((d) => d.system.ResourceId),
+    );
 
     const run = await harness!.sync(ref);
 
@@ -198,7 +222,10 @@ describe("safety guards", () => {
 
   it("previews exactly what would change and which guard would block, without writing", async () => {
     const devices = await mirrorGroupOf(50);
-    harness!.tenant.setCollectionMembers(DEVICE_COLLECTION, devices.slice(25).map((d) => d.system.ResourceId));
+    harness!.tenant.setCollectionMembers(
+      DEVICE_COLLECTION,
+      devices.slice(25).map((d) => d.system.ResourceId),
+    );
 
     const preview = await harness!.sync(ref, { dryRun: true });
 

@@ -36,7 +36,15 @@ describe("per-member run reports", () => {
     expect(entries).toEqual(
       expect.arrayContaining([
         { outcome: "skipped", reason: "no-entra-id", resourceId: noId.system.ResourceId, name: noId.system.Name, entraId: null, objectId: null, error: null },
-        { outcome: "skipped", reason: "hybrid-joined", resourceId: hybrid.system.ResourceId, name: hybrid.system.Name, entraId: hybrid.system.AADDeviceID, objectId: hybrid.objectId, error: null },
+        {
+          outcome: "skipped",
+          reason: "hybrid-joined",
+          resourceId: hybrid.system.ResourceId,
+          name: hybrid.system.Name,
+          entraId: hybrid.system.AADDeviceID,
+          objectId: hybrid.objectId,
+          error: null,
+        },
         { outcome: "removed", reason: null, resourceId: null, name: byHand.device?.displayName, entraId: null, objectId: byHand.objectId, error: null },
       ]),
     );

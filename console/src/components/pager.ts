@@ -17,14 +17,20 @@ export function Pager(props: { label: string; page: number; pageSize: number; to
   const last = Math.min(props.total, props.page * props.pageSize);
   return html`<nav class="pager" aria-label=${props.label}>
     <span class="pager-total">${props.total === 0 ? `No ${props.noun}` : `${first}–${last} of ${props.total} ${props.noun}`}</span>
-    ${pages > 1
-      ? html`${props.page > 1 ? html`<a class="button" href=${props.href(props.page - 1)} rel="prev">Previous</a>` : null}
-        <ul class="pages">${pageNumbers(props.page, pages).map((n) =>
-          n === "gap"
-            ? html`<li aria-hidden="true">…</li>`
-            : html`<li><a class="button" href=${props.href(n)} aria-label=${`Page ${n}`} aria-current=${n === props.page ? "page" : undefined}>${n}</a></li>`,
-        )}</ul>
-        ${props.page < pages ? html`<a class="button" href=${props.href(props.page + 1)} rel="next">Next</a>` : null}`
-      : null}
+    ${
+      pages > 1
+        ? html`${props.page > 1 ? html`<a class="button" href=${props.href(props.page - 1)} rel="prev">Previous</a>` : null}
+            <ul class="pages">
+              ${pageNumbers(props.page, pages).map((n) =>
+                n === "gap"
+                  ? html`<li aria-hidden="true">…</li>`
+                  : html`<li>
+                      <a class="button" href=${props.href(n)} aria-label=${`Page ${n}`} aria-current=${n === props.page ? "page" : undefined}>${n}</a>
+                    </li>`,
+              )}
+            </ul>
+            ${props.page < pages ? html`<a class="button" href=${props.href(props.page + 1)} rel="next">Next</a>` : null}`
+        : null
+    }
   </nav>`;
 }

@@ -9,9 +9,13 @@ export function ProblemView({ error, children }: { error: unknown; children?: un
   return html`<div class="problem" role="alert">
     <p class="problem-title"><strong>${title}</strong>${problem && problem.status > 0 ? html` <span class="muted">(HTTP ${problem.status})</span>` : null}</p>
     ${detail ? html`<p>${detail}</p>` : null}
-    ${problem && problem.fieldErrors.length > 0
-      ? html`<ul>${problem.fieldErrors.map((e) => html`<li>${[e.name, e.message].filter(Boolean).join(": ")}</li>`)}</ul>`
-      : null}
+    ${
+      problem && problem.fieldErrors.length > 0
+        ? html`<ul>
+            ${problem.fieldErrors.map((e) => html`<li>${[e.name, e.message].filter(Boolean).join(": ")}</li>`)}
+          </ul>`
+        : null
+    }
     ${children}
   </div>`;
 }

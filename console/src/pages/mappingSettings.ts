@@ -38,7 +38,11 @@ const lowered = (before: number | null, after: string): boolean => {
 function mayRemoveMore(m: MappingView, draft: Draft): boolean {
   if (REMOVES[draft.mode] > REMOVES[m.mode]) return true;
   if (draft.mode === "additive") return false;
-  return lowered(m.removalThresholdPercent, draft.removalThresholdPercent) || lowered(m.removalThresholdCount, draft.removalThresholdCount) || (draft.enabled && !m.enabled);
+  return (
+    lowered(m.removalThresholdPercent, draft.removalThresholdPercent) ||
+    lowered(m.removalThresholdCount, draft.removalThresholdCount) ||
+    (draft.enabled && !m.enabled)
+  );
 }
 
 /** The preview query for the draft's settings (an empty threshold: the app default). */
@@ -57,7 +61,15 @@ function previewQuery(draft: Draft): string {
  * Saving sends the ETag the page was loaded with: if someone changed the mapping in between, the API answers 412
  * and the form offers to reload instead of overwriting their change.
  */
-export function MappingSettings(props: { mapping: MappingView; etag: string | null; path: string; canWrite: boolean; onEdit: () => void; onSaved: (saved: MappingView, preview: PreviewView | null) => void; onReload: () => void }): VNode {
+export function MappingSettings(props: {
+  mapping: MappingView;
+  etag: string | null;
+  path: string;
+  canWrite: boolean;
+  onEdit: () => void;
+  onSaved: (saved: MappingView, preview: PreviewView | null) => void;
+  onReload: () => void;
+}): VNode {
   const [draft, setDraft] = useState<Draft>(draftOf(props.mapping));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -115,43 +127,97 @@ export function MappingSettings(props: { mapping: MappingView; etag: string | nu
     <fieldset disabled=${readOnly}>
       <legend>Mode</legend>
       ${(["additive", "managed", "mirror"] as const).map(
-        (mode) => html`<div class="radio">
-          <input type="radio" id=${`mode-${mode}`} name="mode" value=${mode} checked=${draft.mode === mode} onChange=${() => set("mode", mode)} aria-describedby=${`mode-${mode}-text`} />
-          <label for=${`mode-${mode}`}>${mode}</label>
-          <p class="hint" id=${`mode-${mode}-text`}>${MODE_SENTENCES[mode]}</p>
-        </div>`,
+        (mode) =>
+          html`<div class="radio">
+            <input
+              type="radio"
+              id=${`mode-${mode}`}
+              name="mode"
+              value=${mode}
+              checked=${draft.mode === mode}
+              onChange=${() => set("mode", mode)}
+              aria-describedby=${`mode-${mode}-text`}
+            />
+            <label for=${`mode-${mode}`}>${mode}</label>
+            <p class="hint" id=${`mode-${mode}-text`}>${MODE_SENTENCES[mode]}</p>
+          </div>`,
       )}
     </fieldset>
     <fieldset disabled=${readOnly}>
       <legend>Options</legend>
-      ${props.mapping.memberType === "device"
-        ? html`<div class="check"><input type="checkbox" id="hybrid" checked=${draft.includeHybridJoined} onChange=${(e: Event) => set("includeHybridJoined", (e.target as HTMLInputElement).checked)} />
-            <label for="hybrid">Include hybrid-joined devices</label></div>`
-        : null}
-      <div class="check"><input type="checkbox" id="enabled" checked=${draft.enabled} onChange=${(e: Event) => set("enabled", (e.target as HTMLInputElement).checked)} />
-        <label for="enabled">Enabled (synced on the schedule)</label></div>
-      <div class="field"><label for="threshold-percent">Removal threshold (% of the group)</label>
-        <input id="threshold-percent" type="number" min="0" max="100" placeholder="app default" value=${draft.removalThresholdPercent} onInput=${(e: Event) => set("removalThresholdPercent", (e.target as HTMLInputElement).value)} /></div>
-      <div class="field"><label for="threshold-count">Removal threshold (members)</label>
-        <input id="threshold-count" type="number" min="0" placeholder="app default" value=${draft.removalThresholdCount} onInput=${(e: Event) => set("removalThresholdCount", (e.target as HTMLInputElement).value)} /></div>
+      ${
+        props.mapping.memberType === "device"
+          ? html`<div class="check">
+              <input
+                type="checkbox"
+                id="hybrid"
+                checked=${draft.includeHybridJoined}
+                onChange=${(e: Event) => set("includeHybridJoined", (e.target as HTMLInputElement).checked)}
+              />
+              <label for="hybrid">Include hybrid-joined devices</label>
+            </div>`
+          : null
+      }
+      <div class="check">
+        <input type="checkbox" id="enabled" checked=${draft.enabled} onChange=${(e: Event) => set("enabled", (e.target as HTMLInputElement).checked)} />
+        <label for="enabled">Enabled (synced on the schedule)</label>
+      </div>
+      <div class="field">
+        <label for="threshold-percent">Removal threshold (% of the group)</label>
+        <input
+          id="threshold-percent"
+          type="number"
+          min="0"
+          max="100"
+          placeholder="app default"
+          value=${draft.removalThresholdPercent}
+          onInput=${(e: Event) => set("removalThresholdPercent", (e.target as HTMLInputElement).value)}
+        />
+      </div>
+      <div class="field">
+        <label for="threshold-count">Removal threshold (members)</label>
+        <input
+          id="threshold-count"
+          type="number"
+          min="0"
+          placeholder="app default"
+          value=${draft.removalThresholdCount}
+          onInput=${(e: Event) => set("removalThresholdCount", (e.target as HTMLInputElement).value)}
+        />
+      </div>
     </fieldset>
-    ${consequence !== null
-      ? html`<${PreviewPanel} preview=${consequence} id="settings-preview-title" title="Before you save: the next sync with these settings"
+    ${
+      consequence !== null
+        ? html`<${PreviewPanel} preview=${consequence} id="settings-preview-title" title="Before you save: the next sync with these settings"
           label="Members the change affects" note="Nothing is saved yet.">
           <div class="actions">
             <button type="submit" class="primary" disabled=${busy}>Save with this effect</button>
             <button type="button" onClick=${() => setConsequence(null)}>Keep editing</button>
           </div>
         </${PreviewPanel}>`
-      : props.canWrite
-        ? html`<div class="actions"><button type="submit" disabled=${busy}>Save settings</button></div>`
-        : null}
-    ${error
-      ? html`<${ProblemView} error=${error}>
-          ${stale ? html`<p>Someone changed this mapping after you opened it. Reload to see their change, then make yours again.</p>
-            <button type="button" onClick=${() => { setError(null); props.onReload(); }}>Reload</button>` : null}
+        : props.canWrite
+          ? html`<div class="actions"><button type="submit" disabled=${busy}>Save settings</button></div>`
+          : null
+    }
+    ${
+      error
+        ? html`<${ProblemView} error=${error}>
+          ${
+            stale
+              ? html`<p>Someone changed this mapping after you opened it. Reload to see their change, then make yours again.</p>
+                  <button
+                    type="button"
+                    onClick=${() => {
+                      setError(null);
+                      props.onReload();
+                    }}
+                  >
+                    Reload
+                  </button>`
+              : null
+          }
         </${ProblemView}>`
-      : null}
+        : null
+    }
   </form>`;
 }
-

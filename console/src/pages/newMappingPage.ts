@@ -20,7 +20,8 @@ const COLLECTION_LIMIT = 25;
 function groupBlocker(group: GroupSearchItem, collectionId: string | undefined): string | null {
   if (!group.eligible) return group.message ?? group.reason ?? "cannot be a target";
   const mappedFrom = group.mappedFrom ?? [];
-  if (collectionId !== undefined && mappedFrom.some((m) => m.collectionId === collectionId)) return "already mapped from this collection; open that mapping instead";
+  if (collectionId !== undefined && mappedFrom.some((m) => m.collectionId === collectionId))
+    return "already mapped from this collection; open that mapping instead";
   return null;
 }
 
@@ -44,7 +45,12 @@ export function NewMappingPage(): VNode {
   const searchCollections = async (text: string): Promise<Found & { options: (Option & { type: "device" | "user" })[] }> => {
     const answer = await get<{ items: CollectionHit[] }>(`/collections?${new URLSearchParams({ search: text, limit: String(COLLECTION_LIMIT) })}`);
     return {
-      options: answer.items.map((c) => ({ id: c.id, label: c.name, detail: `${c.id} · ${c.type} collection · ${c.memberCount.toLocaleString()} members`, type: c.type })),
+      options: answer.items.map((c) => ({
+        id: c.id,
+        label: c.name,
+        detail: `${c.id} · ${c.type} collection · ${c.memberCount.toLocaleString()} members`,
+        type: c.type,
+      })),
       more: answer.items.length >= COLLECTION_LIMIT ? `Showing the first ${COLLECTION_LIMIT}; type more of the name to narrow the list.` : null,
     };
   };
@@ -94,26 +100,73 @@ export function NewMappingPage(): VNode {
   return html`<section>
     <p class="crumbs"><a href="#/">Mappings</a> ›</p>
     <h1>New mapping</h1>
-    <form class="new-mapping" onSubmit=${(e: Event) => { e.preventDefault(); void create(); }}>
-      <${Combobox} id="collection" label="Collection" hint="Type part of a ConfigMgr collection's name, or its id."
-        search=${searchCollections} selected=${collection}
-        onSelect=${(option: (Option & { type: "device" | "user" }) | null) => { setCollection(option); setPreview(null); }} />
-      <${Combobox} id="group" label="Group" hint=${`Type the start of an Entra group's name. Groups that cannot take ${memberType}s from this app, or that this collection already fills, are shown greyed out, with the reason.`}
-        search=${searchGroups} selected=${group} onSelect=${(option: Option | null) => { setGroup(option); setPreview(null); }} />
+    <form
+      class="new-mapping"
+      onSubmit=${(e: Event) => {
+        e.preventDefault();
+        void create();
+      }}
+    >
+      <${Combobox}
+        id="collection"
+        label="Collection"
+        hint="Type part of a ConfigMgr collection's name, or its id."
+        search=${searchCollections}
+        selected=${collection}
+        onSelect=${(option: (Option & { type: "device" | "user" }) | null) => {
+          setCollection(option);
+          setPreview(null);
+        }}
+      />
+      <${Combobox}
+        id="group"
+        label="Group"
+        hint=${`Type the start of an Entra group's name. Groups that cannot take ${memberType}s from this app, or that this collection already fills, are shown greyed out, with the reason.`}
+        search=${searchGroups}
+        selected=${group}
+        onSelect=${(option: Option | null) => {
+          setGroup(option);
+          setPreview(null);
+        }}
+      />
       <fieldset>
         <legend>Mode</legend>
         ${(["additive", "managed", "mirror"] as const).map(
-          (m) => html`<div class="radio">
-            <input type="radio" id=${`new-mode-${m}`} name="new-mode" value=${m} checked=${mode === m} onChange=${() => { setMode(m); setPreview(null); }} aria-describedby=${`new-mode-${m}-text`} />
-            <label for=${`new-mode-${m}`}>${m}</label>
-            <p class="hint" id=${`new-mode-${m}-text`}>${MODE_SENTENCES[m]}</p>
-          </div>`,
+          (m) =>
+            html`<div class="radio">
+              <input
+                type="radio"
+                id=${`new-mode-${m}`}
+                name="new-mode"
+                value=${m}
+                checked=${mode === m}
+                onChange=${() => {
+                  setMode(m);
+                  setPreview(null);
+                }}
+                aria-describedby=${`new-mode-${m}-text`}
+              />
+              <label for=${`new-mode-${m}`}>${m}</label>
+              <p class="hint" id=${`new-mode-${m}-text`}>${MODE_SENTENCES[m]}</p>
+            </div>`,
         )}
       </fieldset>
-      ${memberType === "device"
-        ? html`<div class="check"><input type="checkbox" id="new-hybrid" checked=${hybrid} onChange=${(e: Event) => { setHybrid((e.target as HTMLInputElement).checked); setPreview(null); }} />
-            <label for="new-hybrid">Include hybrid-joined devices</label></div>`
-        : null}
+      ${
+        memberType === "device"
+          ? html`<div class="check">
+              <input
+                type="checkbox"
+                id="new-hybrid"
+                checked=${hybrid}
+                onChange=${(e: Event) => {
+                  setHybrid((e.target as HTMLInputElement).checked);
+                  setPreview(null);
+                }}
+              />
+              <label for="new-hybrid">Include hybrid-joined devices</label>
+            </div>`
+          : null
+      }
       <div class="actions">
         <button type="button" disabled=${!ready || busy} onClick=${showPreview}>Preview</button>
         <button type="submit" class="primary" disabled=${!ready || busy}>Create mapping</button>

@@ -70,7 +70,10 @@ export function createAdminServiceSignIn(settings: Settings, store: TokenCacheSt
           if (current?.expiresOn && current.expiresOn.getTime() - Date.now() > RENEW_BEFORE_MS) return asAccessToken(current);
           const signedIn = await account();
           if (signedIn === null) {
-            throw new SourceReadError("access-denied", `No ConfigMgr administrative user is signed in for the AdminService (token cache ${store.location}): run \`${SIGN_IN_COMMAND}\``);
+            throw new SourceReadError(
+              "access-denied",
+              `No ConfigMgr administrative user is signed in for the AdminService (token cache ${store.location}): run \`${SIGN_IN_COMMAND}\``,
+            );
           }
           user = signedIn.username;
           try {
@@ -97,9 +100,11 @@ export function createAdminServiceSignIn(settings: Settings, store: TokenCacheSt
 /** The entra-user settings, or every missing one at once. */
 function signInSettings(settings: Settings): { clientId: string; tenantId: string; scope: string } {
   const problems: string[] = [];
-  if (settings.ADMINSERVICE_CLIENT_ID === undefined) problems.push("ADMINSERVICE_CLIENT_ID is required: the public client app registration the ConfigMgr administrative user signs in with");
+  if (settings.ADMINSERVICE_CLIENT_ID === undefined)
+    problems.push("ADMINSERVICE_CLIENT_ID is required: the public client app registration the ConfigMgr administrative user signs in with");
   if (settings.AZURE_TENANT_ID === undefined) problems.push("AZURE_TENANT_ID is required: the tenant the ConfigMgr administrative user signs in to");
-  if (settings.ADMINSERVICE_SCOPE === undefined) problems.push("ADMINSERVICE_SCOPE is required: the ConfigMgr server app's scope, e.g. https://ConfigMgrService/.default");
+  if (settings.ADMINSERVICE_SCOPE === undefined)
+    problems.push("ADMINSERVICE_SCOPE is required: the ConfigMgr server app's scope, e.g. https://ConfigMgrService/.default");
   if (problems.length > 0) throw new ConfigError(problems);
   return { clientId: settings.ADMINSERVICE_CLIENT_ID ?? "", tenantId: settings.AZURE_TENANT_ID ?? "", scope: settings.ADMINSERVICE_SCOPE ?? "" };
 }

@@ -39,7 +39,8 @@ export function msalAuthority(authorityHost: string, tenantId: string): MsalAuth
 /** MSAL's INetworkModule over fetch, mapping the https origin MSAL insists on to the loopback http origin. */
 function loopbackNetworkClient(secureOrigin: string, plainOrigin: string): INetworkModule {
   const send = async <T>(url: string, method: "GET" | "POST", options?: { headers?: Record<string, string>; body?: string }) => {
-    if (!url.startsWith(`${secureOrigin}/`)) throw new Error(`Refusing to send a sign-in request to ${new URL(url).host}: only the loopback authority ${plainOrigin} is allowed`);
+    if (!url.startsWith(`${secureOrigin}/`))
+      throw new Error(`Refusing to send a sign-in request to ${new URL(url).host}: only the loopback authority ${plainOrigin} is allowed`);
     const response = await fetch(plainOrigin + url.slice(secureOrigin.length), {
       method,
       ...(options?.headers === undefined ? {} : { headers: options.headers }),

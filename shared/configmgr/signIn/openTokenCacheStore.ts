@@ -14,9 +14,12 @@ export const TOKEN_CACHE_FILE = "adminservice-token-cache.json";
  * collector). `dataDir` null: a process without one (the Functions app).
  */
 export function openTokenCacheStore(settings: Settings, where: { readonly dataDir: string | null; readonly credential: TokenCredential }): TokenCacheStore {
-  if (settings.ADMINSERVICE_TOKEN_CACHE_SECRET_URI !== undefined) return keyVaultTokenCacheStore(settings.ADMINSERVICE_TOKEN_CACHE_SECRET_URI, where.credential);
+  if (settings.ADMINSERVICE_TOKEN_CACHE_SECRET_URI !== undefined)
+    return keyVaultTokenCacheStore(settings.ADMINSERVICE_TOKEN_CACHE_SECRET_URI, where.credential);
   if (where.dataDir === null) {
-    throw new ConfigError(["ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_TOKEN_CACHE_SECRET_URI here: the Key Vault secret (https://<vault>.vault.azure.net/secrets/<name>) that keeps the signed-in user's token cache"]);
+    throw new ConfigError([
+      "ADMINSERVICE_AUTH=entra-user needs ADMINSERVICE_TOKEN_CACHE_SECRET_URI here: the Key Vault secret (https://<vault>.vault.azure.net/secrets/<name>) that keeps the signed-in user's token cache",
+    ]);
   }
   return fileTokenCacheStore(join(where.dataDir, TOKEN_CACHE_FILE));
 }

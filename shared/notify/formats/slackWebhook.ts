@@ -22,13 +22,17 @@ function escape(text: string): string {
  */
 export function slackWebhookBody(notification: Notification): unknown {
   const links = notification.actions.filter((action) => action.url !== undefined).map((action) => `<${action.url}|${escape(action.title)}>`);
-  const commands = notification.actions.filter((action) => action.command !== undefined).map((action) => `*${escape(action.title)}*: \`${escape(action.command ?? "")}\``);
+  const commands = notification.actions
+    .filter((action) => action.command !== undefined)
+    .map((action) => `*${escape(action.title)}*: \`${escape(action.command ?? "")}\``);
   const blocks: unknown[] = [
     { type: "header", text: { type: "plain_text", text: notification.title.slice(0, HEADER_CHARS) } },
     { type: "section", text: { type: "mrkdwn", text: `${MARKS[notification.severity]} ${escape(notification.text)}` } },
   ];
   if (notification.facts.length > 0) {
-    const fields = notification.facts.slice(0, MAX_FIELDS).map((fact) => ({ type: "mrkdwn", text: `*${escape(fact.name)}*\n${escape(fact.value)}`.slice(0, FIELD_CHARS) }));
+    const fields = notification.facts
+      .slice(0, MAX_FIELDS)
+      .map((fact) => ({ type: "mrkdwn", text: `*${escape(fact.name)}*\n${escape(fact.value)}`.slice(0, FIELD_CHARS) }));
     blocks.push({ type: "section", fields });
   }
   const footer = [...links, ...commands];

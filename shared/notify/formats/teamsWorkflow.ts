@@ -13,7 +13,9 @@ const LINE_START_MARKUP = /^([ \t]*)([-+#]|\d+[.)])(?=[ \t]|$)/gm;
  * gets CommonMark's backslash escape (docs/service-facts.md "Notification receivers").
  */
 function escape(text: string): string {
-  return text.replace(INLINE_MARKUP, "\\$&").replace(LINE_START_MARKUP, (_, indent: string, marker: string) => `${indent}${marker.replace(/^(\d*)(.)$/, "$1\\$2")}`);
+  return text
+    .replace(INLINE_MARKUP, "\\$&")
+    .replace(LINE_START_MARKUP, (_, indent: string, marker: string) => `${indent}${marker.replace(/^(\d*)(.)$/, "$1\\$2")}`);
 }
 
 /**
@@ -26,7 +28,15 @@ export function teamsWorkflowBody(notification: Notification): unknown {
   const links = notification.actions.filter((action) => action.url !== undefined);
   const commands = notification.actions.filter((action) => action.command !== undefined);
   const body: unknown[] = [
-    { type: "TextBlock", text: escape(notification.title), weight: "Bolder", size: "Medium", wrap: true, style: "heading", color: COLORS[notification.severity] },
+    {
+      type: "TextBlock",
+      text: escape(notification.title),
+      weight: "Bolder",
+      size: "Medium",
+      wrap: true,
+      style: "heading",
+      color: COLORS[notification.severity],
+    },
     { type: "TextBlock", text: escape(notification.text), wrap: true },
     { type: "FactSet", facts: notification.facts.map((fact) => ({ title: escape(fact.name), value: escape(fact.value) })) },
     ...commands.flatMap((action) => [

@@ -26,8 +26,13 @@ export interface ConsoleWorld {
  * `serve` on the built-in simulated tenant (demo seed, embedded Azurite in memory) and a headless Chromium
  * page on its console. Fails loudly when the browser or the built console is missing.
  */
-export async function openConsoleWorld(options: { env?: Record<string, string>; headers?: Record<string, string>; colorScheme?: "light" | "dark" } = {}): Promise<ConsoleWorld> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install the Debian package (apt-get install -y chromium). The browser suite never downloads a browser.`);
+export async function openConsoleWorld(
+  options: { env?: Record<string, string>; headers?: Record<string, string>; colorScheme?: "light" | "dark" } = {},
+): Promise<ConsoleWorld> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: install the Debian package (apt-get install -y chromium). The browser suite never downloads a browser.`,
+    );
   if (!existsSync(join(CONSOLE_DIR, "index.html"))) throw new Error("dist/console is missing: run `npm run build` (npm run test:browser does).");
   mkdirSync(ARTIFACTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), "collection-sync-browser-"));
@@ -71,7 +76,13 @@ export async function openConsoleWorld(options: { env?: Record<string, string>; 
 }
 
 /** The API as a script or another admin calls it, beside the browser (same server, its own requests). */
-export async function callApi<T>(world: ConsoleWorld, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+export async function callApi<T>(
+  world: ConsoleWorld,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${world.serve.url}/api${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },

@@ -9,7 +9,11 @@ import { tallyScenario } from "./tally.js";
 export const EXISTING = { collectionId: COLLECTIONS.devices, groupId: GROUPS.assigned } as const;
 
 /** A request exactly as given: the path is not normalised or re-encoded on the way (unlike a URL object). */
-export function rawRequest(method: string, path: string, options: { query?: string; headers?: Record<string, string>; body?: ApiRequest["body"] } = {}): ApiRequest {
+export function rawRequest(
+  method: string,
+  path: string,
+  options: { query?: string; headers?: Record<string, string>; body?: ApiRequest["body"] } = {},
+): ApiRequest {
   return { method, path, query: new URLSearchParams(options.query ?? ""), headers: options.headers ?? {}, body: options.body ?? null };
 }
 
@@ -48,7 +52,7 @@ export function expectNoInternalErrors(h: ApiHarness): void {
 
 /** A short description of an input for assertion messages (hostile strings can be 10 KB of control characters). */
 export function show(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…(${text.length})` : text);
 }
 

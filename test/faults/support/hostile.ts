@@ -51,7 +51,12 @@ export const hostileText: fc.Arbitrary<string> = fc.oneof(
 
 /** A hostile id that still is not a valid one of its kind. */
 export function hostileIdNot(valid: RegExp): fc.Arbitrary<string> {
-  return fc.oneof(hostileText, fc.tuple(fc.constantFrom("PS100010", "a0000000-0000-4000-8000-000000000001"), hostileText).map(([id, tail]) => `${id}${tail}`)).filter((s) => !valid.test(s));
+  return fc
+    .oneof(
+      hostileText,
+      fc.tuple(fc.constantFrom("PS100010", "a0000000-0000-4000-8000-000000000001"), hostileText).map(([id, tail]) => `${id}${tail}`),
+    )
+    .filter((s) => !valid.test(s));
 }
 
 /** Any JSON value at all, deep and wide enough to hurt a careless parser. */
@@ -61,14 +66,27 @@ export const anyJson: fc.Arbitrary<unknown> = fc.oneof(fc.jsonValue({ maxDepth: 
  * A body that a strict schema must refuse: a valid one with 1–3 corruptions — a field dropped, a wrong type, an
  * unknown field, a hostile id. (Every corruption alone is enough to make it invalid.)
  */
-export function corrupted(valid: Record<string, unknown>, required: readonly string[], fieldValues: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
+export function corrupted(
+  valid: Record<string, unknown>,
+  required: readonly string[],
+  fieldValues: Record<string, fc.Arbitrary<unknown>>,
+): fc.Arbitrary<Record<string, unknown>> {
   const fields = Object.keys(fieldValues);
   const corruption: fc.Arbitrary<(body: Record<string, unknown>) => void> = fc.oneof(
     ...(required.length > 0 ? [fc.constantFrom(...required).map((field) => (body: Record<string, unknown>) => void delete body[field])] : []),
-    fc.constantFrom(...fields).chain((field) => (fieldValues[field] as fc.Arbitrary<unknown>).map((value) => (body: Record<string, unknown>) => void (body[field] = value))),
-    fc.tuple(fc.string({ minLength: 1, maxLength: 20 }).filter((key) => !fields.includes(key) && key !== "__proto__"), anyJson).map(
-      ([key, value]) => (body: Record<string, unknown>) => void (body[key] = value),
-    ),
+    fc
+      .constantFrom(...fields)
+      .chain((field) => (fieldValues[field] as fc.Arbitrary<unknown>).map((value) => (body: Record<string, unknown>) => void (body[field] = value))),
+    fc
+      .tuple(
+        fc.string({ minLength: 1, maxLength: 20 }).filter((key) => !fields.includes(key) && key !== "__proto__"),
+        anyJson,
+      )
+      .map(
+        ([key, value]) =>
+          (body: Record<string, unknown>) =>
+            void (body[key] = value),
+      ),
   );
   return fc.array(corruption, { minLength: 1, maxLength: 3 }).map((changes) => {
     const body = { ...valid };
@@ -82,10 +100,19 @@ export const wrongMappingFields: Record<string, fc.Arbitrary<unknown>> = {
   collectionId: fc.oneof(hostileIdNot(/^[A-Za-z0-9]{3}[0-9A-Fa-f]{5}$/), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 })),
   groupId: fc.oneof(hostileIdNot(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/), fc.integer(), fc.constant(true)),
   tenantId: fc.oneof(hostileIdNot(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/), fc.integer(), fc.constant({})),
-  mode: fc.oneof(hostileText.filter((s) => !["additive", "managed", "mirror"].includes(s)), fc.integer(), fc.constant(null)),
+  mode: fc.oneof(
+    hostileText.filter((s) => !["additive", "managed", "mirror"].includes(s)),
+    fc.integer(),
+    fc.constant(null),
+  ),
   enabled: fc.oneof(fc.constantFrom("true", "false", 0, 1, "yes"), fc.constant(null), fc.object({ maxDepth: 1 })),
   includeHybridJoined: fc.oneof(fc.constantFrom("true", 1, "no"), fc.array(fc.boolean(), { maxLength: 2 })),
-  removalThresholdPercent: fc.oneof(fc.integer({ min: 101 }), fc.integer({ max: -1 }), fc.double({ min: 0.01, max: 99.99, noInteger: true }), fc.constantFrom("20", Number.MAX_SAFE_INTEGER * 4, "NaN")),
+  removalThresholdPercent: fc.oneof(
+    fc.integer({ min: 101 }),
+    fc.integer({ max: -1 }),
+    fc.double({ min: 0.01, max: 99.99, noInteger: true }),
+    fc.constantFrom("20", Number.MAX_SAFE_INTEGER * 4, "NaN"),
+  ),
   removalThresholdCount: fc.oneof(fc.integer({ min: 1_000_001 }), fc.integer({ max: -1 }), fc.constantFrom("500", 1e300, 2.5)),
 };
 

@@ -47,7 +47,11 @@ function memberDeletes(world: FaultWorld, fromSeq: number) {
 
 /** Members whose removal Graph accepted (204) after request `fromSeq`. */
 export function removedSince(world: FaultWorld, fromSeq: number): Set<string> {
-  return new Set(memberDeletes(world, fromSeq).filter((d) => d.status === 204).map((d) => d.id));
+  return new Set(
+    memberDeletes(world, fromSeq)
+      .filter((d) => d.status === 204)
+      .map((d) => d.id),
+  );
 }
 
 export interface Verdict {
@@ -95,4 +99,3 @@ export async function expectCleanEnd(scenario: string, world: FaultWorld, refere
   expect(verdict).toMatchObject({ membersLost: 0, wrongfulRemovals: 0, duplicateRemovals: 0, sameMembers: true, sameLedger: true });
   return verdict;
 }
-

@@ -5,13 +5,11 @@
  */
 export function evaluate(expression: string, values: Readonly<Record<string, string | boolean>>): string | boolean {
   const code = (text: string) =>
-    text
-      .replace(/==/g, "===")
-      .replace(/\b[A-Za-z_]\w*(?:\.\w+)*\b/g, (name) => {
-        if (name === "true" || name === "false") return name;
-        if (name in values) return JSON.stringify(values[name]);
-        throw new Error(`no value for ${name} in ${expression}`);
-      });
+    text.replace(/==/g, "===").replace(/\b[A-Za-z_]\w*(?:\.\w+)*\b/g, (name) => {
+      if (name === "true" || name === "false") return name;
+      if (name in values) return JSON.stringify(values[name]);
+      throw new Error(`no value for ${name} in ${expression}`);
+    });
   let js = "";
   let last = 0;
   for (const match of expression.matchAll(/'((?:[^'\\]|\\.)*)'/g)) {

@@ -64,7 +64,10 @@ function query(value, expression) {
   const tests = conditionText.split("&&").map((text) => condition(text.trim(), expression));
   const picked = (value?.[list] ?? []).filter((item) => tests.every((test) => test(item)));
   if (projection.startsWith("[")) {
-    const fields = projection.slice(1, -1).split(",").map((f) => f.trim());
+    const fields = projection
+      .slice(1, -1)
+      .split(",")
+      .map((f) => f.trim());
     return picked.map((item) => fields.map((f) => item[f] ?? null));
   }
   return picked.map((item) => item[projection] ?? null).filter((v) => v !== null);
@@ -82,7 +85,10 @@ function condition(text, expression) {
 function tsv(value) {
   if (value === null || value === undefined) return "";
   if (!Array.isArray(value)) return `${value}\n`;
-  return value.map((item) => (Array.isArray(item) ? item.join("\t") : String(item))).map((line) => `${line}\n`).join("");
+  return value
+    .map((item) => (Array.isArray(item) ? item.join("\t") : String(item)))
+    .map((line) => `${line}\n`)
+    .join("");
 }
 
 function save() {

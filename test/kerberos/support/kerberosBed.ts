@@ -134,7 +134,9 @@ export async function startKerberosBed(options: KerberosBedOptions): Promise<Ker
 function assertPrerequisites(): void {
   const missing = [...Object.values(BINARIES), ...APACHE_MODULES.map((name) => `${MODULES}/mod_${name}.so`)].filter((path) => !existsSync(path));
   if (missing.length > 0) {
-    throw new Error(`The Kerberos test bed needs the Debian packages ${DEBIAN_PACKAGES} (apt-get install -y ${DEBIAN_PACKAGES}); missing: ${missing.join(", ")}`);
+    throw new Error(
+      `The Kerberos test bed needs the Debian packages ${DEBIAN_PACKAGES} (apt-get install -y ${DEBIAN_PACKAGES}); missing: ${missing.join(", ")}`,
+    );
   }
   if (process.getuid?.() !== 0) throw new Error("The Kerberos test bed runs Apache as www-data and must start as root (as CI does)");
 }
