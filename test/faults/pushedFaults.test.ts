@@ -33,6 +33,20 @@ const objectIds = (from: number, to: number) =>
     .sort();
 const MEMBERSHIP = /SMS_FullCollectionMembership/;
 const COLLECTION_ROW = /SMS_Collection\(/;
+// A pass reads every mapped collection's watermark in one list request first, then each changed one by key.
+const COLLECTION_LIST = /SMS_Collection\?\$filter=CollectionID/;
+
+/** The collection answers `row`, however the collector asks for it (keyed read or the watermark list). */
+function collectionAnswers(w: PushedWorld, row: Record<string, unknown>): { remove(): void } {
+  const keyed = w.tenant.faults.add({ service: "adminService", path: COLLECTION_ROW, status: 200, body: row });
+  const listed = w.tenant.faults.add({ service: "adminService", path: COLLECTION_LIST, status: 200, body: { value: [row] } });
+  return {
+    remove: () => {
+      keyed.remove();
+      listed.remove();
+    },
+  };
+}
 
 interface PushedWorld {
   readonly tenant: SimulatedTenant;
@@ -150,7 +164,7 @@ describe("a read short of the collection's MemberCount never costs the group a m
       MemberCount: 30,
       LastMemberChangeTime: new Date().toISOString(),
     };
-    const inflated = w.tenant.faults.add({ service: "adminService", path: COLLECTION_ROW, status: 200, body: row });
+    const inflated = collectionAnswers(w, row);
     expect((await (await w.collector()).once()).collections[0]).toMatchObject({ result: "failed" });
     inflated.remove();
     // The same shortfall sent by hand: 10 of the 25 members, the collection saying 25.
@@ -177,7 +191,7 @@ describe("a change time far in the future never holds a collection (pushed mode)
       MemberCount: 25,
       LastMemberChangeTime: "9999-12-31T23:59:59.9999999+00:00",
     };
-    const future = w.tenant.faults.add({ service: "adminService", path: COLLECTION_ROW, status: 200, body: row });
+    const future = collectionAnswers(w, row);
     const pass = await (await w.collector()).once();
     expect(pass.collections[0]?.message).toMatch(/Not uploaded: .*9999-12-31.* is in the future/);
     future.remove();
