@@ -71,7 +71,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   let allowedHosts: ReadonlySet<string> | null = new Set<string>();
   const listener = createNodeHttpListener(createMappingsApi(runtime.services.api), {
     allowedHosts: () => allowedHosts,
-    outside: (method, path) => consoleFiles.answer(method, path),
+    outside: (method, path, headers) => consoleFiles.answer(method, path, headers),
   });
   const server: Server = createApiServer(listener, { log, ...(options.slowClientMs === undefined ? {} : { slowClientMs: options.slowClientMs }) });
   try {

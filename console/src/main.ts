@@ -27,47 +27,25 @@ function Page({ route, me }: { route: Route; me: Me }): VNode {
     case "new":
       return me.canWrite
         ? html`<${NewMappingPage} />`
-        : html`<section>
-            <h1>New mapping</h1>
-            <p>Creating mappings needs the app role Mappings.ReadWrite.</p>
-          </section>`;
+        : html`<section><h1>New mapping</h1><p>Creating mappings needs the app role Mappings.ReadWrite.</p></section>`;
     case "health":
       return html`<${HealthPage} />`;
     case "audit":
       return html`<${AuditPage} query=${route.query} />`;
     case "mapping":
-      return html`<${MappingPage}
-        key=${`${route.collectionId}/${route.groupId}`}
-        me=${me}
-        collectionId=${route.collectionId}
-        groupId=${route.groupId}
-        query=${route.query}
-      />`;
+      return html`<${MappingPage} key=${`${route.collectionId}/${route.groupId}`} me=${me} collectionId=${route.collectionId} groupId=${route.groupId} query=${route.query} />`;
     case "run":
-      return html`<${RunPage}
-        key=${route.runId}
-        me=${me}
-        collectionId=${route.collectionId}
-        groupId=${route.groupId}
-        runId=${route.runId}
-        query=${route.query}
-      />`;
+      return html`<${RunPage} key=${route.runId} me=${me} collectionId=${route.collectionId} groupId=${route.groupId} runId=${route.runId} query=${route.query} />`;
     case "not-found":
-      return html`<section>
-        <h1>Not found</h1>
-        <p>Nothing lives at ${route.path}. <a href="#/">Go to the mappings</a>.</p>
-      </section>`;
+      return html`<section><h1>Not found</h1><p>Nothing lives at ${route.path}. <a href="#/">Go to the mappings</a>.</p></section>`;
   }
 }
 
 /** Signing in is App Service Authentication's job: the console only sends the browser there. */
 function SignIn({ error }: { error: ApiError }): VNode {
   const back = encodeURIComponent(`/${window.location.hash}`);
-  return html`<section>
-    <h1>Sign in</h1>
-    <${ProblemView} error=${error} />
-    <p><a href=${`/.auth/login/aad?post_login_redirect_uri=${back}`}>Sign in with your organisation account</a></p>
-  </section>`;
+  return html`<section><h1>Sign in</h1><${ProblemView} error=${error} />
+    <p><a href=${`/.auth/login/aad?post_login_redirect_uri=${back}`}>Sign in with your organisation account</a></p></section>`;
 }
 
 /** The page a route shows, without its query: a new query (search, page) is the same page, a new path is not. */
@@ -108,30 +86,16 @@ function App(): VNode {
 
   const current = (page: Route["page"]) => (route.page === page ? "page" : undefined);
   let content: VNode;
-  if (crash)
-    content = html`<section>
-      <h1>Error</h1>
-      <${ProblemView} error=${crash} />
-      <p><a href="#/">Go to the mappings</a></p>
-    </section>`;
+  if (crash) content = html`<section><h1>Error</h1><${ProblemView} error=${crash} /><p><a href="#/">Go to the mappings</a></p></section>`;
   else if (error instanceof ApiError && error.status === 401) content = html`<${SignIn} error=${error} />`;
-  else if (error)
-    content = html`<section>
-      <h1>collection-sync</h1>
-      <${ProblemView} error=${error} />
-    </section>`;
+  else if (error) content = html`<section><h1>collection-sync</h1><${ProblemView} error=${error} /></section>`;
   else if (me === null) content = html`<p aria-live="polite">Loading…</p>`;
   else content = html`<${Page} route=${route} me=${me} />`;
 
-  return html`<a
-      class="skip"
-      href="#main"
-      onClick=${(e: Event) => {
-        e.preventDefault();
-        document.getElementById("main")?.focus();
-      }}
-      >Skip to content</a
-    >
+  return html`<a class="skip" href="#main" onClick=${(e: Event) => {
+    e.preventDefault();
+    document.getElementById("main")?.focus();
+  }}>Skip to content</a>
     <header class="top">
       <span class="brand">collection-sync</span>
       <nav aria-label="Main">

@@ -122,20 +122,19 @@ export function Combobox(props: {
     />
     <ul id=${listId} ref=${list} role="listbox" aria-label=${`${props.label} results`} class=${expanded ? "listbox" : "listbox hidden"}>
       ${options.map(
-        (option, index) =>
-          html`<li
-            id=${`${listId}-${index}`}
-            role="option"
-            aria-selected=${index === active ? "true" : "false"}
-            aria-disabled=${option.disabledReason ? "true" : undefined}
-            class=${[index === active ? "active" : "", option.disabledReason ? "disabled" : ""].join(" ")}
-            onMouseDown=${(event: MouseEvent) => event.preventDefault()}
-            onClick=${() => choose(option)}
-          >
-            <span class="option-label">${option.label}</span>
-            <span class="option-detail">${option.detail}</span>
-            ${option.disabledReason ? html`<span class="option-reason">Not eligible: ${option.disabledReason}</span>` : null}
-          </li>`,
+        (option, index) => html`<li
+          id=${`${listId}-${index}`}
+          role="option"
+          aria-selected=${index === active ? "true" : "false"}
+          aria-disabled=${option.disabledReason ? "true" : undefined}
+          class=${[index === active ? "active" : "", option.disabledReason ? "disabled" : ""].join(" ")}
+          onMouseDown=${(event: MouseEvent) => event.preventDefault()}
+          onClick=${() => choose(option)}
+        >
+          <span class="option-label">${option.label}</span>
+          <span class="option-detail">${option.detail}</span>
+          ${option.disabledReason ? html`<span class="option-reason">Not eligible: ${option.disabledReason}</span>` : null}
+        </li>`,
       )}
     </ul>
     ${expanded && more ? html`<p class="combobox-more">${more}</p>` : null}

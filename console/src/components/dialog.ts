@@ -20,14 +20,10 @@ export function ConfirmDialog(props: {
     cancel.current?.focus();
     return () => dialog?.close();
   }, []);
-  return html`<dialog
-    ref=${ref}
-    aria-labelledby="dialog-title"
-    onCancel=${(event: Event) => {
-      event.preventDefault();
-      props.onCancel();
-    }}
-  >
+  return html`<dialog ref=${ref} aria-labelledby="dialog-title" onCancel=${(event: Event) => {
+    event.preventDefault();
+    props.onCancel();
+  }}>
     <h2 id="dialog-title">${props.title}</h2>
     ${props.children}
     <div class="actions">

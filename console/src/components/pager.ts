@@ -20,16 +20,12 @@ export function Pager(props: { label: string; page: number; pageSize: number; to
     ${
       pages > 1
         ? html`${props.page > 1 ? html`<a class="button" href=${props.href(props.page - 1)} rel="prev">Previous</a>` : null}
-            <ul class="pages">
-              ${pageNumbers(props.page, pages).map((n) =>
-                n === "gap"
-                  ? html`<li aria-hidden="true">…</li>`
-                  : html`<li>
-                      <a class="button" href=${props.href(n)} aria-label=${`Page ${n}`} aria-current=${n === props.page ? "page" : undefined}>${n}</a>
-                    </li>`,
-              )}
-            </ul>
-            ${props.page < pages ? html`<a class="button" href=${props.href(props.page + 1)} rel="next">Next</a>` : null}`
+        <ul class="pages">${pageNumbers(props.page, pages).map((n) =>
+          n === "gap"
+            ? html`<li aria-hidden="true">…</li>`
+            : html`<li><a class="button" href=${props.href(n)} aria-label=${`Page ${n}`} aria-current=${n === props.page ? "page" : undefined}>${n}</a></li>`,
+        )}</ul>
+        ${props.page < pages ? html`<a class="button" href=${props.href(props.page + 1)} rel="next">Next</a>` : null}`
         : null
     }
   </nav>`;

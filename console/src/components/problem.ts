@@ -11,9 +11,7 @@ export function ProblemView({ error, children }: { error: unknown; children?: un
     ${detail ? html`<p>${detail}</p>` : null}
     ${
       problem && problem.fieldErrors.length > 0
-        ? html`<ul>
-            ${problem.fieldErrors.map((e) => html`<li>${[e.name, e.message].filter(Boolean).join(": ")}</li>`)}
-          </ul>`
+        ? html`<ul>${problem.fieldErrors.map((e) => html`<li>${[e.name, e.message].filter(Boolean).join(": ")}</li>`)}</ul>`
         : null
     }
     ${children}

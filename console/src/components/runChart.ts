@@ -58,21 +58,17 @@ export function RunChart({ runs }: { runs: readonly RunView[] }): VNode {
       <text x=${LEFT - 4} y=${TOP + 4} class="axis-label" text-anchor="end">${max}</text>
       <text x=${LEFT - 4} y=${HEIGHT - BOTTOM} class="axis-label" text-anchor="end">0</text>
       ${ticks.map(
-        (at, i) =>
-          html`<g class="tick">
-            <line x1=${x(at)} y1=${HEIGHT - BOTTOM} x2=${x(at)} y2=${HEIGHT - BOTTOM + 4} class="axis" />
-            <text x=${x(at)} y=${HEIGHT - BOTTOM + 16} class="axis-label" text-anchor=${i === 0 ? "start" : i === TICKS - 1 ? "end" : "middle"}
-              >${tickText(at, span)}</text
-            >
-          </g>`,
+        (at, i) => html`<g class="tick">
+        <line x1=${x(at)} y1=${HEIGHT - BOTTOM} x2=${x(at)} y2=${HEIGHT - BOTTOM + 4} class="axis" />
+        <text x=${x(at)} y=${HEIGHT - BOTTOM + 16} class="axis-label" text-anchor=${i === 0 ? "start" : i === TICKS - 1 ? "end" : "middle"}>${tickText(at, span)}</text>
+      </g>`,
       )}
       <text x=${LEFT + plot / 2} y=${HEIGHT - 6} class="axis-label" text-anchor="middle">run start time</text>
       ${points.map((p) =>
         SERIES.map((series, s) => {
           const n = p[series.key];
           return html`<rect x=${x(p.at) - (bar * 3) / 2 + s * bar} y=${y(n)} width=${bar} height=${HEIGHT - BOTTOM - y(n)} class=${series.className}>
-            <title>${new Date(p.at).toLocaleString()} (${p.label}): ${series.label} ${n}</title></rect
-          >`;
+            <title>${new Date(p.at).toLocaleString()} (${p.label}): ${series.label} ${n}</title></rect>`;
         }),
       )}
     </svg>

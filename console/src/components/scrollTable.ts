@@ -21,14 +21,7 @@ export function ScrollTable({ label, children, stacked = true }: { label: string
   }, []);
   return html`<div class=${`table-frame${stacked ? " stacked" : ""}`}>
     ${overflows ? html`<p class="scroll-hint" aria-hidden="true">Scroll sideways for more columns →</p>` : null}
-    <div
-      class=${`table-wrap${overflows ? " overflowing" : ""}`}
-      ref=${frame}
-      tabindex=${overflows ? 0 : undefined}
-      role=${overflows ? "region" : undefined}
-      aria-label=${overflows ? `${label} (scrolls sideways)` : undefined}
-    >
-      ${children}
-    </div>
+    <div class=${`table-wrap${overflows ? " overflowing" : ""}`} ref=${frame} tabindex=${overflows ? 0 : undefined}
+      role=${overflows ? "region" : undefined} aria-label=${overflows ? `${label} (scrolls sideways)` : undefined}>${children}</div>
   </div>`;
 }

@@ -54,22 +54,21 @@ export function BlockedPanel(props: { mapping: MappingView; canWrite: boolean; o
   return html`<section class="blocked" aria-labelledby="blocked-title">
     <h2 id="blocked-title">Removals held back: ${blocked.guardLabel ?? blocked.guard}</h2>
     <p>${blocked.message}</p>
-    <p>
-      <strong>${members(blocked.removeCount)} would leave ${group}</strong> if this change is approved. Held back since
-      ${when(blocked.at)}${blocked.runId ? html` (<a href=${runHref(mapping.collectionId, mapping.groupId, blocked.runId)}>the blocked run</a>)` : null}.
-    </p>
+    <p><strong>${members(blocked.removeCount)} would leave ${group}</strong> if this change is approved. Held back since ${when(blocked.at)}${
+      blocked.runId ? html` (<a href=${runHref(mapping.collectionId, mapping.groupId, blocked.runId)}>the blocked run</a>)` : null
+    }.</p>
     ${approval ? html`<p role="status">Approved by ${approval.by} at ${when(approval.at)}: the next sync removes them.</p>` : null}
     ${error ? html`<${ProblemView} error=${error} />` : null}
     ${view === null && error === null ? html`<p aria-live="polite">Reading the held-back removals…</p>` : null}
     ${
       view !== null
         ? html`<${MemberTable} members=${view.members} label="Held-back removals" />
-            ${view.total > view.members.length ? html`<p class="muted">The first ${view.members.length.toLocaleString()} of ${view.total.toLocaleString()} are listed.</p>` : null}
-            ${
-              props.canWrite && approval === null
-                ? html`<div class="actions"><button type="button" class="primary" onClick=${() => setConfirming(true)}>Approve</button></div>`
-                : null
-            }`
+        ${view.total > view.members.length ? html`<p class="muted">The first ${view.members.length.toLocaleString()} of ${view.total.toLocaleString()} are listed.</p>` : null}
+        ${
+          props.canWrite && approval === null
+            ? html`<div class="actions"><button type="button" class="primary" onClick=${() => setConfirming(true)}>Approve</button></div>`
+            : null
+        }`
         : null
     }
     ${

@@ -53,47 +53,29 @@ export function HealthPage(): VNode {
       },
     );
   }, []);
-  if (error)
-    return html`<section>
-      <h1>Health</h1>
-      <${ProblemView} error=${error} />
-    </section>`;
-  if (health === null)
-    return html`<section>
-      <h1>Health</h1>
-      <p aria-live="polite">Checking…</p>
-    </section>`;
+  if (error) return html`<section><h1>Health</h1><${ProblemView} error=${error} /></section>`;
+  if (health === null) return html`<section><h1>Health</h1><p aria-live="polite">Checking…</p></section>`;
   return html`<section>
     <h1>Health</h1>
     <p>Overall: <${Badge} text=${health.status} /></p>
-    <div class="table-wrap">
-      <table aria-label="Dependencies">
-        <thead>
-          <tr>
-            <th scope="col">Dependency</th>
-            <th scope="col">State</th>
-            <th scope="col">Detail</th>
-            <th scope="col">Fix</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${health.checks.map(
-            (check) =>
-              html`<tr>
-                <td>${LABELS[check.name] ?? check.name}</td>
-                <td><${Badge} text=${check.ok ? "healthy" : "unhealthy"} /></td>
-                <td>${check.detail ?? ""}</td>
-                <td>${check.ok ? "" : (check.fix ?? FIXES[check.name] ?? "")}</td>
-              </tr>`,
-          )}
-          <tr>
-            <td>${LABELS.deadLetters}</td>
-            <td><${Badge} text=${health.deadLetterCount === null ? "unknown" : health.deadLetterCount > 0 ? "degraded" : "healthy"} /></td>
-            <td>${health.deadLetterCount === null ? "not measured (SERVICEBUS_RESOURCE_ID not set)" : `${health.deadLetterCount} dead-lettered job(s)`}</td>
-            <td>${health.deadLetterCount ? FIXES.deadLetters : ""}</td>
-          </tr>
-        </tbody>
-      </table>
-    </div>
+    <div class="table-wrap"><table aria-label="Dependencies">
+      <thead><tr><th scope="col">Dependency</th><th scope="col">State</th><th scope="col">Detail</th><th scope="col">Fix</th></tr></thead>
+      <tbody>
+        ${health.checks.map(
+          (check) => html`<tr>
+          <td>${LABELS[check.name] ?? check.name}</td>
+          <td><${Badge} text=${check.ok ? "healthy" : "unhealthy"} /></td>
+          <td>${check.detail ?? ""}</td>
+          <td>${check.ok ? "" : (check.fix ?? FIXES[check.name] ?? "")}</td>
+        </tr>`,
+        )}
+        <tr>
+          <td>${LABELS.deadLetters}</td>
+          <td><${Badge} text=${health.deadLetterCount === null ? "unknown" : health.deadLetterCount > 0 ? "degraded" : "healthy"} /></td>
+          <td>${health.deadLetterCount === null ? "not measured (SERVICEBUS_RESOURCE_ID not set)" : `${health.deadLetterCount} dead-lettered job(s)`}</td>
+          <td>${health.deadLetterCount ? FIXES.deadLetters : ""}</td>
+        </tr>
+      </tbody>
+    </table></div>
   </section>`;
 }

@@ -16,9 +16,8 @@ import { HISTORY_PAGE_SIZES, RunHistory } from "./runHistory.js";
 function RunFact({ collectionId, groupId, run, now }: { collectionId: string; groupId: string; run: RunSummaryView | null; now: number }): VNode {
   if (run === null) return html`<span class="muted">none yet</span>`;
   const changes = runChanges(run);
-  return html`<${Badge} code=${run.status} text=${run.statusLabel} />
-    <a href=${runHref(collectionId, groupId, run.runId)}>${when(run.startedAt)}</a> ${" "}<span class="muted">(${ago(run.startedAt, now)})</span
-    >${changes === "" ? "" : ` ${changes}`}`;
+  return html`<${Badge} code=${run.status} text=${run.statusLabel} /> <a href=${runHref(collectionId, groupId, run.runId)}>${when(run.startedAt)}</a>
+    ${" "}<span class="muted">(${ago(run.startedAt, now)})</span>${changes === "" ? "" : ` ${changes}`}`;
 }
 
 /**
@@ -102,16 +101,8 @@ export function MappingPage({ me, collectionId, groupId, query }: { me: Me; coll
     });
 
   if (live.error && m === null)
-    return html`<section>
-      <h1>Mapping</h1>
-      <${ProblemView} error=${live.error} />
-      <p><a href="#/">Back to the mappings</a></p>
-    </section>`;
-  if (m === null)
-    return html`<section>
-      <h1>Mapping</h1>
-      <p aria-live="polite">Loading…</p>
-    </section>`;
+    return html`<section><h1>Mapping</h1><${ProblemView} error=${live.error} /><p><a href="#/">Back to the mappings</a></p></section>`;
+  if (m === null) return html`<section><h1>Mapping</h1><p aria-live="polite">Loading…</p></section>`;
   const s = m.state;
   const hideUnchanged = query.get("hideUnchanged") === "1";
   const asked = Number(query.get("runs"));
@@ -121,23 +112,14 @@ export function MappingPage({ me, collectionId, groupId, query }: { me: Me; coll
     <p class="crumbs"><a href="#/">Mappings</a> ›</p>
     <h1>${m.collectionName ?? m.collectionId} → ${m.groupName ?? m.groupId}</h1>
     <dl class="facts">
-      <dt>Status</dt>
-      <dd>
-        <${StatusBadge} status=${s.status} label=${s.statusLabel} />${s.syncing ? html` <span class="badge badge-info">syncing</span>` : null}
-        ${s.consecutiveFailures > 0 ? html` <span class="muted">${s.consecutiveFailures} failed run(s) in a row</span>` : null}
-      </dd>
-      <dt>Collection</dt>
-      <dd>${m.collectionName ?? ""} <span class="mono">${m.collectionId}</span> · ${m.memberType} collection · ${count(s.collectionSize)} members</dd>
-      <dt>Group</dt>
-      <dd>${m.groupName ?? ""} <${ObjectId} id=${m.groupId} label="group id" /> · ${count(s.groupSize)} members</dd>
-      <dt>Mode</dt>
-      <dd>${m.mode}${m.enabled ? "" : " (disabled: not synced on the schedule)"}</dd>
-      <dt>Last run</dt>
-      <dd><${RunFact} collectionId=${m.collectionId} groupId=${m.groupId} run=${s.lastRun} now=${now} /></dd>
-      <dt>Last change</dt>
-      <dd><${RunFact} collectionId=${m.collectionId} groupId=${m.groupId} run=${s.lastChange} now=${now} /></dd>
-      <dt>Changed</dt>
-      <dd>${when(m.updatedAt)} by ${m.updatedBy} · <a href=${auditHref({ collectionId: m.collectionId, groupId: m.groupId })}>audit trail</a></dd>
+      <dt>Status</dt><dd><${StatusBadge} status=${s.status} label=${s.statusLabel} />${s.syncing ? html` <span class="badge badge-info">syncing</span>` : null}
+        ${s.consecutiveFailures > 0 ? html` <span class="muted">${s.consecutiveFailures} failed run(s) in a row</span>` : null}</dd>
+      <dt>Collection</dt><dd>${m.collectionName ?? ""} <span class="mono">${m.collectionId}</span> · ${m.memberType} collection · ${count(s.collectionSize)} members</dd>
+      <dt>Group</dt><dd>${m.groupName ?? ""} <${ObjectId} id=${m.groupId} label="group id" /> · ${count(s.groupSize)} members</dd>
+      <dt>Mode</dt><dd>${m.mode}${m.enabled ? "" : " (disabled: not synced on the schedule)"}</dd>
+      <dt>Last run</dt><dd><${RunFact} collectionId=${m.collectionId} groupId=${m.groupId} run=${s.lastRun} now=${now} /></dd>
+      <dt>Last change</dt><dd><${RunFact} collectionId=${m.collectionId} groupId=${m.groupId} run=${s.lastChange} now=${now} /></dd>
+      <dt>Changed</dt><dd>${when(m.updatedAt)} by ${m.updatedBy} · <a href=${auditHref({ collectionId: m.collectionId, groupId: m.groupId })}>audit trail</a></dd>
     </dl>
     ${live.error ? html`<${ProblemView} error=${live.error}><p>Showing what was last read; the page keeps trying.</p></${ProblemView}>` : null}
     <${BlockedPanel} mapping=${m} canWrite=${me.canWrite} onApproved=${onApproved} />
@@ -151,35 +133,22 @@ export function MappingPage({ me, collectionId, groupId, query }: { me: Me; coll
     ${preview ? html`<${PreviewPanel} preview=${preview} title="Preview" id="preview-title" />` : null}
     ${
       form !== null
-        ? html`<${MappingSettings}
-            key=${form.version}
-            mapping=${form.mapping}
-            etag=${form.mapping.etag}
-            path=${path}
-            canWrite=${me.canWrite}
-            onEdit=${() => setDirty(true)}
-            onSaved=${(saved: MappingView, consequence: PreviewView | null) => {
-              setNotice(consequence === null ? "Settings saved." : `Settings saved. ${previewSentence(consequence)}`);
-              reopenForm(saved);
-              live.refresh();
-            }}
-            onReload=${() => act(async () => reopenForm(await get<MappingView>(path)))}
-          />`
+        ? html`<${MappingSettings} key=${form.version} mapping=${form.mapping} etag=${form.mapping.etag} path=${path} canWrite=${me.canWrite} onEdit=${() => setDirty(true)}
+          onSaved=${(saved: MappingView, consequence: PreviewView | null) => {
+            setNotice(consequence === null ? "Settings saved." : `Settings saved. ${previewSentence(consequence)}`);
+            reopenForm(saved);
+            live.refresh();
+          }}
+          onReload=${() => act(async () => reopenForm(await get<MappingView>(path)))} />`
         : null
     }
-    <${RunHistory}
-      collectionId=${m.collectionId}
-      groupId=${m.groupId}
-      path=${path}
-      latestRunId=${lastRun?.runId ?? null}
-      hideUnchanged=${hideUnchanged}
-      pageSize=${historySize}
+    <${RunHistory} collectionId=${m.collectionId} groupId=${m.groupId} path=${path} latestRunId=${lastRun?.runId ?? null}
+      hideUnchanged=${hideUnchanged} pageSize=${historySize}
       onView=${(view: { hideUnchanged: boolean; pageSize: number }) =>
         setQuery(mappingHref(m.collectionId, m.groupId), {
           hideUnchanged: view.hideUnchanged ? "1" : "",
           runs: view.pageSize === 50 ? "" : String(view.pageSize),
-        })}
-    />
+        })} />
     ${
       deleting
         ? html`<${ConfirmDialog} title="Delete this mapping?" confirmLabel="Delete mapping" busy=${busy} onConfirm=${remove} onCancel=${() => setDeleting(false)}>

@@ -127,64 +127,27 @@ export function MappingSettings(props: {
     <fieldset disabled=${readOnly}>
       <legend>Mode</legend>
       ${(["additive", "managed", "mirror"] as const).map(
-        (mode) =>
-          html`<div class="radio">
-            <input
-              type="radio"
-              id=${`mode-${mode}`}
-              name="mode"
-              value=${mode}
-              checked=${draft.mode === mode}
-              onChange=${() => set("mode", mode)}
-              aria-describedby=${`mode-${mode}-text`}
-            />
-            <label for=${`mode-${mode}`}>${mode}</label>
-            <p class="hint" id=${`mode-${mode}-text`}>${MODE_SENTENCES[mode]}</p>
-          </div>`,
+        (mode) => html`<div class="radio">
+          <input type="radio" id=${`mode-${mode}`} name="mode" value=${mode} checked=${draft.mode === mode} onChange=${() => set("mode", mode)} aria-describedby=${`mode-${mode}-text`} />
+          <label for=${`mode-${mode}`}>${mode}</label>
+          <p class="hint" id=${`mode-${mode}-text`}>${MODE_SENTENCES[mode]}</p>
+        </div>`,
       )}
     </fieldset>
     <fieldset disabled=${readOnly}>
       <legend>Options</legend>
       ${
         props.mapping.memberType === "device"
-          ? html`<div class="check">
-              <input
-                type="checkbox"
-                id="hybrid"
-                checked=${draft.includeHybridJoined}
-                onChange=${(e: Event) => set("includeHybridJoined", (e.target as HTMLInputElement).checked)}
-              />
-              <label for="hybrid">Include hybrid-joined devices</label>
-            </div>`
+          ? html`<div class="check"><input type="checkbox" id="hybrid" checked=${draft.includeHybridJoined} onChange=${(e: Event) => set("includeHybridJoined", (e.target as HTMLInputElement).checked)} />
+            <label for="hybrid">Include hybrid-joined devices</label></div>`
           : null
       }
-      <div class="check">
-        <input type="checkbox" id="enabled" checked=${draft.enabled} onChange=${(e: Event) => set("enabled", (e.target as HTMLInputElement).checked)} />
-        <label for="enabled">Enabled (synced on the schedule)</label>
-      </div>
-      <div class="field">
-        <label for="threshold-percent">Removal threshold (% of the group)</label>
-        <input
-          id="threshold-percent"
-          type="number"
-          min="0"
-          max="100"
-          placeholder="app default"
-          value=${draft.removalThresholdPercent}
-          onInput=${(e: Event) => set("removalThresholdPercent", (e.target as HTMLInputElement).value)}
-        />
-      </div>
-      <div class="field">
-        <label for="threshold-count">Removal threshold (members)</label>
-        <input
-          id="threshold-count"
-          type="number"
-          min="0"
-          placeholder="app default"
-          value=${draft.removalThresholdCount}
-          onInput=${(e: Event) => set("removalThresholdCount", (e.target as HTMLInputElement).value)}
-        />
-      </div>
+      <div class="check"><input type="checkbox" id="enabled" checked=${draft.enabled} onChange=${(e: Event) => set("enabled", (e.target as HTMLInputElement).checked)} />
+        <label for="enabled">Enabled (synced on the schedule)</label></div>
+      <div class="field"><label for="threshold-percent">Removal threshold (% of the group)</label>
+        <input id="threshold-percent" type="number" min="0" max="100" placeholder="app default" value=${draft.removalThresholdPercent} onInput=${(e: Event) => set("removalThresholdPercent", (e.target as HTMLInputElement).value)} /></div>
+      <div class="field"><label for="threshold-count">Removal threshold (members)</label>
+        <input id="threshold-count" type="number" min="0" placeholder="app default" value=${draft.removalThresholdCount} onInput=${(e: Event) => set("removalThresholdCount", (e.target as HTMLInputElement).value)} /></div>
     </fieldset>
     ${
       consequence !== null
@@ -205,15 +168,10 @@ export function MappingSettings(props: {
           ${
             stale
               ? html`<p>Someone changed this mapping after you opened it. Reload to see their change, then make yours again.</p>
-                  <button
-                    type="button"
-                    onClick=${() => {
-                      setError(null);
-                      props.onReload();
-                    }}
-                  >
-                    Reload
-                  </button>`
+            <button type="button" onClick=${() => {
+              setError(null);
+              props.onReload();
+            }}>Reload</button>`
               : null
           }
         </${ProblemView}>`

@@ -92,8 +92,7 @@ export function MappingsPage({ me, query }: { me: Me; query: URLSearchParams }):
     const descending = active && view.order === "desc";
     const next = { ...view, sort: column.sort === "collection" ? "" : column.sort, order: active && !descending ? "desc" : "", page: 1 };
     return html`<th scope="col" aria-sort=${active ? (descending ? "descending" : "ascending") : undefined}>
-      <a class="sort" href=${href(next)}>${column.title}<span aria-hidden="true">${active ? (descending ? " ▼" : " ▲") : ""}</span></a>
-    </th>`;
+      <a class="sort" href=${href(next)}>${column.title}<span aria-hidden="true">${active ? (descending ? " ▼" : " ▲") : ""}</span></a></th>`;
   };
 
   const counts = data?.statusCounts;
@@ -105,26 +104,17 @@ export function MappingsPage({ me, query }: { me: Me; query: URLSearchParams }):
       <h1>Mappings</h1>
       ${me.canWrite ? html`<button type="button" class="primary" onClick=${() => go("#/new")}>New mapping</button>` : null}
     </div>
-    <form
-      class="toolbar"
-      role="search"
-      aria-label="Mappings"
-      onSubmit=${(e: Event) => {
-        e.preventDefault();
-        setQuery("#/", queryOf({ ...view, search: text, page: 1 }));
-      }}
-    >
+    <form class="toolbar" role="search" aria-label="Mappings" onSubmit=${(e: Event) => {
+      e.preventDefault();
+      setQuery("#/", queryOf({ ...view, search: text, page: 1 }));
+    }}>
       <label for="filter">Search</label>
-      <input
-        id="filter"
-        type="search"
-        placeholder="collection, group, id, mode or status"
-        value=${text}
-        onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)}
-      />
+      <input id="filter" type="search" placeholder="collection, group, id, mode or status" value=${text}
+        onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
       <label for="status-filter">Status</label>
       <select id="status-filter" onChange=${(e: Event) => setQuery("#/", queryOf({ ...view, status: (e.target as HTMLSelectElement).value, page: 1 }))}>
-        ${statusOption("", "All", counts?.all)} ${statusOption("needs-attention", "Needs attention", counts?.["needs-attention"])}
+        ${statusOption("", "All", counts?.all)}
+        ${statusOption("needs-attention", "Needs attention", counts?.["needs-attention"])}
         ${MAPPING_STATUSES.map((status) => statusOption(status, MAPPING_STATUS_LABELS[status], counts?.[status]))}
       </select>
     </form>
@@ -132,25 +122,17 @@ export function MappingsPage({ me, query }: { me: Me; query: URLSearchParams }):
     ${data === null && !list.error ? html`<p aria-live="polite">Loading mappings…</p>` : null}
     ${
       data !== null
-        ? html`<p class="result-count" aria-live="polite">
-              ${data.total} mapping${data.total === 1 ? "" : "s"}${filtered ? (data.total === 1 ? " matches." : " match.") : "."}
-            </p>
-            ${
-              data.items.length > 0
-                ? html`<${ScrollTable} label="Mappings"><table aria-label="Mappings" class="mappings">
+        ? html`<p class="result-count" aria-live="polite">${data.total} mapping${data.total === 1 ? "" : "s"}${filtered ? (data.total === 1 ? " matches." : " match.") : "."}</p>
+        ${
+          data.items.length > 0
+            ? html`<${ScrollTable} label="Mappings"><table aria-label="Mappings" class="mappings">
               <thead><tr>${COLUMNS.map(sortHeader)}</tr></thead>
               <tbody>${data.items.map((m) => html`<${MappingRow} mapping=${m} now=${now} />`)}</tbody>
             </table></${ScrollTable}>`
-                : html`<p>${filtered ? html`No mapping matches. <a href="#/">Show all mappings</a>.` : "No mappings yet."}</p>`
-            }
-            <${Pager}
-              label="Pages of mappings"
-              page=${data.page}
-              pageSize=${data.pageSize}
-              total=${data.total}
-              noun="mappings"
-              href=${(page: number) => href({ ...view, page })}
-            />`
+            : html`<p>${filtered ? html`No mapping matches. <a href="#/">Show all mappings</a>.` : "No mappings yet."}</p>`
+        }
+        <${Pager} label="Pages of mappings" page=${data.page} pageSize=${data.pageSize} total=${data.total} noun="mappings"
+          href=${(page: number) => href({ ...view, page })} />`
         : null
     }
   </section>`;
@@ -159,29 +141,19 @@ export function MappingsPage({ me, query }: { me: Me; query: URLSearchParams }):
 function RunCell({ run, now, empty }: { run: RunSummaryView | null; now: number; empty: string }): VNode {
   if (run === null) return html`<span class="muted">${empty}</span>`;
   const changes = runChanges(run);
-  return html`<${Badge} code=${run.status} text=${run.statusLabel} />
-    <span title=${when(run.startedAt)}>${ago(run.startedAt, now)}</span> ${changes !== "" ? html`<div class="muted">${changes}</div>` : null}`;
+  return html`<${Badge} code=${run.status} text=${run.statusLabel} /> <span title=${when(run.startedAt)}>${ago(run.startedAt, now)}</span>
+    ${changes !== "" ? html`<div class="muted">${changes}</div>` : null}`;
 }
 
 function MappingRow({ mapping: m, now }: { mapping: MappingView; now: number }): VNode {
   const s = m.state;
   return html`<tr>
-    <td data-label="Collection">
-      <a href=${mappingHref(m.collectionId, m.groupId)}>${m.collectionName ?? m.collectionId}</a>
-      <div class="muted mono">${m.collectionId}</div>
-    </td>
-    <td data-label="Group">
-      ${m.groupName ?? ""}
-      <div class="muted"><${ObjectId} id=${m.groupId} label="group id" /></div>
-    </td>
-    <td data-label="Mode">
-      ${m.mode}
-      <div class="muted">${m.memberType}s</div>
-    </td>
-    <td data-label="Status">
-      <${StatusBadge} status=${s.status} label=${s.statusLabel} />${s.syncing ? html` <span class="badge badge-info">syncing</span>` : null}
-      ${s.blocked ? html`<div class="muted">${s.blocked.removeCount} removals held back</div>` : null}
-    </td>
+    <td data-label="Collection"><a href=${mappingHref(m.collectionId, m.groupId)}>${m.collectionName ?? m.collectionId}</a>
+      <div class="muted mono">${m.collectionId}</div></td>
+    <td data-label="Group">${m.groupName ?? ""}<div class="muted"><${ObjectId} id=${m.groupId} label="group id" /></div></td>
+    <td data-label="Mode">${m.mode}<div class="muted">${m.memberType}s</div></td>
+    <td data-label="Status"><${StatusBadge} status=${s.status} label=${s.statusLabel} />${s.syncing ? html` <span class="badge badge-info">syncing</span>` : null}
+      ${s.blocked ? html`<div class="muted">${s.blocked.removeCount} removals held back</div>` : null}</td>
     <td data-label="Last run"><${RunCell} run=${s.lastRun} now=${now} empty="never" /></td>
     <td data-label="Last change"><${RunCell} run=${s.lastChange} now=${now} empty="none yet" /></td>
     <td data-label="Group members" class="num">${count(s.groupSize)}</td>

@@ -15,16 +15,15 @@ export function MemberTable({ members, label }: { members: readonly MemberView[]
     </tr></thead>
     <tbody>
       ${members.map(
-        (m) =>
-          html`<tr class=${`outcome-${m.outcome}`}>
-            <td data-label="Outcome">${m.outcomeLabel}</td>
-            <td data-label="Name">${m.name ?? html`<span class="muted">no name known</span>`}</td>
-            <td data-label="Reason">${m.reasonLabel ?? ""}</td>
-            <td data-label="ResourceID" class="mono">${m.resourceId ?? ""}</td>
-            <td data-label="Entra id"><${ObjectId} id=${m.entraId} label="Entra id" /></td>
-            <td data-label="Object id"><${ObjectId} id=${m.objectId} label="object id" /></td>
-            <td data-label="Error">${m.error ?? ""}</td>
-          </tr>`,
+        (m) => html`<tr class=${`outcome-${m.outcome}`}>
+        <td data-label="Outcome">${m.outcomeLabel}</td>
+        <td data-label="Name">${m.name ?? html`<span class="muted">no name known</span>`}</td>
+        <td data-label="Reason">${m.reasonLabel ?? ""}</td>
+        <td data-label="ResourceID" class="mono">${m.resourceId ?? ""}</td>
+        <td data-label="Entra id"><${ObjectId} id=${m.entraId} label="Entra id" /></td>
+        <td data-label="Object id"><${ObjectId} id=${m.objectId} label="object id" /></td>
+        <td data-label="Error">${m.error ?? ""}</td>
+      </tr>`,
       )}
     </tbody>
   </table></${ScrollTable}>`;

@@ -100,71 +100,41 @@ export function NewMappingPage(): VNode {
   return html`<section>
     <p class="crumbs"><a href="#/">Mappings</a> ›</p>
     <h1>New mapping</h1>
-    <form
-      class="new-mapping"
-      onSubmit=${(e: Event) => {
-        e.preventDefault();
-        void create();
-      }}
-    >
-      <${Combobox}
-        id="collection"
-        label="Collection"
-        hint="Type part of a ConfigMgr collection's name, or its id."
-        search=${searchCollections}
-        selected=${collection}
+    <form class="new-mapping" onSubmit=${(e: Event) => {
+      e.preventDefault();
+      void create();
+    }}>
+      <${Combobox} id="collection" label="Collection" hint="Type part of a ConfigMgr collection's name, or its id."
+        search=${searchCollections} selected=${collection}
         onSelect=${(option: (Option & { type: "device" | "user" }) | null) => {
           setCollection(option);
           setPreview(null);
-        }}
-      />
-      <${Combobox}
-        id="group"
-        label="Group"
-        hint=${`Type the start of an Entra group's name. Groups that cannot take ${memberType}s from this app, or that this collection already fills, are shown greyed out, with the reason.`}
-        search=${searchGroups}
-        selected=${group}
-        onSelect=${(option: Option | null) => {
+        }} />
+      <${Combobox} id="group" label="Group" hint=${`Type the start of an Entra group's name. Groups that cannot take ${memberType}s from this app, or that this collection already fills, are shown greyed out, with the reason.`}
+        search=${searchGroups} selected=${group} onSelect=${(option: Option | null) => {
           setGroup(option);
           setPreview(null);
-        }}
-      />
+        }} />
       <fieldset>
         <legend>Mode</legend>
         ${(["additive", "managed", "mirror"] as const).map(
-          (m) =>
-            html`<div class="radio">
-              <input
-                type="radio"
-                id=${`new-mode-${m}`}
-                name="new-mode"
-                value=${m}
-                checked=${mode === m}
-                onChange=${() => {
-                  setMode(m);
-                  setPreview(null);
-                }}
-                aria-describedby=${`new-mode-${m}-text`}
-              />
-              <label for=${`new-mode-${m}`}>${m}</label>
-              <p class="hint" id=${`new-mode-${m}-text`}>${MODE_SENTENCES[m]}</p>
-            </div>`,
+          (m) => html`<div class="radio">
+            <input type="radio" id=${`new-mode-${m}`} name="new-mode" value=${m} checked=${mode === m} onChange=${() => {
+              setMode(m);
+              setPreview(null);
+            }} aria-describedby=${`new-mode-${m}-text`} />
+            <label for=${`new-mode-${m}`}>${m}</label>
+            <p class="hint" id=${`new-mode-${m}-text`}>${MODE_SENTENCES[m]}</p>
+          </div>`,
         )}
       </fieldset>
       ${
         memberType === "device"
-          ? html`<div class="check">
-              <input
-                type="checkbox"
-                id="new-hybrid"
-                checked=${hybrid}
-                onChange=${(e: Event) => {
-                  setHybrid((e.target as HTMLInputElement).checked);
-                  setPreview(null);
-                }}
-              />
-              <label for="new-hybrid">Include hybrid-joined devices</label>
-            </div>`
+          ? html`<div class="check"><input type="checkbox" id="new-hybrid" checked=${hybrid} onChange=${(e: Event) => {
+              setHybrid((e.target as HTMLInputElement).checked);
+              setPreview(null);
+            }} />
+            <label for="new-hybrid">Include hybrid-joined devices</label></div>`
           : null
       }
       <div class="actions">

@@ -25,6 +25,7 @@ export function PreviewPanel(props: { preview: PreviewView; title: string; id: s
     <h2 id=${id} tabindex="-1" ref=${heading}>${title}</h2>
     <p><strong>${previewSentence(preview)}</strong> ${note}</p>
     ${preview.preview.truncated ? html`<p class="muted">The list shows the first ${preview.preview.members.length.toLocaleString()} members; the counts are exact.</p>` : null}
-    ${preview.preview.members.length > 0 ? html`<${MemberTable} members=${preview.preview.members} label=${label} />` : null} ${props.children}
+    ${preview.preview.members.length > 0 ? html`<${MemberTable} members=${preview.preview.members} label=${label} />` : null}
+    ${props.children}
   </section>`;
 }

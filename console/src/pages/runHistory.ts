@@ -49,24 +49,16 @@ export function RunHistory(props: {
   return html`<section aria-labelledby="history-title">
     <h2 id="history-title">Run history</h2>
     <div class="toolbar">
-      <div class="check">
-        <input
-          type="checkbox"
-          id="hide-unchanged"
-          checked=${props.hideUnchanged}
-          onChange=${(e: Event) => props.onView({ hideUnchanged: (e.target as HTMLInputElement).checked, pageSize: props.pageSize })}
-        />
-        <label for="hide-unchanged">Hide runs that changed nothing</label>
-      </div>
+      <div class="check"><input type="checkbox" id="hide-unchanged" checked=${props.hideUnchanged}
+        onChange=${(e: Event) => props.onView({ hideUnchanged: (e.target as HTMLInputElement).checked, pageSize: props.pageSize })} />
+        <label for="hide-unchanged">Hide runs that changed nothing</label></div>
       <label for="history-size">Runs per page</label>
-      <select
-        id="history-size"
-        onChange=${(e: Event) => props.onView({ hideUnchanged: props.hideUnchanged, pageSize: Number((e.target as HTMLSelectElement).value) })}
-      >
+      <select id="history-size" onChange=${(e: Event) => props.onView({ hideUnchanged: props.hideUnchanged, pageSize: Number((e.target as HTMLSelectElement).value) })}>
         ${HISTORY_PAGE_SIZES.map((size) => html`<option value=${size} selected=${size === props.pageSize}>${size}</option>`)}
       </select>
     </div>
-    ${error ? html`<${ProblemView} error=${error} />` : null} ${page === null && !error ? html`<p aria-live="polite">Loading the run history…</p>` : null}
+    ${error ? html`<${ProblemView} error=${error} />` : null}
+    ${page === null && !error ? html`<p aria-live="polite">Loading the run history…</p>` : null}
     ${page !== null && runs.length === 0 ? html`<p>${props.hideUnchanged && tokens.length === 1 ? "No run on this page changed anything." : "No runs yet."}</p>` : null}
     ${
       runs.length > 0
@@ -78,17 +70,10 @@ export function RunHistory(props: {
             const counts = countsOf(run.counts);
             return html`<tr>
               <td data-label="Run"><a href=${runHref(props.collectionId, props.groupId, run.runId)}>${when(run.startedAt)}</a></td>
-              <td data-label="Status">
-                <${Badge}
-                  code=${run.status}
-                  text=${run.statusLabel ?? run.status}
-                />${run.approvedBy ? html`<div class="muted">approved by ${run.approvedBy}</div>` : null}
-              </td>
+              <td data-label="Status"><${Badge} code=${run.status} text=${run.statusLabel ?? run.status} />${run.approvedBy ? html`<div class="muted">approved by ${run.approvedBy}</div>` : null}</td>
               <td data-label="Trigger">${run.triggerLabel ?? run.trigger}</td>
-              <td data-label="Added" class="num">${counts.added}</td>
-              <td data-label="Removed" class="num">${counts.removed}</td>
-              <td data-label="Skipped" class="num">${skippedTotal(counts)}</td>
-              <td data-label="Failed" class="num">${counts.failed}</td>
+              <td data-label="Added" class="num">${counts.added}</td><td data-label="Removed" class="num">${counts.removed}</td>
+              <td data-label="Skipped" class="num">${skippedTotal(counts)}</td><td data-label="Failed" class="num">${counts.failed}</td>
               <td data-label="Duration" class="num">${(run.durationMs / 1000).toFixed(1)} s</td>
             </tr>`;
           })}</tbody>
@@ -98,12 +83,10 @@ export function RunHistory(props: {
     ${
       page !== null && (tokens.length > 1 || page.continuationToken !== null)
         ? html`<nav class="pager" aria-label="Pages of the run history">
-            <button type="button" disabled=${tokens.length <= 1} onClick=${() => setTokens(tokens.slice(0, -1))}>Newer runs</button>
-            <span>Page ${tokens.length}</span>
-            <button type="button" disabled=${page.continuationToken === null} onClick=${() => setTokens([...tokens, page.continuationToken])}>
-              Older runs
-            </button>
-          </nav>`
+          <button type="button" disabled=${tokens.length <= 1} onClick=${() => setTokens(tokens.slice(0, -1))}>Newer runs</button>
+          <span>Page ${tokens.length}</span>
+          <button type="button" disabled=${page.continuationToken === null} onClick=${() => setTokens([...tokens, page.continuationToken])}>Older runs</button>
+        </nav>`
         : null
     }
   </section>`;

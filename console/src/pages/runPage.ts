@@ -83,16 +83,8 @@ export function RunPage({
   }, [base, outcome, search, page]);
 
   if (error)
-    return html`<section>
-      <h1>Run</h1>
-      <${ProblemView} error=${error} />
-      <p><a href=${mappingHref(collectionId, groupId)}>Back to the mapping</a></p>
-    </section>`;
-  if (run === null)
-    return html`<section>
-      <h1>Run</h1>
-      <p aria-live="polite">Loading…</p>
-    </section>`;
+    return html`<section><h1>Run</h1><${ProblemView} error=${error} /><p><a href=${mappingHref(collectionId, groupId)}>Back to the mapping</a></p></section>`;
+  if (run === null) return html`<section><h1>Run</h1><p aria-live="polite">Loading…</p></section>`;
   const csvQuery = new URLSearchParams({ format: "csv" });
   if (outcome !== "") csvQuery.set("outcome", outcome);
   if (search.trim() !== "") csvQuery.set("search", search.trim());
@@ -106,66 +98,33 @@ export function RunPage({
     <p class="crumbs"><a href="#/">Mappings</a> › <a href=${mappingHref(collectionId, groupId)}>${mappingName}</a> ›</p>
     <h1>Run of ${when(run.startedAt)}</h1>
     <p class="subtitle">${mappingName}${named ? html` <span class="muted">(${named.mode}, ${named.memberType}s)</span>` : null}</p>
-    <p>
-      <${Badge} code=${run.status} text=${run.statusLabel ?? run.status} /> ${runSentence(run)}${
-        run.status === "blocked" ? (approvable ? " Approve them below." : " They can be approved on the mapping's page while this is its blocked change.") : ""
-      }
-    </p>
+    <p><${Badge} code=${run.status} text=${run.statusLabel ?? run.status} /> ${runSentence(run)}${
+      run.status === "blocked" ? (approvable ? " Approve them below." : " They can be approved on the mapping's page while this is its blocked change.") : ""
+    }</p>
     <dl class="facts">
-      <dt>Trigger</dt>
-      <dd>${run.triggerLabel ?? run.trigger}</dd>
-      ${
-        run.blockedBy
-          ? html`<dt>Held back by</dt>
-              <dd>${run.blockedByLabel ?? run.blockedBy}</dd>`
-          : null
-      }
-      ${
-        run.approvedBy
-          ? html`<dt>Approved by</dt>
-              <dd>${run.approvedBy}</dd>`
-          : null
-      }
-      <dt>Added</dt>
-      <dd>${counts.added}</dd>
-      <dt>Removed</dt>
-      <dd>${counts.removed}</dd>
-      <dt>Skipped</dt>
-      <dd>${skippedByReason.length === 0 ? "0" : skippedByReason.map(([reason, n]) => `${n} ${reasonText(reason)}`).join(", ")}</dd>
-      <dt>Failed</dt>
-      <dd>${counts.failed}</dd>
-      <dt>Already present</dt>
-      <dd>${counts.alreadyPresent} (counted, not listed)</dd>
+      <dt>Trigger</dt><dd>${run.triggerLabel ?? run.trigger}</dd>
+      ${run.blockedBy ? html`<dt>Held back by</dt><dd>${run.blockedByLabel ?? run.blockedBy}</dd>` : null}
+      ${run.approvedBy ? html`<dt>Approved by</dt><dd>${run.approvedBy}</dd>` : null}
+      <dt>Added</dt><dd>${counts.added}</dd>
+      <dt>Removed</dt><dd>${counts.removed}</dd>
+      <dt>Skipped</dt><dd>${skippedByReason.length === 0 ? "0" : skippedByReason.map(([reason, n]) => `${n} ${reasonText(reason)}`).join(", ")}</dd>
+      <dt>Failed</dt><dd>${counts.failed}</dd>
+      <dt>Already present</dt><dd>${counts.alreadyPresent} (counted, not listed)</dd>
     </dl>
     ${
       approvable
-        ? html`<${BlockedPanel}
-            mapping=${mapping}
-            canWrite=${me.canWrite}
-            onApproved=${async () => {
-              await call("POST", `${path}/sync`).catch(() => undefined);
-              go(mappingHref(collectionId, groupId));
-            }}
-          />`
+        ? html`<${BlockedPanel} mapping=${mapping} canWrite=${me.canWrite} onApproved=${async () => {
+            await call("POST", `${path}/sync`).catch(() => undefined);
+            go(mappingHref(collectionId, groupId));
+          }} />`
         : null
     }
-    <form
-      class="toolbar"
-      role="search"
-      aria-label="Members"
-      onSubmit=${(e: Event) => {
-        e.preventDefault();
-        setQuery(here, view({ search: text, page: "" }));
-      }}
-    >
+    <form class="toolbar" role="search" aria-label="Members" onSubmit=${(e: Event) => {
+      e.preventDefault();
+      setQuery(here, view({ search: text, page: "" }));
+    }}>
       <label for="member-search">Search members</label>
-      <input
-        id="member-search"
-        type="search"
-        placeholder="name, id, reason or error"
-        value=${text}
-        onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)}
-      />
+      <input id="member-search" type="search" placeholder="name, id, reason or error" value=${text} onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
       <label for="member-outcome">Outcome</label>
       <select id="member-outcome" onChange=${(e: Event) => setQuery(here, view({ outcome: (e.target as HTMLSelectElement).value, page: "" }))}>
         <option value="" selected=${outcome === ""}>all</option>
@@ -176,22 +135,13 @@ export function RunPage({
     ${
       members === null
         ? html`<p aria-live="polite">Loading members…</p>`
-        : html`<p aria-live="polite">
-              ${members.reported ? `${members.total} member(s)` : "This run was recorded without a per-member report."}${members.truncated > 0 ? ` ${members.truncated} more did not fit the report.` : ""}
-            </p>
-            ${members.items.length > 0 ? html`<${MemberTable} members=${members.items} label="Members" />` : null}
-            ${
-              members.total > PAGE_SIZE
-                ? html`<${Pager}
-                    label="Pages of members"
-                    page=${page}
-                    pageSize=${PAGE_SIZE}
-                    total=${members.total}
-                    noun="members"
-                    href=${(n: number) => withQuery(here, view({ page: n === 1 ? "" : String(n) }))}
-                  />`
-                : null
-            }`
+        : html`<p aria-live="polite">${members.reported ? `${members.total} member(s)` : "This run was recorded without a per-member report."}${members.truncated > 0 ? ` ${members.truncated} more did not fit the report.` : ""}</p>
+        ${members.items.length > 0 ? html`<${MemberTable} members=${members.items} label="Members" />` : null}
+        ${
+          members.total > PAGE_SIZE
+            ? html`<${Pager} label="Pages of members" page=${page} pageSize=${PAGE_SIZE} total=${members.total} noun="members" href=${(n: number) => withQuery(here, view({ page: n === 1 ? "" : String(n) }))} />`
+            : null
+        }`
     }
   </section>`;
 }
