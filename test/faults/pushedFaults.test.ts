@@ -36,8 +36,12 @@ const COLLECTION_ROW = /SMS_Collection\(/;
 // A pass reads every mapped collection's watermark in one list request first, then each changed one by key.
 const COLLECTION_LIST = /SMS_Collection\?\$filter=CollectionID/;
 
-/** The collection answers `row`, however the collector asks for it (keyed read or the watermark list). */
-function collectionAnswers(w: PushedWorld, row: Record<string, unknown>): { remove(): void } {
+/**
+ * The device collection answers with `watermark` (its MemberCount and LastMemberChangeTime), however the collector
+ * asks for it (keyed read or the watermark list).
+ */
+function collectionAnswers(w: PushedWorld, watermark: { MemberCount: number; LastMemberChangeTime: string }): { remove(): void } {
+  const row = { CollectionID: DEVICE_COLLECTION, Name: "Autopilot devices", CollectionType: 2, ...watermark };
   const keyed = w.tenant.faults.add({ service: "adminService", path: COLLECTION_ROW, status: 200, body: row });
   const listed = w.tenant.faults.add({ service: "adminService", path: COLLECTION_LIST, status: 200, body: { value: [row] } });
   return {
@@ -157,14 +161,7 @@ describe("a read short of the collection's MemberCount never costs the group a m
   it("SMS_Collection reports more members than the membership holds: refused by the collector, and by the app from anyone else (409)", async () => {
     const w = await startWorld();
     const from = w.seq();
-    const row = {
-      CollectionID: DEVICE_COLLECTION,
-      Name: "Autopilot devices",
-      CollectionType: 2,
-      MemberCount: 30,
-      LastMemberChangeTime: new Date().toISOString(),
-    };
-    const inflated = collectionAnswers(w, row);
+    const inflated = collectionAnswers(w, { MemberCount: 30, LastMemberChangeTime: new Date().toISOString() });
     expect((await (await w.collector()).once()).collections[0]).toMatchObject({ result: "failed" });
     inflated.remove();
     // The same shortfall sent by hand: 10 of the 25 members, the collection saying 25.
@@ -184,14 +181,7 @@ describe("a change time far in the future never holds a collection (pushed mode)
   it("from the AdminService: the collector refuses it; by hand: 400; honest commits after it are current, not superseded", async () => {
     const w = await startWorld();
     const from = w.seq();
-    const row = {
-      CollectionID: DEVICE_COLLECTION,
-      Name: "Autopilot devices",
-      CollectionType: 2,
-      MemberCount: 25,
-      LastMemberChangeTime: "9999-12-31T23:59:59.9999999+00:00",
-    };
-    const future = collectionAnswers(w, row);
+    const future = collectionAnswers(w, { MemberCount: 25, LastMemberChangeTime: "9999-12-31T23:59:59.9999999+00:00" });
     const pass = await (await w.collector()).once();
     expect(pass.collections[0]?.message).toMatch(/Not uploaded: .*9999-12-31.* is in the future/);
     future.remove();
