@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { StoredReport } from "../core/ports/runStore.js";
 
 export interface MemoCacheOptions {
@@ -16,7 +17,7 @@ export function createMemoCache<T>(sizeOf: (value: T) => number, options: MemoCa
   const kept = new Map<string, { value: T; bytes: number }>();
   const making = new Map<string, Promise<T | null>>();
   let bytes = 0;
-  const slots = semaphore(options.makingAtOnce ?? 2);
+  const slots = pLimit(options.makingAtOnce ?? 2);
 
   function keep(key: string, value: T): void {
     const size = sizeOf(value);
@@ -42,8 +43,7 @@ export function createMemoCache<T>(sizeOf: (value: T) => number, options: MemoCa
       }
       const pending = making.get(key);
       if (pending !== undefined) return pending;
-      const started = slots
-        .run(make)
+      const started = slots(make)
         .then((value) => {
           if (value !== null) keep(key, value);
           return value;
@@ -73,22 +73,4 @@ export function reportBytes(report: StoredReport): number {
  */
 export function createReportCache(options: { readonly maxBytes?: number; readonly decodesAtOnce?: number } = {}): MemoCache<StoredReport> {
   return createMemoCache(reportBytes, { maxBytes: options.maxBytes ?? 128 * 1024 * 1024, makingAtOnce: options.decodesAtOnce ?? 2 });
-}
-
-function semaphore(size: number) {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (free === 0) await new Promise<void>((resolve) => waiting.push(resolve));
-      else free -= 1;
-      try {
-        return await task();
-      } finally {
-        const next = waiting.shift();
-        if (next === undefined) free += 1;
-        else next();
-      }
-    },
-  };
 }
