@@ -113,13 +113,13 @@ export async function runCollectorScenario(options: BenchOptions, progress: (mes
   }
 }
 
-export async function api(serve: ServeHandle, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function api(serve: Pick<ServeHandle, "url">, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${serve.url}/api${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`S6: ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
   return text === "" ? null : JSON.parse(text);
 }
 
@@ -127,11 +127,20 @@ interface RunItem {
   readonly status: string;
   readonly trigger: string;
   readonly durationMs: number;
+  /** The run's own requests, as it recorded them. */
+  readonly graphRequests?: number;
+  readonly adminServiceRequests?: number;
 }
 
 /** The mapping's runs, newest first, once at least `count` of them finished. */
-export async function runsFinished(serve: ServeHandle, collectionId: string, groupId: string, count: number): Promise<RunItem[]> {
-  const deadline = Date.now() + SYNC_WAIT_MS;
+export async function runsFinished(
+  serve: Pick<ServeHandle, "url">,
+  collectionId: string,
+  groupId: string,
+  count: number,
+  waitMs = SYNC_WAIT_MS,
+): Promise<RunItem[]> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     // A poll the app did not answer (its keep-alive socket closed as a long sync held the event loop) is asked
     // again; the deadline still bounds the wait.
@@ -141,7 +150,7 @@ export async function runsFinished(serve: ServeHandle, collectionId: string, gro
     })) as { items: RunItem[] };
     const finished = page.items.filter((run) => run.status !== "running" && run.status !== "skipped-leased");
     if (finished.length >= count) return finished;
-    if (Date.now() > deadline) throw new Error(`S6: the app's sync did not finish within ${SYNC_WAIT_MS / 60_000} minutes`);
+    if (Date.now() > deadline) throw new Error(`the app's sync did not finish within ${waitMs / 60_000} minutes`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

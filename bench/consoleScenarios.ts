@@ -5,8 +5,8 @@
  *      `GET /api/me` (targets: its p99 < 200 ms, the server's peak RSS < 600 MB).
  */
 import { fork } from "node:child_process";
+import { startServeChild, type ServeChild } from "./serveChild.js";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import pMap from "p-map";
 import type { EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
 import { mappingKeyOf } from "../shared/core/ids.js";
@@ -19,41 +19,6 @@ import { atMost, type Target } from "./figures.js";
 export interface ConsoleFigures {
   readonly targets: Target[];
   readonly notes: string[];
-}
-
-interface ServeChild {
-  readonly url: string;
-  readonly pid: number;
-  /** Peak resident set size so far (Linux VmHWM), MiB. */
-  peakRssMiB(): number | null;
-  close(): Promise<void>;
-}
-
-async function startServeChild(connectionString: string): Promise<ServeChild> {
-  const child = fork(new URL("./serveHost.js", import.meta.url), [], {
-    stdio: ["ignore", "ignore", 2, "ipc"],
-    env: { ...process.env, TABLES_CONNECTION: connectionString, API_KEY: "", API_READ_KEY: "" },
-  });
-  const ready = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
-    child.once("message", (message) => resolve(message as { url: string; pid: number }));
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  return {
-    ...ready,
-    peakRssMiB() {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${ready.pid}/status`, "utf8"));
-        return match === null ? null : Number(match[1]) / 1024;
-      } catch {
-        return null;
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.send("close");
-      }),
-  };
 }
 
 const percentile = (values: readonly number[], p: number) => {

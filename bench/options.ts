@@ -1,3 +1,4 @@
+import type { ScaleMode } from "./scaleTargets.js";
 /** Command-line options of `npm run bench` (all optional; the defaults are the issue's scenarios). */
 export interface BenchOptions {
   /** Added to every simulated HTTP request, ms. */
@@ -37,6 +38,11 @@ export interface BenchOptions {
   readonly pacingSeconds: number;
   /** S8: the write budgets Graph grants, one grid cell each. */
   readonly pacingGrid: readonly PacingCell[];
+  /** S7: members of the large collection, devices that join it afterwards, Graph's budget multiplier, and the source modes. */
+  readonly scaleMembers: number;
+  readonly scaleChange: number;
+  readonly scaleThrottle: number;
+  readonly scaleModes: readonly ScaleMode[];
   /** Scenario groups to run (`S1` = S1–S3 with the naive baseline, `S3u` = S1u and S3u, `S4`, `S5`); empty = all. */
   readonly only: readonly ScenarioGroup[];
   readonly json: boolean;
@@ -51,7 +57,7 @@ export interface PacingCell {
 /** Sustained 5–20 writes/s × burst 100–3,000 (issue 20): 20/s and 3,000 is the documented budget. */
 export const DEFAULT_PACING_GRID: readonly PacingCell[] = [5, 10, 20].flatMap((perSecond) => [100, 1_000, 3_000].map((burst) => ({ perSecond, burst })));
 
-export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S8", "S9", "S10", "S11"] as const;
+export const SCENARIO_GROUPS = ["S1", "S3u", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 /** Whether a scenario group is to run. */
@@ -85,6 +91,11 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   collectorInterval: 15,
   pacingSeconds: 60,
   pacingGrid: DEFAULT_PACING_GRID,
+  scaleMembers: 1_000_000,
+  scaleChange: 10_000,
+  // 1,000,000 adds take 42 minutes at the documented budget; ×50 makes them under a minute of Graph's time.
+  scaleThrottle: 50,
+  scaleModes: ["adminservice", "pushed"],
   only: [],
   json: false,
 };
@@ -112,12 +123,16 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   "--changes": "latencyChanges",
   "--change-size": "latencyChangeSize",
   "--collector-interval": "collectorInterval",
+  "--s7-members": "scaleMembers",
+  "--s7-change": "scaleChange",
+  "--s7-scale": "scaleThrottle",
 };
 
 export const USAGE = `npm run bench [-- options]
   --json                 print one JSON document instead of the table
-  --only <S1,S3u,S4,S5,S6,S8,S9,S10,S11>  run only these scenario groups (S1 = S1–S3 and the naive baseline,
-                         S3u = S1u and S3u, S6 = the collector end to end on --devices and --joining, S8 = pacing
+  --only <S1,S3u,S4,S5,S6,S7,S8,S9,S10,S11>  run only these scenario groups (S1 = S1–S3 and the naive baseline,
+                         S3u = S1u and S3u, S6 = the collector end to end on --devices and --joining, S7 = a
+                         --s7-members collection and a --s7-change change in both source modes, S8 = pacing
                          against smaller write budgets, S9 = latency of collection changes with the collector,
                          S10 = the console's mapping list of --list-mappings, S11 = --downloads CSV downloads of a
                          --report-members report; default all)
@@ -141,6 +156,11 @@ export const USAGE = `npm run bench [-- options]
   --jobs-per-worker <n>  S5: jobs a worker runs at once (host.json maxConcurrentCalls, default 8)
   --changes <n>          S9: collection changes measured (default 20), each of --change-size devices (default 10)
   --collector-interval <s>  S9: the collector's pass interval (default 15, COLLECTOR_INTERVAL_SECONDS)
+  --s7-members <n>       S7: members of the large collection (default 1000000)
+  --s7-change <n>        S7: devices joining it after the first sync (default 10000)
+  --s7-scale <n>         S7: multiply Graph's budget, the simulated tenant's and the one the app paces by
+                         (GRAPH_BUDGET_SCALE; default 50: 1M adds take 50 s of budget instead of 42 min)
+  --s7-modes <list>      S7: source modes, adminservice and/or pushed (default both)
   --pacing-seconds <n>   S8: least write-phase time of each cell, seconds (writes = burst + rate × n; default 60)
   --pacing-grid <list>   S8: granted write budgets as rate/burst pairs, e.g. 5/100,20/3000 (default 5,10,20 × 100,1000,3000)`;
 
@@ -157,6 +177,8 @@ const ONE_OR_MORE = new Set<keyof BenchOptions>([
   "latencyChanges",
   "latencyChangeSize",
   "collectorInterval",
+  "scaleMembers",
+  "scaleThrottle",
 ]);
 
 /** `5/100,20/3000`: positive rates per second and whole bursts ≥ 1. */
@@ -172,7 +194,7 @@ function parsePacingGrid(raw: string | undefined): PacingCell[] {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const options: Record<string, number | boolean | readonly ScenarioGroup[] | readonly PacingCell[]> = { ...DEFAULT_OPTIONS };
+  const options: Record<string, number | boolean | readonly ScenarioGroup[] | readonly PacingCell[] | readonly ScaleMode[]> = { ...DEFAULT_OPTIONS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--json") {
@@ -185,6 +207,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       const unknown = groups.filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
       if (raw === undefined || unknown.length > 0) throw new Error(`--only takes a list of ${SCENARIO_GROUPS.join(", ")}, got ${raw ?? "nothing"}\n${USAGE}`);
       options["only"] = groups as ScenarioGroup[];
+      continue;
+    }
+    if (arg === "--s7-modes" || arg.startsWith("--s7-modes=")) {
+      const raw = arg.includes("=") ? arg.slice("--s7-modes=".length) : argv[++i];
+      const modes = (raw ?? "").split(",").map((m) => m.trim().toLowerCase());
+      if (raw === undefined || modes.some((m) => m !== "adminservice" && m !== "pushed"))
+        throw new Error(`--s7-modes takes adminservice and/or pushed, got ${raw ?? "nothing"}\n${USAGE}`);
+      options["scaleModes"] = [...new Set(modes)] as ScaleMode[];
       continue;
     }
     if (arg === "--pacing-grid" || arg.startsWith("--pacing-grid=")) {

@@ -17,6 +17,7 @@ import { runCollectorScenario } from "./collectorScenario.js";
 import { runListScenario, runReportServingScenario } from "./consoleScenarios.js";
 import { runPacingScenario } from "./pacingScenario.js";
 import { runLatencyScenario } from "./latencyScenario.js";
+import { runScaleScenario, scaleColumns } from "./scaleScenario.js";
 import { startCountingProxy } from "./countingProxy.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median } from "./targets.js";
@@ -106,6 +107,12 @@ async function main(argv: readonly string[]): Promise<number> {
       scenarios["S6"] = s6.figures;
       checks.push(...s6.targets);
       notes.push(...s6.notes);
+    }
+    if (runs(options, "S7")) {
+      const s7 = await runScaleScenario(options, progress);
+      for (const f of s7.figures) scenarios[`S7 ${f.mode}`] = scaleColumns(f);
+      checks.push(...s7.targets);
+      notes.push(...s7.notes);
     }
     if (runs(options, "S9")) {
       const s9 = await runLatencyScenario(options, progress);

@@ -3,7 +3,7 @@ import { buildLargeSeed, type LargeSeed } from "../simulator/index.js";
 import { collectorSeed } from "./collectorSeed.js";
 import type { BenchOptions, PacingCell } from "./options.js";
 
-export type SeedKind = "sync" | "users" | "naive" | "fleet" | "collector" | "pacing";
+export type SeedKind = "sync" | "users" | "naive" | "fleet" | "collector" | "pacing" | "scale";
 
 export interface BenchSeed {
   readonly seed: LargeSeed;
@@ -139,5 +139,7 @@ export function buildBenchSeed(kind: SeedKind, options: BenchOptions): BenchSeed
       return collectorSeed(options);
     case "pacing":
       return pacingSeed(options);
+    case "scale":
+      return withJoiners(buildLargeSeed({ devices: options.scaleMembers + options.scaleChange }), options.scaleMembers);
   }
 }

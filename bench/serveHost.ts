@@ -1,11 +1,21 @@
 /**
- * `collection-sync serve` in a process of its own, for the console scenarios (S10, S11): the bench measures it from
- * outside as a browser would, so its figures (latency, peak RSS) are the server's alone. Started with `fork`;
- * sends `{ url }` once it listens and stops on "close". The timer is off, so no sync competes with the requests
- * being measured; the store is the bench's Azurite (TABLES_CONNECTION).
+ * `collection-sync serve` in a process of its own (started by serveChild.ts), so the bench measures it from outside
+ * as a browser would and its figures (latency, peak RSS, event-loop delay) are the server's alone. Sends
+ * `{ url, pid }` once it listens; answers "loop-delay" with the event loop's delay since the last ask; stops on
+ * "close". The timer is off, so only the syncs a scenario asks for run; the store is the bench's Azurite
+ * (TABLES_CONNECTION).
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startServe } from "../cli/commands/serveCommand.js";
-import { silentLogger } from "../shared/logger.js";
+import { consoleLogger, silentLogger } from "../shared/logger.js";
+
+/** Event-loop delay in ms (what every request waiting on the loop waits on top of its own work). */
+export interface LoopDelay {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly samples: number;
+}
 
 async function main(): Promise<void> {
   const handle = await startServe({
@@ -13,12 +23,21 @@ async function main(): Promise<void> {
     host: "127.0.0.1",
     env: process.env,
     io: { out: () => {}, err: (text: string) => process.stderr.write(`${text}\n`) },
-    log: silentLogger,
+    // BENCH_SERVE_LOG=1: the app's log on stderr, to see why a scenario stalls.
+    log: process.env["BENCH_SERVE_LOG"] === "1" ? consoleLogger(process.stderr) : silentLogger,
     schedule: false,
   });
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   process.send?.({ url: handle.url, pid: process.pid });
   process.on("message", (message) => {
     if (message === "close") void handle.close().then(() => process.exit(0));
+    if (message === "loop-delay") {
+      const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+      const loopDelay: LoopDelay = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), samples: delay.count };
+      delay.reset();
+      process.send?.({ loopDelay });
+    }
   });
 }
 

@@ -11,6 +11,7 @@ import { createPushedSourceProvider } from "../shared/snapshots/pushedSource.js"
 import type { MembershipSourceProvider } from "../shared/core/ports/membershipSource.js";
 import type { DirectoryProvider } from "../shared/core/ports/directory.js";
 import { createGraphDirectoryProvider } from "../shared/graph/graphDirectoryProvider.js";
+import { DOCUMENTED_LIMITS, scaledLimits } from "../shared/graph/budgetModel.js";
 import { sharedBudgetBook } from "../shared/graph/sharedBudgetBook.js";
 import type { Logger } from "../shared/logger.js";
 import { DEFAULT_DELIVERY_POLICY } from "../shared/notify/deliverNotifications.js";
@@ -26,7 +27,7 @@ import { systemClock, type Clock } from "../shared/core/ports/clock.js";
 import { syncDepsFrom, syncPolicyFrom, type SyncDeps, type SyncRequest } from "../shared/sync/syncDeps.js";
 import { syncMapping } from "../shared/sync/syncMapping.js";
 import type { SyncRun } from "../shared/core/syncRun.js";
-import { probeAll } from "../shared/doctor/health.js";
+import { probeAll, reusedWhileFresh } from "../shared/doctor/health.js";
 import { diagnoseApp } from "../shared/doctor/appDiagnosis.js";
 import type { Diagnosis } from "../shared/doctor/diagnosis.js";
 import { mappedCollections } from "../shared/snapshots/mappedCollections.js";
@@ -87,6 +88,7 @@ export function composeServices(wiring: Wiring): AppServices {
     baseUrl: settings.GRAPH_BASE_URL,
     credentialFor: wiring.graphCredentialFor,
     maxConcurrency: settings.GRAPH_MAX_CONCURRENCY,
+    ...(settings.GRAPH_BUDGET_SCALE === 1 ? {} : { budgetLimits: scaledLimits(DOCUMENTED_LIMITS, settings.GRAPH_BUDGET_SCALE) }),
     clock,
     log,
     budgetBook: (tenantKey) => sharedBudgetBook(stores.budget, tenantKey, { clock, log }),
@@ -107,14 +109,17 @@ export function composeServices(wiring: Wiring): AppServices {
   });
   const runSync = (request: SyncRequest) => syncMapping(sync, request);
   const queue = wiring.queue(runSync);
-  const health = (): Promise<HealthReport> =>
-    probeAll({
-      storage: () => stores.ping(),
-      // A read of a group that cannot exist: answers 404 (reachable, token accepted) without touching data.
-      graph: () => directories.open(null).getGroup(PROBE_GROUP_ID),
-      // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
-      ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
-    });
+  const health: () => Promise<HealthReport> = reusedWhileFresh(
+    () =>
+      probeAll({
+        storage: () => stores.ping(),
+        // A read of a group that cannot exist: answers 404 (reachable, token accepted) without touching data.
+        graph: () => directories.open(null).getGroup(PROBE_GROUP_ID),
+        // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
+        ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
+      }),
+    { freshMs: HEALTH_FRESH_MS, staleMs: HEALTH_STALE_MS, now: () => clock.now() },
+  );
   const diagnose = (): Promise<Diagnosis> =>
     diagnoseApp({
       storage: () => stores.ping(),
@@ -170,3 +175,6 @@ function notificationsFor(settings: Settings, stores: TableStores, clock: Clock,
 }
 
 const PROBE_GROUP_ID = "00000000-0000-0000-0000-000000000000";
+/** /api/health probes its dependencies at most every 15 s; a report up to a minute old answers while a new one is made. */
+const HEALTH_FRESH_MS = 15_000;
+const HEALTH_STALE_MS = 60_000;

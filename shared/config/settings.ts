@@ -204,6 +204,12 @@ export const settingsSchema = z.object({
   MULTITENANT_CERTIFICATE_PATH: optionalText,
   /** Graph `$batch` requests in flight at once per tenant (each carries up to 20 PATCHes of 20 members). */
   GRAPH_MAX_CONCURRENCY: intSetting("GRAPH_MAX_CONCURRENCY", 1, 32, 4),
+  /**
+   * Multiplies the Graph budget the pacer assumes before it learns one (1 = Graph's documented limits). Only for load
+   * tests against a simulated tenant whose budget is scaled the same way (`npm run bench -- --s7-scale`): against
+   * a real tenant a larger value only draws 429s until the pacer has learned the real budget.
+   */
+  GRAPH_BUDGET_SCALE: intSetting("GRAPH_BUDGET_SCALE", 1, 1_000, 1, " (a load-test setting; 1 for a real tenant)"),
   /** How long one sync run may take before it saves progress and re-schedules itself (function timeout minus margin). */
   SYNC_TIME_BUDGET_SECONDS: syncTimeBudgetSetting,
   /** Longest wait for one Table Storage operation (retries included) before it fails with a clear error. */

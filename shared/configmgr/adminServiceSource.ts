@@ -150,9 +150,12 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
   /** The evaluated membership, checked against the count the service announced (all or nothing). */
   async function readMembers(collectionId: string, resourceType: number): Promise<MemberRef[]> {
     const memberCount = memberCounts.get(collectionId.toUpperCase());
-    const { rows, announced } = await readAllRows(http, urls, urls.membership(collectionId), pageSize, count, memberCount);
-    const members = parseRows(memberSchema, rows, "SMS_FullCollectionMembership");
-    const unique = new Map(members.map((m) => [m.ResourceID, m]));
+    // Each window is parsed as it arrives (zod keeps only the schema's keys), never the raw rows of all windows.
+    const { rows: members, announced } = await readAllRows(http, urls, urls.membership(collectionId), pageSize, count, memberCount, (rows) =>
+      parseRows(memberSchema, rows, "SMS_FullCollectionMembership"),
+    );
+    const unique = new Map<number, (typeof members)[number]>();
+    for (const member of members) unique.set(member.ResourceID, member);
     rowCounts.set(collectionId.toUpperCase(), unique.size);
     const expected = Math.max(announced ?? 0, memberCount ?? 0);
     if (unique.size < expected) {

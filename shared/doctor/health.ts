@@ -7,6 +7,8 @@ export interface HealthCheck {
   /** A short, caller-safe sentence (no connection strings, no tokens). */
   readonly detail?: string;
   readonly durationMs?: number;
+  /** When the probe ran (ISO 8601): a report reused for a while (`reusedWhileFresh`) says how old it is. */
+  readonly checkedAt?: string;
 }
 
 export interface HealthReport {
@@ -37,13 +39,52 @@ export async function probeAll(probes: Readonly<Record<string, Probe>>, timeoutM
   const checks = await Promise.all(
     Object.entries(probes).map(async ([name, probe]): Promise<HealthCheck> => {
       const started = Date.now();
+      const checkedAt = new Date(started).toISOString();
       try {
         await withTimeout(probe, timeoutMs);
-        return { name, ok: true, durationMs: Date.now() - started };
+        return { name, ok: true, durationMs: Date.now() - started, checkedAt };
       } catch (error) {
-        return { name, ok: false, detail: ensureError(error).message.slice(0, 200), durationMs: Date.now() - started };
+        return { name, ok: false, detail: ensureError(error).message.slice(0, 200), durationMs: Date.now() - started, checkedAt };
       }
     }),
   );
   return { checks };
+}
+
+export interface ReuseOptions {
+  /** A report younger than this is answered as it is. */
+  readonly freshMs: number;
+  /** Up to this age a report is answered while a new one is being made; older, the caller waits for the new one. */
+  readonly staleMs: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Health reports that answer at once: a load balancer polling every few seconds must neither spend Graph's budget
+ * on every poll nor wait behind a large sync's Graph requests (the probes share its tenant's pacing). The probes
+ * run at most once per `freshMs`, callers at the same moment share one run, and while a new report is made the
+ * last one (each check says when it ran) answers, so a dependency that goes down shows within `freshMs` plus the
+ * probe's timeout.
+ */
+export function reusedWhileFresh(report: () => Promise<HealthReport>, options: ReuseOptions): () => Promise<HealthReport> {
+  const now = options.now ?? Date.now;
+  let last: { readonly report: HealthReport; readonly at: number } | null = null;
+  let running: Promise<HealthReport> | null = null;
+  const refresh = (): Promise<HealthReport> => {
+    running ??= report()
+      .then((made) => {
+        last = { report: made, at: now() };
+        return made;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  return async () => {
+    const age = last === null ? Number.POSITIVE_INFINITY : now() - last.at;
+    if (last !== null && age < options.freshMs) return last.report;
+    const made = refresh();
+    return last !== null && age < options.staleMs ? last.report : made;
+  };
 }

@@ -84,6 +84,12 @@ export const DOCUMENTED_LIMITS: BudgetLimits = {
   minMeasureMs: 1_000,
 };
 
+/** The limits with every rate and capacity multiplied (a load test's simulated tenant with a scaled budget). */
+export function scaledLimits(limits: BudgetLimits, scale: number): BudgetLimits {
+  const times = (bucket: { rate: number; capacity: number }) => ({ rate: bucket.rate * scale, capacity: bucket.capacity * scale });
+  return { ...limits, writes: times(limits.writes), units: times(limits.units) };
+}
+
 /**
  * The share of a measured rate paced at: Graph's bucket, empty at the 429, fills a little again, so the slow
  * growth back towards the documented rate takes a while to overrun it (fewer 429s per probe).

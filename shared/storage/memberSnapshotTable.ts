@@ -6,7 +6,7 @@ import type { LazyTable } from "./tableAccess.js";
 import pMap from "p-map";
 import { deleteRowIfPresent } from "./tableBatches.js";
 import { assertTableKey } from "./tableKeys.js";
-import { readAllEntities } from "./tablePaging.js";
+import { PACKED_PAGE_SIZE, readAllEntities } from "./tablePaging.js";
 
 const ROW_PREFIX = "members-";
 const ROWS_IN_FLIGHT = 8;
@@ -40,7 +40,7 @@ export function createMemberSnapshotTable(table: LazyTable): MemberSnapshotStore
       const prefix = `${ROW_PREFIX}${generation}-`;
       const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${`${ROW_PREFIX}${generation}.`}`;
       const rows: { rowKey: string; pieces: unknown; data: Buffer | null }[] = [];
-      for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
+      for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter }, PACKED_PAGE_SIZE)) {
         rows.push({ rowKey: entity.rowKey ?? "", pieces: entity["pieces"], data: fromProperties(entity) });
       }
       rows.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));

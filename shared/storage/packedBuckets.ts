@@ -13,7 +13,7 @@ import { fromProperties, toProperties } from "./packing.js";
 import pMap from "p-map";
 import { deleteRowIfPresent, TRANSACTION_LIMIT } from "./tableBatches.js";
 import { tableStatus } from "./tableErrors.js";
-import { readAllEntities } from "./tablePaging.js";
+import { PACKED_PAGE_SIZE, readAllEntities } from "./tablePaging.js";
 
 const ROW_PREFIX = "bucket-";
 /** RowKeys of buckets sort between these two ('.' follows '-'). */
@@ -206,7 +206,7 @@ function bucketRows(partitionKey: string): string {
 /** Every bucket of the partition with its ETag (a row of another shape reads as empty, as in readOne). */
 async function readPartition(client: TableClient, partitionKey: string): Promise<Map<number, { data: Buffer; etag: string }>> {
   const found = new Map<number, { data: Buffer; etag: string }>();
-  for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter: bucketRows(partitionKey) })) {
+  for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter: bucketRows(partitionKey) }, PACKED_PAGE_SIZE)) {
     const bucket = bucketOfRow(entity.rowKey);
     if (bucket !== null && entity.etag !== undefined) found.set(bucket, { data: fromProperties(entity) ?? Buffer.alloc(0), etag: entity.etag });
   }

@@ -1,8 +1,9 @@
 /**
  * A cache of many small records in one partition, kept as append-only segments: each write adds rows of its own
  * (RowKey `seg-…`, packed records), so runs that write one partition at once — forty mappings of one tenant
- * synced by eight instances — never contend for a row, never re-read and never retry. A read takes the whole
- * partition with one query and keeps, per key, the record with the latest `checkedAt`.
+ * synced by eight instances — never contend for a row, never re-read and never retry. A read goes through the
+ * partition a few rows per page and keeps, of the keys it was asked for only, the record with the latest
+ * `checkedAt`: memory holds what the run needs, never the whole partition (a tenant's devices of every collection).
  *
  * A partition that has grown past `compactAbove` rows is folded by a writer that notices and claims the fold (one
  * at a time; a claim expires after a minute): it reads every row, writes the merged records (expired ones dropped)
@@ -17,7 +18,7 @@ import pMap from "p-map";
 import { ENTITY_BYTES, fromProperties, toProperties } from "./packing.js";
 import { deleteRowIfPresent } from "./tableBatches.js";
 import { tableStatus } from "./tableErrors.js";
-import { readAllEntities } from "./tablePaging.js";
+import { PACKED_PAGE_SIZE, readAllEntities } from "./tablePaging.js";
 
 export interface SegmentRecord {
   readonly checkedAt: number;
@@ -46,8 +47,8 @@ const FOLD_ROW = "~folding";
 const FOLD_CLAIM_MS = 60_000;
 
 export interface SegmentStore<K, T extends SegmentRecord> {
-  /** Every record of the partition, the latest of each key. */
-  read(client: TableClient, partitionKey: string): Promise<Map<K, T>>;
+  /** The latest record of each wanted key that the partition holds. */
+  read(client: TableClient, partitionKey: string, wanted: ReadonlySet<K>): Promise<Map<K, T>>;
   /** Appends the records as new rows; folds the partition when it has grown past its limit. */
   append(client: TableClient, partitionKey: string, records: readonly T[]): Promise<void>;
 }
@@ -56,16 +57,18 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
   const compactAbove = options.compactAbove ?? 32;
   const recordsPerRow = options.recordsPerRow ?? 4_000;
 
-  async function readRows(client: TableClient, partitionKey: string): Promise<{ records: Map<K, T>; rowKeys: string[] }> {
+  /** `wanted`: the keys to keep (undefined: all, when folding). */
+  async function readRows(client: TableClient, partitionKey: string, wanted?: ReadonlySet<K>): Promise<{ records: Map<K, T>; rowKeys: string[] }> {
     const records = new Map<K, T>();
     const rowKeys: string[] = [];
-    for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter: odata`PartitionKey eq ${partitionKey}` })) {
+    for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter: odata`PartitionKey eq ${partitionKey}` }, PACKED_PAGE_SIZE)) {
       if (entity.rowKey === undefined || entity.rowKey === FOLD_ROW) continue;
       rowKeys.push(entity.rowKey);
       const data = fromProperties(entity);
       if (data === null) continue; // a row of another shape: folded away with the rest
       codec.decode(data, (record) => {
         const key = codec.keyOf(record);
+        if (wanted !== undefined && !wanted.has(key)) return;
         const held = records.get(key);
         if (held === undefined || held.checkedAt <= record.checkedAt) records.set(key, record);
       });
@@ -133,8 +136,9 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
   }
 
   return {
-    async read(client, partitionKey) {
-      return (await readRows(client, partitionKey)).records;
+    async read(client, partitionKey, wanted) {
+      if (wanted.size === 0) return new Map();
+      return (await readRows(client, partitionKey, wanted)).records;
     },
 
     async append(client, partitionKey, records) {

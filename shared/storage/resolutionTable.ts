@@ -11,7 +11,8 @@ const TRUST_TOKENS = ["AzureAd", "ServerAd", "Workplace"];
 
 /**
  * `resolution`: PartitionKey tenant; the entries (key lower-cased: AADDeviceID, AADUserID or UPN) packed into
- * append-only segments (packedSegments.ts), so a 100,000-member collection is read with one partition query and
+ * append-only segments (packedSegments.ts), so a 100,000-member collection is read with one partition query (that
+ * keeps only the entries asked for) and
  * written with one row per few thousand entries instead of 100,000 point operations, and runs of one tenant
  * writing at once never contend. Entries older than `ttlMs` (judged with the caller's `now`) count as missing;
  * negative entries (objectId null) after `notFoundTtlMs` already, because a device that is not in Entra yet may
@@ -32,10 +33,10 @@ export function createResolutionTable(table: LazyTable, ttlMs: number, notFoundT
     async getMany(tenant, keys, now) {
       const found = new Map<string, ResolutionEntry>();
       if (keys.length === 0) return found;
-      const stored = await segments.read(await table.ready(), partitionOf(tenant));
+      const stored = await segments.read(await table.ready(), partitionOf(tenant), new Set(keys.map((key) => key.toLowerCase())));
       for (const key of keys) {
         const entry = stored.get(key.toLowerCase());
-        if (entry !== undefined && fresh(entry, now)) found.set(key, { ...entry, key });
+        if (entry !== undefined && fresh(entry, now)) found.set(key, entry.key === key ? entry : { ...entry, key });
       }
       return found;
     },

@@ -4,7 +4,7 @@ import type { StoredReport } from "../core/ports/runStore.js";
 import { emptyCounts, MEMBER_OUTCOMES, type MemberReportEntry, type SkipReason } from "../core/syncRun.js";
 import { ByteReader, ByteWriter, ENTITY_BYTES, entitySized, fromProperties, PackingError, toProperties } from "./packing.js";
 import { deleteAllRows } from "./tableBatches.js";
-import { readAllEntities } from "./tablePaging.js";
+import { PACKED_PAGE_SIZE, readAllEntities } from "./tablePaging.js";
 import { cut } from "./runEntity.js";
 
 /**
@@ -53,7 +53,7 @@ export async function writeReport(client: TableClient, partitionKey: string, run
 export async function readReport(client: TableClient, partitionKey: string, runRowKey: string): Promise<StoredReport | null> {
   const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${`${runRowKey}-`} and RowKey lt ${`${runRowKey}.`}`;
   const rows: { rowKey: string; entity: Record<string, unknown>; data: Buffer | null }[] = [];
-  for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter })) {
+  for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter }, PACKED_PAGE_SIZE)) {
     rows.push({ rowKey: entity.rowKey ?? "", entity, data: fromProperties(entity) });
   }
   if (rows.length === 0) return null;

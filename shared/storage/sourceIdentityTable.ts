@@ -1,4 +1,4 @@
-import { knownAmong, type SourceIdentity, type SourceIdentityCache, type SourceKind } from "../configmgr/sourceIdentityCache.js";
+import { type SourceIdentity, type SourceIdentityCache, type SourceKind } from "../configmgr/sourceIdentityCache.js";
 import { segmentStore } from "./packedSegments.js";
 import { ByteReader, ByteWriter } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
@@ -23,7 +23,7 @@ export function createSourceIdentityTable(table: LazyTable, options: SourceIdent
   return {
     async getMany(kind, resourceIds) {
       if (resourceIds.length === 0) return new Map();
-      return knownAmong(await segments.read(await table.ready(), partitionOf(kind)), resourceIds);
+      return segments.read(await table.ready(), partitionOf(kind), new Set(resourceIds));
     },
 
     async putMany(kind, identities) {

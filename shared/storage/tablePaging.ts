@@ -70,12 +70,19 @@ export async function readEntityPage<T extends object>(
   }
 }
 
-/** Every entity a query matches, page by page (1,000 per request). */
+/**
+ * Rows per page when rows are packed (up to 600,000 bytes each, base64 on the wire): a page of 1,000 of them would
+ * be one response of hundreds of megabytes, parsed at once. Eight keep a page under 7 MB.
+ */
+export const PACKED_PAGE_SIZE = 8;
+
+/** Every entity a query matches, page by page (1,000 per request unless `pageSize` says fewer). */
 export async function* readAllEntities<T extends object>(
   client: TableClient,
   query: { readonly filter?: string; readonly select?: string[] },
+  pageSize: number = MAX_PAGE_SIZE,
 ): AsyncGenerator<TableEntityResult<T>> {
-  for await (const page of client.listEntities<T>({ queryOptions: query }).byPage({ maxPageSize: MAX_PAGE_SIZE })) {
+  for await (const page of client.listEntities<T>({ queryOptions: query }).byPage({ maxPageSize: pageSize })) {
     yield* page;
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DOCUMENTED_LIMITS } from "../../shared/graph/budgetModel.js";
+import { DOCUMENTED_LIMITS, scaledLimits } from "../../shared/graph/budgetModel.js";
 import { TenantThrottle } from "../../shared/graph/throttle.js";
 import { devices, fakeClock, guid, seedOf, startHarness, type GraphHarness } from "../graph/graphFixtures.js";
 
@@ -37,8 +37,7 @@ describe("429 back-off", () => {
     // ×0.01: 30 writes per 2.5 min for the app in this tenant, 180 per 5 min for the tenant. The engine is told the
     // budget (learning one it does not know is test/graph/pacing.test.ts). One request at a time: the fake clock
     // jumps when any caller sleeps, so with several in flight a request would reach Graph "later" than it was sent.
-    const scaled = (limit: { rate: number; capacity: number }) => ({ rate: limit.rate / 100, capacity: limit.capacity / 100 });
-    const budgetLimits = { ...DOCUMENTED_LIMITS, writes: scaled(DOCUMENTED_LIMITS.writes), units: scaled(DOCUMENTED_LIMITS.units) };
+    const budgetLimits = scaledLimits(DOCUMENTED_LIMITS, 1 / 100);
     harness = await startHarness(
       seedOf({ groups: [{ id: groupId, displayName: "Fleet" }], devices: pcs }),
       { budgetLimits, maxConcurrency: 1 },
