@@ -35,7 +35,7 @@ export async function startAzurite(): Promise<EmbeddedAzurite> {
 }
 
 export function startRig(tenant: BenchTenant, options: BenchOptions, azurite: EmbeddedAzurite, tablePrefix: string): Rig {
-  const engine = createEngine({ ...tenant, connectionString: azurite.connectionString, tablePrefix, graphConcurrency: options.graphConcurrency });
+  const engine = createEngine(siteOf(tenant, azurite.connectionString, tablePrefix, options.graphConcurrency));
   return { tenant, ...engine };
 }
 
@@ -48,6 +48,16 @@ export interface EngineSite {
   readonly graphConcurrency: number;
   /** Table Storage time limit per call (default: the product's TABLES_TIMEOUT_SECONDS default). */
   readonly tableTimeoutMs?: number;
+}
+
+/** An engine's site on a simulated tenant, its Table Storage (Azurite or a proxy in front of it) and its own tables. */
+export function siteOf(
+  tenant: Pick<BenchTenant, "graphBaseUrl" | "adminServiceUrl">,
+  connectionString: string,
+  tablePrefix: string,
+  graphConcurrency: number,
+): EngineSite {
+  return { graphBaseUrl: tenant.graphBaseUrl, adminServiceUrl: tenant.adminServiceUrl, connectionString, tablePrefix, graphConcurrency };
 }
 
 export type Engine = Omit<Rig, "tenant">;

@@ -8,7 +8,7 @@
 import { fork } from "node:child_process";
 import type { EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
 import { createTableStores } from "../shared/storage/tableStores.js";
-import { benchMapping, type EngineSite } from "./benchRig.js";
+import { benchMapping, siteOf, type EngineSite } from "./benchRig.js";
 import { figuresOf, type ScenarioFigures } from "./figures.js";
 import type { BenchOptions } from "./options.js";
 import { ipcCaller, startRemoteTenant } from "./remoteTenant.js";
@@ -33,11 +33,7 @@ export async function runFleetScenario(azurite: EmbeddedAzurite, options: BenchO
   const workers: Worker[] = [];
   try {
     const site: EngineSite = {
-      graphBaseUrl: tenant.graphBaseUrl,
-      adminServiceUrl: tenant.adminServiceUrl,
-      connectionString: azurite.connectionString,
-      tablePrefix: "benchfleet",
-      graphConcurrency: options.graphConcurrency,
+      ...siteOf(tenant, azurite.connectionString, "benchfleet", options.graphConcurrency),
       // Eight engines share one embedded Azurite on the bench machine's cores: it answers far slower than Table
       // Storage does, and what S5 measures is Graph, not the emulator.
       tableTimeoutMs: 120_000,

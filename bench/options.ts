@@ -147,7 +147,7 @@ export const USAGE = `npm run bench [-- options]
   --joining <n>          devices joining the collection before S3 (default 1000)
   --users <n>            users in the S1u/S3u user collection (default 50000)
   --joining-users <n>    users joining it before S3u, scattered ResourceIDs (default 1000)
-  --mappings <n>         mappings planned by the scheduler in S4 (default 10000)
+  --mappings <n>         S4: mappings the scheduler plans, then as many unchanged mappings run (default 10000)
   --naive-slice <n>      devices in the naive baseline's measured slice (default 2000)
   --concurrency <n>      Graph requests in flight (GRAPH_MAX_CONCURRENCY, default 4)
   --workers <n>          S5: worker processes sharing the tenant's budget (default 8)

@@ -26,6 +26,7 @@ const LABELS: Record<string, string> = {
   S2: "S2 unchanged tick",
   S3: "S3 after joins",
   S4: "S4 scheduler tick",
+  S4u: "S4 unchanged runs (tick + jobs)",
   S1u: "S1u initial user sync",
   S3u: "S3u after user joins",
   S5: "S5 8 instances, one tenant",

@@ -13,6 +13,7 @@ import { parseOptions, runs, type BenchOptions } from "./options.js";
 import { formatTable, type BenchReport } from "./report.js";
 import { runFleetScenario } from "./fleetScenario.js";
 import { runSchedulerScenario } from "./schedulerScenario.js";
+import { runUnchangedScenario } from "./unchangedScenario.js";
 import { runCollectorScenario } from "./collectorScenario.js";
 import { runListScenario, runReportServingScenario } from "./consoleScenarios.js";
 import { runPacingScenario } from "./pacingScenario.js";
@@ -88,6 +89,10 @@ async function main(argv: readonly string[]): Promise<number> {
           passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings,
         }),
       );
+      const unchanged = await runUnchangedScenario(azurite, options, progress);
+      scenarios["S4u"] = unchanged.figures;
+      checks.push(...unchanged.targets);
+      notes.push(...unchanged.notes);
     }
     const fleetMappingMs: number[] = [];
     if (runs(options, "S5")) {

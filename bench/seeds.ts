@@ -1,9 +1,9 @@
 /** The simulated tenants the bench runs against (built inside the simulator's process, see simulatorHost.ts). */
-import { buildLargeSeed, type LargeSeed } from "../simulator/index.js";
+import { buildLargeSeed, largeSeedDeviceObjectId, type LargeSeed } from "../simulator/index.js";
 import { collectorSeed } from "./collectorSeed.js";
 import type { BenchOptions, PacingCell } from "./options.js";
 
-export type SeedKind = "sync" | "users" | "naive" | "fleet" | "collector" | "pacing" | "scale";
+export type SeedKind = "sync" | "users" | "naive" | "fleet" | "collector" | "pacing" | "unchanged" | "scale";
 
 export interface BenchSeed {
   readonly seed: LargeSeed;
@@ -82,24 +82,34 @@ function naiveSeed(options: BenchOptions): BenchSeed {
  */
 function fleetSeed(options: BenchOptions): BenchSeed {
   const built = buildLargeSeed({ devices: options.fleetMappings * options.fleetDevices });
-  const members = built.configMgr?.collections?.find((c) => c.CollectionID === built.ids.deviceCollectionId)?.members ?? [];
-  const fleet = Array.from({ length: options.fleetMappings }, (_, i) => ({
-    collectionId: `FLT${(i + 1).toString(16).toUpperCase().padStart(5, "0")}`,
-    groupId: `00000095-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}`,
-  }));
-  const collections = fleet.map((f, i) => ({
-    CollectionID: f.collectionId,
-    Name: `Fleet ${i + 1} (${options.fleetDevices} devices)`,
-    CollectionType: 2 as const,
-    LastMemberChangeTime: "2024-06-01T00:00:00Z",
-    members: members.slice(i * options.fleetDevices, (i + 1) * options.fleetDevices),
-  }));
+  const fleet = fleetIds(options.fleetMappings, "FLT", "00000095");
   const tenants = (built.tenants ?? []).map((t) => ({
     ...t,
     groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Fleet ${i + 1} - Cloud Sync`, members: [] })),
   }));
+  const collections = fleetCollections(built, fleet, options.fleetDevices, (i) => `Fleet ${i + 1} (${options.fleetDevices} devices)`);
   const seed: LargeSeed = { ...built, tenants, configMgr: { ...built.configMgr, collections } };
   return { seed, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
+}
+
+/** `count` mappings' ids: collections `PREFIX00001…` (a site code and five hex digits), groups `KIND-0000-4000-8000-…`. */
+function fleetIds(count: number, sitePrefix: string, groupKind: string): BenchSeed["fleet"] {
+  return Array.from({ length: count }, (_, i) => ({
+    collectionId: `${sitePrefix}${(i + 1).toString(16).toUpperCase().padStart(5, "0")}`,
+    groupId: `${groupKind}-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}`,
+  }));
+}
+
+/** The seed's devices split among the fleet's collections, `size` each in seed order. */
+function fleetCollections(built: LargeSeed, fleet: BenchSeed["fleet"], size: number, name: (index: number) => string) {
+  const members = built.configMgr?.collections?.find((c) => c.CollectionID === built.ids.deviceCollectionId)?.members ?? [];
+  return fleet.map((f, i) => ({
+    CollectionID: f.collectionId,
+    Name: name(i),
+    CollectionType: 2 as const,
+    LastMemberChangeTime: "2024-06-01T00:00:00Z",
+    members: members.slice(i * size, (i + 1) * size),
+  }));
 }
 
 /** S8: enough Entra-joined devices for the largest grid cell, and one empty group per cell (in `fleet`). */
@@ -115,6 +125,32 @@ function pacingSeed(options: BenchOptions): BenchSeed {
     groups: fleet.map((f, i) => ({ id: f.groupId, displayName: `Pacing ${i + 1} - Cloud Sync`, members: [] })),
   }));
   return { seed: { ...built, tenants }, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
+}
+
+/** S4's unchanged runs: devices in each mapping's collection (and already in its group). */
+export const UNCHANGED_MAPPING_DEVICES = 2;
+
+/**
+ * S4's unchanged runs: `mappings` device collections of two Entra-joined devices each, each mapped to its own group
+ * that already holds those two devices. The first sync of each mapping then writes nothing: it only reads, which
+ * keeps 10,000 first syncs within minutes (10,000 writes would take 8 minutes of Graph's write budget), and leaves
+ * the mapping synced and unchanged, as any first sync does.
+ */
+function unchangedSeed(options: BenchOptions): BenchSeed {
+  const size = UNCHANGED_MAPPING_DEVICES;
+  const built = buildLargeSeed({ devices: options.mappings * size });
+  const fleet = fleetIds(options.mappings, "UNC", "00000097");
+  const tenants = (built.tenants ?? []).map((t) => ({
+    ...t,
+    groups: fleet.map((f, i) => ({
+      id: f.groupId,
+      displayName: `Unchanged ${i + 1} - Cloud Sync`,
+      members: Array.from({ length: size }, (_, k) => largeSeedDeviceObjectId(i * size + k)),
+    })),
+  }));
+  const collections = fleetCollections(built, fleet, size, (i) => `Unchanged ${i + 1}`);
+  const seed: LargeSeed = { ...built, tenants, configMgr: { ...built.configMgr, collections } };
+  return { seed, fleet, joiningCollectionId: "", allMembers: [], sliceMembers: 0 };
 }
 
 /** Members one `PATCH` adds (docs/performance.md): one write. */
@@ -139,6 +175,8 @@ export function buildBenchSeed(kind: SeedKind, options: BenchOptions): BenchSeed
       return collectorSeed(options);
     case "pacing":
       return pacingSeed(options);
+    case "unchanged":
+      return unchangedSeed(options);
     case "scale":
       return withJoiners(buildLargeSeed({ devices: options.scaleMembers + options.scaleChange }), options.scaleMembers);
   }

@@ -100,6 +100,15 @@ export function judgeTargets(inputs: TargetInputs): Target[] {
   return targets;
 }
 
+/** The issue's "10,000 unchanged mappings cost one Graph and one source request each", and every run a skip. */
+export function unchangedTargets(figures: ScenarioFigures, mappings: number, skipped: number): Target[] {
+  return [
+    atMost("S4 unchanged runs: Graph requests (≤ 1 per mapping)", figures.graphRequests, mappings),
+    atMost("S4 unchanged runs: AdminService requests (≤ 1 per mapping)", figures.adminServiceRequests, mappings),
+    { name: `S4 unchanged runs: all ${mappings} skipped-unchanged`, value: skipped, comparison: ">=", limit: mappings, holds: skipped === mappings },
+  ];
+}
+
 /**
  * Write-phase wall time against the least time the write budget allows. When the budget does not bind at the
  * chosen scale (minimum 0) there is nothing to compare against: the target is reported as not applicable.

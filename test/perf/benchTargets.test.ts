@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ScenarioFigures } from "../../bench/figures.js";
 import { percentile } from "../../bench/latencyScenario.js";
 import { judgePacingCell } from "../../bench/pacingScenario.js";
-import { adminServiceBound, judgeTargets, median, type MeasuredScenarios } from "../../bench/targets.js";
+import { adminServiceBound, judgeTargets, median, unchangedTargets, type MeasuredScenarios } from "../../bench/targets.js";
 
 const base: ScenarioFigures = {
   graphRequests: 0,
@@ -65,6 +65,21 @@ describe("bench targets", () => {
   it("fails the run when a correctness check fails", () => {
     const targets = judgeTargets({ scenarios: scenarios(), ...sizes, checks: [{ name: "S1 group holds everyone", passed: false }] });
     expect(targets.at(-1)).toMatchObject({ name: "S1 group holds everyone", holds: false });
+  });
+
+  describe("S4 unchanged runs (10,000 mappings that did not change)", () => {
+    const fleet = (graphRequests: number, adminServiceRequests: number) => ({ ...base, graphRequests, adminServiceRequests });
+
+    it("hold at one Graph and one AdminService request per mapping, every run skipped", () => {
+      expect(unchangedTargets(fleet(10_000, 10_000), 10_000, 10_000).every((t) => t.holds)).toBe(true);
+    });
+
+    it("miss when the runs cost a second Graph or AdminService request, or one mapping was not skipped", () => {
+      const missed = (targets: ReturnType<typeof unchangedTargets>) => targets.filter((t) => !t.holds).map((t) => t.name);
+      expect(missed(unchangedTargets(fleet(10_001, 10_000), 10_000, 10_000))).toEqual(["S4 unchanged runs: Graph requests (≤ 1 per mapping)"]);
+      expect(missed(unchangedTargets(fleet(10_000, 20_000), 10_000, 10_000))).toEqual(["S4 unchanged runs: AdminService requests (≤ 1 per mapping)"]);
+      expect(missed(unchangedTargets(fleet(10_000, 10_000), 10_000, 9_999))).toEqual(["S4 unchanged runs: all 10000 skipped-unchanged"]);
+    });
   });
 
   describe("S5 (8 instances, one tenant)", () => {

@@ -33,12 +33,15 @@ describe("an unchanged mapping costs O(1)", () => {
     const { h, first } = await syncedTenant(devices);
     expect(first.counts.added).toBe(30);
 
+    h.tenant.resetCounters();
     const { result: run, calls } = await callsDuring(h, "GET", MEMBER_LISTING, () => h.sync(ref));
 
     expect(run.status).toBe("skipped-unchanged");
     expect(run.adminServiceRequests).toBe(1);
     expect(run.graphRequests).toBe(1);
     expect(calls).toBe(0);
+    // What the tenant saw, beside what the run counted.
+    expect(h.tenant.counters).toMatchObject({ graphHttpRequests: 1, adminServiceRequests: 1 });
   });
 
   it("does not count our own writes, which the next tick's group delta shows again", async () => {
