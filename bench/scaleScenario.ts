@@ -38,7 +38,7 @@ export async function runScaleScenario(options: BenchOptions, progress: (message
     (f) =>
       `S7 ${f.mode} (${f.members.toLocaleString("en")} members, +${f.change.toLocaleString("en")}, Graph budget ×${options.scaleThrottle}): first sync ${seconds(f.firstSyncMs)} ` +
       `(${f.firstStatus}), change ${seconds(f.changeMs)} (${f.changeStatus}; ${f.changeGraphRequests} Graph and ${f.changeAdminServiceRequests} AdminService requests` +
-      `${f.mode === "pushed" ? `, upload ${(f.changeUploadBytes / 1024).toFixed(0)} KiB` : ""}); app peak RSS ${f.appPeakRssMiB.toFixed(0)} MiB` +
+      `${f.mode === "pushed" ? `, upload ${(f.changeUploadBytes / 1024).toFixed(0)} KiB` : ""}); app peak RSS ${f.appPeakRssMiB.toFixed(0)} MiB (V8 heap in use at most ${f.loopDelay.heapMiB} MiB)` +
       `${f.collectorPeakRssMiB === null ? "" : `, collector ${f.collectorPeakRssMiB.toFixed(0)} MiB`}; event-loop delay p99 ${f.loopDelay.p99} ms (max ${f.loopDelay.max} ms); ` +
       `GET /api/health p99 ${f.healthP99Ms.toFixed(0)} ms, slowest ${f.healthMaxMs.toFixed(0)} ms over ${f.healthCalls} calls.`,
   );
@@ -157,7 +157,13 @@ async function syncOnce(
 
 /** The worse of two windows' delays (their p99 is not known together, so the larger is kept: conservative). */
 function mergeDelays(a: LoopDelay, b: LoopDelay): LoopDelay {
-  return { p50: Math.max(a.p50, b.p50), p99: Math.max(a.p99, b.p99), max: Math.max(a.max, b.max), samples: a.samples + b.samples };
+  return {
+    p50: Math.max(a.p50, b.p50),
+    p99: Math.max(a.p99, b.p99),
+    max: Math.max(a.max, b.max),
+    samples: a.samples + b.samples,
+    heapMiB: Math.max(a.heapMiB, b.heapMiB),
+  };
 }
 
 /** `GET /api/health` timed over and over from a process of its own (latencyProbe.ts), as a load balancer would. */

@@ -15,6 +15,8 @@ export interface LoopDelay {
   readonly p99: number;
   readonly max: number;
   readonly samples: number;
+  /** The V8 heap's peak use over the same time (live objects and garbage not yet collected), MiB. */
+  readonly heapMiB: number;
 }
 
 async function main(): Promise<void> {
@@ -29,13 +31,22 @@ async function main(): Promise<void> {
   });
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  let heapPeak = 0;
+  setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 100).unref();
   process.send?.({ url: handle.url, pid: process.pid });
   process.on("message", (message) => {
     if (message === "close") void handle.close().then(() => process.exit(0));
     if (message === "loop-delay") {
       const ms = (ns: number) => Math.round(ns / 1e5) / 10;
-      const loopDelay: LoopDelay = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), samples: delay.count };
+      const loopDelay: LoopDelay = {
+        p50: ms(delay.percentile(50)),
+        p99: ms(delay.percentile(99)),
+        max: ms(delay.max),
+        samples: delay.count,
+        heapMiB: Math.round(heapPeak / 1_048_576),
+      };
       delay.reset();
+      heapPeak = 0;
       process.send?.({ loopDelay });
     }
   });

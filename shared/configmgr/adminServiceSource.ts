@@ -54,6 +54,11 @@ const userSchema = z.object({
   AADUserID: z.string().nullish(),
 });
 
+/** Members in ResourceID order (the order reports list them in). */
+function byResourceId(a: { readonly resourceId: number }, b: { readonly resourceId: number }): number {
+  return a.resourceId - b.resourceId;
+}
+
 /** An Entra id as ConfigMgr stores it: a GUID, lower-cased; anything else (empty, all zeros, junk) is unknown. */
 function entraId(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
@@ -239,7 +244,7 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
           const identity = identities.get(m.resourceId);
           return { resourceId: m.resourceId, name: identity?.name ?? m.name, entraDeviceId: identity?.entraId ?? null };
         })
-        .sort((a, b) => a.resourceId - b.resourceId);
+        .sort(byResourceId);
     },
 
     async readUserMembers(collectionId) {
@@ -255,7 +260,7 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
             entraObjectId: identity?.entraId ?? null,
           };
         })
-        .sort((a, b) => a.resourceId - b.resourceId);
+        .sort(byResourceId);
     },
 
     rowsRead: (collectionId) => rowCounts.get(collectionId.toUpperCase()),

@@ -52,15 +52,21 @@ function toUser(value: unknown): DirectoryUser | null {
   return { id: u.id, userPrincipalName: u.userPrincipalName ?? "", accountEnabled: u.accountEnabled ?? false };
 }
 
-/** Keys as given, grouped by their case-insensitive form (GUIDs and UPNs compare without case). */
-function keysByLower(keys: readonly string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/**
+ * Keys as given, grouped by their case-insensitive form (GUIDs and UPNs compare without case). A key that is its own
+ * lower-case form (nearly all: ConfigMgr's ids are lower-cased before they get here) is kept as a bare string,
+ * so a million keys do not cost a million one-element arrays.
+ */
+function keysByLower(keys: readonly string[]): Map<string, string | string[]> {
+  const out = new Map<string, string | string[]>();
   for (const key of keys) {
     if (key.trim() === "") continue;
     const lower = key.toLowerCase();
-    const list = out.get(lower);
-    if (list === undefined) out.set(lower, [key]);
-    else if (!list.includes(key)) list.push(key);
+    const held = out.get(lower);
+    if (held === undefined) out.set(lower, key);
+    else if (typeof held === "string") {
+      if (held !== key) out.set(lower, [held, key]);
+    } else if (!held.includes(key)) held.push(key);
   }
   return out;
 }
@@ -158,9 +164,13 @@ export async function nameMembers(context: GraphContext, objectIds: readonly str
   return byOriginalKeys(wanted, found);
 }
 
-function byOriginalKeys<T>(wanted: Map<string, string[]>, found: Map<string, T>): Map<string, T> {
+function byOriginalKeys<T>(wanted: Map<string, string | string[]>, found: Map<string, T>): Map<string, T> {
   const out = new Map<string, T>();
-  for (const [lower, value] of found) for (const key of wanted.get(lower) ?? []) out.set(key, value);
+  for (const [lower, value] of found) {
+    const keys = wanted.get(lower);
+    if (typeof keys === "string") out.set(keys, value);
+    else for (const key of keys ?? []) out.set(key, value);
+  }
   return out;
 }
 

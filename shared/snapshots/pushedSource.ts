@@ -88,7 +88,8 @@ function openView(store: SnapshotStore): MembershipSource {
       const data = await readPart();
       if (data === null) return null;
       try {
-        members.push(...(await decodePart(data)).members);
+        // Not `push(...part)`: spreading a large part as call arguments can overflow the stack.
+        for (const member of (await decodePart(data)).members) members.push(member);
       } catch (error) {
         if (error instanceof PartRejected)
           throw new SourceReadError("bad-response", `A stored part of snapshot ${snapshot.snapshotId} is unreadable: ${error.message}`);

@@ -1,6 +1,6 @@
 import type { Ledger } from "../core/ports/ledger.js";
 import { byBucket, deleteBuckets, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
-import { decodeIds, encodeIds } from "./packing.js";
+import { decodeIds, decodeManyIds, encodeIds } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 import { assertTableKey, assertTableKeys } from "./tableKeys.js";
 
@@ -36,7 +36,7 @@ export function createLedgerTable(table: LazyTable): Ledger {
       const partitionKey = assertTableKey(mappingKey, "mappingKey");
       const client = await table.ready();
       const members = new Set<string>();
-      for (const data of (await readBuckets(client, partitionKey, "all", LAYOUT)).values()) decodeIds(data, members);
+      for (const data of (await readBuckets(client, partitionKey, "all", LAYOUT)).values()) await decodeManyIds(data, members);
       return members;
     },
 

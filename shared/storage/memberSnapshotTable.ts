@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
 import type { MemberSnapshotStore } from "../core/ports/mappingState.js";
-import { decodeIds, encodeIds, entitySized, fromProperties, PackingError, toProperties } from "./packing.js";
+import { decodeManyIds, encodeManyIds, entitySized, fromProperties, PackingError, toProperties } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 import pMap from "p-map";
 import { deleteRowIfPresent } from "./tableBatches.js";
@@ -24,7 +24,7 @@ export function createMemberSnapshotTable(table: LazyTable): MemberSnapshotStore
     async write(mappingKey, members) {
       const partitionKey = partitionOf(mappingKey);
       const generation = `${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
-      const pieces = entitySized(encodeIds(members));
+      const pieces = entitySized(await encodeManyIds(members));
       const client = await table.ready();
       await pMap(
         pieces,
@@ -48,7 +48,7 @@ export function createMemberSnapshotTable(table: LazyTable): MemberSnapshotStore
       if (rows.some((row) => row.data === null || row.pieces !== rows.length)) return null;
       if (rows.length === 0 && count > 0) return null;
       try {
-        const members = decodeIds(Buffer.concat(rows.map((row) => row.data as Buffer)));
+        const members = await decodeManyIds(Buffer.concat(rows.map((row) => row.data as Buffer)));
         return members.size === count ? members : null;
       } catch (error) {
         if (error instanceof PackingError) return null;

@@ -5,6 +5,7 @@
  * read; packing 16-byte GUIDs into binary properties turns 100,000 members into ~1.6 MB held by a handful of
  * entities (docs/service-facts.md "Table Storage": property ≤ 64 KiB, entity ≤ 1 MiB, ≤ 252 properties).
  */
+import { forEachSliced, SLICE, yieldToLoop } from "../eventLoop.js";
 
 /** Lower-case canonical GUIDs (what Graph returns) pack into 16 bytes; anything else is kept as a string. */
 const CANONICAL_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -134,6 +135,26 @@ export function encodeIds(ids: Iterable<string>): Buffer {
   const writer = new ByteWriter();
   for (const id of ids) writer.item(id);
   return writer.finish();
+}
+
+/** encodeIds for a large set (a group of 1,000,000): the event loop gets a turn every slice. */
+export async function encodeManyIds(ids: Iterable<string>): Promise<Buffer> {
+  const writer = new ByteWriter();
+  await forEachSliced(ids, (id) => writer.item(id));
+  return writer.finish();
+}
+
+/** decodeIds for a large snapshot, with a turn of the event loop every slice. */
+export async function decodeManyIds(data: Uint8Array, into: Set<string> = new Set()): Promise<Set<string>> {
+  const reader = new ByteReader(data);
+  let decoded = 0;
+  while (!reader.done) {
+    const id = reader.item();
+    if (id === null) throw new PackingError("holds a null id");
+    into.add(id);
+    if (++decoded % SLICE === 0) await yieldToLoop();
+  }
+  return into;
 }
 
 export function decodeIds(data: Uint8Array, into: Set<string> = new Set()): Set<string> {

@@ -6,6 +6,7 @@ import { ByteReader, ByteWriter, ENTITY_BYTES, entitySized, fromProperties, Pack
 import { deleteAllRows } from "./tableBatches.js";
 import { PACKED_PAGE_SIZE, readAllEntities } from "./tablePaging.js";
 import { cut } from "./runEntity.js";
+import { SLICE, yieldToLoop } from "../eventLoop.js";
 
 /**
  * Per-member run reports (table `runReports`, PartitionKey mappingKey, RowKey `<run RowKey>-<piece>`): the
@@ -27,7 +28,7 @@ export function reportRowKey(runRowKey: string, piece: number): string {
 }
 
 export async function writeReport(client: TableClient, partitionKey: string, runRowKey: string, entries: readonly MemberReportEntry[]): Promise<void> {
-  const { data, stored } = encodeReport(entries, MAX_PIECES * ENTITY_BYTES);
+  const { data, stored } = await encodeReport(entries, MAX_PIECES * ENTITY_BYTES);
   const pieces = entitySized(data);
   const truncated = entries.length - stored;
   await pMap(
@@ -80,10 +81,12 @@ export async function deleteReports(client: TableClient, partitionKey: string, r
   await deleteAllRows(client, partitionKey, rowKeys);
 }
 
-function encodeReport(entries: readonly MemberReportEntry[], maxBytes: number): { data: Buffer; stored: number } {
+/** A 1,000,000-member first sync's report takes seconds to pack: the event loop gets a turn every slice. */
+async function encodeReport(entries: readonly MemberReportEntry[], maxBytes: number): Promise<{ data: Buffer; stored: number }> {
   const writer = new ByteWriter();
   let stored = 0;
   for (const entry of entries) {
+    if (stored > 0 && stored % SLICE === 0) await yieldToLoop();
     const before = writer.size;
     writer.byte(MEMBER_OUTCOMES.indexOf(entry.outcome));
     writer.item(entry.reason, SKIP_REASONS);

@@ -1,4 +1,5 @@
 import type { MemberReportEntry, SkipReason } from "../core/syncRun.js";
+import { forEachSliced } from "../eventLoop.js";
 
 /** A collection member as the run knows it, by the Entra object id it resolved to. */
 export interface KnownMember {
@@ -21,8 +22,9 @@ export class MemberReport {
     this.entries.push({ outcome: "skipped", reason, resourceId: member.resourceId, name: member.name, entraId: member.entraId, objectId, error: null });
   }
 
-  written(outcome: "added" | "removed" | "held-back", objectIds: readonly string[]): void {
-    for (const objectId of objectIds) this.entries.push({ outcome, reason: null, ...this.describe(objectId), objectId, error: null });
+  /** A first sync writes a million: the event loop gets a turn every slice. */
+  async written(outcome: "added" | "removed" | "held-back", objectIds: readonly string[]): Promise<void> {
+    await forEachSliced(objectIds, (objectId) => this.entries.push({ outcome, reason: null, ...this.describe(objectId), objectId, error: null }));
   }
 
   failed(objectId: string, error: string): void {

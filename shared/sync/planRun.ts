@@ -15,7 +15,7 @@ export async function planRun(ctx: RunContext, collection: CollectionInfo) {
   const current = await ctx.group.members();
   // Read in every mode: only managed removes by it, but every mode keeps it true (a mode switch relies on it).
   const ledger = await deps.ledger.list(mappingKeyOf(mapping));
-  const plan = planChanges(mapping.mode, resolution.desired, current, ledger);
+  const plan = await planChanges(mapping.mode, resolution.desired, current, ledger);
   record.counts.groupBefore = current.size;
   record.counts.alreadyPresent = plan.alreadyPresent;
   const guard = checkRemovalGuards({
@@ -85,7 +85,8 @@ function tenantKeyOf(mapping: RunContext["mapping"]): string {
 
 /** Skipped members go into the run's report now; written ones later, named by what the collection said. */
 function reportResolution(report: MemberReport, resolution: Resolution): void {
-  const known = new Map(resolution.members);
+  // The run's own map, not a copy (a million members): a member only skipped is named by it too from here on.
+  const known = resolution.members;
   for (const member of resolution.skipped) {
     report.skipped({ resourceId: member.resourceId, name: member.name, entraId: member.entraId ?? null }, member.reason, member.objectId ?? null);
     // A member removed by mirror because it is now disabled or hybrid-joined is still named in the report.

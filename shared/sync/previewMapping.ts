@@ -23,8 +23,8 @@ export async function previewMapping(deps: SyncDeps, mapping: Mapping, record: R
     await rememberLookups(ctx, resolution);
     record.blockedBy = guard && !approved ? guard.guard : null;
     // The report says what the run would do: the same rows a real run would record, before anything is written.
-    record.report.written("added", plan.toAdd);
-    record.report.written(record.blockedBy ? "held-back" : "removed", plan.toRemove);
+    await record.report.written("added", plan.toAdd);
+    await record.report.written(record.blockedBy ? "held-back" : "removed", plan.toRemove);
     await nameUnnamedMembers(ctx);
     record.counts.heldBack = record.blockedBy ? plan.toRemove.length : 0;
     record.preview = { toAdd: plan.toAdd, toRemove: plan.toRemove, skipped: resolution.skipped, members: record.report.entries };

@@ -3,6 +3,7 @@ import type { Directory } from "../core/ports/directory.js";
 import type { KnownMember } from "./memberReport.js";
 import type { ResolutionCache, ResolutionEntry } from "../core/ports/resolutionCache.js";
 import { emptyCounts, type SkipReason, type SkippedMember } from "../core/syncRun.js";
+import { forEachSliced } from "../eventLoop.js";
 
 /** The collection translated into Entra object ids, plus everything we could not (or may not) sync and why. */
 export interface Resolution {
@@ -28,17 +29,14 @@ export interface ResolveOptions {
   readonly now: number;
 }
 
-interface Candidate {
-  readonly resourceId: number;
-  readonly name: string;
-  readonly key: string | null;
-}
+/** A member and its key (its Entra id as ConfigMgr knows it): kept as the desired member's KnownMember too. */
+type Candidate = KnownMember;
 
 type Lookup = (keys: string[]) => Promise<Map<string, ResolutionEntry>>;
 
 /** Devices are resolved by their Entra deviceId (ConfigMgr's AADDeviceID), never by name. */
 export async function resolveDevices(directory: Directory, devices: readonly SourceDevice[], options: ResolveOptions): Promise<Resolution> {
-  const candidates = devices.map((d) => ({ resourceId: d.resourceId, name: d.name, key: d.entraDeviceId?.toLowerCase() ?? null }));
+  const candidates = await mapSliced(devices, (d) => ({ resourceId: d.resourceId, name: d.name, entraId: d.entraDeviceId?.toLowerCase() ?? null }));
   const lookup: Lookup = async (keys) => {
     const found = await directory.findDevicesByDeviceId(keys);
     return entriesFor(keys, options.now, (key) => {
@@ -51,10 +49,10 @@ export async function resolveDevices(directory: Directory, devices: readonly Sou
 
 /** Users are resolved by the Entra object id discovery recorded, else by their UPN. */
 export async function resolveUsers(directory: Directory, users: readonly SourceUser[], options: ResolveOptions): Promise<Resolution> {
-  const candidates = users.map((u) => ({
+  const candidates = await mapSliced(users, (u) => ({
     resourceId: u.resourceId,
     name: u.name,
-    key: (u.entraObjectId ?? u.userPrincipalName)?.toLowerCase() ?? null,
+    entraId: (u.entraObjectId ?? u.userPrincipalName)?.toLowerCase() ?? null,
   }));
   const lookup: Lookup = async (keys) => {
     const found = await directory.findUsers(keys);
@@ -75,17 +73,24 @@ function deviceVerdict(entry: ResolutionEntry, includeHybridJoined: boolean): Sk
   return "registered-device";
 }
 
-function entriesFor(
+async function entriesFor(
   keys: readonly string[],
   now: number,
   find: (key: string) => Omit<ResolutionEntry, "key" | "checkedAt"> | null,
-): Map<string, ResolutionEntry> {
+): Promise<Map<string, ResolutionEntry>> {
   const entries = new Map<string, ResolutionEntry>();
-  for (const key of keys) {
+  await forEachSliced(keys, (key) => {
     const hit = find(key);
     entries.set(key, { key, checkedAt: now, objectId: hit?.objectId ?? null, trustType: hit?.trustType ?? null, accountEnabled: hit?.accountEnabled ?? null });
-  }
+  });
   return entries;
+}
+
+/** `items.map(convert)`, with a turn of the event loop every slice (a collection of 1,000,000 members). */
+async function mapSliced<T, R>(items: readonly T[], convert: (item: T) => R): Promise<R[]> {
+  const out: R[] = [];
+  await forEachSliced(items, (item) => out.push(convert(item)));
+  return out;
 }
 
 async function resolve(
@@ -94,7 +99,12 @@ async function resolve(
   options: ResolveOptions,
   verdict: (entry: ResolutionEntry) => SkipReason | null,
 ): Promise<Resolution> {
-  const keys = [...new Set(candidates.flatMap((c) => (c.key === null ? [] : [c.key])))];
+  const unique = new Set<string>();
+  await forEachSliced(candidates, (c) => {
+    if (c.entraId !== null) unique.add(c.entraId);
+  });
+  const keys = [...unique];
+  unique.clear();
   const cached = options.cache ? await options.cache.getMany(options.tenantKey, keys, options.now) : new Map<string, ResolutionEntry>();
   const misses = keys.filter((key) => !cached.has(key));
   const looked = misses.length > 0 ? await lookup(misses) : new Map<string, ResolutionEntry>();
@@ -104,26 +114,17 @@ async function resolve(
   const skipped: SkippedMember[] = [];
   const skippedCounts = emptyCounts().skipped;
   const skip = (c: Candidate, reason: SkipReason, objectId: string | null = null) => {
-    skipped.push({ resourceId: c.resourceId, name: c.name, reason, entraId: c.key, objectId });
+    skipped.push({ resourceId: c.resourceId, name: c.name, reason, entraId: c.entraId, objectId });
     skippedCounts[reason] += 1;
   };
-  for (const candidate of candidates) {
-    if (candidate.key === null) {
-      skip(candidate, "no-entra-id");
-      continue;
-    }
-    const entry = cached.get(candidate.key) ?? looked.get(candidate.key);
-    if (!entry || entry.objectId === null) {
-      skip(candidate, "not-found");
-      continue;
-    }
+  await forEachSliced(candidates, (candidate) => {
+    if (candidate.entraId === null) return skip(candidate, "no-entra-id");
+    const entry = cached.get(candidate.entraId) ?? looked.get(candidate.entraId);
+    if (!entry || entry.objectId === null) return skip(candidate, "not-found");
     const reason = verdict(entry);
-    if (reason) {
-      skip(candidate, reason, entry.objectId);
-      continue;
-    }
+    if (reason) return skip(candidate, reason, entry.objectId);
     desired.add(entry.objectId);
-    if (!members.has(entry.objectId)) members.set(entry.objectId, { resourceId: candidate.resourceId, name: candidate.name, entraId: candidate.key });
-  }
+    if (!members.has(entry.objectId)) members.set(entry.objectId, candidate);
+  });
   return { desired, members, skipped, skippedCounts, cacheHits: keys.length - misses.length, lookedUp: [...looked.values()] };
 }

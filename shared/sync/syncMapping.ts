@@ -73,14 +73,14 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   // then never remove them). Those that turn out not to be ours are taken off again below.
   await deps.ledger.add(mappingKeyOf(mapping), plan.toAdd);
   const added = await directory.addMembers(mapping.groupId, plan.toAdd, { deadline });
-  applyWrite(record, added, "added");
+  await applyWrite(record, added, "added");
   // Already there although absent from our read (put in by hand meanwhile) and not ours before, or refused.
   const notOurs = [...added.alreadyDone.filter((id) => !ledger.has(id)), ...added.failed.map((failure) => failure.id)];
   if (notOurs.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), notOurs);
   let removed: MemberWriteResult | null = null;
   if (!blocked && plan.toRemove.length > 0) {
     removed = await directory.removeMembers(mapping.groupId, plan.toRemove, { deadline });
-    applyWrite(record, removed, "removed");
+    await applyWrite(record, removed, "removed");
     await deps.ledger.remove(mappingKeyOf(mapping), [...removed.done, ...removed.alreadyDone]);
   }
   if (plan.staleLedger.length > 0) await deps.ledger.remove(mappingKeyOf(mapping), plan.staleLedger);
@@ -88,7 +88,7 @@ async function runSync(ctx: RunContext): Promise<Outcome> {
   await rememberLookups(ctx, resolution);
   if (blocked) {
     record.counts.heldBack = plan.toRemove.length;
-    record.report.written("held-back", plan.toRemove);
+    await record.report.written("held-back", plan.toRemove);
   }
   await nameUnnamedMembers(ctx);
 
@@ -171,11 +171,11 @@ function recheckDue(mark: Watermark, now: number): boolean {
   return mark.recheckAt !== undefined && mark.recheckAt !== null && now >= mark.recheckAt;
 }
 
-function applyWrite(record: RunRecord, result: MemberWriteResult, field: "added" | "removed"): void {
+async function applyWrite(record: RunRecord, result: MemberWriteResult, field: "added" | "removed"): Promise<void> {
   record.counts[field] += result.done.length;
   if (field === "added") record.counts.alreadyPresent += result.alreadyDone.length;
   record.counts.failed += result.failed.length;
-  record.report.written(field, result.done);
+  await record.report.written(field, result.done);
   for (const failure of result.failed) {
     record.addError({ id: failure.id, code: failure.code, message: failure.message });
     record.report.failed(failure.id, `${failure.code}: ${failure.message}`);
