@@ -5,9 +5,11 @@
  * partition a few rows per page and keeps, of the keys it was asked for only, the record with the latest
  * `checkedAt`: memory holds what the run needs, never the whole partition (a tenant's devices of every collection).
  *
- * A partition that has grown past `compactAbove` rows is folded by a writer that notices and claims the fold (one
- * at a time; a claim expires after a minute): it reads every row, writes the merged records (expired ones dropped)
- * as fresh segments, then deletes the rows it read. Rows others append meanwhile are not touched, and a fold cut
+ * A partition is folded by a writer that notices it has grown (one at a time; a claim expires after a minute): more
+ * than `compactAbove` part-filled rows (small appends), or twice the records the last fold left (records looked up
+ * again pile up as duplicates). Full rows alone never call for a fold, so a tenant's million devices written once
+ * are not read back and rewritten by the very run that wrote them. The fold reads every row, writes the merged
+ * records (expired ones dropped) as fresh segments, notes how many it kept, then deletes the rows it read. Rows others append meanwhile are not touched, and a fold cut
  * short leaves only duplicates, which reads merge.
  * Rows of the earlier bucket layout (`bucket-NNNN`) hold records packed the same way: they are read, and folded
  * away, like segments.
@@ -19,6 +21,7 @@ import { ENTITY_BYTES, fromProperties, toProperties } from "./packing.js";
 import { deleteRowIfPresent } from "./tableBatches.js";
 import { tableStatus } from "./tableErrors.js";
 import { PACKED_PAGE_SIZE, readAllEntities } from "./tablePaging.js";
+import { yieldToLoop } from "../eventLoop.js";
 
 export interface SegmentRecord {
   readonly checkedAt: number;
@@ -33,7 +36,7 @@ export interface SegmentCodec<K, T extends SegmentRecord> {
 }
 
 export interface SegmentOptions {
-  /** Rows a partition may have before a writer folds it. Default 32. */
+  /** Part-filled rows a partition may have before a writer folds it. Default 32. */
   readonly compactAbove?: number;
   /** Records per row at most (fewer when they do not fit one entity). Default 4,000. */
   readonly recordsPerRow?: number;
@@ -43,6 +46,8 @@ const ROW_PREFIX = "seg-";
 const IN_FLIGHT = 8;
 /** The row a folding writer holds meanwhile ('~' sorts after every segment). */
 const FOLD_ROW = "~folding";
+/** How many records the last fold kept ('~' sorts after every segment). */
+const PACKED_ROW = "~packed";
 /** A fold claimed longer ago than this was abandoned (its writer died): another writer may take it over. */
 const FOLD_CLAIM_MS = 60_000;
 
@@ -62,8 +67,10 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
     const records = new Map<K, T>();
     const rowKeys: string[] = [];
     for await (const entity of readAllEntities<Record<string, unknown>>(client, { filter: odata`PartitionKey eq ${partitionKey}` }, PACKED_PAGE_SIZE)) {
-      if (entity.rowKey === undefined || entity.rowKey === FOLD_ROW) continue;
+      if (entity.rowKey === undefined || entity.rowKey === FOLD_ROW || entity.rowKey === PACKED_ROW) continue;
       rowKeys.push(entity.rowKey);
+      // A row holds thousands of records: the loop gets a turn between rows.
+      await yieldToLoop();
       const data = fromProperties(entity);
       if (data === null) continue; // a row of another shape: folded away with the rest
       codec.decode(data, (record) => {
@@ -76,17 +83,36 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
     return { records, rowKeys };
   }
 
+  /** Each row's records are packed just before it is sent: a million records are never all encoded at once. */
   async function writeRows(client: TableClient, partitionKey: string, records: readonly T[]): Promise<void> {
-    const rows = packRows(records, recordsPerRow, (list) => codec.encode(list));
-    await pMap(rows, (data) => client.createEntity({ partitionKey, rowKey: newRowKey(), ...toProperties(data) }), { concurrency: IN_FLIGHT });
+    const slices = Array.from({ length: Math.ceil(records.length / recordsPerRow) }, (_, i) => i * recordsPerRow);
+    await pMap(
+      slices,
+      async (from) => {
+        await yieldToLoop();
+        for (const row of packRows(records.slice(from, from + recordsPerRow), recordsPerRow, (list) => codec.encode(list))) {
+          await client.createEntity({ partitionKey, rowKey: newRowKey(), records: row.records, ...toProperties(row.data) });
+        }
+      },
+      { concurrency: IN_FLIGHT },
+    );
   }
 
-  async function rowCount(client: TableClient, partitionKey: string): Promise<number> {
-    let count = 0;
-    for await (const entity of readAllEntities(client, { filter: odata`PartitionKey eq ${partitionKey}`, select: ["RowKey"] })) {
-      if (entity.rowKey !== undefined && entity.rowKey !== FOLD_ROW) count++;
+  /** Whether the partition has grown enough to fold (see above); reads only the rows' keys and record counts. */
+  async function foldDue(client: TableClient, partitionKey: string): Promise<boolean> {
+    let partRows = 0;
+    let records = 0;
+    let packed: number | null = null;
+    const select = ["RowKey", "records"];
+    for await (const entity of readAllEntities<{ records?: unknown }>(client, { filter: odata`PartitionKey eq ${partitionKey}`, select })) {
+      const count = typeof entity.records === "number" ? entity.records : null;
+      if (entity.rowKey === PACKED_ROW) packed = count;
+      if (entity.rowKey === undefined || entity.rowKey === FOLD_ROW || entity.rowKey === PACKED_ROW) continue;
+      // Rows of the earlier layouts carry no count: part-filled, so they are folded away in time.
+      if (count === null || count < recordsPerRow / 2) partRows++;
+      records += count ?? 0;
     }
-    return count;
+    return partRows > compactAbove || (packed !== null && records > 2 * Math.max(packed, recordsPerRow));
   }
 
   /**
@@ -126,12 +152,10 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
     const { records, rowKeys } = await readRows(client, partitionKey);
     let newest = 0;
     for (const record of records.values()) newest = Math.max(newest, record.checkedAt);
+    const kept = [...records.values()].filter((record) => codec.keep(record, newest));
     // Written before anything is deleted: a compaction cut short leaves duplicates, never a gap.
-    await writeRows(
-      client,
-      partitionKey,
-      [...records.values()].filter((record) => codec.keep(record, newest)),
-    );
+    await writeRows(client, partitionKey, kept);
+    await client.upsertEntity({ partitionKey, rowKey: PACKED_ROW, records: kept.length }, "Replace");
     await pMap(rowKeys, (rowKey) => deleteRowIfPresent(client, partitionKey, rowKey), { concurrency: IN_FLIGHT });
   }
 
@@ -144,7 +168,7 @@ export function segmentStore<K, T extends SegmentRecord>(codec: SegmentCodec<K, 
     async append(client, partitionKey, records) {
       if (records.length === 0) return;
       await writeRows(client, partitionKey, records);
-      if ((await rowCount(client, partitionKey)) > compactAbove) await compact(client, partitionKey);
+      if (await foldDue(client, partitionKey)) await compact(client, partitionKey);
     },
   };
 }
@@ -155,12 +179,12 @@ function newRowKey(): string {
 }
 
 /** The records packed into rows of at most `perRow` records that each fit one entity. */
-export function packRows<T>(records: readonly T[], perRow: number, encode: (list: readonly T[]) => Buffer): Buffer[] {
-  const rows: Buffer[] = [];
+export function packRows<T>(records: readonly T[], perRow: number, encode: (list: readonly T[]) => Buffer): { data: Buffer; records: number }[] {
+  const rows: { data: Buffer; records: number }[] = [];
   const pack = (list: readonly T[]): void => {
     const data = encode(list);
     if (data.length <= ENTITY_BYTES) {
-      rows.push(data);
+      rows.push({ data, records: list.length });
       return;
     }
     if (list.length === 1) throw new RangeError(`One record packs to ${data.length} bytes, more than an entity holds`);

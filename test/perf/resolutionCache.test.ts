@@ -136,6 +136,56 @@ describe("resolution cache", () => {
     expect(rows).toBeLessThan(40);
   });
 
+  it("does not read back and rewrite a large collection's entries in the run that wrote them (full rows call for no fold)", async () => {
+    const prefix = uniqueTablePrefix();
+    const { resolution } = createTableStores({ connectionString: testTablesConnection() }, { tablePrefix: prefix, resolutionTtlMs: DAY });
+    const now = Date.parse("2026-03-01T00:00:00.000Z");
+    // 40 full rows: past the 32 rows that small appends may leave, yet nothing to fold.
+    await resolution.putMany(
+      "home",
+      range(1, 160_000).map((n) => entry(n, now)),
+    );
+    const table = TableClient.fromConnectionString(testTablesConnection(), `${prefix}resolution`, { allowInsecureConnection: true });
+    const rowKeys: string[] = [];
+    for await (const row of table.listEntities({ queryOptions: { select: ["RowKey"] } })) rowKeys.push(row.rowKey ?? "");
+    expect(rowKeys).toHaveLength(40);
+    expect(rowKeys.some((rowKey) => rowKey.startsWith("~"))).toBe(false);
+  });
+
+  it("folds a partition once entries looked up again have doubled it, keeping the newest of each", async () => {
+    const prefix = uniqueTablePrefix();
+    const { resolution } = createTableStores({ connectionString: testTablesConnection() }, { tablePrefix: prefix, resolutionTtlMs: DAY });
+    const now = Date.parse("2026-03-01T00:00:00.000Z");
+    const table = TableClient.fromConnectionString(testTablesConnection(), `${prefix}resolution`, { allowInsecureConnection: true });
+    const rows = async () => {
+      let count = 0;
+      for await (const page of table.listEntities({ queryOptions: { select: ["RowKey"] } }).byPage({ maxPageSize: 1000 })) count += page.length;
+      return count;
+    };
+    // 33 small appends: the partition is folded once and knows its size (6,600 entries).
+    for (let r = 0; r < 33; r++)
+      await resolution.putMany(
+        "home",
+        range(r * 200 + 1, r * 200 + 200).map((n) => entry(n, now)),
+      );
+    const afterFirstFold = await rows();
+    expect(afterFirstFold).toBeLessThanOrEqual(3);
+    // The same 6,600 looked up again, twice, in full rows: duplicates pile up until they double the partition.
+    await resolution.putMany(
+      "home",
+      range(1, 6_600).map((n) => entry(n, now + HOUR)),
+    );
+    const withDuplicates = await rows();
+    expect(withDuplicates).toBeGreaterThan(afterFirstFold);
+    await resolution.putMany(
+      "home",
+      range(1, 6_600).map((n) => entry(n, now + 2 * HOUR, key(2_000_000 + n))),
+    );
+    expect(await rows()).toBeLessThanOrEqual(afterFirstFold);
+    const found = await resolution.getMany("home", [key(5)], now + 2 * HOUR);
+    expect(found.get(key(5))?.objectId).toBe(key(2_000_005));
+  });
+
   it("loses no entry when two runs of one tenant write the same buckets at once", async () => {
     const { resolution } = freshStores({ resolutionTtlMs: DAY });
     const now = Date.parse("2026-03-01T00:00:00.000Z");

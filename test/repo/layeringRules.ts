@@ -7,7 +7,7 @@ export const ENGINE = "shared/sync/";
 /** The engine's domain records and the ports (interfaces) it talks through; adapters implement them. */
 export const CORE = "shared/core/";
 /** Small helpers with no I/O that the engine and the core may use. */
-export const PURE_HELPERS: readonly string[] = ["shared/errors.ts", "shared/logger.ts"];
+export const PURE_HELPERS: readonly string[] = ["shared/errors.ts", "shared/logger.ts", "shared/eventLoop.ts"];
 /** Packages the engine and the core may use: no SDK, no settings, no I/O. */
 export const CORE_PACKAGES: readonly string[] = ["node:crypto", "zod"];
 /** One folder per technology the app talks to; putting two of them together is composing. */

@@ -11,7 +11,8 @@ describe("packing cache records into rows", () => {
       4_000,
       encode(10),
     );
-    expect(rows.map((r) => r.length / 10)).toEqual([4_000, 4_000, 1_001]);
+    expect(rows.map((r) => r.data.length / 10)).toEqual([4_000, 4_000, 1_001]);
+    expect(rows.map((r) => r.records)).toEqual([4_000, 4_000, 1_001]);
   });
 
   it("splits a row that would not fit one entity, so no record is dropped", () => {
@@ -21,8 +22,9 @@ describe("packing cache records into rows", () => {
       4_000,
       encode(200),
     );
-    expect(rows.every((r) => r.length <= ENTITY_BYTES)).toBe(true);
-    expect(rows.reduce((sum, r) => sum + r.length / 200, 0)).toBe(4_000);
+    expect(rows.every((r) => r.data.length <= ENTITY_BYTES)).toBe(true);
+    expect(rows.reduce((sum, r) => sum + r.data.length / 200, 0)).toBe(4_000);
+    expect(rows.reduce((sum, r) => sum + r.records, 0)).toBe(4_000);
   });
 
   it("refuses a single record larger than an entity instead of looping", () => {
