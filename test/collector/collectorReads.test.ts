@@ -1,55 +1,40 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildCollector, SOURCE_IDENTITY_FILE, type Collector } from "../../cli/commands/collectCommand.js";
-import type { ServeHandle } from "../../cli/commands/serveCommand.js";
+import { SOURCE_IDENTITY_FILE, type Collector } from "../../cli/commands/collectCommand.js";
 import type { Logger } from "../../shared/logger.js";
 import { silentLogger } from "../../shared/logger.js";
 import { systemClock, type Clock } from "../../shared/core/ports/clock.js";
-import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed, type DeviceFixture } from "../support/fixtures.js";
 import { groupBecomes as groupBecomesIn } from "../support/groupPolling.js";
-import { startPushedServe } from "../support/pushedServe.js";
+import { startLocalSite, type LocalSite } from "../support/localSite.js";
 
-let tenant: SimulatedTenant | undefined;
-let serve: ServeHandle | undefined;
-let dataDir: string | undefined;
+let site: LocalSite | undefined;
 
 afterEach(async () => {
-  await serve?.close();
-  await tenant?.close();
-  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
-  serve = undefined;
-  tenant = undefined;
-  dataDir = undefined;
+  await site?.close();
+  site = undefined;
 });
 
 async function world(devices: readonly DeviceFixture[], env: Record<string, string> = {}, others: readonly DeviceFixture[] = []) {
-  tenant = await startSimulatedTenant({ seed: scenarioSeed({ collection: devices, others }) });
-  dataDir = mkdtempSync(join(tmpdir(), "collection-sync-collector-reads-"));
-  serve = await startPushedServe(tenant, join(dataDir, "app"), env);
+  site = await startLocalSite(scenarioSeed({ collection: devices, others }), "pushed", env);
   const created = await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" });
   expect(created.status).toBe(201);
-  return { tenant, serve, collectorDir: join(dataDir, "collector") };
+  return site;
 }
 
 /** A collector process on the site's host: a new one per pass, sharing only its data folder (as a restart would). */
 function collector(options: { clock?: Clock; log?: Logger } = {}): Promise<Collector> {
-  if (tenant === undefined || serve === undefined || dataDir === undefined) throw new Error("world() first");
-  return buildCollector({
-    env: { ADMINSERVICE_URL: tenant.adminServiceUrl },
-    appUrl: serve.url,
+  if (site === undefined) throw new Error("world() first");
+  return site.collector({
     log: options.log ?? silentLogger,
-    name: "CM01",
     clock: options.clock ?? systemClock,
     appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 2 },
-    dataDir: join(dataDir, "collector"),
   });
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${serve?.url}/api${path}`, {
+  const response = await fetch(`${site?.serve.url}/api${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
   });
@@ -57,8 +42,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 }
 
 function groupBecomes(expected: (string | null)[], withinMs?: number): Promise<void> {
-  if (tenant === undefined) throw new Error("world() first");
-  return groupBecomesIn(tenant, GROUP_ID, expected, withinMs);
+  if (site === undefined) throw new Error("world() first");
+  return groupBecomesIn(site.tenant, GROUP_ID, expected, withinMs);
 }
 
 function recordingLogger(): Logger & { warnings: string[] } {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ScenarioFigures } from "../../bench/figures.js";
 import { percentile } from "../../bench/latencyScenario.js";
 import { judgePacingCell } from "../../bench/pacingScenario.js";
+import { judgeScaleScenario, type ScaleFigures } from "../../bench/scaleTargets.js";
 import { adminServiceBound, judgeTargets, median, unchangedTargets, type MeasuredScenarios } from "../../bench/targets.js";
 
 const base: ScenarioFigures = {
@@ -150,5 +151,70 @@ describe("S9 latency percentile", () => {
     expect(percentile(latencies, 0.95)).toBe(19_000);
     expect(percentile(latencies, 0.5)).toBe(10_000);
     expect(percentile([], 0.95)).toBe(0);
+  });
+});
+
+describe("S7 a 1,000,000-member collection", () => {
+  const MiB = 1024 * 1024;
+  const s7 = (figures: Partial<ScaleFigures> = {}): ScaleFigures => ({
+    mode: "adminservice",
+    members: 1_000_000,
+    change: 10_000,
+    firstSyncMs: 600_000,
+    firstStatus: "succeeded",
+    groupAfterFirst: 1_000_000,
+    changeMs: 20_000,
+    changeStatus: "succeeded",
+    changeGraphRequests: 61,
+    changeAdminServiceRequests: 1_680,
+    changeUploadBytes: 0,
+    appPeakRssMiB: 1_536,
+    collectorPeakRssMiB: null,
+    loopDelay: { p50: 12, p99: 250, max: 400, samples: 10_000 },
+    healthP99Ms: 80,
+    healthMaxMs: 500,
+    healthCalls: 2_000,
+    ...figures,
+  });
+  const missed = (f: ScaleFigures) =>
+    judgeScaleScenario(f)
+      .filter((t) => !t.holds)
+      .map((t) => t.name);
+
+  it("holds at the limits: the app in 1,536 MiB, p99 delay 250 ms, health answered within 500 ms, the change within S3's formulas", () => {
+    const targets = judgeScaleScenario(s7());
+    expect(targets.every((t) => t.holds)).toBe(true);
+    // 2 + ⌈10,000/400⌉ + ⌈10,000/300⌉ Graph and ⌈1,010,000/1,000⌉ + ⌈10,000/15⌉ + 3 AdminService requests
+    expect(targets.find((t) => t.name.includes("Graph requests"))?.limit).toBe(61);
+    expect(targets.find((t) => t.name.includes("AdminService requests"))?.limit).toBe(1_680);
+  });
+
+  it("misses each target on its own, named with the source mode", () => {
+    expect(missed(s7({ firstStatus: "failed" }))).toEqual(["S7 adminservice: first sync of 1000000 members succeeded, the group holds them all"]);
+    expect(missed(s7({ groupAfterFirst: 999_999 }))).toEqual(["S7 adminservice: first sync of 1000000 members succeeded, the group holds them all"]);
+    expect(missed(s7({ changeStatus: "rescheduled" }))).toEqual(["S7 adminservice: the 10000-member change succeeded"]);
+    expect(missed(s7({ appPeakRssMiB: 1_537 }))).toEqual(["S7 adminservice: app peak RSS (MiB)"]);
+    expect(missed(s7({ loopDelay: { p50: 12, p99: 251, max: 400, samples: 10_000 } }))).toEqual(["S7 adminservice: app event-loop delay p99 (ms)"]);
+    expect(missed(s7({ healthMaxMs: 501 }))).toEqual(["S7 adminservice: GET /api/health, slowest (ms)"]);
+    expect(missed(s7({ changeGraphRequests: 62 }))).toEqual(["S7 adminservice: change: Graph requests (2 + ⌈c/400⌉ + ⌈c/300⌉)"]);
+    expect(missed(s7({ changeAdminServiceRequests: 1_681 }))).toEqual(["S7 adminservice: change: AdminService requests (⌈N/1,000⌉ + ⌈c/15⌉ + 3)"]);
+  });
+
+  it("judges the collector's memory and the change's upload in pushed mode only", () => {
+    const pushed = (figures: Partial<ScaleFigures>) => s7({ mode: "pushed", collectorPeakRssMiB: 1_024, changeUploadBytes: 10 * MiB, ...figures });
+    expect(judgeScaleScenario(pushed({})).map((t) => [t.name, t.holds])).toEqual(
+      expect.arrayContaining([
+        ["S7 pushed: collector peak RSS (MiB)", true],
+        ["S7 pushed: change: upload (MiB, gzip)", true],
+      ]),
+    );
+    expect(missed(pushed({ collectorPeakRssMiB: 1_025 }))).toEqual(["S7 pushed: collector peak RSS (MiB)"]);
+    expect(missed(pushed({ changeUploadBytes: 10 * MiB + 1 }))).toEqual(["S7 pushed: change: upload (MiB, gzip)"]);
+    // A collector that never reported its memory does not pass for a small one.
+    expect(missed(pushed({ collectorPeakRssMiB: null }))).toEqual(["S7 pushed: collector peak RSS (MiB)"]);
+
+    const adminService = judgeScaleScenario(s7({ changeUploadBytes: 50 * MiB, collectorPeakRssMiB: 5_000 }));
+    expect(adminService.every((t) => t.holds)).toBe(true);
+    expect(adminService.some((t) => t.name.includes("collector") || t.name.includes("upload"))).toBe(false);
   });
 });
