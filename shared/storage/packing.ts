@@ -7,8 +7,45 @@
  */
 import { forEachSliced, SLICE, yieldToLoop } from "../eventLoop.js";
 
-/** Lower-case canonical GUIDs (what Graph returns) pack into 16 bytes; anything else is kept as a string. */
-const CANONICAL_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/*
+ * Lower-case canonical GUIDs (what Graph returns) pack into 16 bytes; anything else is kept as a string. A first
+ * sync of 1,000,000 members packs and unpacks a few million of them, so both directions work on character codes
+ * instead of a regular expression, `replace` and sliced hex strings.
+ */
+/** Where each byte's two hex digits start in the canonical form (dashes at 8, 13, 18 and 23). */
+const PAIRS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+/** Value of a lower-case hex digit by character code; -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) HEX_VALUE["0123456789abcdef".charCodeAt(digit)] = digit;
+/** Character codes of the two hex digits of each byte value. */
+const HEX_CODES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0")).map((pair) => [pair.charCodeAt(0), pair.charCodeAt(1)] as const);
+const GUID_TEXT = Buffer.alloc(36, "-");
+
+/** Writes a lower-case canonical GUID's 16 bytes at `at`; false when `value` is not one (then what was written is ignored). */
+function writeGuid(value: string, target: Buffer, at: number): boolean {
+  if (value.length !== 36 || value.charCodeAt(8) !== 45 || value.charCodeAt(13) !== 45 || value.charCodeAt(18) !== 45 || value.charCodeAt(23) !== 45) {
+    return false;
+  }
+  for (let i = 0; i < 16; i++) {
+    const from = PAIRS[i] as number;
+    const high = HEX_VALUE[value.charCodeAt(from)] ?? -1;
+    const low = HEX_VALUE[value.charCodeAt(from + 1)] ?? -1;
+    if (high < 0 || low < 0) return false;
+    target[at + i] = high * 16 + low;
+  }
+  return true;
+}
+
+/** The lower-case canonical GUID of the 16 bytes at `at`. */
+function readGuid(source: Uint8Array, at: number): string {
+  for (let i = 0; i < 16; i++) {
+    const [high, low] = HEX_CODES[source[at + i] as number] as readonly [number, number];
+    const to = PAIRS[i] as number;
+    GUID_TEXT[to] = high;
+    GUID_TEXT[to + 1] = low;
+  }
+  return GUID_TEXT.toString("latin1", 0, 36);
+}
 
 const TAG_NULL = 0;
 const TAG_GUID = 1;
@@ -43,11 +80,10 @@ export class ByteWriter {
     if (value === null) return this.byte(TAG_NULL);
     const token = tokens.indexOf(value);
     if (token >= 0) return this.byte(TAG_TOKEN_BASE + token);
-    if (CANONICAL_GUID.test(value)) {
-      this.reserve(17);
-      this.buffer[this.length++] = TAG_GUID;
-      this.buffer.write(value.replace(/-/g, ""), this.length, 16, "hex");
-      this.length += 16;
+    this.reserve(17);
+    if (writeGuid(value, this.buffer, this.length + 1)) {
+      this.buffer[this.length] = TAG_GUID;
+      this.length += 17;
       return;
     }
     const bytes = Buffer.from(value, "utf8");
@@ -100,9 +136,9 @@ export class ByteReader {
     if (tag === TAG_NULL) return null;
     if (tag === TAG_GUID) {
       this.need(16);
-      const hex = Buffer.from(this.buffer.buffer, this.buffer.byteOffset + this.offset, 16).toString("hex");
+      const guid = readGuid(this.buffer, this.offset);
       this.offset += 16;
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      return guid;
     }
     if (tag === TAG_STRING) {
       this.need(2);
