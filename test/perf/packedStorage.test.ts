@@ -8,7 +8,15 @@ const ids = (count: number) => Array.from({ length: count }, (_, i) => id(i));
 
 describe("packed ids", () => {
   it("stores a Graph object id in 17 bytes and gives back exactly what went in, odd ids included", () => {
-    const odd = ["Not-A-GUID", "D0000000-0000-4000-8000-00000000000A", "anne_fabrikam.com#EXT#@contoso.onmicrosoft.com", ""];
+    const odd = [
+      "Not-A-GUID",
+      "D0000000-0000-4000-8000-00000000000A",
+      "g0000000-0000-4000-8000-00000000000a",
+      "d00000000-000-4000-8000-00000000000a",
+      "d0000000-0000-4000-8000-00000000000é",
+      "anne_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+      "",
+    ];
     const packed = encodeIds([...ids(1_000), ...odd]);
 
     expect(decodeIds(packed)).toEqual(new Set([...ids(1_000), ...odd]));
