@@ -9,6 +9,7 @@ import { AdminServiceUrls } from "./adminServiceUrls.js";
 import { DEFAULT_IDENTITY_REFRESH, type IdentityRefreshPolicy } from "./identityRefresh.js";
 import { memberIdentities, type IdentityCacheUse, type MemberRef } from "./memberIdentities.js";
 import type { CollectionInfo, MembershipSource, MembershipSourceProvider, SourceDevice, SourceUser } from "../core/ports/membershipSource.js";
+import { forEachSliced } from "../eventLoop.js";
 import { confirmAbsent, defaultFilterBudget, lookupResources, type FilterBudget } from "./resourceLookup.js";
 import type { SourceIdentity, SourceIdentityCache } from "./sourceIdentityCache.js";
 
@@ -160,16 +161,19 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
       parseRows(memberSchema, rows, "SMS_FullCollectionMembership"),
     );
     const unique = new Map<number, (typeof members)[number]>();
-    for (const member of members) unique.set(member.ResourceID, member);
+    await forEachSliced(members, (member) => unique.set(member.ResourceID, member));
     rowCounts.set(collectionId.toUpperCase(), unique.size);
     const expected = Math.max(announced ?? 0, memberCount ?? 0);
     if (unique.size < expected) {
       throw new SourceReadError("truncated", `AdminService returned ${unique.size} members of ${collectionId} but announced ${expected}`);
     }
     // A user collection may also hold user groups (ResourceType 3): they are not users and cannot be synced as such.
-    return [...unique.values()]
-      .filter((m) => m.ResourceType === null || m.ResourceType === undefined || m.ResourceType === resourceType)
-      .map((m) => ({ resourceId: m.ResourceID, name: m.Name ?? "" }));
+    const refs: MemberRef[] = [];
+    await forEachSliced(unique.values(), (m) => {
+      if (m.ResourceType === null || m.ResourceType === undefined || m.ResourceType === resourceType)
+        refs.push({ resourceId: m.ResourceID, name: m.Name ?? "" });
+    });
+    return refs;
   }
 
   async function lookupSystems(members: readonly MemberRef[], checkedAt: number): Promise<SourceIdentity[]> {
@@ -239,12 +243,13 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
     async readDeviceMembers(collectionId) {
       const members = await readMembers(collectionId, SYSTEM);
       const identities = await memberIdentities("device", members, lookupSystems, cache);
-      return members
-        .map((m): SourceDevice => {
-          const identity = identities.get(m.resourceId);
-          return { resourceId: m.resourceId, name: identity?.name ?? m.name, entraDeviceId: identity?.entraId ?? null };
-        })
-        .sort(byResourceId);
+      const devices: SourceDevice[] = [];
+      await forEachSliced(members, (m) => {
+        const identity = identities.get(m.resourceId);
+        devices.push({ resourceId: m.resourceId, name: identity?.name ?? m.name, entraDeviceId: identity?.entraId ?? null });
+      });
+      // Pages come in ResourceID order from the provider, which the sort then only confirms (TimSort: one pass).
+      return devices.sort(byResourceId);
     },
 
     async readUserMembers(collectionId) {

@@ -1,5 +1,6 @@
 import type { IdentityRefreshPolicy } from "./identityRefresh.js";
 import { isDue } from "./identityRefresh.js";
+import { forEachSliced } from "../eventLoop.js";
 import type { SourceIdentity, SourceIdentityCache, SourceKind } from "./sourceIdentityCache.js";
 
 export interface MemberRef {
@@ -29,22 +30,16 @@ export async function memberIdentities(
   use: IdentityCacheUse | null,
 ): Promise<Map<number, SourceIdentity>> {
   const now = use?.now() ?? Date.now();
-  const known =
-    use === null
-      ? new Map<number, SourceIdentity>()
-      : await use.cache.getMany(
-          kind,
-          members.map((m) => m.resourceId),
-        );
-  const toLookUp =
-    use === null
-      ? members
-      : members.filter((m) => {
-          const identity = known.get(m.resourceId);
-          return identity === undefined || isDue(identity, now, use.refresh);
-        });
+  const ids: number[] = [];
+  await forEachSliced(members, (m) => ids.push(m.resourceId));
+  const known = use === null ? new Map<number, SourceIdentity>() : await use.cache.getMany(kind, ids);
+  const toLookUp: MemberRef[] = [];
+  await forEachSliced(members, (m) => {
+    const identity = known.get(m.resourceId);
+    if (use === null || identity === undefined || isDue(identity, now, use.refresh)) toLookUp.push(m);
+  });
   const fresh = toLookUp.length === 0 ? [] : await lookup(toLookUp, now);
   if (use !== null && fresh.length > 0) await use.cache.putMany(kind, fresh);
-  for (const identity of fresh) known.set(identity.resourceId, identity);
+  await forEachSliced(fresh, (identity) => known.set(identity.resourceId, identity));
   return known;
 }

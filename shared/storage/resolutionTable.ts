@@ -1,5 +1,6 @@
 import type { ResolutionCache, ResolutionEntry } from "../core/ports/resolutionCache.js";
 import { segmentStore } from "./packedSegments.js";
+import { forEachSliced } from "../eventLoop.js";
 import { ByteReader, ByteWriter } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 import { assertTableKey } from "./tableKeys.js";
@@ -33,11 +34,14 @@ export function createResolutionTable(table: LazyTable, ttlMs: number, notFoundT
     async getMany(tenant, keys, now) {
       const found = new Map<string, ResolutionEntry>();
       if (keys.length === 0) return found;
-      const stored = await segments.read(await table.ready(), partitionOf(tenant), new Set(keys.map((key) => key.toLowerCase())));
-      for (const key of keys) {
+      const wanted = new Set<string>();
+      await forEachSliced(keys, (key) => wanted.add(key.toLowerCase()));
+      const stored = await segments.read(await table.ready(), partitionOf(tenant), wanted);
+      wanted.clear();
+      await forEachSliced(keys, (key) => {
         const entry = stored.get(key.toLowerCase());
         if (entry !== undefined && fresh(entry, now)) found.set(key, entry.key === key ? entry : { ...entry, key });
-      }
+      });
       return found;
     },
 

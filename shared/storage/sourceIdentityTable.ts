@@ -1,5 +1,6 @@
 import { type SourceIdentity, type SourceIdentityCache, type SourceKind } from "../configmgr/sourceIdentityCache.js";
 import { segmentStore } from "./packedSegments.js";
+import { forEachSliced } from "../eventLoop.js";
 import { ByteReader, ByteWriter } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 
@@ -23,7 +24,9 @@ export function createSourceIdentityTable(table: LazyTable, options: SourceIdent
   return {
     async getMany(kind, resourceIds) {
       if (resourceIds.length === 0) return new Map();
-      return segments.read(await table.ready(), partitionOf(kind), new Set(resourceIds));
+      const wanted = new Set<number>();
+      await forEachSliced(resourceIds, (id) => wanted.add(id));
+      return segments.read(await table.ready(), partitionOf(kind), wanted);
     },
 
     async putMany(kind, identities) {

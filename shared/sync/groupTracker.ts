@@ -13,6 +13,7 @@
  * `foreignChange`, so the next tick does not skip.
  */
 import { PermanentSyncError, ensureError } from "../errors.js";
+import { forEachSliced } from "../eventLoop.js";
 import type { Directory, MemberChange, MemberKind } from "../core/ports/directory.js";
 import type { Logger } from "../logger.js";
 import type { GroupSnapshot, MemberSnapshotStore } from "../core/ports/mappingState.js";
@@ -89,7 +90,7 @@ export class GroupTracker {
     }
     const ids = await this.quietly(() => store.read(this.options.mappingKey, snapshot.generation, snapshot.count), null);
     if (ids === null) return { unchanged: false, checkGroup: true };
-    const changed = applyChanges(ids, changes.changes);
+    const changed = await applyChanges(ids, changes.changes);
     const fresh = this.options.now() - snapshot.fullReadAt < this.options.refreshAfterMs;
     // An old snapshot still answers "unchanged?", but a run that goes on reads the group in full once.
     if (fresh) this.current = { ids, token: changes.token, fullReadAt: snapshot.fullReadAt };
@@ -120,10 +121,10 @@ export class GroupTracker {
     // Planning is done with these ids: they are brought forward in place (no copy of a 100,000-member set).
     const ids = before.ids;
     const size = ids.size;
-    for (const id of added) ids.add(id);
+    await forEachSliced(added, (id) => ids.add(id));
     const grew = ids.size !== size;
     let shrank = false;
-    for (const id of removed) shrank = ids.delete(id) || shrank;
+    await forEachSliced(removed, (id) => (shrank = ids.delete(id) || shrank));
     if (grew || shrank) this.dirty = true;
     const { directory, groupId, kind } = this.options;
     const token = before.token;
@@ -136,7 +137,7 @@ export class GroupTracker {
       this.after = { ids, token: null, fullReadAt: before.fullReadAt };
       return;
     }
-    this.foreign = applyChanges(ids, changes.changes) || changes.groupChanged;
+    this.foreign = (await applyChanges(ids, changes.changes)) || changes.groupChanged;
     if (this.foreign) this.dirty = true;
     this.after = { ids, token: changes.token, fullReadAt: before.fullReadAt };
   }
@@ -185,15 +186,15 @@ export class GroupTracker {
   }
 }
 
-/** Applies changes in order; true when any of them changed the set. */
-function applyChanges(ids: Set<string>, changes: readonly MemberChange[]): boolean {
+/** Applies changes in order (a million after a first sync's writes, so sliced); true when any of them changed the set. */
+async function applyChanges(ids: Set<string>, changes: readonly MemberChange[]): Promise<boolean> {
   let changed = false;
-  for (const change of changes) {
+  await forEachSliced(changes, (change) => {
     if (change.removed) changed = ids.delete(change.id) || changed;
     else if (!ids.has(change.id)) {
       ids.add(change.id);
       changed = true;
     }
-  }
+  });
   return changed;
 }

@@ -32,18 +32,22 @@ export class MemberReport {
   }
 
   /** Object ids of rows without a name (members the collection does not hold: removals, hand-added members). */
-  unnamed(): string[] {
+  async unnamed(): Promise<string[]> {
     const ids = new Set<string>();
-    for (const entry of this.entries) if (entry.name === null && entry.objectId !== null) ids.add(entry.objectId);
+    await forEachSliced(this.entries, (entry) => {
+      if (entry.name === null && entry.objectId !== null) ids.add(entry.objectId);
+    });
     return [...ids];
   }
 
   /** Fills in the names Entra gave for unnamed rows (device displayName, user UPN). */
-  name(names: ReadonlyMap<string, string>): void {
-    for (const [index, entry] of this.entries.entries()) {
+  async name(names: ReadonlyMap<string, string>): Promise<void> {
+    if (names.size === 0) return;
+    await forEachSliced(this.entries.keys(), (index) => {
+      const entry = this.entries[index] as MemberReportEntry;
       const name = entry.name === null && entry.objectId !== null ? names.get(entry.objectId) : undefined;
       if (name !== undefined) this.entries[index] = { ...entry, name };
-    }
+    });
   }
 
   private describe(objectId: string): Pick<MemberReportEntry, "resourceId" | "name" | "entraId"> {

@@ -12,10 +12,10 @@ export const NAME_LOOKUP_LIMIT = 10_000;
  * shared budget). A failure costs the names only, never the run: it is logged and the rows keep their ids.
  */
 export async function nameUnnamedMembers(ctx: RunContext): Promise<void> {
-  const ids = ctx.record.report.unnamed().slice(0, NAME_LOOKUP_LIMIT);
+  const ids = (await ctx.record.report.unnamed()).slice(0, NAME_LOOKUP_LIMIT);
   if (ids.length === 0) return;
   try {
-    ctx.record.report.name(await ctx.directory.nameMembers(ids, ctx.mapping.memberType));
+    await ctx.record.report.name(await ctx.directory.nameMembers(ids, ctx.mapping.memberType));
   } catch (error) {
     ctx.deps.log.warn("Could not name the members leaving the group; the report lists them by object id", {
       mappingKey: mappingKeyOf(ctx.mapping),

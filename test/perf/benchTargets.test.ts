@@ -194,7 +194,9 @@ describe("S7 a 1,000,000-member collection", () => {
     expect(missed(s7({ groupAfterFirst: 999_999 }))).toEqual(["S7 adminservice: first sync of 1000000 members succeeded, the group holds them all"]);
     expect(missed(s7({ changeStatus: "rescheduled" }))).toEqual(["S7 adminservice: the 10000-member change succeeded"]);
     expect(missed(s7({ appPeakRssMiB: 1_537 }))).toEqual(["S7 adminservice: app peak RSS (MiB)"]);
-    expect(missed(s7({ loopDelay: { p50: 12, p99: 251, max: 400, samples: 10_000, heapMiB: 900 } }))).toEqual(["S7 adminservice: app event-loop delay p99 (ms)"]);
+    expect(missed(s7({ loopDelay: { p50: 12, p99: 251, max: 400, samples: 10_000, heapMiB: 900 } }))).toEqual([
+      "S7 adminservice: app event-loop delay p99 (ms)",
+    ]);
     expect(missed(s7({ healthMaxMs: 501 }))).toEqual(["S7 adminservice: GET /api/health, slowest (ms)"]);
     expect(missed(s7({ changeGraphRequests: 62 }))).toEqual(["S7 adminservice: change: Graph requests (2 + ⌈c/400⌉ + ⌈c/300⌉)"]);
     expect(missed(s7({ changeAdminServiceRequests: 1_681 }))).toEqual(["S7 adminservice: change: AdminService requests (⌈N/1,000⌉ + ⌈c/15⌉ + 3)"]);
