@@ -68,7 +68,11 @@ export async function addMembers(deps: WriteDeps, groupId: string, objectIds: re
     request: {
       method: "PATCH",
       path: `/groups/${segment(groupId)}`,
-      body: { "members@odata.bind": ids.map((id) => `${directoryObjects}${segment(id)}`) },
+      // Made when the batch is sent, not when the job is planned: a first sync of 1,000,000 members would
+      // otherwise hold a million ~100-character reference URLs from the start of its writes to their end.
+      get body() {
+        return { "members@odata.bind": ids.map((id) => `${directoryObjects}${segment(id)}`) };
+      },
       kind: "write",
     },
   });
