@@ -15,8 +15,12 @@ export interface SourceIdentityFileOptions {
   readonly log: Logger;
 }
 
-/** 500,000 identities are ~40 MB of JSON: five collections of 100,000 without letting a folder grow unbounded. */
-const DEFAULT_MAX_IDENTITIES = 500_000;
+/**
+ * 2,000,000 identities (~160 MB of JSON) hold the largest hierarchy ConfigMgr supports (825,000 devices) with its
+ * users: a cap below a site's mapped members would forget some on every pass and look them up again (bench S7: a
+ * 1,000,000-member collection under the earlier 500,000 cost ~1,000 extra AdminService requests per pass).
+ */
+const DEFAULT_MAX_IDENTITIES = 2_000_000;
 const FORMAT_VERSION = 1;
 
 /** One identity as a row: [resourceId, name, entraId, userPrincipalName, checkedAt] (a third of the keyed size). */
