@@ -185,8 +185,10 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
       members.map((m) => m.resourceId),
       site.filters,
       count,
+      (answer) => parseRows(systemSchema, answer, "SMS_R_System"),
     );
-    const systems = new Map(parseRows(systemSchema, rows, "SMS_R_System").map((s) => [s.ResourceID, s]));
+    const systems = new Map<number, (typeof rows)[number]>();
+    await forEachSliced(rows, (system) => systems.set(system.ResourceID, system));
     // A member without a system record (an "Unknown Computer" in All Systems) has no Entra identity to sync.
     await confirmAbsent(
       http,
@@ -195,15 +197,18 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
       members.filter((m) => !systems.has(m.resourceId)).map((m) => m.resourceId),
       count,
     );
-    return members.map((m) => {
+    const identities: SourceIdentity[] = [];
+    await forEachSliced(members, (m) => {
       const system = systems.get(m.resourceId);
-      return { resourceId: m.resourceId, name: system?.Name ?? m.name, entraId: entraId(system?.AADDeviceID), userPrincipalName: null, checkedAt };
+      identities.push({ resourceId: m.resourceId, name: system?.Name ?? m.name, entraId: entraId(system?.AADDeviceID), userPrincipalName: null, checkedAt });
     });
+    return identities;
   }
 
-  async function lookupUserRows(ids: number[]): Promise<unknown[]> {
+  async function lookupUserRows(ids: number[]): Promise<z.infer<typeof userSchema>[]> {
     const select = ["ResourceID", "Name", "UserPrincipalName"];
-    const lookup = (columns: string[]) => lookupResources(http, urls, "SMS_R_User", columns, ids, site.filters, count);
+    const lookup = (columns: string[]) =>
+      lookupResources(http, urls, "SMS_R_User", columns, ids, site.filters, count, (answer) => parseRows(userSchema, answer, "SMS_R_User"));
     if (!site.userHasAadUserId) return lookup(select);
     try {
       return await lookup([...select, "AADUserID"]);
@@ -216,7 +221,8 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
 
   async function lookupUsers(members: readonly MemberRef[], checkedAt: number): Promise<SourceIdentity[]> {
     const rows = await lookupUserRows(members.map((m) => m.resourceId));
-    const users = new Map(parseRows(userSchema, rows, "SMS_R_User").map((u) => [u.ResourceID, u]));
+    const users = new Map<number, (typeof rows)[number]>();
+    await forEachSliced(rows, (user) => users.set(user.ResourceID, user));
     await confirmAbsent(
       http,
       urls,
@@ -224,16 +230,18 @@ function openView(http: AdminServiceHttp, urls: AdminServiceUrls, pageSize: numb
       members.filter((m) => !users.has(m.resourceId)).map((m) => m.resourceId),
       count,
     );
-    return members.map((m) => {
+    const identities: SourceIdentity[] = [];
+    await forEachSliced(members, (m) => {
       const user = users.get(m.resourceId);
-      return {
+      identities.push({
         resourceId: m.resourceId,
         name: user?.Name ?? m.name,
         entraId: entraId(user?.AADUserID),
         userPrincipalName: nonEmpty(user?.UserPrincipalName),
         checkedAt,
-      };
+      });
     });
+    return identities;
   }
 
   return {

@@ -30,7 +30,7 @@ export function defaultFilterBudget(): FilterBudget {
  * A 400 about the node count (a site with a lower MaxNodeCount) halves the budget and retries that chain in
  * smaller pieces instead of failing the run; any other failure fails the read.
  */
-export async function lookupResources(
+export async function lookupResources<T = unknown>(
   http: AdminServiceHttp,
   urls: AdminServiceUrls,
   wmiClass: DiscoveryClass,
@@ -38,13 +38,15 @@ export async function lookupResources(
   ids: readonly number[],
   budget: FilterBudget,
   onAttempt: () => void,
-): Promise<unknown[]> {
+  convert?: (rows: unknown[]) => T[],
+): Promise<T[]> {
   for (const id of ids) {
     if (!Number.isSafeInteger(id)) throw new SourceReadError("bad-response", `AdminService returned a resource id that is not an integer: ${String(id)}`);
   }
-  const readChain = async (chain: LookupChain): Promise<unknown[]> => {
+  // Each answer is converted as it arrives (a first read of 1,000,000 members never holds all raw rows at once).
+  const readChain = async (chain: LookupChain): Promise<T[]> => {
     try {
-      const { rows } = await readAllRows(http, urls, urls.resources(wmiClass, select, chain.filter), LOOKUP_ROWS, onAttempt);
+      const { rows } = await readAllRows(http, urls, urls.resources(wmiClass, select, chain.filter), LOOKUP_ROWS, onAttempt, undefined, convert);
       return rows;
     } catch (error) {
       if (!(error instanceof AdminServiceStatusError) || error.status !== 400 || !isNodeLimitMessage(error.message) || chain.ids.length <= 1) throw error;
