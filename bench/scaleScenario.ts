@@ -39,7 +39,7 @@ export async function runScaleScenario(options: BenchOptions, progress: (message
       `S7 ${f.mode} (${f.members.toLocaleString("en")} members, +${f.change.toLocaleString("en")}, Graph budget ×${options.scaleThrottle}): first sync ${seconds(f.firstSyncMs)} ` +
       `(${f.firstStatus}), change ${seconds(f.changeMs)} (${f.changeStatus}; ${f.changeGraphRequests} Graph and ${f.changeAdminServiceRequests} AdminService requests` +
       `${f.mode === "pushed" ? `, upload ${(f.changeUploadBytes / 1024).toFixed(0)} KiB` : ""}); app peak RSS ${f.appPeakRssMiB.toFixed(0)} MiB (V8 heap in use at most ${f.loopDelay.heapMiB} MiB)` +
-      `${f.collectorPeakRssMiB === null ? "" : `, collector ${f.collectorPeakRssMiB.toFixed(0)} MiB`}; event-loop delay p99 ${f.loopDelay.p99} ms (max ${f.loopDelay.max} ms); ` +
+      `${f.collectorPeakRssMiB === null ? "" : `, collector ${f.collectorPeakRssMiB.toFixed(0)} MiB`}; event-loop delay p99 ${f.loopDelay.p99} ms (max ${f.loopDelay.max} ms; longest GC pause ${f.loopDelay.gcMaxMs} ms); ` +
       `GET /api/health p99 ${f.healthP99Ms.toFixed(0)} ms, slowest ${f.healthMaxMs.toFixed(0)} ms over ${f.healthCalls} calls.`,
   );
   return { figures, targets, notes };
@@ -163,6 +163,7 @@ function mergeDelays(a: LoopDelay, b: LoopDelay): LoopDelay {
     max: Math.max(a.max, b.max),
     samples: a.samples + b.samples,
     heapMiB: Math.max(a.heapMiB, b.heapMiB),
+    gcMaxMs: Math.max(a.gcMaxMs, b.gcMaxMs),
   };
 }
 

@@ -5,7 +5,7 @@
  * "close". The timer is off, so only the syncs a scenario asks for run; the store is the bench's Azurite
  * (TABLES_CONNECTION).
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { startServe } from "../cli/commands/serveCommand.js";
 import { consoleLogger, silentLogger } from "../shared/logger.js";
 
@@ -17,6 +17,8 @@ export interface LoopDelay {
   readonly samples: number;
   /** The V8 heap's peak use over the same time (live objects and garbage not yet collected), MiB. */
   readonly heapMiB: number;
+  /** The longest garbage-collection pause over the same time (ms): what of the delay the collector caused. */
+  readonly gcMaxMs: number;
 }
 
 async function main(): Promise<void> {
@@ -32,6 +34,10 @@ async function main(): Promise<void> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let heapPeak = 0;
+  let gcMax = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMax = Math.max(gcMax, entry.duration);
+  }).observe({ entryTypes: ["gc"] });
   setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 100).unref();
   process.send?.({ url: handle.url, pid: process.pid });
   process.on("message", (message) => {
@@ -44,9 +50,11 @@ async function main(): Promise<void> {
         max: ms(delay.max),
         samples: delay.count,
         heapMiB: Math.round(heapPeak / 1_048_576),
+        gcMaxMs: Math.round(gcMax),
       };
       delay.reset();
       heapPeak = 0;
+      gcMax = 0;
       process.send?.({ loopDelay });
     }
   });

@@ -5,6 +5,7 @@
  * which wants Directory.Read.All and may leave accountEnabled out) — and one enumeration of all devices when so
  * many are wanted that reading the whole list is cheaper.
  */
+import { forEachSliced } from "../eventLoop.js";
 import { z } from "zod";
 import type { DirectoryDevice, DirectoryUser, MemberKind, TrustType } from "../core/ports/directory.js";
 import type { SubRequest } from "./batch.js";
@@ -57,17 +58,17 @@ function toUser(value: unknown): DirectoryUser | null {
  * lower-case form (nearly all: ConfigMgr's ids are lower-cased before they get here) is kept as a bare string,
  * so a million keys do not cost a million one-element arrays.
  */
-function keysByLower(keys: readonly string[]): Map<string, string | string[]> {
+async function keysByLower(keys: readonly string[]): Promise<Map<string, string | string[]>> {
   const out = new Map<string, string | string[]>();
-  for (const key of keys) {
-    if (key.trim() === "") continue;
+  await forEachSliced(keys, (key) => {
+    if (key.trim() === "") return;
     const lower = key.toLowerCase();
     const held = out.get(lower);
     if (held === undefined) out.set(lower, key);
     else if (typeof held === "string") {
       if (held !== key) out.set(lower, [held, key]);
     } else if (!held.includes(key)) held.push(key);
-  }
+  });
   return out;
 }
 
@@ -87,7 +88,7 @@ export async function findDevicesByDeviceId(
   deviceIds: readonly string[],
   options: DeviceLookupOptions,
 ): Promise<Map<string, DirectoryDevice>> {
-  const wanted = keysByLower(deviceIds);
+  const wanted = await keysByLower(deviceIds);
   const found = new Map<string, DirectoryDevice>();
   const take = (value: unknown) => {
     const device = toDevice(value);
@@ -107,12 +108,12 @@ export async function findDevicesByDeviceId(
     }));
     await batchedReads(context, requests, "look up devices", (page) => page.value.forEach(take));
   }
-  return byOriginalKeys(wanted, found);
+  return await byOriginalKeys(wanted, found);
 }
 
 /** Keys containing `@` are userPrincipalNames, the rest object ids. */
 export async function findUsers(context: GraphContext, keys: readonly string[]): Promise<Map<string, DirectoryUser>> {
-  const wanted = keysByLower(keys);
+  const wanted = await keysByLower(keys);
   const upns = [...wanted.keys()].filter((k) => k.includes("@"));
   const ids = [...wanted.keys()].filter((k) => !k.includes("@"));
   const found = new Map<string, DirectoryUser>();
@@ -135,7 +136,7 @@ export async function findUsers(context: GraphContext, keys: readonly string[]):
       takeBy("userPrincipalName")(value);
     }),
   );
-  return byOriginalKeys(wanted, found);
+  return await byOriginalKeys(wanted, found);
 }
 
 const namedSchema = z.object({ id: z.string(), displayName: z.string().nullish(), userPrincipalName: z.string().nullish() });
@@ -145,7 +146,7 @@ const namedSchema = z.object({ id: z.string(), displayName: z.string().nullish()
  * ids per request inside `$batch` — the permissions the app holds already cover both (docs/service-facts.md).
  */
 export async function nameMembers(context: GraphContext, objectIds: readonly string[], kind: MemberKind): Promise<Map<string, string>> {
-  const wanted = keysByLower(objectIds);
+  const wanted = await keysByLower(objectIds);
   const [collection, select] = kind === "device" ? ["devices", "id,displayName"] : ["users", "id,userPrincipalName"];
   const found = new Map<string, string>();
   const requests = chunk([...wanted.keys()], IN_LIMIT).map((values) => ({
@@ -161,16 +162,16 @@ export async function nameMembers(context: GraphContext, objectIds: readonly str
       if (name !== null && name !== undefined && name !== "") found.set(parsed.data.id.toLowerCase(), name);
     }),
   );
-  return byOriginalKeys(wanted, found);
+  return await byOriginalKeys(wanted, found);
 }
 
-function byOriginalKeys<T>(wanted: Map<string, string | string[]>, found: Map<string, T>): Map<string, T> {
+async function byOriginalKeys<T>(wanted: Map<string, string | string[]>, found: Map<string, T>): Promise<Map<string, T>> {
   const out = new Map<string, T>();
-  for (const [lower, value] of found) {
+  await forEachSliced(found, ([lower, value]) => {
     const keys = wanted.get(lower);
     if (typeof keys === "string") out.set(keys, value);
     else for (const key of keys ?? []) out.set(key, value);
-  }
+  });
   return out;
 }
 

@@ -8,6 +8,7 @@
  * Errors that belong to the group (dynamic, synced, mail-enabled, deleted, no permission) stop the whole call as a
  * PermanentSyncError instead of failing member by member.
  */
+import { forEachSliced } from "../eventLoop.js";
 import { PermanentSyncError } from "../errors.js";
 import type { GroupInfo, MemberFailure, MemberWriteResult, WriteOptions } from "../core/ports/directory.js";
 import type { SubRequest } from "./batch.js";
@@ -129,7 +130,7 @@ async function write(deps: WriteDeps, groupId: string, objectIds: readonly strin
   const failed: MemberFailure[] = objectIds
     .filter((id) => id.trim() === "")
     .map((id) => failure(id, 400, { code: "InvalidObjectId", message: "An empty object id cannot be a member." }));
-  const jobs = chunk(unique(objectIds), plan.perRequest).map((ids) => makeJob(ids));
+  const jobs = chunk(await unique(objectIds), plan.perRequest).map((ids) => makeJob(ids));
   let group: Promise<GroupInfo | null> | null = null;
   const readGroupOnce = () => (group ??= deps.getGroup(groupId));
 
@@ -235,15 +236,15 @@ function halves(ids: readonly string[]): string[][] {
   return [ids.slice(0, middle), ids.slice(middle)];
 }
 
-/** Each id once (ids compare without case); the first spelling is kept. */
-function unique(ids: readonly string[]): string[] {
+/** Each id once (ids compare without case; the first spelling is kept), blanks left out; sliced, as a first sync writes a million. */
+async function unique(ids: readonly string[]): Promise<string[]> {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const id of ids) {
+  await forEachSliced(ids, (id) => {
     const key = id.toLowerCase();
-    if (id.trim() === "" || seen.has(key)) continue;
+    if (id.trim() === "" || seen.has(key)) return;
     seen.add(key);
     out.push(id);
-  }
+  });
   return out;
 }

@@ -1,8 +1,9 @@
 import type { Ledger } from "../core/ports/ledger.js";
-import { byBucket, deleteBuckets, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
+import { bucketOf, deleteBuckets, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
 import { decodeIds, decodeManyIds, encodeIds } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
-import { assertTableKey, assertTableKeys } from "./tableKeys.js";
+import { assertTableKey } from "./tableKeys.js";
+import { forEachSliced } from "../eventLoop.js";
 
 /** 256 buckets per mapping: 100,000 members are ~6 KB per bucket; a bucket fills past ~9 million members. */
 const LAYOUT: BucketLayout = { buckets: 256, scanAbove: 32 };
@@ -17,9 +18,16 @@ const LAYOUT: BucketLayout = { buckets: 256, scanAbove: 32 };
 export function createLedgerTable(table: LazyTable): Ledger {
   async function change(mappingKey: string, objectIds: readonly string[], apply: (ids: Set<string>, wanted: readonly string[]) => void): Promise<void> {
     const partitionKey = assertTableKey(mappingKey, "mappingKey");
-    const ids = assertTableKeys(objectIds, "member object id");
-    if (ids.length === 0) return;
-    const wanted = byBucket(ids, (id) => id, LAYOUT.buckets);
+    if (objectIds.length === 0) return;
+    // Every id is checked before anything is written; sliced, as a first sync records a million.
+    const wanted = new Map<number, string[]>();
+    await forEachSliced(objectIds, (value) => {
+      const id = assertTableKey(value, "member object id");
+      const bucket = bucketOf(id, LAYOUT.buckets);
+      const list = wanted.get(bucket);
+      if (list === undefined) wanted.set(bucket, [id]);
+      else list.push(id);
+    });
     const client = await table.ready();
     await updateBuckets(client, partitionKey, wanted.keys(), (bucket, current) => {
       const members = current === null ? new Set<string>() : decodeIds(current);

@@ -170,7 +170,7 @@ describe("S7 a 1,000,000-member collection", () => {
     changeUploadBytes: 0,
     appPeakRssMiB: 1_536,
     collectorPeakRssMiB: null,
-    loopDelay: { p50: 12, p99: 250, max: 400, samples: 10_000, heapMiB: 900 },
+    loopDelay: { p50: 12, p99: 250, max: 400, samples: 10_000, heapMiB: 900, gcMaxMs: 80 },
     healthP99Ms: 80,
     healthMaxMs: 500,
     healthCalls: 2_000,
@@ -194,7 +194,7 @@ describe("S7 a 1,000,000-member collection", () => {
     expect(missed(s7({ groupAfterFirst: 999_999 }))).toEqual(["S7 adminservice: first sync of 1000000 members succeeded, the group holds them all"]);
     expect(missed(s7({ changeStatus: "rescheduled" }))).toEqual(["S7 adminservice: the 10000-member change succeeded"]);
     expect(missed(s7({ appPeakRssMiB: 1_537 }))).toEqual(["S7 adminservice: app peak RSS (MiB)"]);
-    expect(missed(s7({ loopDelay: { p50: 12, p99: 251, max: 400, samples: 10_000, heapMiB: 900 } }))).toEqual([
+    expect(missed(s7({ loopDelay: { p50: 12, p99: 251, max: 400, samples: 10_000, heapMiB: 900, gcMaxMs: 80 } }))).toEqual([
       "S7 adminservice: app event-loop delay p99 (ms)",
     ]);
     expect(missed(s7({ healthMaxMs: 501 }))).toEqual(["S7 adminservice: GET /api/health, slowest (ms)"]);
