@@ -14,6 +14,7 @@ import pMap from "p-map";
 import { deleteRowIfPresent, TRANSACTION_LIMIT } from "./tableBatches.js";
 import { tableStatus } from "./tableErrors.js";
 import { PACKED_PAGE_SIZE, readAllEntities } from "./tablePaging.js";
+import { yieldToLoop } from "../eventLoop.js";
 
 const ROW_PREFIX = "bucket-";
 /** RowKeys of buckets sort between these two ('.' follows '-'). */
@@ -160,6 +161,8 @@ async function createMissing(
   const creates: { bucket: number; data: Buffer }[] = [];
   for (const bucket of touched) {
     if (prefetched.has(bucket)) continue;
+    // A first sync's million members fill 256 buckets: a turn of the event loop between two.
+    await yieldToLoop();
     const data = change(bucket, null);
     if (data !== null) creates.push({ bucket, data });
   }

@@ -48,11 +48,14 @@ export function createResolutionTable(table: LazyTable, ttlMs: number, notFoundT
     async putMany(tenant, entries) {
       const partitionKey = partitionOf(tenant);
       if (entries.length === 0) return;
-      await segments.append(
-        await table.ready(),
-        partitionKey,
-        entries.map((e) => ({ ...e, key: e.key.toLowerCase() })),
-      );
+      // Keys come lower-cased from the engine: an entry is copied only when its key is not (sliced: a first
+      // sync remembers a million).
+      const lowered: ResolutionEntry[] = [];
+      await forEachSliced(entries, (e) => {
+        const key = e.key.toLowerCase();
+        lowered.push(key === e.key ? e : { ...e, key });
+      });
+      await segments.append(await table.ready(), partitionKey, lowered);
     },
   };
 }

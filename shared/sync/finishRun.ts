@@ -40,9 +40,11 @@ export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<Sync
 async function notifyStateChange(ctx: RunContext, saved: MappingState, run: SyncRun): Promise<void> {
   const { notifier } = ctx.deps;
   if (notifier === undefined || !ctx.mapping.notify) return;
-  const heldBack = ctx.record.report.entries
-    .filter((entry) => entry.outcome === "held-back")
-    .slice(0, HELD_BACK_NAMED)
-    .map((entry) => entry.name ?? entry.objectId ?? "?");
+  // The first few only: the report of a first sync holds a million entries.
+  const heldBack: string[] = [];
+  for (const entry of ctx.record.report.entries) {
+    if (heldBack.length === HELD_BACK_NAMED) break;
+    if (entry.outcome === "held-back") heldBack.push(entry.name ?? entry.objectId ?? "?");
+  }
   await notifier.stateChanged({ before: ctx.state, after: saved, run, mapping: ctx.mapping, heldBack });
 }
