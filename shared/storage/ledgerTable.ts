@@ -1,9 +1,9 @@
 import type { Ledger } from "../core/ports/ledger.js";
 import { bucketOf, deleteBuckets, readBuckets, updateBuckets, type BucketLayout } from "./packedBuckets.js";
-import { decodeIds, decodeManyIds, encodeIds } from "./packing.js";
+import { decodeIds, encodeIds } from "./packing.js";
 import type { LazyTable } from "./tableAccess.js";
 import { assertTableKey } from "./tableKeys.js";
-import { forEachSliced } from "../eventLoop.js";
+import { forEachSliced, yieldToLoop } from "../eventLoop.js";
 
 /** 256 buckets per mapping: 100,000 members are ~6 KB per bucket; a bucket fills past ~9 million members. */
 const LAYOUT: BucketLayout = { buckets: 256, scanAbove: 32 };
@@ -44,7 +44,12 @@ export function createLedgerTable(table: LazyTable): Ledger {
       const partitionKey = assertTableKey(mappingKey, "mappingKey");
       const client = await table.ready();
       const members = new Set<string>();
-      for (const data of (await readBuckets(client, partitionKey, "all", LAYOUT)).values()) await decodeManyIds(data, members);
+      // A bucket holds a few thousand ids, fewer than a slice: the event loop gets its turn between buckets
+      // (a million-member ledger decoded in one go held it for over a second).
+      for (const data of (await readBuckets(client, partitionKey, "all", LAYOUT)).values()) {
+        await yieldToLoop();
+        decodeIds(data, members);
+      }
       return members;
     },
 
