@@ -2,6 +2,7 @@ import { promisify } from "node:util";
 import { gunzip, gzip, constants as zlibConstants } from "node:zlib";
 import { z } from "zod";
 import { collectionIdSchema, guidSchema } from "../core/ids.js";
+import { SLICE, yieldToLoop } from "../eventLoop.js";
 import { parseSourceTime } from "./sourceTime.js";
 import { SNAPSHOT_LIMITS, type PartSummary, type SnapshotMember, type SnapshotMemberType } from "./snapshot.js";
 
@@ -46,25 +47,95 @@ const partHead = {
     .min(0)
     .max(SNAPSHOT_LIMITS.parts - 1),
 };
-const membersOf = <T extends z.ZodType<{ resourceId: number }>>(member: T) =>
+/** One member type's part; `members` checks the member list (in full, or only its length: see `partShellSchema`). */
+const partOf = <K extends SnapshotMemberType, M extends z.ZodType>(memberType: K, members: M) =>
+  z.object({ ...partHead, memberType: z.literal(memberType), members }).strict();
+const memberList = <T extends z.ZodType>(member: T) =>
   z
     .array(member)
     .min(1, "a part holds at least one member (an empty collection commits 0 parts)")
-    .max(SNAPSHOT_LIMITS.membersPerPart, `a part holds at most ${SNAPSHOT_LIMITS.membersPerPart} members`)
-    .superRefine((members, ctx) => {
-      for (let i = 1; i < members.length; i++) {
-        if ((members[i] as { resourceId: number }).resourceId <= (members[i - 1] as { resourceId: number }).resourceId) {
-          ctx.addIssue({ code: "custom", path: [i, "resourceId"], message: "members must be sorted by resourceId, each once" });
-          return;
-        }
-      }
-    });
+    .max(SNAPSHOT_LIMITS.membersPerPart, `a part holds at most ${SNAPSHOT_LIMITS.membersPerPart} members`);
 
-export const partSchema = z.discriminatedUnion("memberType", [
-  z.object({ ...partHead, memberType: z.literal("device"), members: membersOf(deviceSchema) }).strict(),
-  z.object({ ...partHead, memberType: z.literal("user"), members: membersOf(userSchema) }).strict(),
-]);
+const UNSORTED = "members must be sorted by resourceId, each once";
+/** The index of the first member not above the one before it, or -1 when all are sorted and unique. */
+function firstUnsorted(members: readonly { resourceId: number }[]): number {
+  for (let i = 1; i < members.length; i++) {
+    if ((members[i] as { resourceId: number }).resourceId <= (members[i - 1] as { resourceId: number }).resourceId) return i;
+  }
+  return -1;
+}
+const sortedMembers = <T extends z.ZodType<{ resourceId: number }>>(member: T) =>
+  memberList(member).superRefine((members, ctx) => {
+    const at = firstUnsorted(members);
+    if (at >= 0) ctx.addIssue({ code: "custom", path: [at, "resourceId"], message: UNSORTED });
+  });
+
+/** A part as the wire format defines it (docs/api.md "Snapshots"). `decodePart` checks the same, in slices. */
+export const partSchema = z.discriminatedUnion("memberType", [partOf("device", sortedMembers(deviceSchema)), partOf("user", sortedMembers(userSchema))]);
 export type SnapshotPart = z.output<typeof partSchema>;
+
+/**
+ * `partSchema` with each member left unchecked but the list's length: checked at once. The members themselves are
+ * checked a slice at a time with a turn of the event loop between (validating 50,000 members takes ~100–250 ms,
+ * long enough to stall health probes and the API while a collector uploads or a sync reads a snapshot).
+ */
+const partShellSchema = z.discriminatedUnion("memberType", [partOf("device", memberList(z.unknown())), partOf("user", memberList(z.unknown()))]);
+const memberSchemas: Readonly<Record<SnapshotMemberType, z.ZodType<SnapshotMember>>> = { device: deviceSchema, user: userSchema };
+/** Issues of the shell about `members` or a field after it come after the members' own issues, as in `partSchema`. */
+const SHELL_KEYS = Object.keys(partOf("device", z.unknown()).shape);
+const MEMBERS_KEY_AT = SHELL_KEYS.indexOf("members");
+
+interface PartIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** The part, or partSchema's issues in partSchema's order; the members are checked `SLICE` at a time. */
+async function checkPart(value: unknown): Promise<{ part: SnapshotPart; issues?: never } | { issues: PartIssue[] }> {
+  const shell = partShellSchema.safeParse(value);
+  const memberType = (value as { memberType?: unknown } | null)?.memberType;
+  const items = (value as { members?: unknown } | null)?.members;
+  // No member type or no list: partSchema stops at those (and the shell, which then cannot have passed, says so).
+  if (typeof memberType !== "string" || !Object.hasOwn(memberSchemas, memberType) || !Array.isArray(items)) return { issues: shell.error?.issues ?? [] };
+  const members = await checkMembers(memberSchemas[memberType as SnapshotMemberType], items);
+  if (shell.success && members.issues.length === 0 && members.order.length === 0) return { part: { ...shell.data, members: members.data } as SnapshotPart };
+  const headIssues = shell.success ? [] : shell.error.issues;
+  const rank = (issue: PartIssue) => (issue.path.length === 0 ? SHELL_KEYS.length : SHELL_KEYS.indexOf(String(issue.path[0])));
+  const before = headIssues.filter((issue) => rank(issue) < MEMBERS_KEY_AT);
+  const length = headIssues.filter((issue) => rank(issue) === MEMBERS_KEY_AT);
+  const after = headIssues.filter((issue) => rank(issue) > MEMBERS_KEY_AT);
+  return { issues: [...before, ...members.issues, ...length, ...members.order, ...after] };
+}
+
+/**
+ * Each member checked by `schema` a slice at a time, then their order across slices, exactly as `partSchema` does:
+ * not at all past the size limit, and the order only when no member's issue stops zod's checks (a wrong type does,
+ * an unknown field or a malformed GUID does not).
+ */
+async function checkMembers(
+  schema: z.ZodType<SnapshotMember>,
+  items: readonly unknown[],
+): Promise<{ data: SnapshotMember[]; issues: PartIssue[]; order: PartIssue[] }> {
+  const issues: PartIssue[] = [];
+  if (items.length > SNAPSHOT_LIMITS.membersPerPart) return { data: [], issues, order: [] };
+  // Zod runs a list's own check, with the members as parsed (issues or not), exactly when the order would be checked.
+  const checked: (readonly SnapshotMember[])[] = [];
+  const list = z.array(schema).superRefine((members) => {
+    checked.push(members);
+  });
+  let slices = 0;
+  for (let from = 0; from < items.length; from += SLICE, slices++) {
+    if (from > 0) await yieldToLoop();
+    const parsed = list.safeParse(items.slice(from, from + SLICE));
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) issues.push({ ...issue, path: ["members", from + Number(issue.path[0]), ...issue.path.slice(1)] });
+    }
+  }
+  if (checked.length < slices) return { data: [], issues, order: [] };
+  const data = checked.flat();
+  const unsorted = firstUnsorted(data);
+  return { data, issues, order: unsorted < 0 ? [] : [{ path: ["members", unsorted, "resourceId"], message: UNSORTED }] };
+}
 
 const isoInstant = z.iso.datetime({ offset: true });
 /** LastMemberChangeTime as ConfigMgr wrote it: any of its ISO 8601 shapes (sourceTime.ts), or null for "never". */
@@ -156,12 +227,17 @@ export async function decodePart(compressed: Uint8Array): Promise<SnapshotPart> 
   } catch {
     throw new PartRejected(false, "The part does not hold UTF-8 JSON.");
   }
-  const parsed = partSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  return parsePart(value);
+}
+
+/** A part as `JSON.parse` gave it, checked as `partSchema` checks it (refused with its first 10 issues). */
+export async function parsePart(value: unknown): Promise<SnapshotPart> {
+  const checked = await checkPart(value);
+  if (checked.issues !== undefined) {
+    const issues = checked.issues.slice(0, 10).map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
     throw new PartRejected(false, "The part is not a valid snapshot part.", issues);
   }
-  return parsed.data;
+  return checked.part;
 }
 
 export function summariseMembers(part: SnapshotPart): PartSummary {
