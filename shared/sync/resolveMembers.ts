@@ -106,7 +106,10 @@ async function resolve(
   const keys = [...unique];
   unique.clear();
   const cached = options.cache ? await options.cache.getMany(options.tenantKey, keys, options.now) : new Map<string, ResolutionEntry>();
-  const misses = keys.filter((key) => !cached.has(key));
+  const misses: string[] = [];
+  await forEachSliced(keys, (key) => {
+    if (!cached.has(key)) misses.push(key);
+  });
   const looked = misses.length > 0 ? await lookup(misses) : new Map<string, ResolutionEntry>();
 
   const desired = new Set<string>();
