@@ -127,10 +127,9 @@ async function write(deps: WriteDeps, groupId: string, objectIds: readonly strin
   const { makeJob, outcomeOf } = plan;
   const done: string[] = [];
   const alreadyDone: string[] = [];
-  const failed: MemberFailure[] = objectIds
-    .filter((id) => id.trim() === "")
-    .map((id) => failure(id, 400, { code: "InvalidObjectId", message: "An empty object id cannot be a member." }));
-  const jobs = chunk(await unique(objectIds), plan.perRequest).map((ids) => makeJob(ids));
+  const { ids, blank } = await unique(objectIds);
+  const failed: MemberFailure[] = blank.map((id) => failure(id, 400, { code: "InvalidObjectId", message: "An empty object id cannot be a member." }));
+  const jobs = chunk(ids, plan.perRequest).map((slice) => makeJob(slice));
   let group: Promise<GroupInfo | null> | null = null;
   const readGroupOnce = () => (group ??= deps.getGroup(groupId));
 
@@ -236,15 +235,17 @@ function halves(ids: readonly string[]): string[][] {
   return [ids.slice(0, middle), ids.slice(middle)];
 }
 
-/** Each id once (ids compare without case; the first spelling is kept), blanks left out; sliced, as a first sync writes a million. */
-async function unique(ids: readonly string[]): Promise<string[]> {
+/** Each id once (ids compare without case; the first spelling is kept) and, apart, every blank one; sliced, as a first sync writes a million. */
+async function unique(objectIds: readonly string[]): Promise<{ ids: string[]; blank: string[] }> {
   const seen = new Set<string>();
-  const out: string[] = [];
-  await forEachSliced(ids, (id) => {
+  const ids: string[] = [];
+  const blank: string[] = [];
+  await forEachSliced(objectIds, (id) => {
+    if (id.trim() === "") return void blank.push(id);
     const key = id.toLowerCase();
-    if (id.trim() === "" || seen.has(key)) return;
+    if (seen.has(key)) return;
     seen.add(key);
-    out.push(id);
+    ids.push(id);
   });
-  return out;
+  return { ids, blank };
 }
