@@ -39,7 +39,11 @@ export type LargeSeed = SimulatorSeed & { readonly ids: LargeSeedIds };
 
 type CollectionInput = NonNullable<NonNullable<SimulatorSeed["configMgr"]>["collections"]>[number];
 
-const hex = (value: number, digits: number) => (value >>> 0).toString(16).padStart(8, "0").slice(8 - digits);
+const hex = (value: number, digits: number) =>
+  (value >>> 0)
+    .toString(16)
+    .padStart(8, "0")
+    .slice(8 - digits);
 /** Multiplicative mixes of n: the last 32 bits are a bijection of n (odd multiplier), so ids never collide. */
 const guid = (kind: number, n: number): string => {
   const a = Math.imul(n ^ 0x5bd1e995, 0x85ebca6b) ^ (n >>> 13);
