@@ -280,13 +280,7 @@ describe("a committed snapshot never changes (pushed mode)", () => {
       const [commit, racing] = await Promise.all([w.api("POST", `${path}/commit`, body), w.api("PUT", `${path}/parts/0`, partB)]);
       expect(commit.status).toBe(200);
       expect([200, 409]).toContain(racing.status);
-      const read = async () =>
-        JSON.stringify(
-          await source
-            .open()
-            .readDeviceMembers(DEVICE_COLLECTION)
-            .catch(() => null),
-        );
+      const read = () => readAsJson(source);
       const first = await read();
       // The racing upload may still land after the commit answered: the snapshot must not change then either.
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -331,13 +325,7 @@ describe("a delta never reads a base that is gone (pushed mode)", () => {
         base: baseId,
         withoutEntraId: 0,
       };
-      const read = async () =>
-        JSON.stringify(
-          await source
-            .open()
-            .readDeviceMembers(DEVICE_COLLECTION)
-            .catch(() => null),
-        );
+      const read = () => readAsJson(source);
       // Another collector's full read of the same change time, read a moment later: it wins whichever commits first.
       const whole = await stageWhole(w, other, at(1), at(2));
       const [delta, wholeStatus, first, second] = await Promise.all([
@@ -367,6 +355,16 @@ describe("a delta never reads a base that is gone (pushed mode)", () => {
     await honestPassApplied(w, "delta commit racing a full upload and readers (30 trials)", from, 30);
   });
 });
+
+/** What a sync would read now, as JSON; "null" when the read fails. */
+async function readAsJson(source: PushedWorld["serve"]["runtime"]["services"]["sync"]["sources"]): Promise<string> {
+  return JSON.stringify(
+    await source
+      .open()
+      .readDeviceMembers(DEVICE_COLLECTION)
+      .catch(() => null),
+  );
+}
 
 /** A full snapshot of `members` uploaded and committed through the API; answers its id. */
 async function commitWhole(w: PushedWorld, members: readonly SnapshotMember[], changedAt: string, readAt: string): Promise<string> {
