@@ -215,6 +215,7 @@ describe("a changed collection goes up as a delta against the collector's last f
   it("falls back to a full upload in the same pass when the app drops the base while the delta goes up", async () => {
     await mapDevices();
     await (await collector()).once();
+    await groupBecomes(objectIds(1, 25));
     tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 27));
     // An operator discards the current snapshot just as the delta's first part is sent.
     let discarded = false;
@@ -241,9 +242,12 @@ describe("a changed collection goes up as a delta against the collector's last f
 
   it("sends in full when another collector's snapshot replaced the one it remembers", async () => {
     await mapDevices();
+    // Each sync finishes before the next change: a job that finds its mapping busy comes back 15 s later.
     await (await collector({ name: "CM01" })).once();
+    await groupBecomes(objectIds(1, 25));
     tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 26));
     await (await collector({ name: "CM02" })).once();
+    await groupBecomes(objectIds(1, 26));
     tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 27));
     const pass = await (await collector({ name: "CM01" })).once();
     expect(pass.collections[0]).toMatchObject({ result: "uploaded", members: 27 });
