@@ -46,24 +46,51 @@ const partHead = {
     .min(0)
     .max(SNAPSHOT_LIMITS.parts - 1),
 };
+/** Sorted ascending, each once: so parts can be checked for overlap by their first and last resource id. */
+function ascending<T>(key: (item: T) => number, what: string, path: (index: number) => (string | number)[]) {
+  return (items: readonly T[], ctx: z.RefinementCtx) => {
+    for (let i = 1; i < items.length; i++) {
+      if (key(items[i] as T) <= key(items[i - 1] as T)) {
+        ctx.addIssue({ code: "custom", path: path(i), message: `${what} must be sorted by resourceId, each once` });
+        return;
+      }
+    }
+  };
+}
 const membersOf = <T extends z.ZodType<{ resourceId: number }>>(member: T) =>
   z
     .array(member)
-    .min(1, "a part holds at least one member (an empty collection commits 0 parts)")
     .max(SNAPSHOT_LIMITS.membersPerPart, `a part holds at most ${SNAPSHOT_LIMITS.membersPerPart} members`)
-    .superRefine((members, ctx) => {
-      for (let i = 1; i < members.length; i++) {
-        if ((members[i] as { resourceId: number }).resourceId <= (members[i - 1] as { resourceId: number }).resourceId) {
-          ctx.addIssue({ code: "custom", path: [i, "resourceId"], message: "members must be sorted by resourceId, each once" });
-          return;
-        }
-      }
-    });
+    .superRefine(
+      ascending<{ resourceId: number }>(
+        (m) => m.resourceId,
+        "members",
+        (i) => [i, "resourceId"],
+      ),
+    );
+/** A delta part's resource ids to take out of the base snapshot. */
+const removedSchema = z
+  .array(resourceIdSchema)
+  .max(SNAPSHOT_LIMITS.membersPerPart, `a part removes at most ${SNAPSHOT_LIMITS.membersPerPart} members`)
+  .superRefine(
+    ascending<number>(
+      (id) => id,
+      "removed resource ids",
+      (i) => [i],
+    ),
+  )
+  .optional();
 
-export const partSchema = z.discriminatedUnion("memberType", [
-  z.object({ ...partHead, memberType: z.literal("device"), members: membersOf(deviceSchema) }).strict(),
-  z.object({ ...partHead, memberType: z.literal("user"), members: membersOf(userSchema) }).strict(),
-]);
+/** A full snapshot's part holds members; a delta's may hold only removals. Never neither. */
+const notEmpty = (part: { members: readonly unknown[]; removed?: readonly number[] | undefined }) => part.members.length > 0 || (part.removed?.length ?? 0) > 0;
+const notEmptyIssue = { message: "a part holds at least one member (an empty collection commits 0 parts)", path: ["members"] };
+
+export const partSchema = z
+  .discriminatedUnion("memberType", [
+    z.object({ ...partHead, memberType: z.literal("device"), members: membersOf(deviceSchema), removed: removedSchema }).strict(),
+    z.object({ ...partHead, memberType: z.literal("user"), members: membersOf(userSchema), removed: removedSchema }).strict(),
+  ])
+  .refine(notEmpty, notEmptyIssue);
 export type SnapshotPart = z.output<typeof partSchema>;
 
 const isoInstant = z.iso.datetime({ offset: true });
@@ -93,6 +120,13 @@ export const commitSchema = z
     /** SMS_FullCollectionMembership rows read (user groups included): what a user collection's count is checked against. */
     rowsRead: z.number().int().min(0).max(100_000_000).optional(),
     parts: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts),
+    /**
+     * A delta upload: the full snapshot whose members the parts change (removed ids out, members in). It must be
+     * the collection's current snapshot or the base of the current one.
+     */
+    base: snapshotIdSchema.optional(),
+    /** Members without an Entra id in the whole read: a delta's parts alone cannot tell the app. Required with `base`. */
+    withoutEntraId: z.number().int().min(0).max(100_000_000).optional(),
     readStartedAt: isoInstant,
     readFinishedAt: isoInstant,
     collector: printable(SNAPSHOT_LIMITS.collectorLength).min(1),
@@ -102,9 +136,21 @@ export const commitSchema = z
     message: "readStartedAt must not be after readFinishedAt",
     path: ["readStartedAt"],
   })
-  .refine((commit) => (commit.members === 0) === (commit.parts === 0), {
+  .refine((commit) => commit.base !== undefined || (commit.members === 0) === (commit.parts === 0), {
     message: "an empty snapshot has 0 parts, and 0 parts hold 0 members",
     path: ["parts"],
+  })
+  .refine((commit) => commit.base === undefined || commit.parts <= SNAPSHOT_LIMITS.deltaParts, {
+    message: `a delta (with base) has at most ${SNAPSHOT_LIMITS.deltaParts} parts; upload a larger change in full`,
+    path: ["parts"],
+  })
+  .refine((commit) => commit.base === undefined || commit.withoutEntraId !== undefined, {
+    message: "a delta (with base) says how many of its members lack an Entra id",
+    path: ["withoutEntraId"],
+  })
+  .refine((commit) => commit.withoutEntraId === undefined || commit.withoutEntraId <= commit.members, {
+    message: "withoutEntraId must not exceed members",
+    path: ["withoutEntraId"],
   });
 export type SnapshotCommit = z.output<typeof commitSchema>;
 
@@ -166,18 +212,22 @@ export async function decodePart(compressed: Uint8Array): Promise<SnapshotPart> 
 
 export function summariseMembers(part: SnapshotPart): PartSummary {
   const members = part.members as readonly { resourceId: number }[];
+  const removed = part.removed ?? [];
+  const first = [members[0]?.resourceId, removed[0]].filter((id): id is number => id !== undefined);
+  const last = [members[members.length - 1]?.resourceId, removed[removed.length - 1]].filter((id): id is number => id !== undefined);
   return {
     part: part.part,
     memberType: part.memberType,
     members: members.length,
-    firstResourceId: members[0]?.resourceId ?? 0,
-    lastResourceId: members[members.length - 1]?.resourceId ?? 0,
+    firstResourceId: first.length === 0 ? 0 : Math.min(...first),
+    lastResourceId: last.length === 0 ? 0 : Math.max(...last),
     withoutEntraId: (part.members as readonly SnapshotMember[]).filter(lacksEntraId).length,
+    removed: removed.length,
   };
 }
 
 /** A member the app cannot resolve in Entra: a device without AADDeviceID, a user with neither object id nor UPN. */
-function lacksEntraId(member: SnapshotMember): boolean {
+export function lacksEntraId(member: SnapshotMember): boolean {
   return "entraDeviceId" in member ? member.entraDeviceId === null : member.entraObjectId === null && member.userPrincipalName === null;
 }
 
@@ -186,32 +236,74 @@ export function membersOfPart(part: SnapshotPart): { memberType: SnapshotMemberT
   return { memberType: part.memberType, members: part.members };
 }
 
+type PartHead = { collectionId: string; snapshotId: string; memberType: SnapshotMemberType };
+
 /**
  * Splits sorted members into gzip parts of at most `membersPerPart` (collector side). A part that still comes
  * out larger than the upload limit is split again, so every part is accepted by size.
  */
-export async function encodeParts(
-  head: { collectionId: string; snapshotId: string; memberType: SnapshotMemberType },
-  members: readonly SnapshotMember[],
-  membersPerPart: number = 25_000,
-): Promise<Buffer[]> {
+export async function encodeParts(head: PartHead, members: readonly SnapshotMember[], membersPerPart: number = 25_000): Promise<Buffer[]> {
   const sorted = [...members].sort((a, b) => a.resourceId - b.resourceId);
-  const slices: SnapshotMember[][] = [];
-  for (let i = 0; i < sorted.length; i += membersPerPart) slices.push(sorted.slice(i, i + membersPerPart));
   const parts: Buffer[] = [];
-  for (const slice of slices) parts.push(...(await encodeSlice(head, slice, parts.length)));
+  for (let i = 0; i < sorted.length; i += membersPerPart) parts.push(...(await encodeSlice(head, sorted.slice(i, i + membersPerPart), [], parts.length)));
   return parts;
 }
 
-async function encodeSlice(
-  head: { collectionId: string; snapshotId: string; memberType: SnapshotMemberType },
-  slice: SnapshotMember[],
-  firstPart: number,
+/**
+ * A delta's parts (collector side): `members` to put in and `removed` ids to take out of the base, each sorted by
+ * resource id; a member that changed is in both. At most `entriesPerPart` ids per part, the parts' id ranges
+ * ascending and apart, and each part under the upload limit.
+ */
+export async function encodeDeltaParts(
+  head: PartHead,
+  members: readonly SnapshotMember[],
+  removed: readonly number[],
+  entriesPerPart: number = 25_000,
 ): Promise<Buffer[]> {
-  const body = JSON.stringify({ ...head, part: firstPart, members: slice });
+  const parts: Buffer[] = [];
+  let m = 0;
+  let r = 0;
+  while (m < members.length || r < removed.length) {
+    const chunkMembers: SnapshotMember[] = [];
+    const chunkRemoved: number[] = [];
+    while (chunkMembers.length + chunkRemoved.length < entriesPerPart && (m < members.length || r < removed.length)) {
+      const memberId = members[m]?.resourceId ?? Number.POSITIVE_INFINITY;
+      const removedId = removed[r] ?? Number.POSITIVE_INFINITY;
+      // A changed member's removal and its new record share an id: they go in the same part.
+      if (removedId <= memberId) chunkRemoved.push(removed[r++] as number);
+      if (memberId <= removedId) chunkMembers.push(members[m++] as SnapshotMember);
+    }
+    parts.push(...(await encodeSlice(head, chunkMembers, chunkRemoved, parts.length)));
+  }
+  return parts;
+}
+
+async function encodeSlice(head: PartHead, members: readonly SnapshotMember[], removed: readonly number[], firstPart: number): Promise<Buffer[]> {
+  // A full snapshot's parts carry no `removed` at all: what every app version takes.
+  const body = JSON.stringify({ ...head, part: firstPart, members, ...(removed.length === 0 ? {} : { removed }) });
   const data = await deflate(Buffer.from(body, "utf8"), { level: zlibConstants.Z_BEST_COMPRESSION });
-  if (data.length <= SNAPSHOT_LIMITS.partBytes || slice.length === 1) return [data];
-  const half = Math.ceil(slice.length / 2);
-  const first = await encodeSlice(head, slice.slice(0, half), firstPart);
-  return [...first, ...(await encodeSlice(head, slice.slice(half), firstPart + first.length))];
+  const boundary = splitPoint(members, removed);
+  if (data.length <= SNAPSHOT_LIMITS.partBytes || boundary === null) return [data];
+  const first = await encodeSlice(
+    head,
+    members.filter((member) => member.resourceId < boundary),
+    removed.filter((id) => id < boundary),
+    firstPart,
+  );
+  const second = await encodeSlice(
+    head,
+    members.filter((member) => member.resourceId >= boundary),
+    removed.filter((id) => id >= boundary),
+    firstPart + first.length,
+  );
+  return [...first, ...second];
+}
+
+/** A resource id that splits a too-large part into two non-empty ones; null when it holds a single id. */
+function splitPoint(members: readonly SnapshotMember[], removed: readonly number[]): number | null {
+  if (members.length >= 2) return (members[Math.ceil(members.length / 2)] as SnapshotMember).resourceId;
+  if (removed.length >= 2) return removed[Math.ceil(removed.length / 2)] as number;
+  const ids = [...members.map((member) => member.resourceId), ...removed];
+  const highest = Math.max(...ids);
+  return ids.some((id) => id < highest) ? highest : null;
 }
