@@ -168,7 +168,7 @@ export async function runReportServingScenario(
     preview: null,
     retryAfterMs: null,
   };
-  await stores.runs.record(run, entries);
+  await stores.runs.record(run, { entries, truncated: 0 });
   const serve = await startServeChild(azurite.connectionString);
   try {
     progress(`S11: ${downloads} concurrent CSV downloads while GET /api/me is timed…`);

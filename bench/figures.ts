@@ -61,6 +61,11 @@ export function atLeast(name: string, value: number, limit: number, note?: strin
   return { name, value: round(value), comparison: ">=", limit: round(limit), holds: value >= limit, ...(note ? { note } : {}) };
 }
 
+/** A yes/no check (the group holds everyone, the run succeeded) as a target: 1 when it held, which must be ≥ 1. */
+export function passed(name: string, ok: boolean): Target {
+  return { name, value: ok ? 1 : 0, comparison: ">=", limit: 1, holds: ok };
+}
+
 export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;

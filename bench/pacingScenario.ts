@@ -9,7 +9,7 @@
 import type { EmbeddedAzurite } from "../shared/storage/embeddedAzurite.js";
 import { largeSeedDeviceObjectId } from "../simulator/index.js";
 import { createEngine } from "./benchRig.js";
-import { atMost, figuresOf, type ScenarioFigures, type Target } from "./figures.js";
+import { atMost, figuresOf, passed, type ScenarioFigures, type Target } from "./figures.js";
 import type { BenchOptions, PacingCell } from "./options.js";
 import { startRemoteTenant } from "./remoteTenant.js";
 import { MEMBERS_PER_WRITE, pacingWrites } from "./seeds.js";
@@ -47,13 +47,7 @@ export function judgePacingCell(cell: PacingCell, figures: ScenarioFigures, expe
       (100 * figures.throttled) / Math.max(1, figures.graphWrites),
       documented ? DOCUMENTED_THROTTLED_PERCENT : PACING_THROTTLED_PERCENT,
     ),
-    {
-      name: `${name}: group holds the ${expectedMembers} members`,
-      value: groupSize === expectedMembers ? 1 : 0,
-      comparison: ">=",
-      limit: 1,
-      holds: groupSize === expectedMembers,
-    },
+    passed(`${name}: group holds the ${expectedMembers} members`, groupSize === expectedMembers),
   ];
 }
 

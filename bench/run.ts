@@ -22,7 +22,7 @@ import { runScaleScenario, scaleColumns } from "./scaleScenario.js";
 import { startCountingProxy } from "./countingProxy.js";
 import { runSyncScenarios, runUserScenarios } from "./syncScenarios.js";
 import { judgeTargets, median } from "./targets.js";
-import type { ScenarioFigures, Target } from "./figures.js";
+import { passed, type ScenarioFigures, type Target } from "./figures.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseOptions(argv);
@@ -50,7 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const sync = await runSyncScenarios(rig, options);
         const baseline = await naive;
         Object.assign(scenarios, { S1: sync.S1, S2: sync.S2, S3: sync.S3, naiveS1: baseline.extrapolated });
-        checks.push(...sync.checks.map(check));
+        checks.push(...sync.checks.map((c) => passed(c.name, c.passed)));
         for (const [message, count] of rig.warnings) warnings.set(message, (warnings.get(message) ?? 0) + count);
         Object.assign(naiveInfo, { factor: baseline.factor, slice: baseline.sliceMembers });
         notes.push(
@@ -68,7 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const rig = startRig(userTenant, options, azurite, "benchusers");
         const users = await runUserScenarios(rig, options);
         Object.assign(scenarios, { S1u: users.S1u, S3u: users.S3u });
-        checks.push(...users.checks.map(check));
+        checks.push(...users.checks.map((c) => passed(c.name, c.passed)));
         for (const [message, count] of rig.warnings) warnings.set(message, (warnings.get(message) ?? 0) + count);
       } finally {
         await userTenant.close();
@@ -84,10 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ).finally(() => proxy.close());
       scenarios["S4"] = scheduler.figures;
       checks.push(
-        check({
-          name: `S4 planned and delivered ${options.mappings} jobs`,
-          passed: scheduler.planned === options.mappings && scheduler.delivered === options.mappings,
-        }),
+        passed(`S4 planned and delivered ${options.mappings} jobs`, scheduler.planned === options.mappings && scheduler.delivered === options.mappings),
       );
       const unchanged = await runUnchangedScenario(azurite, options, progress);
       scenarios["S4u"] = unchanged.figures;
@@ -100,7 +97,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const fleet = await runFleetScenario(azurite, options);
       scenarios["S5"] = fleet.S5;
       fleetMappingMs.push(...fleet.mappingMs);
-      checks.push(...fleet.checks.map(check));
+      checks.push(...fleet.checks.map((c) => passed(c.name, c.passed)));
       for (const [message, count] of fleet.warnings) warnings.set(message, (warnings.get(message) ?? 0) + count);
       const sorted = [...fleet.mappingMs].sort((a, b) => a - b);
       notes.push(
@@ -179,10 +176,6 @@ async function main(argv: readonly string[]): Promise<number> {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function check(c: { name: string; passed: boolean }): Target {
-  return { name: c.name, value: c.passed ? 1 : 0, comparison: ">=", limit: 1, holds: c.passed };
 }
 
 function settingsOf(

@@ -1,5 +1,5 @@
 /** S7's targets (issue 20: a 1,000,000-member collection), judged from its figures. Pure, so it is unit-tested (test/perf). */
-import { atMost, type Target } from "./figures.js";
+import { atMost, passed, type Target } from "./figures.js";
 import type { LoopDelay } from "./serveHost.js";
 import { adminServiceBound, MEMBERS_PER_BATCH } from "./targets.js";
 
@@ -51,10 +51,9 @@ export function graphBound(change: number): number {
 
 export function judgeScaleScenario(f: ScaleFigures): Target[] {
   const name = (what: string) => `S7 ${f.mode}: ${what}`;
-  const check = (what: string, passed: boolean): Target => ({ name: name(what), value: passed ? 1 : 0, comparison: ">=", limit: 1, holds: passed });
   const targets: Target[] = [
-    check(`first sync of ${f.members} members succeeded, the group holds them all`, f.firstStatus === "succeeded" && f.groupAfterFirst === f.members),
-    check(`the ${f.change}-member change succeeded`, f.changeStatus === "succeeded"),
+    passed(name(`first sync of ${f.members} members succeeded, the group holds them all`), f.firstStatus === "succeeded" && f.groupAfterFirst === f.members),
+    passed(name(`the ${f.change}-member change succeeded`), f.changeStatus === "succeeded"),
     atMost(name("app peak RSS (MiB)"), f.appPeakRssMiB, APP_PEAK_RSS_MIB),
     atMost(name("app event-loop delay p99 (ms)"), f.loopDelay.p99, LOOP_DELAY_P99_MS),
     atMost(name("GET /api/health, slowest (ms)"), f.healthMaxMs, HEALTH_MS),

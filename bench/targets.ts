@@ -1,5 +1,5 @@
 /** The issue's targets, judged from the measured figures. Pure, so it is unit-tested (test/perf). */
-import { atLeast, atMost, type ScenarioFigures, type Target } from "./figures.js";
+import { atLeast, atMost, passed, type ScenarioFigures, type Target } from "./figures.js";
 
 /** The scenarios that ran (`npm run bench -- --only …` runs some); each target is judged when its scenario ran. */
 export interface MeasuredScenarios {
@@ -96,7 +96,7 @@ export function judgeTargets(inputs: TargetInputs): Target[] {
       atMost("S5 slowest mapping ÷ median mapping (×)", (times.at(-1) ?? 0) / Math.max(1, median(times)), FLEET_SPREAD),
     );
   }
-  for (const check of inputs.checks) targets.push({ name: check.name, value: check.passed ? 1 : 0, comparison: ">=", limit: 1, holds: check.passed });
+  for (const check of inputs.checks) targets.push(passed(check.name, check.passed));
   return targets;
 }
 

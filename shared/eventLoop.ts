@@ -19,3 +19,20 @@ export async function forEachSliced<T>(items: Iterable<T>, work: (item: T) => vo
     if (++done % slice === 0) await yieldToLoop();
   }
 }
+
+/** Runs `steps` to its end without pausing: for work known to be small. */
+export function runWhole<R>(steps: Generator<void, R>): R {
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/** Runs `steps` to its end with a turn of the event loop at each of its pauses (each `yield`). */
+export async function runSliced<R>(steps: Generator<void, R>): Promise<R> {
+  let step = steps.next();
+  while (step.done !== true) {
+    await yieldToLoop();
+    step = steps.next();
+  }
+  return step.value;
+}

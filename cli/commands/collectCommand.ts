@@ -13,6 +13,7 @@ import {
 } from "../../shared/collector/appClient.js";
 import { collectOnce, newPendingUploads, summaryLine, type CollectorDeps, type PassSummary } from "../../shared/collector/collectPass.js";
 import { runCollector } from "../../shared/collector/collectorLoop.js";
+import { createSnapshotBaseFiles } from "../../shared/collector/snapshotBaseFiles.js";
 import { loadSettings, type Settings } from "../../shared/config/settings.js";
 import { isLoopbackHttp } from "../../shared/config/loopback.js";
 import { ConfigError } from "../../shared/errors.js";
@@ -95,6 +96,8 @@ export async function buildCollector(options: CollectorOptions): Promise<Collect
     collectorName: options.name ?? hostname(),
     pending: newPendingUploads(),
     catalog: createAdminServiceCatalog({ baseUrl: adminServiceUrl, auth: adminServiceAuth }),
+    // What each collection's last full upload held: later changes go up as deltas against it.
+    bases: createSnapshotBaseFiles(localDataDir(options), log),
     ...(options.membersPerPart === undefined ? {} : { membersPerPart: options.membersPerPart }),
   };
   return {

@@ -75,6 +75,7 @@ const TITLES: Record<ProblemKind, string> = {
   "snapshot-inconsistent": "The snapshot's parts do not add up",
   "snapshot-committed": "The snapshot is already committed",
   "snapshot-outdated": "The snapshot is no longer current",
+  "snapshot-base-gone": "The delta's base snapshot is no longer current",
   "snapshot-short": "The snapshot holds fewer members than the collection reports",
   "collection-not-mapped": "No mapping reads this collection",
   "staging-full": "Too many uncommitted upload bytes for this collection",

@@ -60,6 +60,8 @@ const snapshotViewSchema = z.object({
   members: z.number(),
   stale: z.boolean(),
   ageSeconds: z.number(),
+  // Absent from an app that takes no delta uploads: then every change is uploaded in full.
+  baseSnapshotId: z.string().nullable().optional(),
 });
 const mappedSchema = z.object({
   sourceMode: z.enum(["adminservice", "pushed"]),

@@ -4,10 +4,13 @@ import { ensureError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { readShortfall, sameWatermark, type SnapshotMember } from "../snapshots/snapshot.js";
 import { canonicalSourceTime, sourceTimeProblem } from "../snapshots/sourceTime.js";
-import { encodeParts, type SnapshotCommit } from "../snapshots/snapshotFormat.js";
+import { SNAPSHOT_LIMITS } from "../snapshots/snapshot.js";
+import { encodeDeltaParts, encodeParts, lacksEntraId, type SnapshotCommit } from "../snapshots/snapshotFormat.js";
 import type { Clock } from "../core/ports/clock.js";
 import { AppRequestError, type AppSnapshotView, type CollectorAppClient } from "./appClient.js";
 import { sendCatalog, type CatalogOutcome, type CatalogSource } from "./catalogUpload.js";
+import type { SnapshotBaseStore } from "./snapshotBaseFiles.js";
+import { baseRecordOf, deltaFrom, fingerprintRead, type SnapshotBaseRecord } from "./snapshotDelta.js";
 
 /** A read whose upload did not finish: resumed on the next pass while ConfigMgr's watermark still matches it. */
 export interface PendingUpload {
@@ -16,6 +19,10 @@ export interface PendingUpload {
   readonly commit: SnapshotCommit;
   /** Parts the app has acknowledged. */
   uploaded: number;
+  /** A full upload: what to remember as the base of later deltas once the app made it current. */
+  readonly nextBase?: SnapshotBaseRecord;
+  /** A delta upload: what it changes, and the same read in full for when the app no longer holds its base. */
+  readonly delta?: { readonly members: number; readonly removed: number; readonly inFull: () => Promise<PendingUpload> };
 }
 
 export interface CollectorDeps {
@@ -36,7 +43,18 @@ export interface CollectorDeps {
   readonly membersPerPart?: number;
   /** The site's device and user collections, uploaded as the app's collection catalog when they changed. */
   readonly catalog?: CatalogSource;
+  /**
+   * The full snapshot each collection's changes are sent against (docs/collector.md "Delta uploads"). Without it
+   * every changed collection is uploaded in full.
+   */
+  readonly bases?: SnapshotBaseStore;
 }
+
+/**
+ * A change touching more than this share of the base is sent in full: it would save little upload, and the app
+ * reads the base and the change on every sync until the next full upload.
+ */
+const DELTA_MAX_SHARE = 0.25;
 
 export type CollectionResult =
   /** Read in full and committed: the app's current snapshot now. */
@@ -166,14 +184,30 @@ async function collectOne(
     }
     // A read in full checks its members against the count its own view read just before (all or nothing).
     if (known !== undefined && known !== null) info = (await source.getCollection(collectionId)) ?? info;
-    const upload = await pendingOrRead(deps, source, info);
-    const answer = await uploadSnapshot(deps, collectionId, upload);
-    const bytes = upload.parts.reduce((sum, part) => sum + part.length, 0);
+    let upload = await pendingOrRead(deps, source, info, current, refresh);
+    let bytes = 0;
+    let answer;
+    try {
+      bytes += sentBytes(upload);
+      answer = await uploadSnapshot(deps, collectionId, upload);
+    } catch (error) {
+      // The app no longer holds the base (another collector's snapshot, a discard): the same read, in full.
+      if (!(error instanceof AppRequestError && error.problem === "snapshot-base-gone" && upload.delta !== undefined)) throw error;
+      deps.log.info("the app no longer holds the delta's base: uploading in full", { collectionId, base: upload.commit.base });
+      await deps.bases?.forget(collectionId);
+      upload = await upload.delta.inFull();
+      deps.pending.set(collectionId, upload);
+      bytes += sentBytes(upload);
+      answer = await uploadSnapshot(deps, collectionId, upload);
+    }
+    if (answer.status === "current" && upload.nextBase !== undefined) await rememberBase(deps, upload.nextBase);
     const result = answer.status === "current" ? "uploaded" : "superseded";
     const why = refresh === null || refresh === "first-snapshot" ? "" : ` (read in full: ${refresh})`;
+    const how =
+      upload.delta === undefined ? "" : ` (a change against base ${upload.commit.base}: ${upload.delta.members} members in, ${upload.delta.removed} out)`;
     return outcome(
       result,
-      result === "uploaded" ? `Snapshot ${upload.snapshotId} is current${why}.` : `A newer snapshot (${answer.current.snapshotId}) was already current.`,
+      result === "uploaded" ? `Snapshot ${upload.snapshotId} is current${how}${why}.` : `A newer snapshot (${answer.current.snapshotId}) was already current.`,
       {
         members: upload.commit.members,
         uploadBytes: bytes,
@@ -201,7 +235,13 @@ async function confirm(deps: CollectorDeps, collectionId: string, snapshotId: st
 }
 
 /** The read still waiting to go up when ConfigMgr has not moved since; else a new read in full. */
-async function pendingOrRead(deps: CollectorDeps, source: ReturnType<MembershipSourceProvider["open"]>, info: CollectionInfo): Promise<PendingUpload> {
+async function pendingOrRead(
+  deps: CollectorDeps,
+  source: ReturnType<MembershipSourceProvider["open"]>,
+  info: CollectionInfo,
+  current: AppSnapshotView | null,
+  refresh: string | null,
+): Promise<PendingUpload> {
   const pending = deps.pending.get(info.id);
   if (pending !== undefined && sameWatermark(info, pending.commit.collection)) return pending;
   deps.pending.delete(info.id);
@@ -219,25 +259,84 @@ async function pendingOrRead(deps: CollectorDeps, source: ReturnType<MembershipS
   // The app's own rule (a short read never becomes current), checked before anything is sent.
   const shortfall = readShortfall({ type, memberCount: info.memberCount }, members.length, rowsRead);
   if (shortfall !== null) throw new Error(`Not uploaded: ${shortfall} of ${info.id}; a short read would cost the group members. The next pass reads it again.`);
-  const snapshotId = randomUUID();
-  const parts = await encodeParts({ collectionId: info.id, snapshotId, memberType: type }, members, deps.membersPerPart);
-  const upload: PendingUpload = {
-    snapshotId,
-    parts,
-    uploaded: 0,
-    commit: {
-      collectionId: info.id,
-      collection: { name: info.name, type, memberCount: info.memberCount, lastMemberChangeTime: canonicalSourceTime(info.lastMemberChangeTime) },
-      members: members.length,
-      ...(rowsRead === undefined ? {} : { rowsRead }),
-      parts: parts.length,
-      readStartedAt,
-      readFinishedAt,
-      collector: deps.collectorName,
-    },
+  const commit: Omit<SnapshotCommit, "parts"> = {
+    collectionId: info.id,
+    collection: { name: info.name, type, memberCount: info.memberCount, lastMemberChangeTime: canonicalSourceTime(info.lastMemberChangeTime) },
+    members: members.length,
+    ...(rowsRead === undefined ? {} : { rowsRead }),
+    readStartedAt,
+    readFinishedAt,
+    collector: deps.collectorName,
   };
+  const read = deps.bases === undefined ? null : await fingerprintRead(members);
+  const inFull = async (): Promise<PendingUpload> => {
+    const snapshotId = randomUUID();
+    const parts = await encodeParts({ collectionId: info.id, snapshotId, memberType: type }, read?.members ?? members, deps.membersPerPart);
+    return {
+      snapshotId,
+      parts,
+      uploaded: 0,
+      commit: { ...commit, parts: parts.length },
+      ...(read === null ? {} : { nextBase: baseRecordOf(info.id, snapshotId, type, read) }),
+    };
+  };
+  const base = read === null ? null : await deltaBase(deps, info.id, type, current, refresh);
+  const delta = base === null || read === null ? null : await deltaFrom(base, read);
+  const entries = delta === null ? 0 : delta.members.length + delta.removed.length;
+  const perPart = deps.membersPerPart ?? 25_000;
+  const worthIt = delta !== null && base !== null && entries <= DELTA_MAX_SHARE * base.resourceIds.length && entries <= SNAPSHOT_LIMITS.deltaParts * perPart;
+  let upload: PendingUpload;
+  if (worthIt && base !== null && delta !== null) {
+    const snapshotId = randomUUID();
+    const parts = await encodeDeltaParts({ collectionId: info.id, snapshotId, memberType: type }, delta.members, delta.removed, perPart);
+    upload = {
+      snapshotId,
+      parts,
+      uploaded: 0,
+      commit: { ...commit, parts: parts.length, base: base.snapshotId, withoutEntraId: members.filter(lacksEntraId).length },
+      delta: { members: delta.members.length, removed: delta.removed.length, inFull },
+    };
+  } else {
+    upload = await inFull();
+  }
   deps.pending.set(info.id, upload);
   return upload;
+}
+
+/**
+ * The base the app still reads that this collector remembers: the app's current snapshot when it is a full one,
+ * or the base of its current delta. Null (upload in full) for an app that takes no deltas, a first snapshot, an
+ * admin's request for a read in full, or a base this collector does not hold.
+ */
+async function deltaBase(
+  deps: CollectorDeps,
+  collectionId: string,
+  type: "device" | "user",
+  current: AppSnapshotView | null,
+  refresh: string | null,
+): Promise<SnapshotBaseRecord | null> {
+  if (deps.bases === undefined || current === null || current.baseSnapshotId === undefined) return null;
+  if (refresh === "first-snapshot" || refresh === "requested") return null;
+  const base = await deps.bases.load(collectionId);
+  if (base === null || base.memberType !== type) return null;
+  const held = current.baseSnapshotId === null ? current.snapshotId : current.baseSnapshotId;
+  return base.snapshotId === held ? base : null;
+}
+
+/** Saved only once the app made the snapshot current: a base the app never held would be refused every time. */
+async function rememberBase(deps: CollectorDeps, record: SnapshotBaseRecord): Promise<void> {
+  try {
+    await deps.bases?.save(record);
+  } catch (error) {
+    deps.log.warn("could not keep the snapshot as the base of later changes: the next change is uploaded in full", {
+      collectionId: record.collectionId,
+      error: ensureError(error).message,
+    });
+  }
+}
+
+function sentBytes(upload: PendingUpload): number {
+  return upload.parts.slice(upload.uploaded).reduce((sum, part) => sum + part.length, 0);
 }
 
 /** Parts not yet acknowledged, then the commit; the pending read is dropped once the app has answered the commit. */

@@ -139,6 +139,13 @@ export interface MemberReportEntry {
   readonly error: string | null;
 }
 
+/**
+ * A run's report lists its first 500,000 members; the rest are counted as left out (`truncated`), never listed
+ * and never kept in memory (a first sync of 1,000,000 members would hold a million rows). The run's own counts
+ * cover every member. Stored, 500,000 typical rows take ~35 MB, within the 64 rows a report may use.
+ */
+export const REPORT_MAX_ENTRIES = 500_000;
+
 /** Counts by outcome (what the report holds; the run's own counts also say how many were already present). */
 export function countOutcomes(entries: readonly MemberReportEntry[]): Record<MemberOutcome, number> {
   const counts: Record<MemberOutcome, number> = { added: 0, removed: 0, skipped: 0, failed: 0, "held-back": 0 };

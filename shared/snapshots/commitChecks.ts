@@ -10,8 +10,12 @@ import type { StoredPart } from "./snapshotStore.js";
  * trusts the AdminService (docs/collector.md "What the app checks").
  */
 
-/** The parts must be exactly 0…parts−1, of the commit's member type, in ascending non-overlapping ranges. */
-export function checkParts(commit: SnapshotCommit, parts: readonly StoredPart[]): void {
+/**
+ * The parts must be exactly 0…parts−1, of the commit's member type, in ascending non-overlapping ranges. A full
+ * snapshot's parts hold its members; a delta's (`baseMembers`: its base's count) take removed ids out of the base
+ * and put members in, and must add up to the commit's count the same way.
+ */
+export function checkParts(commit: SnapshotCommit, parts: readonly StoredPart[], baseMembers: number | null = null): void {
   const present = new Set(parts.map((part) => part.part));
   const missing: number[] = [];
   for (let n = 0; n < commit.parts && missing.length < 20; n++) if (!present.has(n)) missing.push(n);
@@ -30,8 +34,19 @@ export function checkParts(commit: SnapshotCommit, parts: readonly StoredPart[])
     );
   }
   const total = parts.reduce((sum, part) => sum + part.members, 0);
-  if (total !== commit.members) {
+  const removed = parts.reduce((sum, part) => sum + part.removed, 0);
+  if (baseMembers === null && removed > 0) {
+    const part = parts.find((p) => p.removed > 0) as StoredPart;
+    throw new SnapshotRefusedError("snapshot-inconsistent", `Part ${part.part} removes members, but the commit names no base snapshot to remove them from.`);
+  }
+  if (baseMembers === null && total !== commit.members) {
     throw new SnapshotRefusedError("snapshot-inconsistent", `The parts hold ${total} members but the commit announces ${commit.members}.`);
+  }
+  if (baseMembers !== null && baseMembers - removed + total !== commit.members) {
+    throw new SnapshotRefusedError(
+      "snapshot-inconsistent",
+      `The base holds ${baseMembers} members; removing ${removed} and adding ${total} makes ${baseMembers - removed + total}, but the commit announces ${commit.members}.`,
+    );
   }
   for (let i = 1; i < parts.length; i++) {
     const before = parts[i - 1] as StoredPart;

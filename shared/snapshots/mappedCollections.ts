@@ -43,6 +43,11 @@ export interface SnapshotView {
   readonly withoutEntraId: number;
   /** When an admin asked for a read in full that has not arrived yet; null otherwise. */
   readonly refreshRequestedAt: string | null;
+  /**
+   * For a delta snapshot, the full snapshot it changes; null for a full one. A collector may send its next
+   * change against this base (or against a full current snapshot) instead of the whole collection.
+   */
+  readonly baseSnapshotId: string | null;
 }
 
 export function snapshotView(snapshot: CurrentSnapshot, now: number, maxAgeMs: number): SnapshotView {
@@ -63,6 +68,7 @@ export function snapshotView(snapshot: CurrentSnapshot, now: number, maxAgeMs: n
     withoutEntraId: snapshot.withoutEntraId ?? 0,
     refreshRequestedAt:
       snapshot.refreshRequestedAt === undefined || snapshot.refreshRequestedAt === null ? null : new Date(snapshot.refreshRequestedAt).toISOString(),
+    baseSnapshotId: snapshot.base?.snapshotId ?? null,
   };
 }
 

@@ -7,8 +7,9 @@ import {
   type SourceDevice,
   type SourceUser,
 } from "../core/ports/membershipSource.js";
-import type { CurrentSnapshot, SnapshotMember } from "./snapshot.js";
-import { decodePart, PartRejected } from "./snapshotFormat.js";
+import { forEachSliced } from "../eventLoop.js";
+import type { CurrentSnapshot, SnapshotBase, SnapshotMember } from "./snapshot.js";
+import { decodePart, PartRejected, type SnapshotPart } from "./snapshotFormat.js";
 import type { SnapshotStore } from "./snapshotStore.js";
 
 /** Re-reads of the pointer when a newer snapshot replaced (and pruned) the one being read. */
@@ -69,7 +70,7 @@ function openView(store: SnapshotStore): MembershipSource {
     const { pieces } = snapshot;
     if (pieces !== undefined && pieces.length === snapshot.parts) {
       // Fetched by the digest the commit recorded: a later upload of the same part cannot change what is read.
-      return pieces.map((count, part) => () => store.readCommittedPart(snapshot.collectionId, snapshot.snapshotId, part, snapshot.digests[part] ?? "", count));
+      return digestReads(snapshot.collectionId, snapshot.snapshotId, snapshot.digests, pieces);
     }
     // Committed before the pieces were recorded: through the part rows, checked against the recorded digests.
     requests += 1;
@@ -78,27 +79,93 @@ function openView(store: SnapshotStore): MembershipSource {
     return parts.map((part) => () => store.readPart(snapshot.collectionId, snapshot.snapshotId, part));
   }
 
-  /** Null when a part is gone or changed: the snapshot was replaced under us (the caller reads the new one). */
-  async function readSnapshot(snapshot: CurrentSnapshot): Promise<SnapshotMember[] | null> {
-    const parts = await committedParts(snapshot);
-    if (parts === null) return null;
-    const members: SnapshotMember[] = [];
-    for (const readPart of parts) {
+  function digestReads(collectionId: string, snapshotId: string, digests: readonly string[], pieces: readonly number[]) {
+    return pieces.map((count, part) => () => store.readCommittedPart(collectionId, snapshotId, part, digests[part] ?? "", count));
+  }
+
+  /** Each part decoded in order; null when one is gone (the snapshot was replaced under us). */
+  async function* decodedParts(snapshot: CurrentSnapshot, reads: readonly (() => Promise<Uint8Array | null>)[]): AsyncGenerator<SnapshotPart | null> {
+    for (const readPart of reads) {
       requests += 1;
       const data = await readPart();
-      if (data === null) return null;
+      if (data === null) {
+        yield null;
+        return;
+      }
       try {
-        // Not `push(...part)`: spreading a large part as call arguments can overflow the stack.
-        for (const member of (await decodePart(data)).members) members.push(member);
+        yield await decodePart(data);
       } catch (error) {
         if (error instanceof PartRejected)
           throw new SourceReadError("bad-response", `A stored part of snapshot ${snapshot.snapshotId} is unreadable: ${error.message}`);
         throw error;
       }
     }
+  }
+
+  /** Null when a part is gone or changed: the snapshot was replaced under us (the caller reads the new one). */
+  async function readSnapshot(snapshot: CurrentSnapshot): Promise<SnapshotMember[] | null> {
+    const parts = await committedParts(snapshot);
+    if (parts === null) return null;
+    const members = snapshot.base === undefined ? await readFull(snapshot, parts) : await readDelta(snapshot, snapshot.base, parts);
+    if (members === null) return null;
     if (members.length !== snapshot.members) {
       throw new SourceReadError("truncated", `Snapshot ${snapshot.snapshotId} holds ${members.length} members but its commit announced ${snapshot.members}.`);
     }
+    return members;
+  }
+
+  async function readFull(snapshot: CurrentSnapshot, parts: readonly (() => Promise<Uint8Array | null>)[]): Promise<SnapshotMember[] | null> {
+    const members: SnapshotMember[] = [];
+    for await (const part of decodedParts(snapshot, parts)) {
+      if (part === null) return null;
+      // Not `push(...part)`: spreading a large part as call arguments can overflow the stack.
+      await forEachSliced(part.members as SnapshotMember[], (member) => members.push(member));
+    }
+    return members;
+  }
+
+  /**
+   * A delta's members: the base's, less its removed ids, plus its members, in resource-id order. A change that
+   * does not fit its base (an id removed that the base lacks, a member added that it already holds) fails the
+   * read: it can only come from a collector bug, and guessing could cost the group members.
+   */
+  async function readDelta(
+    snapshot: CurrentSnapshot,
+    base: SnapshotBase,
+    parts: readonly (() => Promise<Uint8Array | null>)[],
+  ): Promise<SnapshotMember[] | null> {
+    const added: SnapshotMember[] = [];
+    const removed = new Set<number>();
+    for await (const part of decodedParts(snapshot, parts)) {
+      if (part === null) return null;
+      await forEachSliced(part.members as SnapshotMember[], (member) => added.push(member));
+      for (const id of part.removed ?? []) removed.add(id);
+    }
+    const misfit = (what: string) =>
+      new SourceReadError(
+        "bad-response",
+        `Delta snapshot ${snapshot.snapshotId} does not fit its base ${base.snapshotId}: ${what}. Ask for a read in full (POST /api/collections/${snapshot.collectionId}/refresh).`,
+      );
+    const members: SnapshotMember[] = [];
+    let next = 0;
+    let taken = 0;
+    const baseReads = digestReads(snapshot.collectionId, base.snapshotId, base.digests, base.pieces);
+    for await (const part of decodedParts({ ...snapshot, snapshotId: base.snapshotId }, baseReads)) {
+      if (part === null) return null;
+      await forEachSliced(part.members as SnapshotMember[], (member) => {
+        while (next < added.length && (added[next] as SnapshotMember).resourceId < member.resourceId) members.push(added[next++] as SnapshotMember);
+        if (removed.has(member.resourceId)) {
+          taken += 1;
+          return;
+        }
+        if (next < added.length && (added[next] as SnapshotMember).resourceId === member.resourceId) {
+          throw misfit(`it adds resource id ${member.resourceId}, which the base already holds`);
+        }
+        members.push(member);
+      });
+    }
+    while (next < added.length) members.push(added[next++] as SnapshotMember);
+    if (taken !== removed.size) throw misfit(`it removes ${removed.size} resource ids but the base holds only ${taken} of them`);
     return members;
   }
 

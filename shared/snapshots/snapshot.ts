@@ -16,6 +16,11 @@ export const SNAPSHOT_LIMITS = {
   partInflatedBytes: 40 * 1024 * 1024,
   membersPerPart: 50_000,
   parts: 1_000,
+  /**
+   * Parts of a delta snapshot (a change against a base). Its pointer carries the base's part digests as well as
+   * its own, and must stay within one Table Storage property (32K characters): 1,000 + 100 digests fit.
+   */
+  deltaParts: 100,
   /** Body of a commit or confirm request. */
   commitBytes: 16 * 1024,
   nameLength: 256,
@@ -42,6 +47,23 @@ export interface PartSummary {
   readonly lastResourceId: number;
   /** Members ConfigMgr knew no Entra id for (devices without AADDeviceID; users with neither object id nor UPN). */
   readonly withoutEntraId: number;
+  /**
+   * Resource ids a delta part takes out of its base (0 in a full snapshot's parts). The range above covers both
+   * the members and these ids.
+   */
+  readonly removed: number;
+}
+
+/**
+ * The full snapshot a delta snapshot changes: its parts (read by the digests its own commit recorded) and member
+ * count. A delta always names a full snapshot, never another delta, so a read is one base plus one change.
+ */
+export interface SnapshotBase {
+  readonly snapshotId: string;
+  readonly members: number;
+  readonly parts: number;
+  readonly digests: readonly string[];
+  readonly pieces: readonly number[];
 }
 
 /** The snapshot a collection's syncs read: named by the `current` pointer, never changed once committed. */
@@ -49,9 +71,18 @@ export interface CurrentSnapshot {
   readonly collectionId: string;
   readonly snapshotId: string;
   readonly collection: SnapshotCollection;
-  /** Members held by the parts (the collection's members of its type; user groups are not members). */
+  /**
+   * Members of the snapshot (the collection's members of its type; user groups are not members): what the parts
+   * hold, or for a delta what its base holds once the parts' removals and members are applied.
+   */
   readonly members: number;
+  /** This snapshot's own parts (a delta's: the change only). */
   readonly parts: number;
+  /**
+   * Set when this snapshot is a delta: its parts remove resource ids from this base and add members to it
+   * (docs/collector.md "Delta uploads"). Absent for a full snapshot.
+   */
+  readonly base?: SnapshotBase;
   /** The first 16 hex digits of each part's sha-256, in part order: the exact bytes this commit checked. */
   readonly digests: readonly string[];
   /**

@@ -6,6 +6,8 @@ import { CollectionSyncError } from "../errors.js";
  * - `snapshot-inconsistent`: the parts do not add up to what the commit announces (start a new snapshot);
  * - `snapshot-committed`: the snapshot is already current, its parts can no longer change;
  * - `snapshot-outdated`: a confirmation names a snapshot or watermark that is no longer current;
+ * - `snapshot-base-gone`: a delta names a base that is neither the current snapshot nor the current one's base
+ *   (upload the collection in full);
  * - `snapshot-short`: the read does not add up to the collection's own MemberCount (the pushed twin of
  *   `source-truncated`): it never becomes current;
  * - `collection-not-mapped`: no mapping reads the collection, so nothing is staged for it;
@@ -17,6 +19,7 @@ export type SnapshotRefusal =
   | "snapshot-inconsistent"
   | "snapshot-committed"
   | "snapshot-outdated"
+  | "snapshot-base-gone"
   | "snapshot-short"
   | "collection-not-mapped"
   | "staging-full"

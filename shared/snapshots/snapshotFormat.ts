@@ -47,31 +47,50 @@ const partHead = {
     .min(0)
     .max(SNAPSHOT_LIMITS.parts - 1),
 };
+/** Sorted ascending, each once: so parts can be checked for overlap by their first and last resource id. */
+function ascending<T>(key: (item: T) => number, what: string, path: (index: number) => (string | number)[]) {
+  return (items: readonly T[], ctx: z.RefinementCtx) => {
+    for (let i = 1; i < items.length; i++) {
+      if (key(items[i] as T) <= key(items[i - 1] as T)) {
+        ctx.addIssue({ code: "custom", path: path(i), message: `${what} must be sorted by resourceId, each once` });
+        return;
+      }
+    }
+  };
+}
+const memberOrder = ascending<{ resourceId: number }>(
+  (m) => m.resourceId,
+  "members",
+  (i) => [i, "resourceId"],
+);
+const memberList = <T extends z.ZodType>(member: T) =>
+  z.array(member).max(SNAPSHOT_LIMITS.membersPerPart, `a part holds at most ${SNAPSHOT_LIMITS.membersPerPart} members`);
+const membersOf = <T extends z.ZodType<{ resourceId: number }>>(member: T) => memberList(member).superRefine(memberOrder);
+/** A delta part's resource ids to take out of the base snapshot. */
+const removedSchema = z
+  .array(resourceIdSchema)
+  .max(SNAPSHOT_LIMITS.membersPerPart, `a part removes at most ${SNAPSHOT_LIMITS.membersPerPart} members`)
+  .superRefine(
+    ascending<number>(
+      (id) => id,
+      "removed resource ids",
+      (i) => [i],
+    ),
+  )
+  .optional();
+
+/** A full snapshot's part holds members; a delta's may hold only removals. Never neither. */
+const notEmpty = (part: { members: readonly unknown[]; removed?: readonly number[] | undefined }) => part.members.length > 0 || (part.removed?.length ?? 0) > 0;
+const notEmptyIssue = { message: "a part holds at least one member (an empty collection commits 0 parts)", path: ["members"] };
+
 /** One member type's part; `members` checks the member list (in full, or only its length: see `partShellSchema`). */
 const partOf = <K extends SnapshotMemberType, M extends z.ZodType>(memberType: K, members: M) =>
-  z.object({ ...partHead, memberType: z.literal(memberType), members }).strict();
-const memberList = <T extends z.ZodType>(member: T) =>
-  z
-    .array(member)
-    .min(1, "a part holds at least one member (an empty collection commits 0 parts)")
-    .max(SNAPSHOT_LIMITS.membersPerPart, `a part holds at most ${SNAPSHOT_LIMITS.membersPerPart} members`);
+  z.object({ ...partHead, memberType: z.literal(memberType), members, removed: removedSchema }).strict();
 
-const UNSORTED = "members must be sorted by resourceId, each once";
-/** The index of the first member not above the one before it, or -1 when all are sorted and unique. */
-function firstUnsorted(members: readonly { resourceId: number }[]): number {
-  for (let i = 1; i < members.length; i++) {
-    if ((members[i] as { resourceId: number }).resourceId <= (members[i - 1] as { resourceId: number }).resourceId) return i;
-  }
-  return -1;
-}
-const sortedMembers = <T extends z.ZodType<{ resourceId: number }>>(member: T) =>
-  memberList(member).superRefine((members, ctx) => {
-    const at = firstUnsorted(members);
-    if (at >= 0) ctx.addIssue({ code: "custom", path: [at, "resourceId"], message: UNSORTED });
-  });
-
-/** A part as the wire format defines it (docs/api.md "Snapshots"). `decodePart` checks the same, in slices. */
-export const partSchema = z.discriminatedUnion("memberType", [partOf("device", sortedMembers(deviceSchema)), partOf("user", sortedMembers(userSchema))]);
+/** A part as the wire format defines it (docs/api.md "Snapshots"). `decodePart` checks the same, its members in slices. */
+export const partSchema = z
+  .discriminatedUnion("memberType", [partOf("device", membersOf(deviceSchema)), partOf("user", membersOf(userSchema))])
+  .refine(notEmpty, notEmptyIssue);
 export type SnapshotPart = z.output<typeof partSchema>;
 
 /**
@@ -79,9 +98,13 @@ export type SnapshotPart = z.output<typeof partSchema>;
  * checked a slice at a time with a turn of the event loop between (validating 50,000 members takes ~100–250 ms,
  * long enough to stall health probes and the API while a collector uploads or a sync reads a snapshot).
  */
-const partShellSchema = z.discriminatedUnion("memberType", [partOf("device", memberList(z.unknown())), partOf("user", memberList(z.unknown()))]);
+const partShellSchema = z
+  .discriminatedUnion("memberType", [partOf("device", memberList(z.unknown())), partOf("user", memberList(z.unknown()))])
+  .refine(notEmpty, notEmptyIssue); // partSchema's own rules, all of them
+/** The members' order, checked over all of a part's slices at once (a loop over resource ids: no copies). */
+const memberOrderSchema = z.custom<readonly { resourceId: number }[]>().superRefine(memberOrder);
 const memberSchemas: Readonly<Record<SnapshotMemberType, z.ZodType<SnapshotMember>>> = { device: deviceSchema, user: userSchema };
-/** Issues of the shell about `members` or a field after it come after the members' own issues, as in `partSchema`. */
+/** Where `members` stands among a part's fields: zod reports issues in the fields' order. */
 const SHELL_KEYS = Object.keys(partOf("device", z.unknown()).shape);
 const MEMBERS_KEY_AT = SHELL_KEYS.indexOf("members");
 
@@ -100,11 +123,12 @@ async function checkPart(value: unknown): Promise<{ part: SnapshotPart; issues?:
   const members = await checkMembers(memberSchemas[memberType as SnapshotMemberType], items);
   if (shell.success && members.issues.length === 0 && members.order.length === 0) return { part: { ...shell.data, members: members.data } as SnapshotPart };
   const headIssues = shell.success ? [] : shell.error.issues;
+  // The members' issues take the place of `members` among the fields; the shell's own issues about the list (too
+  // long, empty) never come with member issues, as zod then checks no member.
   const rank = (issue: PartIssue) => (issue.path.length === 0 ? SHELL_KEYS.length : SHELL_KEYS.indexOf(String(issue.path[0])));
-  const before = headIssues.filter((issue) => rank(issue) < MEMBERS_KEY_AT);
-  const length = headIssues.filter((issue) => rank(issue) === MEMBERS_KEY_AT);
-  const after = headIssues.filter((issue) => rank(issue) > MEMBERS_KEY_AT);
-  return { issues: [...before, ...members.issues, ...length, ...members.order, ...after] };
+  const at = headIssues.findIndex((issue) => rank(issue) >= MEMBERS_KEY_AT);
+  const split = at < 0 ? headIssues.length : at;
+  return { issues: [...headIssues.slice(0, split), ...members.issues, ...members.order, ...headIssues.slice(split)] };
 }
 
 /**
@@ -133,8 +157,8 @@ async function checkMembers(
   }
   if (checked.length < slices) return { data: [], issues, order: [] };
   const data = checked.flat();
-  const unsorted = firstUnsorted(data);
-  return { data, issues, order: unsorted < 0 ? [] : [{ path: ["members", unsorted, "resourceId"], message: UNSORTED }] };
+  const order = memberOrderSchema.safeParse(data);
+  return { data, issues, order: order.success ? [] : order.error.issues.map((issue) => ({ ...issue, path: ["members", ...issue.path] })) };
 }
 
 const isoInstant = z.iso.datetime({ offset: true });
@@ -164,6 +188,13 @@ export const commitSchema = z
     /** SMS_FullCollectionMembership rows read (user groups included): what a user collection's count is checked against. */
     rowsRead: z.number().int().min(0).max(100_000_000).optional(),
     parts: z.number().int().min(0).max(SNAPSHOT_LIMITS.parts),
+    /**
+     * A delta upload: the full snapshot whose members the parts change (removed ids out, members in). It must be
+     * the collection's current snapshot or the base of the current one.
+     */
+    base: snapshotIdSchema.optional(),
+    /** Members without an Entra id in the whole read: a delta's parts alone cannot tell the app. Required with `base`. */
+    withoutEntraId: z.number().int().min(0).max(100_000_000).optional(),
     readStartedAt: isoInstant,
     readFinishedAt: isoInstant,
     collector: printable(SNAPSHOT_LIMITS.collectorLength).min(1),
@@ -173,9 +204,21 @@ export const commitSchema = z
     message: "readStartedAt must not be after readFinishedAt",
     path: ["readStartedAt"],
   })
-  .refine((commit) => (commit.members === 0) === (commit.parts === 0), {
+  .refine((commit) => commit.base !== undefined || (commit.members === 0) === (commit.parts === 0), {
     message: "an empty snapshot has 0 parts, and 0 parts hold 0 members",
     path: ["parts"],
+  })
+  .refine((commit) => commit.base === undefined || commit.parts <= SNAPSHOT_LIMITS.deltaParts, {
+    message: `a delta (with base) has at most ${SNAPSHOT_LIMITS.deltaParts} parts; upload a larger change in full`,
+    path: ["parts"],
+  })
+  .refine((commit) => commit.base === undefined || commit.withoutEntraId !== undefined, {
+    message: "a delta (with base) says how many of its members lack an Entra id",
+    path: ["withoutEntraId"],
+  })
+  .refine((commit) => commit.withoutEntraId === undefined || commit.withoutEntraId <= commit.members, {
+    message: "withoutEntraId must not exceed members",
+    path: ["withoutEntraId"],
   });
 export type SnapshotCommit = z.output<typeof commitSchema>;
 
@@ -242,18 +285,22 @@ export async function parsePart(value: unknown): Promise<SnapshotPart> {
 
 export function summariseMembers(part: SnapshotPart): PartSummary {
   const members = part.members as readonly { resourceId: number }[];
+  const removed = part.removed ?? [];
+  const first = [members[0]?.resourceId, removed[0]].filter((id): id is number => id !== undefined);
+  const last = [members[members.length - 1]?.resourceId, removed[removed.length - 1]].filter((id): id is number => id !== undefined);
   return {
     part: part.part,
     memberType: part.memberType,
     members: members.length,
-    firstResourceId: members[0]?.resourceId ?? 0,
-    lastResourceId: members[members.length - 1]?.resourceId ?? 0,
+    firstResourceId: first.length === 0 ? 0 : Math.min(...first),
+    lastResourceId: last.length === 0 ? 0 : Math.max(...last),
     withoutEntraId: (part.members as readonly SnapshotMember[]).filter(lacksEntraId).length,
+    removed: removed.length,
   };
 }
 
 /** A member the app cannot resolve in Entra: a device without AADDeviceID, a user with neither object id nor UPN. */
-function lacksEntraId(member: SnapshotMember): boolean {
+export function lacksEntraId(member: SnapshotMember): boolean {
   return "entraDeviceId" in member ? member.entraDeviceId === null : member.entraObjectId === null && member.userPrincipalName === null;
 }
 
@@ -262,32 +309,74 @@ export function membersOfPart(part: SnapshotPart): { memberType: SnapshotMemberT
   return { memberType: part.memberType, members: part.members };
 }
 
+type PartHead = { collectionId: string; snapshotId: string; memberType: SnapshotMemberType };
+
 /**
  * Splits sorted members into gzip parts of at most `membersPerPart` (collector side). A part that still comes
  * out larger than the upload limit is split again, so every part is accepted by size.
  */
-export async function encodeParts(
-  head: { collectionId: string; snapshotId: string; memberType: SnapshotMemberType },
-  members: readonly SnapshotMember[],
-  membersPerPart: number = 25_000,
-): Promise<Buffer[]> {
+export async function encodeParts(head: PartHead, members: readonly SnapshotMember[], membersPerPart: number = 25_000): Promise<Buffer[]> {
   const sorted = [...members].sort((a, b) => a.resourceId - b.resourceId);
-  const slices: SnapshotMember[][] = [];
-  for (let i = 0; i < sorted.length; i += membersPerPart) slices.push(sorted.slice(i, i + membersPerPart));
   const parts: Buffer[] = [];
-  for (const slice of slices) parts.push(...(await encodeSlice(head, slice, parts.length)));
+  for (let i = 0; i < sorted.length; i += membersPerPart) parts.push(...(await encodeSlice(head, sorted.slice(i, i + membersPerPart), [], parts.length)));
   return parts;
 }
 
-async function encodeSlice(
-  head: { collectionId: string; snapshotId: string; memberType: SnapshotMemberType },
-  slice: SnapshotMember[],
-  firstPart: number,
+/**
+ * A delta's parts (collector side): `members` to put in and `removed` ids to take out of the base, each sorted by
+ * resource id; a member that changed is in both. At most `entriesPerPart` ids per part, the parts' id ranges
+ * ascending and apart, and each part under the upload limit.
+ */
+export async function encodeDeltaParts(
+  head: PartHead,
+  members: readonly SnapshotMember[],
+  removed: readonly number[],
+  entriesPerPart: number = 25_000,
 ): Promise<Buffer[]> {
-  const body = JSON.stringify({ ...head, part: firstPart, members: slice });
+  const parts: Buffer[] = [];
+  let m = 0;
+  let r = 0;
+  while (m < members.length || r < removed.length) {
+    const chunkMembers: SnapshotMember[] = [];
+    const chunkRemoved: number[] = [];
+    while (chunkMembers.length + chunkRemoved.length < entriesPerPart && (m < members.length || r < removed.length)) {
+      const memberId = members[m]?.resourceId ?? Number.POSITIVE_INFINITY;
+      const removedId = removed[r] ?? Number.POSITIVE_INFINITY;
+      // A changed member's removal and its new record share an id: they go in the same part.
+      if (removedId <= memberId) chunkRemoved.push(removed[r++] as number);
+      if (memberId <= removedId) chunkMembers.push(members[m++] as SnapshotMember);
+    }
+    parts.push(...(await encodeSlice(head, chunkMembers, chunkRemoved, parts.length)));
+  }
+  return parts;
+}
+
+async function encodeSlice(head: PartHead, members: readonly SnapshotMember[], removed: readonly number[], firstPart: number): Promise<Buffer[]> {
+  // A full snapshot's parts carry no `removed` at all: what every app version takes.
+  const body = JSON.stringify({ ...head, part: firstPart, members, ...(removed.length === 0 ? {} : { removed }) });
   const data = await deflate(Buffer.from(body, "utf8"), { level: zlibConstants.Z_BEST_COMPRESSION });
-  if (data.length <= SNAPSHOT_LIMITS.partBytes || slice.length === 1) return [data];
-  const half = Math.ceil(slice.length / 2);
-  const first = await encodeSlice(head, slice.slice(0, half), firstPart);
-  return [...first, ...(await encodeSlice(head, slice.slice(half), firstPart + first.length))];
+  const boundary = splitPoint(members, removed);
+  if (data.length <= SNAPSHOT_LIMITS.partBytes || boundary === null) return [data];
+  const first = await encodeSlice(
+    head,
+    members.filter((member) => member.resourceId < boundary),
+    removed.filter((id) => id < boundary),
+    firstPart,
+  );
+  const second = await encodeSlice(
+    head,
+    members.filter((member) => member.resourceId >= boundary),
+    removed.filter((id) => id >= boundary),
+    firstPart + first.length,
+  );
+  return [...first, ...second];
+}
+
+/** A resource id that splits a too-large part into two non-empty ones; null when it holds a single id. */
+function splitPoint(members: readonly SnapshotMember[], removed: readonly number[]): number | null {
+  if (members.length >= 2) return (members[Math.ceil(members.length / 2)] as SnapshotMember).resourceId;
+  if (removed.length >= 2) return removed[Math.ceil(removed.length / 2)] as number;
+  const ids = [...members.map((member) => member.resourceId), ...removed];
+  const highest = Math.max(...ids);
+  return ids.some((id) => id < highest) ? highest : null;
 }

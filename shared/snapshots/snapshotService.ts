@@ -5,7 +5,7 @@ import type { JobQueue } from "../core/ports/jobQueue.js";
 import { newSyncJob, type SyncJob } from "../core/syncJob.js";
 import type { Clock } from "../core/ports/clock.js";
 import { checkAddsUp, checkParts, checkTimes } from "./commitChecks.js";
-import { isNewer, sameWatermark, type CurrentSnapshot, type PartSummary } from "./snapshot.js";
+import { isNewer, sameWatermark, type CurrentSnapshot, type PartSummary, type SnapshotBase } from "./snapshot.js";
 import { SnapshotRefusedError } from "./snapshotErrors.js";
 import { decodePart, PartRejected, summariseMembers, type SnapshotCommit, type SnapshotConfirm } from "./snapshotFormat.js";
 import type { SnapshotStore } from "./snapshotStore.js";
@@ -78,7 +78,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
 
   async function refuseCommitted(collectionId: string, snapshotId: string): Promise<void> {
     const current = await store.current(collectionId);
-    if (current?.snapshot.snapshotId === snapshotId) {
+    if (current !== null && inUse(current.snapshot).has(snapshotId)) {
       throw new SnapshotRefusedError(
         "snapshot-committed",
         `Snapshot ${snapshotId} of ${collectionId} is already committed; its parts cannot change. Upload a new snapshot.`,
@@ -98,10 +98,11 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
   /** Uncommitted bytes of the collection after this part would be stored (an upload of the same part replaces its earlier row). */
   async function requireStagingRoom(collectionId: string, snapshotId: string, part: number, bytes: number): Promise<void> {
     const limit = deps.stagingMaxBytes ?? DEFAULT_STAGING_MAX_BYTES;
-    const current = (await store.current(collectionId))?.snapshot.snapshotId;
+    const pointer = await store.current(collectionId);
+    const committed = pointer === null ? new Set<string>() : inUse(pointer.snapshot);
     let staged = 0;
     for (const snapshot of (await store.listStoredSnapshots(collectionId)).keys()) {
-      if (snapshot === current) continue;
+      if (committed.has(snapshot)) continue;
       for (const stored of await store.listParts(collectionId, snapshot)) if (!(snapshot === snapshotId && stored.part === part)) staged += stored.bytes;
     }
     if (staged + bytes > limit) {
@@ -123,8 +124,8 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     return jobs.length;
   }
 
-  /** Deletes the snapshot that was just replaced and uploads nobody committed; a failure only leaves rows behind. */
-  async function prune(collectionId: string, keep: string, replaced: string | null): Promise<void> {
+  /** Deletes the snapshots that were just replaced and uploads nobody committed; a failure only leaves rows behind. */
+  async function prune(collectionId: string, keep: ReadonlySet<string>, replaced: ReadonlySet<string>): Promise<void> {
     try {
       await pruneCollection(collectionId, await store.listStoredSnapshots(collectionId), keep, replaced);
     } catch (error) {
@@ -132,15 +133,24 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     }
   }
 
-  /** Deletes the collection's snapshots other than `keep` that are `replaced` or abandoned; answers how many. */
-  async function pruneCollection(collectionId: string, stored: ReadonlyMap<string, number>, keep: string | null, replaced: string | null): Promise<number> {
+  /**
+   * Deletes the collection's snapshots not in `keep` (a snapshot and the base it reads) that are `replaced` or
+   * abandoned; answers how many.
+   */
+  async function pruneCollection(
+    collectionId: string,
+    stored: ReadonlyMap<string, number>,
+    keep: ReadonlySet<string>,
+    replaced: ReadonlySet<string>,
+  ): Promise<number> {
     const now = clock.now();
     let deleted = 0;
     for (const [snapshotId, writtenAt] of stored) {
-      if (snapshotId === keep) continue;
-      if (snapshotId === replaced || now - writtenAt > ABANDONED_UPLOAD_MS) {
-        // Read again right before deleting: a snapshot committed since `keep` was read stays.
-        if (snapshotId !== replaced && (await store.current(collectionId))?.snapshot.snapshotId === snapshotId) continue;
+      if (keep.has(snapshotId)) continue;
+      if (replaced.has(snapshotId) || now - writtenAt > ABANDONED_UPLOAD_MS) {
+        // Read again right before deleting: a snapshot committed (or made a base) since `keep` was read stays.
+        const current = await store.current(collectionId);
+        if (current !== null && inUse(current.snapshot).has(snapshotId)) continue;
         await store.deleteSnapshot(collectionId, snapshotId);
         deleted += 1;
       }
@@ -234,8 +244,9 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         return { status: "current", snapshot: existing.snapshot, queued };
       }
       await requireMapped(collectionId);
+      const base = commit.base === undefined ? null : baseOf(collectionId, existing?.snapshot ?? null, commit.base);
       const parts = await store.listParts(collectionId, snapshotId);
-      checkParts(commit, parts);
+      checkParts(commit, parts, base?.members ?? null);
       checkAddsUp(commit);
       // Parts about to be deleted as abandoned cannot be committed: the janitor could remove them under the pointer.
       const oldest = Math.min(...parts.map((part) => part.writtenAt));
@@ -254,6 +265,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         parts: commit.parts,
         digests: parts.map((part) => part.digest.slice(0, 16)),
         pieces: parts.map((part) => part.pieces),
+        ...(base === null ? {} : { base }),
         ...(commit.rowsRead === undefined ? {} : { rowsRead: commit.rowsRead }),
         readStartedAt: commit.readStartedAt,
         readFinishedAt: commit.readFinishedAt,
@@ -262,7 +274,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         collector: commit.collector,
         committedBy: by,
         queuedSyncs: false,
-        withoutEntraId: parts.reduce((sum, part) => sum + part.withoutEntraId, 0),
+        withoutEntraId: commit.withoutEntraId ?? parts.reduce((sum, part) => sum + part.withoutEntraId, 0),
         refreshRequestedAt: null,
       };
       for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
@@ -276,6 +288,8 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
           log.info("snapshot superseded", { collectionId, snapshotId, current: pointer.snapshot.snapshotId, collector: commit.collector });
           return { status: "superseded", snapshot: kept ?? pointer.snapshot, queued: 0 };
         }
+        // Another commit moved the pointer since: the base must still be one a reader may be sent to.
+        if (base !== null && attempt > 0) baseOf(collectionId, pointer?.snapshot ?? null, base.snapshotId);
         const changed = pointer === null || changesSyncs(candidate, pointer.snapshot);
         const next = { ...candidate, queuedSyncs: changed };
         try {
@@ -286,7 +300,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         }
         const queued = changed ? await queueSyncs(next) : 0;
         log.info("snapshot committed", { collectionId, snapshotId, members: next.members, parts: next.parts, collector: next.collector, by, queued });
-        await prune(collectionId, snapshotId, pointer?.snapshot.snapshotId ?? null);
+        await prune(collectionId, inUse(next), new Set(pointer === null ? [] : [pointer.snapshot.snapshotId]));
         return { status: "current", snapshot: next, queued };
       }
       throw new ConcurrencyError(`Other commits of ${collectionId} kept winning; commit again.`);
@@ -329,7 +343,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
           throw error;
         }
         log.warn("snapshot discarded", { collectionId, snapshotId: pointer.snapshot.snapshotId, collector: pointer.snapshot.collector, by });
-        await prune(collectionId, "", pointer.snapshot.snapshotId);
+        await prune(collectionId, new Set(), inUse(pointer.snapshot));
         return pointer.snapshot;
       }
       throw new ConcurrencyError(`The current snapshot of ${collectionId} kept changing; try again.`);
@@ -339,8 +353,8 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       const stored = await store.listAllStoredSnapshots();
       let deleted = 0;
       for (const [collectionId, snapshots] of stored) {
-        const current = (await store.current(collectionId))?.snapshot.snapshotId ?? null;
-        deleted += await pruneCollection(collectionId, snapshots, current, null);
+        const current = await store.current(collectionId);
+        deleted += await pruneCollection(collectionId, snapshots, current === null ? new Set() : inUse(current.snapshot), new Set());
       }
       if (deleted > 0) log.info("abandoned snapshot uploads deleted", { collections: stored.size, deleted });
       return { collections: stored.size, deleted };
@@ -348,6 +362,26 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
 
     listCurrent: () => store.listCurrent(),
   };
+}
+
+/** The snapshots whose rows a reader of `snapshot` fetches: itself and, for a delta, its base. */
+function inUse(snapshot: CurrentSnapshot): Set<string> {
+  return new Set(snapshot.base === undefined ? [snapshot.snapshotId] : [snapshot.snapshotId, snapshot.base.snapshotId]);
+}
+
+/**
+ * The base a delta commit names, as readers will fetch it: the current snapshot when it is a full one, or the
+ * base the current delta reads. A delta never builds on a delta, and never on a snapshot whose rows may be pruned.
+ */
+function baseOf(collectionId: string, current: CurrentSnapshot | null, baseId: string): SnapshotBase {
+  if (current?.snapshotId === baseId && current.base === undefined && current.pieces !== undefined && current.pieces.length === current.parts) {
+    return { snapshotId: current.snapshotId, members: current.members, parts: current.parts, digests: current.digests, pieces: current.pieces };
+  }
+  if (current?.base?.snapshotId === baseId) return current.base;
+  throw new SnapshotRefusedError(
+    "snapshot-base-gone",
+    `Snapshot ${baseId} is neither the current snapshot of ${collectionId} nor the base of the current one${current === null ? " (there is none)" : ` (${current.snapshotId})`}; upload the collection in full.`,
+  );
 }
 
 /**

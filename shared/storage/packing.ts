@@ -5,7 +5,7 @@
  * read; packing 16-byte GUIDs into binary properties turns 100,000 members into ~1.6 MB held by a handful of
  * entities (docs/service-facts.md "Table Storage": property ≤ 64 KiB, entity ≤ 1 MiB, ≤ 252 properties).
  */
-import { forEachSliced, SLICE, yieldToLoop } from "../eventLoop.js";
+import { runSliced, runWhole, SLICE } from "../eventLoop.js";
 
 /*
  * Lower-case canonical GUIDs (what Graph returns) pack into 16 bytes; anything else is kept as a string. A first
@@ -167,40 +167,49 @@ export class PackingError extends Error {
   }
 }
 
-export function encodeIds(ids: Iterable<string>): Buffer {
+/*
+ * One loop per direction. It pauses (a generator `yield`) every slice of ids; the sync entry points run it straight
+ * through (a ledger bucket holds a few thousand ids), the `…ManyIds` ones give the event loop a turn at each pause
+ * (a group of 1,000,000).
+ */
+function* encodeSteps(ids: Iterable<string>): Generator<void, Buffer> {
   const writer = new ByteWriter();
-  for (const id of ids) writer.item(id);
+  let encoded = 0;
+  for (const id of ids) {
+    writer.item(id);
+    if (++encoded % SLICE === 0) yield;
+  }
   return writer.finish();
 }
 
-/** encodeIds for a large set (a group of 1,000,000): the event loop gets a turn every slice. */
-export async function encodeManyIds(ids: Iterable<string>): Promise<Buffer> {
-  const writer = new ByteWriter();
-  await forEachSliced(ids, (id) => writer.item(id));
-  return writer.finish();
-}
-
-/** decodeIds for a large snapshot, with a turn of the event loop every slice. */
-export async function decodeManyIds(data: Uint8Array, into: Set<string> = new Set()): Promise<Set<string>> {
+function* decodeSteps(data: Uint8Array, into: Set<string>): Generator<void, Set<string>> {
   const reader = new ByteReader(data);
   let decoded = 0;
   while (!reader.done) {
     const id = reader.item();
     if (id === null) throw new PackingError("holds a null id");
     into.add(id);
-    if (++decoded % SLICE === 0) await yieldToLoop();
+    if (++decoded % SLICE === 0) yield;
   }
   return into;
 }
 
+export function encodeIds(ids: Iterable<string>): Buffer {
+  return runWhole(encodeSteps(ids));
+}
+
+/** encodeIds for a large set, with a turn of the event loop every slice. */
+export function encodeManyIds(ids: Iterable<string>): Promise<Buffer> {
+  return runSliced(encodeSteps(ids));
+}
+
 export function decodeIds(data: Uint8Array, into: Set<string> = new Set()): Set<string> {
-  const reader = new ByteReader(data);
-  while (!reader.done) {
-    const id = reader.item();
-    if (id === null) throw new PackingError("holds a null id");
-    into.add(id);
-  }
-  return into;
+  return runWhole(decodeSteps(data, into));
+}
+
+/** decodeIds for a large snapshot, with a turn of the event loop every slice. */
+export function decodeManyIds(data: Uint8Array, into: Set<string> = new Set()): Promise<Set<string>> {
+  return runSliced(decodeSteps(data, into));
 }
 
 /**

@@ -12,7 +12,8 @@ import { SLICE, yieldToLoop } from "../eventLoop.js";
  * Per-member run reports (table `runReports`, PartitionKey mappingKey, RowKey `<run RowKey>-<piece>`): the
  * entries packed (GUIDs in 16 bytes, outcome and reason in one byte each, ≈ 70 bytes per member), ≤ 600,000
  * bytes per row, so a 100,000-member first sync stores its report in about a dozen rows. A report is bounded
- * at MAX_PIECES rows; what does not fit is counted as `truncated`, never silently dropped from the count.
+ * at MAX_PIECES rows (the run already lists at most REPORT_MAX_ENTRIES members, which fit unless names and
+ * errors are long); what does not fit is counted as `truncated`, never silently dropped from the count.
  * Report RowKeys start with their run's RowKey, so one key range removes runs and reports alike.
  */
 const MAX_PIECES = 64;
@@ -27,10 +28,11 @@ export function reportRowKey(runRowKey: string, piece: number): string {
   return `${runRowKey}-${String(piece).padStart(4, "0")}`;
 }
 
-export async function writeReport(client: TableClient, partitionKey: string, runRowKey: string, entries: readonly MemberReportEntry[]): Promise<void> {
-  const { data, stored } = await encodeReport(entries, MAX_PIECES * ENTITY_BYTES);
+export async function writeReport(client: TableClient, partitionKey: string, runRowKey: string, report: StoredReport): Promise<void> {
+  const { data, stored } = await encodeReport(report.entries, MAX_PIECES * ENTITY_BYTES);
   const pieces = entitySized(data);
-  const truncated = entries.length - stored;
+  // Left out by the run (past REPORT_MAX_ENTRIES) or here (past 64 rows: long names and errors).
+  const truncated = report.truncated + report.entries.length - stored;
   await pMap(
     pieces.length === 0 ? [Buffer.alloc(0)] : pieces,
     (piece, index) =>

@@ -23,6 +23,8 @@ const partEntitySchema = z.object({
   lastResourceId: z.number(),
   // Rows written before the count was kept read as 0: no re-check is asked for them.
   withoutEntraId: z.number().int().min(0).default(0),
+  // Rows written before delta uploads existed are full parts: they remove nothing.
+  removed: z.number().int().min(0).default(0),
   digest: z.string().regex(/^[0-9a-f]{64}$/),
   pieces: z.number().int().min(1),
   bytes: z.number().int().min(0).default(0),
@@ -195,5 +197,6 @@ function summaryProperties(summary: PartSummary): Record<string, unknown> {
     firstResourceId: { value: summary.firstResourceId, type: "Double" },
     lastResourceId: { value: summary.lastResourceId, type: "Double" },
     withoutEntraId: summary.withoutEntraId,
+    removed: summary.removed,
   };
 }

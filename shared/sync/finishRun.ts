@@ -14,7 +14,7 @@ export async function finishRun(ctx: RunContext, outcome: Outcome): Promise<Sync
   const { deps, record, mapping } = ctx;
   countRequests(ctx);
   const run = record.finish(outcome.status, outcome.message, deps.clock.now());
-  await deps.runs.record(run, record.report.entries);
+  await deps.runs.record(run, record.report);
   // A failed run keeps what the state knew (blocked change, approval, watermark) except the failure count.
   const effects = outcome.status === "failed" ? { ...keepState(ctx.state), watermark: null } : outcome.effects;
   const groupSnapshot = outcome.status === "failed" ? undefined : outcome.groupSnapshot;

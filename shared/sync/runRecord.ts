@@ -9,8 +9,8 @@ const MAX_ERRORS = 20;
 export class RunRecord {
   readonly counts: RunCounts = emptyCounts();
   readonly errors: RunError[] = [];
-  /** Every member added, removed, skipped or failed in this run (stored beside the run, not in it). */
-  readonly report = new MemberReport();
+  /** Every member added, removed, skipped or failed in this run, up to the report's bound (stored beside the run, not in it). */
+  readonly report: MemberReport;
   blockedBy: Guard | null = null;
   preview: RunPreview | null = null;
   retryAfterMs: number | null = null;
@@ -24,7 +24,10 @@ export class RunRecord {
     readonly mapping: Pick<Mapping, "collectionId" | "groupId" | "tenantId" | "mode">,
     readonly trigger: RunTrigger,
     readonly startedAt: number,
-  ) {}
+    reportMaxEntries?: number,
+  ) {
+    this.report = new MemberReport(reportMaxEntries);
+  }
 
   addError(error: RunError): void {
     if (this.errors.length < MAX_ERRORS) this.errors.push(error);

@@ -27,6 +27,8 @@ export interface SyncPolicy {
    * again after this long even when it did not change, so a device that joins Entra later is added. Default 1 h.
    */
   readonly sourceRecheckMs?: number;
+  /** How many members a run's report lists at most (REPORT_MAX_ENTRIES; smaller in tests). */
+  readonly reportMaxEntries?: number;
 }
 
 /** SOURCE_IDENTITY_RECHECK_MINUTES' default. */

@@ -22,7 +22,7 @@ export async function syncMapping(deps: SyncDeps, request: SyncRequest): Promise
   const startedAt = deps.clock.now();
   const ref = { collectionId: request.collectionId, groupId: request.groupId };
   const mapping = request.dryRun && request.draft ? request.draft : await deps.mappings.get(ref);
-  const record = new RunRecord(randomUUID(), mapping ?? { ...ref, tenantId: null, mode: "additive" }, request.trigger, startedAt);
+  const record = new RunRecord(randomUUID(), mapping ?? { ...ref, tenantId: null, mode: "additive" }, request.trigger, startedAt, deps.policy.reportMaxEntries);
   if (!mapping) {
     record.addError({ code: "mapping-not-found", message: "The mapping no longer exists." });
     return record.finish("failed", `No mapping from collection ${ref.collectionId} to group ${ref.groupId}.`, deps.clock.now());

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -40,10 +40,12 @@ function collector(options: { fetchImpl?: typeof fetch; name?: string } = {}): P
     log: silentLogger,
     name: options.name ?? "CM01",
     // Each collector host has its own data folder (its source identity cache).
-    dataDir: join(dataDir, `collector-${options.name ?? "CM01"}`),
+    dataDir: collectorDir(options.name ?? "CM01"),
     appClient: { minBackoffMs: 5, maxBackoffMs: 20, retries: 2, ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }) },
   });
 }
+
+const collectorDir = (name: string) => join(dataDir, `collector-${name}`);
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(`${serve.url}/api${path}`, {
@@ -54,6 +56,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 }
 
 const groupBecomes = (expected: (string | null | undefined)[]) => groupBecomesIn(tenant, GROUP_ID, expected);
+const mapDevices = async () =>
+  expect((await api("POST", "/mappings", { collectionId: DEVICE_COLLECTION, groupId: GROUP_ID, mode: "managed", memberType: "device" })).status).toBe(201);
 
 describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
   it("fills a group through the app, and a collection change reaches the group without a timer tick", async () => {
@@ -156,5 +160,98 @@ describe("the on-premises collector against serve (SOURCE_MODE=pushed)", () => {
       ).once();
       expect(pass.ok, appUrl).toBe(true);
     }
+  });
+});
+
+const currentSnapshot = async () => (await api("GET", "/collections/mapped")).body.items[0].snapshot;
+
+describe("a changed collection goes up as a delta against the collector's last full upload", () => {
+  it("sends only the members that joined and the ids that left, and the group follows; a later collector process does the same", async () => {
+    await mapDevices();
+    const first = await (await collector()).once();
+    expect(first.collections[0]).toMatchObject({ result: "uploaded", members: 25 });
+    const full = await currentSnapshot();
+    expect(full.baseSnapshotId).toBeNull();
+    await groupBecomes(objectIds(1, 25));
+
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(3, 28));
+    const second = await (await collector()).once();
+    expect(second.collections[0]).toMatchObject({ result: "uploaded", members: 26 });
+    expect(second.collections[0]?.message).toContain(`a change against base ${full.snapshotId}: 3 members in, 2 out`);
+    expect(second.collections[0]?.uploadBytes).toBeLessThan(first.collections[0]!.uploadBytes);
+    expect(await currentSnapshot()).toMatchObject({ members: 26, memberCount: 26, baseSnapshotId: full.snapshotId });
+    await groupBecomes(objectIds(3, 28));
+
+    // The next change is sent against the same base (the change since it, not since the last delta).
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(3, 29));
+    const third = await (await collector()).once();
+    expect(third.collections[0]?.message).toContain(`a change against base ${full.snapshotId}: 4 members in, 2 out`);
+    await groupBecomes(objectIds(3, 29));
+  });
+
+  it("uploads in full when the change is large, when an admin asks for a full read, and when its base file is damaged", async () => {
+    await mapDevices();
+    await (await collector()).once();
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(12, 40));
+    const large = await (await collector()).once();
+    expect(large.collections[0]?.message).not.toContain("a change against base");
+    expect(await currentSnapshot()).toMatchObject({ members: 29, baseSnapshotId: null });
+
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(13, 40));
+    expect((await api("POST", `/collections/${DEVICE_COLLECTION}/refresh`)).status).toBe(202);
+    const asked = await (await collector()).once();
+    expect(asked.collections[0]?.message).toContain("read in full: requested");
+    expect(asked.collections[0]?.message).not.toContain("a change against base");
+
+    const [file] = readdirSync(collectorDir("CM01")).filter((name) => name.startsWith("snapshot-base-"));
+    writeFileSync(join(collectorDir("CM01"), file as string), "not a base");
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(14, 40));
+    const damaged = await (await collector()).once();
+    expect(damaged.collections[0]).toMatchObject({ result: "uploaded", members: 27 });
+    expect(damaged.collections[0]?.message).not.toContain("a change against base");
+    expect(await currentSnapshot()).toMatchObject({ members: 27, baseSnapshotId: null });
+  });
+
+  it("falls back to a full upload in the same pass when the app drops the base while the delta goes up", async () => {
+    await mapDevices();
+    await (await collector()).once();
+    await groupBecomes(objectIds(1, 25));
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 27));
+    // An operator discards the current snapshot just as the delta's first part is sent.
+    let discarded = false;
+    const discarding: typeof fetch = async (input, init) => {
+      if (!discarded && init?.method === "PUT" && (input instanceof Request ? input.url : input.toString()).includes("/parts/")) {
+        discarded = true;
+        expect((await api("DELETE", `/collections/${DEVICE_COLLECTION}/snapshots/current`)).status).toBe(200);
+      }
+      return fetch(input, init);
+    };
+    const pass = await (await collector({ fetchImpl: discarding })).once();
+
+    expect(discarded).toBe(true);
+    expect(pass.collections[0]).toMatchObject({ result: "uploaded", members: 27 });
+    expect(pass.collections[0]?.message).not.toContain("a change against base");
+    expect(await currentSnapshot()).toMatchObject({ members: 27, baseSnapshotId: null });
+    await groupBecomes(objectIds(1, 27));
+
+    // The full upload is the new base: the next change is a delta against it.
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 28));
+    const next = await (await collector()).once();
+    expect(next.collections[0]?.message).toContain("a change against base");
+  });
+
+  it("sends in full when another collector's snapshot replaced the one it remembers", async () => {
+    await mapDevices();
+    // Each sync finishes before the next change: a job that finds its mapping busy comes back 15 s later.
+    await (await collector({ name: "CM01" })).once();
+    await groupBecomes(objectIds(1, 25));
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 26));
+    await (await collector({ name: "CM02" })).once();
+    await groupBecomes(objectIds(1, 26));
+    tenant.setCollectionMembers(DEVICE_COLLECTION, resourceIds(1, 27));
+    const pass = await (await collector({ name: "CM01" })).once();
+    expect(pass.collections[0]).toMatchObject({ result: "uploaded", members: 27 });
+    expect(pass.collections[0]?.message).not.toContain("a change against base");
+    await groupBecomes(objectIds(1, 27));
   });
 });

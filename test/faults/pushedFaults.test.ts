@@ -9,7 +9,7 @@ import { buildCollector, type Collector } from "../../cli/commands/collectComman
 import type { ServeHandle } from "../../cli/commands/serveCommand.js";
 import { silentLogger } from "../../shared/logger.js";
 import type { SnapshotMember } from "../../shared/snapshots/snapshot.js";
-import { encodeParts } from "../../shared/snapshots/snapshotFormat.js";
+import { encodeDeltaParts, encodeParts } from "../../shared/snapshots/snapshotFormat.js";
 import { createSnapshotService } from "../../shared/snapshots/snapshotService.js";
 import { startSimulatedTenant, type SimulatedTenant } from "../../simulator/index.js";
 import { DEVICE_COLLECTION, GROUP_ID, entraDevice, range, scenarioSeed } from "../support/fixtures.js";
@@ -280,13 +280,7 @@ describe("a committed snapshot never changes (pushed mode)", () => {
       const [commit, racing] = await Promise.all([w.api("POST", `${path}/commit`, body), w.api("PUT", `${path}/parts/0`, partB)]);
       expect(commit.status).toBe(200);
       expect([200, 409]).toContain(racing.status);
-      const read = async () =>
-        JSON.stringify(
-          await source
-            .open()
-            .readDeviceMembers(DEVICE_COLLECTION)
-            .catch(() => null),
-        );
+      const read = () => readAsJson(source);
       const first = await read();
       // The racing upload may still land after the commit answered: the snapshot must not change then either.
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -300,6 +294,93 @@ describe("a committed snapshot never changes (pushed mode)", () => {
     await honestPassApplied(w, "part upload racing its commit (100 trials)", from, 100);
   });
 });
+
+describe("a delta never reads a base that is gone (pushed mode)", () => {
+  it("a delta commit racing another collector's full upload and two readers, 30 times: every read is one whole snapshot", async () => {
+    const w = await startWorld();
+    const from = w.seq();
+    const source = w.serve.runtime.services.sync.sources;
+    const byId = (list: SnapshotMember[]) => [...list].sort((x, y) => x.resourceId - y.resourceId);
+    let unreadable = 0;
+    let mixed = 0;
+    const outcomes = new Map<string, number>();
+    for (let trial = 0; trial < 30; trial++) {
+      // The same 26 devices throughout, under names that say which snapshot was read: no member ever leaves.
+      const base = range(1, 26).map((n) => ({ ...snapshotDevice(n), name: `PC-${n}-base-${trial}` }));
+      const changed = byId([...base.filter((m) => m.resourceId !== snapshotDevice(5).resourceId), { ...snapshotDevice(5), name: `PC-5-delta-${trial}` }]);
+      const other = base.map((m) => ({ ...m, name: `${m.name}-other` }));
+      const at = (ms: number) => new Date(Date.now() - 10_000 + ms).toISOString();
+      const baseId = await commitWhole(w, base, at(0), at(0));
+      const deltaId = randomUUID();
+      const deltaParts = await encodeDeltaParts(
+        { collectionId: DEVICE_COLLECTION, snapshotId: deltaId, memberType: "device" },
+        [{ ...snapshotDevice(5), name: `PC-5-delta-${trial}` }],
+        [snapshotDevice(5).resourceId],
+      );
+      expect((await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${deltaId}/parts/0`, deltaParts[0])).status).toBe(200);
+      const deltaBody = {
+        ...commitBody(DEVICE_COLLECTION, changed, 1, { lastMemberChangeTime: at(1) }),
+        readStartedAt: at(1),
+        readFinishedAt: at(1),
+        base: baseId,
+        withoutEntraId: 0,
+      };
+      const read = () => readAsJson(source);
+      // Another collector's full read of the same change time, read a moment later: it wins whichever commits first.
+      const whole = await stageWhole(w, other, at(1), at(2));
+      const [delta, wholeStatus, first, second] = await Promise.all([
+        // Sent at once, or a few milliseconds after the full upload's commit: both orders happen.
+        new Promise((resolve) => setTimeout(resolve, (trial % 3) * 10)).then(() =>
+          w.api("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${deltaId}/commit`, deltaBody),
+        ),
+        whole.commit().then((answer) => answer.status),
+        read(),
+        read(),
+      ]);
+      const answer = `delta ${delta.status} ${String((delta.body as { type?: string }).type ?? "")
+        .split("/")
+        .pop()}, full ${wholeStatus}`;
+      outcomes.set(answer, (outcomes.get(answer) ?? 0) + 1);
+      expect([200, 409], JSON.stringify(delta.body)).toContain(delta.status);
+      const legitimate = [base, changed, other].map((list) => JSON.stringify(list));
+      for (const seen of [first, second, await read()]) {
+        if (seen === "null") unreadable += 1;
+        else if (!legitimate.includes(seen)) mixed += 1;
+      }
+      expect(await read()).toBe(JSON.stringify(other));
+    }
+    expect({ unreadable, mixed }).toEqual({ unreadable: 0, mixed: 0 });
+    expect([...outcomes.keys()].every((key) => /^delta (200 |409 snapshot-base-gone)/.test(key))).toBe(true);
+    await groupBecomes(w.tenant, GROUP_ID, objectIds(1, 26));
+    await honestPassApplied(w, "delta commit racing a full upload and readers (30 trials)", from, 30);
+  });
+});
+
+/** What a sync would read now, as JSON; "null" when the read fails. */
+async function readAsJson(source: PushedWorld["serve"]["runtime"]["services"]["sync"]["sources"]): Promise<string> {
+  return JSON.stringify(
+    await source
+      .open()
+      .readDeviceMembers(DEVICE_COLLECTION)
+      .catch(() => null),
+  );
+}
+
+/** A full snapshot of `members` uploaded and committed through the API; answers its id. */
+async function commitWhole(w: PushedWorld, members: readonly SnapshotMember[], changedAt: string, readAt: string): Promise<string> {
+  const staged = await stageWhole(w, members, changedAt, readAt);
+  expect((await staged.commit()).status).toBe(200);
+  return staged.snapshotId;
+}
+
+/** A full snapshot's part uploaded; `commit` sends its commit. */
+async function stageWhole(w: PushedWorld, members: readonly SnapshotMember[], changedAt: string, readAt: string) {
+  const snapshotId = randomUUID();
+  const [part] = await encodeParts({ collectionId: DEVICE_COLLECTION, snapshotId, memberType: "device" }, members, 100);
+  expect((await w.api("PUT", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/parts/0`, part)).status).toBe(200);
+  const body = { ...commitBody(DEVICE_COLLECTION, members, 1, { lastMemberChangeTime: changedAt }), readStartedAt: readAt, readFinishedAt: readAt };
+  return { snapshotId, commit: () => w.api("POST", `/collections/${DEVICE_COLLECTION}/snapshots/${snapshotId}/commit`, body) };
+}
 
 describe("the collector never follows a redirect (pushed mode)", () => {
   it("refuses it with a clear message; the other origin never sees the collector's key; the group keeps its members", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeIds, encodeIds, PackingError, toProperties, fromProperties, ENTITY_BYTES } from "../../shared/storage/packing.js";
+import { decodeIds, decodeManyIds, encodeIds, encodeManyIds, PackingError, toProperties, fromProperties, ENTITY_BYTES } from "../../shared/storage/packing.js";
 import { freshStores } from "../storage/freshStores.js";
 
 const KEY = "PS100012_0f3c9a7e-1d2b-4c5d-8e9f-a0b1c2d3e4f5";
@@ -21,6 +21,20 @@ describe("packed ids", () => {
 
     expect(decodeIds(packed)).toEqual(new Set([...ids(1_000), ...odd]));
     expect(encodeIds(ids(1_000)).length).toBe(17_000);
+  });
+
+  it("lets other work run while a large group is packed and unpacked, and packs it exactly as in one go", async () => {
+    const group = ids(12_000);
+    let turnsTaken = 0;
+    setImmediate(() => turnsTaken++);
+    const packed = await encodeManyIds(group);
+    setImmediate(() => turnsTaken++);
+    const unpacked = await decodeManyIds(packed);
+
+    expect(turnsTaken).toBe(2);
+    expect(packed.equals(encodeIds(group))).toBe(true);
+    expect(unpacked).toEqual(decodeIds(packed));
+    expect(unpacked.size).toBe(12_000);
   });
 
   it("refuses bytes that were cut short instead of inventing ids", () => {

@@ -5,7 +5,7 @@ import { collectorLoad, compositionOutsideRoots, consoleRuntimeImports, eagerCom
 const graph = readImportGraph(["shared", "functions", "cli", "simulator", "console/src"]);
 const COLLECTOR = "cli/commands/collectCommand.ts";
 /** docs/collector.md: the collector loads at most this many of our modules. */
-const COLLECTOR_MODULE_BUDGET = 50;
+const COLLECTOR_MODULE_BUDGET = 55;
 
 describe("the import graph of the repository", () => {
   it("has no import cycle among the files of shared/", () => {

@@ -81,6 +81,9 @@ describe("checking an uploaded snapshot part", () => {
       "a bad member in every slice": devicePart(devices(1, 20_000).map((member, i) => (i % 1_500 === 0 ? { ...member, resourceId: 0 } : member))),
       "50,001 members, one of them bad": devicePart([...devices(1, 50_000), { resourceId: 1.5 }]),
       "no members and a bad part number": devicePart([], { part: -1 }),
+      "no members nor removals, and an unknown field": devicePart([], { uploadedBy: "someone" }),
+      "only removals (a delta's part)": devicePart([], { removed: [3, 9, 12] }),
+      "removals out of order, and a member out of order in a later slice": devicePart([...devices(1, 6_000), snapshotDevice(2)], { removed: [9, 3] }),
       "users where devices are announced": devicePart([{ resourceId: 1, name: "ann", userPrincipalName: "ann@contoso.com", entraObjectId: null }]),
       "a user part with a name too long": {
         ...devicePart([{ resourceId: 2, name: "n".repeat(300), userPrincipalName: null, entraObjectId: null }]),

@@ -46,6 +46,9 @@ function member(n: number): MemberReportEntry {
   };
 }
 
+/** A run's report that lists every member it covers. */
+const listing = (entries: MemberReportEntry[]) => ({ entries, truncated: 0 });
+
 function stores() {
   const tablePrefix = uniqueTablePrefix();
   const connectionString = testTablesConnection();
@@ -63,7 +66,7 @@ describe("per-member run reports", () => {
   it("keeps every added, removed, skipped and failed member of a run, with names, ids, reasons and Graph's error", async () => {
     const { runs } = stores();
     const entries = Array.from({ length: 40 }, (_, n) => member(n));
-    await runs.record(run("r1", "2026-03-01T00:00:00.000Z"), entries);
+    await runs.record(run("r1", "2026-03-01T00:00:00.000Z"), listing(entries));
     expect(await runs.report(KEY, "r1")).toEqual({ entries, truncated: 0 });
     expect((await runs.get(KEY, "r1"))?.runId).toBe("r1");
   });
@@ -71,11 +74,18 @@ describe("per-member run reports", () => {
   it("stores a 100,000-member first sync in a handful of rows, not one row per member", async () => {
     const { runs, reportRows } = stores();
     const entries = Array.from({ length: 100_000 }, (_, n) => ({ ...member(n * 4), error: null }));
-    await runs.record(run("big", "2026-03-01T00:00:00.000Z"), entries);
+    await runs.record(run("big", "2026-03-01T00:00:00.000Z"), listing(entries));
     expect(await reportRows()).toBeLessThanOrEqual(12);
     const report = await runs.report(KEY, "big");
     expect(report?.entries.length).toBe(100_000);
     expect(report?.entries[99_999]).toEqual(entries[99_999]);
+  });
+
+  it("says how many members the run left out of its report beside the ones it lists", async () => {
+    const { runs } = stores();
+    const entries = Array.from({ length: 10 }, (_, n) => member(n));
+    await runs.record(run("bounded", "2026-03-01T00:00:00.000Z"), { entries, truncated: 990 });
+    expect(await runs.report(KEY, "bounded")).toEqual({ entries, truncated: 990 });
   });
 
   it("answers null for a run without a report and for an unknown run", async () => {
@@ -89,10 +99,10 @@ describe("per-member run reports", () => {
   it("deletes runs and their reports once they are older than the retention, counted from the mapping's newest run", async () => {
     const { runs, reportRows } = stores();
     const start = Date.parse("2026-01-01T00:00:00.000Z");
-    await runs.record(run("ancient", new Date(start).toISOString()), [member(2)]);
-    await runs.record(run("recent", new Date(start + 80 * DAY).toISOString()), [member(2)]);
+    await runs.record(run("ancient", new Date(start).toISOString()), listing([member(2)]));
+    await runs.record(run("recent", new Date(start + 80 * DAY).toISOString()), listing([member(2)]));
     expect(await reportRows()).toBe(2);
-    await runs.record(run("newest", new Date(start + 91 * DAY).toISOString()), [member(2)]);
+    await runs.record(run("newest", new Date(start + 91 * DAY).toISOString()), listing([member(2)]));
     expect((await runs.list(KEY)).items.map((r) => r.runId)).toEqual(["newest", "recent"]);
     expect(await runs.report(KEY, "ancient")).toBeNull();
     expect(await reportRows()).toBe(2);
@@ -100,7 +110,7 @@ describe("per-member run reports", () => {
 
   it("deletes every report with the mapping's history", async () => {
     const { runs, reportRows } = stores();
-    await runs.record(run("a", "2026-03-01T00:00:00.000Z"), [member(0), member(1)]);
+    await runs.record(run("a", "2026-03-01T00:00:00.000Z"), listing([member(0), member(1)]));
     await runs.deleteAll(KEY);
     expect(await reportRows()).toBe(0);
     expect(await runs.get(KEY, "a")).toBeNull();

@@ -53,6 +53,24 @@ describe("per-member run reports", () => {
     expect(firstAdds.sort()).toEqual([a.system.Name, b.system.Name]);
   });
 
+  it("lists a large run's first members only, counts every member on the run and says how many the report left out", async () => {
+    const joined = [1, 2, 3, 4].map((n) => entraDevice(n));
+    const noId = entraDevice(5, { aadDeviceId: false });
+    const hybrid = entraDevice(6, { trustType: "ServerAd" });
+    harness = await startSyncHarness({ seed: scenarioSeed({ collection: [...joined, noId, hybrid] }), policy: { reportMaxEntries: 3 } });
+    await harness.addMapping(ref);
+
+    const run = await harness.sync(ref);
+
+    expect(run.status).toBe("succeeded");
+    expect(run.counts).toMatchObject({ added: 4, skipped: { "no-entra-id": 1, "hybrid-joined": 1 } });
+    const stored = await harness.stores.runs.report(key, run.runId);
+    expect(stored?.truncated).toBe(3);
+    // Skips are reported as the members resolve, before any write: they come first.
+    expect(stored?.entries.map((e) => e.outcome)).toEqual(["skipped", "skipped", "added"]);
+    expect(harness.tenant.groupMemberIds(GROUP_ID)).toHaveLength(4);
+  });
+
   it("reports a member Graph refused with Graph's error", async () => {
     const a = entraDevice(1);
     harness = await startSyncHarness({ seed: scenarioSeed({ collection: [a] }) });
