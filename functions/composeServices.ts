@@ -27,7 +27,7 @@ import { systemClock, type Clock } from "../shared/core/ports/clock.js";
 import { syncDepsFrom, syncPolicyFrom, type SyncDeps, type SyncRequest } from "../shared/sync/syncDeps.js";
 import { syncMapping } from "../shared/sync/syncMapping.js";
 import type { SyncRun } from "../shared/core/syncRun.js";
-import { probeAll, reusedWhileFresh } from "../shared/doctor/health.js";
+import { HEALTH_REUSE, probeAll, reusedWhileFresh } from "../shared/doctor/health.js";
 import { diagnoseApp } from "../shared/doctor/appDiagnosis.js";
 import type { Diagnosis } from "../shared/doctor/diagnosis.js";
 import { mappedCollections } from "../shared/snapshots/mappedCollections.js";
@@ -118,7 +118,7 @@ export function composeServices(wiring: Wiring): AppServices {
         // SMS00001 ("All Systems") exists in every ConfigMgr site. In pushed mode the snapshots are the source.
         ...(pushed ? {} : { adminService: () => sources.open().getCollection("SMS00001") }),
       }),
-    { freshMs: HEALTH_FRESH_MS, staleMs: HEALTH_STALE_MS, now: () => clock.now() },
+    { ...HEALTH_REUSE, now: () => clock.now() },
   );
   const diagnose = (): Promise<Diagnosis> =>
     diagnoseApp({
@@ -175,6 +175,3 @@ function notificationsFor(settings: Settings, stores: TableStores, clock: Clock,
 }
 
 const PROBE_GROUP_ID = "00000000-0000-0000-0000-000000000000";
-/** /api/health probes its dependencies at most every 15 s; a report up to a minute old answers while a new one is made. */
-const HEALTH_FRESH_MS = 15_000;
-const HEALTH_STALE_MS = 60_000;

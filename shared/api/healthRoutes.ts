@@ -1,7 +1,7 @@
 import { ensureError } from "../errors.js";
 import type { NotificationHealth } from "../notify/notifications.js";
 import type { ApiDeps } from "./apiTypes.js";
-import type { HealthCheck } from "../doctor/health.js";
+import { HEALTH_REUSE, reusedWhileFresh, type HealthCheck } from "../doctor/health.js";
 import { json, type Route } from "./route.js";
 import { mappedCollections } from "../snapshots/mappedCollections.js";
 import { z } from "zod";
@@ -28,6 +28,9 @@ async function notificationHealth(deps: ApiDeps): Promise<{ health: Notification
  * (shared/doctor), which read every mapped collection and group, so they cost more and are never run otherwise.
  */
 export function healthRoutes(deps: ApiDeps): Route[] {
+  // Read like the probes, at most every 15 s: during a large sync each storage round trip waits behind the sync's
+  // turns of the event loop, and a load balancer polling every few seconds would pay that on every poll.
+  const readings = reusedWhileFresh(() => readStatus(deps), { ...HEALTH_REUSE, now: () => deps.clock.now() });
   return [
     {
       method: "GET",
@@ -39,18 +42,9 @@ export function healthRoutes(deps: ApiDeps): Route[] {
         if (verbose && diagnose === undefined) {
           throw ApiProblem.validation([{ in: "query", name: "verbose", message: "the deeper checks are not offered by this deployment" }]);
         }
-        const [report, deadLetters, notifications, snapshots, catalog, diagnosis] = await Promise.all([
+        const [report, { deadLetters, notifications, snapshots, catalog }, diagnosis] = await Promise.all([
           deps.health(),
-          deps.queue.deadLetterCount().then(
-            (count) => ({ count, check: null }),
-            (error: unknown) => ({
-              count: null,
-              check: { name: "deadLetters", ok: false, detail: ensureError(error).message.slice(0, 200) } satisfies HealthCheck,
-            }),
-          ),
-          notificationHealth(deps),
-          snapshotHealth(deps),
-          catalogHealth(deps),
+          readings(),
           verbose && diagnose !== undefined ? diagnose() : null,
         ]);
         const checks = [...report.checks, ...[deadLetters.check, notifications.check, snapshots.check, catalog.check].filter((check) => check !== null)];
@@ -70,6 +64,23 @@ export function healthRoutes(deps: ApiDeps): Route[] {
       },
     },
   ];
+}
+
+/** What /health reads besides the probes: dead letters, notification delivery, and in pushed mode snapshots and catalog. */
+async function readStatus(deps: ApiDeps) {
+  const [deadLetters, notifications, snapshots, catalog] = await Promise.all([
+    deps.queue.deadLetterCount().then(
+      (count) => ({ count, check: null }),
+      (error: unknown) => ({
+        count: null,
+        check: { name: "deadLetters", ok: false, detail: ensureError(error).message.slice(0, 200) } satisfies HealthCheck,
+      }),
+    ),
+    notificationHealth(deps),
+    snapshotHealth(deps),
+    catalogHealth(deps),
+  ]);
+  return { deadLetters, notifications, snapshots, catalog };
 }
 
 interface CollectionSnapshotHealth {

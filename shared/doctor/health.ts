@@ -51,6 +51,9 @@ export async function probeAll(probes: Readonly<Record<string, Probe>>, timeoutM
   return { checks };
 }
 
+/** /api/health reads its dependencies at most every 15 s; an answer up to a minute old stands in while a new one is made. */
+export const HEALTH_REUSE = { freshMs: 15_000, staleMs: 60_000 } as const;
+
 export interface ReuseOptions {
   /** A report younger than this is answered as it is. */
   readonly freshMs: number;
@@ -66,11 +69,11 @@ export interface ReuseOptions {
  * last one (each check says when it ran) answers, so a dependency that goes down shows within `freshMs` plus the
  * probe's timeout.
  */
-export function reusedWhileFresh(report: () => Promise<HealthReport>, options: ReuseOptions): () => Promise<HealthReport> {
+export function reusedWhileFresh<T>(report: () => Promise<T>, options: ReuseOptions): () => Promise<T> {
   const now = options.now ?? Date.now;
-  let last: { readonly report: HealthReport; readonly at: number } | null = null;
-  let running: Promise<HealthReport> | null = null;
-  const refresh = (): Promise<HealthReport> => {
+  let last: { readonly report: T; readonly at: number } | null = null;
+  let running: Promise<T> | null = null;
+  const refresh = (): Promise<T> => {
     running ??= report()
       .then((made) => {
         last = { report: made, at: now() };

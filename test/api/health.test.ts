@@ -25,6 +25,20 @@ describe("health", () => {
     expect(answer.body).toMatchObject({ status: "degraded", deadLetterCount: 3 });
   });
 
+  it("reads dead letters at most every 15 s, like the probes: a new count shows after that, never in between", async () => {
+    let now = Date.now();
+    const harness = await start({ clock: { now: () => now, sleep: async () => {} } });
+    expect((await harness.call("GET", "/health")).body).toMatchObject({ status: "healthy", deadLetterCount: 0 });
+    harness.queue.deadLetters = 3;
+    now += 10_000;
+    expect((await harness.call("GET", "/health")).body).toMatchObject({ status: "healthy", deadLetterCount: 0 });
+    now += 6_000;
+    // Past 15 s the last answer stands in once more while a new reading is made; the next call shows it.
+    await harness.call("GET", "/health");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await harness.call("GET", "/health")).body).toMatchObject({ status: "degraded", deadLetterCount: 3 });
+  });
+
   it("answers 503 naming the dependency that is down", async () => {
     const harness = await start();
     await harness.tenant.close();
