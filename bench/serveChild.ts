@@ -17,11 +17,16 @@ export interface ServeChild {
 }
 
 /** Starts serve with the bench's Azurite (`TABLES_CONNECTION`) and `env` on top of the bench's own environment. */
+/** 5/8 of a 2,048 MB Flex Consumption instance, as infra/modules/functionApp.bicep sets it. */
+const FLEX_HEAP_FLAG = "--max-old-space-size=1280";
+
 export async function startServeChild(connectionString: string, env: Record<string, string> = {}): Promise<ServeChild> {
   const child = fork(new URL("./serveHost.js", import.meta.url), [], {
     stdio: ["ignore", "ignore", 2, "ipc"],
-    // BENCH_SERVE_EXEC_ARGV="--cpu-prof --cpu-prof-dir=/tmp/prof": profile the app to see what holds its event loop.
-    execArgv: (process.env["BENCH_SERVE_EXEC_ARGV"] ?? "").split(" ").filter((arg) => arg !== ""),
+    // The heap limit the deployment sets on a 2,048 MB instance (NODE_OPTIONS in infra/modules/functionApp.bicep),
+    // so V8 collects as it would there. BENCH_SERVE_EXEC_ARGV="--cpu-prof --cpu-prof-dir=/tmp/prof" adds flags, e.g.
+    // to profile the app and see what holds its event loop.
+    execArgv: [FLEX_HEAP_FLAG, ...(process.env["BENCH_SERVE_EXEC_ARGV"] ?? "").split(" ").filter((arg) => arg !== "")],
     env: { ...process.env, TABLES_CONNECTION: connectionString, API_KEY: "", API_READ_KEY: "", ...env },
   });
   const ready = await new Promise<{ url: string; pid: number }>((resolve, reject) => {

@@ -13,8 +13,10 @@ const HOST_SETTINGS = [
   /^APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING)$/,
   /^SERVICEBUS_CONNECTION__(fullyQualifiedNamespace|credential|clientId)$/,
   /^FUNCTIONS_[A-Z_]+$/,
-  // Read by Node itself at start-up: extra root certificates (a private CA in front of the AdminService).
+  // Read by Node itself at start-up: extra root certificates (a private CA in front of the AdminService), and the
+  // heap limit sized from the instance's memory.
   /^NODE_EXTRA_CA_CERTS$/,
+  /^NODE_OPTIONS$/,
 ];
 
 /** Flex Consumption takes these from functionAppConfig or does not support them; setting one fails or misleads. */
