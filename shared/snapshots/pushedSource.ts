@@ -84,7 +84,7 @@ function openView(store: SnapshotStore): MembershipSource {
   }
 
   /** Each part decoded in order; null when one is gone (the snapshot was replaced under us). */
-  async function* decodedParts(snapshot: CurrentSnapshot, reads: readonly (() => Promise<Uint8Array | null>)[]): AsyncGenerator<SnapshotPart | null> {
+  async function* decodedParts(snapshotId: string, reads: readonly (() => Promise<Uint8Array | null>)[]): AsyncGenerator<SnapshotPart | null> {
     for (const readPart of reads) {
       requests += 1;
       const data = await readPart();
@@ -95,8 +95,7 @@ function openView(store: SnapshotStore): MembershipSource {
       try {
         yield await decodePart(data);
       } catch (error) {
-        if (error instanceof PartRejected)
-          throw new SourceReadError("bad-response", `A stored part of snapshot ${snapshot.snapshotId} is unreadable: ${error.message}`);
+        if (error instanceof PartRejected) throw new SourceReadError("bad-response", `A stored part of snapshot ${snapshotId} is unreadable: ${error.message}`);
         throw error;
       }
     }
@@ -116,7 +115,7 @@ function openView(store: SnapshotStore): MembershipSource {
 
   async function readFull(snapshot: CurrentSnapshot, parts: readonly (() => Promise<Uint8Array | null>)[]): Promise<SnapshotMember[] | null> {
     const members: SnapshotMember[] = [];
-    for await (const part of decodedParts(snapshot, parts)) {
+    for await (const part of decodedParts(snapshot.snapshotId, parts)) {
       if (part === null) return null;
       // Not `push(...part)`: spreading a large part as call arguments can overflow the stack.
       await forEachSliced(part.members as SnapshotMember[], (member) => members.push(member));
@@ -136,7 +135,7 @@ function openView(store: SnapshotStore): MembershipSource {
   ): Promise<SnapshotMember[] | null> {
     const added: SnapshotMember[] = [];
     const removed = new Set<number>();
-    for await (const part of decodedParts(snapshot, parts)) {
+    for await (const part of decodedParts(snapshot.snapshotId, parts)) {
       if (part === null) return null;
       await forEachSliced(part.members as SnapshotMember[], (member) => added.push(member));
       for (const id of part.removed ?? []) removed.add(id);
@@ -150,7 +149,7 @@ function openView(store: SnapshotStore): MembershipSource {
     let next = 0;
     let taken = 0;
     const baseReads = digestReads(snapshot.collectionId, base.snapshotId, base.digests, base.pieces);
-    for await (const part of decodedParts({ ...snapshot, snapshotId: base.snapshotId }, baseReads)) {
+    for await (const part of decodedParts(base.snapshotId, baseReads)) {
       if (part === null) return null;
       await forEachSliced(part.members as SnapshotMember[], (member) => {
         while (next < added.length && (added[next] as SnapshotMember).resourceId < member.resourceId) members.push(added[next++] as SnapshotMember);
